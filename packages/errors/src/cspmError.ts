@@ -1,0 +1,111 @@
+import { type ErrorCode, httpStatusFor } from "./errorCodes";
+
+/** Structured, JSON-safe detail attached to an error (field paths, the conflicting key, a hint). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/** Options shared by every error of the taxonomy. */
+export interface CspmErrorOptions {
+  /** Machine-readable details; must never hold secrets. */
+  readonly details?: ErrorDetails;
+  /** The underlying error, kept for logs; never sent to clients. */
+  readonly cause?: unknown;
+}
+
+/** One problem with one input field, as reported by `VALIDATION_FAILED`. */
+export interface FieldIssue {
+  /** Dotted path of the field (`"credentials.secret_access_key"`), or `""` for the whole input. */
+  readonly path: string;
+  readonly message: string;
+}
+
+const CSPM_ERROR_BRAND = Symbol.for("@cspm/errors.CspmError");
+
+/**
+ * The base class of every error the data layer throws: a stable `code`, an HTTP status hint,
+ * a client-safe `message` and optional `details`. Use a subclass; check with `isCspmError`.
+ */
+export class CspmError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, options: CspmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.httpStatus = httpStatusFor(code);
+    this.details = options.details;
+    Object.defineProperty(this, CSPM_ERROR_BRAND, { value: true });
+  }
+
+  /** A JSON-safe view: code, message and details, never the stack or the cause. */
+  toJSON(): { code: ErrorCode; message: string; details?: ErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True for any error of the taxonomy, even one thrown by another copy of this package. */
+export function isCspmError(value: unknown): value is CspmError {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[CSPM_ERROR_BRAND] === true;
+}
+
+/** Input failed validation (`VALIDATION_FAILED`); `details.issues` lists every field problem. */
+export class ValidationError extends CspmError {
+  readonly issues: readonly FieldIssue[];
+
+  constructor(message: string, issues: readonly FieldIssue[] = [], options: CspmErrorOptions = {}) {
+    super("VALIDATION_FAILED", message, { ...options, details: { ...options.details, issues } });
+    this.issues = issues;
+  }
+}
+
+/** The thing asked for does not exist, or is not visible to this tenant (`NOT_FOUND`). */
+export class NotFoundError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("NOT_FOUND", message, options);
+  }
+}
+
+/** A write collided with existing state: duplicate key, stale version, illegal transition (`CONFLICT`). */
+export class ConflictError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("CONFLICT", message, options);
+  }
+}
+
+/** The caller may not do this, e.g. act for another team (`FORBIDDEN`). */
+export class ForbiddenError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("FORBIDDEN", message, options);
+  }
+}
+
+/** The request body or a value in it is larger than allowed (`PAYLOAD_TOO_LARGE`). */
+export class PayloadTooLargeError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("PAYLOAD_TOO_LARGE", message, options);
+  }
+}
+
+/** A dependency (MongoDB, Redis) cannot be reached or timed out (`UNAVAILABLE`); `details.hint` says what to check. */
+export class UnavailableError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("UNAVAILABLE", message, options);
+  }
+}
+
+/** Code tried to break an architecture contract, e.g. a cross-database `$lookup` (`CONTRACT_VIOLATION`). */
+export class ContractViolationError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions = {}) {
+    super("CONTRACT_VIOLATION", message, options);
+  }
+}
+
+/** Anything unexpected (`INTERNAL`); the message is generic, the cause stays server-side. */
+export class InternalError extends CspmError {
+  constructor(message = "An internal error occurred.", options: CspmErrorOptions = {}) {
+    super("INTERNAL", message, options);
+  }
+}

@@ -1,0 +1,11 @@
+export { DatabaseRegistry } from "./databaseRegistry";
+export type { DatabaseRef, DatabaseNameConstants } from "./databaseRegistry";
+export { DATABASES, LEGACY_COLLECTIONS } from "./databases";
+export type { DatabaseKey, DatabaseAlias, DatabaseName, CollectionName } from "./databases";
+export type {
+  CollectionDefinition,
+  DatabaseDefinition,
+  IndexDefinition,
+  IndexKeyDirection,
+  LegacyCollectionDefinition,
+} from "./definitions";
