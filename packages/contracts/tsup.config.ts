@@ -1,3 +1,4 @@
 import { definePackageConfig } from "../../scripts/tsupConfig";
 
-export default definePackageConfig();
+// A second entry builds the `cspm-contracts` bin (dist/cli.js keeps its shebang).
+export default definePackageConfig({ entry: ["src/index.ts", "src/cli.ts"] });
