@@ -120,6 +120,7 @@ export const DATABASES = [
         ),
         index("team_status_severity", { team_id: 1, status: 1, severity: 1 }),
         index("team_sla_expires", { team_id: 1, sla_expires_at: 1 }),
+        index("team_asset", { team_id: 1, asset_id: 1 }),
       ]),
       shared("vulnerability_catalog", "CVE catalogue shared by all teams.", [
         index("cve_unique", { cve_id: 1 }, { unique: true }),
@@ -137,7 +138,7 @@ export const DATABASES = [
     purpose: "AI models, risk assessments and EU AI Act compliance data.",
     collections: [
       tenant("ai_models", "The team's AI model inventory.", [
-        index("team_name_version_unique", { team_id: 1, name: 1, version: 1 }, { unique: true }),
+        index("team_name_model_version_unique", { team_id: 1, name: 1, model_version: 1 }, { unique: true }),
         index("team_risk_tier", { team_id: 1, risk_tier: 1 }),
       ]),
       tenant("ai_risk_assessments", "Risk assessments of AI models.", [
@@ -215,6 +216,7 @@ export const DATABASES = [
       tenant("remediation_tasks", "Work items that fix findings.", [
         index("team_status_due", { team_id: 1, status: 1, due_at: 1 }),
         index("team_finding", { team_id: 1, finding_id: 1 }),
+        index("team_assignee_status_due", { team_id: 1, assignee: 1, status: 1, due_at: 1 }),
       ]),
       tenant("exceptions", "Accepted risks that mute a check on a resource until they expire.", [
         index("team_check_resource", { team_id: 1, check_id: 1, resource_uid: 1 }),
@@ -241,6 +243,7 @@ export const DATABASES = [
       tenant("alerts", "Raised alerts.", [
         index("team_created", { team_id: 1, created_at: -1 }),
         index("team_status", { team_id: 1, status: 1 }),
+        index("team_fingerprint_status", { team_id: 1, fingerprint: 1, status: 1 }),
       ]),
       tenant("deliveries", "One alert sent to one channel.", [
         index("team_alert_channel_unique", { team_id: 1, alert_id: 1, channel_id: 1 }, { unique: true }),

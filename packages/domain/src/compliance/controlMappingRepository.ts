@@ -1,0 +1,62 @@
+import { BaseRepository, defineRepository, trustedFilter, type BulkUpsertResult, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import { z } from "zod";
+import { parseArgument } from "../common/parseArgument";
+import { ControlMappingSchema } from "./controlMappingSchema";
+import { ControlIdSchema } from "./controlSchema";
+import { FrameworkIdSchema } from "./frameworkSchema";
+
+const definition = defineRepository({
+  database: "COMPLIANCE",
+  collection: "control_mappings",
+  schema: ControlMappingSchema,
+  keyFields: ["framework_id", "control_id", "check_id"],
+});
+
+/** A stored control mapping as read back. */
+export type ControlMappingDocument = RepositoryDocument<typeof ControlMappingSchema>;
+
+/** How many check ids one look-up sends. */
+const CHECK_CHUNK = 1000;
+
+/** Check-to-control mappings (`cspm_compliance.control_mappings`, shared catalogue). */
+export class ControlMappingRepository extends BaseRepository<typeof ControlMappingSchema> {
+  /** The registry binding: COMPLIANCE / control_mappings. */
+  static readonly definition = definition;
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+  }
+
+  /** Inserts mappings (existing ones are left as they are); per-mapping problems in `errors`. */
+  async upsertMappings(mappings: readonly RepositoryInput<typeof ControlMappingSchema>[]): Promise<BulkUpsertResult> {
+    return this.shared().bulkUpsert(mappings, { keyFields: ["framework_id", "control_id", "check_id"] });
+  }
+
+  /** The check ids that evidence one control. Throws `VALIDATION_FAILED`. */
+  async checksForControl(frameworkId: string, controlId: string): Promise<string[]> {
+    const rows = await this.shared().findMany(
+      {
+        framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId"),
+        control_id: parseArgument(ControlIdSchema, controlId, "controlId"),
+      },
+      { sort: { check_id: 1 }, limit: 1000 },
+    );
+    return rows.map((row) => row.check_id);
+  }
+
+  /**
+   * The mappings of many checks (optionally within one framework), batched one query per 1,000 check ids.
+   * Throws `VALIDATION_FAILED`.
+   */
+  async findByCheckIds(checkIds: readonly string[], frameworkId?: string): Promise<ControlMappingDocument[]> {
+    const ids = [...new Set(parseArgument(z.array(ControlMappingSchema.shape.check_id), checkIds, "checkIds"))];
+    const framework = frameworkId === undefined ? undefined : parseArgument(FrameworkIdSchema, frameworkId, "frameworkId");
+    const found: ControlMappingDocument[] = [];
+    for (let start = 0; start < ids.length; start += CHECK_CHUNK) {
+      const chunk = ids.slice(start, start + CHECK_CHUNK);
+      const filter = framework === undefined ? { check_id: { $in: chunk } } : { check_id: { $in: chunk }, framework_id: framework };
+      for await (const row of this.shared().stream(trustedFilter(filter), { sort: { framework_id: 1, control_id: 1, check_id: 1 } })) found.push(row);
+    }
+    return found;
+  }
+}

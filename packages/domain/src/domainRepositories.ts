@@ -1,0 +1,106 @@
+import type { BaseRepository, ObjectSchema, RepositoryClass, RepositoryDefinition } from "@cspm/repository";
+import { AiModelRepository } from "./ai-governance/aiModelRepository";
+import { AiRiskAssessmentRepository } from "./ai-governance/aiRiskAssessmentRepository";
+import { EuAiActComplianceRepository } from "./ai-governance/euAiActComplianceRepository";
+import { AssessmentEvidenceRepository } from "./assessments/assessmentEvidenceRepository";
+import { GlobalAssessmentRepository } from "./assessments/globalAssessmentRepository";
+import { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
+import { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
+import { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
+import { ControlMappingRepository } from "./compliance/controlMappingRepository";
+import { ControlRepository } from "./compliance/controlRepository";
+import { FrameworkRepository } from "./compliance/frameworkRepository";
+import { ConnectorRepository } from "./integrations/connectorRepository";
+import { WebhookRepository } from "./integrations/webhookRepository";
+import { CloudResourceRepository } from "./inventory/cloudResourceRepository";
+import { ResourceRelationshipRepository } from "./inventory/resourceRelationshipRepository";
+import { HeaderScanRepository } from "./native-scans/headerScanRepository";
+import { NucleiScanRepository } from "./native-scans/nucleiScanRepository";
+import { SslScanRepository } from "./native-scans/sslScanRepository";
+import { AlertRepository } from "./notifications/alertRepository";
+import { ChannelRepository } from "./notifications/channelRepository";
+import { DeliveryRepository } from "./notifications/deliveryRepository";
+import { JobRepository } from "./orchestration/jobRepository";
+import { ScanRunRepository } from "./orchestration/scanRunRepository";
+import { SubJobRepository } from "./orchestration/subJobRepository";
+import { AuditLogRepository } from "./platform/auditLogRepository";
+import { MigrationLedgerRepository } from "./platform/migrationLedgerRepository";
+import { MigrationLockRepository } from "./platform/migrationLockRepository";
+import { SessionRepository } from "./platform/sessionRepository";
+import { SettingRepository } from "./platform/settingRepository";
+import { TeamRepository } from "./platform/teamRepository";
+import { UserRepository } from "./platform/userRepository";
+import { RemediationExceptionRepository } from "./remediation/remediationExceptionRepository";
+import { RemediationTaskRepository } from "./remediation/remediationTaskRepository";
+import { ReportRepository } from "./reporting/reportRepository";
+import { ReportScheduleRepository } from "./reporting/reportScheduleRepository";
+import { RiskRepository } from "./risk-management/riskRepository";
+import { RiskTreatmentRepository } from "./risk-management/riskTreatmentRepository";
+import { SlaPolicyRepository } from "./vulnerabilities/slaPolicyRepository";
+import { VulnerabilityCatalogRepository } from "./vulnerabilities/vulnerabilityCatalogRepository";
+import { VulnerabilityOccurrenceRepository } from "./vulnerabilities/vulnerabilityOccurrenceRepository";
+
+/** A domain repository class: constructible by `RepositoryFactory.get` and carrying its registry binding. */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+export type DomainRepositoryClass = RepositoryClass<BaseRepository<any>> & { readonly definition: RepositoryDefinition<ObjectSchema> };
+
+/**
+ * Every domain repository class, in registry order: exactly one per registered collection. A container
+ * registers them all with `for (const R of DOMAIN_REPOSITORIES) factory.get(R)`.
+ */
+export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.freeze([
+  // PLATFORM
+  TeamRepository,
+  UserRepository,
+  SessionRepository,
+  AuditLogRepository,
+  SettingRepository,
+  MigrationLedgerRepository,
+  MigrationLockRepository,
+  // CLOUD_SECURITY
+  CloudAccountRepository,
+  ProwlerFindingRepository,
+  SecurityScoreRepository,
+  // SECURITY_SCANS
+  NucleiScanRepository,
+  SslScanRepository,
+  HeaderScanRepository,
+  // ORCHESTRATION
+  ScanRunRepository,
+  JobRepository,
+  SubJobRepository,
+  // VULNERABILITIES
+  VulnerabilityOccurrenceRepository,
+  VulnerabilityCatalogRepository,
+  SlaPolicyRepository,
+  // AI_GOVERNANCE
+  AiModelRepository,
+  AiRiskAssessmentRepository,
+  EuAiActComplianceRepository,
+  // ASSESSMENTS
+  GlobalAssessmentRepository,
+  AssessmentEvidenceRepository,
+  // RISK_MANAGEMENT
+  RiskRepository,
+  RiskTreatmentRepository,
+  // COMPLIANCE
+  FrameworkRepository,
+  ControlRepository,
+  ControlMappingRepository,
+  // INVENTORY
+  CloudResourceRepository,
+  ResourceRelationshipRepository,
+  // REMEDIATION
+  RemediationTaskRepository,
+  RemediationExceptionRepository,
+  // REPORTING
+  ReportRepository,
+  ReportScheduleRepository,
+  // NOTIFICATIONS
+  ChannelRepository,
+  AlertRepository,
+  DeliveryRepository,
+  // INTEGRATIONS
+  ConnectorRepository,
+  WebhookRepository,
+]);

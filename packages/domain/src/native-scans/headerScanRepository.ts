@@ -1,0 +1,40 @@
+import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import { z } from "zod";
+import { parseArgument } from "../common/parseArgument";
+import { HeaderScanSchema } from "./headerScanSchema";
+
+const definition = defineRepository({ database: "SECURITY_SCANS", collection: "header_scans", schema: HeaderScanSchema });
+
+/** A stored header scan as read back. */
+export type HeaderScanDocument = RepositoryDocument<typeof HeaderScanSchema>;
+
+/** HTTP security header checks (`cspm_native_scans.header_scans`), one document per URL and scan. */
+export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema> {
+  /** The registry binding: SECURITY_SCANS / header_scans. */
+  static readonly definition = definition;
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+  }
+
+  /** Stores one scan result. Throws `VALIDATION_FAILED`. */
+  async record(teamId: string, scan: RepositoryInput<typeof HeaderScanSchema>): Promise<HeaderScanDocument> {
+    return this.forTeam(teamId).insertOne(scan);
+  }
+
+  /** The most recent scan of the URL `target`, or `null`. Throws `VALIDATION_FAILED`. */
+  async latestForTarget(teamId: string, target: string): Promise<HeaderScanDocument | null> {
+    return this.forTeam(teamId).findOne({ target: parseArgument(z.string().min(1).max(2048), target, "target") }, { sort: { scanned_at: -1 } });
+  }
+
+  /** Per URL, the latest scan when its score is below `threshold`, worst first. Throws `VALIDATION_FAILED`. */
+  async findBelowScore(teamId: string, threshold: number): Promise<HeaderScanDocument[]> {
+    return this.forTeam(teamId).aggregate<HeaderScanDocument>([
+      { $sort: { target: 1, scanned_at: -1 } },
+      { $group: { _id: "$target", latest: { $first: "$$ROOT" } } },
+      { $replaceRoot: { newRoot: "$latest" } },
+      { $match: { score: { $lt: parseArgument(z.number().min(0).max(100), threshold, "threshold") } } },
+      { $sort: { score: 1, target: 1 } },
+    ]);
+  }
+}

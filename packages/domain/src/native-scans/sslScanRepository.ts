@@ -1,0 +1,46 @@
+import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import { z } from "zod";
+import { parseArgument } from "../common/parseArgument";
+import { SslScanSchema } from "./sslScanSchema";
+
+const definition = defineRepository({ database: "SECURITY_SCANS", collection: "ssl_scans", schema: SslScanSchema });
+
+/** A stored SSL scan as read back. */
+export type SslScanDocument = RepositoryDocument<typeof SslScanSchema>;
+
+/** TLS certificate and protocol checks (`cspm_native_scans.ssl_scans`), one document per host, port and scan. */
+export class SslScanRepository extends BaseRepository<typeof SslScanSchema> {
+  /** The registry binding: SECURITY_SCANS / ssl_scans. */
+  static readonly definition = definition;
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+  }
+
+  /** Stores one scan result. Throws `VALIDATION_FAILED`. */
+  async record(teamId: string, scan: RepositoryInput<typeof SslScanSchema>): Promise<SslScanDocument> {
+    return this.forTeam(teamId).insertOne(scan);
+  }
+
+  /** The most recent scan of `target` (on `port`, 443 by default), or `null`. Throws `VALIDATION_FAILED`. */
+  async latestForTarget(teamId: string, target: string, port = 443): Promise<SslScanDocument | null> {
+    return this.forTeam(teamId).findOne(
+      { target: parseArgument(SslScanSchema.shape.target, target, "target"), port: parseArgument(SslScanSchema.shape.port, port, "port") },
+      { sort: { scanned_at: -1 } },
+    );
+  }
+
+  /**
+   * Per host and port, the latest scan whose certificate expires before `before` (expired ones included),
+   * soonest expiry first. Throws `VALIDATION_FAILED`.
+   */
+  async findExpiringCertificates(teamId: string, before: Date): Promise<SslScanDocument[]> {
+    return this.forTeam(teamId).aggregate<SslScanDocument>([
+      { $sort: { target: 1, port: 1, scanned_at: -1 } },
+      { $group: { _id: { target: "$target", port: "$port" }, latest: { $first: "$$ROOT" } } },
+      { $replaceRoot: { newRoot: "$latest" } },
+      { $match: { "certificate.not_after": { $lt: parseArgument(z.date(), before, "before") } } },
+      { $sort: { "certificate.not_after": 1, target: 1 } },
+    ]);
+  }
+}

@@ -1,0 +1,58 @@
+import { defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import type { ObjectId } from "mongodb";
+import { z } from "zod";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
+import { LifecycleRepository } from "./lifecycleRepository";
+import { ScanRunSchema } from "./scanRunSchema";
+
+const definition = defineRepository({ database: "ORCHESTRATION", collection: "scan_runs", schema: ScanRunSchema });
+
+/** A stored scan run as read back. */
+export type ScanRunDocument = RepositoryDocument<typeof ScanRunSchema>;
+
+/** What `ScanRunRepository.create` takes: a new run is always `pending`. */
+export type NewScanRun = Omit<RepositoryInput<typeof ScanRunSchema>, "status" | "started_at" | "finished_at" | "error" | "stats">;
+
+/** Scan runs (`cspm_orchestration.scan_runs`): one scan of one account, `pending -> running -> completed|failed|cancelled`. */
+export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema> {
+  /** The registry binding: ORCHESTRATION / scan_runs. */
+  static readonly definition = definition;
+  protected readonly noun = "scan run";
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+  }
+
+  /** Creates a `pending` run. Throws `VALIDATION_FAILED`. */
+  async create(teamId: string, input: NewScanRun): Promise<ScanRunDocument> {
+    return this.forTeam(teamId).insertOne({ ...input, status: "pending" });
+  }
+
+  /** `running -> completed` with the run's counts. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
+  async complete(
+    teamId: string,
+    id: ObjectId | string,
+    stats: { findings: number; passed: number; failed: number },
+    at?: Date,
+  ): Promise<ScanRunDocument> {
+    return this.move(teamId, id, "completed", at === undefined ? {} : { at }, { stats });
+  }
+
+  /** The most recently started run of an account, or `null`. Throws `VALIDATION_FAILED`. */
+  async latestForAccount(teamId: string, accountId: string): Promise<ScanRunDocument | null> {
+    return this.forTeam(teamId).findOne(
+      trustedFilter({ account_id: parseArgument(z.string().min(1).max(253), accountId, "accountId"), started_at: { $exists: true } }),
+      { sort: { started_at: -1 } },
+    );
+  }
+
+  /** Runs newest first, optionally in one state. Throws `VALIDATION_FAILED`. */
+  async listRecent(teamId: string, options: { status?: LifecycleStatus; limit?: number } = {}): Promise<ScanRunDocument[]> {
+    const filter = options.status === undefined ? {} : { status: parseArgument(LifecycleStatusSchema, options.status, "status") };
+    return this.forTeam(teamId).findMany(filter, {
+      sort: { created_at: -1 },
+      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectCspmError } from "../testing/expectCspmError";
+import { type DomainTestContext, openDomainTestContext } from "../testing/openDomainTestContext";
+import { MigrationLockRepository } from "./migrationLockRepository";
+import { SessionRepository } from "./sessionRepository";
+import { SettingRepository } from "./settingRepository";
+import { TeamRepository } from "./teamRepository";
+import { UserRepository } from "./userRepository";
+
+const A = "team-a";
+const B = "team-b";
+const T0 = new Date("2025-01-01T00:00:00Z");
+
+let ctx: DomainTestContext;
+
+beforeAll(async () => {
+  ctx = await openDomainTestContext(["PLATFORM"]);
+});
+
+afterAll(async () => {
+  await ctx?.dispose();
+});
+
+describe("platform repositories", () => {
+  it("settings are per team", async () => {
+    const settings = ctx.factory.get(SettingRepository);
+    await settings.set(A, "scans.default_regions", ["us-east-1"]);
+    await settings.set(A, "scans.default_regions", ["eu-west-1"]);
+    await settings.set(B, "scans.default_regions", ["ap-south-1"]);
+    expect(await settings.get(A, "scans.default_regions")).toEqual(["eu-west-1"]);
+    expect(await settings.get(B, "scans.default_regions")).toEqual(["ap-south-1"]);
+    expect(await settings.listAll(A)).toEqual({ "scans.default_regions": ["eu-west-1"] });
+    expect(await settings.remove(B, "scans.default_regions")).toBe(true);
+    expect(await settings.get(B, "scans.default_regions")).toBeUndefined();
+    await expectCspmError(settings.set(A, "ui.theme", { $set: "dark" }), "VALIDATION_FAILED");
+  });
+
+  it("users: email is case-insensitive and unique per team; teams by slug", async () => {
+    const users = ctx.factory.get(UserRepository);
+    await users.create(A, { email: "Ann@Example.com", name: "Ann", role: "admin", status: "active" });
+    await expectCspmError(users.create(A, { email: "ann@example.com", name: "Ann 2", role: "member", status: "active" }), "CONFLICT");
+    await users.create(B, { email: "ann@example.com", name: "Other Ann", role: "member", status: "active" });
+    expect((await users.findByEmail(A, "ANN@example.com"))?.name).toBe("Ann");
+    expect((await users.findByEmail(B, "ann@example.com"))?.name).toBe("Other Ann");
+
+    const teams = ctx.factory.get(TeamRepository);
+    await teams.create({ name: "Acme", slug: "acme", status: "active" });
+    await expectCspmError(teams.create({ name: "Acme 2", slug: "acme", status: "active" }), "CONFLICT");
+    expect((await teams.findBySlug("acme"))?.name).toBe("Acme");
+  });
+
+  it("sessions are found by token hash only while live and only in their team", async () => {
+    const sessions = ctx.factory.get(SessionRepository);
+    const hash = createHash("sha256").update("token-1").digest("hex");
+    await sessions.create(A, { user_id: "u1", token_hash: hash, expires_at: new Date(T0.getTime() + 3_600_000) });
+    expect(await sessions.findActive(A, hash, T0)).not.toBeNull();
+    expect(await sessions.findActive(B, hash, T0)).toBeNull();
+    expect(await sessions.findActive(A, hash, new Date(T0.getTime() + 7_200_000))).toBeNull();
+    expect(await sessions.revokeAllForUser(B, "u1")).toBe(0);
+    expect(await sessions.revoke(A, hash)).toBe(true);
+    expect(await sessions.findActive(A, hash, T0)).toBeNull();
+  });
+
+  it("migration lock: of many concurrent acquirers exactly one wins; expiry allows takeover", async () => {
+    const locks = ctx.factory.get(MigrationLockRepository);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => locks.acquire("migrations", `runner-${i}`, 60_000, T0)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const holder = (await locks.findLock("migrations"))?.holder;
+    expect(await locks.acquire("migrations", "late", 60_000, new Date(T0.getTime() + 1000))).toBe(false);
+    expect(await locks.acquire("migrations", "late", 60_000, new Date(T0.getTime() + 61_000))).toBe(true);
+    expect(await locks.release("migrations", holder ?? "")).toBe(false);
+    expect(await locks.release("migrations", "late")).toBe(true);
+    expect(await locks.findLock("migrations")).toBeNull();
+  });
+});

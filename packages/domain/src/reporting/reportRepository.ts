@@ -1,0 +1,78 @@
+import { ConflictError, NotFoundError } from "@cspm/errors";
+import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import type { ObjectId } from "mongodb";
+import { z } from "zod";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { REPORT_STATUSES, REPORT_TYPES, ReportSchema } from "./reportSchema";
+
+const definition = defineRepository({ database: "REPORTING", collection: "reports", schema: ReportSchema });
+
+/** A stored report as read back. */
+export type ReportDocument = RepositoryDocument<typeof ReportSchema>;
+
+/** What `ReportRepository.request` takes: a new report is `queued`. */
+export type NewReport = Omit<RepositoryInput<typeof ReportSchema>, "status" | "generated_at" | "storage_key" | "size_bytes" | "error">;
+
+type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** The legal status moves of a report: `queued -> generating -> completed | failed` (and `queued -> failed`). */
+export const REPORT_TRANSITIONS: Readonly<Record<ReportStatus, readonly ReportStatus[]>> = Object.freeze({
+  queued: Object.freeze(["generating", "failed"] as const),
+  generating: Object.freeze(["completed", "failed"] as const),
+  completed: Object.freeze([] as const),
+  failed: Object.freeze([] as const),
+});
+
+/** Generated reports (`cspm_reporting.reports`), with a guarded status. */
+export class ReportRepository extends BaseRepository<typeof ReportSchema> {
+  /** The registry binding: REPORTING / reports. */
+  static readonly definition = definition;
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+  }
+
+  /** Queues a report. Throws `VALIDATION_FAILED`. */
+  async request(teamId: string, input: NewReport): Promise<ReportDocument> {
+    return this.forTeam(teamId).insertOne({ ...input, status: "queued" });
+  }
+
+  /** `queued -> generating`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
+  async markGenerating(teamId: string, id: ObjectId | string): Promise<ReportDocument> {
+    return this.moveStatus(teamId, id, "generating", {});
+  }
+
+  /** `generating -> completed` with where the output is. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
+  async markCompleted(teamId: string, id: ObjectId | string, output: { storageKey: string; sizeBytes: number; at?: Date }): Promise<ReportDocument> {
+    return this.moveStatus(teamId, id, "completed", {
+      storage_key: parseArgument(z.string().min(1).max(1024), output.storageKey, "storageKey"),
+      size_bytes: parseArgument(z.number().int().nonnegative(), output.sizeBytes, "sizeBytes"),
+      generated_at: parseArgument(z.date(), output.at ?? new Date(), "at"),
+    });
+  }
+
+  /** `queued | generating -> failed` with the error. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
+  async markFailed(teamId: string, id: ObjectId | string, error: string): Promise<ReportDocument> {
+    return this.moveStatus(teamId, id, "failed", { error: parseArgument(z.string().min(1).max(4000), error, "error") });
+  }
+
+  /** Reports newest first, optionally of one type. Throws `VALIDATION_FAILED`. */
+  async listRecent(teamId: string, options: { type?: (typeof REPORT_TYPES)[number]; limit?: number } = {}): Promise<ReportDocument[]> {
+    const filter = options.type === undefined ? {} : { type: parseArgument(z.enum(REPORT_TYPES), options.type, "type") };
+    return this.forTeam(teamId).findMany(filter, {
+      sort: { created_at: -1 },
+      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+    });
+  }
+
+  private async moveStatus(teamId: string, id: ObjectId | string, to: ReportStatus, extra: Record<string, unknown>): Promise<ReportDocument> {
+    const scope = this.forTeam(teamId);
+    const _id = toObjectId(id);
+    const sources = REPORT_STATUSES.filter((from) => REPORT_TRANSITIONS[from].includes(to));
+    const moved = await scope.findOneAndUpdate(trustedFilter({ _id, status: { $in: sources } }), { $set: { ...extra, status: to } }, { returnDocument: "after" });
+    if (moved) return moved;
+    const current = await scope.findById(_id);
+    if (!current) throw new NotFoundError(`No report ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
+    throw new ConflictError(`Cannot move report from "${current.status}" to "${to}".`, { details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" } });
+  }
+}
