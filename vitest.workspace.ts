@@ -27,6 +27,9 @@ const PACKAGES: readonly PackageTests[] = [
   { dir: "packages/container", mongo: true },
   { dir: "packages/migrations", mongo: true },
   { dir: "packages/contracts", mongo: false },
+  { dir: "examples/worker", mongo: true },
+  { dir: "examples/api", mongo: true },
+  { dir: "reliability", mongo: true },
 ];
 
 export const testProjects = PACKAGES.map(({ dir, mongo }) => ({

@@ -1,1 +1,8 @@
-export {};
+export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
+export type { ContainerHealth, InitializeOptions, RequestContext } from "./serviceContainer";
+export { CONFIG_ENV_VARIABLES, loadConfigFromEnv, parseServiceConfig, ServiceConfigSchema } from "./serviceConfig";
+export type { ServiceConfig, ServiceConfigInput } from "./serviceConfig";
+export { TOKENS } from "./tokens";
+export type { ServiceToken } from "./tokens";
+export { registerDomainServices } from "./serviceRegistrations";
+export type { DomainServiceDependencies, ServiceTokenTypes } from "./serviceRegistrations";

@@ -1,0 +1,59 @@
+import { isCspmError, type ValidationError } from "@cspm/errors";
+import { describe, expect, it } from "vitest";
+import { loadConfigFromEnv, parseServiceConfig } from "./serviceConfig";
+
+const KEY = Buffer.alloc(32, 7).toString("base64");
+
+function validationIssues(fn: () => unknown): ValidationError["issues"] {
+  try {
+    fn();
+  } catch (error) {
+    if (isCspmError(error) && error.code === "VALIDATION_FAILED") return (error as ValidationError).issues;
+    throw error;
+  }
+  throw new Error("expected VALIDATION_FAILED");
+}
+
+describe("loadConfigFromEnv", () => {
+  it("builds a config with defaults from the documented variables", () => {
+    const config = loadConfigFromEnv({ MONGODB_URI: "mongodb://127.0.0.1:27017", CSPM_ENCRYPTION_KEYS: `k1:${KEY}`, CSPM_DB_PREFIX: "staging" });
+    expect(config.mongodb).toEqual({ uri: "mongodb://127.0.0.1:27017", prefix: "staging", serverSelectionTimeoutMS: 5000, appName: "cspm-data-layer" });
+    expect(config.redis).toBeUndefined();
+    expect(config.cache.defaultTtlSeconds).toBe(60);
+  });
+
+  it("reads Redis and numeric settings from strings", () => {
+    const config = loadConfigFromEnv({
+      MONGODB_URI: "mongodb+srv://cluster.example.net",
+      CSPM_ENCRYPTION_KEYS: `k1:${KEY}`,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      CSPM_REDIS_TIMEOUT_MS: "300",
+      CSPM_MONGO_TIMEOUT_MS: "2500",
+    });
+    expect(config.redis).toEqual({ url: "redis://127.0.0.1:6379", keyPrefix: "cspm:", commandTimeoutMs: 300 });
+    expect(config.mongodb.serverSelectionTimeoutMS).toBe(2500);
+  });
+
+  it("lists every problem at once, named by environment variable, without echoing values", () => {
+    const issues = validationIssues(() =>
+      loadConfigFromEnv({ REDIS_URL: "http://nope", CSPM_DB_PREFIX: "bad prefix!", CSPM_MONGO_TIMEOUT_MS: "-1", CSPM_CURSOR_SECRET: "short" }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(
+      ["CSPM_CURSOR_SECRET", "CSPM_DB_PREFIX", "CSPM_ENCRYPTION_KEYS", "CSPM_MONGO_TIMEOUT_MS", "MONGODB_URI", "REDIS_URL"].sort(),
+    );
+    expect(JSON.stringify(issues)).not.toContain("short");
+  });
+
+  it("treats empty strings as unset", () => {
+    const issues = validationIssues(() => loadConfigFromEnv({ MONGODB_URI: "", CSPM_ENCRYPTION_KEYS: " " }));
+    expect(issues.map((i) => i.path).sort()).toEqual(["CSPM_ENCRYPTION_KEYS", "MONGODB_URI"]);
+  });
+});
+
+describe("parseServiceConfig", () => {
+  it("rejects unknown keys so typos do not pass silently", () => {
+    const issues = validationIssues(() => parseServiceConfig({ mongodb: { uri: "mongodb://h", prefx: "x" }, encryptionKeys: `k1:${KEY}` }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.message).toMatch(/prefx/);
+  });
+});

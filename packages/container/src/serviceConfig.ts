@@ -1,0 +1,93 @@
+import { ValidationError } from "@cspm/errors";
+import { z } from "zod";
+
+const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
+
+/** The typed configuration a `ServiceContainer` is built from; see `loadConfigFromEnv` for the env names. */
+export const ServiceConfigSchema = z.strictObject({
+  mongodb: z.strictObject({
+    /** `mongodb://` or `mongodb+srv://` connection string (replica sets and mongos lists included). */
+    uri: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
+    /** Environment prefix before every database name (`staging` -> `staging_cspm_platform`). */
+    prefix: z.string().regex(/^[A-Za-z0-9_-]*$/, "may contain only letters, digits, '_' and '-'").max(30).default(""),
+    serverSelectionTimeoutMS: positiveInt(120_000).default(5_000),
+    appName: z.string().min(1).max(128).default("cspm-data-layer"),
+  }),
+  /** Without `redis`, the container uses an in-process `MemoryCache`. */
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL"),
+      keyPrefix: z.string().max(64).default("cspm:"),
+      commandTimeoutMs: positiveInt(10_000).default(200),
+    })
+    .optional(),
+  /** Key ring for credential encryption: `"k2:<base64 32 bytes>,k1:<base64 32 bytes>"`, first is active. */
+  encryptionKeys: z.string().min(1, "is required (CSPM_ENCRYPTION_KEYS)"),
+  cache: z
+    .strictObject({
+      defaultTtlSeconds: positiveInt(86_400).default(60),
+      maxEntries: positiveInt(1_000_000).default(10_000),
+    })
+    .default({ defaultTtlSeconds: 60, maxEntries: 10_000 }),
+  /** HMAC key for pagination cursors; set it so cursors survive restarts and work across instances. */
+  cursorSecret: z.string().min(16, "must be at least 16 characters").optional(),
+});
+
+/** Configuration as the caller writes it (defaults optional). */
+export type ServiceConfigInput = z.input<typeof ServiceConfigSchema>;
+/** Configuration after validation, with every default filled in. */
+export type ServiceConfig = z.output<typeof ServiceConfigSchema>;
+
+/**
+ * Validates a configuration object, reporting every problem at once.
+ * Throws `VALIDATION_FAILED` with one issue per bad field (values are never echoed: they may be secrets).
+ */
+export function parseServiceConfig(input: unknown): ServiceConfig {
+  const result = ServiceConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  throw new ValidationError(
+    `Invalid CSPM configuration: ${issues.map((i) => `${i.path || "(root)"} ${i.message}`).join("; ")}.`,
+    issues,
+  );
+}
+
+/** The environment variables `loadConfigFromEnv` reads, with the config field each one fills. */
+export const CONFIG_ENV_VARIABLES = {
+  MONGODB_URI: "mongodb.uri",
+  CSPM_DB_PREFIX: "mongodb.prefix",
+  CSPM_MONGO_TIMEOUT_MS: "mongodb.serverSelectionTimeoutMS",
+  CSPM_APP_NAME: "mongodb.appName",
+  REDIS_URL: "redis.url",
+  CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",
+  CSPM_REDIS_TIMEOUT_MS: "redis.commandTimeoutMs",
+  CSPM_ENCRYPTION_KEYS: "encryptionKeys",
+  CSPM_CACHE_TTL_SECONDS: "cache.defaultTtlSeconds",
+  CSPM_CACHE_MAX_ENTRIES: "cache.maxEntries",
+  CSPM_CURSOR_SECRET: "cursorSecret",
+} as const;
+
+/**
+ * Builds and validates the configuration from environment variables (`CONFIG_ENV_VARIABLES`);
+ * empty strings count as unset. Throws `VALIDATION_FAILED` listing every problem, named by env variable.
+ * @example const config = loadConfigFromEnv(process.env);
+ */
+export function loadConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ServiceConfig {
+  const input: Record<string, Record<string, unknown> | unknown> = {};
+  for (const [variable, path] of Object.entries(CONFIG_ENV_VARIABLES)) {
+    const value = env[variable]?.trim();
+    if (value === undefined || value === "") continue;
+    const [head, tail] = path.split(".") as [string, string | undefined];
+    if (tail === undefined) input[head] = value;
+    else input[head] = { ...((input[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+  }
+  input.mongodb ??= {};
+  try {
+    return parseServiceConfig(input);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const byPath = new Map(Object.entries(CONFIG_ENV_VARIABLES).map(([variable, path]) => [path as string, variable]));
+    const issues = error.issues.map((issue) => ({ path: byPath.get(issue.path) ?? issue.path, message: issue.message }));
+    throw new ValidationError(`Invalid CSPM environment: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues);
+  }
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { isCspmError } from "@cspm/errors";
+import { CloudAccountRepository, ProwlerFindingRepository } from "@cspm/domain";
+import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServiceContainer, type ServiceContainer, TOKENS } from "./index";
+
+const KEY = Buffer.alloc(32, 9).toString("base64");
+const prefixes: string[] = [];
+
+function build(options: { redis?: boolean } = {}): ServiceContainer {
+  const prefix = testDatabasePrefix("container");
+  prefixes.push(prefix);
+  return createServiceContainer({
+    mongodb: { uri: testMongoUri(), prefix, serverSelectionTimeoutMS: 3000 },
+    encryptionKeys: `k1:${KEY}`,
+    ...(options.redis ? { redis: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keyPrefix: `${prefix}cache:` } } : {}),
+  });
+}
+
+const AWS_CREDENTIALS = { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+
+describe("ServiceContainer", () => {
+  let client: MongoClient;
+  beforeAll(async () => {
+    client = await MongoClient.connect(testMongoUri());
+  });
+  afterAll(async () => {
+    for (const prefix of prefixes) await dropDatabasesWithPrefix(client, prefix);
+    await client.close();
+  });
+
+  it("wires every token and repository, and a request scope shares the singletons", async () => {
+    const services = build();
+    try {
+      await services.initialize();
+      for (const token of Object.values(TOKENS).filter((t) => t !== TOKENS.RequestContext)) {
+        expect(services.resolve(token), token).toBeDefined();
+      }
+      expect(services.resolve(TOKENS.AggregationService)).toBe(services.resolve(TOKENS.AggregationService));
+      expect(services.resolve(ProwlerFindingRepository)).toBeInstanceOf(ProwlerFindingRepository);
+      const scope = services.createRequestScope({ teamId: "team-a", requestId: "r1" });
+      expect(scope.context).toEqual({ teamId: "team-a", requestId: "r1" });
+      expect(scope.resolve(TOKENS.CentralAccountService)).toBe(services.resolve(TOKENS.CentralAccountService));
+      const other = services.createRequestScope({ teamId: "team-b" });
+      expect(other.context.teamId).toBe("team-b");
+    } finally {
+      await services.dispose();
+    }
+  });
+
+  it("keeps two containers in one process apart: own databases, caches and instances", async () => {
+    const first = build();
+    const second = build();
+    try {
+      await Promise.all([first.initialize(), second.initialize()]);
+      expect(first.resolve(TOKENS.Cache)).not.toBe(second.resolve(TOKENS.Cache));
+      expect(first.resolve(TOKENS.CentralAccountService)).not.toBe(second.resolve(TOKENS.CentralAccountService));
+      const team = `team-${randomUUID().slice(0, 8)}`;
+      const accounts = first.resolve(TOKENS.CentralAccountService);
+      await accounts.registerAccount(team, { provider: "aws", accountId: "123456789012", name: "prod", credentials: AWS_CREDENTIALS });
+      expect((await accounts.listAccounts(team)).items).toHaveLength(1);
+      expect((await second.resolve(TOKENS.CentralAccountService).listAccounts(team)).items).toHaveLength(0);
+      const stored = await client.db(first.resolve(TOKENS.DatabaseManager).databaseName("CLOUD_SECURITY")).collection("enhanced_cloud_accounts").findOne({ team_id: team });
+      expect(JSON.stringify(stored)).not.toContain(AWS_CREDENTIALS.secret_access_key);
+      expect(second.resolve(CloudAccountRepository)).not.toBe(first.resolve(CloudAccountRepository));
+    } finally {
+      await Promise.all([first.dispose(), second.dispose()]);
+    }
+  });
+
+  it("ensures indexes on demand and reports health for MongoDB and Redis", async () => {
+    const services = build({ redis: true });
+    try {
+      await services.initialize({ ensureIndexes: true });
+      const again = await services.ensureIndexes();
+      expect(again.created).toHaveLength(0);
+      const health = await services.health();
+      expect(health.mongodb.ok).toBe(true);
+      expect(health.cache.kind).toBe("redis");
+      expect(health.ok).toBe(true);
+    } finally {
+      await services.dispose();
+    }
+  });
+
+  it("dispose is idempotent and a disposed container refuses to start again", async () => {
+    const services = build();
+    await services.initialize();
+    await Promise.all([services.dispose(), services.dispose()]);
+    await services.dispose();
+    const error = await services.initialize().catch((e: unknown) => e);
+    expect(isCspmError(error) && error.code).toBe("UNAVAILABLE");
+  });
+
+  it("fails initialize with UNAVAILABLE and a hint when MongoDB is unreachable, without the password", async () => {
+    const services = createServiceContainer({
+      mongodb: { uri: "mongodb://admin:hunter2@127.0.0.1:1/?directConnection=true", serverSelectionTimeoutMS: 300 },
+      encryptionKeys: `k1:${KEY}`,
+    });
+    try {
+      const error = await services.initialize().catch((e: unknown) => e);
+      expect(isCspmError(error) && error.code).toBe("UNAVAILABLE");
+      expect(String((error as Error).message)).toContain("127.0.0.1:1");
+      expect(JSON.stringify(error)).not.toContain("hunter2");
+      expect(String((error as Error).message)).not.toContain("hunter2");
+    } finally {
+      await services.dispose();
+    }
+  });
+});

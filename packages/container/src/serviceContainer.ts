@@ -1,0 +1,182 @@
+import "reflect-metadata";
+import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
+import { CredentialCipher } from "@cspm/crypto";
+import { UnavailableError } from "@cspm/errors";
+import { DOMAIN_REPOSITORIES } from "@cspm/domain";
+import { CommandMonitor, CSPMDatabaseManager, DatabaseFactory, type EnsureIndexesReport, type HealthReport } from "@cspm/mongo";
+import { RepositoryFactory } from "@cspm/repository";
+import { ResponseService } from "@cspm/response";
+import { type DependencyContainer, type InjectionToken, container as rootContainer, instanceCachingFactory } from "tsyringe";
+import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
+import { registerDomainServices, type ServiceTokenTypes } from "./serviceRegistrations";
+import { TOKENS } from "./tokens";
+
+/** What a request scope knows about its caller; services read the team from their arguments, not from here. */
+export interface RequestContext {
+  readonly teamId?: string;
+  readonly requestId?: string;
+}
+
+/** Health of the container's dependencies, for a `/health` route. */
+export interface ContainerHealth {
+  readonly ok: boolean;
+  readonly mongodb: HealthReport;
+  readonly cache: { readonly ok: boolean; readonly kind: "redis" | "memory"; readonly state?: string };
+}
+
+/** Options of `ServiceContainer.initialize`. */
+export interface InitializeOptions {
+  /** Create the declared indexes on all 14 databases (idempotent); default false. */
+  readonly ensureIndexes?: boolean;
+}
+
+/** Callers resolve by a `TOKENS` string or by a repository class. */
+type Resolvable<T> = InjectionToken<T>;
+
+/**
+ * The data layer wired from one typed configuration on a tsyringe child container this object owns:
+ * database manager, `DatabaseFactory`, cache (Redis or in-memory), credential cipher, repositories,
+ * response service and the domain services. Two containers in one process share nothing.
+ * @example
+ * const services = createServiceContainer(loadConfigFromEnv());
+ * await services.initialize();
+ * const summary = await services.resolve(TOKENS.AggregationService).getDashboardSummary("team-a");
+ * await services.dispose();
+ */
+export class ServiceContainer {
+  readonly config: ServiceConfig;
+  readonly #container: DependencyContainer;
+  readonly #manager: CSPMDatabaseManager;
+  readonly #cache: CacheService;
+  readonly #cacheKind: "redis" | "memory";
+  #initialized: Promise<void> | undefined;
+  #disposed: Promise<void> | undefined;
+
+  constructor(config: ServiceConfigInput | ServiceConfig) {
+    this.config = parseServiceConfig(config);
+    // A child of tsyringe's root: everything is registered here, never on the global container.
+    this.#container = rootContainer.createChildContainer();
+    const cipher = new CredentialCipher(this.config.encryptionKeys);
+    const commandMonitor = new CommandMonitor();
+    this.#manager = new CSPMDatabaseManager({
+      uri: this.config.mongodb.uri,
+      prefix: this.config.mongodb.prefix,
+      serverSelectionTimeoutMS: this.config.mongodb.serverSelectionTimeoutMS,
+      appName: this.config.mongodb.appName,
+      commandMonitor,
+    });
+    const redis = this.config.redis;
+    this.#cacheKind = redis ? "redis" : "memory";
+    this.#cache = redis
+      ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
+      : new MemoryCache({ maxEntries: this.config.cache.maxEntries });
+    const repositories = new RepositoryFactory({
+      provider: this.#manager,
+      ...(this.config.cursorSecret ? { cursorSecret: this.config.cursorSecret } : {}),
+    });
+
+    const c = this.#container;
+    c.register(TOKENS.Config, { useValue: this.config });
+    c.register(TOKENS.DatabaseManager, { useValue: this.#manager });
+    c.register(TOKENS.CommandMonitor, { useValue: commandMonitor });
+    c.register(TOKENS.DatabaseFactory, { useFactory: instanceCachingFactory(() => new DatabaseFactory(this.#manager)) });
+    c.register(TOKENS.Cache, { useValue: this.#cache });
+    c.register(TOKENS.Cipher, { useValue: cipher });
+    c.register(TOKENS.RepositoryFactory, { useValue: repositories });
+    c.register(TOKENS.ResponseService, { useFactory: instanceCachingFactory(() => new ResponseService()) });
+    for (const repository of DOMAIN_REPOSITORIES) {
+      c.register(repository, { useFactory: instanceCachingFactory(() => repositories.get(repository)) });
+    }
+    registerDomainServices(c, {
+      manager: this.#manager,
+      cache: this.#cache,
+      repositories,
+      cipher,
+      cacheTtlSeconds: this.config.cache.defaultTtlSeconds,
+    });
+  }
+
+  /**
+   * Connects to MongoDB (once, however often it is called) and optionally ensures indexes.
+   * Throws `UNAVAILABLE` (with a hint) when MongoDB cannot be reached within the timeout; a later call retries.
+   */
+  initialize(options: InitializeOptions = {}): Promise<void> {
+    if (this.#disposed) {
+      return Promise.reject(
+        new UnavailableError("This ServiceContainer has been disposed.", { details: { hint: "Create a new container with createServiceContainer()." } }),
+      );
+    }
+    this.#initialized ??= this.#manager.connect().catch((error: unknown) => {
+      this.#initialized = undefined;
+      throw error;
+    });
+    return options.ensureIndexes ? this.#initialized.then(() => this.ensureIndexes()).then(() => undefined) : this.#initialized;
+  }
+
+  /** Creates the declared indexes on all 14 databases; idempotent, reports drift. Throws `UNAVAILABLE`. */
+  ensureIndexes(): Promise<EnsureIndexesReport> {
+    return this.#manager.ensureIndexes();
+  }
+
+  /** Resolves a registered service by token (`TOKENS.X`) or a repository by its class. */
+  resolve<K extends keyof ServiceTokenTypes>(token: K): ServiceTokenTypes[K];
+  resolve<T>(token: Resolvable<T>): T;
+  resolve(token: Resolvable<unknown>): unknown {
+    return this.#container.resolve(token);
+  }
+
+  /** A child scope for one request: shares every singleton, adds the request's `RequestContext`. */
+  createRequestScope(context: RequestContext = {}): RequestScope {
+    const child = this.#container.createChildContainer();
+    child.register(TOKENS.RequestContext, { useValue: Object.freeze({ ...context }) });
+    return new RequestScope(child);
+  }
+
+  /** MongoDB ping and cache state; never throws. */
+  async health(): Promise<ContainerHealth> {
+    const mongodb = await this.#manager.ping();
+    const cacheHealth = await this.#cache.health();
+    const cache = { ok: cacheHealth.ok, kind: this.#cacheKind, ...("state" in cacheHealth ? { state: String(cacheHealth.state) } : {}) };
+    return { ok: mongodb.ok && cache.ok, mongodb, cache };
+  }
+
+  /** Closes Redis and MongoDB connections; idempotent, safe to call concurrently. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      const results = await Promise.allSettled([this.#cache.close(), this.#manager.close()]);
+      await this.#container.dispose();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    })();
+    return this.#disposed;
+  }
+}
+
+/** The per-request view of a `ServiceContainer`. */
+export class RequestScope {
+  readonly #container: DependencyContainer;
+
+  constructor(container: DependencyContainer) {
+    this.#container = container;
+  }
+
+  /** The request's context as given to `createRequestScope`. */
+  get context(): RequestContext {
+    return this.#container.resolve<RequestContext>(TOKENS.RequestContext);
+  }
+
+  /** Resolves a service or repository; singletons are the container's own instances. */
+  resolve<K extends keyof ServiceTokenTypes>(token: K): ServiceTokenTypes[K];
+  resolve<T>(token: Resolvable<T>): T;
+  resolve(token: Resolvable<unknown>): unknown {
+    return this.#container.resolve(token);
+  }
+}
+
+/**
+ * Builds a `ServiceContainer` from a configuration object (see `loadConfigFromEnv` for env).
+ * Throws `VALIDATION_FAILED` listing every configuration problem at once. Call `initialize()` next.
+ */
+export function createServiceContainer(config: ServiceConfigInput | ServiceConfig): ServiceContainer {
+  return new ServiceContainer(config);
+}
