@@ -24,8 +24,6 @@ import { JobRepository } from "./orchestration/jobRepository";
 import { ScanRunRepository } from "./orchestration/scanRunRepository";
 import { SubJobRepository } from "./orchestration/subJobRepository";
 import { AuditLogRepository } from "./platform/auditLogRepository";
-import { MigrationLedgerRepository } from "./platform/migrationLedgerRepository";
-import { MigrationLockRepository } from "./platform/migrationLockRepository";
 import { SessionRepository } from "./platform/sessionRepository";
 import { SettingRepository } from "./platform/settingRepository";
 import { TeamRepository } from "./platform/teamRepository";
@@ -55,8 +53,6 @@ export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.free
   SessionRepository,
   AuditLogRepository,
   SettingRepository,
-  MigrationLedgerRepository,
-  MigrationLockRepository,
   // CLOUD_SECURITY
   CloudAccountRepository,
   ProwlerFindingRepository,

@@ -39,8 +39,8 @@ export const DATABASES = [
         index("team_action_created", { team_id: 1, action: 1, created_at: -1 }),
       ]),
       tenant("settings", "Per-team settings by key.", [index("team_key_unique", { team_id: 1, key: 1 }, { unique: true })]),
-      shared("migration_ledger", "Applied migrations: id, checksum, outcome.", [index("id_unique", { id: 1 }, { unique: true })]),
-      shared("migration_locks", "The migration runner's lease lock.", []),
+      { ...shared("migration_ledger", "Applied migrations: id, checksum, outcome.", [index("id_unique", { id: 1 }, { unique: true })]), managedBy: "@cspm/migrations" },
+      { ...shared("migration_locks", "The migration runner's lease lock (one document per lock, keyed by _id).", []), managedBy: "@cspm/migrations" },
     ],
   },
   {

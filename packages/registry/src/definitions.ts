@@ -20,6 +20,8 @@ export interface CollectionDefinition {
   readonly tenantOwned: boolean;
   readonly purpose: string;
   readonly indexes: readonly IndexDefinition[];
+  /** The package that alone reads and writes this collection (no domain repository), e.g. `"@cspm/migrations"`. */
+  readonly managedBy?: string;
 }
 
 /** One of the platform's databases: constant, physical name, alias, purpose and owned collections. */

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCspmError } from "../testing/expectCspmError";
 import { type DomainTestContext, openDomainTestContext } from "../testing/openDomainTestContext";
-import { MigrationLockRepository } from "./migrationLockRepository";
 import { SessionRepository } from "./sessionRepository";
 import { SettingRepository } from "./settingRepository";
 import { TeamRepository } from "./teamRepository";
@@ -60,17 +59,5 @@ describe("platform repositories", () => {
     expect(await sessions.revokeAllForUser(B, "u1")).toBe(0);
     expect(await sessions.revoke(A, hash)).toBe(true);
     expect(await sessions.findActive(A, hash, T0)).toBeNull();
-  });
-
-  it("migration lock: of many concurrent acquirers exactly one wins; expiry allows takeover", async () => {
-    const locks = ctx.factory.get(MigrationLockRepository);
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => locks.acquire("migrations", `runner-${i}`, 60_000, T0)));
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const holder = (await locks.findLock("migrations"))?.holder;
-    expect(await locks.acquire("migrations", "late", 60_000, new Date(T0.getTime() + 1000))).toBe(false);
-    expect(await locks.acquire("migrations", "late", 60_000, new Date(T0.getTime() + 61_000))).toBe(true);
-    expect(await locks.release("migrations", holder ?? "")).toBe(false);
-    expect(await locks.release("migrations", "late")).toBe(true);
-    expect(await locks.findLock("migrations")).toBeNull();
   });
 });

@@ -27,8 +27,6 @@ const SAMPLES = {
     outcome: "success",
   },
   settings: { team_id: "team-a", key: "scans.default_regions", value: ["us-east-1"] },
-  migration_ledger: { id: "001_consolidate_accounts", checksum: "b".repeat(64), outcome: "applied", applied_at: T0, duration_ms: 12 },
-  migration_locks: { name: "migrations", holder: "runner-1", acquired_at: T0, expires_at: T1 },
   enhanced_cloud_accounts: {
     team_id: "team-a",
     provider: "aws",

@@ -1,0 +1,11 @@
+import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./built-in/consolidateCloudAccounts";
+import { EMBEDDINGS_BACKFILL_MIGRATION } from "./built-in/embeddingsBackfill";
+import { SYNC_INDEXES_MIGRATION } from "./built-in/syncIndexes";
+import type { Migration } from "./defineMigration";
+
+/**
+ * The platform's migrations, in the order they apply: indexes first (the consolidation relies on the unique
+ * `(team_id, provider, account_id)` index of `enhanced_cloud_accounts`), then the cloud account consolidation,
+ * then the embeddings backfill (not applicable until `config.embeddings` is given).
+ */
+export const BUILT_IN_MIGRATIONS: readonly Migration[] = [SYNC_INDEXES_MIGRATION, CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION, EMBEDDINGS_BACKFILL_MIGRATION];
