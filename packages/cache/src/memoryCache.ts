@@ -1,0 +1,218 @@
+import { ValidationError } from "@cspm/errors";
+import {
+  assertCacheKey,
+  assertLoader,
+  normalizeCacheKeys,
+  normalizeCacheTags,
+  normalizeSetOptions,
+  optionIssue,
+  type NormalizedSetOptions,
+} from "./cacheArguments";
+import { decodeCacheValue, encodeCacheValue, encodeError, encodeOrThrow } from "./cacheCodec";
+import type {
+  CacheErrorHook,
+  CacheHealth,
+  CacheLoader,
+  CacheService,
+  CacheSetOptions,
+  CacheStats,
+} from "./cacheService";
+import { CacheTelemetry } from "./cacheTelemetry";
+import { SingleFlight } from "./singleFlight";
+
+/** Options of a `MemoryCache`. */
+export interface MemoryCacheOptions {
+  /** Most entries kept; beyond it the least recently used entry is dropped (default 10 000). */
+  readonly maxEntries?: number | undefined;
+  /** Clock in ms, for tests (default `Date.now`). */
+  readonly now?: (() => number) | undefined;
+  /** Receives failures the cache swallows (a value EJSON cannot encode inside `wrap`). */
+  readonly onError?: CacheErrorHook | undefined;
+}
+
+interface MemoryEntry {
+  readonly encoded: string;
+  readonly expiresAt: number;
+  readonly tags: readonly string[];
+}
+
+interface Flight {
+  readonly value: unknown;
+  /** The EJSON text of `value`, from which callers that joined the flight get their own copies. */
+  readonly encoded: string | undefined;
+}
+
+/**
+ * An in-process `CacheService`: TTL, tags, a bounded least-recently-used store, single-flight `wrap`.
+ * Values are stored as EJSON text (the same encoding as `RedisCache`), so every read returns a fresh copy
+ * that keeps `Date`/`ObjectId` types and callers can never mutate cached state.
+ * Throws `ValidationError` (`VALIDATION_FAILED`) for invalid options.
+ */
+export class MemoryCache implements CacheService {
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly entries = new Map<string, MemoryEntry>();
+  private readonly tagIndex = new Map<string, Set<string>>();
+  private readonly flights = new SingleFlight<Flight>();
+  private readonly telemetry: CacheTelemetry;
+  private closed = false;
+
+  constructor(options: MemoryCacheOptions = {}) {
+    const issues = optionIssue(options.maxEntries, "maxEntries", { min: 1, integer: true });
+    if (issues.length > 0) throw new ValidationError("Invalid MemoryCache options.", issues);
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.telemetry = new CacheTelemetry(options.onError);
+  }
+
+  /** Number of entries held, including expired ones not yet swept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    assertCacheKey(key);
+    const entry = this.lookup(key);
+    if (!entry) {
+      this.telemetry.misses += 1;
+      return undefined;
+    }
+    this.telemetry.hits += 1;
+    return decodeCacheValue(entry.encoded) as T;
+  }
+
+  async set(key: string, value: unknown, options: CacheSetOptions): Promise<boolean> {
+    assertCacheKey(key);
+    const normalized = normalizeSetOptions(options);
+    const encoded = encodeOrThrow(value);
+    if (this.closed) return false;
+    this.store(key, encoded, normalized);
+    return true;
+  }
+
+  async del(keys: string | readonly string[]): Promise<boolean> {
+    const list = normalizeCacheKeys(keys);
+    if (this.closed) return false;
+    for (const key of list) this.remove(key);
+    return true;
+  }
+
+  async wrap<T>(key: string, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
+    assertCacheKey(key);
+    const options = normalizeSetOptions(ttl);
+    assertLoader(loader);
+    const { result, shared } = await this.flights.run(key, () => this.resolve(key, options, loader));
+    return (shared && result.encoded !== undefined ? decodeCacheValue(result.encoded) : result.value) as T;
+  }
+
+  async invalidateTags(tags: string | readonly string[]): Promise<boolean> {
+    const list = normalizeCacheTags(tags);
+    if (this.closed) return false;
+    for (const tag of list) {
+      const keys = this.tagIndex.get(tag);
+      if (!keys) continue;
+      for (const key of [...keys]) this.remove(key);
+      this.tagIndex.delete(tag);
+    }
+    return true;
+  }
+
+  async health(): Promise<CacheHealth> {
+    return { backend: "memory", ok: !this.closed, breaker: "closed" };
+  }
+
+  stats(): CacheStats {
+    const t = this.telemetry;
+    return {
+      backend: "memory",
+      hits: t.hits,
+      misses: t.misses,
+      loads: t.loads,
+      loadErrors: t.loadErrors,
+      errors: t.errors,
+      lockWaits: 0,
+      lockTimeouts: 0,
+      evictions: t.evictions,
+      inFlight: this.flights.size,
+      breaker: "closed",
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.entries.clear();
+    this.tagIndex.clear();
+  }
+
+  private async resolve<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
+    const entry = this.lookup(key);
+    if (entry) {
+      this.telemetry.hits += 1;
+      return { value: decodeCacheValue(entry.encoded), encoded: entry.encoded };
+    }
+    this.telemetry.misses += 1;
+    this.telemetry.loads += 1;
+    let value: T;
+    try {
+      value = await loader();
+    } catch (error) {
+      this.telemetry.loadErrors += 1;
+      throw error;
+    }
+    if (value === undefined) return { value, encoded: undefined };
+    let encoded: string;
+    try {
+      encoded = encodeCacheValue(value);
+    } catch (error) {
+      this.telemetry.report("encode", encodeError(error), key);
+      return { value, encoded: undefined };
+    }
+    if (!this.closed) this.store(key, encoded, options);
+    return { value, encoded };
+  }
+
+  /** The live entry for `key`, marked most recently used; drops it if expired. */
+  private lookup(key: string): MemoryEntry | undefined {
+    if (this.closed) return undefined;
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.remove(key);
+      return undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  private store(key: string, encoded: string, options: NormalizedSetOptions): void {
+    this.remove(key);
+    this.entries.set(key, { encoded, expiresAt: this.now() + options.ttlMs, tags: options.tags });
+    for (const tag of options.tags) {
+      let keys = this.tagIndex.get(tag);
+      if (!keys) {
+        keys = new Set();
+        this.tagIndex.set(tag, keys);
+      }
+      keys.add(key);
+    }
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.remove(oldest.value);
+      this.telemetry.evictions += 1;
+    }
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    for (const tag of entry.tags) {
+      const keys = this.tagIndex.get(tag);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.tagIndex.delete(tag);
+    }
+  }
+}
