@@ -1,7 +1,7 @@
 import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_IN_MIGRATIONS } from "./builtInMigrations";
-import type { EmbedFunction } from "./built-in/embeddingsBackfill";
+import type { EmbedFunction } from "./built-in/embeddingsBackfillOptions";
 import type { LedgerEntry } from "./migrationLedger";
 import { MigrationRunner } from "./migrationRunner";
 import { captureLogger, openTestManager, snapshotDatabases, type TestManager } from "./testing/openTestManager";

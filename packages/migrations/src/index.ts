@@ -23,12 +23,12 @@ export { consoleMigrationLogger, silentMigrationLogger } from "./consoleMigratio
 export { BUILT_IN_MIGRATIONS } from "./builtInMigrations";
 export { SYNC_INDEXES_MIGRATION, INDEX_CATALOG_FINGERPRINT } from "./built-in/syncIndexes";
 export { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./built-in/consolidateCloudAccounts";
-export type { CloudAccountIdentity, ConsolidateCloudAccountsOptions } from "./built-in/consolidateCloudAccounts";
+export type { CloudAccountIdentity, ConsolidateCloudAccountsOptions } from "./built-in/consolidateCloudAccountsOptions";
 export { cloudAccountKey, legacyCredentialKeys, normalizeLegacyCloudAccount } from "./built-in/legacyCloudAccount";
 export type { LegacyCloudAccountDocument, LegacyNormalization, NormalizedLegacyAccount } from "./built-in/legacyCloudAccount";
 export { mergeCloudAccountSources } from "./built-in/cloudAccountMerge";
 export type { CloudAccountMerge, CredentialsChoice, ExistingCloudAccount, MergedCloudAccountFields } from "./built-in/cloudAccountMerge";
 export { EMBEDDINGS_BACKFILL_MIGRATION, EMBEDDING_MODEL_FIELD } from "./built-in/embeddingsBackfill";
-export type { EmbedFunction, EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfill";
+export type { EmbedFunction, EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfillOptions";
 export { MIGRATE_EXIT_CODES, MIGRATE_USAGE, runMigrateCli } from "./migrateCli";
 export type { MigrateCliIo } from "./migrateCli";

@@ -1,6 +1,6 @@
 import type { CredentialCipher } from "@cspm/crypto";
-import type { ConsolidateCloudAccountsOptions } from "./built-in/consolidateCloudAccounts";
-import type { EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfill";
+import type { ConsolidateCloudAccountsOptions } from "./built-in/consolidateCloudAccountsOptions";
+import type { EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfillOptions";
 import type { MigrationDatabaseManager } from "./migrationDatabaseManager";
 
 /** Where the runner and migrations write their lines. Fields are JSON-safe and never hold secrets. */

@@ -6,7 +6,8 @@ import type { MigrationConfig } from "../migrationContext";
 import type { LedgerEntry } from "../migrationLedger";
 import { MigrationRunner } from "../migrationRunner";
 import { captureLogger, openTestManager, snapshotDatabases, type TestManager } from "../testing/openTestManager";
-import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION, type ConsolidateCloudAccountsOptions } from "./consolidateCloudAccounts";
+import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./consolidateCloudAccounts";
+import type { ConsolidateCloudAccountsOptions } from "./consolidateCloudAccountsOptions";
 import { SYNC_INDEXES_MIGRATION } from "./syncIndexes";
 
 let t: TestManager;

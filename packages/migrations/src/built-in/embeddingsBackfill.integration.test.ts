@@ -4,7 +4,8 @@ import type { MigrationConfig } from "../migrationContext";
 import type { LedgerEntry } from "../migrationLedger";
 import { MigrationRunner } from "../migrationRunner";
 import { captureLogger, openTestManager, snapshotDatabases, type TestManager } from "../testing/openTestManager";
-import { EMBEDDINGS_BACKFILL_MIGRATION, type EmbedFunction } from "./embeddingsBackfill";
+import { EMBEDDINGS_BACKFILL_MIGRATION } from "./embeddingsBackfill";
+import type { EmbedFunction } from "./embeddingsBackfillOptions";
 
 let t: TestManager;
 
