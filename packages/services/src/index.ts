@@ -1,1 +1,91 @@
-export {};
+export { assertPipelineWithinDatabase } from "./assertPipelineWithinDatabase";
+export type { PipelineGuardOptions } from "./assertPipelineWithinDatabase";
+export { runAggregation } from "./runAggregation";
+export type { AggregationRequest } from "./runAggregation";
+export {
+  calculateAssessmentDates,
+  addUtcMonthsClamped,
+  DEFAULT_GRACE_DAYS,
+  MONTHS_PER_PERIOD,
+} from "./calculateAssessmentDates";
+export type { AssessmentDates, AssessmentDatesInput, AssessmentFrequency } from "./calculateAssessmentDates";
+export type { ServiceDependencies } from "./serviceDependencies";
+export {
+  parseProviderCredentials,
+  PROVIDER_CREDENTIAL_SHAPES,
+  AwsAccessKeyCredentialsSchema,
+  AwsAssumeRoleCredentialsSchema,
+  AzureCredentialsSchema,
+  GcpServiceAccountCredentialsSchema,
+  KubeconfigCredentialsSchema,
+  KubernetesTokenCredentialsSchema,
+} from "./providerCredentials";
+export type { ProviderCredentials } from "./providerCredentials";
+export { CentralAccountService } from "./centralAccountService";
+export type {
+  AccountPage,
+  AccountSummary,
+  CentralAccountServiceDependencies,
+  CloudAccountStatus,
+  CloudAccountView,
+  LastScanStatus,
+  ListAccountsOptions,
+  RegisterAccountInput,
+  UpdateAccountInput,
+} from "./centralAccountService";
+export { AggregationService, DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS } from "./aggregationService";
+export type {
+  AccountActivityRow,
+  AggregationServiceDependencies,
+  DashboardSummaryOptions,
+  RecentScanRun,
+  RunCounts,
+  ScanActivity,
+  ScanActivityOptions,
+} from "./aggregationService";
+export {
+  buildDashboardSummaryPipeline,
+  findingsMatchStage,
+  shapeDashboardSummary,
+  passRate,
+  DASHBOARD_LIMITS,
+  DASHBOARD_SEVERITIES,
+} from "./dashboardSummaryPipeline";
+export type {
+  AccountBreakdownRow,
+  BreakdownRow,
+  DailyTrendPoint,
+  DashboardScope,
+  DashboardSeverity,
+  DashboardSummary,
+  FailingCheckRow,
+  FrameworkComplianceRow,
+  StatusCounts,
+} from "./dashboardSummaryPipeline";
+export { EvidenceIntegrationService, EVIDENCE_SOURCES } from "./evidenceIntegrationService";
+export type {
+  CollectEvidenceOptions,
+  ComprehensiveEvidence,
+  EvidenceIntegrationServiceDependencies,
+  EvidenceScope,
+  EvidenceSource,
+  SourceEvidence,
+} from "./evidenceIntegrationService";
+export { AssessmentIntegrationService, assessmentScore, checkResultsFromEvidence } from "./assessmentIntegrationService";
+export type {
+  AssessmentIntegrationServiceDependencies,
+  CheckEvidence,
+  ControlEvaluation,
+  ControlResult,
+  ControlStatus,
+  ControlTotals,
+  EvaluateControlsOptions,
+} from "./assessmentIntegrationService";
+export { GlobalAssessmentService } from "./globalAssessmentService";
+export type {
+  AssessmentPage,
+  AssessmentView,
+  CreateAssessmentInput,
+  GlobalAssessmentServiceDependencies,
+  ListAssessmentsOptions,
+} from "./globalAssessmentService";
