@@ -38,6 +38,8 @@ export { USER_ROLES, USER_STATUSES, UserSchema } from "./platform/userSchema";
 export type { User } from "./platform/userSchema";
 
 // cloud-security
+export { cloudAccountCredentialAad } from "./cloud-security/cloudAccountCredentialAad";
+export type { CloudAccountCredentialIdentity } from "./cloud-security/cloudAccountCredentialAad";
 export { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
 export type { CloudAccountDocument, NewCloudAccount, CloudAccountStatus } from "./cloud-security/cloudAccountRepository";
 export { CLOUD_ACCOUNT_STATUSES, LAST_SCAN_STATUSES, RegionSchema, CloudAccountObjectSchema, CloudAccountSchema } from "./cloud-security/cloudAccountSchema";

@@ -3,6 +3,7 @@ import type { CredentialCipher } from "@cspm/crypto";
 import {
   CLOUD_ACCOUNT_STATUSES,
   CloudAccountRepository,
+  cloudAccountCredentialAad,
   CloudProviderSchema,
   LAST_SCAN_STATUSES,
   RegionSchema,
@@ -144,7 +145,7 @@ const VersionSchema = z.number().int().min(0).optional();
 
 /** The associated data every credential envelope is bound to: the team and the account's identity. */
 function credentialAad(teamId: string, provider: CloudProvider, accountId: string): Record<string, string> {
-  return { team_id: teamId, provider, account_id: accountId };
+  return cloudAccountCredentialAad({ team_id: teamId, provider, account_id: accountId });
 }
 
 /** The client-safe view of a stored account: an explicit whitelist, so credential material can never slip through. */

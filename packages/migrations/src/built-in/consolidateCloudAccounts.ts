@@ -1,5 +1,5 @@
 import type { AssociatedData, CredentialCipher, EncryptedEnvelope } from "@cspm/crypto";
-import { CloudAccountSchema } from "@cspm/domain";
+import { CloudAccountSchema, cloudAccountCredentialAad } from "@cspm/domain";
 import { type FieldIssue, ValidationError } from "@cspm/errors";
 import { type AnyBulkWriteOperation, type Collection, type Document, type Filter, ObjectId } from "mongodb";
 import { defineMigration, type MigrationReport } from "../defineMigration";
@@ -40,7 +40,7 @@ const NOT_MIGRATED = { migrated_at: { $exists: false } } as const;
 
 /** The binding `CentralAccountService` (`@cspm/services`) presents when it decrypts: team, provider and account id. */
 function defaultAad(identity: CloudAccountIdentity): AssociatedData {
-  return { team_id: identity.team_id, provider: identity.provider, account_id: identity.account_id };
+  return cloudAccountCredentialAad(identity);
 }
 
 function idText(id: unknown): string {
