@@ -1,3 +1,3 @@
 import { definePackageConfig } from "../../scripts/tsupConfig";
 
-export default definePackageConfig();
+export default definePackageConfig({ entry: ["src/index.ts", "src/vitestGlobalSetup.ts"] });

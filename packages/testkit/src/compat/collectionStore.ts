@@ -1,0 +1,287 @@
+import { UUID, type Document } from "bson";
+import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
+import { CommandError } from "./commandError";
+import { duplicateKeyError, IndexStore, type IndexKey, type IndexSpec } from "./indexStore";
+
+/** The `_id_` index every collection has. */
+export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: "_id_" };
+
+/** Collection options kept from `create` (validator and friends). */
+export interface CollectionOptions {
+  readonly validator?: Document;
+  readonly validationLevel?: "off" | "strict" | "moderate";
+  readonly validationAction?: "error" | "warn";
+}
+
+function isEqualityValue(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (value instanceof RegExp || Array.isArray(value)) return false;
+  const tag = (value as { _bsontype?: string })._bsontype;
+  if (tag === "MinKey" || tag === "MaxKey" || tag === "BSONRegExp") return false;
+  if (isPlainDocument(value)) return !Object.keys(value).some((k) => k.startsWith("$"));
+  return true;
+}
+
+function isExactKeyValue(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isSafeInteger(value);
+    case "object":
+      return value instanceof Date || (value as { _bsontype?: string } | null)?._bsontype === "ObjectId";
+    default:
+      return false;
+  }
+}
+
+/** Equality constraints a filter implies (field -> allowed values), used to pick an index. */
+export function extractEqualities(filter: Document, out = new Map<string, unknown[]>()): Map<string, unknown[]> {
+  for (const [key, cond] of Object.entries(filter)) {
+    if (key === "$and" && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainDocument(sub)) extractEqualities(sub, out);
+      continue;
+    }
+    if (key.startsWith("$")) continue;
+    let values: unknown[] | undefined;
+    if (isPlainDocument(cond) && Object.keys(cond).some((k) => k.startsWith("$"))) {
+      if (Object.hasOwn(cond, "$eq") && isEqualityValue(cond.$eq)) values = [cond.$eq];
+      else if (Array.isArray(cond.$in) && cond.$in.every(isEqualityValue)) values = cond.$in;
+    } else if (isEqualityValue(cond)) {
+      values = [cond];
+    }
+    if (values && (!out.has(key) || (out.get(key) as unknown[]).length > values.length)) out.set(key, values);
+  }
+  return out;
+}
+
+/** One collection's documents (in natural order, keyed by canonical `_id`) and its secondary indexes. */
+export class CollectionStore {
+  readonly db: string;
+  name: string;
+  readonly uuid: UUID;
+  readonly docs: Map<string, Document>;
+  indexes: IndexStore[];
+  options: CollectionOptions;
+  /** Last write sequence per `_id` key (transactions use it to detect write-write conflicts). */
+  readonly stamps: Map<string, number>;
+  /** Insertion sequence per `_id` key: index look-ups return documents in natural order. */
+  private readonly recordIds: Map<string, number>;
+  private nextRecordId: number;
+
+  constructor(
+    db: string,
+    name: string,
+    init?: Partial<Pick<CollectionStore, "uuid" | "docs" | "indexes" | "options" | "stamps">> & {
+      recordIds?: Map<string, number>;
+      nextRecordId?: number;
+    },
+  ) {
+    this.db = db;
+    this.name = name;
+    this.uuid = init?.uuid ?? new UUID();
+    this.docs = init?.docs ?? new Map();
+    this.indexes = init?.indexes ?? [];
+    this.options = init?.options ?? {};
+    this.stamps = init?.stamps ?? new Map();
+    this.recordIds = init?.recordIds ?? new Map();
+    this.nextRecordId = init?.nextRecordId ?? 1;
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  /** A private copy (documents are shared: stored documents are never mutated in place). */
+  clone(): CollectionStore {
+    return new CollectionStore(this.db, this.name, {
+      uuid: this.uuid,
+      docs: new Map(this.docs),
+      indexes: this.indexes.map((i) => i.clone()),
+      options: this.options,
+      stamps: new Map(this.stamps),
+      recordIds: new Map(this.recordIds),
+      nextRecordId: this.nextRecordId,
+    });
+  }
+
+  /** All index specs, `_id_` first. */
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX_SPEC, ...this.indexes.map((i) => i.spec)];
+  }
+
+  private recordIdOf(idKey: string): number {
+    return this.recordIds.get(idKey) ?? 0;
+  }
+
+  getById(idKey: string): Document | undefined {
+    return this.docs.get(idKey);
+  }
+
+  private keysFor(doc: Document): (IndexKey[] | undefined)[] {
+    return this.indexes.map((index) => index.keysOf(doc));
+  }
+
+  /** Inserts a document (which must carry `_id`); throws 11000 on a unique violation. */
+  insert(doc: Document, seq: number): void {
+    const idKey = canonicalKey(doc._id);
+    if (this.docs.has(idKey)) throw duplicateKeyError(this.ns, ID_INDEX_SPEC, [doc._id]);
+    const keys = this.keysFor(doc);
+    this.indexes.forEach((index, i) => index.checkUnique(this.ns, idKey, keys[i]));
+    this.indexes.forEach((index, i) => index.add(idKey, keys[i]));
+    this.docs.set(idKey, doc);
+    this.recordIds.set(idKey, this.nextRecordId++);
+    this.stamps.set(idKey, seq);
+  }
+
+  /** Replaces a stored document with a new version (same `_id`). */
+  replace(idKey: string, next: Document, seq: number): void {
+    const previous = this.docs.get(idKey);
+    if (!previous) throw new CommandError(1, "replace of a missing document");
+    const oldKeys = this.keysFor(previous);
+    const newKeys = this.keysFor(next);
+    this.indexes.forEach((index, i) => index.checkUnique(this.ns, idKey, newKeys[i]));
+    this.indexes.forEach((index, i) => {
+      index.remove(idKey, oldKeys[i]);
+      index.add(idKey, newKeys[i]);
+    });
+    this.docs.set(idKey, next);
+    this.stamps.set(idKey, seq);
+  }
+
+  /** Deletes a document by canonical `_id`. */
+  delete(idKey: string, seq: number): Document | undefined {
+    const previous = this.docs.get(idKey);
+    if (!previous) return undefined;
+    const oldKeys = this.keysFor(previous);
+    this.indexes.forEach((index, i) => index.remove(idKey, oldKeys[i]));
+    this.docs.delete(idKey);
+    this.recordIds.delete(idKey);
+    this.stamps.set(idKey, seq);
+    return previous;
+  }
+
+  /**
+   * Applies a set of final document states (`undefined` = deleted) atomically: all old index keys
+   * are removed before new ones are added, so swaps of unique values succeed. Throws 11000 (and
+   * leaves the store unchanged) when the result would violate a unique index.
+   */
+  applyChanges(changes: Map<string, Document | undefined>, seq: number): void {
+    const oldKeys = new Map<string, (IndexKey[] | undefined)[]>();
+    for (const idKey of changes.keys()) {
+      const doc = this.docs.get(idKey);
+      if (doc) oldKeys.set(idKey, this.keysFor(doc));
+    }
+    for (const [idKey, keys] of oldKeys) this.indexes.forEach((index, i) => index.remove(idKey, keys[i]));
+    const added: [string, (IndexKey[] | undefined)[]][] = [];
+    try {
+      for (const [idKey, doc] of changes) {
+        if (!doc) continue;
+        const keys = this.keysFor(doc);
+        this.indexes.forEach((index, i) => index.checkUnique(this.ns, idKey, keys[i]));
+        this.indexes.forEach((index, i) => index.add(idKey, keys[i]));
+        added.push([idKey, keys]);
+      }
+    } catch (error) {
+      for (const [idKey, keys] of added) this.indexes.forEach((index, i) => index.remove(idKey, keys[i]));
+      for (const [idKey, keys] of oldKeys) this.indexes.forEach((index, i) => index.add(idKey, keys[i]));
+      throw error;
+    }
+    for (const [idKey, doc] of changes) {
+      if (doc) {
+        if (!this.docs.has(idKey)) this.recordIds.set(idKey, this.nextRecordId++);
+        this.docs.set(idKey, doc);
+      } else {
+        this.docs.delete(idKey);
+        this.recordIds.delete(idKey);
+      }
+      this.stamps.set(idKey, seq);
+    }
+  }
+
+  /**
+   * For a filter that is a single equality on `_id` or on a single-field index with a value whose
+   * index key is exact (string, boolean, ObjectId, Date, safe integer), the documents found are
+   * exactly the matches; returns them, else `undefined`.
+   */
+  exactMatches(filter: Document): Document[] | undefined {
+    const keys = Object.keys(filter);
+    if (keys.length !== 1) return undefined;
+    const field = keys[0] as string;
+    const value = filter[field];
+    if (!isExactKeyValue(value)) return undefined;
+    if (field === "_id") {
+      const doc = this.docs.get(canonicalKey(value));
+      return doc ? [doc] : [];
+    }
+    const index = this.indexes.find((i) => i.fields.length === 1 && i.fields[0] === field && i.usableForLookup);
+    if (!index || index.spec.sparse) return undefined;
+    const ids = index.lookup([value]);
+    if (!ids) return [];
+    const ordered = [...ids];
+    if (ordered.length > 1) ordered.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+    const out: Document[] = [];
+    for (const id of ordered) {
+      const doc = this.docs.get(id);
+      if (doc) out.push(doc);
+    }
+    return out;
+  }
+
+  /**
+   * Documents that may match `filter`: an index look-up when the filter pins `_id` or every field of
+   * an index by equality, else every document (in natural order).
+   */
+  candidates(filter: Document): Iterable<Document> {
+    const eqs = extractEqualities(filter);
+    if (eqs.size === 0) return this.docs.values();
+    const ids = eqs.get("_id");
+    if (ids) {
+      const out: Document[] = [];
+      const seen = new Set<string>();
+      const sorted = ids.length > 1 ? [...ids].sort(compareBsonValues) : ids;
+      for (const v of sorted) {
+        const k = canonicalKey(v);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const doc = this.docs.get(k);
+        if (doc) out.push(doc);
+      }
+      return out;
+    }
+    let best: string[] | undefined;
+    for (const index of this.indexes) {
+      if (!index.usableForLookup || !index.fields.every((f) => eqs.has(f))) continue;
+      if (index.fields.some((f) => (eqs.get(f) as unknown[]).length > 64)) continue;
+      let tuples: unknown[][] = [[]];
+      for (const f of index.fields) {
+        const next: unknown[][] = [];
+        for (const t of tuples) for (const v of eqs.get(f) as unknown[]) next.push([...t, v]);
+        tuples = next;
+      }
+      if (tuples.length > 1) tuples.sort(compareBsonValues);
+      const ordered: string[] = [];
+      const seen = new Set<string>();
+      for (const t of tuples) {
+        const hits = index.lookup(t);
+        if (!hits) continue;
+        const group = [...hits].filter((id) => !seen.has(id));
+        if (group.length > 1) group.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+        for (const id of group) {
+          seen.add(id);
+          ordered.push(id);
+        }
+      }
+      if (!best || ordered.length < best.length) best = ordered;
+      if (best.length === 0) break;
+    }
+    if (!best) return this.docs.values();
+    const out: Document[] = [];
+    for (const id of best) {
+      const doc = this.docs.get(id);
+      if (doc) out.push(doc);
+    }
+    return out;
+  }
+}

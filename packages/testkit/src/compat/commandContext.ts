@@ -1,0 +1,129 @@
+import type { Document } from "bson";
+import { isPlainDocument, toNumber } from "./bsonOrder";
+import { CommandError, notImplemented } from "./commandError";
+import type { CollectionStore } from "./collectionStore";
+import type { CursorRegistry } from "./cursorRegistry";
+import type { EvaluationSettings } from "./mingoContext";
+import type { StorageCatalog, StorageView } from "./storageCatalog";
+
+/** What a command handler gets to work with. */
+export interface CommandContext {
+  readonly db: string;
+  readonly body: Document;
+  readonly view: StorageView;
+  readonly catalog: StorageCatalog;
+  readonly cursors: CursorRegistry;
+  readonly connectionId: number;
+}
+
+/** A command implementation. */
+export type CommandHandler = (ctx: CommandContext) => Document | Promise<Document>;
+
+/** Fields any command may carry (session, concerns, API version, tracing). */
+export const GENERIC_FIELDS = new Set([
+  "$db",
+  "lsid",
+  "txnNumber",
+  "autocommit",
+  "startTransaction",
+  "$clusterTime",
+  "readConcern",
+  "writeConcern",
+  "apiVersion",
+  "apiStrict",
+  "apiDeprecationErrors",
+  "comment",
+  "maxTimeMS",
+  "$readPreference",
+  "stmtId",
+  "stmtIds",
+  "$audit",
+  "$client",
+  "mayBypassWriteBlocking",
+  "$configServerState",
+  "$topologyTime",
+  "databaseVersion",
+  "shardVersion",
+  "$queryOptions",
+]);
+
+/** Rejects fields a command does not know (40415, as mongod's IDL parser does). */
+export function checkFields(ctx: CommandContext, command: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(ctx.body)) {
+    if (key === command || GENERIC_FIELDS.has(key) || allowed.includes(key)) continue;
+    throw new CommandError(40415, `BSON field '${command}.${key}' is an unknown field.`);
+  }
+}
+
+/** The collection a command names (its first field), validated. */
+export function collectionArgument(ctx: CommandContext, command: string): string {
+  const name = ctx.body[command];
+  if (typeof name !== "string") {
+    throw new CommandError(2, `collection name has invalid type ${name === null ? "null" : typeof name}`, { codeName: "BadValue" });
+  }
+  if (name === "" || name.includes("\0") || name.startsWith(".") || name.includes("$")) {
+    throw new CommandError(73, `Invalid collection name: ${name}`);
+  }
+  return name;
+}
+
+/** Accepts only the simple collation (any other changes results and is not implemented). */
+export function checkCollation(value: unknown, where: string): void {
+  if (value === undefined) return;
+  if (isPlainDocument(value) && value.locale === "simple" && Object.keys(value).length === 1) return;
+  throw notImplemented(`collation (in ${where})`);
+}
+
+/** Validates a `hint`: it must name an existing index; hints on sparse/partial indexes change results. */
+export function checkHint(store: CollectionStore | undefined, hint: unknown): void {
+  if (hint === undefined || !store) return;
+  if (isPlainDocument(hint) && Object.keys(hint).length === 0) return;
+  if (isPlainDocument(hint) && Object.hasOwn(hint, "$natural")) return;
+  const specs = store.indexSpecs();
+  const spec = specs.find((s) =>
+    typeof hint === "string"
+      ? s.name === hint
+      : isPlainDocument(hint) && JSON.stringify(Object.entries(s.key).map(([k, v]) => [k, toNumber(v)])) ===
+          JSON.stringify(Object.entries(hint).map(([k, v]) => [k, toNumber(v)])),
+  );
+  if (!spec) throw new CommandError(2, "hint provided does not correspond to an existing index");
+  if (spec.sparse || spec.partialFilterExpression) throw notImplemented(`hint on sparse or partial index '${spec.name}'`);
+}
+
+/** Expression settings for a command: `let` variables and a resolver for collections of its database. */
+export function evaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
+  let variables: Document | undefined;
+  if (letVars !== undefined) {
+    if (!isPlainDocument(letVars)) throw new CommandError(14, "'let' must be an object");
+    for (const name of Object.keys(letVars)) {
+      if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) {
+        throw new CommandError(16866, `'${name}' starts with an invalid character for a user variable name`);
+      }
+    }
+    variables = letVars;
+  }
+  return {
+    ...(variables ? { variables } : {}),
+    collectionResolver: (name: string) => [...(ctx.view.collection(ctx.db, name)?.docs.values() ?? [])],
+  };
+}
+
+/** Reads an optional non-negative integer option. */
+export function integerOption(body: Document, field: string, command: string): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  const n = toNumber(value);
+  if (!Number.isFinite(n) || !Number.isInteger(n)) {
+    throw new CommandError(14, `BSON field '${command}.${field}' is the wrong type '${typeof value}', expected types '[long, int, decimal, double]'`);
+  }
+  return n;
+}
+
+/** Reads an optional boolean option. */
+export function booleanOption(body: Document, field: string): boolean | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number") return value !== 0;
+  throw new CommandError(14, `BSON field '${field}' is the wrong type '${typeof value}', expected type 'bool'`);
+}

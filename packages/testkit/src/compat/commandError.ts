@@ -1,0 +1,102 @@
+import type { Document } from "bson";
+
+/** mongod error code names the compat engine answers with. */
+export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = {
+  1: "InternalError",
+  2: "BadValue",
+  9: "FailedToParse",
+  11: "UserNotFound",
+  13: "Unauthorized",
+  14: "TypeMismatch",
+  17: "ProtocolError",
+  20: "IllegalOperation",
+  26: "NamespaceNotFound",
+  27: "IndexNotFound",
+  28: "PathNotViable",
+  40: "ConflictingUpdateOperators",
+  43: "CursorNotFound",
+  48: "NamespaceExists",
+  50: "MaxTimeMSExpired",
+  52: "DollarPrefixedFieldName",
+  59: "CommandNotFound",
+  66: "ImmutableField",
+  67: "CannotCreateIndex",
+  72: "InvalidOptions",
+  73: "InvalidNamespace",
+  85: "IndexOptionsConflict",
+  86: "IndexKeySpecsConflict",
+  112: "WriteConflict",
+  115: "CommandNotSupported",
+  121: "DocumentValidationFailure",
+  166: "CommandNotSupportedOnView",
+  168: "InvalidPipelineOperator",
+  171: "CannotIndexParallelArrays",
+  197: "InvalidIndexSpecificationOption",
+  225: "TransactionTooOld",
+  238: "NotImplemented",
+  251: "NoSuchTransaction",
+  256: "TransactionCommitted",
+  263: "OperationNotSupportedInTransaction",
+  10334: "BSONObjectTooLarge",
+  11000: "DuplicateKey",
+  17419: "BSONObjectTooLarge",
+  40324: "Location40324",
+  40415: "Location40415",
+};
+
+/** Options for {@link CommandError}. */
+export interface CommandErrorOptions {
+  /** Extra fields copied into the error reply (`keyPattern`, `keyValue`, `errInfo`, ...). */
+  readonly extra?: Document;
+  /** Error labels such as `TransientTransactionError`. */
+  readonly errorLabels?: readonly string[];
+  /** Overrides the code name looked up from {@link ERROR_CODE_NAMES}. */
+  readonly codeName?: string;
+}
+
+/** A mongod-shaped command failure: becomes `{ ok: 0, errmsg, code, codeName, ... }` on the wire. */
+export class CommandError extends Error {
+  readonly code: number;
+  readonly codeName: string;
+  readonly extra: Document;
+  readonly errorLabels: string[];
+
+  constructor(code: number, message: string, options: CommandErrorOptions = {}) {
+    super(message);
+    this.name = "CommandError";
+    this.code = code;
+    this.codeName = options.codeName ?? ERROR_CODE_NAMES[code] ?? `Location${code}`;
+    this.extra = options.extra ?? {};
+    this.errorLabels = [...(options.errorLabels ?? [])];
+  }
+
+  /** The reply document for this error. */
+  toReply(): Document {
+    const reply: Document = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    if (this.errorLabels.length) reply.errorLabels = this.errorLabels;
+    return reply;
+  }
+
+  /** The `writeErrors[]` entry for this error at a batch index. */
+  toWriteError(index: number): Document {
+    return { index, code: this.code, errmsg: this.message, ...this.extra };
+  }
+}
+
+/** Error for a feature the compat engine does not implement (238 NotImplemented), naming it. */
+export function notImplemented(what: string): CommandError {
+  return new CommandError(
+    238,
+    `${what} is not implemented by the @cspm/testkit compat engine; run the suite against a real mongod (MONGODB_URI) to use it`,
+  );
+}
+
+/** Error for a command the compat engine does not support (115 CommandNotSupported), naming it. */
+export function commandNotSupported(what: string): CommandError {
+  return new CommandError(115, `${what} is not supported by the @cspm/testkit compat engine`);
+}
+
+/** Error for a malformed request (mongod's FailedToParse/BadValue/TypeMismatch family). */
+export function badValue(message: string, code = 2): CommandError {
+  return new CommandError(code, message);
+}

@@ -1,0 +1,625 @@
+import { Long, ObjectId, type Document } from "bson";
+import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
+import { badValue, CommandError, notImplemented } from "./commandError";
+import type { CollectionStore } from "./collectionStore";
+import {
+  booleanOption,
+  checkCollation,
+  checkFields,
+  checkHint,
+  collectionArgument,
+  evaluationSettings,
+  integerOption,
+  type CommandContext,
+  type CommandHandler,
+} from "./commandContext";
+import { checkDocumentSize, prepareInsertDocument, validateForWrite, checkIdValue } from "./documentRules";
+import { runPipeline, stageName, validatePipeline } from "./aggregationPipeline";
+import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
+import { collectPathValues } from "./pathValues";
+import { createPositionalResolver } from "./positionalMatch";
+import { compileProjection } from "./projection";
+import { compileFilter } from "./queryMatcher";
+import { prepareFilter } from "./queryOperators";
+import { parseSortSpec, sortDocuments } from "./sortDocuments";
+import { LockWaitSignal } from "./storageCatalog";
+import {
+  applyUpdateOperators,
+  assertIdUnchanged,
+  documentsDiffer,
+  idFirst,
+  isOperatorUpdate,
+  validateReplacement,
+} from "./updateApplier";
+import { applyOutputStage } from "./outputStages";
+
+const LOCK_WAIT_LIMIT_MS = 60_000;
+
+/** Runs a write statement, waiting (as mongod does) while a transaction holds a lock it needs. */
+async function withLockRetry<T>(ctx: CommandContext, fn: () => T): Promise<T> {
+  const limit = Number(ctx.body.maxTimeMS) > 0 ? Number(ctx.body.maxTimeMS) : LOCK_WAIT_LIMIT_MS;
+  const started = Date.now();
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof LockWaitSignal)) throw error;
+      const left = limit - (Date.now() - started);
+      if (left <= 0) throw new CommandError(50, "operation exceeded time limit");
+      await ctx.catalog.waitForUnlock(Math.min(left, 250));
+    }
+  }
+}
+
+function statementArray(ctx: CommandContext, field: string, command: string): Document[] {
+  const value = ctx.body[field];
+  if (!Array.isArray(value)) throw new CommandError(14, `BSON field '${command}.${field}' is missing or not an array`);
+  if (value.length > 100_000) throw new CommandError(10, `Write batch sizes must be between 1 and 100000. Got ${value.length} operations.`, { codeName: "InvalidLength" });
+  if (value.length === 0) throw new CommandError(10, "Write batch sizes must be between 1 and 100000. Got 0 operations.", { codeName: "InvalidLength" });
+  return value as Document[];
+}
+
+function checkStatementFields(stmt: Document, command: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(stmt)) {
+    if (!allowed.includes(key)) throw new CommandError(40415, `BSON field '${command}.${key}' is an unknown field.`);
+  }
+}
+
+/** Documents of a collection matching a filter, in natural/index order, optionally stopping early. */
+function matchingDocuments(store: CollectionStore | undefined, filter: Document, settings: EvaluationSettings, stopAfter?: number): Document[] {
+  if (!store) return [];
+  const exact = store.exactMatches(filter);
+  if (exact) return stopAfter !== undefined ? exact.slice(0, stopAfter) : exact;
+  const prepared = prepareFilter(filter);
+  const matcher = compileFilter(prepared, settings);
+  const out: Document[] = [];
+  for (const doc of store.candidates(prepared)) {
+    if (!matcher(doc)) continue;
+    out.push(doc);
+    if (stopAfter !== undefined && out.length >= stopAfter) break;
+  }
+  return out;
+}
+
+function writeResult(n: number, writeErrors: Document[], extra: Document = {}): Document {
+  return { n, ...extra, ...(writeErrors.length ? { writeErrors } : {}), ok: 1 };
+}
+
+const insertCommand: CommandHandler = async (ctx) => {
+  checkFields(ctx, "insert", ["documents", "ordered", "bypassDocumentValidation", "let"]);
+  const name = collectionArgument(ctx, "insert");
+  const docs = statementArray(ctx, "documents", "insert");
+  const ordered = booleanOption(ctx.body, "ordered") !== false;
+  const bypass = booleanOption(ctx.body, "bypassDocumentValidation") === true;
+  const writeErrors: Document[] = [];
+  let n = 0;
+  for (let i = 0; i < docs.length; i++) {
+    try {
+      await withLockRetry(ctx, () => {
+        const doc = prepareInsertDocument(docs[i]);
+        checkDocumentSize(doc, "insert");
+        const store = ctx.view.writable(ctx.db, name);
+        validateForWrite(store, doc, bypass);
+        ctx.view.insert(store, doc);
+      });
+      n += 1;
+    } catch (error) {
+      if (!(error instanceof CommandError) || ctx.view.transaction) throw error;
+      writeErrors.push(error.toWriteError(i));
+      if (ordered) break;
+    }
+  }
+  return writeResult(n, writeErrors);
+};
+
+/** Fields an upsert copies from its query (equality conditions). */
+function upsertSeed(filter: Document, out: Document = {}): Document {
+  for (const [key, cond] of Object.entries(filter)) {
+    if (key === "$and" && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainDocument(sub)) upsertSeed(sub, out);
+      continue;
+    }
+    if (key.startsWith("$")) continue;
+    let value: unknown;
+    if (isPlainDocument(cond) && Object.keys(cond).some((k) => k.startsWith("$"))) {
+      if (Object.hasOwn(cond, "$eq")) value = cond.$eq;
+      else if (Array.isArray(cond.$in) && cond.$in.length === 1) value = cond.$in[0];
+      else continue;
+    } else if (cond instanceof RegExp) {
+      continue;
+    } else {
+      value = cond;
+    }
+    const parts = key.split(".");
+    let cursor = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const part = parts[i] as string;
+      const next = cursor[part];
+      if (next === undefined) cursor[part] = {};
+      else if (!isPlainDocument(next)) {
+        throw new CommandError(2, `cannot infer query fields to set, path '${key}' is matched twice`);
+      }
+      cursor = cursor[part] as Document;
+    }
+    const last = parts[parts.length - 1] as string;
+    if (Object.hasOwn(cursor, last)) throw new CommandError(2, `cannot infer query fields to set, path '${key}' is matched twice`);
+    cursor[last] = value;
+  }
+  return out;
+}
+
+const PIPELINE_UPDATE_STAGES = new Set(["$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith"]);
+
+interface UpdateSpec {
+  readonly filter: Document;
+  readonly update: Document | Document[];
+  readonly arrayFilters: Document[] | undefined;
+  readonly settings: EvaluationSettings;
+}
+
+/** Computes the new version of a document (or of an upsert seed) for an update specification. */
+function computeUpdated(spec: UpdateSpec, doc: Document, isInsert: boolean): Document {
+  const { update } = spec;
+  if (Array.isArray(update)) {
+    for (const stage of update) {
+      const name = stageName(stage);
+      if (!PIPELINE_UPDATE_STAGES.has(name)) {
+        throw new CommandError(72, `${name} is not allowed to be used within an update`, { codeName: "InvalidOptions" });
+      }
+    }
+    if (spec.arrayFilters?.length) throw new CommandError(72, "arrayFilters may not be specified for pipeline-style updates");
+    const [result] = runPipeline([doc], update, spec.settings);
+    if (!result) throw new CommandError(1, "pipeline update produced no document");
+    const out = Object.hasOwn(result, "_id") ? idFirst(result) : { _id: doc._id, ...result };
+    if (!isInsert || Object.hasOwn(doc, "_id")) assertIdUnchanged(doc, out);
+    return out;
+  }
+  if (isOperatorUpdate(update)) {
+    const positional = createPositionalResolver(spec.filter, spec.settings);
+    const next = applyUpdateOperators(doc, update, {
+      arrayFilters: spec.arrayFilters,
+      isInsert,
+      positional,
+      evaluation: spec.settings,
+    });
+    if (!isInsert || Object.hasOwn(doc, "_id")) assertIdUnchanged(doc, next);
+    return idFirst(next);
+  }
+  validateReplacement(update);
+  if (spec.arrayFilters?.length) throw new CommandError(2, "Cannot use array filters with a replacement-style update");
+  if (Object.hasOwn(update, "_id") && Object.hasOwn(doc, "_id") && compareBsonValues(update._id, doc._id) !== 0) {
+    throw new CommandError(66, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${String(update._id)}`);
+  }
+  const out: Document = Object.hasOwn(doc, "_id") ? { _id: doc._id } : {};
+  for (const [k, v] of Object.entries(update)) if (k !== "_id" || !Object.hasOwn(out, "_id")) out[k] = v;
+  return idFirst(out);
+}
+
+/** Builds the document an upsert inserts. */
+function buildUpsert(spec: UpdateSpec): Document {
+  const seed = upsertSeed(spec.filter);
+  let doc: Document;
+  if (!Array.isArray(spec.update) && !isOperatorUpdate(spec.update)) {
+    doc = computeUpdated(spec, Object.hasOwn(seed, "_id") ? { _id: seed._id } : {}, true);
+  } else {
+    doc = computeUpdated(spec, seed, true);
+  }
+  if (!Object.hasOwn(doc, "_id")) doc = { _id: new ObjectId(), ...doc };
+  checkIdValue(doc._id);
+  return idFirst(doc);
+}
+
+interface StatementResult {
+  readonly n: number;
+  readonly nModified: number;
+  readonly upsertedId?: unknown;
+}
+
+function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
+  checkStatementFields(stmt, "update.updates", ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"]);
+  if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
+  if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u)) throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
+  if (stmt.sort !== undefined) throw notImplemented("update with 'sort'");
+  checkCollation(stmt.collation, "update");
+  if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
+  const base = evaluationSettings(ctx, letVars);
+  const constants = isPlainDocument(stmt.c) ? stmt.c : undefined;
+  const settings: EvaluationSettings = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
+  const multi = booleanOption(stmt, "multi") === true;
+  if (multi && isPlainDocument(stmt.u) && !isOperatorUpdate(stmt.u) && Object.keys(stmt.u).length > 0) {
+    throw new CommandError(9, "multi update is not supported for replacement-style update");
+  }
+  return {
+    filter: stmt.q,
+    update: stmt.u as Document | Document[],
+    arrayFilters: stmt.arrayFilters as Document[] | undefined,
+    settings,
+    multi,
+    upsert: booleanOption(stmt, "upsert") === true,
+  };
+}
+
+function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVars: unknown, bypass: boolean): StatementResult {
+  const spec = readUpdateStatement(ctx, stmt, letVars);
+  const existing = ctx.view.collection(ctx.db, name);
+  checkHint(existing, stmt.hint);
+  const targets = matchingDocuments(existing, spec.filter, spec.settings, spec.multi ? undefined : 1);
+  if (targets.length && existing) {
+    const planned: [string, Document, Document][] = [];
+    for (const doc of targets) {
+      const next = computeUpdated(spec, doc, false);
+      if (documentsDiffer(doc, next)) {
+        checkDocumentSize(next, "update");
+        validateForWrite(existing, next, bypass, doc);
+        planned.push([canonicalKey(doc._id), doc, next]);
+      }
+    }
+    ctx.view.assertWritable(existing, planned.map(([k]) => k));
+    const store = ctx.view.writable(ctx.db, name);
+    for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next);
+    return { n: targets.length, nModified: planned.length };
+  }
+  if (!spec.upsert) return { n: 0, nModified: 0 };
+  const doc = buildUpsert(spec);
+  checkDocumentSize(doc, "update");
+  const store = ctx.view.writable(ctx.db, name);
+  validateForWrite(store, doc, bypass);
+  ctx.view.insert(store, doc);
+  return { n: 1, nModified: 0, upsertedId: doc._id };
+}
+
+const updateCommand: CommandHandler = async (ctx) => {
+  checkFields(ctx, "update", ["updates", "ordered", "bypassDocumentValidation", "let"]);
+  const name = collectionArgument(ctx, "update");
+  const statements = statementArray(ctx, "updates", "update");
+  const ordered = booleanOption(ctx.body, "ordered") !== false;
+  const bypass = booleanOption(ctx.body, "bypassDocumentValidation") === true;
+  const writeErrors: Document[] = [];
+  const upserted: Document[] = [];
+  let n = 0;
+  let nModified = 0;
+  for (let i = 0; i < statements.length; i++) {
+    try {
+      const result = await withLockRetry(ctx, () => executeUpdate(ctx, name, statements[i] as Document, ctx.body.let, bypass));
+      n += result.n;
+      nModified += result.nModified;
+      if (result.upsertedId !== undefined) upserted.push({ index: i, _id: result.upsertedId });
+    } catch (error) {
+      if (!(error instanceof CommandError) || ctx.view.transaction) throw error;
+      writeErrors.push(error.toWriteError(i));
+      if (ordered) break;
+    }
+  }
+  return writeResult(n, writeErrors, { nModified, ...(upserted.length ? { upserted } : {}) });
+};
+
+const deleteCommand: CommandHandler = async (ctx) => {
+  checkFields(ctx, "delete", ["deletes", "ordered", "let"]);
+  const name = collectionArgument(ctx, "delete");
+  const statements = statementArray(ctx, "deletes", "delete");
+  const ordered = booleanOption(ctx.body, "ordered") !== false;
+  const writeErrors: Document[] = [];
+  let n = 0;
+  for (let i = 0; i < statements.length; i++) {
+    const stmt = statements[i] as Document;
+    try {
+      n += await withLockRetry(ctx, () => {
+        checkStatementFields(stmt, "delete.deletes", ["q", "limit", "hint", "collation"]);
+        if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'delete.deletes.q' is missing but a required field");
+        const limit = integerOption(stmt, "limit", "delete.deletes");
+        if (limit !== 0 && limit !== 1) throw new CommandError(9, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+        checkCollation(stmt.collation, "delete");
+        const store = ctx.view.collection(ctx.db, name);
+        checkHint(store, stmt.hint);
+        const targets = matchingDocuments(store, stmt.q, evaluationSettings(ctx, ctx.body.let), limit === 1 ? 1 : undefined);
+        if (!store || targets.length === 0) return 0;
+        const ids = targets.map((d) => canonicalKey(d._id));
+        ctx.view.assertWritable(store, ids);
+        const writable = ctx.view.writable(ctx.db, name);
+        for (const id of ids) ctx.view.remove(writable, id);
+        return ids.length;
+      });
+    } catch (error) {
+      if (!(error instanceof CommandError) || ctx.view.transaction) throw error;
+      writeErrors.push(error.toWriteError(i));
+      if (ordered) break;
+    }
+  }
+  return writeResult(n, writeErrors);
+};
+
+const FIND_FIELDS = [
+  "filter",
+  "sort",
+  "projection",
+  "hint",
+  "skip",
+  "limit",
+  "batchSize",
+  "singleBatch",
+  "max",
+  "min",
+  "returnKey",
+  "showRecordId",
+  "tailable",
+  "oplogReplay",
+  "noCursorTimeout",
+  "awaitData",
+  "allowPartialResults",
+  "collation",
+  "allowDiskUse",
+  "let",
+  "readOnce",
+];
+
+const findCommand: CommandHandler = (ctx) => {
+  checkFields(ctx, "find", FIND_FIELDS);
+  const name = collectionArgument(ctx, "find");
+  const body = ctx.body;
+  for (const flag of ["returnKey", "showRecordId", "tailable", "awaitData", "oplogReplay"]) {
+    if (booleanOption(body, flag)) throw notImplemented(`find option '${flag}'`);
+  }
+  for (const field of ["min", "max"]) {
+    if (isPlainDocument(body[field]) && Object.keys(body[field] as Document).length) throw notImplemented(`find option '${field}'`);
+  }
+  checkCollation(body.collation, "find");
+  const filter = body.filter ?? {};
+  if (!isPlainDocument(filter)) throw new CommandError(14, "BSON field 'find.filter' is the wrong type, expected type 'object'");
+  const store = ctx.view.collection(ctx.db, name);
+  checkHint(store, body.hint);
+  const skip = integerOption(body, "skip", "find") ?? 0;
+  if (skip < 0) throw new CommandError(51024, `BSON field 'skip' value must be >= 0, actual value '${skip}'`);
+  let limit = integerOption(body, "limit", "find") ?? 0;
+  let singleBatch = booleanOption(body, "singleBatch") === true;
+  if (limit < 0) {
+    limit = -limit;
+    singleBatch = true;
+  }
+  const batchSize = integerOption(body, "batchSize", "find");
+  if (batchSize !== undefined && batchSize < 0) throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
+  const settings = evaluationSettings(ctx, body.let);
+  let sortBody = isPlainDocument(body.sort) && Object.keys(body.sort).length ? body.sort : undefined;
+  let reverse = false;
+  if (sortBody && Object.keys(sortBody).length === 1 && Object.hasOwn(sortBody, "$natural")) {
+    reverse = Number(sortBody.$natural) === -1;
+    sortBody = undefined;
+  }
+  const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
+  let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
+  if (reverse) docs.reverse();
+  if (sortSpec) sortDocuments(docs, sortSpec);
+  if (skip || limit) docs = docs.slice(skip, limit ? skip + limit : undefined);
+  let transform: ((doc: Document) => Document) | undefined;
+  if (isPlainDocument(body.projection) && Object.keys(body.projection).length) {
+    const projection = compileProjection(body.projection, "find", createMingoOptions(settings));
+    const positional = createPositionalResolver(prepareFilter(filter), settings);
+    transform = (doc) => projection.apply(doc, positional);
+  }
+  const ns = `${ctx.db}.${name}`;
+  const { batch, id } = ctx.cursors.open(ns, docs, batchSize, singleBatch, transform);
+  return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
+};
+
+const getMoreCommand: CommandHandler = (ctx) => {
+  checkFields(ctx, "getMore", ["collection", "batchSize", "term", "lastKnownCommittedOpTime"]);
+  const id = ctx.body.getMore;
+  if (!Long.isLong(id) && typeof id !== "number") throw new CommandError(14, "getMore id must be a long");
+  const collection = ctx.body.collection;
+  if (typeof collection !== "string") throw new CommandError(40414, "BSON field 'getMore.collection' is missing but a required field");
+  const ns = `${ctx.db}.${collection}`;
+  const batchSize = integerOption(ctx.body, "batchSize", "getMore");
+  const { batch, id: next } = ctx.cursors.getMore(id, ns, batchSize);
+  return { cursor: { nextBatch: batch, id: next, ns }, ok: 1 };
+};
+
+const killCursorsCommand: CommandHandler = (ctx) => {
+  checkFields(ctx, "killCursors", ["cursors"]);
+  collectionArgument(ctx, "killCursors");
+  const ids = ctx.body.cursors;
+  if (!Array.isArray(ids)) throw new CommandError(40414, "BSON field 'killCursors.cursors' is missing but a required field");
+  const { killed, notFound } = ctx.cursors.kill(ids);
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+};
+
+const countCommand: CommandHandler = (ctx) => {
+  checkFields(ctx, "count", ["query", "limit", "skip", "hint", "collation", "fields", "readConcern"]);
+  const name = collectionArgument(ctx, "count");
+  checkCollation(ctx.body.collation, "count");
+  const store = ctx.view.collection(ctx.db, name);
+  checkHint(store, ctx.body.hint);
+  const query = ctx.body.query ?? {};
+  if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'count.query' is the wrong type, expected type 'object'");
+  const skip = Math.max(0, integerOption(ctx.body, "skip", "count") ?? 0);
+  const limit = Math.abs(integerOption(ctx.body, "limit", "count") ?? 0);
+  let n: number;
+  if (!store) n = 0;
+  else if (Object.keys(query).length === 0) n = store.docs.size;
+  else n = matchingDocuments(store, query, evaluationSettings(ctx)).length;
+  n = Math.max(0, n - skip);
+  if (limit) n = Math.min(n, limit);
+  return { n, ok: 1 };
+};
+
+const distinctCommand: CommandHandler = (ctx) => {
+  checkFields(ctx, "distinct", ["key", "query", "collation", "hint"]);
+  const name = collectionArgument(ctx, "distinct");
+  const key = ctx.body.key;
+  if (typeof key !== "string") throw new CommandError(40414, "BSON field 'distinct.key' is missing but a required field");
+  checkCollation(ctx.body.collation, "distinct");
+  const store = ctx.view.collection(ctx.db, name);
+  checkHint(store, ctx.body.hint);
+  const query = ctx.body.query ?? {};
+  if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'distinct.query' is the wrong type, expected type 'object'");
+  const seen = new Map<string, unknown>();
+  for (const doc of matchingDocuments(store, query, evaluationSettings(ctx))) {
+    for (const v of collectPathValues(doc, key, false).values) {
+      const items = Array.isArray(v) ? v : [v];
+      for (const item of items) {
+        const k = canonicalKey(item);
+        if (!seen.has(k)) seen.set(k, item);
+      }
+    }
+  }
+  const values = [...seen.values()].sort(compareBsonValues);
+  return { values, ok: 1 };
+};
+
+const findAndModifyCommand: CommandHandler = (ctx) =>
+  withLockRetry(ctx, () => {
+    checkFields(ctx, "findAndModify", [
+      "query",
+      "sort",
+      "remove",
+      "update",
+      "new",
+      "fields",
+      "upsert",
+      "bypassDocumentValidation",
+      "arrayFilters",
+      "hint",
+      "collation",
+      "let",
+    ]);
+    const name = collectionArgument(ctx, "findAndModify");
+    const body = ctx.body;
+    const remove = booleanOption(body, "remove") === true;
+    const returnNew = booleanOption(body, "new") === true;
+    const upsert = booleanOption(body, "upsert") === true;
+    if (remove && body.update !== undefined) throw new CommandError(9, "Cannot specify both an update and remove=true");
+    if (remove && returnNew) throw new CommandError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
+    if (remove && upsert) throw new CommandError(9, "Cannot specify both upsert=true and remove=true ");
+    if (!remove && body.update === undefined) throw new CommandError(9, "Either an update or remove=true must be specified");
+    checkCollation(body.collation, "findAndModify");
+    const query = body.query ?? {};
+    if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'findAndModify.query' is the wrong type, expected type 'object'");
+    const store = ctx.view.collection(ctx.db, name);
+    checkHint(store, body.hint);
+    const settings = evaluationSettings(ctx, body.let);
+    const sortSpec = isPlainDocument(body.sort) && Object.keys(body.sort).length ? parseSortSpec(body.sort) : undefined;
+    let candidates = matchingDocuments(store, query, settings, sortSpec ? undefined : 1);
+    if (sortSpec) candidates = sortDocuments(candidates, sortSpec);
+    const target = candidates[0];
+    const project = (doc: Document | undefined): Document | null => {
+      if (!doc) return null;
+      if (!isPlainDocument(body.fields) || Object.keys(body.fields).length === 0) return doc;
+      const projection = compileProjection(body.fields, "find", createMingoOptions(settings));
+      return projection.apply(doc, createPositionalResolver(prepareFilter(query), settings));
+    };
+    if (remove) {
+      if (!target || !store) return { lastErrorObject: { n: 0 }, value: null, ok: 1 };
+      const idKey = canonicalKey(target._id);
+      ctx.view.assertWritable(store, [idKey]);
+      ctx.view.remove(ctx.view.writable(ctx.db, name), idKey);
+      return { lastErrorObject: { n: 1 }, value: project(target), ok: 1 };
+    }
+    if (!isPlainDocument(body.update) && !Array.isArray(body.update)) {
+      throw new CommandError(14, "BSON field 'findAndModify.update' is the wrong type, expected type 'object' or 'array'");
+    }
+    const spec: UpdateSpec = {
+      filter: query,
+      update: body.update as Document | Document[],
+      arrayFilters: Array.isArray(body.arrayFilters) ? (body.arrayFilters as Document[]) : undefined,
+      settings,
+    };
+    const bypass = booleanOption(body, "bypassDocumentValidation") === true;
+    if (target && store) {
+      const next = computeUpdated(spec, target, false);
+      const idKey = canonicalKey(target._id);
+      if (documentsDiffer(target, next)) {
+        checkDocumentSize(next, "update");
+        validateForWrite(store, next, bypass, target);
+        ctx.view.assertWritable(store, [idKey]);
+        ctx.view.replace(ctx.view.writable(ctx.db, name), idKey, next);
+      }
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(returnNew ? next : target), ok: 1 };
+    }
+    if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+    const doc = buildUpsert(spec);
+    checkDocumentSize(doc, "update");
+    const writable = ctx.view.writable(ctx.db, name);
+    validateForWrite(writable, doc, bypass);
+    ctx.view.insert(writable, doc);
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
+      value: returnNew ? project(doc) : null,
+      ok: 1,
+    };
+  });
+
+const aggregateCommand: CommandHandler = async (ctx) => {
+  checkFields(ctx, "aggregate", [
+    "pipeline",
+    "cursor",
+    "explain",
+    "allowDiskUse",
+    "hint",
+    "collation",
+    "let",
+    "bypassDocumentValidation",
+    "fromMongos",
+    "needsMerge",
+  ]);
+  const body = ctx.body;
+  if (body.explain) throw notImplemented("aggregate with explain");
+  if (!isPlainDocument(body.cursor)) {
+    throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
+  }
+  checkCollation(body.collation, "aggregate");
+  const pipeline = validatePipeline(body.pipeline, true);
+  const last = pipeline[pipeline.length - 1];
+  const outStage = last && (stageName(last) === "$out" || stageName(last) === "$merge") ? last : undefined;
+  const stages = outStage ? pipeline.slice(0, -1) : pipeline;
+  if (outStage && ctx.view.transaction) {
+    throw new CommandError(263, `${stageName(outStage)} cannot be used in a transaction`);
+  }
+  const settings = evaluationSettings(ctx, body.let);
+  let input: Iterable<Document> = [];
+  let rest = stages;
+  let nsName: string;
+  if (body.aggregate === 1 || (typeof body.aggregate === "number" && body.aggregate === 1)) {
+    nsName = "$cmd.aggregate";
+    if (!stages[0] || stageName(stages[0]) !== "$documents") {
+      throw notImplemented("database-level aggregate other than $documents");
+    }
+  } else {
+    nsName = collectionArgument(ctx, "aggregate");
+    const store = ctx.view.collection(ctx.db, nsName);
+    checkHint(store, body.hint);
+    const first = stages[0];
+    if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
+      input = matchingDocuments(store, first.$match, settings);
+      rest = stages.slice(1);
+    } else {
+      input = store ? store.docs.values() : [];
+    }
+  }
+  const results = runPipeline(input, rest, settings);
+  const ns = `${ctx.db}.${nsName}`;
+  if (outStage) {
+    await applyOutputStage(ctx, outStage, results, booleanOption(body, "bypassDocumentValidation") === true);
+    return { cursor: { firstBatch: [], id: Long.ZERO, ns }, ok: 1 };
+  }
+  const batchSize = integerOption(body.cursor as Document, "batchSize", "aggregate.cursor");
+  const { batch, id } = ctx.cursors.open(ns, results, batchSize, false);
+  return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
+};
+
+const explainCommand: CommandHandler = () => {
+  throw notImplemented("explain");
+};
+
+/** CRUD and query commands. */
+export const CRUD_COMMANDS: Readonly<Record<string, CommandHandler>> = {
+  insert: insertCommand,
+  update: updateCommand,
+  delete: deleteCommand,
+  find: findCommand,
+  getMore: getMoreCommand,
+  killCursors: killCursorsCommand,
+  count: countCommand,
+  distinct: distinctCommand,
+  findAndModify: findAndModifyCommand,
+  findandmodify: findAndModifyCommand,
+  aggregate: aggregateCommand,
+  explain: explainCommand,
+};

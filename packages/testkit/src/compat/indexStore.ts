@@ -1,0 +1,194 @@
+import type { Document } from "bson";
+import { canonicalKey, formatBsonValue, isPlainDocument, toNumber } from "./bsonOrder";
+import { CommandError } from "./commandError";
+import { collectPathValues } from "./pathValues";
+
+/** An index as `listIndexes` reports it. */
+export interface IndexSpec {
+  readonly v: number;
+  readonly key: Document;
+  readonly name: string;
+  readonly unique?: boolean;
+  readonly sparse?: boolean;
+  readonly partialFilterExpression?: Document;
+  readonly expireAfterSeconds?: number;
+  readonly hidden?: boolean;
+}
+
+/** One key tuple of a document in an index. */
+export interface IndexKey {
+  /** Canonical encoding (the Map key). */
+  readonly key: string;
+  /** The values, one per indexed field (for error messages). */
+  readonly values: readonly unknown[];
+}
+
+const EMPTY_ARRAY_KEY = Symbol("emptyArray");
+
+function valueKey(value: unknown): string {
+  return value === EMPTY_ARRAY_KEY ? "U" : canonicalKey(value);
+}
+
+function fieldValues(doc: Document, path: string): unknown[] {
+  const found = collectPathValues(doc, path, false);
+  const out: unknown[] = [];
+  const seen = new Set<string>();
+  const push = (v: unknown): void => {
+    const k = valueKey(v);
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(v);
+  };
+  for (const v of found.values) {
+    if (Array.isArray(v)) {
+      if (v.length === 0) push(EMPTY_ARRAY_KEY);
+      else for (const el of v) push(el);
+    } else push(v);
+  }
+  if (found.missing || out.length === 0) push(null);
+  return out;
+}
+
+/** Renders `{ field: value, ... }` the way mongod prints a duplicate key. */
+export function formatDupKey(fields: readonly string[], values: readonly unknown[]): string {
+  const parts = fields.map((f, i) => `${f}: ${formatBsonValue(values[i] === EMPTY_ARRAY_KEY ? undefined : values[i])}`);
+  return `{ ${parts.join(", ")} }`;
+}
+
+/** Builds the 11000 DuplicateKey error exactly as mongod shapes it. */
+export function duplicateKeyError(ns: string, spec: IndexSpec, values: readonly unknown[]): CommandError {
+  const fields = Object.keys(spec.key);
+  const keyValue: Document = {};
+  fields.forEach((f, i) => {
+    const v = values[i];
+    keyValue[f] = v === EMPTY_ARRAY_KEY ? undefined : v;
+  });
+  const keyPattern: Document = {};
+  for (const [f, dir] of Object.entries(spec.key)) keyPattern[f] = dir;
+  return new CommandError(
+    11000,
+    `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: ${formatDupKey(fields, values)}`,
+    { extra: { keyPattern, keyValue } },
+  );
+}
+
+/** A secondary index: a Map from canonical key tuples to the `_id` keys of the documents holding them. */
+export class IndexStore {
+  readonly spec: IndexSpec;
+  readonly fields: readonly string[];
+  readonly entries: Map<string, Set<string>>;
+  private readonly partial: ((doc: Document) => boolean) | undefined;
+
+  constructor(spec: IndexSpec, partial?: (doc: Document) => boolean, entries?: Map<string, Set<string>>) {
+    this.spec = spec;
+    this.fields = Object.keys(spec.key);
+    this.partial = partial;
+    this.entries = entries ?? new Map();
+  }
+
+  get unique(): boolean {
+    return this.spec.unique === true;
+  }
+
+  /** Whether equality look-ups may use this index (partial indexes may miss documents). */
+  get usableForLookup(): boolean {
+    return this.partial === undefined;
+  }
+
+  /** The key tuples of a document, or `undefined` when the index does not cover it (sparse/partial). */
+  keysOf(doc: Document): IndexKey[] | undefined {
+    if (this.partial && !this.partial(doc)) return undefined;
+    const perField = this.fields.map((f) => fieldValues(doc, f));
+    if (this.spec.sparse && this.fields.every((f) => collectPathValues(doc, f, false).values.length === 0)) return undefined;
+    const multi = perField.filter((vals) => vals.length > 1);
+    if (multi.length > 1) {
+      const names = this.fields.filter((_, i) => (perField[i] as unknown[]).length > 1);
+      throw new CommandError(171, `cannot index parallel arrays [${names[0]}] [${names[1]}]`);
+    }
+    let tuples: unknown[][] = [[]];
+    for (const vals of perField) {
+      const next: unknown[][] = [];
+      for (const t of tuples) for (const v of vals) next.push([...t, v]);
+      tuples = next;
+    }
+    return tuples.map((values) => ({ key: values.map(valueKey).join("|"), values }));
+  }
+
+  /** Throws 11000 when a key of `doc` is held by another document (unique indexes only). */
+  checkUnique(ns: string, idKey: string, keys: IndexKey[] | undefined): void {
+    if (!this.unique || !keys) return;
+    for (const k of keys) {
+      const holders = this.entries.get(k.key);
+      if (!holders) continue;
+      for (const holder of holders) if (holder !== idKey) throw duplicateKeyError(ns, this.spec, k.values);
+    }
+  }
+
+  add(idKey: string, keys: IndexKey[] | undefined): void {
+    if (!keys) return;
+    for (const k of keys) {
+      let set = this.entries.get(k.key);
+      if (!set) {
+        set = new Set();
+        this.entries.set(k.key, set);
+      }
+      set.add(idKey);
+    }
+  }
+
+  remove(idKey: string, keys: IndexKey[] | undefined): void {
+    if (!keys) return;
+    for (const k of keys) {
+      const set = this.entries.get(k.key);
+      if (!set) continue;
+      set.delete(idKey);
+      if (set.size === 0) this.entries.delete(k.key);
+    }
+  }
+
+  /** Ids holding an exact key tuple. */
+  lookup(values: readonly unknown[]): Set<string> | undefined {
+    return this.entries.get(values.map(valueKey).join("|"));
+  }
+
+  clone(): IndexStore {
+    const entries = new Map<string, Set<string>>();
+    for (const [k, set] of this.entries) entries.set(k, new Set(set));
+    return new IndexStore(this.spec, this.partial, entries);
+  }
+
+  /** Same spec with a changed option (`collMod`). */
+  withSpec(spec: IndexSpec): IndexStore {
+    return new IndexStore(spec, this.partial, this.entries);
+  }
+}
+
+const ALLOWED_KEY_TYPES = new Set(["hashed"]);
+
+/** Validates an index key pattern; returns it unchanged or throws a mongod-style error. */
+export function validateKeyPattern(key: unknown): Document {
+  if (!isPlainDocument(key) || Object.keys(key).length === 0) {
+    throw new CommandError(67, "Index keys cannot be empty.");
+  }
+  for (const [field, dir] of Object.entries(key)) {
+    if (typeof dir === "string") {
+      if (!ALLOWED_KEY_TYPES.has(dir)) {
+        throw new CommandError(238, `index type '${dir}' (on field '${field}') is not implemented by the @cspm/testkit compat engine`);
+      }
+      continue;
+    }
+    const n = toNumber(dir);
+    if (!Number.isFinite(n) || n === 0) throw new CommandError(67, `Values in the index key pattern can't be 0 or non-numeric: ${field}`);
+    if (field === "$**" || field.endsWith(".$**")) {
+      throw new CommandError(238, "wildcard indexes are not implemented by the @cspm/testkit compat engine");
+    }
+  }
+  return key;
+}
+
+/** mongod's default index name for a key pattern (`a_1_b_-1`). */
+export function defaultIndexName(key: Document): string {
+  return Object.entries(key)
+    .map(([f, d]) => `${f}_${String(d)}`)
+    .join("_");
+}

@@ -1,0 +1,11 @@
+import { Aggregator } from "mingo";
+import { Query } from "mingo/query";
+
+/**
+ * mingo's query class without the public wrapper, which copies the whole operator context on every
+ * construction; options must come from {@link createMingoOptions}.
+ */
+export const MingoQuery = Object.getPrototypeOf(Query) as typeof Query;
+
+/** mingo's aggregator class without the per-construction context copy (see {@link MingoQuery}). */
+export const MingoAggregator = Object.getPrototypeOf(Aggregator) as typeof Aggregator;

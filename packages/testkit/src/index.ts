@@ -1,0 +1,14 @@
+export { startTestMongo } from "./startTestMongo";
+export type { StartTestMongoOptions, TestMongo, TestMongoEngine } from "./startTestMongo";
+export { startCompatServer } from "./compat/compatServer";
+export type { CompatServer, CompatServerOptions } from "./compat/compatServer";
+export { startTestRedis, RedisUnavailableError } from "./startTestRedis";
+export type { StartTestRedisOptions, TestRedis } from "./startTestRedis";
+export { testDatabasePrefix } from "./testDatabasePrefix";
+export { connectTestClient, testMongoUri } from "./connectTestClient";
+export type { ConnectTestClientOptions } from "./connectTestClient";
+export { dropDatabasesWithPrefix } from "./dropDatabasesWithPrefix";
+export { default as vitestGlobalSetup } from "./vitestGlobalSetup";
+export type { ProvideTarget } from "./vitestGlobalSetup";
+export { runEngineBenchmark } from "./engineBenchmark";
+export type { EngineBenchmarkOptions, EngineBenchmarkResult } from "./engineBenchmark";
