@@ -1,0 +1,71 @@
+import { ContractViolationError, ForbiddenError, ValidationError } from "@cspm/errors";
+import { RepositoryCore } from "./repositoryCore";
+import type { ObjectSchema, RepositoryContext, RepositoryDefinition } from "./repositoryDefinition";
+import { ScopedRepository } from "./scopedRepository";
+
+const TEAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * A repository bound to one registry collection and its zod schema. It has no data methods of its own:
+ * `forTeam(teamId)` (tenant-owned collections) or `shared()` (shared collections) returns the
+ * `ScopedRepository` that has them, so nothing can be read or written without a scope.
+ * Subclass it for domain query methods that take the team explicitly. The constructor throws
+ * `VALIDATION_FAILED` (unknown or foreign collection) or `CONTRACT_VIOLATION` (legacy collection, bad schema or keyFields).
+ * @example const findings = new BaseRepository({ provider }, { database: "CLOUD_SECURITY", collection: "prowler_findings", schema });
+ * await findings.forTeam("team-a").findMany({ status: "FAIL" });
+ */
+export class BaseRepository<S extends ObjectSchema = ObjectSchema> {
+  readonly #core: RepositoryCore<S>;
+  readonly #scopes = new Map<string, ScopedRepository<S>>();
+  #shared: ScopedRepository<S> | undefined;
+
+  constructor(context: RepositoryContext, definition: RepositoryDefinition<S>) {
+    this.#core = new RepositoryCore(context, definition);
+  }
+
+  /** The definition this repository was built from. */
+  get definition(): RepositoryDefinition<S> {
+    return this.#core.definition;
+  }
+
+  /** True when the registry marks the collection tenant-owned (every operation needs a team). */
+  get tenantOwned(): boolean {
+    return this.#core.tenantOwned;
+  }
+
+  /** `"<DATABASE_KEY>.<collection>"`, e.g. `"CLOUD_SECURITY.prowler_findings"`. */
+  get key(): string {
+    return this.#core.key;
+  }
+
+  /**
+   * All data operations scoped to one team. Throws `VALIDATION_FAILED` for a malformed team id
+   * (1-128 characters of letters, digits, `_`, `-`) and `CONTRACT_VIOLATION` on a shared collection.
+   */
+  forTeam(teamId: string): ScopedRepository<S> {
+    if (typeof teamId !== "string" || !TEAM_ID.test(teamId)) {
+      throw new ValidationError("A team id must be 1-128 letters, digits, '_' or '-'.", [{ path: "teamId", message: "invalid team id" }]);
+    }
+    if (!this.#core.tenantOwned) {
+      throw new ContractViolationError(`${this.#core.key} is shared by all teams; use shared() instead of forTeam().`, {
+        details: { repository: this.#core.key },
+      });
+    }
+    let scope = this.#scopes.get(teamId);
+    if (scope === undefined) {
+      scope = new ScopedRepository(this.#core, teamId);
+      if (this.#scopes.size >= 1_000) this.#scopes.clear();
+      this.#scopes.set(teamId, scope);
+    }
+    return scope;
+  }
+
+  /** All data operations on a collection shared by all teams. Throws `FORBIDDEN` on a tenant-owned collection. */
+  shared(): ScopedRepository<S> {
+    if (this.#core.tenantOwned) {
+      throw new ForbiddenError(`${this.#core.key} is tenant-owned; use forTeam(teamId).`, { details: { repository: this.#core.key } });
+    }
+    this.#shared ??= new ScopedRepository(this.#core, null);
+    return this.#shared;
+  }
+}
