@@ -8,7 +8,7 @@ export { testDatabasePrefix } from "./testDatabasePrefix";
 export { connectTestClient, testMongoUri } from "./connectTestClient";
 export type { ConnectTestClientOptions } from "./connectTestClient";
 export { dropDatabasesWithPrefix } from "./dropDatabasesWithPrefix";
-export { default as vitestGlobalSetup } from "./vitestGlobalSetup";
+export { setup as vitestGlobalSetup } from "./vitestGlobalSetup";
 export type { ProvideTarget } from "./vitestGlobalSetup";
 export { runEngineBenchmark } from "./engineBenchmark";
 export type { EngineBenchmarkOptions, EngineBenchmarkResult } from "./engineBenchmark";

@@ -21,7 +21,7 @@ const SHARED = Symbol.for("@cspm/testkit/sharedTestMongo");
  * // vitest.config.ts
  * export default defineConfig({ test: { globalSetup: ["@cspm/testkit/vitest-global-setup"] } });
  */
-export default async function setup(project?: ProvideTarget): Promise<() => Promise<void>> {
+export async function setup(project?: ProvideTarget): Promise<() => Promise<void>> {
   const holder = globalThis as { [SHARED]?: SharedMongo };
   let shared = holder[SHARED];
   if (!shared) {

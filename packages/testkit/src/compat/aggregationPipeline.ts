@@ -1,14 +1,17 @@
 import type { Document } from "bson";
-import { computeValue, type Options, type PipelineOperator } from "mingo/core";
-import { $group as mingoGroup } from "mingo/operators/pipeline";
+import type { Options, PipelineOperator } from "mingo/core";
+import { Lazy } from "mingo/lazy";
+import type { Query } from "mingo/query";
 import { canonicalKey, cloneValue, compareBsonValues, formatBsonValue, isPlainDocument, toNumber, typeRank } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
-import { createMingoOptions, evaluateOn, MingoAggregator, MingoQuery, registerEngineStages, type EvaluationSettings } from "./mingoContext";
+import { compileExpression, truthy, type CompiledExpression } from "./expressionCompiler";
+import { compileGroup, GroupPlan, validateAccumulators } from "./groupAccumulators";
+import { createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { compileAddFields, compileProjection } from "./projection";
 import { evaluating } from "./queryMatcher";
 import { prepareFilter } from "./queryOperators";
-import { parseSortSpec, sortDocuments } from "./sortDocuments";
+import { parseSortSpec, sortDocuments, sortTopK } from "./sortDocuments";
 
 const SUPPORTED_STAGES = new Set([
   "$match",
@@ -98,14 +101,22 @@ export function validatePipeline(pipeline: unknown, topLevel: boolean): Document
   return pipeline as Document[];
 }
 
+/**
+ * One compiled stage: an array of documents in, a new array out. Stages never modify their input
+ * array or the documents in it (stored documents flow through unchanged), so `$facet` branches and
+ * `$lookup` sub-pipelines can share one input array.
+ */
+type CompiledStage = (docs: Document[], options: Options) => Document[];
+
+/** A compiled pipeline. */
+export interface CompiledPipeline {
+  run(docs: Document[], options: Options): Document[];
+}
+
 function resolverOf(options: Options): (name: string) => Document[] {
   const resolver = options.collectionResolver;
   if (!resolver) throw new CommandError(1, "no collection resolver configured");
   return resolver;
-}
-
-function runNested(pipeline: Document[], docs: Document[], options: Options): Document[] {
-  return new MingoAggregator(pipeline, options).run(docs) as Document[];
 }
 
 function setPath(doc: Document, path: string, value: unknown): Document {
@@ -134,7 +145,193 @@ function lookupKeys(doc: Document, path: string): string[] {
   return keys;
 }
 
-const lookupStage: PipelineOperator = (collection, expr, options) => {
+/** Whether a filter mentions `$expr` anywhere (its result then depends on variables). */
+function mentionsExpr(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(mentionsExpr);
+  if (!isPlainDocument(value)) return false;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "$expr" || mentionsExpr(v)) return true;
+  }
+  return false;
+}
+
+function compileMatch(spec: unknown, options: Options): CompiledStage {
+  const filter = prepareFilter(spec);
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return (docs) => docs;
+  const exprFn: CompiledExpression | undefined = Object.hasOwn(filter, "$expr") ? compileExpression(filter.$expr) : undefined;
+  const rest: Document = {};
+  for (const k of keys) if (k !== "$expr") rest[k] = filter[k];
+  const hasRest = Object.keys(rest).length > 0;
+  if (hasRest && mentionsExpr(rest)) {
+    // $expr nested in $and/$or/$nor: the query must see the run's variables.
+    new MingoQuery(rest, options);
+    const perRun = new WeakMap<Options, Query>();
+    return (docs, run) => {
+      let query = perRun.get(run);
+      if (!query) {
+        query = new MingoQuery(rest, run);
+        perRun.set(run, query);
+      }
+      const q = query;
+      return docs.filter((doc) => q.test(doc) && (!exprFn || truthy(exprFn(doc, run))));
+    };
+  }
+  const query = hasRest ? new MingoQuery(rest, options) : undefined;
+  if (!exprFn) return (docs) => docs.filter((doc) => (query as Query).test(doc));
+  return (docs, run) => docs.filter((doc) => (!query || query.test(doc)) && truthy(exprFn(doc, run)));
+}
+
+function compileProjectStage(expr: unknown, options: Options): CompiledStage {
+  if (!isPlainDocument(expr) || Object.keys(expr).length === 0) {
+    throw new CommandError(51272, "Invalid $project :: caused by :: projection specification must have at least one field");
+  }
+  const projection = compileProjection(expr, "aggregate", options);
+  return (docs, run) => docs.map((doc) => projection.apply(doc, undefined, run));
+}
+
+function compileAddFieldsStage(expr: unknown, options: Options): CompiledStage {
+  if (!isPlainDocument(expr)) throw new CommandError(40272, "$addFields specification stage must be an object");
+  if (Object.keys(expr).length === 0) return (docs) => docs;
+  const apply = compileAddFields(expr, options);
+  return (docs, run) => docs.map((doc) => apply(doc, run));
+}
+
+function compileUnset(expr: unknown, options: Options): CompiledStage {
+  const fields = Array.isArray(expr) ? expr : [expr];
+  if (fields.length === 0 || !fields.every((f) => typeof f === "string" && f !== "")) {
+    throw new CommandError(31002, "$unset specification must be a string or an array containing only string values");
+  }
+  const spec: Document = {};
+  for (const f of fields as string[]) spec[f] = 0;
+  const projection = compileProjection(spec, "aggregate", options);
+  return (docs) => docs.map((doc) => projection.apply(doc));
+}
+
+function compileGroupStage(expr: unknown): CompiledStage {
+  if (!isPlainDocument(expr) || !Object.hasOwn(expr, "_id")) {
+    throw new CommandError(15955, "a group specification must include an _id");
+  }
+  validateAccumulators(expr, "_id");
+  const group = compileGroup(expr);
+  return (docs, run) => group(docs, run);
+}
+
+function positiveInteger(name: string, value: unknown, allowZero: boolean): number {
+  const n = toNumber(value);
+  if (!Number.isInteger(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new CommandError(15958, `invalid argument to ${name} stage: Expected an integer${allowZero ? " >= 0" : " > 0"}: ${formatBsonValue(value)}`);
+  }
+  return n;
+}
+
+function compileSort(expr: unknown, limit: number | undefined): CompiledStage {
+  const spec = parseSortSpec(expr);
+  if (limit !== undefined) return (docs) => sortTopK(docs, spec, limit);
+  return (docs) => sortDocuments(docs.slice(), spec);
+}
+
+/** `$unwind` with mongod's rules (no array traversal in the path; scalars unwind to themselves). */
+function compileUnwind(expr: unknown): CompiledStage {
+  const spec: Document = typeof expr === "string" ? { path: expr } : isPlainDocument(expr) ? expr : {};
+  if (typeof expr !== "string" && !isPlainDocument(expr)) {
+    throw new CommandError(15981, `expected either a string or an object as specification for $unwind stage, got ${typeof expr}`);
+  }
+  for (const key of Object.keys(spec)) {
+    if (!["path", "includeArrayIndex", "preserveNullAndEmptyArrays"].includes(key)) {
+      throw new CommandError(28811, `unrecognized option to $unwind stage: ${key}`);
+    }
+  }
+  const path = spec.path;
+  if (typeof path !== "string") throw new CommandError(28812, "no path specified to $unwind stage");
+  if (!path.startsWith("$") || path.length < 2) {
+    throw new CommandError(28818, `path option to $unwind stage should be prefixed with a '$': ${path}`);
+  }
+  const indexField = spec.includeArrayIndex;
+  if (indexField !== undefined && (typeof indexField !== "string" || indexField === "")) {
+    throw new CommandError(28810, `expected a non-empty string for the includeArrayIndex option to $unwind stage, got ${formatBsonValue(indexField)}`);
+  }
+  if (typeof indexField === "string" && indexField.startsWith("$")) {
+    throw new CommandError(28822, `includeArrayIndex option to $unwind stage should not be prefixed with a '$': ${indexField}`);
+  }
+  const preserve = spec.preserveNullAndEmptyArrays;
+  if (preserve !== undefined && typeof preserve !== "boolean") {
+    throw new CommandError(28809, `expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage, got ${formatBsonValue(preserve)}`);
+  }
+  const parts = path.slice(1).split(".");
+  const get = (doc: Document): unknown => {
+    let value: unknown = doc;
+    for (const part of parts) {
+      if (!isPlainDocument(value)) return undefined;
+      value = Object.hasOwn(value, part) ? (value as Document)[part] : undefined;
+    }
+    return value;
+  };
+  const withValue = (doc: Document, value: unknown, remove: boolean): Document => {
+    const out: Document = { ...doc };
+    let cursor = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const next = { ...(cursor[parts[i] as string] as Document) };
+      cursor[parts[i] as string] = next;
+      cursor = next;
+    }
+    const last = parts[parts.length - 1] as string;
+    if (remove) delete cursor[last];
+    else cursor[last] = value;
+    return out;
+  };
+  const withIndex = (doc: Document, index: number | null): Document => {
+    if (typeof indexField !== "string") return doc;
+    return setPath(doc, indexField, index);
+  };
+  return (docs) => {
+    const out: Document[] = [];
+    for (const doc of docs) {
+      const value = get(doc);
+      if (Array.isArray(value)) {
+        if (value.length === 0) {
+          if (preserve === true) out.push(withIndex(withValue(doc, undefined, true), null));
+          continue;
+        }
+        for (let i = 0; i < value.length; i++) out.push(withIndex(withValue(doc, value[i], false), i));
+      } else if (value === null || value === undefined) {
+        if (preserve === true) out.push(withIndex(doc, null));
+      } else {
+        out.push(withIndex(doc, null));
+      }
+    }
+    return out;
+  };
+}
+
+function compileFacet(expr: unknown, options: Options): CompiledStage {
+  if (!isPlainDocument(expr) || Object.keys(expr).length === 0) {
+    throw new CommandError(40169, "the $facet specification must be a non-empty object");
+  }
+  const branches: [string, CompiledPipeline][] = [];
+  for (const [name, sub] of Object.entries(expr)) {
+    if (!Array.isArray(sub)) throw new CommandError(40170, `arguments to $facet must be arrays, ${name} is type ${typeof sub}`);
+    branches.push([name, compilePipeline(sub as Document[], options)]);
+  }
+  return (docs, run) => {
+    const out: Document = {};
+    for (const [name, branch] of branches) out[name] = branch.run(docs, run);
+    return [out];
+  };
+}
+
+/** Leading `$match` stages that do not depend on variables: the same for every outer document. */
+function splitInvariantPrefix(pipeline: Document[]): [Document[], Document[]] {
+  let i = 0;
+  while (i < pipeline.length) {
+    const stage = pipeline[i] as Document;
+    if (!Object.hasOwn(stage, "$match") || mentionsExpr(stage.$match)) break;
+    i += 1;
+  }
+  return [pipeline.slice(0, i), pipeline.slice(i)];
+}
+
+function compileLookup(expr: unknown, options: Options): CompiledStage {
   if (!isPlainDocument(expr)) throw new CommandError(40319, "the $lookup stage specification must be an object");
   const { from, localField, foreignField, as } = expr;
   if (typeof as !== "string") throw new CommandError(40321, "must specify 'as' field for a $lookup");
@@ -149,77 +346,85 @@ const lookupStage: PipelineOperator = (collection, expr, options) => {
   if (from === undefined && !(pipeline && pipeline[0] && "$documents" in pipeline[0])) {
     throw new CommandError(40320, "$lookup requires 'from' unless the pipeline starts with $documents");
   }
-  const foreign = typeof from === "string" ? resolverOf(options)(from) : [];
-  let byKey: Map<string, number[]> | undefined;
-  if (typeof localField === "string" && typeof foreignField === "string") {
-    byKey = new Map();
-    foreign.forEach((doc, i) => {
-      for (const k of new Set(lookupKeys(doc, foreignField))) {
-        const list = byKey?.get(k);
-        if (list) list.push(i);
-        else byKey?.set(k, [i]);
-      }
-    });
-  }
   const letSpec = isPlainDocument(expr.let) ? expr.let : undefined;
-  return collection.map((raw) => {
-    const doc = raw as Document;
-    let joined: Document[] = foreign;
-    if (byKey && typeof localField === "string") {
-      const hits = new Set<number>();
-      for (const k of lookupKeys(doc, localField)) for (const i of byKey.get(k) ?? []) hits.add(i);
-      joined = [...hits].sort((a, b) => a - b).map((i) => foreign[i] as Document);
+  const letVars = letSpec ? Object.entries(letSpec).map(([name, e]) => [name, compileExpression(e)] as const) : [];
+  const hasPipeline = Array.isArray(pipeline) && pipeline.length > 0;
+  const [invariant, perDoc] = hasPipeline ? splitInvariantPrefix(pipeline as Document[]) : [[], []];
+  const invariantPipeline = compilePipeline(invariant, options);
+  const perDocPipeline = compilePipeline(perDoc, options);
+  const joinLocal = typeof localField === "string" ? localField : undefined;
+  const joinForeign = typeof foreignField === "string" ? foreignField : undefined;
+  return (docs, run) => {
+    const foreign = typeof from === "string" ? resolverOf(run)(from) : [];
+    let byKey: Map<string, number[]> | undefined;
+    if (joinLocal !== undefined && joinForeign !== undefined) {
+      byKey = new Map();
+      foreign.forEach((doc, i) => {
+        for (const k of new Set(lookupKeys(doc, joinForeign))) {
+          const list = byKey?.get(k);
+          if (list) list.push(i);
+          else byKey?.set(k, [i]);
+        }
+      });
     }
-    let result: Document[];
-    if (pipeline && pipeline.length) {
-      const vars: Document = {};
-      if (letSpec) for (const [name, e] of Object.entries(letSpec)) vars[name] = evaluateOn(doc, e, options);
-      const nestedOptions = { ...options, variables: { ...options.variables, ...vars } } as Options;
-      result = runNested(pipeline, joined.map(cloneValue), nestedOptions);
-    } else {
-      result = joined.map(cloneValue);
-    }
-    return setPath(doc, as, result);
-  });
-};
+    // Without a join the invariant prefix gives the same documents for every input document.
+    let shared: Document[] | undefined;
+    return docs.map((doc) => {
+      let joined: Document[];
+      if (byKey && joinLocal !== undefined) {
+        const hits = new Set<number>();
+        for (const k of lookupKeys(doc, joinLocal)) for (const i of byKey.get(k) ?? []) hits.add(i);
+        joined = [...hits].sort((a, b) => a - b).map((i) => foreign[i] as Document);
+      } else {
+        joined = foreign;
+      }
+      let result: Document[];
+      if (hasPipeline) {
+        const vars: Document = {};
+        for (const [name, fn] of letVars) vars[name] = fn(doc, run);
+        const nested = { ...run, variables: { ...run.variables, ...vars } } as Options;
+        let input: Document[];
+        if (byKey) {
+          input = invariantPipeline.run(joined, nested);
+        } else {
+          shared ??= invariantPipeline.run(joined, nested);
+          input = shared;
+        }
+        result = perDocPipeline.run(input, nested);
+      } else {
+        result = joined;
+      }
+      return setPath(doc, as, result);
+    });
+  };
+}
 
-const unionWithStage: PipelineOperator = (collection, expr, options) => {
+function compileUnionWith(expr: unknown, options: Options): CompiledStage {
   const spec = typeof expr === "string" ? { coll: expr } : (expr as Document);
   if (!isPlainDocument(spec) || (typeof spec.coll !== "string" && spec.pipeline === undefined)) {
     throw new CommandError(40626, "the $unionWith stage specification must be an object or string");
   }
-  return collection.transform((docs: unknown[]) => {
-    const base = typeof spec.coll === "string" ? resolverOf(options)(spec.coll).map(cloneValue) : [];
-    const extra = Array.isArray(spec.pipeline) ? runNested(spec.pipeline as Document[], base, options) : base;
+  const nested = Array.isArray(spec.pipeline) ? compilePipeline(spec.pipeline as Document[], options) : undefined;
+  return (docs, run) => {
+    const base = typeof spec.coll === "string" ? resolverOf(run)(spec.coll) : [];
+    const extra = nested ? nested.run(base, run) : base;
     return [...docs, ...extra];
-  });
-};
+  };
+}
 
-const sortStage: PipelineOperator = (collection, expr) => {
-  const spec = parseSortSpec(expr);
-  return collection.transform((docs: unknown[]) => sortDocuments(docs as Document[], spec));
-};
-
-const projectStage: PipelineOperator = (collection, expr, options) => {
-  if (!isPlainDocument(expr) || Object.keys(expr).length === 0) {
-    throw new CommandError(51272, "Invalid $project :: caused by :: projection specification must have at least one field");
-  }
-  const projection = compileProjection(expr, "aggregate", options);
-  return collection.map((doc) => projection.apply(doc as Document));
-};
-
-const countStage: PipelineOperator = (collection, expr) => {
+function compileCount(expr: unknown): CompiledStage {
   if (typeof expr !== "string" || expr === "") throw new CommandError(40156, "the count field must be a non-empty string");
   if (expr.startsWith("$")) throw new CommandError(40158, "the count field cannot be a $-prefixed path");
   if (expr.includes(".")) throw new CommandError(40160, "the count field cannot contain '.'");
-  return collection.transform((docs: unknown[]) => (docs.length ? [{ [expr]: docs.length }] : []));
-};
+  return (docs) => (docs.length ? [{ [expr]: docs.length }] : []);
+}
 
-const sortByCountStage: PipelineOperator = (collection, expr, options) =>
-  collection.transform((docs: unknown[]) => {
+function compileSortByCount(expr: unknown): CompiledStage {
+  const fn = compileExpression(expr);
+  return (docs, run) => {
     const groups = new Map<string, { _id: unknown; count: number }>();
     for (const doc of docs) {
-      let value = evaluateOn(doc, expr, options);
+      let value = fn(doc, run);
       if (value === undefined) value = null;
       const k = canonicalKey(value);
       const g = groups.get(k);
@@ -227,9 +432,10 @@ const sortByCountStage: PipelineOperator = (collection, expr, options) =>
       else groups.set(k, { _id: value, count: 1 });
     }
     return [...groups.values()].sort((a, b) => b.count - a.count);
-  });
+  };
+}
 
-const bucketStage: PipelineOperator = (collection, expr, options) => {
+function compileBucket(expr: unknown): CompiledStage {
   if (!isPlainDocument(expr)) throw new CommandError(40201, "Argument to $bucket stage must be an object");
   const boundaries = expr.boundaries;
   if (!Array.isArray(boundaries) || boundaries.length < 2) {
@@ -250,10 +456,13 @@ const bucketStage: PipelineOperator = (collection, expr, options) => {
     throw new CommandError(40199, "The $bucket 'default' field must be less than the lowest boundary or greater than or equal to the highest boundary.");
   }
   const output = isPlainDocument(expr.output) ? expr.output : { count: { $sum: 1 } };
-  return collection.transform((docs: unknown[]) => {
-    const buckets = new Map<number, unknown[]>();
+  validateAccumulators(output, "");
+  const plan = new GroupPlan(output);
+  const groupBy = compileExpression(expr.groupBy);
+  return (docs, run) => {
+    const buckets = new Map<number, { states: unknown[]; members: Document[] | undefined }>();
     for (const doc of docs) {
-      const value = evaluateOn(doc, expr.groupBy, options);
+      const value = groupBy(doc, run);
       let slot = -1;
       if (typeRank(value) === typeRank(boundaries[0])) {
         for (let i = 0; i < boundaries.length - 1; i++) {
@@ -266,153 +475,137 @@ const bucketStage: PipelineOperator = (collection, expr, options) => {
       if (slot === -1 && !hasDefault) {
         throw new CommandError(40066, `$switch could not find a matching branch for an input, and no default was specified.`);
       }
-      const list = buckets.get(slot);
-      if (list) list.push(doc);
-      else buckets.set(slot, [doc]);
+      let bucket = buckets.get(slot);
+      if (!bucket) {
+        bucket = { states: plan.init(), members: plan.needsMembers ? [] : undefined };
+        buckets.set(slot, bucket);
+      }
+      plan.step(bucket.states, doc, run);
+      bucket.members?.push(doc);
     }
     const out: Document[] = [];
     const order = [...buckets.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
     for (const slot of order) {
-      const members = buckets.get(slot) as unknown[];
+      const bucket = buckets.get(slot) as { states: unknown[]; members: Document[] | undefined };
       const id = slot === -1 ? def : boundaries[slot];
-      out.push({ _id: id, ...(computeValue(members, output, null, options) as Document) });
+      out.push(plan.finish({ _id: id }, bucket.states, bucket.members, id, run));
     }
     return out;
-  });
-};
-
-const matchStage: PipelineOperator = (collection, expr, options) => {
-  const query = new MingoQuery(prepareFilter(expr), options);
-  return collection.filter((doc) => query.test(doc as Document));
-};
-
-const groupStage: PipelineOperator = (collection, expr, options) => {
-  if (!isPlainDocument(expr) || !Object.hasOwn(expr, "_id")) {
-    throw new CommandError(15955, "a group specification must include an _id");
-  }
-  for (const [field, acc] of Object.entries(expr)) {
-    if (field === "_id") continue;
-    if (field.includes(".")) throw new CommandError(40235, `The field name '${field}' cannot contain '.'`);
-    if (!isPlainDocument(acc) || Object.keys(acc).length !== 1 || !(Object.keys(acc)[0] as string).startsWith("$")) {
-      throw new CommandError(40234, `The field '${field}' must be an accumulator object`);
-    }
-  }
-  return mingoGroup(collection, expr, options);
-};
-
-function positiveInteger(name: string, value: unknown, allowZero: boolean): number {
-  const n = toNumber(value);
-  if (!Number.isInteger(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new CommandError(15958, `invalid argument to ${name} stage: Expected an integer${allowZero ? " >= 0" : " > 0"}: ${formatBsonValue(value)}`);
-  }
-  return n;
+  };
 }
 
-const limitStage: PipelineOperator = (collection, expr) => collection.take(positiveInteger("$limit", expr, false));
-const skipStage: PipelineOperator = (collection, expr) => collection.drop(positiveInteger("$skip", expr, true));
-
-const replaceRootStage = (field: "newRoot" | "replacement"): PipelineOperator => (collection, expr, options) => {
-  const target = field === "newRoot" ? (expr as Document).newRoot : expr;
+function compileReplaceRoot(field: "newRoot" | "replacement", expr: unknown): CompiledStage {
+  const target = field === "newRoot" ? (isPlainDocument(expr) ? expr.newRoot : undefined) : expr;
   if (target === undefined) throw new CommandError(40231, "no newRoot specified for the $replaceRoot stage");
-  return collection.map((doc) => {
-    const value = evaluateOn(doc, target, options);
-    if (!isPlainDocument(value)) {
-      throw new CommandError(40228, `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`);
-    }
-    return value;
-  });
-};
+  const fn = compileExpression(target);
+  return (docs, run) =>
+    docs.map((doc) => {
+      const value = fn(doc, run);
+      if (!isPlainDocument(value)) {
+        throw new CommandError(40228, `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`);
+      }
+      return value;
+    });
+}
 
 const MUTATING_STAGES = new Set(["$setWindowFields"]);
 
-/** Whether a pipeline (nested pipelines included) has a mingo stage that edits documents in place. */
-export function containsMutatingStage(pipeline: readonly unknown[]): boolean {
-  return pipeline.some((stage) => {
-    if (!isPlainDocument(stage)) return false;
-    const name = Object.keys(stage)[0] as string;
-    if (MUTATING_STAGES.has(name)) return true;
-    const spec = stage[name];
-    if (name === "$facet" && isPlainDocument(spec)) {
-      return Object.values(spec).some((sub) => Array.isArray(sub) && containsMutatingStage(sub));
-    }
-    if ((name === "$lookup" || name === "$unionWith") && isPlainDocument(spec) && Array.isArray(spec.pipeline)) {
-      return containsMutatingStage(spec.pipeline);
-    }
-    return false;
-  });
+/** A stage mingo runs: it gets a private copy of the array (and of the documents when it edits them). */
+function compileMingoStage(name: string, spec: unknown): CompiledStage {
+  return (docs, run) => {
+    const op = run.context?.getOperator("pipeline" as never, name) as PipelineOperator | null | undefined;
+    if (!op) throw notImplemented(`aggregation stage ${name}`);
+    const input = MUTATING_STAGES.has(name) ? docs.map(cloneValue) : docs.slice();
+    return op(Lazy(input), spec, run).value() as Document[];
+  };
 }
 
-const facetStage: PipelineOperator = (collection, expr, options) => {
-  if (!isPlainDocument(expr) || Object.keys(expr).length === 0) {
-    throw new CommandError(40169, "the $facet specification must be a non-empty object");
-  }
-  return collection.transform((docs: unknown[]) => {
-    const out: Document = {};
-    for (const [name, sub] of Object.entries(expr)) {
-      if (!Array.isArray(sub)) throw new CommandError(40170, `arguments to $facet must be arrays, ${name} is type ${typeof sub}`);
-      const input = containsMutatingStage(sub) ? (docs as Document[]).map(cloneValue) : [...(docs as Document[])];
-      out[name] = runNested(sub as Document[], input, options);
+function compileStage(stage: Document, options: Options, limitAfter: number | undefined): CompiledStage {
+  const name = stageName(stage);
+  const spec = stage[name];
+  switch (name) {
+    case "$match":
+      return compileMatch(spec, options);
+    case "$project":
+      return compileProjectStage(spec, options);
+    case "$addFields":
+    case "$set":
+      return compileAddFieldsStage(spec, options);
+    case "$unset":
+      return compileUnset(spec, options);
+    case "$group":
+      return compileGroupStage(spec);
+    case "$sort":
+      return compileSort(spec, limitAfter);
+    case "$limit": {
+      const n = positiveInteger("$limit", spec, false);
+      return (docs) => (docs.length > n ? docs.slice(0, n) : docs);
     }
-    return [out];
-  });
-};
-
-const addFieldsStage: PipelineOperator = (collection, expr, options) => {
-  if (!isPlainDocument(expr)) throw new CommandError(40272, "$addFields specification stage must be an object");
-  if (Object.keys(expr).length === 0) return collection;
-  const apply = compileAddFields(expr, options);
-  return collection.map((doc) => apply(doc as Document));
-};
-
-const unsetStage: PipelineOperator = (collection, expr, options) => {
-  const fields = Array.isArray(expr) ? expr : [expr];
-  if (fields.length === 0 || !fields.every((f) => typeof f === "string" && f !== "")) {
-    throw new CommandError(31002, "$unset specification must be a string or an array containing only string values");
+    case "$skip": {
+      const n = positiveInteger("$skip", spec, true);
+      return (docs) => (n === 0 ? docs : docs.slice(n));
+    }
+    case "$unwind":
+      return compileUnwind(spec);
+    case "$facet":
+      return compileFacet(spec, options);
+    case "$lookup":
+      return compileLookup(spec, options);
+    case "$unionWith":
+      return compileUnionWith(spec, options);
+    case "$count":
+      return compileCount(spec);
+    case "$sortByCount":
+      return compileSortByCount(spec);
+    case "$bucket":
+      return compileBucket(spec);
+    case "$replaceRoot":
+      return compileReplaceRoot("newRoot", spec);
+    case "$replaceWith":
+      return compileReplaceRoot("replacement", spec);
+    case "$out":
+    case "$merge":
+      throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
+    default:
+      return compileMingoStage(name, spec);
   }
-  const spec: Document = {};
-  for (const f of fields as string[]) spec[f] = 0;
-  const projection = compileProjection(spec, "aggregate", options);
-  return collection.map((doc) => projection.apply(doc as Document));
-};
+}
 
-const terminalStage = (name: string): PipelineOperator => () => {
-  throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
-};
-
-registerEngineStages({
-  $addFields: addFieldsStage,
-  $set: addFieldsStage,
-  $facet: facetStage,
-  $unset: unsetStage,
-  $lookup: lookupStage,
-  $unionWith: unionWithStage,
-  $sort: sortStage,
-  $project: projectStage,
-  $count: countStage,
-  $sortByCount: sortByCountStage,
-  $bucket: bucketStage,
-  $match: matchStage,
-  $group: groupStage,
-  $limit: limitStage,
-  $skip: skipStage,
-  $replaceRoot: replaceRootStage("newRoot"),
-  $replaceWith: replaceRootStage("replacement"),
-  $out: terminalStage("$out"),
-  $merge: terminalStage("$merge"),
-});
+/**
+ * Compiles a (validated) pipeline once: specifications are parsed, expressions compiled and
+ * `$sort` + `$limit` fused into a top-k selection.
+ */
+export function compilePipeline(pipeline: Document[], options: Options): CompiledPipeline {
+  const stages: CompiledStage[] = [];
+  for (let i = 0; i < pipeline.length; i++) {
+    const stage = pipeline[i] as Document;
+    const next = pipeline[i + 1];
+    let limitAfter: number | undefined;
+    if (stageName(stage) === "$sort" && next && stageName(next) === "$limit") {
+      limitAfter = positiveInteger("$limit", next.$limit, false);
+    }
+    stages.push(compileStage(stage, options, limitAfter));
+    if (limitAfter !== undefined) i += 1;
+  }
+  return {
+    run(docs, run) {
+      let current = docs;
+      for (const stage of stages) current = stage(current, run);
+      return current;
+    },
+  };
+}
 
 /**
  * Runs an aggregation pipeline (without a trailing `$out`/`$merge`) over documents with mongod
- * semantics. Stored documents are never touched: inputs are cloned whenever a stage could edit
- * documents in place.
+ * semantics. Stored documents are never touched: stages build new documents instead of editing
+ * their input.
  */
 export function runPipeline(input: Iterable<Document>, pipeline: Document[], settings: EvaluationSettings): Document[] {
   validatePipeline(pipeline, false);
   const options = createMingoOptions(settings);
   return evaluating(() => {
-    const clone = containsMutatingStage(pipeline);
-    const source: Document[] = [];
-    for (const doc of input) source.push(clone ? cloneValue(doc) : doc);
-    return new MingoAggregator(pipeline, options).run(source) as Document[];
+    const source = Array.isArray(input) ? (input as Document[]) : [...input];
+    return compilePipeline(pipeline, options).run(source, options);
   });
 }

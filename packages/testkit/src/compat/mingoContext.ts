@@ -71,7 +71,8 @@ function compareExpression(test: (c: number) => boolean): ExpressionOperator {
   };
 }
 
-function extremeOf(values: unknown[], sign: 1 | -1): unknown {
+/** The smallest (`-1`) or largest (`1`) non-null value in BSON order; `null` when there is none. */
+export function extremeOf(values: unknown[], sign: 1 | -1): unknown {
   let best: unknown = null;
   for (const v of values) {
     if (v === null || v === undefined) continue;
@@ -107,7 +108,8 @@ function extremeAccumulator(sign: 1 | -1): AccumulatorOperator {
   return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign);
 }
 
-function sumValues(values: unknown[]): unknown {
+/** `$sum` over values: numbers add up, 64-bit integers exactly, other types are ignored. */
+export function sumValues(values: unknown[]): unknown {
   let total = 0;
   let big: bigint | undefined;
   for (const v of values) {
@@ -126,7 +128,8 @@ function sumValues(values: unknown[]): unknown {
   return Number.isSafeInteger(asNumber) ? asNumber : Long.fromBigInt(sum);
 }
 
-function numericCount(values: unknown[]): number {
+/** How many values are numbers (the `$avg` divisor). */
+export function numericCount(values: unknown[]): number {
   return values.filter((v) => typeRank(v) === TYPE_RANK.number).length;
 }
 

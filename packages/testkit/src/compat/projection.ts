@@ -1,6 +1,7 @@
 import type { Document } from "bson";
 import type { Options } from "mingo/core";
-import { evaluateOn, MingoQuery } from "./mingoContext";
+import { compileExpression, type CompiledExpression } from "./expressionCompiler";
+import { MingoQuery } from "./mingoContext";
 import type { Query } from "mingo/query";
 import { isPlainDocument, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
@@ -8,7 +9,7 @@ import { CommandError, notImplemented } from "./commandError";
 type ProjectionNode =
   | { readonly kind: "include" }
   | { readonly kind: "exclude" }
-  | { readonly kind: "expr"; readonly expr: unknown }
+  | { readonly kind: "expr"; readonly expr: unknown; readonly fn: CompiledExpression }
   | { readonly kind: "tree"; readonly children: Map<string, ProjectionNode> }
   | { readonly kind: "slice"; readonly skip: number | undefined; readonly limit: number }
   | { readonly kind: "elemMatch"; readonly query: Query }
@@ -24,8 +25,11 @@ export type PositionalResolver = (doc: Document, arrayPath: string) => number | 
 
 /** A compiled projection. */
 export interface CompiledProjection {
-  /** Applies the projection to a document (never mutates it). */
-  apply(doc: Document, positional?: PositionalResolver): Document;
+  /**
+   * Applies the projection to a document (never mutates it). `options` overrides the compile-time
+   * options for expression evaluation (variables of a `$lookup` sub-pipeline run).
+   */
+  apply(doc: Document, positional?: PositionalResolver, options?: Options): Document;
   /** Whether the projection is in inclusion mode. */
   readonly inclusion: boolean;
 }
@@ -99,7 +103,7 @@ function parseSpec(spec: Document, flavor: ProjectionFlavor, options: Options, t
           insertPath(tree, parts, { kind: "elemMatch", query: new MingoQuery(value.$elemMatch, options) }, fullPath);
           continue;
         }
-        insertPath(tree, parts, { kind: "expr", expr: value }, fullPath);
+        insertPath(tree, parts, { kind: "expr", expr: value, fn: compileExpression(value) }, fullPath);
         continue;
       }
       const sub: TreeNode = { kind: "tree", children: new Map() };
@@ -107,7 +111,7 @@ function parseSpec(spec: Document, flavor: ProjectionFlavor, options: Options, t
       insertPath(tree, parts, sub, fullPath);
       continue;
     }
-    insertPath(tree, parts, { kind: "expr", expr: value }, fullPath);
+    insertPath(tree, parts, { kind: "expr", expr: value, fn: compileExpression(value) }, fullPath);
   }
 }
 
@@ -181,19 +185,17 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
   const idNode = tree.children.get("_id");
   const inclusion = modes.inclusion || (!modes.exclusion && idNode?.kind === "include") ||
     (!modes.exclusion && !modes.inclusion && [...tree.children.values()].every((n) => n.kind === "include"));
-  const evaluate = (root: Document, expr: unknown): unknown => evaluateOn(root, expr, options);
-
-  const includeValue = (value: unknown, node: TreeNode, root: Document, positional: PositionalResolver | undefined, path: string): unknown => {
-    if (isPlainDocument(value)) return includeDocument(value, node, root, false, positional, path);
+  const includeValue = (value: unknown, node: TreeNode, root: Document, positional: PositionalResolver | undefined, path: string, run: Options): unknown => {
+    if (isPlainDocument(value)) return includeDocument(value, node, root, false, positional, path, run);
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       for (const el of value) {
-        if (isPlainDocument(el) || Array.isArray(el)) out.push(includeValue(el, node, root, positional, path));
-        else if (hasComputed(node)) out.push(includeDocument({}, node, root, false, positional, path));
+        if (isPlainDocument(el) || Array.isArray(el)) out.push(includeValue(el, node, root, positional, path, run));
+        else if (hasComputed(node)) out.push(includeDocument({}, node, root, false, positional, path, run));
       }
       return out;
     }
-    return hasComputed(node) ? includeDocument({}, node, root, false, positional, path) : undefined;
+    return hasComputed(node) ? includeDocument({}, node, root, false, positional, path, run) : undefined;
   };
 
   const includeDocument = (
@@ -203,6 +205,7 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
     top: boolean,
     positional: PositionalResolver | undefined,
     path: string,
+    run: Options,
   ): Document => {
     const out: Document = {};
     for (const key of Object.keys(doc)) {
@@ -218,7 +221,7 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
           out[key] = value;
           break;
         case "tree": {
-          const projected = includeValue(value, child, root, positional, here);
+          const projected = includeValue(value, child, root, positional, here, run);
           if (projected !== undefined) out[key] = projected;
           break;
         }
@@ -249,11 +252,11 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
     }
     for (const [key, child] of node.children) {
       if (child.kind === "expr") {
-        const value = evaluate(root, child.expr);
+        const value = child.fn(root, run);
         if (value === undefined) delete out[key];
         else out[key] = value;
       } else if (child.kind === "tree" && !Object.hasOwn(doc, key) && hasComputed(child)) {
-        out[key] = includeDocument({}, child, root, false, positional, path ? `${path}.${key}` : key);
+        out[key] = includeDocument({}, child, root, false, positional, path ? `${path}.${key}` : key, run);
       }
     }
     return out;
@@ -292,14 +295,14 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
 
   return {
     inclusion,
-    apply(doc, positional) {
-      return inclusion ? includeDocument(doc, tree, doc, true, positional, "") : excludeDocument(doc, tree);
+    apply(doc, positional, run = options) {
+      return inclusion ? includeDocument(doc, tree, doc, true, positional, "", run) : excludeDocument(doc, tree);
     },
   };
 }
 
 type AddFieldsNode =
-  | { readonly kind: "expr"; readonly expr: unknown }
+  | { readonly kind: "expr"; readonly expr: unknown; readonly fn: CompiledExpression }
   | { readonly kind: "tree"; readonly children: Map<string, AddFieldsNode> };
 
 function parseAddFields(spec: Document, into: Map<string, AddFieldsNode>, path: string): void {
@@ -330,7 +333,7 @@ function parseAddFields(spec: Document, into: Map<string, AddFieldsNode>, path: 
       parseAddFields(value, node.children, `${path}${rawKey}.`);
     } else {
       if (level.has(last)) throw new CommandError(40176, `specification contains two conflicting paths at ${path}${rawKey}`);
-      level.set(last, { kind: "expr", expr: value });
+      level.set(last, { kind: "expr", expr: value, fn: compileExpression(value) });
     }
   }
 }
@@ -340,22 +343,22 @@ function parseAddFields(spec: Document, into: Map<string, AddFieldsNode>, path: 
  * new ones are appended, nested specs merge into sub-documents (and into every document of an
  * array), a missing result removes the field. Never mutates its input.
  */
-export function compileAddFields(spec: Document, options: Options): (doc: Document) => Document {
+export function compileAddFields(spec: Document, options: Options): (doc: Document, run?: Options) => Document {
   const root = new Map<string, AddFieldsNode>();
   parseAddFields(spec, root, "");
-  const applyTree = (target: unknown, children: Map<string, AddFieldsNode>, rootDoc: Document): unknown => {
-    if (Array.isArray(target)) return target.map((el) => applyTree(el, children, rootDoc));
+  const applyTree = (target: unknown, children: Map<string, AddFieldsNode>, rootDoc: Document, run: Options): unknown => {
+    if (Array.isArray(target)) return target.map((el) => applyTree(el, children, rootDoc, run));
     const out: Document = isPlainDocument(target) ? { ...target } : {};
     for (const [key, node] of children) {
       if (node.kind === "expr") {
-        const value = evaluateOn(rootDoc, node.expr, options);
+        const value = node.fn(rootDoc, run);
         if (value === undefined) delete out[key];
         else out[key] = value;
       } else {
-        out[key] = applyTree(out[key], node.children, rootDoc);
+        out[key] = applyTree(out[key], node.children, rootDoc, run);
       }
     }
     return out;
   };
-  return (doc) => applyTree(doc, root, doc) as Document;
+  return (doc, run = options) => applyTree(doc, root, doc, run) as Document;
 }

@@ -1,0 +1,128 @@
+// Entry point of the example API: `tsx src/main.ts` (or `pnpm --filter @cspm-example/api start`).
+// With no MONGODB_URI it runs on an embedded MongoDB with seeded demo data; see README.md.
+import { startRuntime } from "@cspm-example/worker";
+import { isCspmError } from "@cspm/errors";
+import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT } from "./buildApp";
+import { isDemoDatabaseEmpty, seedDemoData, type DemoSeedResult } from "./seedDemoData";
+
+const env = process.env;
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    process.stderr.write(`error: ${name} must be an integer from ${min} to ${max} (got "${text}")\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const port = intFromEnv("PORT", 3000, 0, 65_535);
+const host = env.HOST?.trim() || "127.0.0.1";
+const bodyLimit = intFromEnv("API_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 1_073_741_824);
+const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, 1_073_741_824);
+const seedFindings = intFromEnv("CSPM_DEMO_FINDINGS_PER_ACCOUNT", 2500, 0, 200_000);
+
+function fail(error: unknown): never {
+  if (isCspmError(error)) {
+    const issues = (error.details?.["issues"] as { path: string; message: string }[] | undefined) ?? [];
+    process.stderr.write(`error ${error.code}: ${error.message}\n${issues.map((i) => `  - ${i.path}: ${i.message}\n`).join("")}`);
+    const hint = error.details?.["hint"];
+    if (typeof hint === "string") process.stderr.write(`  hint: ${hint}\n`);
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+const runtime = await startRuntime({ env, allowEmbedded: true }).catch(fail);
+const { services } = runtime;
+
+let seed: DemoSeedResult | undefined;
+if (runtime.embedded && env.CSPM_DEMO_SEED !== "0") {
+  if (await isDemoDatabaseEmpty(services)) {
+    process.stderr.write(`seeding demo data (set CSPM_DEMO_SEED=0 to skip, CSPM_DEMO_FINDINGS_PER_ACCOUNT to resize)…\n`);
+    seed = await seedDemoData(services, { findingsPerAccount: seedFindings }).catch(async (error: unknown) => {
+      await runtime.close();
+      return fail(error);
+    });
+    process.stderr.write(
+      `seeded ${seed.teams.length} teams, ${seed.teams.reduce((n, t) => n + t.accounts.length, 0)} accounts, ${seed.findings.toLocaleString("en-US")} findings, ` +
+        `${seed.scan_runs} scan runs, ${seed.vulnerabilities} vulnerabilities, ${seed.ai_models} AI models, ` +
+        `${seed.frameworks.length} frameworks in ${(seed.duration_ms / 1000).toFixed(1)} s\n`,
+    );
+  } else {
+    process.stderr.write("the embedded database is not empty: not seeding\n");
+  }
+}
+
+const app = buildApp({
+  services,
+  bodyLimit,
+  importBodyLimit,
+  logger: { level: env.LOG_LEVEL?.trim() || "info" },
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    process.stderr.write(`${signal} again: exiting now\n`);
+    process.exit(1);
+  }
+  stopping = true;
+  process.stderr.write(`${signal}: closing the server, then the data layer…\n`);
+  const force = setTimeout(() => {
+    process.stderr.write("shutdown took longer than 10 s: exiting\n");
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  try {
+    await app.close(); // stop accepting, finish in-flight requests
+    await runtime.close(); // services.dispose(), then stop the embedded MongoDB
+    process.exitCode = 0;
+  } catch (error) {
+    process.stderr.write(`shutdown error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+try {
+  await app.listen({ port, host });
+} catch (error) {
+  await runtime.close();
+  fail(error);
+}
+
+const address = app.server.address();
+const url = typeof address === "object" && address !== null ? `http://${host.includes(":") ? `[${host}]` : host}:${address.port}` : `http://${host}:${port}`;
+const team = seed?.teams[0];
+const account = team?.accounts[0];
+const teamId = team?.team_id ?? "<your-team-id>";
+const lines = [
+  "",
+  `CSPM example API listening on ${url}  (Ctrl-C to stop)`,
+  ...(seed
+    ? [
+        "",
+        "Demo teams (send one as the x-team-id header):",
+        ...seed.teams.map((t) => `  ${t.team_id}  ${t.name} (${t.accounts.map((a) => `${a.provider}:${a.account_id}`).join(", ")})`),
+      ]
+    : []),
+  "",
+  "Try:",
+  `  curl -s ${url}/health`,
+  `  curl -s -H 'x-team-id: ${teamId}' ${url}/dashboard/summary`,
+  `  curl -s -H 'x-team-id: ${teamId}' '${url}/accounts?provider=aws&limit=10'`,
+  ...(account ? [`  curl -s -H 'x-team-id: ${teamId}' '${url}/dashboard/summary?accountIds=${account.account_id}&since=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}'`] : []),
+  `  curl -s -H 'x-team-id: ${teamId}' '${url}/scan-activity?limit=5'`,
+  `  curl -s -X POST -H 'x-team-id: ${teamId}' -H 'content-type: application/json' ${url}/assessments \\`,
+  `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["cis_aws_2.0","soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,
+  ...(team?.assessment_id ? [`  curl -s -H 'x-team-id: ${teamId}' ${url}/assessments/${team.assessment_id}`] : []),
+  `  curl -s -X POST -H 'x-team-id: ${teamId}' -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?accountId=${account.account_id}` : ""}'`,
+  `       (make sample.json: pnpm --filter @cspm-example/worker generate --format ocsf --count 2000${account ? ` --provider ${account.provider} --account-id ${account.account_id}` : ""} --out "$PWD/sample.json")`,
+  "",
+];
+process.stdout.write(`${lines.join("\n")}\n`);

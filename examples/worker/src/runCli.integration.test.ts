@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./runCli";
+
+const prefix = testDatabasePrefix("wcli");
+const KEYS = `k1:${Buffer.alloc(32, 3).toString("base64")}`;
+let client: MongoClient;
+let dir: string;
+
+beforeAll(async () => {
+  client = await MongoClient.connect(testMongoUri());
+  dir = await mkdtemp(join(tmpdir(), "cspm-cli-"));
+});
+
+afterAll(async () => {
+  await dropDatabasesWithPrefix(client, prefix);
+  await client?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], env: Record<string, string | undefined> = { MONGODB_URI: testMongoUri(), CSPM_DB_PREFIX: prefix, CSPM_ENCRYPTION_KEYS: KEYS }) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, { env, stdout: (t) => (stdout += t), stderr: { write: (t: string) => (stderr += t), isTTY: false } });
+  return { code, stdout, stderr };
+}
+
+describe("worker CLI", () => {
+  let file: string;
+
+  it("generate writes a sample file", async () => {
+    file = join(dir, "sample.json");
+    const result = await cli(["generate", "--format", "ocsf", "--count", "250", "--provider", "azure", "--out", file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Wrote 250 ocsf findings/);
+    expect(JSON.parse(await readFile(file, "utf8"))).toHaveLength(250);
+  });
+
+  it("import refuses an unregistered account with a hint (exit 2)", async () => {
+    const result = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error NOT_FOUND: .*hint: Register the account first/s);
+  });
+
+  it("import --create-account registers the account from the file and imports; a re-run inserts nothing", async () => {
+    const first = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b", "--create-account", "--batch", "100", "--json"]);
+    expect(first.stderr).toMatch(/registered azure account 8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b/);
+    expect(first.stderr).toMatch(/writing .*250\/250/);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: "completed", format: "ocsf", total: 250, inserted: 250 });
+    const second = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/total 250 \| inserted 0 \| updated 250/);
+  });
+
+  it("exits 1 when the import fails (a malformed file), printing why", async () => {
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, '[{"CheckID": "x"');
+    const result = await cli(["import", bad, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAILED to import bad.json/);
+    expect(result.stdout).toMatch(/error: .*Nothing was written/);
+  });
+
+  it("exits 2 on bad usage or missing configuration, and prints usage without arguments", async () => {
+    expect((await cli(["import", file, "--account", "x"])).stderr).toMatch(/--team is required/);
+    expect((await cli(["import", file, "--team", "t", "--account", "x", "--bogus"])).code).toBe(2);
+    expect((await cli(["import", join(dir, "missing.json"), "--team", "t", "--account", "x"])).stderr).toMatch(/NOT_FOUND: No such file/);
+    expect((await cli(["generate", "--format", "xml", "--out", file])).code).toBe(2);
+    const noUri = await cli(["import", file, "--team", "t", "--account", "x"], {});
+    expect(noUri.code).toBe(2);
+    expect(noUri.stderr).toMatch(/MONGODB_URI/);
+    const usage = await cli([]);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/^Usage:/);
+    expect((await cli(["frobnicate"])).code).toBe(2);
+  });
+});
