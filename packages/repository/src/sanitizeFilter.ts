@@ -155,26 +155,51 @@ export function assertSafeExpression(value: unknown, path = "", depth = 0): void
 /**
  * Checks data about to be stored (free-form parts of a document): every key at every depth must be a
  * storable field name — no leading `$`, no `.`, no NUL, not `__proto__`/`constructor`/`prototype` — and
- * nesting is bounded. Returns the problems found (empty when safe); never throws.
+ * nesting is bounded. Returns the problems found (empty when safe; at most 20); never throws.
  */
 export function storedDataIssues(value: unknown, path = "", depth = 0, issues: FieldIssue[] = []): FieldIssue[] {
-  if (typeof value !== "object" || value === null || issues.length >= 20) return issues;
+  if (typeof value !== "object" || value === null) return issues;
+  const segments: string[] = path === "" ? [] : [path];
+  scanStored(value, segments, depth, issues);
+  return issues;
+}
+
+function storedKeyProblem(key: string): string | undefined {
+  if (key.startsWith("$")) return "keys must not start with '$'";
+  if (key.includes(".")) return "keys must not contain '.'";
+  if (key.includes("\0")) return "keys must not contain NUL";
+  if (FORBIDDEN_KEYS.has(key)) return `key "${key}" is not allowed`;
+  return undefined;
+}
+
+/** The walk behind `storedDataIssues`; paths are joined only when a problem is found (the hot path allocates nothing). */
+function scanStored(value: object, segments: string[], depth: number, issues: FieldIssue[]): void {
+  if (issues.length >= 20) return;
   if (depth > MAX_QUERY_DEPTH) {
-    issues.push({ path, message: `nested deeper than ${MAX_QUERY_DEPTH} levels` });
-    return issues;
+    issues.push({ path: segments.join("."), message: `nested deeper than ${MAX_QUERY_DEPTH} levels` });
+    return;
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) storedDataIssues(value[i], path === "" ? String(i) : `${path}.${i}`, depth + 1, issues);
-    return issues;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== "object" || item === null) continue;
+      segments.push(String(i));
+      scanStored(item, segments, depth + 1, issues);
+      segments.pop();
+    }
+    return;
   }
-  if (!isPlainObject(value)) return issues;
+  if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
-    const keyPath = path === "" ? key : `${path}.${key}`;
-    if (key.startsWith("$")) issues.push({ path: keyPath, message: "keys must not start with '$'" });
-    else if (key.includes(".")) issues.push({ path: keyPath, message: "keys must not contain '.'" });
-    else if (key.includes("\0")) issues.push({ path: keyPath, message: "keys must not contain NUL" });
-    else if (FORBIDDEN_KEYS.has(key)) issues.push({ path: keyPath, message: `key "${key}" is not allowed` });
-    else storedDataIssues(value[key], keyPath, depth + 1, issues);
+    const problem = storedKeyProblem(key);
+    if (problem !== undefined) {
+      issues.push({ path: [...segments, key].join("."), message: problem });
+      continue;
+    }
+    const child = value[key];
+    if (typeof child !== "object" || child === null) continue;
+    segments.push(key);
+    scanStored(child, segments, depth + 1, issues);
+    segments.pop();
   }
-  return issues;
 }
