@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     passWithNoTests: false,
+    // CI also writes a JSON report so .ci/run can print one plain "N passed, N failed" line.
+    ...(process.env.CSPM_TEST_REPORT ? { reporters: ["default", ["json", { outputFile: process.env.CSPM_TEST_REPORT }]] } : {}),
   },
 });
