@@ -1,6 +1,6 @@
 export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
 export type { ContainerHealth, InitializeOptions, RequestContext } from "./serviceContainer";
-export { CONFIG_ENV_VARIABLES, loadConfigFromEnv, parseServiceConfig, ServiceConfigSchema } from "./serviceConfig";
+export { CONFIG_ENV_VARIABLES, loadConfigFromEnv, parseServiceConfig, redactServiceConfig, ServiceConfigSchema } from "./serviceConfig";
 export type { ServiceConfig, ServiceConfigInput } from "./serviceConfig";
 export { TOKENS } from "./tokens";
 export type { ServiceToken } from "./tokens";

@@ -1,3 +1,4 @@
+import { REDACTED, redactConnectionString } from "@cspm/crypto";
 import { ValidationError } from "@cspm/errors";
 import { z } from "zod";
 
@@ -90,4 +91,19 @@ export function loadConfigFromEnv(env: Readonly<Record<string, string | undefine
     const issues = error.issues.map((issue) => ({ path: byPath.get(issue.path) ?? issue.path, message: issue.message }));
     throw new ValidationError(`Invalid CSPM environment: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues);
   }
+}
+
+/**
+ * A copy of the configuration safe to log or expose: key ring and cursor secret replaced by `"[REDACTED]"`,
+ * passwords in the MongoDB and Redis URLs hidden. This is what `ServiceContainer.config` and `TOKENS.Config` give.
+ */
+export function redactServiceConfig(config: ServiceConfig): ServiceConfig {
+  return {
+    ...config,
+    mongodb: { ...config.mongodb, uri: redactConnectionString(config.mongodb.uri) },
+    ...(config.redis ? { redis: { ...config.redis, url: redactConnectionString(config.redis.url) } } : {}),
+    encryptionKeys: REDACTED,
+    ...(config.cursorSecret === undefined ? {} : { cursorSecret: REDACTED }),
+    cache: { ...config.cache },
+  };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { inspect } from "node:util";
 import { isCspmError } from "@cspm/errors";
 import { CloudAccountRepository, ProwlerFindingRepository } from "@cspm/domain";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
@@ -80,6 +81,22 @@ describe("ServiceContainer", () => {
       expect(health.mongodb.ok).toBe(true);
       expect(health.cache.kind).toBe("redis");
       expect(health.ok).toBe(true);
+    } finally {
+      await services.dispose();
+    }
+  });
+
+  it("exposes its configuration with every secret redacted", async () => {
+    const services = createServiceContainer({
+      mongodb: { uri: "mongodb://svc:hunter2@127.0.0.1:1/?directConnection=true", serverSelectionTimeoutMS: 300 },
+      encryptionKeys: `k1:${KEY}`,
+      cursorSecret: "a-cursor-secret-of-some-length",
+      redis: { url: "redis://:redispass@127.0.0.1:6379" },
+    });
+    try {
+      const visible = JSON.stringify([services.config, services.resolve(TOKENS.Config)]) + inspect(services, { depth: 6 });
+      for (const secret of ["hunter2", KEY, "a-cursor-secret-of-some-length", "redispass"]) expect(visible).not.toContain(secret);
+      expect(services.config.mongodb.uri).toContain("127.0.0.1:1");
     } finally {
       await services.dispose();
     }

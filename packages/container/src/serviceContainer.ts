@@ -7,7 +7,7 @@ import { CommandMonitor, CSPMDatabaseManager, DatabaseFactory, type EnsureIndexe
 import { RepositoryFactory } from "@cspm/repository";
 import { ResponseService } from "@cspm/response";
 import { type DependencyContainer, type InjectionToken, container as rootContainer, instanceCachingFactory } from "tsyringe";
-import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
+import { parseServiceConfig, redactServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
 import { registerDomainServices, type ServiceTokenTypes } from "./serviceRegistrations";
 import { TOKENS } from "./tokens";
 
@@ -44,6 +44,7 @@ type Resolvable<T> = InjectionToken<T>;
  * await services.dispose();
  */
 export class ServiceContainer {
+  /** The validated configuration with every secret redacted (see `redactServiceConfig`). */
   readonly config: ServiceConfig;
   readonly #container: DependencyContainer;
   readonly #manager: CSPMDatabaseManager;
@@ -53,26 +54,30 @@ export class ServiceContainer {
   #disposed: Promise<void> | undefined;
 
   constructor(config: ServiceConfigInput | ServiceConfig) {
-    this.config = parseServiceConfig(config);
-    // A child of tsyringe's root: everything is registered here, never on the global container.
+    const parsed = parseServiceConfig(config);
+    // Secrets stay in this constructor's closures; the public view is redacted so logging it is harmless.
+    this.config = Object.freeze(redactServiceConfig(parsed));
+    // A child of tsyringe's root container (the only constructor tsyringe exports): everything is registered
+    // here, never on the global one. A token this container does not register would fall back to whatever a
+    // host registered globally; every token the data layer uses is registered here, so none does.
     this.#container = rootContainer.createChildContainer();
-    const cipher = new CredentialCipher(this.config.encryptionKeys);
+    const cipher = new CredentialCipher(parsed.encryptionKeys);
     const commandMonitor = new CommandMonitor();
     this.#manager = new CSPMDatabaseManager({
-      uri: this.config.mongodb.uri,
+      uri: parsed.mongodb.uri,
       prefix: this.config.mongodb.prefix,
       serverSelectionTimeoutMS: this.config.mongodb.serverSelectionTimeoutMS,
       appName: this.config.mongodb.appName,
       commandMonitor,
     });
-    const redis = this.config.redis;
+    const redis = parsed.redis;
     this.#cacheKind = redis ? "redis" : "memory";
     this.#cache = redis
       ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
       : new MemoryCache({ maxEntries: this.config.cache.maxEntries });
     const repositories = new RepositoryFactory({
       provider: this.#manager,
-      ...(this.config.cursorSecret ? { cursorSecret: this.config.cursorSecret } : {}),
+      ...(parsed.cursorSecret ? { cursorSecret: parsed.cursorSecret } : {}),
     });
 
     const c = this.#container;

@@ -111,3 +111,24 @@ describe("redactConnectionString", () => {
     expect(redactConnectionString(input)).toBe(expected);
   });
 });
+
+describe("redactConnectionString with awkward URIs", () => {
+  const cases: Array<[string, string, string]> = [
+    ["unescaped @ and / in the password", "mongodb://admin:p@ss/w0rd@db.example:27017", "p@ss/w0rd"],
+    ["unescaped ? in the password", "mongodb://admin:pa?ss@db.example/app", "pa?ss"],
+    ["a token as the user name", "mongodb://s3cr3tT0ken@db.example/app", "s3cr3tT0ken"],
+    ["a password with a colon", "redis://default:a:b:c@cache.example:6379", "a:b:c"],
+    ["inside a sentence", "connect to mongodb+srv://svc:hunter2@cluster0.example.net failed", "hunter2"],
+  ];
+
+  it.each(cases)("hides the secret when %s", (_name, input, secret) => {
+    const out = redactConnectionString(input);
+    expect(out).not.toContain(secret);
+    expect(out).toContain("[REDACTED]@");
+  });
+
+  it("keeps a plain user name and the hosts", () => {
+    expect(redactConnectionString("mongodb://admin:pw@a:27017,b:27017/db")).toBe("mongodb://admin:[REDACTED]@a:27017,b:27017/db");
+    expect(redactConnectionString("mongodb://a:27017/db?replicaSet=rs0")).toBe("mongodb://a:27017/db?replicaSet=rs0");
+  });
+});

@@ -45,15 +45,32 @@ function secretKeyMatcher(extra: readonly string[] = []): (key: string) => boole
 
 const defaultMatcher = secretKeyMatcher();
 
-/** `scheme://user:password@` — the password runs to the last `@` before the path, so an unescaped `@` in it is covered. */
-const USERINFO_PATTERN = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]*)@/g;
+/** A `scheme://` and the whitespace-free rest of the URI. */
+const URI_PATTERN = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)(\S+)/g;
+
+/**
+ * Hides the user info of every `scheme://…@host` in `text`. The user info runs to the LAST "@" of the
+ * whitespace-free token, so an unescaped "@", "/" or "?" in a password cannot leave part of it visible;
+ * the user name is kept only when it is plainly one (`user:…`), a lone token (`scheme://token@host`) is hidden.
+ */
+function redactUserinfo(text: string, replacement: string): string {
+  return text.replace(URI_PATTERN, (match, scheme: string, rest: string) => {
+    const at = rest.lastIndexOf("@");
+    if (at === -1) return match;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    const user = colon === -1 ? "" : userinfo.slice(0, colon);
+    const kept = colon !== -1 && !/[/?#]/.test(user) ? `${user}:` : "";
+    return `${scheme}${kept}${replacement}@${rest.slice(at + 1)}`;
+  });
+}
+
 /** `?name=value` / `&name=value` / `;name=value` query parameters. */
 const QUERY_PARAM_PATTERN = /([?&;])([^\s=&;#?]+)=([^\s&;#]*)/g;
 
 function redactText(text: string, isSecretKey: (key: string) => boolean, replacement: string): string {
   if (!text.includes("://") && !text.includes("=")) return text;
-  return text
-    .replace(USERINFO_PATTERN, (_match, scheme: string, user: string) => `${scheme}${user}:${replacement}@`)
+  return redactUserinfo(text, replacement)
     .replace(QUERY_PARAM_PATTERN, (match, sep: string, name: string) => (isSecretKey(name) ? `${sep}${name}=${replacement}` : match));
 }
 

@@ -35,13 +35,28 @@ describe("mapMongoError", () => {
     expect(mapped.message).toContain("users");
     expect(mapped.message).not.toContain("a@b.c");
     expect(mapped.details).toMatchObject({
-      reason: "duplicate-key",
+      reason: "DUPLICATE_KEY",
       fields: ["team_id", "email"],
       index: "team_email_unique",
       keyValue: { team_id: "t1", email: "a@b.c" },
       collection: "users",
     });
     expect(mapped.cause).toBe(error);
+  });
+
+  it("reads the key field names (never the values) from the message when keyPattern and keyValue are missing", () => {
+    const raw = {
+      code: 11000,
+      errmsg: 'E11000 duplicate key error collection: db.users index: team_email_unique dup key: { team_id: "a, b: c", email: "x@y.z" }',
+    };
+    const mapped = mapMongoError(raw, { collection: "users" });
+    expect(mapped).toBeInstanceOf(ConflictError);
+    expect(mapped.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: ["team_id", "email"], index: "team_email_unique" });
+    expect(mapped.message).toBe("A document with the same team_id, email already exists in users.");
+    expect(JSON.stringify({ message: mapped.message, details: mapped.details })).not.toContain("x@y.z");
+    const bare = mapMongoError({ code: 11000, errmsg: "E11000 duplicate key error" });
+    expect(bare.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: [] });
+    expect(bare.message).toContain("the same unique key");
   });
 
   it("masks values of secret-looking key fields", () => {
@@ -137,7 +152,7 @@ describe("mapMongoError", () => {
     for (const error of [writeConflict, transient]) {
       const mapped = mapMongoError(error);
       expect(mapped).toBeInstanceOf(ConflictError);
-      expect(mapped.details).toMatchObject({ reason: "write-conflict", retryable: true });
+      expect(mapped.details).toMatchObject({ reason: "WRITE_CONFLICT", retryable: true });
     }
   });
 

@@ -176,14 +176,28 @@ function firstDuplicateWriteError(error: Loose): Loose | undefined {
   return undefined;
 }
 
+/**
+ * Field names from a duplicate-key message (`… index: name dup key: { team_id: "a", email: "b" }`), for
+ * servers and write errors that send neither `keyPattern` nor `keyValue`. Only names are read, never values.
+ */
+function fieldsFromMessage(message: string): string[] {
+  const body = /dup key: \{(.*)\}\s*$/s.exec(message)?.[1];
+  if (body === undefined) return [];
+  // Drop quoted values first so text inside them cannot look like a field name.
+  const unquoted = body.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return [...unquoted.matchAll(/(?:^|,)\s*([A-Za-z0-9_.]+)\s*:/g)].map((m) => m[1] as string);
+}
+
 function duplicateKeyInfo(error: Loose): DuplicateKeyInfo {
   const source = firstDuplicateWriteError(error) ?? error;
   const keyPattern = asLoose(source.keyPattern) ?? asLoose(error.keyPattern);
   const keyValue = asLoose(source.keyValue) ?? asLoose(error.keyValue);
-  const message = typeof source.errmsg === "string" ? source.errmsg : typeof error.errmsg === "string" ? error.errmsg : "";
-  // "E11000 duplicate key error collection: db.coll index: name dup key: { … }" — only the index name is read.
+  const message = [source.errmsg, error.errmsg, source.message, error.message].find((m): m is string => typeof m === "string") ?? "";
+  // "E11000 duplicate key error collection: db.coll index: name dup key: { … }" — only the index name
+  // (and, without keyPattern/keyValue, the field names) is read.
   const index = /\bindex: ([^\s]+)/.exec(message)?.[1];
-  const fields = Object.keys(keyPattern ?? keyValue ?? {});
+  const named = Object.keys(keyPattern ?? keyValue ?? {});
+  const fields = named.length > 0 ? named : fieldsFromMessage(message);
   return { fields, keyValue, index };
 }
 
@@ -206,7 +220,7 @@ function duplicateKeyError(error: Loose, context: MongoErrorContext): ConflictEr
     fields.length > 0
       ? `A document with the same ${fields.join(", ")} already exists in ${target}.`
       : `A document with the same unique key already exists in ${target}.`;
-  const details: Loose = { ...baseDetails(context), reason: "duplicate-key", fields };
+  const details: Loose = { ...baseDetails(context), reason: "DUPLICATE_KEY", fields };
   if (index) details.index = index;
   if (keyValue) {
     details.keyValue = Object.fromEntries(Object.entries(keyValue).map(([field, value]) => [field, safeValue(field, value)]));
@@ -306,12 +320,13 @@ function isTooLarge(error: Loose): boolean {
 
 /**
  * Maps any error thrown by the MongoDB driver to the `@cspm/errors` taxonomy; CSPM errors pass through.
- * - duplicate key (11000, also inside bulk writes) -> `CONFLICT`, naming the key fields (values of
- *   secret-looking fields masked in `details.keyValue`, no value ever in the message);
+ * - duplicate key (11000, also inside bulk writes) -> `CONFLICT` with `details.reason: "DUPLICATE_KEY"`,
+ *   naming the key fields in `details.fields` (from `keyPattern`/`keyValue`, else the names in the server
+ *   message; values of secret-looking fields masked in `details.keyValue`, no value ever in the message);
  * - network, server selection, timeout, failover, closed client, bad connection string, failed
  *   authentication -> `UNAVAILABLE` with `details.hint` (and the hosts, never credentials);
  * - `WriteConflict` (112) or the `TransientTransactionError` label -> `CONFLICT` with
- *   `details.retryable: true` (a concurrent writer won; retrying the whole unit of work is safe);
+ *   `details: { reason: "WRITE_CONFLICT", retryable: true }` (a concurrent writer won; retrying the whole unit of work is safe);
  * - document larger than 16 MiB -> `PAYLOAD_TOO_LARGE`; collection validator rejected (121) -> `VALIDATION_FAILED`;
  * - anything else -> `INTERNAL` with a generic message and the original error as `cause`.
  */
@@ -327,7 +342,7 @@ export function mapMongoError(error: unknown, context: MongoErrorContext = {}): 
 
   if (isTransactionConflict(loose)) {
     return new ConflictError(`The write conflicted with a concurrent write${describeWhere(context)}; retry the operation.`, {
-      details: { ...baseDetails(context), reason: "write-conflict", retryable: true },
+      details: { ...baseDetails(context), reason: "WRITE_CONFLICT", retryable: true },
       cause: error,
     });
   }

@@ -41,3 +41,10 @@ describe("redactConnectionString", () => {
     expect(scrubbed).toBe('Invalid connection string "mongodb://db:27017" (see docs)');
   });
 });
+
+describe("summarizeConnectionString with an unescaped delimiter in the password", () => {
+  it("names no host rather than a piece of the password", () => {
+    expect(summarizeConnectionString("mongodb://admin:p@ss/w0rd@db.example:27017").hosts).toEqual([]);
+    expect(redactConnectionString("mongodb://admin:p@ss/w0rd@db.example:27017")).toBe("<invalid connection string>");
+  });
+});

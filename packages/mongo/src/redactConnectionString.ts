@@ -31,7 +31,7 @@ export function summarizeConnectionString(uri: string): ConnectionStringSummary 
   const at = authority.lastIndexOf("@");
   // An "@" after the authority means the user info held an unescaped delimiter: the "authority" we cut
   // may be part of the password, so name nothing.
-  if (at === -1 && after.includes("@")) return { scheme: scheme[1], hosts: [] };
+  if (after.includes("@")) return { scheme: scheme[1], hosts: [] };
   const hostList = at === -1 ? authority : authority.slice(at + 1);
   const hosts = hostList.split(",").filter((host) => host !== "");
   if (hosts.length === 0 || !hosts.every((host) => HOST_PATTERN.test(host))) return { scheme: scheme[1], hosts: [] };

@@ -1,3 +1,4 @@
+import { redactConnectionString } from "@cspm/crypto";
 import { isCspmError } from "@cspm/errors";
 import type { JsonObject, JsonValue } from "./apiEnvelope";
 
@@ -11,8 +12,6 @@ export interface JsonSafeOptions {
 
 /** Keys never copied into a response: they carry internals. */
 const DROPPED_KEYS = new Set(["cause", "stack"]);
-/** `scheme://user:password@` anywhere in a string. */
-const USERINFO_PATTERN = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]*)@/g;
 /** The first line of a stack trace frame (`\n    at fn (file:1:2)`). */
 const STACK_FRAME_PATTERN = /\n\s+at\s/;
 
@@ -21,7 +20,8 @@ export function scrubText(text: string): string {
   let out = text;
   const frame = STACK_FRAME_PATTERN.exec(out);
   if (frame) out = out.slice(0, frame.index);
-  return out.includes("://") ? out.replace(USERINFO_PATTERN, (_m, scheme: string, user: string) => `${scheme}${user}:[REDACTED]@`) : out;
+  // One redaction rule for the whole data layer: @cspm/crypto's (user info up to the last "@", secret query params).
+  return redactConnectionString(out);
 }
 
 /**

@@ -435,7 +435,7 @@ export class EvidenceIntegrationService {
           pipeline: [
             { $match: { team_id: scope.teamId } },
             { $match: { $expr: { $eq: [{ $toString: "$_id" }, "$$model_id"] } } },
-            { $project: { _id: 0, name: 1, version: 1, status: 1 } },
+            { $project: { _id: 0, name: 1, model_version: 1, status: 1 } },
           ],
           as: "model",
         },
@@ -446,7 +446,7 @@ export class EvidenceIntegrationService {
           kind: { $literal: "ai_risk_assessment" },
           model_id: "$_id",
           model_name: { $arrayElemAt: ["$model.name", 0] },
-          model_version: { $arrayElemAt: ["$model.version", 0] },
+          model_version: { $arrayElemAt: ["$model.model_version", 0] },
           risk_tier: 1,
           score: 1,
           assessed_at: 1,

@@ -1,10 +1,7 @@
 export { assertPipelineWithinDatabase } from "./assertPipelineWithinDatabase";
 export type { PipelineGuardOptions } from "./assertPipelineWithinDatabase";
-export { runAggregation } from "./runAggregation";
-export type { AggregationRequest } from "./runAggregation";
 export {
   calculateAssessmentDates,
-  addUtcMonthsClamped,
   DEFAULT_GRACE_DAYS,
   MONTHS_PER_PERIOD,
 } from "./calculateAssessmentDates";
@@ -43,14 +40,7 @@ export type {
   ScanActivity,
   ScanActivityOptions,
 } from "./aggregationService";
-export {
-  buildDashboardSummaryPipeline,
-  findingsMatchStage,
-  shapeDashboardSummary,
-  passRate,
-  DASHBOARD_LIMITS,
-  DASHBOARD_SEVERITIES,
-} from "./dashboardSummaryPipeline";
+export { DASHBOARD_SEVERITIES } from "./dashboardSummaryPipeline";
 export type {
   AccountBreakdownRow,
   BreakdownRow,

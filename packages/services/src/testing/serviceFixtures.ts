@@ -171,7 +171,7 @@ export function aiModelAndAssessment(teamId: string, overrides: { model?: Docume
     _id: new ObjectId(),
     team_id: teamId,
     name: "support-bot",
-    version: "1.0",
+    model_version: "1.0",
     provider: "internal",
     intended_purpose: "Answers support tickets.",
     risk_tier: "limited",
