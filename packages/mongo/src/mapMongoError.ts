@@ -231,7 +231,7 @@ function duplicateKeyError(error: Loose, context: MongoErrorContext): ConflictEr
 // ---------------------------------------------------------------------------------------------
 // Unavailable
 
-function unavailableKind(error: Loose): Kind | undefined {
+function unavailableKind(error: Loose, depth = 0): Kind | undefined {
   const name = errorName(error);
   if (UNAVAILABLE_ERROR_NAMES.has(name)) {
     if (name === "MongoServerSelectionError") return "selection";
@@ -251,6 +251,15 @@ function unavailableKind(error: Loose): Kind | undefined {
   }
   if (typeof error.code === "string" && SYSTEM_NETWORK_CODES.has(error.code)) return "network";
   if (hasLabel(error, "SystemOverloadedError")) return "failover";
+  // A bulk write cut off by a network error arrives wrapped: MongoBulkWriteError carries the driver error it
+  // failed on as `errorResponse` (or `cause`), e.g. a MongoServerSelectionError.
+  if (depth < 3) {
+    for (const inner of [error.cause, error.errorResponse]) {
+      const wrapped = inner instanceof Error ? asLoose(inner) : undefined;
+      const kind = wrapped && wrapped !== error ? unavailableKind(wrapped, depth + 1) : undefined;
+      if (kind) return kind;
+    }
+  }
   return undefined;
 }
 

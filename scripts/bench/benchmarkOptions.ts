@@ -1,0 +1,153 @@
+/**
+ * Scales and switches of `pnpm bench`, from the command line and the environment. Defaults are the
+ * issue's figures (100,000 findings, 10,000 documents, 200,000 streamed, 30 s of load); `--scale small`
+ * is a quick smoke run. Every figure can be overridden on its own, so a bigger machine runs bigger ones.
+ */
+
+/** Every benchmark `pnpm bench` knows, in the order it runs them. */
+export const BENCHMARKS = ["engine", "repository", "ingestion", "dashboard", "cache", "streaming", "load"] as const;
+/** One of `BENCHMARKS`. */
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
+/** The resolved settings of one `pnpm bench` run. */
+export interface BenchmarkOptions {
+  readonly scale: "full" | "small";
+  /** Benchmarks to run (default: all). */
+  readonly only: readonly BenchmarkName[];
+  /** Findings for ingestion (batched side) and the dashboard. */
+  readonly findings: number;
+  /** Findings both ingestion sides are timed on in the empty-collection comparison (per run). */
+  readonly perFindingSample: number;
+  /** Time one upsert per finding over all `findings` instead of sampling it at every collection size (slow). */
+  readonly perFindingInFull: boolean;
+  /** Documents for repository insertMany / bulkUpsert. */
+  readonly bulkDocuments: number;
+  /** Documents findMany returns. */
+  readonly readDocuments: number;
+  /** Findings streamed by the memory benchmark. */
+  readonly streamFindings: number;
+  /** Documents of the engine benchmark's large collection / `$facet` collection. */
+  readonly engineDocuments: number;
+  readonly facetDocuments: number;
+  /** Findings the cache benchmarks aggregate over. */
+  readonly cacheFindings: number;
+  /** Concurrent cold requests of the stampede test. */
+  readonly stampede: number;
+  /** Repetitions of every measured case (medians are reported). */
+  readonly runs: number;
+  /** Load run: seconds and concurrent clients. */
+  readonly loadSeconds: number;
+  readonly loadClients: number;
+  /** Where the report goes (default `BENCHMARKS.md` at the repository root). */
+  readonly out: string;
+}
+
+/** The numeric settings. */
+type Scales = Record<
+  | "findings"
+  | "perFindingSample"
+  | "bulkDocuments"
+  | "readDocuments"
+  | "streamFindings"
+  | "engineDocuments"
+  | "facetDocuments"
+  | "cacheFindings"
+  | "stampede"
+  | "runs"
+  | "loadSeconds"
+  | "loadClients",
+  number
+>;
+
+const FULL: Scales = {
+  findings: 100_000,
+  perFindingSample: 1_000,
+  bulkDocuments: 10_000,
+  readDocuments: 1_000,
+  streamFindings: 200_000,
+  engineDocuments: 100_000,
+  facetDocuments: 10_000,
+  cacheFindings: 10_000,
+  stampede: 100,
+  runs: 3,
+  loadSeconds: 30,
+  loadClients: 16,
+};
+
+const SMALL: Scales = {
+  findings: 10_000,
+  perFindingSample: 300,
+  bulkDocuments: 2_000,
+  readDocuments: 1_000,
+  streamFindings: 20_000,
+  engineDocuments: 20_000,
+  facetDocuments: 5_000,
+  cacheFindings: 2_000,
+  stampede: 100,
+  runs: 3,
+  loadSeconds: 10,
+  loadClients: 16,
+};
+
+/** Environment variable per numeric setting. */
+export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
+  findings: "CSPM_BENCH_FINDINGS",
+  perFindingSample: "CSPM_BENCH_PER_FINDING_SAMPLE",
+  bulkDocuments: "CSPM_BENCH_DOCS",
+  readDocuments: "CSPM_BENCH_READ_DOCS",
+  streamFindings: "CSPM_BENCH_STREAM_FINDINGS",
+  engineDocuments: "CSPM_BENCH_ENGINE_DOCS",
+  facetDocuments: "CSPM_BENCH_FACET_DOCS",
+  cacheFindings: "CSPM_BENCH_CACHE_FINDINGS",
+  stampede: "CSPM_BENCH_STAMPEDE",
+  runs: "CSPM_BENCH_RUNS",
+  loadSeconds: "CSPM_BENCH_LOAD_SECONDS",
+  loadClients: "CSPM_BENCH_LOAD_CLIENTS",
+};
+
+const USAGE = `Usage: pnpm bench [--scale full|small] [--only engine,repository,...] [--per-finding-in-full] [--out BENCHMARKS.md]
+Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PER_FINDING_FULL=1, MONGODB_URI (benchmark a real server).`;
+
+function positiveInt(name: string, text: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${name} must be an integer from 1 to ${max} (got "${text}").\n${USAGE}`);
+  return value;
+}
+
+/** Parses `argv` (without node and the script) and `env`; throws with the usage text on a bad value. */
+export function parseBenchmarkOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchmarkOptions {
+  const args = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith("--")) throw new Error(`Unexpected argument "${arg}".\n${USAGE}`);
+    const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    if (key === "help") throw new Error(USAGE);
+    if (key === "per-finding-in-full") {
+      args.set(key, true);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`--${key} needs a value.\n${USAGE}`);
+    args.set(key, value);
+  }
+  const scaleArg = args.get("scale") ?? env.CSPM_BENCH_SCALE ?? "full";
+  if (scaleArg !== "full" && scaleArg !== "small") throw new Error(`--scale must be full or small.\n${USAGE}`);
+  const base = scaleArg === "small" ? SMALL : FULL;
+  const numbers: Scales = { ...base };
+  for (const key of Object.keys(BENCHMARK_ENV) as (keyof Scales)[]) {
+    const fromEnv = env[BENCHMARK_ENV[key]];
+    if (fromEnv !== undefined && fromEnv !== "") numbers[key] = positiveInt(BENCHMARK_ENV[key], fromEnv, 10_000_000);
+  }
+  const onlyArg = args.get("only");
+  const only = typeof onlyArg === "string" ? onlyArg.split(",").map((s) => s.trim()) : [...BENCHMARKS];
+  const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`Unknown benchmark(s): ${unknown.join(", ")}. Known: ${BENCHMARKS.join(", ")}.`);
+  const out = args.get("out");
+  return {
+    scale: scaleArg,
+    only: only as BenchmarkName[],
+    ...numbers,
+    perFindingInFull: args.get("per-finding-in-full") === true || env.CSPM_BENCH_PER_FINDING_FULL === "1",
+    out: typeof out === "string" ? out : "BENCHMARKS.md",
+  };
+}

@@ -1,0 +1,379 @@
+/**
+ * Turns the figures of one `pnpm bench` run into `BENCHMARKS.md`: the machine, the engine, the scales,
+ * one table of every target with PASS / MISS, then the details of each benchmark (each figure next to
+ * its baseline from the same run), and every place where a figure was measured at a reduced scale.
+ */
+import type { LoadRunResult } from "./loadRun";
+import { count, duration, megabytes, ratio } from "./benchmarkMath";
+import type { BenchmarkOptions } from "./benchmarkOptions";
+import type { CacheStampedeResult } from "./cacheStampedeBenchmark";
+import type { IngestionBenchmarkResult } from "./ingestionBenchmark";
+import type { StreamingBenchmarkResult } from "./streamingBenchmark";
+import type { DashboardBenchmarkResult } from "../../packages/services/bench/dashboardBench";
+import type { RepositoryBenchmarkResult } from "../../packages/repository/bench/repositoryBench";
+import type { EngineBenchmarkResult } from "../../packages/testkit/src/engineBenchmark";
+
+/** Where and on what the run happened. */
+export interface MachineInfo {
+  readonly date: string;
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly cpuMhz: number;
+  readonly memoryBytes: number;
+  readonly os: string;
+  readonly node: string;
+  /** `compat (offline engine)`, `memory-server`, or `external`. */
+  readonly engine: string;
+  /** The server, credentials removed. */
+  readonly server: string;
+  readonly commit: string | undefined;
+}
+
+/** One target and whether this run met it. */
+export interface TargetRow {
+  readonly area: string;
+  readonly target: string;
+  readonly figure: string;
+  readonly baseline: string;
+  readonly result: "PASS" | "MISS" | "ERROR" | "SKIPPED";
+  readonly note?: string;
+}
+
+/** Everything one run produced (a benchmark that failed has an error instead of figures). */
+export interface BenchmarkRun {
+  readonly machine: MachineInfo;
+  readonly options: BenchmarkOptions;
+  readonly totalMs: number;
+  readonly wallTimes: Readonly<Record<string, number>>;
+  readonly errors: Readonly<Record<string, string>>;
+  /** Figures measured below the requested scale, and why. */
+  readonly reduced: readonly string[];
+  readonly engine?: EngineBenchmarkResult;
+  readonly repository?: RepositoryBenchmarkResult;
+  readonly ingestion?: IngestionBenchmarkResult;
+  readonly dashboard?: DashboardBenchmarkResult;
+  readonly cache?: CacheStampedeResult;
+  readonly streaming?: StreamingBenchmarkResult;
+  readonly load?: LoadRunResult;
+}
+
+const pass = (ok: boolean): "PASS" | "MISS" => (ok ? "PASS" : "MISS");
+
+/** A note when a figure is within 15% of its threshold: such results flip between runs on a shared machine. */
+function edge(value: number, threshold: number): { note?: string } {
+  return Number.isFinite(value) && Math.abs(value - threshold) <= 0.15 * Math.abs(threshold)
+    ? { note: "borderline: within 15% of the target, so the verdict can change between runs on this machine" }
+    : {};
+}
+
+function joinNotes(...notes: (string | undefined)[]): { note?: string } {
+  const text = notes.filter((n): n is string => n !== undefined && n !== "").join("; ");
+  return text === "" ? {} : { note: text };
+}
+
+/** Every target of the issues with this run's figure and verdict. */
+export function targetRows(run: BenchmarkRun): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const missing = (area: string, target: string, name: string): void => {
+    rows.push({ area, target, figure: "-", baseline: "-", result: run.errors[name] ? "ERROR" : "SKIPPED", ...(run.errors[name] ? { note: run.errors[name] } : {}) });
+  };
+  const e = run.engine;
+  if (e) {
+    rows.push({
+      area: "Engine",
+      target: `indexed find >= 50x faster than unindexed (${count(e.largeCollectionSize)} docs)`,
+      figure: `${ratio(e.indexedSpeedup)} (${duration(e.indexedFindMedianMs)})`,
+      baseline: `unindexed ${duration(e.unindexedFindMedianMs)}`,
+      result: pass(e.indexedSpeedup >= 50),
+      ...edge(e.indexedSpeedup, 50),
+    });
+  } else missing("Engine", "indexed find >= 50x faster than unindexed", "engine");
+
+  const r = run.repository;
+  if (r) {
+    for (const c of r.cases) {
+      rows.push({
+        area: "Repository",
+        target: `${c.name}: overhead <= 10% vs raw driver`,
+        figure: `${((c.ratio - 1) * 100).toFixed(1)}% (${duration(c.repositoryMs)})`,
+        baseline: `raw driver ${duration(c.rawMs)}`,
+        result: pass(c.ratio <= 1.1),
+        ...edge(c.ratio, 1.1),
+      });
+    }
+  } else missing("Repository", "overhead <= 10% vs raw driver", "repository");
+
+  const i = run.ingestion;
+  if (i) {
+    rows.push({
+      area: "Ingestion",
+      target: `${count(i.findings)} findings: batched bulkUpsert >= 20x faster than one upsert per finding`,
+      figure: `${ratio(i.speedup)} (${duration(i.batchedFullMs)})`,
+      baseline: `one upsert per finding ${duration(i.perFindingFullMs)}${i.perFindingExtrapolated ? " (sampled at every collection size)" : ""}`,
+      result: pass(i.speedup >= 20),
+      ...joinNotes(`empty collection, ${count(i.sample)} findings each, median of ${i.runs}: ${ratio(i.sampleSpeedup)}`, edge(i.speedup, 20).note),
+    });
+  } else missing("Ingestion", "batched bulkUpsert >= 20x faster than one upsert per finding", "ingestion");
+
+  const d = run.dashboard;
+  if (d) {
+    rows.push({
+      area: "Dashboard",
+      target: `summary over ${count(d.findings)} findings: 1 MongoDB command cold`,
+      figure: `${d.single.coldCommands}`,
+      baseline: `naive: ${d.naive.coldCommands}`,
+      result: pass(d.single.coldCommands === 1),
+    });
+    rows.push({
+      area: "Dashboard",
+      target: "summary: 0 MongoDB commands warm",
+      figure: `${d.single.warmCommands}`,
+      baseline: `naive: ${d.naive.warmCommands}`,
+      result: pass(d.single.warmCommands === 0),
+    });
+  } else missing("Dashboard", "1 command cold, 0 warm", "dashboard");
+
+  if (d) {
+    const warmRatio = d.single.coldMs / d.single.warmMs;
+    rows.push({
+      area: "Cache",
+      target: "warm summary >= 10x faster than cold",
+      figure: `${ratio(warmRatio)} (warm ${duration(d.single.warmMs)})`,
+      baseline: `cold ${duration(d.single.coldMs)}`,
+      result: pass(warmRatio >= 10),
+      ...edge(warmRatio, 10),
+    });
+  } else missing("Cache", "warm summary >= 10x faster than cold", "dashboard");
+  const c = run.cache;
+  if (c) {
+    for (const s of c.stampedes) {
+      rows.push({
+        area: "Cache",
+        target: `${s.requests} concurrent cold requests -> 1 loader call (${s.cache})`,
+        figure: `${s.loaderCalls} (${s.answered}/${s.requests} answered)`,
+        baseline: `${s.requests} without single-flight`,
+        result: pass(s.loaderCalls === 1 && s.answered === s.requests),
+      });
+    }
+  } else missing("Cache", "concurrent cold requests -> 1 loader call", "cache");
+
+  const s = run.streaming;
+  if (s) {
+    rows.push({
+      area: "Memory",
+      target: `streaming ${count(s.findings)} findings: peak RSS growth < 100 MB`,
+      figure: megabytes(s.stream.rssGrowthBytes),
+      baseline: s.toArray ? `toArray (all at once): ${megabytes(s.toArray.rssGrowthBytes)}` : "-",
+      result: pass(s.stream.rssGrowthBytes < 100 * 1_048_576 && s.stream.documents === s.findings),
+      ...joinNotes(s.rawStream ? `the driver's cursor alone: ${megabytes(s.rawStream.rssGrowthBytes)}` : undefined, edge(s.stream.rssGrowthBytes, 100 * 1_048_576).note),
+    });
+  } else missing("Memory", "streaming: peak RSS growth < 100 MB", "streaming");
+
+  const l = run.load;
+  if (l) {
+    rows.push({
+      area: "Load",
+      target: `${l.clients} clients x ${l.seconds.toFixed(0)} s: no errors other than expected 4xx`,
+      figure: `${l.errors} errors`,
+      baseline: `${count(l.requests)} requests, ${l.expected4xx} expected 4xx`,
+      result: pass(l.errors === 0 && l.requests > 0),
+    });
+    rows.push({
+      area: "Load",
+      target: "no lost writes (acknowledged vs stored)",
+      figure: `${l.writes.lost} lost`,
+      baseline: `${count(l.writes.accountsCreated + l.writes.assessmentsCreated + l.writes.importsCompleted)} acknowledged creates, ${l.writes.accountsRenamed} renamed accounts`,
+      result: pass(l.writes.lost === 0),
+    });
+  } else missing("Load", "no errors other than expected 4xx, no lost writes", "load");
+  return rows;
+}
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+}
+
+/** The whole `BENCHMARKS.md`. */
+export function renderReport(run: BenchmarkRun): string {
+  const m = run.machine;
+  const o = run.options;
+  const rows = targetRows(run);
+  const lines: string[] = [];
+  lines.push("# Benchmarks", "");
+  lines.push(`Written by \`pnpm bench\` (\`scripts/bench/runBenchmarks.ts\`) on ${m.date}${m.commit ? ` at commit \`${m.commit}\` (plus any uncommitted changes)` : ""}. Re-run it to refresh this file.`, "");
+  lines.push("## Machine", "");
+  lines.push(
+    table(
+      ["", ""],
+      [
+        ["CPU", `${m.cpuModel} x ${m.cpuCount}${m.cpuMhz ? ` (${m.cpuMhz} MHz)` : ""}`],
+        ["Memory", `${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB`],
+        ["OS", m.os],
+        ["Node", m.node],
+        ["MongoDB", `${m.engine} at ${m.server}`],
+        ["Scale", `${o.scale}: ${count(o.findings)} findings (ingestion, dashboard), ${count(o.bulkDocuments)} / ${count(o.readDocuments)} repository docs, ${count(o.streamFindings)} streamed, ${count(o.engineDocuments)} engine docs, ${count(o.cacheFindings)} cache findings, load ${o.loadClients} clients x ${o.loadSeconds} s, ${o.runs} runs per median`],
+        ["Total time", duration(run.totalMs)],
+      ],
+    ),
+    "",
+  );
+  if (m.engine.startsWith("compat")) {
+    lines.push(
+      "> **Offline engine.** No `MONGODB_URI` was set and no `mongod` binary was on hand, so this run used the testkit's offline",
+      "> MongoDB-compatible engine: it runs in the benchmark's own process, evaluates queries and pipelines in JavaScript and has no",
+      "> network round trip. Command counts, memory and correctness figures are real; absolute times and time ratios are not those of",
+      "> a MongoDB server (round-trip-bound comparisons such as one-upsert-per-finding look better than they would over a network,",
+      "> pipeline-heavy ones worse). Run `MONGODB_URI=mongodb://… pnpm bench` for server figures.",
+      "",
+    );
+  }
+  if (run.reduced.length > 0) {
+    lines.push("### Figures not measured in full", "");
+    for (const note of run.reduced) lines.push(`- ${note}`);
+    lines.push("");
+  }
+  lines.push("## Targets", "");
+  lines.push(table(["Area", "Target", "This run", "Baseline (same run)", "Result"], rows.map((r) => [r.area, r.target, r.figure, r.baseline, `**${r.result}**${r.note ? ` — ${r.note}` : ""}`])), "");
+  const missed = rows.filter((r) => r.result !== "PASS");
+  lines.push(missed.length === 0 ? "Every target met." : `${rows.length - missed.length} of ${rows.length} targets met; not met: ${missed.map((r) => `${r.area} (${r.target})`).join("; ")}.`, "");
+
+  if (run.engine) {
+    const e = run.engine;
+    lines.push("## Engine", "");
+    lines.push(
+      table(
+        ["Measure", "Median"],
+        [
+          ["insertOne", duration(e.insertOneMedianMs)],
+          ["find by _id", duration(e.idLookupMedianMs)],
+          [`indexed equality find (${count(e.largeCollectionSize)} docs)`, duration(e.indexedFindMedianMs)],
+          [`unindexed equality find (${count(e.largeCollectionSize)} docs)`, duration(e.unindexedFindMedianMs)],
+          [`$match + $facet (${count(e.facetCollectionSize)} docs)`, duration(e.matchFacetMedianMs)],
+        ],
+      ),
+      "",
+    );
+  }
+  if (run.repository) {
+    const r = run.repository;
+    lines.push("## Repository vs raw driver", "", `Medians of ${r.runs} runs, order alternating; the raw side's documents and operations are built before its clock starts.`, "");
+    lines.push(table(["Case", "Repository", "Raw driver", "Ratio"], r.cases.map((c) => [c.name, duration(c.repositoryMs), duration(c.rawMs), ratio(c.ratio)])), "");
+    lines.push(`Informational: a naive raw \`$set\` upsert (cannot tell unchanged from updated): ${duration(r.naiveUpsertMs)}.`, "");
+  }
+  if (run.ingestion) {
+    const i = run.ingestion;
+    lines.push("## Ingestion", "");
+    lines.push(
+      table(
+        ["Measure", "Time", "Per finding"],
+        [
+          [`bulkUpsert, import of ${count(i.findings)} (chunks of 10,000, batches of 1,000)`, duration(i.batchedFullMs), duration(i.batchedFullMs / i.findings)],
+          [
+            `one upsert per finding, ${count(i.findings)}${i.perFindingExtrapolated ? ` (${i.runs} x ${i.probe} probed per 10,000; ${duration(i.perFindingRateFirstMs)} per finding at the start, ${duration(i.perFindingRateLastMs)} at the end)` : ""}`,
+            duration(i.perFindingFullMs),
+            duration(i.perFindingFullMs / i.findings),
+          ],
+          [`one upsert per finding, ${count(i.sample)} into an empty collection (median of ${i.runs})`, duration(i.perFindingSampleMs), duration(i.perFindingSampleMs / i.sample)],
+          [`bulkUpsert, the same ${count(i.sample)} (median of ${i.runs})`, duration(i.batchedSampleMs), duration(i.batchedSampleMs / i.sample)],
+        ],
+      ),
+      "",
+      `Stored after the import: ${count(i.storedAfterImport)} of ${count(i.findings)}.`,
+      "",
+    );
+  }
+  if (run.dashboard) {
+    const d = run.dashboard;
+    lines.push("## Dashboard summary", "", `${count(d.findings)} findings, median of ${d.runs} runs; both variants checked to produce identical summaries first.`, "");
+    lines.push(
+      table(
+        ["Variant", "Commands cold", "Cold", "Commands warm", "Warm"],
+        [
+          ["getDashboardSummary (one aggregation, $facet)", String(d.single.coldCommands), duration(d.single.coldMs), String(d.single.warmCommands), duration(d.single.warmMs)],
+          ["naive (one query per figure)", String(d.naive.coldCommands), duration(d.naive.coldMs), String(d.naive.warmCommands), duration(d.naive.warmMs)],
+        ],
+      ),
+      "",
+      `Round trips saved cold: ${(d.roundTripReduction * 100).toFixed(0)}%. Time naive / single: cold ${ratio(d.coldTimeRatio)}, warm ${ratio(d.warmTimeRatio)}.`,
+      "",
+    );
+  }
+  if (run.cache) {
+    const c = run.cache;
+    lines.push("## Cache", "", `Redis: ${c.redis}. Stampedes aggregate over ${count(c.findings)} findings.`, "");
+    lines.push(table(["Stampede", "Requests", "Loader calls", "Answered", "Time"], c.stampedes.map((s) => [s.cache, String(s.requests), String(s.loaderCalls), String(s.answered), duration(s.ms)])), "");
+    lines.push(
+      `Hit vs miss of \`wrap()\` around one aggregation (medians of ${c.hitMiss.runs} runs x ${c.hitMiss.iterations} calls):`,
+      "",
+      table(
+        ["Cache", "Bare loader", "Miss", "Hit", "Miss / hit", "Loader calls during hits"],
+        c.hitMiss.results.map((h) => [h.cache, duration(h.loaderMs), duration(h.missMs), duration(h.hitMs), ratio(h.missToHitRatio), String(h.loaderCallsDuringHits)]),
+      ),
+      "",
+    );
+    for (const skipped of c.hitMiss.skipped) lines.push(`Skipped ${skipped.cache}: ${skipped.reason}.`, "");
+  }
+  if (run.streaming) {
+    const s = run.streaming;
+    lines.push("## Memory", "", `${count(s.findings)} findings (seeded in ${duration(s.seedMs)}), each reader in a freshly forked child process (RSS baseline after warm-up and GC).`, "");
+    const row = (label: string, x: NonNullable<StreamingBenchmarkResult["toArray"]>) => [
+      label,
+      count(x.documents),
+      megabytes(x.rssGrowthBytes),
+      megabytes(x.peakHeapUsedBytes - x.baselineHeapUsedBytes),
+      megabytes(x.retainedRssBytes),
+      duration(x.ms),
+    ];
+    lines.push(
+      table(
+        ["Reader", "Documents", "Peak RSS growth", "Peak heap growth", "RSS kept after GC", "Time"],
+        [row("repository stream()", s.stream), ...(s.rawStream ? [row("driver cursor alone", s.rawStream)] : []), ...(s.toArray ? [row("driver toArray() (all at once)", s.toArray)] : [])],
+      ),
+      "",
+    );
+    if (s.growthRatio !== undefined) lines.push(`Loading everything at once grows ${ratio(s.growthRatio)} as much as stream(). (The repository's own \`findMany\` cannot do that: it returns at most 1,000 documents by default, 10,000 with a limit.)`, "");
+    lines.push(
+      "The peak of a stream is garbage V8 has not collected yet (batches promoted to the old generation between scavenges), not documents",
+      "kept: what stays after a GC is the \"RSS kept\" column. The driver's cursor alone sets the floor any wrapper can reach in a default",
+      "Node process.",
+      "",
+    );
+  }
+  if (run.load) {
+    const l = run.load;
+    lines.push(
+      "## Load",
+      "",
+      `The example API (\`buildApp\`) on 127.0.0.1 over the same MongoDB, ${l.clients} concurrent loopback clients for ${l.seconds.toFixed(1)} s over ${l.teams} teams: ${count(l.requests)} requests (${l.requestsPerSecond.toFixed(1)}/s), ${l.errors} errors, ${l.expected4xx} expected 4xx. Clients, API and ${m.engine.startsWith("compat") ? "the offline engine" : "driver"} share this machine${m.engine.startsWith("compat") ? " (and one Node process)" : ""}.`,
+      "",
+    );
+    lines.push(table(["Route", "Requests", "p50", "p99", "Max", "Expected 4xx", "Errors"], l.routes.map((r) => [r.route, String(r.requests), duration(r.p50Ms), duration(r.p99Ms), duration(r.maxMs), String(r.expected4xx), String(r.errors)])), "");
+    lines.push(
+      `Writes acknowledged: ${l.writes.accountsCreated} accounts created, ${l.writes.accountsRenamed} accounts renamed (last name checked), ${l.writes.assessmentsCreated} assessments, ${l.writes.importsCompleted} imports; lost: ${l.writes.lost}; stored without an acknowledgement: ${l.writes.unacknowledgedStored}.`,
+      "",
+    );
+    if (l.errorSamples.length > 0) lines.push("Unexpected answers:", "", ...l.errorSamples.map((e) => `- \`${e}\``), "");
+    if (l.writes.lostSamples.length > 0) lines.push("Lost writes:", "", ...l.writes.lostSamples.map((e) => `- ${e}`), "");
+  }
+  const errors = Object.entries(run.errors);
+  if (errors.length > 0) {
+    lines.push("## Benchmarks that failed to run", "");
+    for (const [name, message] of errors) lines.push(`- **${name}**: ${message}`);
+    lines.push("");
+  }
+  lines.push("## Wall time per benchmark", "", table(["Benchmark", "Time"], Object.entries(run.wallTimes).map(([name, ms]) => [name, duration(ms)])), "");
+  lines.push(
+    "## Re-running",
+    "",
+    "```sh",
+    "pnpm bench                                   # the issue's figures (offline engine unless MONGODB_URI is set)",
+    "pnpm bench --scale small                     # quick smoke run",
+    "MONGODB_URI=mongodb://127.0.0.1:27017 pnpm bench   # a real server",
+    "CSPM_BENCH_FINDINGS=1000000 CSPM_BENCH_STREAM_FINDINGS=2000000 pnpm bench --only ingestion,streaming",
+    "pnpm bench --only ingestion --per-finding-in-full   # time one upsert per finding over the full figure (slow)",
+    "```",
+    "",
+  );
+  return lines.join("\n");
+}

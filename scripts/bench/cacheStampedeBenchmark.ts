@@ -1,0 +1,161 @@
+/**
+ * Cache figures beyond the dashboard's warm/cold: (1) a stampede — N concurrent cold requests for the
+ * same dashboard summary, counting the loader's MongoDB aggregations (target 1), with an in-memory
+ * cache, with Redis, and with two Redis-backed "processes" (separate caches and clients) splitting the
+ * requests; (2) hit vs miss of `wrap` for a loader that costs one MongoDB aggregation
+ * (`runCacheBenchmark` of @cspm/cache), in memory and in Redis.
+ */
+import { randomUUID } from "node:crypto";
+import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
+import { CredentialCipher, generateKey } from "@cspm/crypto";
+import { ProwlerFindingRepository } from "@cspm/domain";
+import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
+import { DatabaseRegistry } from "@cspm/registry";
+import { RepositoryFactory } from "@cspm/repository";
+import { AggregationService, CentralAccountService } from "@cspm/services";
+import type { Document } from "mongodb";
+import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
+
+/** Options of `runCacheStampedeBenchmark`. */
+export interface CacheStampedeOptions {
+  readonly uri: string;
+  /** Findings the summaries aggregate over (default 10,000). */
+  readonly findings?: number;
+  /** Concurrent cold requests (default 100). */
+  readonly concurrent?: number;
+  /** Redis to include (e.g. `REDIS_URL`); skipped when it does not answer. */
+  readonly redisUrl?: string | undefined;
+  /** Runs of the hit/miss measurement (default 5). */
+  readonly runs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** One stampede: how many loader calls `concurrent` cold requests caused. */
+export interface StampedeFigure {
+  readonly cache: string;
+  readonly requests: number;
+  /** `aggregate` commands on prowler_findings: the loader's query. */
+  readonly loaderCalls: number;
+  /** Requests that got a summary (all of them, or the figure is void). */
+  readonly answered: number;
+  readonly ms: number;
+}
+
+/** What `runCacheStampedeBenchmark` returns. */
+export interface CacheStampedeResult {
+  readonly findings: number;
+  readonly stampedes: readonly StampedeFigure[];
+  readonly hitMiss: CacheBenchmarkResult;
+  readonly redis: "measured" | "unreachable" | "not configured";
+}
+
+const TEAM = "bench_cache";
+const DAY_MS = 86_400_000;
+
+async function seed(manager: CSPMDatabaseManager, findings: number, now: Date): Promise<void> {
+  const collection = manager.getCollection("CLOUD_SECURITY", "prowler_findings");
+  for (let start = 0; start < findings; start += 10_000) {
+    const docs: Document[] = [];
+    for (let i = start; i < Math.min(findings, start + 10_000); i++) {
+      const seen = new Date(now.getTime() - (i % 25) * DAY_MS);
+      docs.push({
+        team_id: TEAM,
+        provider: "aws",
+        account_id: String(100_000_000_000 + (i % 10)),
+        scan_id: "bench-cache",
+        check_id: `check_${i % 120}`,
+        check_title: `Cache benchmark check ${i % 120}`,
+        status: i % 3 === 0 ? "PASS" : "FAIL",
+        status_extended: "cache benchmark",
+        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        service_name: "iam",
+        region: "us-east-1",
+        resource_uid: `arn:aws:iam::bench:${i}`,
+        resource_type: "AwsIamRole",
+        compliance: [{ framework: "CIS-2.0", controls: [`1.${i % 20}`] }],
+        muted: false,
+        first_seen_at: seen,
+        last_seen_at: seen,
+        created_at: seen,
+        updated_at: seen,
+      });
+    }
+    await collection.insertMany(docs, { ordered: false });
+  }
+}
+
+/** Seeds its own `bench_<random>_` databases, measures, drops them. Redis keys use a random prefix and are invalidated. */
+export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): Promise<CacheStampedeResult> {
+  const findings = options.findings ?? 10_000;
+  const concurrent = options.concurrent ?? 100;
+  const log = options.log ?? (() => undefined);
+  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const monitor = new CommandMonitor();
+  const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, commandMonitor: monitor, appName: "cspm-bench-cache" });
+  await manager.connect();
+  const created: CacheService[] = [];
+  const redisPrefix = `bench:${randomUUID().slice(0, 8)}:`;
+  const redisCache = (): RedisCache => {
+    const cache = new RedisCache({ redis: options.redisUrl as string, keyPrefix: redisPrefix, commandTimeoutMs: 1000, lock: { ttlMs: 60_000, waitMs: 60_000, pollIntervalMs: 20 } });
+    created.push(cache);
+    return cache;
+  };
+  try {
+    await manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
+    const now = new Date();
+    await seed(manager, findings, now);
+    const repositories = new RepositoryFactory({ provider: manager });
+    const cipher = new CredentialCipher([{ id: "bench", key: generateKey() }]);
+    const servicesOn = (cache: CacheService): AggregationService => {
+      const deps = { manager, cache, repositories, now: () => now };
+      return new AggregationService({ ...deps, accounts: new CentralAccountService({ ...deps, cipher }) });
+    };
+
+    let redis: CacheStampedeResult["redis"] = "not configured";
+    if (options.redisUrl) {
+      const probe = redisCache();
+      redis = (await probe.health()).ok ? "measured" : "unreachable";
+    }
+
+    const stampede = async (label: string, services: readonly AggregationService[]): Promise<StampedeFigure> => {
+      await services[0]?.invalidate(TEAM);
+      const started = performance.now();
+      const measured = await monitor.measure(() =>
+        Promise.all(Array.from({ length: concurrent }, (_, i) => (services[i % services.length] as AggregationService).getDashboardSummary(TEAM))),
+      );
+      const ms = performance.now() - started;
+      const loaderCalls = measured.commands.filter((c) => c.name === "aggregate" && c.collection === "prowler_findings").length;
+      const answered = measured.result.filter((s) => s.totals.findings === findings).length;
+      log(`  stampede (${label}): ${concurrent} concurrent cold requests -> ${loaderCalls} loader call(s), ${answered} answered, ${(ms / 1000).toFixed(1)} s`);
+      return { cache: label, requests: concurrent, loaderCalls, answered, ms };
+    };
+
+    const memory = new MemoryCache();
+    created.push(memory);
+    const stampedes: StampedeFigure[] = [await stampede("memory", [servicesOn(memory)])];
+    if (redis === "measured") {
+      stampedes.push(await stampede("redis", [servicesOn(redisCache())]));
+      stampedes.push(await stampede("redis, 2 processes", [servicesOn(redisCache()), servicesOn(redisCache())]));
+    }
+
+    // Hit vs miss for a loader that is one MongoDB aggregation (counts by severity).
+    const findingsRepo = repositories.get(ProwlerFindingRepository);
+    log(`  hit vs miss of wrap() around one aggregation over ${findings.toLocaleString("en-US")} findings`);
+    const hitMissMemory = new MemoryCache({ maxEntries: 10_000 });
+    created.push(hitMissMemory);
+    const hitMiss = await runCacheBenchmark({
+      loader: () => findingsRepo.countBySeverity(TEAM),
+      caches: redis === "measured" ? { memory: hitMissMemory, redis: redisCache() } : { memory: hitMissMemory },
+      runs: options.runs ?? 5,
+      iterations: 10,
+    });
+    return { findings, stampedes, hitMiss, redis };
+  } finally {
+    for (const cache of created) {
+      await cache.invalidateTags([AggregationService.cacheTag(TEAM), CentralAccountService.cacheTag(TEAM)]).catch(() => undefined);
+      await cache.close();
+    }
+    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    await manager.close();
+  }
+}
