@@ -125,8 +125,8 @@ describe("connection dropped during a bulk import", () => {
     );
     outageCode = failed;
     expect(await cut).toBeGreaterThan(0);
-    // A taxonomy error, never a raw driver error; UNAVAILABLE is the right code (see the known gap below).
-    expect(["UNAVAILABLE", "INTERNAL"]).toContain(failed);
+    // A taxonomy error, never a raw driver error: the outage answers UNAVAILABLE.
+    expect(failed).toBe("UNAVAILABLE");
     const partial = await settled(team);
     expect(partial.count).toBeLessThan(FINDINGS);
     expect(partial.duplicates).toBe(0);
@@ -146,11 +146,4 @@ describe("connection dropped during a bulk import", () => {
     expect(again.inserted).toBe(0);
     expect((await stored(team)).count).toBe(FINDINGS);
   }, 60_000);
-
-  // Known gap (@cspm/mongo mapMongoError / @cspm/repository bulkUpsert): a MongoBulkWriteError whose cause is a
-  // server-selection / network failure is mapped to INTERNAL instead of UNAVAILABLE. This passes while the gap
-  // exists and starts failing once it is fixed — then turn it into a plain expectation above.
-  it.fails("known gap in @cspm/mongo: a bulk write cut off by a network outage answers UNAVAILABLE", () => {
-    expect(outageCode).toBe("UNAVAILABLE");
-  });
 });

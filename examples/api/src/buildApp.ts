@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
-import { NotFoundError } from "@cspm/errors";
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { NotFoundError, ValidationError } from "@cspm/errors";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { registerAccountRoutes } from "./accountRoutes";
 import { registerAssessmentRoutes } from "./assessmentRoutes";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
@@ -71,6 +71,15 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     bodyLimit,
     // One compact line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors the router raises before any handler (a malformed %-encoding, a path parameter over
+    // maxParamLength) get the same VALIDATION_FAILED envelope as every other bad input.
+    frameworkErrors: (error, _request, reply) => {
+      const issue = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "path parameter too long" : "malformed URL";
+      const { statusCode, body } = responses.toHttpResponse(
+        new ValidationError("The request URL is malformed or too long.", [{ path: "url", message: issue }]),
+      );
+      void (reply as unknown as FastifyReply).code(statusCode).send(body);
+    },
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();

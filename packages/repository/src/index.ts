@@ -1,5 +1,5 @@
 export { BaseRepository } from "./baseRepository";
-export { ScopedRepository, TENANT_SCOPED_OPERATIONS } from "./scopedRepository";
+export { ScopedRepository, TENANT_SCOPED_OPERATIONS, DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT } from "./scopedRepository";
 export type {
   AggregateOptions,
   BulkUpsertError,
@@ -20,6 +20,7 @@ export type {
   UpdateOptions,
   UpdateSpec,
   UpsertOptions,
+  UpsertReset,
   UpsertResult,
   WriteOptions,
   WriteSummary,
@@ -57,3 +58,4 @@ export { CursorCodec, MAX_CURSOR_LENGTH } from "./cursorCodec";
 export type { CursorPosition } from "./cursorCodec";
 export { mapDriverError } from "./mapDriverError";
 export { ALLOWED_UPDATE_OPERATORS } from "./repositoryCore";
+export type { UpsertResetValue } from "./repositoryCore";

@@ -120,3 +120,10 @@ describe("storedDataIssues", () => {
     expect(storedDataIssues(JSON.parse('{"a": {"__proto__": 1}}'))[0]?.path).toBe("a.__proto__");
   });
 });
+
+describe("sanitizeFilter and look-alike BSON values", () => {
+  it("refuses a plain object that only claims to be an ObjectId", () => {
+    const fake = JSON.parse('{"_id": {"_bsontype": "ObjectId", "id": "x"}}') as Record<string, unknown>;
+    expect(() => sanitizeFilter(fake)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+  });
+});

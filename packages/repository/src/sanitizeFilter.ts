@@ -36,7 +36,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-function bsonType(value: object): string | undefined {
+/**
+ * The BSON type of a real BSON value (`"ObjectId"`, `"Decimal128"` …). Read by `_bsontype` so values from
+ * another copy of `bson` count, but never for a plain object: JSON such as `{"_bsontype":"ObjectId"}` is data,
+ * not an ObjectId, and must be refused as input rather than fail later in serialisation.
+ */
+export function bsonType(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || isPlainObject(value)) return undefined;
   const type = (value as { _bsontype?: unknown })._bsontype;
   return typeof type === "string" ? type : undefined;
 }

@@ -3,6 +3,7 @@ import { type CommandStartedEvent, type Document, MongoClient, ObjectId } from "
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BaseRepository } from "./baseRepository";
+import { DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT } from "./scopedRepository";
 import { createCollectionProvider } from "./collectionProvider";
 import { type IntegrationDatabase, openIntegrationDatabase } from "./integrationDatabase";
 import { RepositoryFactory } from "./repositoryFactory";
@@ -321,6 +322,34 @@ describe("stream", () => {
     } finally {
       await monitored.dispose();
     }
+  });
+});
+
+describe("findMany limits", () => {
+  it("returns at most DEFAULT_FIND_LIMIT documents without a limit, up to MAX_FIND_LIMIT with one, and stream reads the rest", async () => {
+    const total = DEFAULT_FIND_LIMIT + 25;
+    const now = new Date();
+    await db.raw("PLATFORM", "users").insertMany(
+      Array.from({ length: total }, (_, i) => ({ team_id: "t1", email: `u${String(i).padStart(5, "0")}@example.com`, name: `U${i}`, role: "member", created_at: now, updated_at: now })),
+    );
+    await db.raw("PLATFORM", "users").insertOne({ team_id: "t2", email: "other@example.com", name: "Other", created_at: now, updated_at: now });
+    const scope = factory.get(users).forTeam("t1");
+    const capped = await scope.findMany({}, { sort: { email: 1 } });
+    expect(DEFAULT_FIND_LIMIT).toBe(1_000);
+    expect(capped).toHaveLength(DEFAULT_FIND_LIMIT);
+    expect(capped.at(-1)?.email).toBe("u00999@example.com");
+    expect(await scope.findMany({}, { limit: total + 10 })).toHaveLength(total);
+    expect(await scope.findMany({}, { limit: MAX_FIND_LIMIT })).toHaveLength(total);
+    expect(await scope.findMany({}, { limit: 3, skip: total - 2 })).toHaveLength(2);
+    for (const limit of [0, -1, 1.5, MAX_FIND_LIMIT + 1, Number.MAX_SAFE_INTEGER]) {
+      await expect(scope.findMany({}, { limit }), String(limit)).rejects.toBeInstanceOf(ValidationError);
+    }
+    let streamed = 0;
+    for await (const doc of scope.stream({}, { batchSize: 400 })) {
+      expect(doc.team_id).toBe("t1");
+      streamed += 1;
+    }
+    expect(streamed).toBe(total);
   });
 });
 

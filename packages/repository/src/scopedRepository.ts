@@ -20,9 +20,9 @@ import {
 } from "mongodb";
 import { mapDriverError } from "./mapDriverError";
 import { scopePipeline } from "./pipelineGuard";
-import type { RepositoryCore } from "./repositoryCore";
+import type { RepositoryCore, UpsertResetValue } from "./repositoryCore";
 import type { ObjectSchema, RepositoryDocument, RepositoryInput } from "./repositoryDefinition";
-import { assertSafeExpression, isPlainObject, sanitizeFilter } from "./sanitizeFilter";
+import { assertSafeExpression, bsonType, isPlainObject, sanitizeFilter } from "./sanitizeFilter";
 import { type FilterInput, isTrustedFilter } from "./trustedFilter";
 
 /** Sort order for `findMany`/`findOne`/`stream`: field -> 1 (ascending) or -1 (descending). */
@@ -52,6 +52,7 @@ export interface FindOptions extends ReadOptions {
 
 /** Options of `findMany`. */
 export interface FindManyOptions extends FindOptions {
+  /** At most this many documents, 1..`MAX_FIND_LIMIT` (10,000); default `DEFAULT_FIND_LIMIT` (1,000). Read more with `stream`. */
   readonly limit?: number;
   readonly skip?: number;
 }
@@ -105,10 +106,52 @@ export interface DeleteOptions extends WriteOptions {
   readonly expectedVersion?: number;
 }
 
-/** Options of `upsert`. */
+/**
+ * Options of `upsert` (and `bulkUpsert`). Besides the natural key they say how an import treats what is
+ * already stored, so it needs no read first: every field rule is applied by the server in the same write.
+ * A rule naming a non-writable or key field is a `CONTRACT_VIOLATION`.
+ */
 export interface UpsertOptions extends WriteOptions {
   /** Natural key; defaults to the definition's `keyFields`. */
   readonly keyFields?: readonly string[];
+  /**
+   * Fields written only where the stored document has no value for them — on insert (`$setOnInsert`), or
+   * into a document stored without them; a stored value is kept (`first_seen_at`, an SLA start, a workflow
+   * status). They never make a document "updated". Still validated as part of the input document.
+   */
+  readonly insertOnlyFields?: readonly string[];
+  /**
+   * Values for fields an input document leaves out (`undefined`): such a field keeps its stored value and is
+   * written (with this value) only where the stored document has none, like an insert-only field. A value the
+   * input gives is written as usual. E.g. `{ muted: false }`: new findings start unmuted, a user's mute survives
+   * re-imports, an import that says `muted: true` mutes.
+   */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  /**
+   * Date fields kept at the input's distance from an anchor field's resulting value: `{ sla_expires_at:
+   * "sla_started_at" }` writes `sla_expires_at = (kept or new sla_started_at) + (input.sla_expires_at -
+   * input.sla_started_at)`. Both must be dates when the relative field is given (else `VALIDATION_FAILED` for that document).
+   */
+  readonly relativeFields?: Readonly<Record<string, string>>;
+  /**
+   * Treats a stored document whose `field` holds one of `in` as new again: its insert-only/defaulted `fields`
+   * are written from the input and its `unset` fields (optional ones) are removed, unless the input gives them.
+   * A reset always counts as "updated". E.g. a mitigated vulnerability seen again:
+   * `{ field: "status", in: ["mitigated"], fields: ["status", "sla_started_at"], unset: ["mitigated_at"] }`.
+   */
+  readonly resetWhen?: UpsertReset;
+}
+
+/** See `UpsertOptions.resetWhen`. */
+export interface UpsertReset {
+  /** A writable schema field of the stored document. */
+  readonly field: string;
+  /** The stored values that trigger the reset (1..100 strings, finite numbers, booleans or null). */
+  readonly in: readonly UpsertResetValue[];
+  /** Insert-only or defaulted fields written from the input on a reset. */
+  readonly fields?: readonly string[];
+  /** Optional fields removed on a reset. */
+  readonly unset?: readonly string[];
 }
 
 /** Options of `bulkUpsert`. */
@@ -201,6 +244,11 @@ export const TENANT_SCOPED_OPERATIONS = [
 /** One of `TENANT_SCOPED_OPERATIONS`. */
 export type TenantScopedOperation = (typeof TENANT_SCOPED_OPERATIONS)[number];
 
+/** How many documents `findMany` returns at most when no `limit` is given. */
+export const DEFAULT_FIND_LIMIT = 1_000;
+/** The largest `limit` `findMany` accepts; callers that need more documents iterate `stream`. */
+export const MAX_FIND_LIMIT = 10_000;
+
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1_000;
 const DEFAULT_STREAM_BATCH = 500;
@@ -217,7 +265,7 @@ function intOption(value: number | undefined, name: string, min: number, max: nu
 
 function parseId(id: unknown): ObjectId {
   if (typeof id === "string" && /^[0-9a-fA-F]{24}$/.test(id)) return new ObjectId(id);
-  if (typeof id === "object" && id !== null && (id as { _bsontype?: unknown })._bsontype === "ObjectId") return id as ObjectId;
+  if (bsonType(id) === "ObjectId") return id as ObjectId;
   throw new ValidationError("The id is not a valid ObjectId.", [{ path: "id", message: "must be a 24-character hex ObjectId" }]);
 }
 
@@ -389,10 +437,15 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     return (await this.#run("findOne", () => this.#core.collection.findOne(query, driverOptions))) as RepositoryDocument<S> | null;
   }
 
-  /** All matching documents in scope, as plain objects (not re-validated). Throws `VALIDATION_FAILED`. */
+  /**
+   * Matching documents in scope, as plain objects (not re-validated): at most `limit` (1..10,000), and at most
+   * `DEFAULT_FIND_LIMIT` (1,000) without one, so a forgotten limit cannot load a whole collection; iterate
+   * `stream` to read more. Throws `VALIDATION_FAILED` (unsafe filter, limit out of range).
+   */
   async findMany(filter?: FilterInput<RepositoryDocument<S>>, options: FindManyOptions = {}): Promise<RepositoryDocument<S>[]> {
     const query = this.#filter(filter as FilterInput, options.includeDeleted);
-    const driverOptions = this.#findOptions(options);
+    const limit = intOption(options.limit, "limit", 1, MAX_FIND_LIMIT, DEFAULT_FIND_LIMIT);
+    const driverOptions = this.#findOptions({ ...options, limit });
     return (await this.#run("find", () => this.#core.collection.find(query, driverOptions).toArray())) as RepositoryDocument<S>[];
   }
 
@@ -606,14 +659,17 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   }
 
   /**
-   * Inserts or updates the document with the same natural key (`keyFields`, within the team). Fields are
-   * `$set`; `updated_at`/`version` change only if a field changed (status "unchanged" otherwise); a
-   * soft-deleted match is restored. Throws `VALIDATION_FAILED`, `CONFLICT`.
+   * Inserts or updates the document with the same natural key (`keyFields`, within the team) in one
+   * round trip. Fields are `$set` except those the options' rules keep (`insertOnlyFields`, `defaults`,
+   * `relativeFields`, `resetWhen`); `updated_at`/`version` change only if a written field changed (status
+   * "unchanged" otherwise); a soft-deleted match is restored. Throws `VALIDATION_FAILED`, `CONFLICT`,
+   * `CONTRACT_VIOLATION` (bad rules).
    */
   async upsert(data: RepositoryInput<S>, options: UpsertOptions = {}): Promise<UpsertResult<RepositoryDocument<S>>> {
     const keyFields = this.#keyFields(options.keyFields);
+    const rules = this.#core.upsertRules(options, keyFields);
     const now = new Date();
-    const { filter, update } = this.#core.buildUpsert(this.#core.parseDocument(data, this.#teamId), keyFields, this.#teamId, now);
+    const { filter, update } = this.#core.prepareUpsert(data, keyFields, this.#teamId, now, rules);
     const result = await this.#run("findOneAndUpdate", () =>
       this.#core.collection.findOneAndUpdate(filter, update, {
         upsert: true,
@@ -629,15 +685,18 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   }
 
   /**
-   * Upserts many documents by natural key with unordered `bulkWrite`s of `batchSize` (default 1,000).
-   * Invalid documents and failed writes (duplicate unique key …) become entries of `errors` with their
-   * input index and taxonomy code; the rest are written. Re-importing identical data reports them
-   * "unchanged" and leaves `updated_at` alone. Throws only for bad options (`VALIDATION_FAILED`,
-   * `CONTRACT_VIOLATION`) or when MongoDB fails as a whole (`UNAVAILABLE`, `INTERNAL`).
+   * Upserts many documents by natural key with unordered `bulkWrite`s of `batchSize` (default 1,000):
+   * exactly one command per batch, whatever the rules (`insertOnlyFields`, `defaults`, `relativeFields`,
+   * `resetWhen` are applied by the server against the stored document, so concurrent imports cannot undo
+   * each other's first-sighting values). Invalid documents and failed writes (duplicate unique key …)
+   * become entries of `errors` with their input index and taxonomy code; the rest are written. Re-importing
+   * identical data reports them "unchanged" and leaves `updated_at` alone. Throws only for bad options
+   * (`VALIDATION_FAILED`, `CONTRACT_VIOLATION`) or when MongoDB fails as a whole (`UNAVAILABLE`, `INTERNAL`).
    */
   async bulkUpsert(docs: readonly unknown[], options: BulkUpsertOptions = {}): Promise<BulkUpsertResult> {
     if (!Array.isArray(docs)) throw new ValidationError("bulkUpsert takes an array.", [{ path: "", message: "must be an array" }]);
     const keyFields = this.#keyFields(options.keyFields);
+    const rules = this.#core.upsertRules(options, keyFields);
     const batchSize = intOption(options.batchSize, "batchSize", 1, MAX_BATCH, DEFAULT_BULK_BATCH);
     const now = new Date();
     const session = this.#session(options);
@@ -651,7 +710,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
       const inputIndex: number[] = [];
       for (let i = start; i < end; i++) {
         try {
-          const { filter, update } = this.#core.buildUpsert(this.#core.parseDocument(docs[i], this.#teamId, String(i)), keyFields, this.#teamId, now, String(i));
+          const { filter, update } = this.#core.prepareUpsert(docs[i], keyFields, this.#teamId, now, rules, String(i));
           operations.push({ updateOne: { filter, update, upsert: true } });
           inputIndex.push(i);
         } catch (error) {
@@ -739,8 +798,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
 /** An explicit `_id` of an insert: absent, or an ObjectId. Throws `VALIDATION_FAILED`. */
 function explicitId(data: unknown, path: string): ObjectId | undefined {
   if (!isPlainObject(data) || data._id === undefined) return undefined;
-  const id = data._id as { _bsontype?: unknown } | null;
-  if (typeof id === "object" && id !== null && id._bsontype === "ObjectId") return id as unknown as ObjectId;
+  if (bsonType(data._id) === "ObjectId") return data._id as ObjectId;
   throw new ValidationError("_id must be an ObjectId when given.", [{ path, message: "must be an ObjectId" }]);
 }
 

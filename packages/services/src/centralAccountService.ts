@@ -142,6 +142,7 @@ const IdSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}
 const ResolveIdsSchema = z.array(z.string({ error: "must be a string" }).min(1).max(253)).max(1000);
 const ScanOutcomeSchema = z.strictObject({ status: z.enum(LAST_SCAN_STATUSES), at: z.date().optional() });
 const VersionSchema = z.number().int().min(0).optional();
+const UpdateOptionsSchema = z.strictObject({ expectedVersion: VersionSchema }, { error: "must be an object" });
 
 /** The associated data every credential envelope is bound to: the team and the account's identity. */
 function credentialAad(teamId: string, provider: CloudProvider, accountId: string): Record<string, string> {
@@ -296,7 +297,7 @@ export class CentralAccountService {
     const team = parseTeamId(teamId);
     const accountId = parseServiceInput(IdSchema, id, "id");
     const data = parseServiceInput(UpdateSchema, changes, "");
-    const expectedVersion = parseServiceInput(VersionSchema, options.expectedVersion, "expectedVersion");
+    const { expectedVersion } = parseServiceInput(UpdateOptionsSchema, options, "options");
     const set: Record<string, unknown> = {};
     if (data.name !== undefined) set["name"] = data.name;
     if (data.regions !== undefined) set["regions"] = data.regions;

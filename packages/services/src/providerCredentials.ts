@@ -33,7 +33,7 @@ export const AzureCredentialsSchema = z.strictObject({
 });
 
 /** A GCP service account key file (the JSON object Google issues), `type: "service_account"`. */
-export const GcpServiceAccountCredentialsSchema = z.looseObject({
+export const GcpServiceAccountCredentialsSchema = z.strictObject({
   type: z.literal("service_account", { error: 'must be "service_account"' }),
   project_id: z.string({ error: "must be a string" }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
   private_key_id: z.string({ error: "must be a string" }).regex(/^[0-9a-f]{8,64}$/i, "must be a hex key id"),
@@ -43,6 +43,12 @@ export const GcpServiceAccountCredentialsSchema = z.looseObject({
     .refine((key) => key.includes("-----BEGIN PRIVATE KEY-----") && key.includes("-----END PRIVATE KEY-----"), "must be a PEM private key"),
   client_email: z.email({ error: "must be the service account's email" }),
   client_id: z.string().regex(/^\d{1,32}$/, "must be a numeric client id").optional(),
+  // The other keys of a downloaded service-account key file; anything else is refused, not stored.
+  auth_uri: z.url().max(2048).optional(),
+  token_uri: z.url().max(2048).optional(),
+  auth_provider_x509_cert_url: z.url().max(2048).optional(),
+  client_x509_cert_url: z.url().max(2048).optional(),
+  universe_domain: z.string().regex(/^[a-z0-9.-]{1,253}$/, "must be a domain").optional(),
 });
 
 /** Kubernetes access as a kubeconfig document (YAML or JSON text). */

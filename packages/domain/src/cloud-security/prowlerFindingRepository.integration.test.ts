@@ -77,6 +77,46 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     expect(stored?.["muted_reason"]).toBe("accepted risk");
   });
 
+  it("mutes a finding when the scan says so, and otherwise starts new findings unmuted", async () => {
+    await repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 });
+    const muted = await repo.upsertFromScan(A, [finding(2, { muted: true })], { seenAt: SCAN_2 });
+    expect(muted).toMatchObject({ updated: 1, errors: [] });
+    const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
+    expect(await raw.findOne({ resource_uid: "arn:aws:s3:::bucket-2" })).toMatchObject({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 });
+    // The next scan does not mention muting: the mute is kept; the other findings stay unmuted.
+    await repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 });
+    expect(await raw.countDocuments({ muted: true })).toBe(1);
+    expect(await raw.countDocuments({ muted: false })).toBe(BATCH.length - 1);
+  });
+
+  it("costs one command per batch, with no read before the write", async () => {
+    const first = await ctx.monitor.measure(() => repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }));
+    expect(first.result.inserted).toBe(BATCH.length);
+    expect(first.commands.map((c) => c.name)).toEqual(["update"]);
+    await repo.setMuted(A, { checkId: "check_1" }, true);
+    const rescan = await ctx.monitor.measure(() => repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }));
+    expect(rescan.result).toMatchObject({ inserted: 0, updated: BATCH.length, errors: [] });
+    expect(rescan.commands.map((c) => c.name)).toEqual(["update"]);
+    expect(await ctx.raw("CLOUD_SECURITY", "prowler_findings").countDocuments({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 })).toBe(
+      BATCH.filter((f) => f.check_id === "check_1").length,
+    );
+  });
+
+  it("keeps the first-ever first_seen_at when two imports of the same scan run at once", async () => {
+    const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
+    const [one, two] = await Promise.all([repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }), repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 })]);
+    expect([...one.errors, ...two.errors]).toEqual([]);
+    expect(one.inserted + two.inserted).toBe(BATCH.length);
+    const stored = await raw.find({}).toArray();
+    expect(stored).toHaveLength(BATCH.length);
+    // Whichever import wrote a finding first set first_seen_at; the other only moved last_seen_at.
+    for (const doc of stored) expect(doc["first_seen_at"]).not.toEqual(doc["last_seen_at"]);
+
+    await raw.updateMany({}, { $set: { first_seen_at: new Date("2024-12-01T00:00:00Z") } });
+    await Promise.all([repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }), repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 })]);
+    expect(await raw.countDocuments({ first_seen_at: new Date("2024-12-01T00:00:00Z") })).toBe(BATCH.length);
+  });
+
   it("reports a bad finding in errors and writes the rest", async () => {
     const bad = { ...finding(99), account_id: "not-an-aws-id" };
     const result = await repo.upsertFromScan(A, [finding(1), bad, finding(2)], { seenAt: SCAN_1 });

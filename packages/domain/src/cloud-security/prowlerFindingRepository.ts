@@ -9,7 +9,6 @@ import {
 } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { findExistingByKey, naturalKey } from "../common/findExistingByKey";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
 import { emptySeverityCounts, SEVERITIES, SeveritySchema, type Severity, type SeverityCounts } from "../common/severity";
 import { FINDING_IDENTITY_FIELDS, FINDING_STATUSES, ProwlerFindingSchema } from "./prowlerFindingSchema";
@@ -20,6 +19,9 @@ const definition = defineRepository({
   schema: ProwlerFindingSchema,
   keyFields: FINDING_IDENTITY_FIELDS,
 });
+
+/** How an import treats a stored finding: `first_seen_at` is written once, `muted` defaults to false and is kept unless given. */
+const FINDING_IMPORT_RULES = { insertOnlyFields: ["first_seen_at"], defaults: { muted: false } } as const;
 
 /** A stored finding as read back. */
 export type ProwlerFindingDocument = RepositoryDocument<typeof ProwlerFindingSchema>;
@@ -52,23 +54,16 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   /**
    * Imports a scan's findings, idempotently: each is inserted or updated by its identity
    * (`account_id, check_id, resource_uid, region`). `last_seen_at` becomes `seenAt`; an existing finding keeps
-   * its `first_seen_at` and (unless the input sets it) its `muted` flag. Bad findings are reported in
-   * `errors` without stopping the rest. Throws `VALIDATION_FAILED` (bad team id / `seenAt`).
+   * its `first_seen_at` and (unless the input sets it) its `muted` flag; a new one starts unmuted. One
+   * `bulkWrite` per 1,000 findings and no read: the server keeps those fields, so concurrent imports of the
+   * same findings cannot reset them. Bad findings are reported in `errors` without stopping the rest.
+   * Throws `VALIDATION_FAILED` (bad team id / `seenAt`).
    */
   async upsertFromScan(teamId: string, findings: readonly ScannedFinding[], options: { seenAt?: Date } = {}): Promise<BulkUpsertResult> {
     const scope = this.forTeam(teamId);
     const seenAt = parseArgument(z.date(), options.seenAt ?? new Date(), "seenAt");
-    const existing = await findExistingByKey(scope, FINDING_IDENTITY_FIELDS, findings, { first_seen_at: 1, muted: 1 });
-    const docs = findings.map((finding) => {
-      const previous = existing.get(naturalKey(finding, FINDING_IDENTITY_FIELDS));
-      return {
-        ...finding,
-        muted: finding.muted ?? previous?.muted ?? false,
-        first_seen_at: previous?.first_seen_at ?? seenAt,
-        last_seen_at: seenAt,
-      };
-    });
-    return scope.bulkUpsert(docs, { keyFields: FINDING_IDENTITY_FIELDS });
+    const docs = findings.map((finding) => ({ ...finding, first_seen_at: seenAt, last_seen_at: seenAt }));
+    return scope.bulkUpsert(docs, { keyFields: FINDING_IDENTITY_FIELDS, ...FINDING_IMPORT_RULES });
   }
 
   /**

@@ -41,6 +41,21 @@ describe("inventory repositories", () => {
     expect(await resources.countByType(B)).toEqual([{ resource_type: "AwsS3Bucket", count: 1 }]);
   });
 
+  it("discovery costs one command per batch and never resets first_seen_at, even when two imports race", async () => {
+    const resources = ctx.factory.get(CloudResourceRepository);
+    const raw = ctx.raw("INVENTORY", "cloud_resources");
+    await raw.deleteMany({});
+    const batch = Array.from({ length: 20 }, (_, i) => resource(100 + i));
+    const first = await ctx.monitor.measure(() => resources.upsertDiscovered(A, batch, { seenAt: T0 }));
+    expect(first.result).toMatchObject({ inserted: 20, errors: [] });
+    expect(first.commands.map((c) => c.name)).toEqual(["update"]);
+    const again = await ctx.monitor.measure(() => resources.upsertDiscovered(A, batch, { seenAt: T0 }));
+    expect(again.result).toMatchObject({ unchanged: 20 });
+    expect(again.commands.map((c) => c.name)).toEqual(["update"]);
+    await Promise.all([resources.upsertDiscovered(A, batch, { seenAt: T1 }), resources.upsertDiscovered(A, batch, { seenAt: new Date(T1.getTime() + 1) })]);
+    expect(await raw.countDocuments({ team_id: A, first_seen_at: T0, resource_uid: { $in: batch.map((r) => r.resource_uid) } })).toBe(20);
+  });
+
   it("relationships: neighbours in both directions, per team", async () => {
     const edges = ctx.factory.get(ResourceRelationshipRepository);
     await edges.upsertEdges(A, [

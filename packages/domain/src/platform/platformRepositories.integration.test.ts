@@ -49,6 +49,24 @@ describe("platform repositories", () => {
     expect((await teams.findBySlug("acme"))?.name).toBe("Acme");
   });
 
+  it("lists active teams and users by role within the find limits; streamActive reads every team", async () => {
+    const teams = ctx.factory.get(TeamRepository);
+    await teams.create({ name: "Zeta", slug: "zeta", status: "active" });
+    await teams.create({ name: "Beta", slug: "beta", status: "suspended" });
+    const active = (await teams.listActive()).map((t) => t.slug);
+    expect(active).toContain("zeta");
+    expect(active).not.toContain("beta");
+    const streamed: string[] = [];
+    for await (const team of teams.streamActive()) streamed.push(team.slug);
+    expect(streamed).toEqual(active);
+
+    const users = ctx.factory.get(UserRepository);
+    for (const name of ["cy", "bo", "al"]) await users.create(A, { email: `${name}@example.com`, name, role: "member", status: "active" });
+    expect((await users.listByRole(A, "member")).map((u) => u.name)).toEqual(["al", "bo", "cy"]);
+    expect((await users.listByRole(A, "member", 2)).map((u) => u.name)).toEqual(["al", "bo"]);
+    await expectCspmError(users.listByRole(A, "member", 0), "VALIDATION_FAILED");
+  });
+
   it("sessions are found by token hash only while live and only in their team", async () => {
     const sessions = ctx.factory.get(SessionRepository);
     const hash = createHash("sha256").update("token-1").digest("hex");

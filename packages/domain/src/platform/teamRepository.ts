@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  MAX_FIND_LIMIT,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { parseArgument } from "../common/parseArgument";
 import { TeamSchema } from "./teamSchema";
@@ -27,8 +34,13 @@ export class TeamRepository extends BaseRepository<typeof TeamSchema> {
     return this.shared().findOne({ slug: parseArgument(z.string().min(1).max(63), slug, "slug") });
   }
 
-  /** Every active team, by name. */
+  /** The active teams by name, at most 10,000 (`MAX_FIND_LIMIT`); `streamActive()` reads every one. */
   async listActive(): Promise<TeamDocument[]> {
-    return this.shared().findMany({ status: "active" }, { sort: { name: 1 } });
+    return this.shared().findMany({ status: "active" }, { sort: { name: 1 }, limit: MAX_FIND_LIMIT });
+  }
+
+  /** Every active team, by name, fetched 500 at a time (bounded memory). Throws `UNAVAILABLE` from the loop. */
+  streamActive(): AsyncIterable<TeamDocument> {
+    return this.shared().stream({ status: "active" }, { sort: { name: 1, _id: 1 } });
   }
 }

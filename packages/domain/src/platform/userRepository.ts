@@ -1,6 +1,6 @@
 import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument, toObjectId } from "../common/parseArgument";
+import { ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
 import { USER_ROLES, UserSchema } from "./userSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "users", schema: UserSchema, keyFields: ["email"] });
@@ -30,9 +30,12 @@ export class UserRepository extends BaseRepository<typeof UserSchema> {
     return this.forTeam(teamId).findOne({ email: parseArgument(EmailArgument, email, "email") });
   }
 
-  /** The team's users with `role`, by email. Throws `VALIDATION_FAILED`. */
-  async listByRole(teamId: string, role: (typeof USER_ROLES)[number]): Promise<UserDocument[]> {
-    return this.forTeam(teamId).findMany({ role: parseArgument(z.enum(USER_ROLES), role, "role") }, { sort: { email: 1 } });
+  /** The team's users with `role`, by email, at most `limit` (1..1,000, default 1,000). Throws `VALIDATION_FAILED`. */
+  async listByRole(teamId: string, role: (typeof USER_ROLES)[number], limit = 1000): Promise<UserDocument[]> {
+    return this.forTeam(teamId).findMany(
+      { role: parseArgument(z.enum(USER_ROLES), role, "role") },
+      { sort: { email: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+    );
   }
 
   /** Sets `last_login_at`. Throws `VALIDATION_FAILED`, `NOT_FOUND` (no such user in this team). */

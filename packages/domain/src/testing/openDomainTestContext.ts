@@ -4,7 +4,7 @@
  * `RepositoryFactory` over a `CSPMDatabaseManager`.
  */
 import { randomUUID } from "node:crypto";
-import { CSPMDatabaseManager } from "@cspm/mongo";
+import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry, type DatabaseRef } from "@cspm/registry";
 import { RepositoryFactory } from "@cspm/repository";
 import { type Collection, type Document, MongoClient } from "mongodb";
@@ -15,6 +15,8 @@ export interface DomainTestContext {
   readonly manager: CSPMDatabaseManager;
   readonly factory: RepositoryFactory;
   readonly prefix: string;
+  /** Counts the client's commands: `monitor.measure(() => repo.method())` proves what an operation costs. */
+  readonly monitor: CommandMonitor;
   /** The raw driver collection, to check what a repository wrote. */
   raw(database: DatabaseRef, collection: string): Collection<Document>;
   /** Drops this file's databases and closes the client. */
@@ -25,8 +27,9 @@ export interface DomainTestContext {
 export async function openDomainTestContext(databases: readonly DatabaseRef[]): Promise<DomainTestContext> {
   const uri = process.env["CSPM_TEST_MONGODB_URI"];
   if (!uri) throw new Error("CSPM_TEST_MONGODB_URI is not set: run through the root vitest config (testkit globalSetup).");
-  const client = new MongoClient(uri);
+  const client = new MongoClient(uri, { monitorCommands: true });
   await client.connect();
+  const monitor = new CommandMonitor().attach(client);
   const prefix = `t_${randomUUID().slice(0, 8)}_`;
   const manager = new CSPMDatabaseManager(client, { prefix });
   await manager.connect();
@@ -35,12 +38,14 @@ export async function openDomainTestContext(databases: readonly DatabaseRef[]): 
     client,
     manager,
     prefix,
+    monitor,
     factory: new RepositoryFactory({ provider: manager }),
     raw: (database, collection) => manager.getCollection(database, collection),
     async dispose() {
       for (const database of DatabaseRegistry.all()) {
         await client.db(DatabaseRegistry.databaseName(database.key, prefix)).dropDatabase();
       }
+      monitor.detach();
       await manager.close();
       await client.close();
     },
