@@ -22,6 +22,17 @@ export interface EngineBenchmarkResult {
   /** Documents the `$match` + `$facet` pipeline runs over. */
   readonly facetCollectionSize: number;
   readonly matchFacetMedianMs: number;
+  /**
+   * A dashboard-shaped aggregation over the large collection (`$match`, `$project`, then a `$facet`
+   * of `$group` counts with `$cond`, a `$dateToString` trend and a `$sort` + `$limit` top list).
+   */
+  readonly largeFacetMedianMs: number;
+  /** Documents written by each bulk upsert (1,000 `updateOne` upserts per `bulkWrite`, unique index). */
+  readonly bulkUpsertSize: number;
+  /** The bulk upsert inserting every document. */
+  readonly bulkUpsertInsertMs: number;
+  /** The same bulk upsert again: every document found through the unique index and updated. */
+  readonly bulkUpsertUpdateMs: number;
 }
 
 /** Options for {@link runEngineBenchmark}. */
@@ -34,6 +45,8 @@ export interface EngineBenchmarkOptions {
   readonly facetCollectionSize?: number;
   /** Repetitions for the per-operation medians (default 1,000). */
   readonly samples?: number;
+  /** Documents per bulk upsert (default 10,000). */
+  readonly bulkUpsertSize?: number;
 }
 
 function median(values: number[]): number {
@@ -64,7 +77,8 @@ async function fill(coll: Collection, count: number, make: (i: number) => Docume
 
 /**
  * Measures the test MongoDB through the official driver: `insertOne` and `_id` look-up medians, an
- * indexed vs unindexed equality find on a large collection, and a `$match` + `$facet` pipeline.
+ * indexed vs unindexed equality find on a large collection, a `$match` + `$facet` pipeline, a
+ * dashboard-shaped aggregation over the large collection and a bulk upsert.
  * Starts (and stops) a compat engine unless `uri` is given.
  *
  * @example
@@ -87,9 +101,28 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions = {}): 
     const lookupTimes = await timeEach(samples, (i) => small.findOne({ _id: `k${(i * 7919) % samples}` } as never));
 
     const large = db.collection("large");
-    await fill(large, largeSize, (i) => ({ _id: i, email: `user${i}@example.test`, emailCopy: `user${i}@example.test`, team: `t${i % 500}`, n: i }));
+    const day = 86_400_000;
+    await fill(large, largeSize, (i) => ({ _id: i, email: `user${i}@example.test`, emailCopy: `user${i}@example.test`, team: `t${i % 500}`, n: i, when: new Date(i * 3_600_000 % (30 * day)) }));
     await large.createIndex({ email: 1 }, { unique: true });
     const pick = (i: number) => `user${(i * 48271) % largeSize}@example.test`;
+    const largeFacet = [
+      { $match: { n: { $gte: 0 }, team: { $ne: "none" } } },
+      { $project: { _id: 0, team: 1, n: 1, when: 1 } },
+      {
+        $facet: {
+          byTeam: [
+            { $group: { _id: "$team", total: { $sum: 1 }, even: { $sum: { $cond: [{ $eq: [{ $mod: ["$n", 2] }, 0] }, 1, 0] } } } },
+            { $sort: { total: -1, _id: 1 } },
+            { $limit: 25 },
+          ],
+          trend: [{ $group: { _id: { $dateToString: { format: "%Y-%m-%d", date: "$when" } }, n: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+          top: [{ $sort: { n: -1 } }, { $limit: 10 }],
+          count: [{ $count: "n" }],
+        },
+      },
+    ];
+    await large.aggregate(largeFacet).toArray();
+    const largeFacetTimes = await timeEach(5, () => large.aggregate(largeFacet).toArray());
     await large.find({ email: pick(1) }).toArray();
     await large.find({ emailCopy: pick(1) }).toArray();
     // interleaved so load changes on the machine hit both measurements alike
@@ -133,6 +166,26 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions = {}): 
     await facet.aggregate(pipeline).toArray();
     const facetTimes = await timeEach(20, () => facet.aggregate(pipeline).toArray());
 
+    const bulkSize = options.bulkUpsertSize ?? 10_000;
+    const upserts = db.collection("upserts");
+    await upserts.createIndex({ tenant: 1, key: 1 }, { unique: true });
+    const upsertOps = (round: number) =>
+      Array.from({ length: bulkSize }, (_, i) => ({
+        updateOne: {
+          filter: { tenant: "t1", key: `k${i}` },
+          update: { $set: { value: i * round, label: `item ${i}`, tags: ["a", "b"] }, $setOnInsert: { created: new Date(0) } },
+          upsert: true,
+        },
+      }));
+    const bulkUpsert = async (round: number): Promise<number> => {
+      const ops = upsertOps(round);
+      const started = performance.now();
+      for (let start = 0; start < ops.length; start += 1000) await upserts.bulkWrite(ops.slice(start, start + 1000), { ordered: false });
+      return performance.now() - started;
+    };
+    const bulkUpsertInsertMs = await bulkUpsert(1);
+    const bulkUpsertUpdateMs = await bulkUpsert(2);
+
     const indexedFindMedianMs = median(indexedTimes);
     const unindexedFindMedianMs = median(unindexedTimes);
     return {
@@ -146,6 +199,10 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions = {}): 
       ...engineFigures,
       facetCollectionSize: facetSize,
       matchFacetMedianMs: median(facetTimes),
+      largeFacetMedianMs: median(largeFacetTimes),
+      bulkUpsertSize: bulkSize,
+      bulkUpsertInsertMs: Math.round(bulkUpsertInsertMs),
+      bulkUpsertUpdateMs: Math.round(bulkUpsertUpdateMs),
     };
   } finally {
     await db.dropDatabase().catch(() => undefined);

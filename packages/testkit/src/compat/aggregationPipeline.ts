@@ -5,7 +5,7 @@ import type { Query } from "mingo/query";
 import { canonicalKey, cloneValue, compareBsonValues, formatBsonValue, isPlainDocument, toNumber, typeRank } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, truthy, type CompiledExpression } from "./expressionCompiler";
-import { compileGroup, GroupPlan, validateAccumulators } from "./groupAccumulators";
+import { compileGroup, GroupPlan, validateAccumulators, type DocumentConsumer } from "./groupAccumulators";
 import { createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { compileAddFields, compileProjection } from "./projection";
@@ -106,7 +106,36 @@ export function validatePipeline(pipeline: unknown, topLevel: boolean): Document
  * array or the documents in it (stored documents flow through unchanged), so `$facet` branches and
  * `$lookup` sub-pipelines can share one input array.
  */
-type CompiledStage = (docs: Document[], options: Options) => Document[];
+interface CompiledStage {
+  (docs: Document[], options: Options): Document[];
+  /** Per-document form: a run of such stages is evaluated in one pass, without arrays between them. */
+  readonly stream?: (run: Options, emit: Emit) => Emit;
+  /** Consumer form (blocking stages such as `$group`): takes the documents of a streamed run. */
+  readonly consume?: (run: Options) => DocumentConsumer;
+}
+
+type Emit = (doc: Document) => void;
+
+function streaming(stream: (run: Options, emit: Emit) => Emit): CompiledStage {
+  const all = (docs: Document[], run: Options): Document[] => {
+    const out: Document[] = [];
+    const push = stream(run, (doc) => {
+      out.push(doc);
+    });
+    for (const doc of docs) push(doc);
+    return out;
+  };
+  return Object.assign(all, { stream });
+}
+
+function consuming(consume: (run: Options) => DocumentConsumer): CompiledStage {
+  const all = (docs: Document[], run: Options): Document[] => {
+    const consumer = consume(run);
+    for (const doc of docs) consumer.push(doc);
+    return consumer.finish();
+  };
+  return Object.assign(all, { consume });
+}
 
 /** A compiled pipeline. */
 export interface CompiledPipeline {
@@ -158,7 +187,7 @@ function mentionsExpr(value: unknown): boolean {
 function compileMatch(spec: unknown, options: Options): CompiledStage {
   const filter = prepareFilter(spec);
   const keys = Object.keys(filter);
-  if (keys.length === 0) return (docs) => docs;
+  if (keys.length === 0) return (docs: Document[]) => docs;
   const exprFn: CompiledExpression | undefined = Object.hasOwn(filter, "$expr") ? compileExpression(filter.$expr) : undefined;
   const rest: Document = {};
   for (const k of keys) if (k !== "$expr") rest[k] = filter[k];
@@ -167,19 +196,28 @@ function compileMatch(spec: unknown, options: Options): CompiledStage {
     // $expr nested in $and/$or/$nor: the query must see the run's variables.
     new MingoQuery(rest, options);
     const perRun = new WeakMap<Options, Query>();
-    return (docs, run) => {
+    return streaming((run, emit) => {
       let query = perRun.get(run);
       if (!query) {
         query = new MingoQuery(rest, run);
         perRun.set(run, query);
       }
       const q = query;
-      return docs.filter((doc) => q.test(doc) && (!exprFn || truthy(exprFn(doc, run))));
-    };
+      return (doc) => {
+        if (q.test(doc) && (!exprFn || truthy(exprFn(doc, run)))) emit(doc);
+      };
+    });
   }
   const query = hasRest ? new MingoQuery(rest, options) : undefined;
-  if (!exprFn) return (docs) => docs.filter((doc) => (query as Query).test(doc));
-  return (docs, run) => docs.filter((doc) => (!query || query.test(doc)) && truthy(exprFn(doc, run)));
+  if (!exprFn) {
+    const q = query as Query;
+    return streaming((_run, emit) => (doc) => {
+      if (q.test(doc)) emit(doc);
+    });
+  }
+  return streaming((run, emit) => (doc) => {
+    if ((!query || query.test(doc)) && truthy(exprFn(doc, run))) emit(doc);
+  });
 }
 
 function compileProjectStage(expr: unknown, options: Options): CompiledStage {
@@ -187,14 +225,14 @@ function compileProjectStage(expr: unknown, options: Options): CompiledStage {
     throw new CommandError(51272, "Invalid $project :: caused by :: projection specification must have at least one field");
   }
   const projection = compileProjection(expr, "aggregate", options);
-  return (docs, run) => docs.map((doc) => projection.apply(doc, undefined, run));
+  return streaming((run, emit) => (doc) => emit(projection.apply(doc, undefined, run)));
 }
 
 function compileAddFieldsStage(expr: unknown, options: Options): CompiledStage {
   if (!isPlainDocument(expr)) throw new CommandError(40272, "$addFields specification stage must be an object");
-  if (Object.keys(expr).length === 0) return (docs) => docs;
+  if (Object.keys(expr).length === 0) return (docs: Document[]) => docs;
   const apply = compileAddFields(expr, options);
-  return (docs, run) => docs.map((doc) => apply(doc, run));
+  return streaming((run, emit) => (doc) => emit(apply(doc, run)));
 }
 
 function compileUnset(expr: unknown, options: Options): CompiledStage {
@@ -205,7 +243,7 @@ function compileUnset(expr: unknown, options: Options): CompiledStage {
   const spec: Document = {};
   for (const f of fields as string[]) spec[f] = 0;
   const projection = compileProjection(spec, "aggregate", options);
-  return (docs) => docs.map((doc) => projection.apply(doc));
+  return streaming((_run, emit) => (doc) => emit(projection.apply(doc)));
 }
 
 function compileGroupStage(expr: unknown): CompiledStage {
@@ -213,8 +251,7 @@ function compileGroupStage(expr: unknown): CompiledStage {
     throw new CommandError(15955, "a group specification must include an _id");
   }
   validateAccumulators(expr, "_id");
-  const group = compileGroup(expr);
-  return (docs, run) => group(docs, run);
+  return consuming(compileGroup(expr));
 }
 
 function positiveInteger(name: string, value: unknown, allowZero: boolean): number {
@@ -227,8 +264,8 @@ function positiveInteger(name: string, value: unknown, allowZero: boolean): numb
 
 function compileSort(expr: unknown, limit: number | undefined): CompiledStage {
   const spec = parseSortSpec(expr);
-  if (limit !== undefined) return (docs) => sortTopK(docs, spec, limit);
-  return (docs) => sortDocuments(docs.slice(), spec);
+  if (limit !== undefined) return (docs: Document[]) => sortTopK(docs, spec, limit);
+  return (docs: Document[]) => sortDocuments(docs.slice(), spec);
 }
 
 /** `$unwind` with mongod's rules (no array traversal in the path; scalars unwind to themselves). */
@@ -284,24 +321,20 @@ function compileUnwind(expr: unknown): CompiledStage {
     if (typeof indexField !== "string") return doc;
     return setPath(doc, indexField, index);
   };
-  return (docs) => {
-    const out: Document[] = [];
-    for (const doc of docs) {
-      const value = get(doc);
-      if (Array.isArray(value)) {
-        if (value.length === 0) {
-          if (preserve === true) out.push(withIndex(withValue(doc, undefined, true), null));
-          continue;
-        }
-        for (let i = 0; i < value.length; i++) out.push(withIndex(withValue(doc, value[i], false), i));
-      } else if (value === null || value === undefined) {
-        if (preserve === true) out.push(withIndex(doc, null));
-      } else {
-        out.push(withIndex(doc, null));
+  return streaming((_run, emit) => (doc) => {
+    const value = get(doc);
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        if (preserve === true) emit(withIndex(withValue(doc, undefined, true), null));
+        return;
       }
+      for (let i = 0; i < value.length; i++) emit(withIndex(withValue(doc, value[i], false), i));
+    } else if (value === null || value === undefined) {
+      if (preserve === true) emit(withIndex(doc, null));
+    } else {
+      emit(withIndex(doc, null));
     }
-    return out;
-  };
+  });
 }
 
 function compileFacet(expr: unknown, options: Options): CompiledStage {
@@ -313,7 +346,7 @@ function compileFacet(expr: unknown, options: Options): CompiledStage {
     if (!Array.isArray(sub)) throw new CommandError(40170, `arguments to $facet must be arrays, ${name} is type ${typeof sub}`);
     branches.push([name, compilePipeline(sub as Document[], options)]);
   }
-  return (docs, run) => {
+  return (docs: Document[], run: Options) => {
     const out: Document = {};
     for (const [name, branch] of branches) out[name] = branch.run(docs, run);
     return [out];
@@ -354,7 +387,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
   const perDocPipeline = compilePipeline(perDoc, options);
   const joinLocal = typeof localField === "string" ? localField : undefined;
   const joinForeign = typeof foreignField === "string" ? foreignField : undefined;
-  return (docs, run) => {
+  return (docs: Document[], run: Options) => {
     const foreign = typeof from === "string" ? resolverOf(run)(from) : [];
     let byKey: Map<string, number[]> | undefined;
     if (joinLocal !== undefined && joinForeign !== undefined) {
@@ -405,7 +438,7 @@ function compileUnionWith(expr: unknown, options: Options): CompiledStage {
     throw new CommandError(40626, "the $unionWith stage specification must be an object or string");
   }
   const nested = Array.isArray(spec.pipeline) ? compilePipeline(spec.pipeline as Document[], options) : undefined;
-  return (docs, run) => {
+  return (docs: Document[], run: Options) => {
     const base = typeof spec.coll === "string" ? resolverOf(run)(spec.coll) : [];
     const extra = nested ? nested.run(base, run) : base;
     return [...docs, ...extra];
@@ -416,23 +449,33 @@ function compileCount(expr: unknown): CompiledStage {
   if (typeof expr !== "string" || expr === "") throw new CommandError(40156, "the count field must be a non-empty string");
   if (expr.startsWith("$")) throw new CommandError(40158, "the count field cannot be a $-prefixed path");
   if (expr.includes(".")) throw new CommandError(40160, "the count field cannot contain '.'");
-  return (docs) => (docs.length ? [{ [expr]: docs.length }] : []);
+  return consuming(() => {
+    let n = 0;
+    return {
+      push() {
+        n += 1;
+      },
+      finish: () => (n ? [{ [expr]: n }] : []),
+    };
+  });
 }
 
 function compileSortByCount(expr: unknown): CompiledStage {
   const fn = compileExpression(expr);
-  return (docs, run) => {
+  return consuming((run) => {
     const groups = new Map<string, { _id: unknown; count: number }>();
-    for (const doc of docs) {
-      let value = fn(doc, run);
-      if (value === undefined) value = null;
-      const k = canonicalKey(value);
-      const g = groups.get(k);
-      if (g) g.count += 1;
-      else groups.set(k, { _id: value, count: 1 });
-    }
-    return [...groups.values()].sort((a, b) => b.count - a.count);
-  };
+    return {
+      push(doc) {
+        let value = fn(doc, run);
+        if (value === undefined) value = null;
+        const k = canonicalKey(value);
+        const g = groups.get(k);
+        if (g) g.count += 1;
+        else groups.set(k, { _id: value, count: 1 });
+      },
+      finish: () => [...groups.values()].sort((a, b) => b.count - a.count),
+    };
+  });
 }
 
 function compileBucket(expr: unknown): CompiledStage {
@@ -459,9 +502,9 @@ function compileBucket(expr: unknown): CompiledStage {
   validateAccumulators(output, "");
   const plan = new GroupPlan(output);
   const groupBy = compileExpression(expr.groupBy);
-  return (docs, run) => {
+  return consuming((run) => {
     const buckets = new Map<number, { states: unknown[]; members: Document[] | undefined }>();
-    for (const doc of docs) {
+    const push = (doc: Document): void => {
       const value = groupBy(doc, run);
       let slot = -1;
       if (typeRank(value) === typeRank(boundaries[0])) {
@@ -482,41 +525,44 @@ function compileBucket(expr: unknown): CompiledStage {
       }
       plan.step(bucket.states, doc, run);
       bucket.members?.push(doc);
-    }
-    const out: Document[] = [];
-    const order = [...buckets.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
-    for (const slot of order) {
-      const bucket = buckets.get(slot) as { states: unknown[]; members: Document[] | undefined };
-      const id = slot === -1 ? def : boundaries[slot];
-      out.push(plan.finish({ _id: id }, bucket.states, bucket.members, id, run));
-    }
-    return out;
-  };
+    };
+    const finish = (): Document[] => {
+      const out: Document[] = [];
+      const order = [...buckets.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
+      for (const slot of order) {
+        const bucket = buckets.get(slot) as { states: unknown[]; members: Document[] | undefined };
+        const id = slot === -1 ? def : boundaries[slot];
+        out.push(plan.finish({ _id: id }, bucket.states, bucket.members, id, run));
+      }
+      return out;
+    };
+    return { push, finish };
+  });
 }
 
 function compileReplaceRoot(field: "newRoot" | "replacement", expr: unknown): CompiledStage {
   const target = field === "newRoot" ? (isPlainDocument(expr) ? expr.newRoot : undefined) : expr;
   if (target === undefined) throw new CommandError(40231, "no newRoot specified for the $replaceRoot stage");
   const fn = compileExpression(target);
-  return (docs, run) =>
-    docs.map((doc) => {
-      const value = fn(doc, run);
-      if (!isPlainDocument(value)) {
-        throw new CommandError(40228, `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`);
-      }
-      return value;
-    });
+  return streaming((run, emit) => (doc) => {
+    const value = fn(doc, run);
+    if (!isPlainDocument(value)) {
+      throw new CommandError(40228, `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`);
+    }
+    emit(value);
+  });
 }
 
 const MUTATING_STAGES = new Set(["$setWindowFields"]);
 
 /** A stage mingo runs: it gets a private copy of the array (and of the documents when it edits them). */
 function compileMingoStage(name: string, spec: unknown): CompiledStage {
-  return (docs, run) => {
+  return (docs: Document[], run: Options) => {
     const op = run.context?.getOperator("pipeline" as never, name) as PipelineOperator | null | undefined;
     if (!op) throw notImplemented(`aggregation stage ${name}`);
     const input = MUTATING_STAGES.has(name) ? docs.map(cloneValue) : docs.slice();
-    return op(Lazy(input), spec, run).value() as Document[];
+    // mingo's $redact maps a pruned top-level document to `undefined` instead of dropping it.
+    return (op(Lazy(input), spec, run).value() as (Document | undefined)[]).filter((doc): doc is Document => doc !== undefined);
   };
 }
 
@@ -539,11 +585,11 @@ function compileStage(stage: Document, options: Options, limitAfter: number | un
       return compileSort(spec, limitAfter);
     case "$limit": {
       const n = positiveInteger("$limit", spec, false);
-      return (docs) => (docs.length > n ? docs.slice(0, n) : docs);
+      return (docs: Document[]) => (docs.length > n ? docs.slice(0, n) : docs);
     }
     case "$skip": {
       const n = positiveInteger("$skip", spec, true);
-      return (docs) => (n === 0 ? docs : docs.slice(n));
+      return (docs: Document[]) => (n === 0 ? docs : docs.slice(n));
     }
     case "$unwind":
       return compileUnwind(spec);
@@ -590,7 +636,29 @@ export function compilePipeline(pipeline: Document[], options: Options): Compile
   return {
     run(docs, run) {
       let current = docs;
-      for (const stage of stages) current = stage(current, run);
+      let i = 0;
+      while (i < stages.length) {
+        const stage = stages[i] as CompiledStage;
+        let end = i;
+        while (end < stages.length && (stages[end] as CompiledStage).stream) end += 1;
+        const consumer = end > i ? stages[end]?.consume?.(run) : undefined;
+        if (end - i < 2 && !consumer) {
+          current = stage(current, run);
+          i += 1;
+          continue;
+        }
+        // A run of per-document stages (and the blocking stage after it) in one pass.
+        const out: Document[] = [];
+        let emit: Emit = consumer
+          ? (doc) => consumer.push(doc)
+          : (doc) => {
+              out.push(doc);
+            };
+        for (let k = end - 1; k >= i; k--) emit = ((stages[k] as CompiledStage).stream as (run: Options, emit: Emit) => Emit)(run, emit);
+        for (const doc of current) emit(doc);
+        current = consumer ? consumer.finish() : out;
+        i = consumer ? end + 1 : end;
+      }
       return current;
     },
   };

@@ -302,7 +302,7 @@ export function canonicalKey(value: unknown): string {
   switch (tag) {
     case undefined:
       if (ArrayBuffer.isView(value)) return `x0:${Buffer.from(bytesOf(value)).toString("base64")}`;
-      return documentKey(Object.entries(value as Document));
+      return plainDocumentKey(value as Document);
     case "ObjectId":
       return `o${(value as { toHexString(): string }).toHexString()}`;
     case "Long":
@@ -336,6 +336,12 @@ export function canonicalKey(value: unknown): string {
 function documentKey(entries: [string, unknown][]): string {
   let out = "{";
   for (const [k, v] of entries) out += `${k.length}:${k}=${canonicalKey(v)},`;
+  return `${out}}`;
+}
+
+function plainDocumentKey(doc: Document): string {
+  let out = "{";
+  for (const k of Object.keys(doc)) out += `${k.length}:${k}=${canonicalKey(doc[k])},`;
   return `${out}}`;
 }
 

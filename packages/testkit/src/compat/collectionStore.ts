@@ -1,7 +1,7 @@
 import { UUID, type Document } from "bson";
 import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
 import { CommandError } from "./commandError";
-import { duplicateKeyError, IndexStore, type IndexKey, type IndexSpec } from "./indexStore";
+import { duplicateKeyError, IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
 
 /** The `_id_` index every collection has. */
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: "_id_" };
@@ -201,23 +201,26 @@ export class CollectionStore {
   }
 
   /**
-   * For a filter that is a single equality on `_id` or on a single-field index with a value whose
-   * index key is exact (string, boolean, ObjectId, Date, safe integer), the documents found are
-   * exactly the matches; returns them, else `undefined`.
+   * For a filter that is plain equalities (no operators) with exact index-key values (string,
+   * boolean, ObjectId, Date, safe integer) on `_id`, or on exactly the fields of a non-sparse,
+   * non-partial index, the documents found are exactly the matches (an index holds every value of
+   * an array field, as equality does); returns them in natural order, else `undefined`.
    */
   exactMatches(filter: Document): Document[] | undefined {
     const keys = Object.keys(filter);
-    if (keys.length !== 1) return undefined;
-    const field = keys[0] as string;
-    const value = filter[field];
-    if (!isExactKeyValue(value)) return undefined;
-    if (field === "_id") {
-      const doc = this.docs.get(canonicalKey(value));
+    if (keys.length === 0) return undefined;
+    for (const k of keys) {
+      if (k.charCodeAt(0) === 36 || !isExactKeyValue(filter[k])) return undefined;
+    }
+    if (keys.length === 1 && keys[0] === "_id") {
+      const doc = this.docs.get(canonicalKey(filter._id));
       return doc ? [doc] : [];
     }
-    const index = this.indexes.find((i) => i.fields.length === 1 && i.fields[0] === field && i.usableForLookup);
-    if (!index || index.spec.sparse) return undefined;
-    const ids = index.lookup([value]);
+    const index = this.indexes.find(
+      (i) => i.fields.length === keys.length && i.usableForLookup && !i.spec.sparse && i.fields.every((f) => Object.hasOwn(filter, f)),
+    );
+    if (!index) return undefined;
+    const ids = index.lookup(index.fields.map((f) => filter[f]));
     if (!ids) return [];
     const ordered = [...ids];
     if (ordered.length > 1) ordered.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
@@ -227,6 +230,52 @@ export class CollectionStore {
       if (doc) out.push(doc);
     }
     return out;
+  }
+
+  /**
+   * Ids (in natural order) of the documents whose index keys start with the values a filter pins by
+   * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
+   * or when the prefix selects more than half of the collection (a scan is then cheaper).
+   */
+  private prefixCandidates(eqs: Map<string, unknown[]>): string[] | undefined {
+    let chosen: IndexStore | undefined;
+    let depth = 0;
+    for (const index of this.indexes) {
+      if (!index.usableForLookup) continue;
+      let k = 0;
+      while (k < index.fields.length && eqs.has(index.fields[k] as string)) k += 1;
+      if (k === 0 || k === index.fields.length || k <= depth) continue;
+      if (index.fields.slice(0, k).some((f) => (eqs.get(f) as unknown[]).length > 16)) continue;
+      chosen = index;
+      depth = k;
+    }
+    if (!chosen) return undefined;
+    const limit = this.docs.size / 2;
+    const firstValues = eqs.get(chosen.fields[0] as string) as unknown[];
+    const groups = firstValues.map((v) => chosen.keysWithFirst(v));
+    if (groups.some((g) => g === undefined)) return undefined;
+    // An equality on the first field alone selects exactly the documents under its values.
+    let bound = 0;
+    for (const g of groups) bound += (g as FirstFieldKeys).size;
+    if (depth === 1 && bound > limit) return undefined;
+    let tuples: unknown[][] = [[]];
+    for (const f of chosen.fields.slice(0, depth)) {
+      const next: unknown[][] = [];
+      for (const t of tuples) for (const v of eqs.get(f) as unknown[]) next.push([...t, v]);
+      tuples = next;
+    }
+    const prefixes = tuples.map((t) => `${t.map(canonicalKey).join("|")}|`);
+    const ids = new Set<string>();
+    for (const g of groups) {
+      for (const key of (g as FirstFieldKeys).keys) {
+        if (!prefixes.some((p) => key.startsWith(p))) continue;
+        for (const id of chosen.entries.get(key) ?? []) ids.add(id);
+        if (ids.size > limit) return undefined;
+      }
+    }
+    const ordered = [...ids];
+    ordered.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+    return ordered;
   }
 
   /**
@@ -276,6 +325,7 @@ export class CollectionStore {
       if (!best || ordered.length < best.length) best = ordered;
       if (best.length === 0) break;
     }
+    best ??= this.prefixCandidates(eqs);
     if (!best) return this.docs.values();
     const out: Document[] = [];
     for (const id of best) {

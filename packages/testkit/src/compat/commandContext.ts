@@ -90,8 +90,26 @@ export function checkHint(store: CollectionStore | undefined, hint: unknown): vo
   if (spec.sparse || spec.partialFilterExpression) throw notImplemented(`hint on sparse or partial index '${spec.name}'`);
 }
 
-/** Expression settings for a command: `let` variables and a resolver for collections of its database. */
+const settingsCache = new WeakMap<CommandContext, Map<unknown, EvaluationSettings>>();
+
+/**
+ * Expression settings for a command: `let` variables and a resolver for collections of its
+ * database. The same object is returned for every statement of one command with the same `let`.
+ */
 export function evaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
+  let perCommand = settingsCache.get(ctx);
+  const hit = perCommand?.get(letVars);
+  if (hit) return hit;
+  const settings = buildEvaluationSettings(ctx, letVars);
+  if (!perCommand) {
+    perCommand = new Map();
+    settingsCache.set(ctx, perCommand);
+  }
+  perCommand.set(letVars, settings);
+  return settings;
+}
+
+function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
   let variables: Document | undefined;
   if (letVars !== undefined) {
     if (!isPlainDocument(letVars)) throw new CommandError(14, "'let' must be an object");

@@ -19,7 +19,8 @@ const DIGITS = /^\d+$/;
 const OPERATOR_NAME = /^\$[a-zA-Z0-9_]+$/;
 const REDACT_ACTIONS = new Set(["$$KEEP", "$$PRUNE", "$$DESCEND"]);
 
-function isOperatorName(name: string): boolean {
+/** mingo's operator-name test (`$` followed by letters, digits or `_`). */
+export function isOperatorName(name: string): boolean {
   return name.charCodeAt(0) === 36 && OPERATOR_NAME.test(name);
 }
 
@@ -137,11 +138,20 @@ function compileArgs(args: unknown): CompiledExpression[] | undefined {
   return args.map((a) => compileNode(a));
 }
 
-function comparison(test: (c: number) => boolean): OperatorCompiler {
+function comparison(test: (c: number) => boolean, equality?: boolean): OperatorCompiler {
   return (args) => {
     const list = compileArgs(args);
     if (!list || list.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
+    const [, right] = args as [unknown, unknown];
+    if (equality !== undefined && typeof right === "string" && right.charCodeAt(0) !== 36) {
+      // `{$eq: [expr, "text"]}`: a string compares equal only to the same string.
+      return (doc, options) => {
+        const v = a(doc, options);
+        if (typeof v === "string") return (v === right) === equality;
+        return test(compareBsonValues(v, right));
+      };
+    }
     return (doc, options) => test(compareBsonValues(a(doc, options), b(doc, options)));
   };
 }
@@ -237,8 +247,8 @@ function sumLike(kind: "sum" | "avg" | "min" | "max"): OperatorCompiler {
 
 const OPERATORS: Record<string, OperatorCompiler> = {
   $literal: (args) => constant(args),
-  $eq: comparison((c) => c === 0),
-  $ne: comparison((c) => c !== 0),
+  $eq: comparison((c) => c === 0, true),
+  $ne: comparison((c) => c !== 0, false),
   $gt: comparison((c) => c > 0),
   $gte: comparison((c) => c >= 0),
   $lt: comparison((c) => c < 0),
@@ -355,8 +365,6 @@ const STRICT_OPERATORS = new Set([
   "$type", "$isNumber", "$toDecimal", "$toObjectId", "$convert", "$toInt", "$toLong",
 ]);
 
-const cache = new WeakMap<object, CompiledExpression>();
-
 function compileNode(expr: unknown): CompiledExpression {
   if (typeof expr === "string") {
     if (expr.charCodeAt(0) !== 36) return constant(expr);
@@ -370,33 +378,23 @@ function compileNode(expr: unknown): CompiledExpression {
     return (doc, options) => list.map((f) => f(doc, options));
   }
   if (!isMingoObject(expr)) return constant(expr);
-  const cached = cache.get(expr);
-  if (cached) return cached;
   const keys = Object.keys(expr);
-  let compiled: CompiledExpression;
   if (keys.some(isOperatorName)) {
     const name = keys[0] as string;
-    if (keys.length !== 1) {
-      compiled = fallback(expr);
-    } else {
-      const own = OPERATORS[name];
-      compiled =
-        (own ? own(expr[name], expr) : undefined) ??
-        (STRICT_OPERATORS.has(name) ? delegateStrict(name, expr[name]) : fallback(expr));
-    }
-  } else {
-    const fields = keys.map((k) => [k, compileNode(expr[k])] as const);
-    compiled = (doc, options) => {
-      const out: Document = {};
-      for (const [k, f] of fields) {
-        const v = f(doc, options);
-        if (v !== undefined) out[k] = v;
-      }
-      return out;
-    };
+    if (keys.length !== 1) return fallback(expr);
+    const own = OPERATORS[name];
+    return (own ? own(expr[name], expr) : undefined) ?? (STRICT_OPERATORS.has(name) ? delegateStrict(name, expr[name]) : fallback(expr));
   }
-  cache.set(expr, compiled);
-  return compiled;
+  const names = keys;
+  const fns = keys.map((k) => compileNode(expr[k]));
+  return (doc, options) => {
+    const out: Document = {};
+    for (let i = 0; i < names.length; i++) {
+      const v = (fns[i] as CompiledExpression)(doc, options);
+      if (v !== undefined) out[names[i] as string] = v;
+    }
+    return out;
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { Long, type Document } from "bson";
 import { ComputeOptions, computeValue, type Options } from "mingo/core";
 import { bsonTypeTag, canonicalKey, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
-import { compileExpression, type CompiledExpression } from "./expressionCompiler";
+import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
 
 /**
  * `$group` (and `$bucket` outputs) in one pass: groups live in a Map keyed by the canonical BSON
@@ -212,28 +212,96 @@ interface Group {
   readonly members: Document[] | undefined;
 }
 
-/** Compiles a validated `$group` specification into a function over an array of documents. */
-export function compileGroup(spec: Document): (docs: readonly Document[], options: Options) => Document[] {
-  const idFn: CompiledExpression = compileExpression(spec._id);
+const ABSENT = "\u0000absent";
+
+/**
+ * Groups keyed by a tuple of values under mongod's equality (that of `canonicalKey`): one Map level
+ * per tuple position, strings looked up as themselves (no key strings to build per document),
+ * other values by their canonical key, a missing value (`undefined`) apart from `null`.
+ */
+class GroupTable<T> {
+  private readonly strings = new Map<string, T | GroupTable<T>>();
+  private readonly others = new Map<string, T | GroupTable<T>>();
+
+  private slot(value: unknown): [Map<string, T | GroupTable<T>>, string] {
+    if (typeof value === "string") return [this.strings, value];
+    if (value === undefined) return [this.others, ABSENT];
+    const key = canonicalKey(value);
+    // bson Symbol values are equal to the string with the same text.
+    if (key.charCodeAt(0) === 115) return [this.strings, String(value)];
+    return [this.others, key];
+  }
+
+  /** The entry for `values[from..]`, created by `create` when missing. */
+  get(values: readonly unknown[], from: number, create: () => T): T {
+    const [map, key] = this.slot(values[from]);
+    let hit = map.get(key);
+    if (from === values.length - 1) {
+      if (hit === undefined) {
+        hit = create();
+        map.set(key, hit);
+      }
+      return hit as T;
+    }
+    if (hit === undefined) {
+      hit = new GroupTable<T>();
+      map.set(key, hit);
+    }
+    return (hit as GroupTable<T>).get(values, from + 1, create);
+  }
+}
+
+/** Receives documents one at a time and produces a stage's output at the end. */
+export interface DocumentConsumer {
+  push(doc: Document): void;
+  finish(): Document[];
+}
+
+/** Compiles a validated `$group` specification: each run gets a consumer of its input documents. */
+export function compileGroup(spec: Document): (options: Options) => DocumentConsumer {
+  const idSpec = spec._id;
+  // `_id: { a: "$a", b: "$b" }`: the group key is the tuple of field values (undefined = absent),
+  // the _id object is built once per group.
+  const names = isMingoObject(idSpec) && !Object.keys(idSpec).some(isOperatorName) && Object.keys(idSpec).length > 0 ? Object.keys(idSpec) : undefined;
+  const fieldFns = names?.map((n) => compileExpression((idSpec as Document)[n]));
+  const idFn: CompiledExpression = compileExpression(idSpec);
   const accumulators: Document = {};
   for (const [k, v] of Object.entries(spec)) if (k !== "_id") accumulators[k] = v;
   const groupPlan = new GroupPlan(accumulators);
-  return (docs, options) => {
-    const groups = new Map<string, Group>();
-    for (const doc of docs) {
-      let id = idFn(doc, options);
-      if (id === undefined) id = null;
-      const key = typeof id === "string" ? `s${id.length}:${id}` : canonicalKey(id);
-      let group = groups.get(key);
-      if (!group) {
-        group = { id, states: groupPlan.init(), members: groupPlan.needsMembers ? [] : undefined };
-        groups.set(key, group);
+  return (options) => {
+    const table = new GroupTable<Group>();
+    const order: Group[] = [];
+    const values: unknown[] = new Array(names ? names.length : 1);
+    let id: unknown;
+    const create = (): Group => {
+      let groupId = id;
+      if (names) {
+        const built: Document = {};
+        for (let i = 0; i < names.length; i++) if (values[i] !== undefined) built[names[i] as string] = values[i];
+        groupId = built;
       }
-      groupPlan.step(group.states, doc, options);
-      group.members?.push(doc);
-    }
-    const out: Document[] = [];
-    for (const group of groups.values()) out.push(groupPlan.finish({ _id: group.id }, group.states, group.members, group.id, options));
-    return out;
+      const group: Group = { id: groupId, states: groupPlan.init(), members: groupPlan.needsMembers ? [] : undefined };
+      order.push(group);
+      return group;
+    };
+    return {
+      push(doc) {
+        if (fieldFns) {
+          for (let i = 0; i < fieldFns.length; i++) values[i] = (fieldFns[i] as CompiledExpression)(doc, options);
+        } else {
+          id = idFn(doc, options);
+          if (id === undefined) id = null;
+          values[0] = id;
+        }
+        const group = table.get(values, 0, create);
+        groupPlan.step(group.states, doc, options);
+        group.members?.push(doc);
+      },
+      finish() {
+        const out: Document[] = [];
+        for (const group of order) out.push(groupPlan.finish({ _id: group.id }, group.states, group.members, group.id, options));
+        return out;
+      },
+    };
   };
 }

@@ -72,18 +72,35 @@ export function duplicateKeyError(ns: string, spec: IndexSpec, values: readonly 
   );
 }
 
+/** The keys of a compound index sharing one first-field value. */
+export interface FirstFieldKeys {
+  readonly keys: Set<string>;
+  /** (key, document) pairs under those keys. */
+  size: number;
+}
+
 /** A secondary index: a Map from canonical key tuples to the `_id` keys of the documents holding them. */
 export class IndexStore {
   readonly spec: IndexSpec;
   readonly fields: readonly string[];
   readonly entries: Map<string, Set<string>>;
   private readonly partial: ((doc: Document) => boolean) | undefined;
+  /** True when every indexed field is a top-level field (no dotted path). */
+  private readonly topLevel: boolean;
 
-  constructor(spec: IndexSpec, partial?: (doc: Document) => boolean, entries?: Map<string, Set<string>>) {
+  /**
+   * Compound indexes only: for each value of the first field, the full keys holding it and how many
+   * (key, document) pairs they hold — so an equality on leading fields visits only its own keys.
+   */
+  private readonly byFirst: Map<string, FirstFieldKeys> | undefined;
+
+  constructor(spec: IndexSpec, partial?: (doc: Document) => boolean, entries?: Map<string, Set<string>>, byFirst?: Map<string, FirstFieldKeys>) {
     this.spec = spec;
     this.fields = Object.keys(spec.key);
     this.partial = partial;
     this.entries = entries ?? new Map();
+    this.topLevel = this.fields.every((f) => !f.includes("."));
+    this.byFirst = this.fields.length > 1 ? (byFirst ?? new Map()) : undefined;
   }
 
   get unique(): boolean {
@@ -98,6 +115,30 @@ export class IndexStore {
   /** The key tuples of a document, or `undefined` when the index does not cover it (sparse/partial). */
   keysOf(doc: Document): IndexKey[] | undefined {
     if (this.partial && !this.partial(doc)) return undefined;
+    if (this.topLevel) {
+      // Common case: top-level fields holding no arrays give exactly one key.
+      const fields = this.fields;
+      const values: unknown[] = new Array(fields.length);
+      let present = false;
+      let key = "";
+      let simple = true;
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as string;
+        const v = Object.hasOwn(doc, f) ? doc[f] : undefined;
+        if (Array.isArray(v)) {
+          simple = false;
+          break;
+        }
+        if (v !== undefined) present = true;
+        const value = v === undefined ? null : v;
+        values[i] = value;
+        key = i === 0 ? canonicalKey(value) : `${key}|${canonicalKey(value)}`;
+      }
+      if (simple) {
+        if (this.spec.sparse && !present) return undefined;
+        return [{ key, values }];
+      }
+    }
     const perField = this.fields.map((f) => fieldValues(doc, f));
     if (this.spec.sparse && this.fields.every((f) => collectPathValues(doc, f, false).values.length === 0)) return undefined;
     const multi = perField.filter((vals) => vals.length > 1);
@@ -132,7 +173,18 @@ export class IndexStore {
         set = new Set();
         this.entries.set(k.key, set);
       }
+      if (set.has(idKey)) continue;
       set.add(idKey);
+      if (this.byFirst) {
+        const first = valueKey(k.values[0]);
+        let group = this.byFirst.get(first);
+        if (!group) {
+          group = { keys: new Set(), size: 0 };
+          this.byFirst.set(first, group);
+        }
+        group.keys.add(k.key);
+        group.size += 1;
+      }
     }
   }
 
@@ -140,10 +192,32 @@ export class IndexStore {
     if (!keys) return;
     for (const k of keys) {
       const set = this.entries.get(k.key);
-      if (!set) continue;
-      set.delete(idKey);
+      if (!set || !set.delete(idKey)) continue;
       if (set.size === 0) this.entries.delete(k.key);
+      if (this.byFirst) {
+        const first = valueKey(k.values[0]);
+        const group = this.byFirst.get(first);
+        if (!group) continue;
+        group.size -= 1;
+        if (set.size === 0) group.keys.delete(k.key);
+        if (group.keys.size === 0) this.byFirst.delete(first);
+      }
     }
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.entries.clear();
+    this.byFirst?.clear();
+  }
+
+  /**
+   * Compound indexes: the full keys whose first value is `first` (any BSON value) and how many
+   * (key, document) pairs they hold; `undefined` for single-field indexes.
+   */
+  keysWithFirst(first: unknown): FirstFieldKeys | undefined {
+    if (!this.byFirst) return undefined;
+    return this.byFirst.get(valueKey(first)) ?? { keys: new Set(), size: 0 };
   }
 
   /** Ids holding an exact key tuple. */
@@ -154,12 +228,17 @@ export class IndexStore {
   clone(): IndexStore {
     const entries = new Map<string, Set<string>>();
     for (const [k, set] of this.entries) entries.set(k, new Set(set));
-    return new IndexStore(this.spec, this.partial, entries);
+    let byFirst: Map<string, FirstFieldKeys> | undefined;
+    if (this.byFirst) {
+      byFirst = new Map();
+      for (const [k, group] of this.byFirst) byFirst.set(k, { keys: new Set(group.keys), size: group.size });
+    }
+    return new IndexStore(this.spec, this.partial, entries, byFirst);
   }
 
   /** Same spec with a changed option (`collMod`). */
   withSpec(spec: IndexSpec): IndexStore {
-    return new IndexStore(spec, this.partial, this.entries);
+    return new IndexStore(spec, this.partial, this.entries, this.byFirst);
   }
 }
 

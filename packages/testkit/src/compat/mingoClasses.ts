@@ -1,4 +1,3 @@
-import { Aggregator } from "mingo";
 import { Query } from "mingo/query";
 
 /**
@@ -6,6 +5,3 @@ import { Query } from "mingo/query";
  * construction; options must come from {@link createMingoOptions}.
  */
 export const MingoQuery = Object.getPrototypeOf(Query) as typeof Query;
-
-/** mingo's aggregator class without the per-construction context copy (see {@link MingoQuery}). */
-export const MingoAggregator = Object.getPrototypeOf(Aggregator) as typeof Aggregator;

@@ -23,25 +23,12 @@ import { resolve } from "mingo/util";
 import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { jsonSchemaPredicate } from "./jsonSchema";
-export { MingoAggregator, MingoQuery } from "./mingoClasses";
+export { MingoQuery } from "./mingoClasses";
 import { createQueryOperators } from "./queryOperators";
-
-/** Hooks the aggregation stages implemented by the engine itself need (`$lookup`, `$unionWith`, ...). */
-export interface PipelineHooks {
-  /** Returns the documents of a collection in the current database (empty when it does not exist). */
-  readonly resolveCollection: (name: string) => Document[];
-}
 
 type Stages = Record<string, PipelineOperator>;
 
 let sharedContext: Context | undefined;
-let extraStages: Stages = {};
-
-/** Registers the engine's own pipeline stages (set once by the aggregation module). */
-export function registerEngineStages(stages: Stages): void {
-  extraStages = { ...extraStages, ...stages };
-  sharedContext = undefined;
-}
 
 function isWideNumeric(value: unknown): boolean {
   const tag = bsonTypeTag(value);
@@ -349,7 +336,9 @@ function buildContext(): Context {
       },
     },
     expression: { ...(expressionOperators as unknown as Record<string, ExpressionOperator>), ...expressionOverrides() },
-    pipeline: { ...(pipelineOperators as unknown as Stages), $setWindowFields: setWindowFieldsStage, ...extraStages },
+    // The engine runs pipelines itself (aggregationPipeline.ts); mingo's stages are used only for
+    // $documents, $sample, $redact and (guarded) $setWindowFields.
+    pipeline: { ...(pipelineOperators as unknown as Stages), $setWindowFields: setWindowFieldsStage },
     projection: projectionOperators as never,
     query: { ...(queryOperators as unknown as Record<string, QueryOperator>), ...createQueryOperators() },
     window: windowOperators as never,
@@ -365,9 +354,22 @@ export interface EvaluationSettings {
 }
 
 let baseOptions: Options | undefined;
+const optionsCache = new WeakMap<EvaluationSettings, Options>();
+const NO_SETTINGS: EvaluationSettings = {};
 
-/** Builds mingo options wired to the engine's operators (no fallback to mingo's global registry). */
-export function createMingoOptions(settings: EvaluationSettings = {}): Options {
+/**
+ * Builds mingo options wired to the engine's operators (no fallback to mingo's global registry).
+ * One settings object (one command) always gets the same options, `$$CLUSTER_TIME` included.
+ */
+export function createMingoOptions(settings: EvaluationSettings = NO_SETTINGS): Options {
+  const cached = settings === NO_SETTINGS ? undefined : optionsCache.get(settings);
+  if (cached && cached.context === sharedContext) return cached;
+  const built = buildMingoOptions(settings);
+  if (settings !== NO_SETTINGS) optionsCache.set(settings, built);
+  return built;
+}
+
+function buildMingoOptions(settings: EvaluationSettings): Options {
   sharedContext ??= buildContext();
   baseOptions ??= initOptions({
     context: sharedContext,

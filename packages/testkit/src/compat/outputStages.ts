@@ -31,7 +31,7 @@ function applyOut(ctx: CommandContext, spec: unknown, results: Document[], bypas
   if (existing) {
     fresh.indexes = existing.indexes.map((index) => {
       const copy = index.clone();
-      copy.entries.clear();
+      copy.clear();
       return copy;
     });
   }

@@ -165,12 +165,20 @@ function scanModes(tree: TreeNode, top: boolean, modes: Modes, path: string): vo
   }
 }
 
+const computedCache = new WeakMap<TreeNode, boolean>();
+
 function hasComputed(node: TreeNode): boolean {
+  const cached = computedCache.get(node);
+  if (cached !== undefined) return cached;
+  let found = false;
   for (const child of node.children.values()) {
-    if (child.kind === "expr") return true;
-    if (child.kind === "tree" && hasComputed(child)) return true;
+    if (child.kind === "expr" || (child.kind === "tree" && hasComputed(child))) {
+      found = true;
+      break;
+    }
   }
-  return false;
+  computedCache.set(node, found);
+  return found;
 }
 
 /**
@@ -185,6 +193,18 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
   const idNode = tree.children.get("_id");
   const inclusion = modes.inclusion || (!modes.exclusion && idNode?.kind === "include") ||
     (!modes.exclusion && !modes.inclusion && [...tree.children.values()].every((n) => n.kind === "include"));
+  // Children an inclusion visits after copying the document's fields: computed fields, and
+  // sub-trees with computed fields (they are built even when the document lacks the field).
+  const post = new Map<TreeNode, [string, ProjectionNode][]>();
+  const postProcessed = (node: TreeNode): [string, ProjectionNode][] => {
+    let list = post.get(node);
+    if (!list) {
+      list = [...node.children].filter(([, child]) => child.kind === "expr" || (child.kind === "tree" && hasComputed(child)));
+      post.set(node, list);
+    }
+    return list;
+  };
+
   const includeValue = (value: unknown, node: TreeNode, root: Document, positional: PositionalResolver | undefined, path: string, run: Options): unknown => {
     if (isPlainDocument(value)) return includeDocument(value, node, root, false, positional, path, run);
     if (Array.isArray(value)) {
@@ -215,13 +235,12 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
         if (top && key === "_id") out[key] = value;
         continue;
       }
-      const here = path ? `${path}.${key}` : key;
       switch (child.kind) {
         case "include":
           out[key] = value;
           break;
         case "tree": {
-          const projected = includeValue(value, child, root, positional, here, run);
+          const projected = includeValue(value, child, root, positional, positional ? (path ? `${path}.${key}` : key) : "", run);
           if (projected !== undefined) out[key] = projected;
           break;
         }
@@ -239,7 +258,7 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
             out[key] = value;
             break;
           }
-          const index = positional?.(root, here);
+          const index = positional?.(root, path ? `${path}.${key}` : key);
           if (index === undefined) {
             throw new CommandError(51246, "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array");
           }
@@ -250,12 +269,12 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
           break;
       }
     }
-    for (const [key, child] of node.children) {
+    for (const [key, child] of postProcessed(node)) {
       if (child.kind === "expr") {
         const value = child.fn(root, run);
         if (value === undefined) delete out[key];
         else out[key] = value;
-      } else if (child.kind === "tree" && !Object.hasOwn(doc, key) && hasComputed(child)) {
+      } else if (child.kind === "tree" && !Object.hasOwn(doc, key)) {
         out[key] = includeDocument({}, child, root, false, positional, path ? `${path}.${key}` : key, run);
       }
     }

@@ -63,8 +63,16 @@ function comparisonMatcher(selector: string, value: unknown, test: (c: number) =
   if (rank === TYPE_RANK.minKey || rank === TYPE_RANK.maxKey) {
     return (doc) => collectPathValues(doc, parts).values.some((v) => test(compareBsonValues(v, value)));
   }
-  return (doc) =>
+  const general: Predicate = (doc) =>
     collectPathValues(doc, parts).values.some((v) => typeRank(v) === rank && test(compareBsonValues(v, value)));
+  if (parts.length !== 1) return general;
+  const field = parts[0] as string;
+  return (doc) => {
+    // A top-level scalar: its only path value is itself.
+    const v = Object.hasOwn(doc, field) ? doc[field] : undefined;
+    if (v === undefined || Array.isArray(v)) return general(doc);
+    return typeRank(v) === rank && test(compareBsonValues(v, value));
+  };
 }
 
 function inMatcher(selector: string, list: unknown): Predicate {
@@ -80,7 +88,17 @@ function inMatcher(selector: string, list: unknown): Predicate {
     } else if (isNullish(item)) matchNull = true;
     else keys.add(canonicalKey(item));
   }
+  const single = parts.length === 1 ? (parts[0] as string) : undefined;
   return (doc) => {
+    if (single !== undefined) {
+      // A top-level scalar: its only path value is itself.
+      const v = Object.hasOwn(doc, single) ? doc[single] : undefined;
+      if (v !== undefined && !Array.isArray(v)) {
+        if (matchNull && isNullish(v)) return true;
+        if (keys.size && keys.has(canonicalKey(v))) return true;
+        return regexes.length > 0 && regexes.some((re) => regexTest(re, v));
+      }
+    }
     const found = collectPathValues(doc, parts);
     if (matchNull && (found.missing || found.values.some(isNullish))) return true;
     for (const v of found.values) {

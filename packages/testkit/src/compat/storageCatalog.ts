@@ -205,7 +205,7 @@ export class StorageCatalog {
           if (!base.indexes.some((i) => i.spec.name === index.spec.name)) {
             this.beforeMutation(ns);
             const fresh = index.clone();
-            fresh.entries.clear();
+            fresh.clear();
             base.indexes.push(fresh);
             for (const [idKey, doc] of base.docs) fresh.add(idKey, fresh.keysOf(doc));
           }

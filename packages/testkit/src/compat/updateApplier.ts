@@ -68,9 +68,42 @@ function describeDoc(doc: Document): string {
   return `{_id: ${formatBsonValue(doc._id)}}`;
 }
 
-function comparePaths(a: string, b: string): number {
-  const pa = a.split(".");
-  const pb = b.split(".");
+/** Throws 40 ConflictingUpdateOperators when two paths of an update are equal or nested. */
+function checkPathConflicts(steps: readonly { op: string; path: string; arg: unknown }[]): void {
+  // Fast check: no duplicates and no path that is a dotted prefix of another.
+  const all = new Set<string>();
+  let conflict = false;
+  for (const step of steps) {
+    const paths = step.op === "$rename" ? [step.path, step.arg as string] : [step.path];
+    for (const p of paths) {
+      if (all.has(p)) conflict = true;
+      all.add(p);
+    }
+  }
+  if (!conflict) {
+    for (const p of all) {
+      for (let dot = p.indexOf("."); dot !== -1; dot = p.indexOf(".", dot + 1)) {
+        if (all.has(p.slice(0, dot))) conflict = true;
+      }
+    }
+  }
+  if (!conflict) return;
+  // Report the conflict exactly as mongod does (first offending path in statement order).
+  const claimed: string[] = [];
+  for (const step of steps) {
+    const paths = step.op === "$rename" ? [step.path, step.arg as string] : [step.path];
+    for (const p of paths) {
+      for (const other of claimed) {
+        if (p === other || p.startsWith(`${other}.`) || other.startsWith(`${p}.`)) {
+          throw new CommandError(40, `Updating the path '${p}' would create a conflict at '${p.length < other.length ? p : other}'`);
+        }
+      }
+      claimed.push(p);
+    }
+  }
+}
+
+function compareParts(pa: readonly string[], pb: readonly string[]): number {
   const n = Math.min(pa.length, pb.length);
   for (let i = 0; i < n; i++) {
     const x = pa[i] as string;
@@ -132,6 +165,7 @@ class UpdateRun {
 
   /** Finds (and with `create`, builds) the containers a path addresses. */
   targets(path: string, create: boolean): Target[] {
+    if (!path.includes(".") && !path.includes("$")) return [{ parent: this.root, key: path }];
     const parts = path.split(".");
     const out: Target[] = [];
     const walk = (container: unknown, i: number, prefix: string): void => {
@@ -262,7 +296,9 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
       throw new CommandError(9, `Modifiers operate on fields but we found type ${bsonTypeName(args)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatBsonValue(args)}}`);
     }
     for (const [path, arg] of Object.entries(args)) {
-      if (path === "" || path.split(".").some((p) => p === "")) throw new CommandError(56, "An empty update path is not valid.", { codeName: "EmptyFieldName" });
+      if (path === "" || path.startsWith(".") || path.endsWith(".") || path.includes("..")) {
+        throw new CommandError(56, "An empty update path is not valid.", { codeName: "EmptyFieldName" });
+      }
       if (op === "$setOnInsert" && !settings.isInsert) {
         steps.push({ op: "$noop", path, arg });
         continue;
@@ -277,21 +313,14 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
       }
     }
   }
-  const claimed: string[] = [];
-  for (const step of steps) {
-    const paths = step.op === "$rename" ? [step.path, step.arg as string] : [step.path];
-    for (const p of paths) {
-      for (const other of claimed) {
-        if (p === other || p.startsWith(`${other}.`) || other.startsWith(`${p}.`)) {
-          throw new CommandError(40, `Updating the path '${p}' would create a conflict at '${p.length < other.length ? p : other}'`);
-        }
-      }
-      claimed.push(p);
-    }
-  }
+  checkPathConflicts(steps);
   const root = cloneValue(doc);
   const run = new UpdateRun(root, doc, settings);
-  steps.sort((a, b) => comparePaths(a.path, b.path));
+  if (steps.length > 1) {
+    const keyed = steps.map((step) => ({ step, parts: step.path.split(".") }));
+    keyed.sort((a, b) => compareParts(a.parts, b.parts));
+    for (let i = 0; i < keyed.length; i++) steps[i] = (keyed[i] as { step: (typeof steps)[number] }).step;
+  }
   for (const { op, path, arg } of steps) applyStep(run, root, op, path, arg, doc);
   run.checkFiltersUsed(update);
   return root;

@@ -1,3 +1,4 @@
+import { Long } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../conformanceHarness";
 
@@ -209,6 +210,182 @@ describe("aggregation", () => {
     expect(await orders.estimatedDocumentCount()).toBe(4);
     expect((await orders.distinct("items")).sort()).toEqual(["a", "b"]);
     expect((await orders.distinct("customer", { total: { $gt: 10 } })).sort()).toEqual(["c1", "c2"]);
+  });
+
+  it("$group keys use BSON equality: [] is not null, field order matters, numbers compare by value", async () => {
+    const c = h.coll("group_keys");
+    await c.insertMany([
+      { _id: 1, k: [] },
+      { _id: 2 },
+      { _id: 3, k: null },
+      { _id: 4, k: { a: 1, b: 2 } },
+      { _id: 5, k: { b: 2, a: 1 } },
+      { _id: 6, k: 1 },
+      { _id: 7, k: 1.0 },
+      { _id: 8, k: Long.fromNumber(1) },
+    ] as never[]);
+    const out = await c.aggregate([{ $group: { _id: "$k", ids: { $push: "$_id" } } }, { $sort: { ids: 1 } }]).toArray();
+    expect(out).toEqual([
+      { _id: [], ids: [1] },
+      { _id: null, ids: [2, 3] },
+      { _id: { a: 1, b: 2 }, ids: [4] },
+      { _id: { b: 2, a: 1 }, ids: [5] },
+      { _id: 1, ids: [6, 7, 8] },
+    ]);
+    const byPair = await c
+      .aggregate([{ $match: { _id: { $lte: 3 } } }, { $group: { _id: { k: "$k", x: "$nothing" }, n: { $sum: 1 } } }, { $sort: { n: 1 } }])
+      .toArray();
+    expect(byPair).toEqual([
+      { _id: { k: [] }, n: 1 },
+      { _id: {}, n: 1 },
+      { _id: { k: null }, n: 1 },
+    ]);
+  });
+
+  it("$push and $addToSet leave out missing values", async () => {
+    const c = h.coll("push_missing");
+    await c.insertMany([{ _id: 1, v: "a" }, { _id: 2 }, { _id: 3, v: null }, { _id: 4, v: "a" }] as never[]);
+    const [row] = await c.aggregate([{ $sort: { _id: 1 } }, { $group: { _id: null, all: { $push: "$v" }, set: { $addToSet: "$v" } } }]).toArray();
+    expect(row?.all).toEqual(["a", null, "a"]);
+    expect([...(row?.set as unknown[])].sort()).toEqual(["a", null].sort());
+  });
+
+  it("$unwind never changes stored documents and passes scalars through", async () => {
+    const c = h.coll("unwind_pure");
+    const docs = [
+      { _id: 1, items: ["a", "b"], nested: { list: [1] } },
+      { _id: 2, items: [] },
+      { _id: 3, items: "solo" },
+      { _id: 4, items: null },
+      { _id: 5 },
+    ];
+    await c.insertMany(docs as never[]);
+    const out = await c
+      .aggregate([{ $unwind: { path: "$items", includeArrayIndex: "i", preserveNullAndEmptyArrays: true } }, { $sort: { _id: 1, i: 1 } }])
+      .toArray();
+    expect(out).toEqual([
+      { _id: 1, items: "a", nested: { list: [1] }, i: 0 },
+      { _id: 1, items: "b", nested: { list: [1] }, i: 1 },
+      { _id: 2, i: null },
+      { _id: 3, items: "solo", i: null },
+      { _id: 4, items: null, i: null },
+      { _id: 5, i: null },
+    ]);
+    const nested = await c.aggregate([{ $unwind: "$nested.list" }, { $project: { nested: 1 } }]).toArray();
+    expect(nested).toEqual([{ _id: 1, nested: { list: 1 } }]);
+    expect(await c.find().sort({ _id: 1 }).toArray()).toEqual(docs);
+  });
+
+  it("$facet branches each see the whole input, whatever the other branches do", async () => {
+    const c = h.coll("facet_shared");
+    await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: i, v: (i * 7) % 50, g: i % 3 })) as never[]);
+    const [out] = await c
+      .aggregate([
+        { $match: { v: { $gte: 10 } } },
+        {
+          $facet: {
+            top: [{ $sort: { v: -1 } }, { $limit: 3 }, { $project: { _id: 0, v: 1 } }],
+            bottom: [{ $sort: { v: 1 } }, { $limit: 2 }, { $project: { _id: 0, v: 1 } }],
+            skipped: [{ $sort: { v: 1 } }, { $skip: 38 }, { $project: { _id: 0, v: 1 } }],
+            groups: [{ $group: { _id: "$g", n: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+            renamed: [{ $addFields: { v: 0 } }, { $count: "n" }],
+            count: [{ $count: "n" }],
+          },
+        },
+      ])
+      .toArray();
+    expect(out).toEqual({
+      top: [{ v: 49 }, { v: 48 }, { v: 47 }],
+      bottom: [{ v: 10 }, { v: 11 }],
+      skipped: [{ v: 48 }, { v: 49 }],
+      groups: [
+        { _id: 0, n: 14 },
+        { _id: 1, n: 13 },
+        { _id: 2, n: 13 },
+      ],
+      renamed: [{ n: 40 }],
+      count: [{ n: 40 }],
+    });
+    expect(await c.countDocuments({ v: 0 })).toBe(1);
+  });
+
+  it("$lookup sub-pipelines see each document's variables, after filters that need none", async () => {
+    const { orders } = await seedOrders();
+    const out = await orders
+      .aggregate([
+        { $sort: { _id: 1 } },
+        {
+          $lookup: {
+            from: "orders",
+            let: { c: "$customer", t: "$total" },
+            pipeline: [
+              { $match: { status: "open" } },
+              { $match: { $and: [{ $expr: { $eq: ["$customer", "$$c"] } }, { total: { $gte: 0 } }] } },
+              { $match: { $expr: { $lte: ["$total", "$$t"] } } },
+              { $project: { _id: 1 } },
+            ],
+            as: "cheaperOpen",
+          },
+        },
+        { $project: { cheaperOpen: 1 } },
+      ])
+      .toArray();
+    expect(out).toEqual([
+      { _id: 1, cheaperOpen: [{ _id: 1 }] },
+      { _id: 2, cheaperOpen: [] },
+      { _id: 3, cheaperOpen: [{ _id: 3 }] },
+      { _id: 4, cheaperOpen: [{ _id: 4 }] },
+    ]);
+    const richer = await orders
+      .aggregate([
+        { $match: { _id: 2 } },
+        {
+          $lookup: {
+            from: "orders",
+            let: { c: "$customer" },
+            pipeline: [{ $match: { status: "open" } }, { $match: { $expr: { $eq: ["$customer", "$$c"] } } }, { $project: { _id: 1 } }],
+            as: "open",
+          },
+        },
+      ])
+      .toArray();
+    expect(richer[0]?.open).toEqual([{ _id: 1 }]);
+  });
+
+  it("$documents, $sample, $redact and $setWindowFields", async () => {
+    const { orders } = await seedOrders();
+    const docs = await h.db().aggregate([{ $documents: [{ x: 1 }, { x: 2 }, { x: 3 }] }, { $match: { x: { $gte: 2 } } }]).toArray();
+    expect(docs).toEqual([{ x: 2 }, { x: 3 }]);
+    const joined = await orders
+      .aggregate([
+        { $match: { _id: 1 } },
+        { $lookup: { let: { t: "$total" }, pipeline: [{ $documents: [{ n: 10 }, { n: 40 }] }, { $match: { $expr: { $gt: ["$n", "$$t"] } } }], as: "above" } },
+        { $project: { above: 1 } },
+      ])
+      .toArray();
+    expect(joined).toEqual([{ _id: 1, above: [{ n: 40 }] }]);
+    const sample = await orders.aggregate([{ $sample: { size: 2 } }]).toArray();
+    expect(sample).toHaveLength(2);
+    expect(sample.every((d) => [1, 2, 3, 4].includes(d._id as number))).toBe(true);
+    const redacted = await orders
+      .aggregate([{ $redact: { $cond: [{ $eq: ["$status", "open"] }, "$$KEEP", "$$PRUNE"] } }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }])
+      .toArray();
+    expect(redacted).toEqual([{ _id: 1 }, { _id: 3 }, { _id: 4 }]);
+    const before = await orders.find().sort({ _id: 1 }).toArray();
+    const running = await orders
+      .aggregate([
+        { $setWindowFields: { partitionBy: "$customer", sortBy: { _id: 1 }, output: { run: { $sum: "$total", window: { documents: ["unbounded", "current"] } } } } },
+        { $sort: { _id: 1 } },
+        { $project: { run: 1 } },
+      ])
+      .toArray();
+    expect(running).toEqual([
+      { _id: 1, run: 30 },
+      { _id: 2, run: 50 },
+      { _id: 3, run: 50 },
+      { _id: 4, run: 5 },
+    ]);
+    expect(await orders.find().sort({ _id: 1 }).toArray()).toEqual(before);
   });
 
   it("rejects unknown stages", async () => {

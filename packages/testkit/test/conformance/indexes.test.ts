@@ -18,6 +18,38 @@ describe("indexes and unique constraints", () => {
     await expect(c.dropIndex("nope")).rejects.toMatchObject({ code: 27 });
   });
 
+  it("finds the same documents through compound-index prefixes as by scanning, across writes", async () => {
+    const c = h.coll("prefix");
+    await c.createIndex({ t: 1, m: 1, d: -1 });
+    await c.createIndex({ t: 1, k: 1 }, { unique: true });
+    const docs = Array.from({ length: 60 }, (_, i) => ({
+      _id: i,
+      t: i % 10 === 0 ? ["a", "b"] : i < 40 ? "a" : i % 2 ? "b" : "c",
+      m: i % 3 === 0,
+      d: i,
+      k: `k${i}`,
+    }));
+    await c.insertMany(docs as never[]);
+    const ids = async (filter: object): Promise<number[]> => (await c.find(filter).toArray()).map((d) => d._id as unknown as number).sort((x, y) => x - y);
+    const expected = (pick: (d: (typeof docs)[number]) => boolean): number[] => docs.filter(pick).map((d) => d._id);
+    const hasT = (d: (typeof docs)[number], t: string): boolean => (Array.isArray(d.t) ? d.t.includes(t) : d.t === t);
+    expect(await ids({ t: "b", m: false, d: { $gte: 20 } })).toEqual(expected((d) => hasT(d, "b") && !d.m && d.d >= 20));
+    expect(await ids({ t: "c" })).toEqual(expected((d) => hasT(d, "c")));
+    expect(await ids({ t: { $in: ["b", "c"] }, m: true })).toEqual(expected((d) => (hasT(d, "b") || hasT(d, "c")) && d.m));
+    expect(await ids({ t: "b", k: "k41" })).toEqual([41]);
+    await c.updateMany({ d: { $gte: 50 } }, { $set: { t: "c", m: true } });
+    await c.deleteMany({ d: { $in: [41, 43, 44] } });
+    for (const d of docs) {
+      if (d.d >= 50) Object.assign(d, { t: "c", m: true });
+    }
+    const left = docs.filter((d) => ![41, 43, 44].includes(d.d));
+    const expectedLeft = (pick: (d: (typeof docs)[number]) => boolean): number[] => left.filter(pick).map((d) => d._id);
+    expect(await ids({ t: "b", m: false })).toEqual(expectedLeft((d) => hasT(d, "b") && !d.m));
+    expect(await ids({ t: "c", m: true, d: { $lt: 58 } })).toEqual(expectedLeft((d) => hasT(d, "c") && d.m && d.d < 58));
+    const [counted] = await c.aggregate([{ $match: { t: "c", m: true } }, { $count: "n" }]).toArray();
+    expect(counted?.n).toBe(expectedLeft((d) => hasT(d, "c") && d.m).length);
+  });
+
   it("shapes duplicate-key errors exactly like mongod", async () => {
     const c = h.coll("dup");
     await c.createIndex({ email: 1 }, { unique: true });

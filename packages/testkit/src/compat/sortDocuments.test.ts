@@ -1,0 +1,34 @@
+import type { Document } from "bson";
+import { describe, expect, it } from "vitest";
+import { parseSortSpec, sortDocuments, sortTopK } from "./sortDocuments";
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+describe("sortTopK", () => {
+  it("gives the first k documents of the stable sort, ties and mixed types included", () => {
+    const random = prng(11);
+    const values: unknown[] = [1, 2, 2.5, "a", "b", null, [3, 1], [], { x: 1 }, true, new Date(5)];
+    const docs: Document[] = Array.from({ length: 3000 }, (_, i) => {
+      const doc: Document = { i, g: Math.floor(random() * 5) };
+      if (random() < 0.9) doc.v = values[Math.floor(random() * values.length)];
+      return doc;
+    });
+    for (const spec of [{ v: 1 }, { v: -1 }, { g: 1, v: -1 }, { g: -1, i: 1 }]) {
+      const parsed = parseSortSpec(spec);
+      const full = sortDocuments([...docs], parsed);
+      for (const k of [1, 7, 100, 700, 2999, 5000]) {
+        expect(sortTopK(docs, parsed, k).map((d) => d.i), `${JSON.stringify(spec)} k=${k}`).toEqual(full.slice(0, k).map((d) => d.i));
+      }
+    }
+    expect(docs.map((d) => d.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+  });
+});
