@@ -39,7 +39,6 @@ import { VulnerabilityCatalogRepository } from "./vulnerabilities/vulnerabilityC
 import { VulnerabilityOccurrenceRepository } from "./vulnerabilities/vulnerabilityOccurrenceRepository";
 
 /** A domain repository class: constructible by `RepositoryFactory.get` and carrying its registry binding. */
-// biome-ignore lint/suspicious/noExplicitAny: any schema
 export type DomainRepositoryClass = RepositoryClass<BaseRepository<any>> & { readonly definition: RepositoryDefinition<ObjectSchema> };
 
 /**

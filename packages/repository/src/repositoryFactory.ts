@@ -4,7 +4,6 @@ import { BaseRepository } from "./baseRepository";
 import type { ObjectSchema, RepositoryContext, RepositoryDefinition } from "./repositoryDefinition";
 
 /** A repository class the factory can build: its constructor takes only the shared context. */
-// biome-ignore lint/suspicious/noExplicitAny: any schema
 export type RepositoryClass<R extends BaseRepository<any>> = new (context: RepositoryContext) => R;
 
 /**
@@ -33,7 +32,6 @@ export class RepositoryFactory {
   }
 
   /** The cached instance of a repository class, or of a plain repository for a definition. */
-  // biome-ignore lint/suspicious/noExplicitAny: any schema
   get<R extends BaseRepository<any>>(repository: RepositoryClass<R>): R;
   get<S extends ObjectSchema>(definition: RepositoryDefinition<S>): BaseRepository<S>;
   get(target: RepositoryClass<BaseRepository<ObjectSchema>> | RepositoryDefinition<ObjectSchema>): BaseRepository<ObjectSchema> {
