@@ -1,6 +1,7 @@
 import { ValidationError } from "@cspm/errors";
 import { EJSON } from "bson";
-import { sanitizeCause } from "./cacheTelemetry";
+import type { CacheLoader } from "./cacheService";
+import { type CacheTelemetry, sanitizeCause } from "./cacheTelemetry";
 
 /**
  * Encodes a value as canonical Extended JSON (`relaxed: false`), so `Date`, `ObjectId`, `Decimal128`, `Long`
@@ -74,5 +75,34 @@ export function encodeOrThrow(value: unknown): string {
     return encodeCacheValue(value);
   } catch (error) {
     throw encodeError(error);
+  }
+}
+
+/** One loader run of a cache miss: the value and its EJSON text (`undefined` when it cannot be cached). */
+export interface Flight {
+  readonly value: unknown;
+  /** The EJSON text of `value`, from which callers that joined the flight get their own copies. */
+  readonly encoded: string | undefined;
+}
+
+/**
+ * Runs a miss's loader for either cache: counts the load (and a loader error, which is rethrown unchanged)
+ * and encodes the value; a value that cannot be encoded is reported to telemetry and returned uncached.
+ */
+export async function loadAndEncode<T>(telemetry: CacheTelemetry, key: string, loader: CacheLoader<T>): Promise<Flight> {
+  telemetry.loads += 1;
+  let value: T;
+  try {
+    value = await loader();
+  } catch (error) {
+    telemetry.loadErrors += 1;
+    throw error;
+  }
+  if (value === undefined) return { value, encoded: undefined };
+  try {
+    return { value, encoded: encodeCacheValue(value) };
+  } catch (error) {
+    telemetry.report("encode", encodeError(error), key);
+    return { value, encoded: undefined };
   }
 }

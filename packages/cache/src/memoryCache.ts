@@ -8,7 +8,7 @@ import {
   optionIssue,
   type NormalizedSetOptions,
 } from "./cacheArguments";
-import { decodeCacheValue, encodeCacheValue, encodeError, encodeOrThrow } from "./cacheCodec";
+import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
 import type {
   CacheErrorHook,
   CacheHealth,
@@ -34,12 +34,6 @@ interface MemoryEntry {
   readonly encoded: string;
   readonly expiresAt: number;
   readonly tags: readonly string[];
-}
-
-interface Flight {
-  readonly value: unknown;
-  /** The EJSON text of `value`, from which callers that joined the flight get their own copies. */
-  readonly encoded: string | undefined;
 }
 
 /**
@@ -151,24 +145,9 @@ export class MemoryCache implements CacheService {
       return { value: decodeCacheValue(entry.encoded), encoded: entry.encoded };
     }
     this.telemetry.misses += 1;
-    this.telemetry.loads += 1;
-    let value: T;
-    try {
-      value = await loader();
-    } catch (error) {
-      this.telemetry.loadErrors += 1;
-      throw error;
-    }
-    if (value === undefined) return { value, encoded: undefined };
-    let encoded: string;
-    try {
-      encoded = encodeCacheValue(value);
-    } catch (error) {
-      this.telemetry.report("encode", encodeError(error), key);
-      return { value, encoded: undefined };
-    }
-    if (!this.closed) this.store(key, encoded, options);
-    return { value, encoded };
+    const loaded = await loadAndEncode(this.telemetry, key, loader);
+    if (loaded.encoded !== undefined && !this.closed) this.store(key, loaded.encoded, options);
+    return loaded;
   }
 
   /** The live entry for `key`, marked most recently used; drops it if expired. */

@@ -12,7 +12,7 @@ import {
   optionIssue,
   type NormalizedSetOptions,
 } from "./cacheArguments";
-import { decodeCacheValue, encodeCacheValue, encodeError, encodeOrThrow } from "./cacheCodec";
+import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
 import type {
   CacheErrorHook,
   CacheHealth,
@@ -79,11 +79,6 @@ interface LockSettings {
   readonly ttlMs: number;
   readonly waitMs: number;
   readonly pollIntervalMs: number;
-}
-
-interface Flight {
-  readonly value: unknown;
-  readonly encoded: string | undefined;
 }
 
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
@@ -527,23 +522,8 @@ export class RedisCache implements CacheService {
   }
 
   private async load<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
-    this.telemetry.loads += 1;
-    let value: T;
-    try {
-      value = await loader();
-    } catch (error) {
-      this.telemetry.loadErrors += 1;
-      throw error;
-    }
-    if (value === undefined) return { value, encoded: undefined };
-    let encoded: string;
-    try {
-      encoded = encodeCacheValue(value);
-    } catch (error) {
-      this.telemetry.report("encode", encodeError(error), key);
-      return { value, encoded: undefined };
-    }
-    await this.store(key, encoded, options);
-    return { value, encoded };
+    const loaded = await loadAndEncode(this.telemetry, key, loader);
+    if (loaded.encoded !== undefined) await this.store(key, loaded.encoded, options);
+    return loaded;
   }
 }
