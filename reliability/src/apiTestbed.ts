@@ -44,7 +44,10 @@ export interface ApiTestbedOptions {
 
 /** Starts the API on an ephemeral loopback port; `close()` stops it, drops the databases and disposes the container. */
 export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTestbed> {
-  const label = options.label.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 10);
+  const label = options.label
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 10);
   const prefix = `r_${label}_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
   const services = createServiceContainer({
     mongodb: { uri: testMongoUri(), prefix, appName: `reliability-api-${label}` },
@@ -77,7 +80,8 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     async countAll() {
       const counts: Record<string, number> = {};
       for (const name of databases()) {
-        for (const collection of await collectionsOf(name)) counts[`${name}.${collection}`] = await manager.client.db(name).collection(collection).countDocuments({});
+        for (const collection of await collectionsOf(name))
+          counts[`${name}.${collection}`] = await manager.client.db(name).collection(collection).countDocuments({});
       }
       return counts;
     },
@@ -85,7 +89,8 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
       const out: { database: string; collection: string; doc: Document }[] = [];
       for (const name of databases()) {
         for (const collection of await collectionsOf(name)) {
-          for (const doc of await manager.client.db(name).collection(collection).find({}).toArray()) out.push({ database: name, collection, doc });
+          for (const doc of await manager.client.db(name).collection(collection).find({}).toArray())
+            out.push({ database: name, collection, doc });
         }
       }
       return out;

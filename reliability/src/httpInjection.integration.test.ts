@@ -38,7 +38,8 @@ const headers = (team = TEAM): Record<string, string> => ({ "x-team-id": team })
 function queryPairs(name: string, value: unknown): [string, string][] {
   if (typeof value === "string") return [[name, value]];
   if (typeof value === "number" || typeof value === "boolean" || value === null) return [[name, String(value)]];
-  if (Array.isArray(value)) return value.length === 0 ? [[`${name}[]`, ""]] : value.map((item) => [name, typeof item === "string" ? item : JSON.stringify(item)]);
+  if (Array.isArray(value))
+    return value.length === 0 ? [[`${name}[]`, ""]] : value.map((item) => [name, typeof item === "string" ? item : JSON.stringify(item)]);
   if (isPlainObject(value)) {
     if (Object.keys(value).length === 0) return [[name, "{}"]];
     return Object.keys(value).map((key) => {
@@ -57,12 +58,15 @@ function encode(text: string): string {
     let out = "";
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
-      const pair = unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff;
+      const pair =
+        unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff;
       if (pair) {
         out += encodeURIComponent(text.slice(i, i + 2));
         i += 1;
       } else if (unit >= 0xd800 && unit <= 0xdfff) {
-        out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join("");
+        out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+          .map((b) => `%${b.toString(16).toUpperCase()}`)
+          .join("");
       } else {
         out += encodeURIComponent(text[i] as string);
       }
@@ -76,8 +80,18 @@ function encodeQuery(pairs: readonly [string, string][]): string {
 }
 
 /** A GET with `base` query parameters and the payload as parameter `param` (or, with `param: null`, as extra top-level keys). */
-function querySlot(path: string, base: Record<string, string>, param: string | null, legit: (value: string) => boolean, route = path): HttpSlot {
-  const valid = (): HttpCall => ({ method: "GET", path: `${path}${Object.keys(base).length > 0 ? `?${encodeQuery(Object.entries(base))}` : ""}`, headers: headers() });
+function querySlot(
+  path: string,
+  base: Record<string, string>,
+  param: string | null,
+  legit: (value: string) => boolean,
+  route = path,
+): HttpSlot {
+  const valid = (): HttpCall => ({
+    method: "GET",
+    path: `${path}${Object.keys(base).length > 0 ? `?${encodeQuery(Object.entries(base))}` : ""}`,
+    headers: headers(),
+  });
   return {
     name: `GET ${route}?${param ?? "+keys"}`,
     legitimate: (payload) => {
@@ -88,7 +102,10 @@ function querySlot(path: string, base: Record<string, string>, param: string | n
     },
     build(payload) {
       const rest = Object.entries(base).filter(([k]) => k !== param);
-      const extra = param === null ? Object.keys(payload as Record<string, unknown>).flatMap((key) => queryPairs(key, (payload as Record<string, unknown>)[key])) : queryPairs(param, payload);
+      const extra =
+        param === null
+          ? Object.keys(payload as Record<string, unknown>).flatMap((key) => queryPairs(key, (payload as Record<string, unknown>)[key]))
+          : queryPairs(param, payload);
       const url = `${path}?${encodeQuery([...rest, ...extra])}`;
       return url.length > MAX_URL ? undefined : { method: "GET", path: url, headers: headers() };
     },
@@ -98,7 +115,7 @@ function querySlot(path: string, base: Record<string, string>, param: string | n
 
 /** The payload as the `x-team-id` header (JSON text for non-strings). */
 function headerSlot(call: () => HttpCall, route: string): HttpSlot {
-  const wire = (payload: unknown): string => (typeof payload === "string" ? payload : JSON.stringify(payload) ?? String(payload));
+  const wire = (payload: unknown): string => (typeof payload === "string" ? payload : (JSON.stringify(payload) ?? String(payload)));
   return {
     name: `${route} x-team-id`,
     // "42", "true", "null" arrive as header text that is a well-formed team id: not an attack there.
@@ -120,22 +137,40 @@ function pathSlot(method: string, template: string, json?: () => unknown): HttpS
     name: `${method} ${template} :id`,
     legitimate: never,
     build(payload) {
-      const text = typeof payload === "string" ? payload : JSON.stringify(payload) ?? String(payload);
+      const text = typeof payload === "string" ? payload : (JSON.stringify(payload) ?? String(payload));
       const path = template.replace(":id", encode(text));
       return path.length > MAX_URL ? undefined : { method, path, headers: headers(), ...(json ? { json: json() } : {}) };
     },
-    valid: () => ({ method, path: template.replace(":id", template.startsWith("/accounts") ? accountId : assessmentId), headers: headers(), ...(json ? { json: json() } : {}) }),
+    valid: () => ({
+      method,
+      path: template.replace(":id", template.startsWith("/accounts") ? accountId : assessmentId),
+      headers: headers(),
+      ...(json ? { json: json() } : {}),
+    }),
   };
 }
 
 /** The payload in a JSON body: at `field` (a path into the valid body), as the whole body, or merged in as extra keys. */
-function bodySlot(method: string, path: () => string, validBody: () => unknown, field: readonly (string | number)[] | "whole" | "keys", legitimate: (v: unknown) => boolean, route: string, query = ""): HttpSlot {
+function bodySlot(
+  method: string,
+  path: () => string,
+  validBody: () => unknown,
+  field: readonly (string | number)[] | "whole" | "keys",
+  legitimate: (v: unknown) => boolean,
+  route: string,
+  query = "",
+): HttpSlot {
   const label = field === "whole" ? "body" : field === "keys" ? "body +keys" : `body.${field.join(".")}`;
   return {
     name: `${method} ${route} ${label}`,
     legitimate: field === "keys" ? either(notAnObject, legitimate) : legitimate,
     build(payload) {
-      const body = field === "whole" ? payload : field === "keys" ? placePayload([validBody()], [0], payload, "extra-keys")[0] : placePayload([validBody()], [0, ...field], payload, "replace")[0];
+      const body =
+        field === "whole"
+          ? payload
+          : field === "keys"
+            ? placePayload([validBody()], [0], payload, "extra-keys")[0]
+            : placePayload([validBody()], [0, ...field], payload, "replace")[0];
       return { method, path: `${path()}${query}`, headers: headers(), raw: JSON.stringify(body) ?? "null" };
     },
     valid: () => ({ method, path: `${path()}${query}`, headers: headers(), json: validBody() }),
@@ -150,19 +185,31 @@ const registerBody = () => ({
   regions: ["us-east-1"],
   tags: [{ key: "env", value: "prod" }],
 });
-const assessmentBody = () => ({ name: "HTTP review", frameworkIds: ["cis_aws_2.0"], frequency: "quarterly", startDate: "2024-07-01", graceDays: 7 });
-const importBody = () => [...generateSampleFindings({ format: "prowler", count: 2, accountId: "123456789012", scanTime: new Date("2024-06-15T00:00:00Z") })];
+const assessmentBody = () => ({
+  name: "HTTP review",
+  frameworkIds: ["cis_aws_2.0"],
+  frequency: "quarterly",
+  startDate: "2024-07-01",
+  graceDays: 7,
+});
+const importBody = () => [
+  ...generateSampleFindings({ format: "prowler", count: 2, accountId: "123456789012", scanTime: new Date("2024-06-15T00:00:00Z") }),
+];
 const limit = (min: number, max: number) => (s: string) => integer(min, max)(Number(s));
 const shortText = (s: string) => s.length >= 1 && s.length <= 253;
 const accountIdList = (s: string) => {
-  const ids = s.split(",").map((id) => id.trim()).filter((id) => id !== "");
+  const ids = s
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
   return ids.length >= 1 && ids.length <= 1000 && ids.every((id) => id.length <= 253);
 };
 
 /** A query parameter of `POST /findings/import` (valid body, so only the parameter can be refused). */
 function importQuerySlot(param: string | null, legit: (value: string) => boolean): HttpSlot {
   const inner = querySlot("/findings/import", {}, param, legit);
-  const post = (call: HttpCall | undefined): HttpCall | undefined => (call === undefined ? undefined : { ...call, method: "POST", json: importBody() });
+  const post = (call: HttpCall | undefined): HttpCall | undefined =>
+    call === undefined ? undefined : { ...call, method: "POST", json: importBody() };
   return {
     name: inner.name.replace(/^GET/, "POST"),
     legitimate: inner.legitimate,
@@ -191,16 +238,58 @@ function slots(): HttpSlot[] {
     bodySlot("POST", () => "/accounts", registerBody, ["name"], freeText(200), "/accounts"),
     bodySlot("POST", () => "/accounts", registerBody, ["credentials"], never, "/accounts"),
     bodySlot("POST", () => "/accounts", registerBody, ["credentials", "secret_access_key"], never, "/accounts"),
-    bodySlot("POST", () => "/accounts", registerBody, ["regions"], listOf((v) => typeof v === "string" && /^[a-z0-9][a-z0-9-]{0,63}$/.test(v), 0, 200), "/accounts"),
-    bodySlot("POST", () => "/accounts", registerBody, ["tags"], (v) => Array.isArray(v) && v.length === 0, "/accounts"),
+    bodySlot(
+      "POST",
+      () => "/accounts",
+      registerBody,
+      ["regions"],
+      listOf((v) => typeof v === "string" && /^[a-z0-9][a-z0-9-]{0,63}$/.test(v), 0, 200),
+      "/accounts",
+    ),
+    bodySlot(
+      "POST",
+      () => "/accounts",
+      registerBody,
+      ["tags"],
+      (v) => Array.isArray(v) && v.length === 0,
+      "/accounts",
+    ),
     bodySlot("POST", () => "/accounts", registerBody, ["status"], never, "/accounts"),
     headerSlot(() => ({ method: "GET", path: `/accounts/${accountId}`, headers: headers() }), "GET /accounts/:id"),
     pathSlot("GET", "/accounts/:id"),
     pathSlot("PATCH", "/accounts/:id", () => ({ name: "Renamed" })),
-    bodySlot("PATCH", () => `/accounts/${accountId}`, () => ({ name: "Renamed", status: "active" }), "whole", never, "/accounts/:id"),
-    bodySlot("PATCH", () => `/accounts/${accountId}`, () => ({ name: "Renamed", status: "active" }), "keys", never, "/accounts/:id"),
-    bodySlot("PATCH", () => `/accounts/${accountId}`, () => ({ name: "Renamed", status: "active" }), ["name"], freeText(200), "/accounts/:id"),
-    bodySlot("PATCH", () => `/accounts/${accountId}`, () => ({ name: "Renamed", status: "active" }), ["status"], never, "/accounts/:id"),
+    bodySlot(
+      "PATCH",
+      () => `/accounts/${accountId}`,
+      () => ({ name: "Renamed", status: "active" }),
+      "whole",
+      never,
+      "/accounts/:id",
+    ),
+    bodySlot(
+      "PATCH",
+      () => `/accounts/${accountId}`,
+      () => ({ name: "Renamed", status: "active" }),
+      "keys",
+      never,
+      "/accounts/:id",
+    ),
+    bodySlot(
+      "PATCH",
+      () => `/accounts/${accountId}`,
+      () => ({ name: "Renamed", status: "active" }),
+      ["name"],
+      freeText(200),
+      "/accounts/:id",
+    ),
+    bodySlot(
+      "PATCH",
+      () => `/accounts/${accountId}`,
+      () => ({ name: "Renamed", status: "active" }),
+      ["status"],
+      never,
+      "/accounts/:id",
+    ),
     // Posture
     headerSlot(get("/dashboard/summary"), "GET /dashboard/summary"),
     querySlot("/dashboard/summary", {}, "accountIds", accountIdList),
@@ -215,7 +304,14 @@ function slots(): HttpSlot[] {
     bodySlot("POST", () => "/assessments", assessmentBody, "whole", never, "/assessments"),
     bodySlot("POST", () => "/assessments", assessmentBody, "keys", never, "/assessments"),
     bodySlot("POST", () => "/assessments", assessmentBody, ["name"], freeText(200), "/assessments"),
-    bodySlot("POST", () => "/assessments", assessmentBody, ["frameworkIds"], listOf((v) => typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v), 1, 50), "/assessments"),
+    bodySlot(
+      "POST",
+      () => "/assessments",
+      assessmentBody,
+      ["frameworkIds"],
+      listOf((v) => typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v), 1, 50),
+      "/assessments",
+    ),
     bodySlot("POST", () => "/assessments", assessmentBody, ["frameworkIds", 0], never, "/assessments"),
     bodySlot("POST", () => "/assessments", assessmentBody, ["frequency"], never, "/assessments"),
     bodySlot("POST", () => "/assessments", assessmentBody, ["startDate"], never, "/assessments"),
@@ -230,7 +326,14 @@ function slots(): HttpSlot[] {
     // Findings import: hostile bodies are refused before the account is looked up.
     headerSlot(() => ({ method: "POST", path: "/findings/import", headers: headers(), json: importBody() }), "POST /findings/import"),
     bodySlot("POST", () => "/findings/import", importBody, "whole", never, "/findings/import"),
-    bodySlot("POST", () => "/findings/import", () => importBody().slice(0, 1), [0], never, "/findings/import"),
+    bodySlot(
+      "POST",
+      () => "/findings/import",
+      () => importBody().slice(0, 1),
+      [0],
+      never,
+      "/findings/import",
+    ),
     importQuerySlot("batchSize", limit(1, 10_000)),
     importQuerySlot("accountId", shortText),
     importQuerySlot(null, strict),
@@ -280,7 +383,9 @@ describe("injection corpus through every HTTP route", () => {
         const { result, commands } = await api.monitor.measure(() => api.http.send(call));
         const code = errorCodeOf(result);
         const bodyBytes = call.raw === undefined ? 0 : Buffer.byteLength(call.raw);
-        const ok = (result.status === 400 && code === "VALIDATION_FAILED") || (result.status === 413 && code === "PAYLOAD_TOO_LARGE" && bodyBytes > 1_048_576);
+        const ok =
+          (result.status === 400 && code === "VALIDATION_FAILED") ||
+          (result.status === 413 && code === "PAYLOAD_TOO_LARGE" && bodyBytes > 1_048_576);
         const note = (problem: string): void => {
           violations.push(`${slot.name} <- ${payload.id}: ${problem}`);
         };
@@ -313,11 +418,14 @@ describe("injection corpus through every HTTP route", () => {
   it("the credentials sent along are stored only as ciphertext", async () => {
     const stored = await api.dumpAll();
     expect(stored.some((d) => d.collection === "enhanced_cloud_accounts" && d.doc.encrypted_credentials !== undefined)).toBe(true);
-    expect(findSecretLeaks(storedDocumentTargets(stored), [{ label: "secret_access_key", value: registerBody().credentials.secret_access_key }])).toEqual([]);
+    expect(
+      findSecretLeaks(storedDocumentTargets(stored), [{ label: "secret_access_key", value: registerBody().credentials.secret_access_key }]),
+    ).toEqual([]);
   });
 
   // Passes while the gaps exist; starts failing once the owner fixes one — then delete its KNOWN_GAPS entry.
-  if (KNOWN_GAPS.length > 0) it.fails.each(KNOWN_GAPS.map((gap) => [gap.owner, gap] as const))("known gap in %s is fixed", (_owner, gap) => {
-    expect(knownGapViolations.filter((v) => gap.problem.test(v))).toEqual([]);
-  });
+  if (KNOWN_GAPS.length > 0)
+    it.fails.each(KNOWN_GAPS.map((gap) => [gap.owner, gap] as const))("known gap in %s is fixed", (_owner, gap) => {
+      expect(knownGapViolations.filter((v) => gap.problem.test(v))).toEqual([]);
+    });
 });

@@ -8,17 +8,7 @@
 export type PayloadShape = "object" | "array" | "string" | "number" | "boolean" | "null";
 
 /** Families of attack the corpus covers. */
-export type PayloadCategory =
-  | "operator"
-  | "code"
-  | "key"
-  | "pollution"
-  | "bson"
-  | "oversize"
-  | "depth"
-  | "type"
-  | "unicode"
-  | "nul";
+export type PayloadCategory = "operator" | "code" | "key" | "pollution" | "bson" | "oversize" | "depth" | "type" | "unicode" | "nul";
 
 /** One hostile value. */
 export interface InjectionPayload {
@@ -44,7 +34,10 @@ function manyKeys(count: number): Record<string, number> {
 }
 
 const json = (text: string) => (): unknown => JSON.parse(text) as unknown;
-const value = <T>(v: T) => (): T => (typeof v === "object" && v !== null ? (structuredClone(v) as T) : v);
+const value =
+  <T>(v: T) =>
+  (): T =>
+    typeof v === "object" && v !== null ? (structuredClone(v) as T) : v;
 
 /** The corpus. Every entry must be refused with `VALIDATION_FAILED` by every input slot it is sent to. */
 export const INJECTION_PAYLOADS: readonly InjectionPayload[] = [
@@ -61,14 +54,24 @@ export const INJECTION_PAYLOADS: readonly InjectionPayload[] = [
   { id: "field-with-operator", category: "operator", shape: "object", make: json('{"name": {"$ne": null}, "team_id": {"$gt": ""}}') },
   // Server-side code execution and expressions.
   { id: "code-where-sleep", category: "code", shape: "object", make: json('{"$where": "sleep(5000) || true"}') },
-  { id: "code-where-function", category: "code", shape: "object", make: json('{"$where": "function () { return this.team_id != null; }"}') },
+  {
+    id: "code-where-function",
+    category: "code",
+    shape: "object",
+    make: json('{"$where": "function () { return this.team_id != null; }"}'),
+  },
   {
     id: "code-expr-function",
     category: "code",
     shape: "object",
     make: json('{"$expr": {"$function": {"body": "function () { return true; }", "args": [], "lang": "js"}}}'),
   },
-  { id: "code-function", category: "code", shape: "object", make: json('{"$function": {"body": "function () { return 1; }", "args": [], "lang": "js"}}') },
+  {
+    id: "code-function",
+    category: "code",
+    shape: "object",
+    make: json('{"$function": {"body": "function () { return 1; }", "args": [], "lang": "js"}}'),
+  },
   {
     id: "code-accumulator",
     category: "code",
@@ -90,7 +93,12 @@ export const INJECTION_PAYLOADS: readonly InjectionPayload[] = [
   { id: "key-fullwidth-dollar", category: "unicode", shape: "object", make: json('{"\\uff04where": "1"}') },
   // Prototype pollution with real own keys.
   { id: "proto-own-key", category: "pollution", shape: "object", make: json('{"__proto__": {"polluted": "yes"}}') },
-  { id: "constructor-prototype", category: "pollution", shape: "object", make: json('{"constructor": {"prototype": {"polluted": "yes"}}}') },
+  {
+    id: "constructor-prototype",
+    category: "pollution",
+    shape: "object",
+    make: json('{"constructor": {"prototype": {"polluted": "yes"}}}'),
+  },
   { id: "prototype-key", category: "pollution", shape: "object", make: json('{"prototype": {"polluted": "yes"}}') },
   { id: "proto-nested", category: "pollution", shape: "object", make: json('{"name": {"__proto__": {"polluted": "yes"}}}') },
   { id: "proto-in-array", category: "pollution", shape: "array", make: json('[{"__proto__": {"polluted": "yes"}}]') },
@@ -125,7 +133,12 @@ export const INJECTION_PAYLOADS: readonly InjectionPayload[] = [
   { id: "unicode-homoglyph", category: "unicode", shape: "string", make: value("t\u0435am_a") },
   { id: "unicode-zero-width", category: "unicode", shape: "string", make: value("team\u200b_a") },
   { id: "unicode-lone-surrogate", category: "unicode", shape: "string", make: value("\ud800abc") },
-  { id: "unicode-fullwidth-digits", category: "unicode", shape: "string", make: value("\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10\uff11\uff12") },
+  {
+    id: "unicode-fullwidth-digits",
+    category: "unicode",
+    shape: "string",
+    make: value("\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10\uff11\uff12"),
+  },
   // NUL bytes.
   { id: "nul-in-string", category: "nul", shape: "string", make: value("team_a\u0000") },
   { id: "nul-in-hex-id", category: "nul", shape: "string", make: value("5f2b6c1e9d3a4b00123456\u00007") },

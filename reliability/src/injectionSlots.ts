@@ -33,7 +33,8 @@ export const never = (): boolean => false;
 
 /** A free-text field: any non-blank string up to `max` characters is legitimate. */
 export function freeText(max: number, options: { nullable?: boolean } = {}): (value: unknown) => boolean {
-  return (value) => (options.nullable === true && value === null) || (typeof value === "string" && value.trim().length > 0 && value.length <= max);
+  return (value) =>
+    (options.nullable === true && value === null) || (typeof value === "string" && value.trim().length > 0 && value.length <= max);
 }
 
 /** An integer field with bounds. */
@@ -76,7 +77,8 @@ export function placePayload(args: readonly unknown[], path: SlotPath, payload: 
     Object.defineProperty(container, last, { value: payload, enumerable: true, writable: true, configurable: true });
   } else {
     const target = container[last];
-    if (!isPlainObject(target) || !isPlainObject(payload)) throw new Error("extra-keys slots need an object at the path and an object payload");
+    if (!isPlainObject(target) || !isPlainObject(payload))
+      throw new Error("extra-keys slots need an object at the path and an object payload");
     Object.defineProperty(container, last, { value: withOwnKeys(target, payload), enumerable: true, writable: true, configurable: true });
   }
   return copy;

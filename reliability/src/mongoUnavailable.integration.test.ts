@@ -79,7 +79,11 @@ describe("MongoDB unreachable at start, then back", () => {
 
   it("a bare CSPMDatabaseManager: connect() fails with UNAVAILABLE naming the host, a retry succeeds once the server is up", async () => {
     const port = await freePort();
-    manager = new CSPMDatabaseManager({ uri: `mongodb://127.0.0.1:${port}/?directConnection=true`, prefix: `r_down2_${port}`, serverSelectionTimeoutMS: 800 });
+    manager = new CSPMDatabaseManager({
+      uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+      prefix: `r_down2_${port}`,
+      serverSelectionTimeoutMS: 800,
+    });
     const first = await failure(manager.connect());
     expect(first.code).toBe("UNAVAILABLE");
     expect(first.hint).toEqual(expect.any(String));

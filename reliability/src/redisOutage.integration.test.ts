@@ -52,7 +52,13 @@ beforeAll(async () => {
   await bed.seed(
     "CLOUD_SECURITY",
     "prowler_findings",
-    Array.from({ length: 40 }, (_, n) => findingDoc(TEAM, { account_id: "123456789012", last_seen_at: new Date(NOW.getTime() - (n % 5) * DAY_MS), status: n % 4 === 0 ? "PASS" : "FAIL" })),
+    Array.from({ length: 40 }, (_, n) =>
+      findingDoc(TEAM, {
+        account_id: "123456789012",
+        last_seen_at: new Date(NOW.getTime() - (n % 5) * DAY_MS),
+        status: n % 4 === 0 ? "PASS" : "FAIL",
+      }),
+    ),
   );
   accountId = (await bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "123456789012", name: "v0" })).id;
 });
@@ -110,7 +116,10 @@ describe("Redis killed mid-run", () => {
     await waitFor("the cache to notice Redis is gone", async () => !(await cache.health()).ok);
     // While down, the summaries the reader keeps asking for are computed by MongoDB (warm, they cost nothing).
     const aggregatesBefore = bed.monitor.count({ name: "aggregate" });
-    await waitFor("requests to be served during the outage", async () => served - killedAt >= 10 && bed.monitor.count({ name: "aggregate" }) - aggregatesBefore >= 3);
+    await waitFor(
+      "requests to be served during the outage",
+      async () => served - killedAt >= 10 && bed.monitor.count({ name: "aggregate" }) - aggregatesBefore >= 3,
+    );
     const duringOutage = served - killedAt;
     const aggregatesDuringOutage = bed.monitor.count({ name: "aggregate" }) - aggregatesBefore;
 

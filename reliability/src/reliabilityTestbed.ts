@@ -78,7 +78,17 @@ export interface ReliabilityTestbedOptions {
   readonly now?: () => Date;
 }
 
-const WRITE_COMMANDS = new Set(["insert", "update", "delete", "findAndModify", "bulkWrite", "createIndexes", "drop", "dropDatabase", "create"]);
+const WRITE_COMMANDS = new Set([
+  "insert",
+  "update",
+  "delete",
+  "findAndModify",
+  "bulkWrite",
+  "createIndexes",
+  "drop",
+  "dropDatabase",
+  "create",
+]);
 
 /** True for a command that writes (insert, update, delete, findAndModify …). */
 export function isWriteCommand(command: CapturedCommand): boolean {
@@ -87,15 +97,27 @@ export function isWriteCommand(command: CapturedCommand): boolean {
 
 /** Opens a testbed with the prefix `r_<label>_<8 hex>_`. */
 export async function openReliabilityTestbed(options: ReliabilityTestbedOptions): Promise<ReliabilityTestbed> {
-  const label = options.label.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 10);
+  const label = options.label
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 10);
   const prefix = `r_${label}_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
   const monitor = new CommandMonitor();
-  const manager = new CSPMDatabaseManager({ uri: options.uri ?? testMongoUri(), prefix, commandMonitor: monitor, appName: `reliability-${label}` });
+  const manager = new CSPMDatabaseManager({
+    uri: options.uri ?? testMongoUri(),
+    prefix,
+    commandMonitor: monitor,
+    appName: `reliability-${label}`,
+  });
   await manager.connect();
   const bodies: CapturedCommand[][] = [];
   const listener = (event: CommandStartedEvent): void => {
     if (CommandMonitor.DEFAULT_IGNORED.includes(event.commandName) || bodies.length === 0) return;
-    const command = { name: event.commandName, database: event.databaseName, text: BSON.EJSON.stringify(event.command, { relaxed: false }) };
+    const command = {
+      name: event.commandName,
+      database: event.databaseName,
+      text: BSON.EJSON.stringify(event.command, { relaxed: false }),
+    };
     for (const sink of bodies) sink.push(command);
   };
   manager.client.on("commandStarted", listener);
@@ -150,7 +172,8 @@ export async function openReliabilityTestbed(options: ReliabilityTestbedOptions)
       const out: StoredDocument[] = [];
       for (const name of databases()) {
         for (const collection of await collectionsOf(name)) {
-          for (const doc of await manager.client.db(name).collection(collection).find({}).toArray()) out.push({ database: name, collection, doc });
+          for (const doc of await manager.client.db(name).collection(collection).find({}).toArray())
+            out.push({ database: name, collection, doc });
         }
       }
       return out;

@@ -32,7 +32,11 @@ const SECRETS = {
 const PLANTED: PlantedSecret[] = Object.entries(SECRETS).map(([label, value]) => ({ label, value }));
 
 const aws = (secret: string) => ({ access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: secret, session_token: SECRETS.sessionToken });
-const azure = { tenant_id: "7f3c2b1a-0d9e-4c8b-a7f6-5e4d3c2b1a09", client_id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", client_secret: SECRETS.azureSecret };
+const azure = {
+  tenant_id: "7f3c2b1a-0d9e-4c8b-a7f6-5e4d3c2b1a09",
+  client_id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+  client_secret: SECRETS.azureSecret,
+};
 const gcp = {
   type: "service_account",
   project_id: "canary-project-1",
@@ -84,10 +88,19 @@ async function redisTargets(): Promise<ScanTarget[]> {
 beforeAll(async () => {
   logs = captureLogs();
   redis = await startTestRedis({ label: "secrets" });
-  const cache = new RedisCache({ redis: redis.url, keyPrefix: `${redis.prefix}svc:`, commandTimeoutMs: 500, onError: (event) => logs.line(`cache error ${scanText(event)}`) });
+  const cache = new RedisCache({
+    redis: redis.url,
+    keyPrefix: `${redis.prefix}svc:`,
+    commandTimeoutMs: 500,
+    onError: (event) => logs.line(`cache error ${scanText(event)}`),
+  });
   bed = await openReliabilityTestbed({ label: "secrets", cache });
   await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
-  api = await openApiTestbed({ label: "secretsapi", redis: { url: redis.url, keyPrefix: `${redis.prefix}api:` }, logSink: (line) => logs.line(`api ${line}`) });
+  api = await openApiTestbed({
+    label: "secretsapi",
+    redis: { url: redis.url, keyPrefix: `${redis.prefix}api:` },
+    logSink: (line) => logs.line(`api ${line}`),
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -121,7 +134,9 @@ describe("no plaintext credential anywhere", () => {
         ["gcp", "canary-project-1", gcp],
         ["kubernetes", "canary-cluster", kube],
       ] as const) {
-        const view = (await attempt(`registerAccount ${provider}`, () => bed.accounts.registerAccount(TEAM, { provider, accountId, name: `${provider} account`, credentials }))) as { id?: string };
+        const view = (await attempt(`registerAccount ${provider}`, () =>
+          bed.accounts.registerAccount(TEAM, { provider, accountId, name: `${provider} account`, credentials }),
+        )) as { id?: string };
         if (typeof view.id === "string") ids.push(view.id);
       }
       expect(ids).toHaveLength(5);
@@ -133,16 +148,49 @@ describe("no plaintext credential anywhere", () => {
       // Refusals that carry secrets: unknown keys, misplaced secrets, invalid shapes, duplicates, another team.
       const refused = [
         await attempt("unknown credential key", () =>
-          bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "333333333333", name: "x", credentials: { ...aws(SECRETS.awsSecret), password: SECRETS.invalidEcho } }),
+          bed.accounts.registerAccount(TEAM, {
+            provider: "aws",
+            accountId: "333333333333",
+            name: "x",
+            credentials: { ...aws(SECRETS.awsSecret), password: SECRETS.invalidEcho },
+          }),
         ),
         await attempt("invalid secret shape", () =>
-          bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "333333333333", name: "x", credentials: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: SECRETS.invalidEcho } }),
+          bed.accounts.registerAccount(TEAM, {
+            provider: "aws",
+            accountId: "333333333333",
+            name: "x",
+            credentials: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: SECRETS.invalidEcho },
+          }),
         ),
-        await attempt("bad account id with credentials", () => bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "not-an-account", name: "x", credentials: aws(SECRETS.awsSecret) })),
-        await attempt("azure secret as aws", () => bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "444444444444", name: "x", credentials: azure })),
-        await attempt("duplicate", () => bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "111111111111", name: "dup", credentials: aws(SECRETS.awsSecret) })),
+        await attempt("bad account id with credentials", () =>
+          bed.accounts.registerAccount(TEAM, {
+            provider: "aws",
+            accountId: "not-an-account",
+            name: "x",
+            credentials: aws(SECRETS.awsSecret),
+          }),
+        ),
+        await attempt("azure secret as aws", () =>
+          bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "444444444444", name: "x", credentials: azure }),
+        ),
+        await attempt("duplicate", () =>
+          bed.accounts.registerAccount(TEAM, {
+            provider: "aws",
+            accountId: "111111111111",
+            name: "dup",
+            credentials: aws(SECRETS.awsSecret),
+          }),
+        ),
         await attempt("other team rotates", () => bed.accounts.rotateCredentials(OTHER, ids[0] as string, aws(SECRETS.awsSecret))),
-        await attempt("kube token as gcp text", () => bed.accounts.registerAccount(TEAM, { provider: "gcp", accountId: "canary-project-2", name: "x", credentials: `{"token": "${SECRETS.kubeToken}"` })),
+        await attempt("kube token as gcp text", () =>
+          bed.accounts.registerAccount(TEAM, {
+            provider: "gcp",
+            accountId: "canary-project-2",
+            name: "x",
+            credentials: `{"token": "${SECRETS.kubeToken}"`,
+          }),
+        ),
       ];
       expect(refused.map((e) => (isCspmError(e) ? e.code : "accepted"))).toEqual([
         "VALIDATION_FAILED",
@@ -156,7 +204,8 @@ describe("no plaintext credential anywhere", () => {
       return ids;
     });
     if (!scenario.ok) throw scenario.error;
-    for (const [i, command] of scenario.commands.entries()) seen.push({ where: `mongodb command #${i} ${command.name}`, text: command.text });
+    for (const [i, command] of scenario.commands.entries())
+      seen.push({ where: `mongodb command #${i} ${command.name}`, text: command.text });
 
     // The ciphertext is really there: every account decrypts back to the credentials it was given.
     const stored = await bed.dumpAll();
@@ -164,7 +213,9 @@ describe("no plaintext credential anywhere", () => {
     expect(accounts).toHaveLength(5);
     for (const account of accounts) {
       expect(isEncryptedEnvelope(account.encrypted_credentials)).toBe(true);
-      const plain = bed.cipher.decrypt(account.encrypted_credentials, { aad: { team_id: TEAM, provider: String(account.provider), account_id: String(account.account_id) } });
+      const plain = bed.cipher.decrypt(account.encrypted_credentials, {
+        aad: { team_id: TEAM, provider: String(account.provider), account_id: String(account.account_id) },
+      });
       expect(PLANTED.some((s) => plain.includes(JSON.stringify(s.value).slice(1, -1)))).toBe(true);
     }
     const leaks = findSecretLeaks([...storedDocumentTargets(stored), ...seen, ...(await redisTargets())], PLANTED);
@@ -180,22 +231,82 @@ describe("no plaintext credential anywhere", () => {
       responses.push({ where: `${where} -> ${result.status}`, text: `${JSON.stringify(result.headers)}\n${result.text}` });
       return result;
     };
-    const created = await send("POST /accounts aws", { method: "POST", path: "/accounts", headers, json: { provider: "aws", accountId: "555555555555", name: "HTTP aws", credentials: aws(SECRETS.awsHttp) } });
+    const created = await send("POST /accounts aws", {
+      method: "POST",
+      path: "/accounts",
+      headers,
+      json: { provider: "aws", accountId: "555555555555", name: "HTTP aws", credentials: aws(SECRETS.awsHttp) },
+    });
     expect(created.status).toBe(201);
     const id = (created.body as { data: { id: string } }).data.id;
-    expect((await send("POST /accounts gcp", { method: "POST", path: "/accounts", headers, json: { provider: "gcp", accountId: "canary-project-1", name: "HTTP gcp", credentials: gcp } })).status).toBe(201);
-    expect((await send("POST /accounts azure", { method: "POST", path: "/accounts", headers, json: { provider: "azure", accountId: azure.tenant_id, name: "HTTP azure", credentials: azure } })).status).toBe(201);
+    expect(
+      (
+        await send("POST /accounts gcp", {
+          method: "POST",
+          path: "/accounts",
+          headers,
+          json: { provider: "gcp", accountId: "canary-project-1", name: "HTTP gcp", credentials: gcp },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await send("POST /accounts azure", {
+          method: "POST",
+          path: "/accounts",
+          headers,
+          json: { provider: "azure", accountId: azure.tenant_id, name: "HTTP azure", credentials: azure },
+        })
+      ).status,
+    ).toBe(201);
     expect((await send("GET /accounts", { method: "GET", path: "/accounts", headers })).status).toBe(200);
     expect((await send("GET /accounts/:id", { method: "GET", path: `/accounts/${id}`, headers })).status).toBe(200);
-    expect((await send("PATCH /accounts/:id", { method: "PATCH", path: `/accounts/${id}`, headers, json: { name: "renamed" } })).status).toBe(200);
+    expect(
+      (await send("PATCH /accounts/:id", { method: "PATCH", path: `/accounts/${id}`, headers, json: { name: "renamed" } })).status,
+    ).toBe(200);
     expect((await send("GET /dashboard/summary", { method: "GET", path: "/dashboard/summary", headers })).status).toBe(200);
     // Refusals carrying secrets.
     const refusals = [
-      await send("POST duplicate", { method: "POST", path: "/accounts", headers, json: { provider: "aws", accountId: "555555555555", name: "dup", credentials: aws(SECRETS.awsHttp) } }),
-      await send("POST bad shape", { method: "POST", path: "/accounts", headers, json: { provider: "aws", accountId: "666666666666", name: "x", credentials: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: SECRETS.invalidEcho } } }),
-      await send("POST unknown key", { method: "POST", path: "/accounts", headers, json: { provider: "aws", accountId: "666666666666", name: "x", credentials: { ...aws(SECRETS.awsHttp), password: SECRETS.invalidEcho } } }),
-      await send("POST malformed JSON", { method: "POST", path: "/accounts", headers, raw: `{"provider":"aws","credentials":{"secret_access_key":"${SECRETS.awsHttp}"` }),
-      await send("PATCH with credentials", { method: "PATCH", path: `/accounts/${id}`, headers, json: { credentials: aws(SECRETS.awsHttp) } }),
+      await send("POST duplicate", {
+        method: "POST",
+        path: "/accounts",
+        headers,
+        json: { provider: "aws", accountId: "555555555555", name: "dup", credentials: aws(SECRETS.awsHttp) },
+      }),
+      await send("POST bad shape", {
+        method: "POST",
+        path: "/accounts",
+        headers,
+        json: {
+          provider: "aws",
+          accountId: "666666666666",
+          name: "x",
+          credentials: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: SECRETS.invalidEcho },
+        },
+      }),
+      await send("POST unknown key", {
+        method: "POST",
+        path: "/accounts",
+        headers,
+        json: {
+          provider: "aws",
+          accountId: "666666666666",
+          name: "x",
+          credentials: { ...aws(SECRETS.awsHttp), password: SECRETS.invalidEcho },
+        },
+      }),
+      await send("POST malformed JSON", {
+        method: "POST",
+        path: "/accounts",
+        headers,
+        raw: `{"provider":"aws","credentials":{"secret_access_key":"${SECRETS.awsHttp}"`,
+      }),
+      await send("PATCH with credentials", {
+        method: "PATCH",
+        path: `/accounts/${id}`,
+        headers,
+        json: { credentials: aws(SECRETS.awsHttp) },
+      }),
       await send("GET secret as cursor", { method: "GET", path: `/accounts?cursor=${encodeURIComponent(SECRETS.awsHttp)}`, headers }),
       await send("GET as another team", { method: "GET", path: `/accounts/${id}`, headers: { "x-team-id": OTHER } }),
       await send("GET secret as team header", { method: "GET", path: "/accounts", headers: { "x-team-id": `${SECRETS.externalId}!` } }),

@@ -78,7 +78,9 @@ export function errorText(error: unknown): string {
 }
 
 /** Scan targets for stored documents (`database.collection#_id`). */
-export function storedDocumentTargets(docs: readonly { readonly database: string; readonly collection: string; readonly doc: unknown }[]): ScanTarget[] {
+export function storedDocumentTargets(
+  docs: readonly { readonly database: string; readonly collection: string; readonly doc: unknown }[],
+): ScanTarget[] {
   return docs.map(({ database, collection, doc }) => ({
     where: `${database}.${collection}#${String((doc as { _id?: unknown })._id)}`,
     text: scanText(doc),

@@ -59,7 +59,10 @@ function serviceSlots(): InputSlot[] {
   const assessments = bed.assessments;
   const team = { path: [0], legitimate: never };
   const id = { path: [1], legitimate: never };
-  const bind = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>, self: object) => (...args: unknown[]) => fn.apply(self, args as A);
+  const bind =
+    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>, self: object) =>
+    (...args: unknown[]) =>
+      fn.apply(self, args as A);
   const regionList = listOf((v) => typeof v === "string" && /^[a-z0-9][a-z0-9-]{0,63}$/.test(v), 0, 200);
   return [
     ...slotsFor("CentralAccountService.registerAccount", () => [TEAM, register()], bind(accounts.registerAccount, accounts), [
@@ -94,21 +97,27 @@ function serviceSlots(): InputSlot[] {
       { path: [1, "limit"], legitimate: integer(1, 1000) },
       { path: [1, "cursor"], legitimate: (v) => v === null },
     ]),
-    ...slotsFor("CentralAccountService.updateAccount", () => [TEAM, accountId, { name: "Renamed", status: "active" }, { expectedVersion: 1 }], bind(accounts.updateAccount, accounts), [
-      team,
-      id,
-      { path: [2], legitimate: never },
-      { path: [2], legitimate: never, mode: "extra-keys" },
-      { path: [2, "name"], legitimate: freeText(200) },
-      { path: [2, "status"], legitimate: never },
-      { path: [3, "expectedVersion"], legitimate: integer(0, Number.MAX_SAFE_INTEGER) },
-      { path: [3], legitimate: (v) => v === undefined },
-    ]),
-    ...slotsFor("CentralAccountService.deactivateAccount", () => [TEAM, accountId, "maintenance"], bind(accounts.deactivateAccount, accounts), [
-      team,
-      id,
-      { path: [2], legitimate: freeText(2000) },
-    ]),
+    ...slotsFor(
+      "CentralAccountService.updateAccount",
+      () => [TEAM, accountId, { name: "Renamed", status: "active" }, { expectedVersion: 1 }],
+      bind(accounts.updateAccount, accounts),
+      [
+        team,
+        id,
+        { path: [2], legitimate: never },
+        { path: [2], legitimate: never, mode: "extra-keys" },
+        { path: [2, "name"], legitimate: freeText(200) },
+        { path: [2, "status"], legitimate: never },
+        { path: [3, "expectedVersion"], legitimate: integer(0, Number.MAX_SAFE_INTEGER) },
+        { path: [3], legitimate: (v) => v === undefined },
+      ],
+    ),
+    ...slotsFor(
+      "CentralAccountService.deactivateAccount",
+      () => [TEAM, accountId, "maintenance"],
+      bind(accounts.deactivateAccount, accounts),
+      [team, id, { path: [2], legitimate: freeText(2000) }],
+    ),
     ...slotsFor("CentralAccountService.deleteAccount", () => [TEAM, accountId], bind(accounts.deleteAccount, accounts), [team, id]),
     ...slotsFor(
       "CentralAccountService.rotateCredentials",
@@ -123,27 +132,37 @@ function serviceSlots(): InputSlot[] {
         { path: [2, "secret_access_key"], legitimate: never, allowedReads: 1 },
       ],
     ),
-    ...slotsFor("CentralAccountService.recordLastScan", () => [TEAM, accountId, { status: "completed" }], bind(accounts.recordLastScan, accounts), [
-      team,
-      id,
-      { path: [2], legitimate: never },
-      { path: [2], legitimate: never, mode: "extra-keys" },
-      { path: [2, "status"], legitimate: never },
-    ]),
+    ...slotsFor(
+      "CentralAccountService.recordLastScan",
+      () => [TEAM, accountId, { status: "completed" }],
+      bind(accounts.recordLastScan, accounts),
+      [
+        team,
+        id,
+        { path: [2], legitimate: never },
+        { path: [2], legitimate: never, mode: "extra-keys" },
+        { path: [2, "status"], legitimate: never },
+      ],
+    ),
     ...slotsFor("CentralAccountService.resolveAccounts", () => [TEAM, [accountId]], bind(accounts.resolveAccounts, accounts), [
       team,
       { path: [1], legitimate: listOf(freeText(253), 0, 1000) },
       { path: [1, 0], legitimate: (v) => typeof v === "string" && v.length >= 1 && v.length <= 253 },
     ]),
     ...slotsFor("CentralAccountService.invalidate", () => [TEAM], bind(accounts.invalidate, accounts), [team]),
-    ...slotsFor("AggregationService.getDashboardSummary", () => [TEAM, { accountIds: ["123456789012"] }], bind(aggregation.getDashboardSummary, aggregation), [
-      team,
-      { path: [1], legitimate: never },
-      { path: [1], legitimate: never, mode: "extra-keys" },
-      { path: [1, "accountIds"], legitimate: listOf((v) => typeof v === "string" && v.length >= 1 && v.length <= 253, 1, 1000) },
-      { path: [1, "accountIds", 0], legitimate: (v) => typeof v === "string" && v.length >= 1 && v.length <= 253 },
-      { path: [1, "since"], legitimate: never, mode: "replace" },
-    ]),
+    ...slotsFor(
+      "AggregationService.getDashboardSummary",
+      () => [TEAM, { accountIds: ["123456789012"] }],
+      bind(aggregation.getDashboardSummary, aggregation),
+      [
+        team,
+        { path: [1], legitimate: never },
+        { path: [1], legitimate: never, mode: "extra-keys" },
+        { path: [1, "accountIds"], legitimate: listOf((v) => typeof v === "string" && v.length >= 1 && v.length <= 253, 1, 1000) },
+        { path: [1, "accountIds", 0], legitimate: (v) => typeof v === "string" && v.length >= 1 && v.length <= 253 },
+        { path: [1, "since"], legitimate: never, mode: "replace" },
+      ],
+    ),
     ...slotsFor("AggregationService.getScanActivity", () => [TEAM, { limit: 5 }], bind(aggregation.getScanActivity, aggregation), [
       team,
       { path: [1], legitimate: never },
@@ -154,7 +173,17 @@ function serviceSlots(): InputSlot[] {
     ...slotsFor("AggregationService.invalidate", () => [TEAM], bind(aggregation.invalidate, aggregation), [team]),
     ...slotsFor(
       "GlobalAssessmentService.createAssessment",
-      () => [{ name: "Injected", frameworkIds: ["cis_aws_2.0"], frequency: "quarterly", startDate: "2024-07-01", graceDays: 7, owner: "sec@example.com" }, TEAM],
+      () => [
+        {
+          name: "Injected",
+          frameworkIds: ["cis_aws_2.0"],
+          frequency: "quarterly",
+          startDate: "2024-07-01",
+          graceDays: 7,
+          owner: "sec@example.com",
+        },
+        TEAM,
+      ],
       bind(assessments.createAssessment, assessments),
       [
         { path: [1], legitimate: never },
@@ -162,7 +191,10 @@ function serviceSlots(): InputSlot[] {
         { path: [0], legitimate: never, mode: "extra-keys" },
         { path: [0, "name"], legitimate: freeText(200) },
         // Well-formed framework ids are looked up (one read) and refused as unknown; only malformed ones count here.
-        { path: [0, "frameworkIds"], legitimate: listOf((v) => typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v), 1, 50) },
+        {
+          path: [0, "frameworkIds"],
+          legitimate: listOf((v) => typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v), 1, 50),
+        },
         { path: [0, "frameworkIds", 0], legitimate: never },
         { path: [0, "frequency"], legitimate: never },
         { path: [0, "startDate"], legitimate: never },
@@ -178,39 +210,64 @@ function serviceSlots(): InputSlot[] {
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
-    ...slotsFor("GlobalAssessmentService.listAssessments", () => [TEAM, { status: "draft", limit: 5 }], bind(assessments.listAssessments, assessments), [
-      team,
-      { path: [1], legitimate: never },
-      { path: [1], legitimate: never, mode: "extra-keys" },
-      { path: [1, "status"], legitimate: never },
-      { path: [1, "limit"], legitimate: integer(1, 1000) },
-      { path: [1, "cursor"], legitimate: (v) => v === null },
-    ]),
-    ...slotsFor("GlobalAssessmentService.transitionStatus", () => [assessmentId, TEAM, "in_progress"], bind(assessments.transitionStatus, assessments), [
-      { path: [0], legitimate: never },
-      { path: [1], legitimate: never },
-      { path: [2], legitimate: never },
-    ]),
+    ...slotsFor(
+      "GlobalAssessmentService.listAssessments",
+      () => [TEAM, { status: "draft", limit: 5 }],
+      bind(assessments.listAssessments, assessments),
+      [
+        team,
+        { path: [1], legitimate: never },
+        { path: [1], legitimate: never, mode: "extra-keys" },
+        { path: [1, "status"], legitimate: never },
+        { path: [1, "limit"], legitimate: integer(1, 1000) },
+        { path: [1, "cursor"], legitimate: (v) => v === null },
+      ],
+    ),
+    ...slotsFor(
+      "GlobalAssessmentService.transitionStatus",
+      () => [assessmentId, TEAM, "in_progress"],
+      bind(assessments.transitionStatus, assessments),
+      [
+        { path: [0], legitimate: never },
+        { path: [1], legitimate: never },
+        { path: [2], legitimate: never },
+      ],
+    ),
     ...slotsFor("GlobalAssessmentService.startAssessment", () => [assessmentId, TEAM], bind(assessments.startAssessment, assessments), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
-    ...slotsFor("GlobalAssessmentService.completeAssessment", () => [assessmentId, TEAM], bind(assessments.completeAssessment, assessments), [
-      { path: [0], legitimate: never },
-      { path: [1], legitimate: never },
-    ]),
-    ...slotsFor("EvidenceIntegrationService.collectComprehensiveEvidence", () => [assessmentId, TEAM], bind(bed.evidence.collectComprehensiveEvidence, bed.evidence), [
-      { path: [0], legitimate: never },
-      { path: [1], legitimate: never },
-    ]),
+    ...slotsFor(
+      "GlobalAssessmentService.completeAssessment",
+      () => [assessmentId, TEAM],
+      bind(assessments.completeAssessment, assessments),
+      [
+        { path: [0], legitimate: never },
+        { path: [1], legitimate: never },
+      ],
+    ),
+    ...slotsFor(
+      "EvidenceIntegrationService.collectComprehensiveEvidence",
+      () => [assessmentId, TEAM],
+      bind(bed.evidence.collectComprehensiveEvidence, bed.evidence),
+      [
+        { path: [0], legitimate: never },
+        { path: [1], legitimate: never },
+      ],
+    ),
     ...slotsFor("EvidenceIntegrationService.getEvidence", () => [assessmentId, TEAM], bind(bed.evidence.getEvidence, bed.evidence), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
-    ...slotsFor("AssessmentIntegrationService.evaluateControls", () => [assessmentId, TEAM], bind(bed.integration.evaluateControls, bed.integration), [
-      { path: [0], legitimate: never },
-      { path: [1], legitimate: never },
-    ]),
+    ...slotsFor(
+      "AssessmentIntegrationService.evaluateControls",
+      () => [assessmentId, TEAM],
+      bind(bed.integration.evaluateControls, bed.integration),
+      [
+        { path: [0], legitimate: never },
+        { path: [1], legitimate: never },
+      ],
+    ),
   ];
 }
 
@@ -221,11 +278,16 @@ function repositorySlots(): InputSlot[] {
   // A filter naming another team is refused with FORBIDDEN: also a refusal that sends nothing.
   const otherTeam = (payload: InjectionPayload): readonly string[] => (payload.id === "key-team-override" ? ["FORBIDDEN"] : []);
   const filterSlot = (method: string, run: (filter: unknown) => Promise<unknown>): InputSlot[] => [
-    ...slotsFor(`ScopedRepository.${method}`, () => [{ status: "active" }], (filter) => run(filter), [
-      { path: [0], legitimate: wholeFilter, alsoAccepted: otherTeam },
-      { path: [0], legitimate: never, mode: "extra-keys", alsoAccepted: otherTeam },
-      { path: [0, "name"], legitimate: filterValue },
-    ]),
+    ...slotsFor(
+      `ScopedRepository.${method}`,
+      () => [{ status: "active" }],
+      (filter) => run(filter),
+      [
+        { path: [0], legitimate: wholeFilter, alsoAccepted: otherTeam },
+        { path: [0], legitimate: never, mode: "extra-keys", alsoAccepted: otherTeam },
+        { path: [0, "name"], legitimate: filterValue },
+      ],
+    ),
   ];
   const drain = async (iterable: AsyncIterable<unknown>): Promise<number> => {
     let n = 0;
@@ -245,15 +307,35 @@ function repositorySlots(): InputSlot[] {
     ...filterSlot("findOneAndUpdate", (f) => scope().findOneAndUpdate(f as never, { $set: { status_message: "x" } })),
     ...filterSlot("deleteOne", (f) => scope().deleteOne(f as never)),
     ...filterSlot("deleteMany", (f) => scope().deleteMany(f as never)),
-    ...slotsFor("ScopedRepository.findById", () => [accountId], (id) => scope().findById(id as never), [{ path: [0], legitimate: never }]),
-    ...slotsFor("ScopedRepository.getById", () => [accountId], (id) => scope().getById(id as never), [{ path: [0], legitimate: never }]),
-    ...slotsFor("ScopedRepository.deleteById", () => [accountId], (id) => scope().deleteById(id as never), [{ path: [0], legitimate: never }]),
-    ...slotsFor("ScopedRepository.update", () => [accountId, { name: "Renamed" }], (id, changes) => scope().update(id as never, changes as never), [
-      { path: [0], legitimate: never },
-      { path: [1], legitimate: never },
-      { path: [1], legitimate: never, mode: "extra-keys" },
-      { path: [1, "name"], legitimate: freeText(200) },
-    ]),
+    ...slotsFor(
+      "ScopedRepository.findById",
+      () => [accountId],
+      (id) => scope().findById(id as never),
+      [{ path: [0], legitimate: never }],
+    ),
+    ...slotsFor(
+      "ScopedRepository.getById",
+      () => [accountId],
+      (id) => scope().getById(id as never),
+      [{ path: [0], legitimate: never }],
+    ),
+    ...slotsFor(
+      "ScopedRepository.deleteById",
+      () => [accountId],
+      (id) => scope().deleteById(id as never),
+      [{ path: [0], legitimate: never }],
+    ),
+    ...slotsFor(
+      "ScopedRepository.update",
+      () => [accountId, { name: "Renamed" }],
+      (id, changes) => scope().update(id as never, changes as never),
+      [
+        { path: [0], legitimate: never },
+        { path: [1], legitimate: never },
+        { path: [1], legitimate: never, mode: "extra-keys" },
+        { path: [1, "name"], legitimate: freeText(200) },
+      ],
+    ),
   ];
 }
 
@@ -281,8 +363,13 @@ async function runCorpus(slots: readonly InputSlot[]): Promise<{ violations: Vio
       const allowed = slot.allowedReads ?? 0;
       const writes = outcome.commands.filter(isWriteCommand);
       if (writes.length > 0) note(`wrote (${writes.map((c) => c.name).join(", ")})`);
-      if (outcome.commands.length > allowed) note(`sent ${outcome.commands.length} command(s): ${outcome.commands.map((c) => c.name).join(", ")}`);
-      if (typeof value === "string" && value.length >= 8 && outcome.commands.some((c) => c.text.includes(JSON.stringify(value).slice(1, -1)))) {
+      if (outcome.commands.length > allowed)
+        note(`sent ${outcome.commands.length} command(s): ${outcome.commands.map((c) => c.name).join(", ")}`);
+      if (
+        typeof value === "string" &&
+        value.length >= 8 &&
+        outcome.commands.some((c) => c.text.includes(JSON.stringify(value).slice(1, -1)))
+      ) {
         note("the payload reached a command");
       }
       if (prototypePolluted() || prototypeSnapshot() !== prototypeBefore) note("polluted a prototype");
@@ -320,7 +407,12 @@ beforeAll(async () => {
   await bed.seed("COMPLIANCE", "controls", catalog.controls);
   await bed.seed("COMPLIANCE", "control_mappings", catalog.mappings);
   accountId = (await bed.accounts.registerAccount(TEAM, register())).id;
-  assessmentId = (await bed.assessments.createAssessment({ name: "Baseline", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" }, TEAM)).id;
+  assessmentId = (
+    await bed.assessments.createAssessment(
+      { name: "Baseline", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
+      TEAM,
+    )
+  ).id;
   countsBefore = await bed.countAll();
 }, 60_000);
 
@@ -364,13 +456,14 @@ describe("injection corpus through public service inputs and repository filters"
     expect(prototypeSnapshot()).toBe(prototypeBefore);
   });
 
-  if (KNOWN_GAPS.length > 0) it("probes the known-gap slots last (they may write)", async () => {
-    const gapSlots = serviceSlots().filter(isGapSlot);
-    expect(gapSlots.length).toBeGreaterThan(0);
-    const { violations } = await runCorpus(gapSlots);
-    knownGapViolations.push(...violations.filter(isKnownGap));
-    expect(describeViolations(violations.filter((v) => !isKnownGap(v)))).toBe("");
-  }, 60_000);
+  if (KNOWN_GAPS.length > 0)
+    it("probes the known-gap slots last (they may write)", async () => {
+      const gapSlots = serviceSlots().filter(isGapSlot);
+      expect(gapSlots.length).toBeGreaterThan(0);
+      const { violations } = await runCorpus(gapSlots);
+      knownGapViolations.push(...violations.filter(isKnownGap));
+      expect(describeViolations(violations.filter((v) => !isKnownGap(v)))).toBe("");
+    }, 60_000);
 
   it("the valid arguments behind every slot are accepted (so each refusal above is the payload's doing)", async () => {
     const refused: string[] = [];
@@ -382,11 +475,14 @@ describe("injection corpus through public service inputs and repository filters"
   }, 60_000);
 
   // Passes while the gaps exist; starts failing once an owner fixes one — then delete its KNOWN_GAPS entry.
-  if (KNOWN_GAPS.length > 0) it.fails.each(KNOWN_GAPS.map((gap) => [gap.reason.split(":")[0] as string, gap] as const))("known gap in %s is fixed", (_owner, gap) => {
-    const open = knownGapViolations.filter((v) => gap.payload.test(v.payload) && gap.slot.test(v.slot));
-    expect(open).toEqual([]);
-  });
-
+  if (KNOWN_GAPS.length > 0)
+    it.fails.each(KNOWN_GAPS.map((gap) => [gap.reason.split(":")[0] as string, gap] as const))(
+      "known gap in %s is fixed",
+      (_owner, gap) => {
+        const open = knownGapViolations.filter((v) => gap.payload.test(v.payload) && gap.slot.test(v.slot));
+        expect(open).toEqual([]);
+      },
+    );
 
   it("after the whole corpus, the credentials it carried are stored only as ciphertext", async () => {
     const stored = await bed.dumpAll();

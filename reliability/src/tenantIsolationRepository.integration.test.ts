@@ -63,7 +63,9 @@ function documentsIn(result: unknown): Document[] {
 
 /** A random target: a document of any team (so attacks on other teams are as likely as own use). */
 async function anyDocument(includeDeleted = true): Promise<Document | undefined> {
-  const docs = await raw.find(includeDeleted ? {} : { deleted_at: null }, { projection: { _id: 1, team_id: 1, account_id: 1, provider: 1, name: 1 } }).toArray();
+  const docs = await raw
+    .find(includeDeleted ? {} : { deleted_at: null }, { projection: { _id: 1, team_id: 1, account_id: 1, provider: 1, name: 1 } })
+    .toArray();
   return docs.length === 0 ? undefined : random.pick(docs);
 }
 
@@ -93,30 +95,44 @@ const OPERATIONS: Record<TenantScopedOperation, Operation> = {
   },
   async count(scope) {
     const target = await anyDocument();
-    return scope.count(random.chance(0.5) ? {} : trustedFilter({ team_id: { $in: [...TEAMS] }, account_id: target?.account_id }), { includeDeleted: true });
+    return scope.count(random.chance(0.5) ? {} : trustedFilter({ team_id: { $in: [...TEAMS] }, account_id: target?.account_id }), {
+      includeDeleted: true,
+    });
   },
   async exists(scope) {
     const target = await anyDocument();
-    return scope.exists({ _id: (target?._id as ObjectId | undefined)?.toHexString() ?? new ObjectId().toHexString() }, { includeDeleted: true });
+    return scope.exists(
+      { _id: (target?._id as ObjectId | undefined)?.toHexString() ?? new ObjectId().toHexString() },
+      { includeDeleted: true },
+    );
   },
   async distinct(scope) {
     return scope.distinct(random.pick(["team_id", "account_id", "name"] as const) as "account_id", undefined, { includeDeleted: true });
   },
   async aggregate(scope) {
-    return scope.aggregate([{ $match: { team_id: { $exists: true } } }, { $group: { _id: "$team_id", n: { $sum: 1 }, ids: { $push: "$_id" } } }], {
-      includeDeleted: true,
-    });
+    return scope.aggregate(
+      [{ $match: { team_id: { $exists: true } } }, { $group: { _id: "$team_id", n: { $sum: 1 }, ids: { $push: "$_id" } } }],
+      {
+        includeDeleted: true,
+      },
+    );
   },
   async stream(scope) {
     const out: Document[] = [];
-    for await (const doc of scope.stream(trustedFilter({ team_id: { $ne: null } }), { includeDeleted: true, batchSize: 7 })) out.push(doc as Document);
+    for await (const doc of scope.stream(trustedFilter({ team_id: { $ne: null } }), { includeDeleted: true, batchSize: 7 }))
+      out.push(doc as Document);
     return out;
   },
   async paginate(scope) {
     const out: Document[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Document[]; nextCursor: string | null } = await scope.paginate({ limit: 3, cursor, includeDeleted: true, sort: { field: "name", direction: random.pick(["asc", "desc"] as const) } });
+      const page: { items: Document[]; nextCursor: string | null } = await scope.paginate({
+        limit: 3,
+        cursor,
+        includeDeleted: true,
+        sort: { field: "name", direction: random.pick(["asc", "desc"] as const) },
+      });
       out.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor !== null && out.length < 200);
@@ -138,7 +154,9 @@ const OPERATIONS: Record<TenantScopedOperation, Operation> = {
   },
   async updateMany(scope) {
     const target = await anyDocument();
-    return scope.updateMany(trustedFilter({ $or: [{ team_id: target?.team_id }, { account_id: target?.account_id }] }), { $set: { status_message: "bulk" } });
+    return scope.updateMany(trustedFilter({ $or: [{ team_id: target?.team_id }, { account_id: target?.account_id }] }), {
+      $set: { status_message: "bulk" },
+    });
   },
   async findOneAndUpdate(scope) {
     const target = await anyDocument();
@@ -211,13 +229,16 @@ describe(`tenant isolation over every repository path (seed ${SEED})`, () => {
         if (!["NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"].includes(code)) problems.push(`#${step} ${team} ${op}: unexpected ${code}`);
       }
       for (const doc of documentsIn(result)) {
-        if (doc.team_id !== undefined && doc.team_id !== team) problems.push(`#${step} ${team} ${op}: returned a document of ${String(doc.team_id)}`);
+        if (doc.team_id !== undefined && doc.team_id !== team)
+          problems.push(`#${step} ${team} ${op}: returned a document of ${String(doc.team_id)}`);
         if (doc.team_id === undefined && doc._id instanceof ObjectId) {
           const owner = before.get(doc._id.toHexString());
           if (owner !== undefined && ownerOf(owner) !== team) problems.push(`#${step} ${team} ${op}: returned an id of another team`);
         }
       }
-      if (op === "aggregate") for (const row of result as Document[]) if (row._id !== team) problems.push(`#${step} ${team} aggregate saw team ${String(row._id)}`);
+      if (op === "aggregate")
+        for (const row of result as Document[])
+          if (row._id !== team) problems.push(`#${step} ${team} aggregate saw team ${String(row._id)}`);
       if (op === "distinct" && Array.isArray(result)) {
         const foreign = (result as unknown[]).filter((v) => (TEAMS as readonly unknown[]).includes(v) && v !== team);
         if (foreign.length > 0) problems.push(`#${step} ${team} distinct saw ${foreign.join(",")}`);
@@ -226,7 +247,8 @@ describe(`tenant isolation over every repository path (seed ${SEED})`, () => {
       for (const [id, text] of before) {
         const owner = ownerOf(text);
         const now = after.get(id);
-        if (owner !== team && now !== text) problems.push(`#${step} ${team} ${op}: ${now === undefined ? "deleted" : "changed"} ${owner}'s document ${id}`);
+        if (owner !== team && now !== text)
+          problems.push(`#${step} ${team} ${op}: ${now === undefined ? "deleted" : "changed"} ${owner}'s document ${id}`);
         if (now !== undefined && ownerOf(now) !== owner) problems.push(`#${step} ${team} ${op}: document ${id} changed owner`);
       }
       for (const [id, text] of after) {
@@ -271,10 +293,25 @@ describe(`tenant isolation over every repository path (seed ${SEED})`, () => {
           const id = doc._id as ObjectId;
           check("findById", (await scope.findById(id, { includeDeleted: true })) !== null);
           check("findById (hex)", (await scope.findById(id.toHexString(), { includeDeleted: true })) !== null);
-          check("getById", await scope.getById(id).then(() => true, (e: unknown) => !(isCspmError(e) && e.code === "NOT_FOUND")));
-          check("findOne by natural key", (await scope.findOne({ provider: "aws", account_id: doc.account_id as string }, { includeDeleted: true }))?.team_id === victim);
+          check(
+            "getById",
+            await scope.getById(id).then(
+              () => true,
+              (e: unknown) => !(isCspmError(e) && e.code === "NOT_FOUND"),
+            ),
+          );
+          check(
+            "findOne by natural key",
+            (await scope.findOne({ provider: "aws", account_id: doc.account_id as string }, { includeDeleted: true }))?.team_id === victim,
+          );
           // update
-          check("update", await scope.update(id, { name: "stolen" } as never).then(() => true, (e: unknown) => !(isCspmError(e) && e.code === "NOT_FOUND")));
+          check(
+            "update",
+            await scope.update(id, { name: "stolen" } as never).then(
+              () => true,
+              (e: unknown) => !(isCspmError(e) && e.code === "NOT_FOUND"),
+            ),
+          );
           check("updateOne", (await scope.updateOne({ _id: id.toHexString() }, { $set: { name: "stolen" } })).matchedCount > 0);
           check("findOneAndUpdate", (await scope.findOneAndUpdate(trustedFilter({ _id: id }), { $set: { name: "stolen" } })) !== null);
           // delete
@@ -289,7 +326,13 @@ describe(`tenant isolation over every repository path (seed ${SEED})`, () => {
         check("updateMany", (await scope.updateMany(byTeam, { $set: { name: "stolen" } })).matchedCount > 0);
         check("deleteMany", (await scope.deleteMany(all, { hard: true })) > 0);
         // A filter that names the victim's team as plain input is refused outright.
-        check("untrusted team_id filter", await scope.findMany({ team_id: victim }).then(() => true, (e: unknown) => !(isCspmError(e) && e.code === "FORBIDDEN")));
+        check(
+          "untrusted team_id filter",
+          await scope.findMany({ team_id: victim }).then(
+            () => true,
+            (e: unknown) => !(isCspmError(e) && e.code === "FORBIDDEN"),
+          ),
+        );
       }
     }
     expect(leaks).toEqual([]);

@@ -61,7 +61,10 @@ async function snapshot(): Promise<Map<string, { owner: string; text: string }>>
   const out = new Map<string, { owner: string; text: string }>();
   for (const [database, collection] of WRITTEN) {
     for (const doc of await rawDocs(database, collection)) {
-      out.set(`${collection}/${(doc._id as ObjectId).toHexString()}`, { owner: String(doc.team_id), text: BSON.EJSON.stringify(doc, { relaxed: false }) });
+      out.set(`${collection}/${(doc._id as ObjectId).toHexString()}`, {
+        owner: String(doc.team_id),
+        text: BSON.EJSON.stringify(doc, { relaxed: false }),
+      });
     }
   }
   return out;
@@ -73,7 +76,8 @@ function walk(value: unknown, visit: (leaf: string, key: string) => void, key = 
   else if (value instanceof ObjectId) visit(value.toHexString(), key);
   else if (value instanceof Map) for (const [k, v] of value) walk(v, visit, String(k));
   else if (Array.isArray(value)) for (const v of value) walk(v, visit, key);
-  else if (typeof value === "object" && value !== null && !(value instanceof Date)) for (const [k, v] of Object.entries(value)) walk(v, visit, k);
+  else if (typeof value === "object" && value !== null && !(value instanceof Date))
+    for (const [k, v] of Object.entries(value)) walk(v, visit, k);
 }
 
 interface Pools {
@@ -117,39 +121,70 @@ function calls(): Record<string, Call> {
       } while (cursor !== null && items.length < 100);
       return items;
     },
-    "CentralAccountService.updateAccount": (team, pool) => accounts.updateAccount(team, pickOr(pool.accountIds), { name: `${team}: renamed ${++serial}` }),
+    "CentralAccountService.updateAccount": (team, pool) =>
+      accounts.updateAccount(team, pickOr(pool.accountIds), { name: `${team}: renamed ${++serial}` }),
     "CentralAccountService.deactivateAccount": (team, pool) => accounts.deactivateAccount(team, pickOr(pool.accountIds), `${team}: paused`),
     "CentralAccountService.deleteAccount": (team, pool) => accounts.deleteAccount(team, pickOr(pool.accountIds)),
     "CentralAccountService.rotateCredentials": (team, pool) => accounts.rotateCredentials(team, pickOr(pool.accountIds), credentials()),
     "CentralAccountService.recordLastScan": (team, pool) =>
       accounts.recordLastScan(team, pickOr(pool.accountIds), { status: random.pick(["completed", "failed"] as const) }),
     "CentralAccountService.resolveAccounts": (team, pool) =>
-      accounts.resolveAccounts(team, [...random.shuffle(pool.accountIds).slice(0, 8), SHARED_PROVIDER_ID, providerIdOf(random.pick(TEAMS), 1)]),
+      accounts.resolveAccounts(team, [
+        ...random.shuffle(pool.accountIds).slice(0, 8),
+        SHARED_PROVIDER_ID,
+        providerIdOf(random.pick(TEAMS), 1),
+      ]),
     "CentralAccountService.invalidate": (team) => accounts.invalidate(team),
     "AggregationService.getDashboardSummary": (team) => aggregation.getDashboardSummary(team),
     "AggregationService.getScanActivity": (team) => aggregation.getScanActivity(team, { limit: 50 }),
     "AggregationService.invalidate": (team) => aggregation.invalidate(team),
-    "EvidenceIntegrationService.collectComprehensiveEvidence": (team, pool) => evidence.collectComprehensiveEvidence(pickOr(pool.assessmentIds), team),
+    "EvidenceIntegrationService.collectComprehensiveEvidence": (team, pool) =>
+      evidence.collectComprehensiveEvidence(pickOr(pool.assessmentIds), team),
     "EvidenceIntegrationService.getEvidence": (team, pool) => evidence.getEvidence(pickOr(pool.assessmentIds), team),
     "AssessmentIntegrationService.evaluateControls": (team, pool) => integration.evaluateControls(pickOr(pool.assessmentIds), team),
     "GlobalAssessmentService.createAssessment": (team) =>
-      assessments.createAssessment({ name: `${team}: review ${++serial}`, frameworkIds: [FRAMEWORK], frequency: "monthly", startDate: "2024-06-01", owner: `${team}@example.com` }, team),
+      assessments.createAssessment(
+        {
+          name: `${team}: review ${++serial}`,
+          frameworkIds: [FRAMEWORK],
+          frequency: "monthly",
+          startDate: "2024-06-01",
+          owner: `${team}@example.com`,
+        },
+        team,
+      ),
     "GlobalAssessmentService.refreshEvidence": (team, pool) => assessments.refreshEvidence(pickOr(pool.assessmentIds), team),
     "GlobalAssessmentService.getAssessment": (team, pool) => assessments.getAssessment(pickOr(pool.assessmentIds), team),
     "GlobalAssessmentService.listAssessments": (team) => assessments.listAssessments(team, { limit: 1000 }),
     "GlobalAssessmentService.startAssessment": (team, pool) => assessments.startAssessment(pickOr(pool.assessmentIds), team),
     "GlobalAssessmentService.completeAssessment": (team, pool) => assessments.completeAssessment(pickOr(pool.assessmentIds), team),
-    "GlobalAssessmentService.transitionStatus": (team, pool) => assessments.transitionStatus(pickOr(pool.assessmentIds), team, random.pick(["in_progress", "completed"] as const)),
+    "GlobalAssessmentService.transitionStatus": (team, pool) =>
+      assessments.transitionStatus(pickOr(pool.assessmentIds), team, random.pick(["in_progress", "completed"] as const)),
   };
 }
 
 /** Public methods of each service, read from the classes themselves (protected extension points excluded). */
 function publicMethods(): string[] {
-  const protectedHooks = new Set(["storeEvidence", "collectCloudSecurity", "collectNativeScans", "collectVulnerabilities", "collectAiGovernance"]);
-  const classes = { CentralAccountService, AggregationService, EvidenceIntegrationService, AssessmentIntegrationService, GlobalAssessmentService };
+  const protectedHooks = new Set([
+    "storeEvidence",
+    "collectCloudSecurity",
+    "collectNativeScans",
+    "collectVulnerabilities",
+    "collectAiGovernance",
+  ]);
+  const classes = {
+    CentralAccountService,
+    AggregationService,
+    EvidenceIntegrationService,
+    AssessmentIntegrationService,
+    GlobalAssessmentService,
+  };
   return Object.entries(classes).flatMap(([name, cls]) =>
     Object.getOwnPropertyNames(cls.prototype)
-      .filter((m) => m !== "constructor" && !protectedHooks.has(m) && typeof (cls.prototype as unknown as Record<string, unknown>)[m] === "function")
+      .filter(
+        (m) =>
+          m !== "constructor" && !protectedHooks.has(m) && typeof (cls.prototype as unknown as Record<string, unknown>)[m] === "function",
+      )
       .map((m) => `${name}.${m}`),
   );
 }
@@ -157,7 +192,9 @@ function publicMethods(): string[] {
 /** What the acting team's figures must be, from the raw driver. */
 async function expectedFigures(team: Team): Promise<{ findings: number; runs: number; accountIds: Set<string> }> {
   const since = new Date(Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth(), NOW.getUTCDate()) - 29 * DAY_MS);
-  const findings = await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").countDocuments({ team_id: team, muted: false, last_seen_at: { $gte: since } });
+  const findings = await bed.manager
+    .getCollection("CLOUD_SECURITY", "prowler_findings")
+    .countDocuments({ team_id: team, muted: false, last_seen_at: { $gte: since } });
   const runs = await bed.manager.getCollection("ORCHESTRATION", "scan_runs").countDocuments({ team_id: team, created_at: { $gte: since } });
   const accountIds = new Set(Array.from({ length: 10 }, (_, n) => providerIdOf(team, n)));
   return { findings, runs, accountIds };
@@ -192,13 +229,25 @@ beforeAll(async () => {
       "ORCHESTRATION",
       "scan_runs",
       Array.from({ length: teamIndex(team) + 1 }, (_, n) =>
-        scanRunDoc(team, { account_id: providerIdOf(team, n % 3), created_at: new Date(NOW.getTime() - n * DAY_MS), error: n % 2 === 1 ? `${team}: timeout` : undefined }),
+        scanRunDoc(team, {
+          account_id: providerIdOf(team, n % 3),
+          created_at: new Date(NOW.getTime() - n * DAY_MS),
+          error: n % 2 === 1 ? `${team}: timeout` : undefined,
+        }),
       ).map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined))),
     );
     for (let n = 0; n < 2; n++) {
-      await bed.accounts.registerAccount(team, { provider: "aws", accountId: providerIdOf(team, n), name: `${team}: seed ${n}`, credentials: credentials() });
+      await bed.accounts.registerAccount(team, {
+        provider: "aws",
+        accountId: providerIdOf(team, n),
+        name: `${team}: seed ${n}`,
+        credentials: credentials(),
+      });
     }
-    await bed.assessments.createAssessment({ name: `${team}: seed review`, frameworkIds: [FRAMEWORK], frequency: "quarterly", startDate: "2024-04-01" }, team);
+    await bed.assessments.createAssessment(
+      { name: `${team}: seed review`, frameworkIds: [FRAMEWORK], frequency: "quarterly", startDate: "2024-04-01" },
+      team,
+    );
   }
 }, 90_000);
 
@@ -241,22 +290,29 @@ describe(`tenant isolation over every service method (seed ${SEED})`, () => {
           }
         }
       });
-      if (result !== undefined && (method === "AggregationService.getDashboardSummary" || method === "AggregationService.getScanActivity")) {
+      if (
+        result !== undefined &&
+        (method === "AggregationService.getDashboardSummary" || method === "AggregationService.getScanActivity")
+      ) {
         const expected = await expectedFigures(team);
         const r = result as { totals: { findings?: number; runs?: number }; by_account: { account_id: string }[] };
         if (method === "AggregationService.getDashboardSummary" && r.totals.findings !== expected.findings) {
           problems.push(`${where}: counted ${r.totals.findings} findings, the team has ${expected.findings}`);
         }
-        if (method === "AggregationService.getScanActivity" && r.totals.runs !== expected.runs) problems.push(`${where}: counted ${r.totals.runs} runs, the team has ${expected.runs}`);
-        for (const row of r.by_account) if (!expected.accountIds.has(row.account_id)) problems.push(`${where}: by_account shows ${row.account_id}`);
+        if (method === "AggregationService.getScanActivity" && r.totals.runs !== expected.runs)
+          problems.push(`${where}: counted ${r.totals.runs} runs, the team has ${expected.runs}`);
+        for (const row of r.by_account)
+          if (!expected.accountIds.has(row.account_id)) problems.push(`${where}: by_account shows ${row.account_id}`);
       }
       const after = await snapshot();
       for (const [key, doc] of before) {
         const now = after.get(key);
-        if (doc.owner !== team && now?.text !== doc.text) problems.push(`${where}: ${now === undefined ? "deleted" : "changed"} ${doc.owner}'s ${key}`);
+        if (doc.owner !== team && now?.text !== doc.text)
+          problems.push(`${where}: ${now === undefined ? "deleted" : "changed"} ${doc.owner}'s ${key}`);
         if (now !== undefined && now.owner !== doc.owner) problems.push(`${where}: ${key} changed owner`);
       }
-      for (const [key, doc] of after) if (!before.has(key) && doc.owner !== team) problems.push(`${where}: created ${key} for ${doc.owner}`);
+      for (const [key, doc] of after)
+        if (!before.has(key) && doc.owner !== team) problems.push(`${where}: created ${key} for ${doc.owner}`);
       before = after;
     }
     expect(problems).toEqual([]);
@@ -273,23 +329,31 @@ describe(`tenant isolation over every service method (seed ${SEED})`, () => {
         await run();
         leaks.push(`${attacker} -> ${victim}: ${what} succeeded`);
       } catch (error) {
-        if (!(isCspmError(error) && error.code === "NOT_FOUND")) leaks.push(`${attacker} -> ${victim}: ${what} answered ${isCspmError(error) ? error.code : String(error)}`);
+        if (!(isCspmError(error) && error.code === "NOT_FOUND"))
+          leaks.push(`${attacker} -> ${victim}: ${what} answered ${isCspmError(error) ? error.code : String(error)}`);
       }
     };
     for (const attacker of TEAMS) {
       const ownAccounts = (await bed.accounts.listAccounts(attacker, { limit: 1000 })).items;
       for (const item of ownAccounts) if (item.team_id !== attacker) leaks.push(`${attacker}: listAccounts shows ${item.team_id}`);
-      for (const item of (await bed.assessments.listAssessments(attacker, { limit: 1000 })).items) if (item.team_id !== attacker) leaks.push(`${attacker}: listAssessments shows ${item.team_id}`);
+      for (const item of (await bed.assessments.listAssessments(attacker, { limit: 1000 })).items)
+        if (item.team_id !== attacker) leaks.push(`${attacker}: listAssessments shows ${item.team_id}`);
       for (const victim of TEAMS) {
         if (victim === attacker) continue;
-        const accounts = (await rawDocs("CLOUD_SECURITY", "enhanced_cloud_accounts", { team_id: victim })).map((d) => (d._id as ObjectId).toHexString());
-        const assessments = (await rawDocs("ASSESSMENTS", "global_assessments", { team_id: victim })).map((d) => (d._id as ObjectId).toHexString());
+        const accounts = (await rawDocs("CLOUD_SECURITY", "enhanced_cloud_accounts", { team_id: victim })).map((d) =>
+          (d._id as ObjectId).toHexString(),
+        );
+        const assessments = (await rawDocs("ASSESSMENTS", "global_assessments", { team_id: victim })).map((d) =>
+          (d._id as ObjectId).toHexString(),
+        );
         expect(assessments.length).toBeGreaterThan(0);
         const resolved = await bed.accounts.resolveAccounts(attacker, accounts);
         if (resolved.size > 0) leaks.push(`${attacker} -> ${victim}: resolveAccounts labelled ${resolved.size}`);
         for (const id of accounts.slice(0, 2)) {
           await notFound("getAccount", attacker, victim, () => bed.accounts.getAccount(attacker, id));
-          await notFound("updateAccount", attacker, victim, () => bed.accounts.updateAccount(attacker, id, { name: `${attacker}: stolen` }));
+          await notFound("updateAccount", attacker, victim, () =>
+            bed.accounts.updateAccount(attacker, id, { name: `${attacker}: stolen` }),
+          );
           await notFound("deactivateAccount", attacker, victim, () => bed.accounts.deactivateAccount(attacker, id));
           await notFound("rotateCredentials", attacker, victim, () => bed.accounts.rotateCredentials(attacker, id, credentials()));
           await notFound("recordLastScan", attacker, victim, () => bed.accounts.recordLastScan(attacker, id, { status: "failed" }));
@@ -301,12 +365,14 @@ describe(`tenant isolation over every service method (seed ${SEED})`, () => {
           await notFound("transitionStatus", attacker, victim, () => bed.assessments.transitionStatus(id, attacker, "in_progress"));
           await notFound("collectComprehensiveEvidence", attacker, victim, () => bed.evidence.collectComprehensiveEvidence(id, attacker));
           await notFound("evaluateControls", attacker, victim, () => bed.integration.evaluateControls(id, attacker));
-          if ((await bed.evidence.getEvidence(id, attacker)).length > 0) leaks.push(`${attacker} -> ${victim}: getEvidence returned evidence`);
+          if ((await bed.evidence.getEvidence(id, attacker)).length > 0)
+            leaks.push(`${attacker} -> ${victim}: getEvidence returned evidence`);
         }
       }
       const figures = await expectedFigures(attacker);
       const summary = await bed.aggregation.getDashboardSummary(attacker);
-      if (summary.totals.findings !== figures.findings) leaks.push(`${attacker}: dashboard counts ${summary.totals.findings}, raw ${figures.findings}`);
+      if (summary.totals.findings !== figures.findings)
+        leaks.push(`${attacker}: dashboard counts ${summary.totals.findings}, raw ${figures.findings}`);
       const activity = await bed.aggregation.getScanActivity(attacker);
       if (activity.totals.runs !== figures.runs) leaks.push(`${attacker}: activity counts ${activity.totals.runs}, raw ${figures.runs}`);
     }

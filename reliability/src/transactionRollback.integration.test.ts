@@ -20,7 +20,12 @@ let bed: ReliabilityTestbed;
 /** Evidence that is really written (in the transaction) and then fails. */
 class FailingAfterStore extends EvidenceIntegrationService {
   stored = 0;
-  protected override async storeEvidence(teamId: string, assessmentId: string, sources: readonly SourceEvidence[], session: ClientSession | undefined): Promise<void> {
+  protected override async storeEvidence(
+    teamId: string,
+    assessmentId: string,
+    sources: readonly SourceEvidence[],
+    session: ClientSession | undefined,
+  ): Promise<void> {
     await super.storeEvidence(teamId, assessmentId, sources, session);
     this.stored += 1;
     throw new InternalError("injected failure after the evidence was written");
@@ -29,7 +34,9 @@ class FailingAfterStore extends EvidenceIntegrationService {
 
 /** Control evaluation that fails after evidence was collected and stored. */
 class FailingEvaluation extends AssessmentIntegrationService {
-  override async evaluateControls(...args: Parameters<AssessmentIntegrationService["evaluateControls"]>): ReturnType<AssessmentIntegrationService["evaluateControls"]> {
+  override async evaluateControls(
+    ...args: Parameters<AssessmentIntegrationService["evaluateControls"]>
+  ): ReturnType<AssessmentIntegrationService["evaluateControls"]> {
     await super.evaluateControls(...args);
     throw new InternalError("injected failure in control evaluation");
   }
@@ -53,7 +60,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 function services(evidence: EvidenceIntegrationService, integration?: AssessmentIntegrationService): GlobalAssessmentService {
   const deps = { manager: bed.manager, repositories: bed.repositories };
-  return new GlobalAssessmentService({ ...deps, evidence, integration: integration ?? new AssessmentIntegrationService({ ...deps, evidence }) });
+  return new GlobalAssessmentService({
+    ...deps,
+    evidence,
+    integration: integration ?? new AssessmentIntegrationService({ ...deps, evidence }),
+  });
 }
 
 beforeAll(async () => {
@@ -109,7 +120,10 @@ describe("a transaction failing half-way leaves no partial writes", () => {
       bed.manager.withTransaction(async (session) => {
         await settings.insertOne({ team_id: TEAM, key: "tx-probe", value: 1, created_at: new Date(), updated_at: new Date() }, { session });
         await accounts.updateMany({ team_id: TEAM }, { $set: { name: "should roll back" } }, { session });
-        await accounts.insertOne({ team_id: TEAM, provider: "aws", account_id: "123456789012", name: "tx", status: "pending", regions: [], tags: [] }, { session });
+        await accounts.insertOne(
+          { team_id: TEAM, provider: "aws", account_id: "123456789012", name: "tx", status: "pending", regions: [], tags: [] },
+          { session },
+        );
         expect(await settings.countDocuments({ team_id: TEAM }, { session })).toBe(1);
         throw new InternalError("injected failure after two databases were written");
       }),

@@ -110,7 +110,8 @@ Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PE
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${name} must be an integer from 1 to ${max} (got "${text}").\n${USAGE}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new Error(`${name} must be an integer from 1 to ${max} (got "${text}").\n${USAGE}`);
   return value;
 }
 

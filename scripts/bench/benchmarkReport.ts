@@ -75,7 +75,14 @@ function joinNotes(...notes: (string | undefined)[]): { note?: string } {
 export function targetRows(run: BenchmarkRun): TargetRow[] {
   const rows: TargetRow[] = [];
   const missing = (area: string, target: string, name: string): void => {
-    rows.push({ area, target, figure: "-", baseline: "-", result: run.errors[name] ? "ERROR" : "SKIPPED", ...(run.errors[name] ? { note: run.errors[name] } : {}) });
+    rows.push({
+      area,
+      target,
+      figure: "-",
+      baseline: "-",
+      result: run.errors[name] ? "ERROR" : "SKIPPED",
+      ...(run.errors[name] ? { note: run.errors[name] } : {}),
+    });
   };
   const e = run.engine;
   if (e) {
@@ -111,7 +118,10 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
       figure: `${ratio(i.speedup)} (${duration(i.batchedFullMs)})`,
       baseline: `one upsert per finding ${duration(i.perFindingFullMs)}${i.perFindingExtrapolated ? " (sampled at every collection size)" : ""}`,
       result: pass(i.speedup >= 20),
-      ...joinNotes(`empty collection, ${count(i.sample)} findings each, median of ${i.runs}: ${ratio(i.sampleSpeedup)}`, edge(i.speedup, 20).note),
+      ...joinNotes(
+        `empty collection, ${count(i.sample)} findings each, median of ${i.runs}: ${ratio(i.sampleSpeedup)}`,
+        edge(i.speedup, 20).note,
+      ),
     });
   } else missing("Ingestion", "batched bulkUpsert >= 20x faster than one upsert per finding", "ingestion");
 
@@ -165,7 +175,10 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
       figure: megabytes(s.stream.rssGrowthBytes),
       baseline: s.toArray ? `toArray (all at once): ${megabytes(s.toArray.rssGrowthBytes)}` : "-",
       result: pass(s.stream.rssGrowthBytes < 100 * 1_048_576 && s.stream.documents === s.findings),
-      ...joinNotes(s.rawStream ? `the driver's cursor alone: ${megabytes(s.rawStream.rssGrowthBytes)}` : undefined, edge(s.stream.rssGrowthBytes, 100 * 1_048_576).note),
+      ...joinNotes(
+        s.rawStream ? `the driver's cursor alone: ${megabytes(s.rawStream.rssGrowthBytes)}` : undefined,
+        edge(s.stream.rssGrowthBytes, 100 * 1_048_576).note,
+      ),
     });
   } else missing("Memory", "streaming: peak RSS growth < 100 MB", "streaming");
 
@@ -190,8 +203,12 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [
+    `| ${headers.join(" | ")} |`,
+    `| ${headers.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.map(escapeCell).join(" | ")} |`),
+  ].join("\n");
 }
 
 /** The whole `BENCHMARKS.md`. */
@@ -201,7 +218,10 @@ export function renderReport(run: BenchmarkRun): string {
   const rows = targetRows(run);
   const lines: string[] = [];
   lines.push("# Benchmarks", "");
-  lines.push(`Written by \`pnpm bench\` (\`scripts/bench/runBenchmarks.ts\`) on ${m.date}${m.commit ? ` at commit \`${m.commit}\` (plus any uncommitted changes)` : ""}. Re-run it to refresh this file.`, "");
+  lines.push(
+    `Written by \`pnpm bench\` (\`scripts/bench/runBenchmarks.ts\`) on ${m.date}${m.commit ? ` at commit \`${m.commit}\` (plus any uncommitted changes)` : ""}. Re-run it to refresh this file.`,
+    "",
+  );
   lines.push("## Machine", "");
   lines.push(
     table(
@@ -212,7 +232,10 @@ export function renderReport(run: BenchmarkRun): string {
         ["OS", m.os],
         ["Node", m.node],
         ["MongoDB", `${m.engine} at ${m.server}`],
-        ["Scale", `${o.scale}: ${count(o.findings)} findings (ingestion, dashboard), ${count(o.bulkDocuments)} / ${count(o.readDocuments)} repository docs, ${count(o.streamFindings)} streamed, ${count(o.engineDocuments)} engine docs, ${count(o.cacheFindings)} cache findings, load ${o.loadClients} clients x ${o.loadSeconds} s, ${o.runs} runs per median`],
+        [
+          "Scale",
+          `${o.scale}: ${count(o.findings)} findings (ingestion, dashboard), ${count(o.bulkDocuments)} / ${count(o.readDocuments)} repository docs, ${count(o.streamFindings)} streamed, ${count(o.engineDocuments)} engine docs, ${count(o.cacheFindings)} cache findings, load ${o.loadClients} clients x ${o.loadSeconds} s, ${o.runs} runs per median`,
+        ],
         ["Total time", duration(run.totalMs)],
       ],
     ),
@@ -234,9 +257,20 @@ export function renderReport(run: BenchmarkRun): string {
     lines.push("");
   }
   lines.push("## Targets", "");
-  lines.push(table(["Area", "Target", "This run", "Baseline (same run)", "Result"], rows.map((r) => [r.area, r.target, r.figure, r.baseline, `**${r.result}**${r.note ? ` — ${r.note}` : ""}`])), "");
+  lines.push(
+    table(
+      ["Area", "Target", "This run", "Baseline (same run)", "Result"],
+      rows.map((r) => [r.area, r.target, r.figure, r.baseline, `**${r.result}**${r.note ? ` — ${r.note}` : ""}`]),
+    ),
+    "",
+  );
   const missed = rows.filter((r) => r.result !== "PASS");
-  lines.push(missed.length === 0 ? "Every target met." : `${rows.length - missed.length} of ${rows.length} targets met; not met: ${missed.map((r) => `${r.area} (${r.target})`).join("; ")}.`, "");
+  lines.push(
+    missed.length === 0
+      ? "Every target met."
+      : `${rows.length - missed.length} of ${rows.length} targets met; not met: ${missed.map((r) => `${r.area} (${r.target})`).join("; ")}.`,
+    "",
+  );
 
   if (run.engine) {
     const e = run.engine;
@@ -257,8 +291,19 @@ export function renderReport(run: BenchmarkRun): string {
   }
   if (run.repository) {
     const r = run.repository;
-    lines.push("## Repository vs raw driver", "", `Medians of ${r.runs} runs, order alternating; the raw side's documents and operations are built before its clock starts.`, "");
-    lines.push(table(["Case", "Repository", "Raw driver", "Ratio"], r.cases.map((c) => [c.name, duration(c.repositoryMs), duration(c.rawMs), ratio(c.ratio)])), "");
+    lines.push(
+      "## Repository vs raw driver",
+      "",
+      `Medians of ${r.runs} runs, order alternating; the raw side's documents and operations are built before its clock starts.`,
+      "",
+    );
+    lines.push(
+      table(
+        ["Case", "Repository", "Raw driver", "Ratio"],
+        r.cases.map((c) => [c.name, duration(c.repositoryMs), duration(c.rawMs), ratio(c.ratio)]),
+      ),
+      "",
+    );
     lines.push(`Informational: a naive raw \`$set\` upsert (cannot tell unchanged from updated): ${duration(r.naiveUpsertMs)}.`, "");
   }
   if (run.ingestion) {
@@ -268,14 +313,26 @@ export function renderReport(run: BenchmarkRun): string {
       table(
         ["Measure", "Time", "Per finding"],
         [
-          [`bulkUpsert, import of ${count(i.findings)} (chunks of 10,000, batches of 1,000)`, duration(i.batchedFullMs), duration(i.batchedFullMs / i.findings)],
+          [
+            `bulkUpsert, import of ${count(i.findings)} (chunks of 10,000, batches of 1,000)`,
+            duration(i.batchedFullMs),
+            duration(i.batchedFullMs / i.findings),
+          ],
           [
             `one upsert per finding, ${count(i.findings)}${i.perFindingExtrapolated ? ` (${i.runs} x ${i.probe} probed per 10,000; ${duration(i.perFindingRateFirstMs)} per finding at the start, ${duration(i.perFindingRateLastMs)} at the end)` : ""}`,
             duration(i.perFindingFullMs),
             duration(i.perFindingFullMs / i.findings),
           ],
-          [`one upsert per finding, ${count(i.sample)} into an empty collection (median of ${i.runs})`, duration(i.perFindingSampleMs), duration(i.perFindingSampleMs / i.sample)],
-          [`bulkUpsert, the same ${count(i.sample)} (median of ${i.runs})`, duration(i.batchedSampleMs), duration(i.batchedSampleMs / i.sample)],
+          [
+            `one upsert per finding, ${count(i.sample)} into an empty collection (median of ${i.runs})`,
+            duration(i.perFindingSampleMs),
+            duration(i.perFindingSampleMs / i.sample),
+          ],
+          [
+            `bulkUpsert, the same ${count(i.sample)} (median of ${i.runs})`,
+            duration(i.batchedSampleMs),
+            duration(i.batchedSampleMs / i.sample),
+          ],
         ],
       ),
       "",
@@ -285,13 +342,30 @@ export function renderReport(run: BenchmarkRun): string {
   }
   if (run.dashboard) {
     const d = run.dashboard;
-    lines.push("## Dashboard summary", "", `${count(d.findings)} findings, median of ${d.runs} runs; both variants checked to produce identical summaries first.`, "");
+    lines.push(
+      "## Dashboard summary",
+      "",
+      `${count(d.findings)} findings, median of ${d.runs} runs; both variants checked to produce identical summaries first.`,
+      "",
+    );
     lines.push(
       table(
         ["Variant", "Commands cold", "Cold", "Commands warm", "Warm"],
         [
-          ["getDashboardSummary (one aggregation, $facet)", String(d.single.coldCommands), duration(d.single.coldMs), String(d.single.warmCommands), duration(d.single.warmMs)],
-          ["naive (one query per figure)", String(d.naive.coldCommands), duration(d.naive.coldMs), String(d.naive.warmCommands), duration(d.naive.warmMs)],
+          [
+            "getDashboardSummary (one aggregation, $facet)",
+            String(d.single.coldCommands),
+            duration(d.single.coldMs),
+            String(d.single.warmCommands),
+            duration(d.single.warmMs),
+          ],
+          [
+            "naive (one query per figure)",
+            String(d.naive.coldCommands),
+            duration(d.naive.coldMs),
+            String(d.naive.warmCommands),
+            duration(d.naive.warmMs),
+          ],
         ],
       ),
       "",
@@ -302,13 +376,26 @@ export function renderReport(run: BenchmarkRun): string {
   if (run.cache) {
     const c = run.cache;
     lines.push("## Cache", "", `Redis: ${c.redis}. Stampedes aggregate over ${count(c.findings)} findings.`, "");
-    lines.push(table(["Stampede", "Requests", "Loader calls", "Answered", "Time"], c.stampedes.map((s) => [s.cache, String(s.requests), String(s.loaderCalls), String(s.answered), duration(s.ms)])), "");
+    lines.push(
+      table(
+        ["Stampede", "Requests", "Loader calls", "Answered", "Time"],
+        c.stampedes.map((s) => [s.cache, String(s.requests), String(s.loaderCalls), String(s.answered), duration(s.ms)]),
+      ),
+      "",
+    );
     lines.push(
       `Hit vs miss of \`wrap()\` around one aggregation (medians of ${c.hitMiss.runs} runs x ${c.hitMiss.iterations} calls):`,
       "",
       table(
         ["Cache", "Bare loader", "Miss", "Hit", "Miss / hit", "Loader calls during hits"],
-        c.hitMiss.results.map((h) => [h.cache, duration(h.loaderMs), duration(h.missMs), duration(h.hitMs), ratio(h.missToHitRatio), String(h.loaderCallsDuringHits)]),
+        c.hitMiss.results.map((h) => [
+          h.cache,
+          duration(h.loaderMs),
+          duration(h.missMs),
+          duration(h.hitMs),
+          ratio(h.missToHitRatio),
+          String(h.loaderCallsDuringHits),
+        ]),
       ),
       "",
     );
@@ -316,7 +403,12 @@ export function renderReport(run: BenchmarkRun): string {
   }
   if (run.streaming) {
     const s = run.streaming;
-    lines.push("## Memory", "", `${count(s.findings)} findings (seeded in ${duration(s.seedMs)}), each reader in a freshly forked child process (RSS baseline after warm-up and GC).`, "");
+    lines.push(
+      "## Memory",
+      "",
+      `${count(s.findings)} findings (seeded in ${duration(s.seedMs)}), each reader in a freshly forked child process (RSS baseline after warm-up and GC).`,
+      "",
+    );
     const row = (label: string, x: NonNullable<StreamingBenchmarkResult["toArray"]>) => [
       label,
       count(x.documents),
@@ -328,14 +420,22 @@ export function renderReport(run: BenchmarkRun): string {
     lines.push(
       table(
         ["Reader", "Documents", "Peak RSS growth", "Peak heap growth", "RSS kept after GC", "Time"],
-        [row("repository stream()", s.stream), ...(s.rawStream ? [row("driver cursor alone", s.rawStream)] : []), ...(s.toArray ? [row("driver toArray() (all at once)", s.toArray)] : [])],
+        [
+          row("repository stream()", s.stream),
+          ...(s.rawStream ? [row("driver cursor alone", s.rawStream)] : []),
+          ...(s.toArray ? [row("driver toArray() (all at once)", s.toArray)] : []),
+        ],
       ),
       "",
     );
-    if (s.growthRatio !== undefined) lines.push(`Loading everything at once grows ${ratio(s.growthRatio)} as much as stream(). (The repository's own \`findMany\` cannot do that: it returns at most 1,000 documents by default, 10,000 with a limit.)`, "");
+    if (s.growthRatio !== undefined)
+      lines.push(
+        `Loading everything at once grows ${ratio(s.growthRatio)} as much as stream(). (The repository's own \`findMany\` cannot do that: it returns at most 1,000 documents by default, 10,000 with a limit.)`,
+        "",
+      );
     lines.push(
       "The peak of a stream is garbage V8 has not collected yet (batches promoted to the old generation between scavenges), not documents",
-      "kept: what stays after a GC is the \"RSS kept\" column. The driver's cursor alone sets the floor any wrapper can reach in a default",
+      'kept: what stays after a GC is the "RSS kept" column. The driver\'s cursor alone sets the floor any wrapper can reach in a default',
       "Node process.",
       "",
     );
@@ -348,7 +448,21 @@ export function renderReport(run: BenchmarkRun): string {
       `The example API (\`buildApp\`) on 127.0.0.1 over the same MongoDB, ${l.clients} concurrent loopback clients for ${l.seconds.toFixed(1)} s over ${l.teams} teams: ${count(l.requests)} requests (${l.requestsPerSecond.toFixed(1)}/s), ${l.errors} errors, ${l.expected4xx} expected 4xx. Clients, API and ${m.engine.startsWith("compat") ? "the offline engine" : "driver"} share this machine${m.engine.startsWith("compat") ? " (and one Node process)" : ""}.`,
       "",
     );
-    lines.push(table(["Route", "Requests", "p50", "p99", "Max", "Expected 4xx", "Errors"], l.routes.map((r) => [r.route, String(r.requests), duration(r.p50Ms), duration(r.p99Ms), duration(r.maxMs), String(r.expected4xx), String(r.errors)])), "");
+    lines.push(
+      table(
+        ["Route", "Requests", "p50", "p99", "Max", "Expected 4xx", "Errors"],
+        l.routes.map((r) => [
+          r.route,
+          String(r.requests),
+          duration(r.p50Ms),
+          duration(r.p99Ms),
+          duration(r.maxMs),
+          String(r.expected4xx),
+          String(r.errors),
+        ]),
+      ),
+      "",
+    );
     lines.push(
       `Writes acknowledged: ${l.writes.accountsCreated} accounts created, ${l.writes.accountsRenamed} accounts renamed (last name checked), ${l.writes.assessmentsCreated} assessments, ${l.writes.importsCompleted} imports; lost: ${l.writes.lost}; stored without an acknowledgement: ${l.writes.unacknowledgedStored}.`,
       "",
@@ -362,7 +476,15 @@ export function renderReport(run: BenchmarkRun): string {
     for (const [name, message] of errors) lines.push(`- **${name}**: ${message}`);
     lines.push("");
   }
-  lines.push("## Wall time per benchmark", "", table(["Benchmark", "Time"], Object.entries(run.wallTimes).map(([name, ms]) => [name, duration(ms)])), "");
+  lines.push(
+    "## Wall time per benchmark",
+    "",
+    table(
+      ["Benchmark", "Time"],
+      Object.entries(run.wallTimes).map(([name, ms]) => [name, duration(ms)]),
+    ),
+    "",
+  );
   lines.push(
     "## Re-running",
     "",

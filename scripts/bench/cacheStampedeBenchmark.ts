@@ -96,7 +96,12 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
   const created: CacheService[] = [];
   const redisPrefix = `bench:${randomUUID().slice(0, 8)}:`;
   const redisCache = (): RedisCache => {
-    const cache = new RedisCache({ redis: options.redisUrl as string, keyPrefix: redisPrefix, commandTimeoutMs: 1000, lock: { ttlMs: 60_000, waitMs: 60_000, pollIntervalMs: 20 } });
+    const cache = new RedisCache({
+      redis: options.redisUrl as string,
+      keyPrefix: redisPrefix,
+      commandTimeoutMs: 1000,
+      lock: { ttlMs: 60_000, waitMs: 60_000, pollIntervalMs: 20 },
+    });
     created.push(cache);
     return cache;
   };
@@ -121,12 +126,16 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
       await services[0]?.invalidate(TEAM);
       const started = performance.now();
       const measured = await monitor.measure(() =>
-        Promise.all(Array.from({ length: concurrent }, (_, i) => (services[i % services.length] as AggregationService).getDashboardSummary(TEAM))),
+        Promise.all(
+          Array.from({ length: concurrent }, (_, i) => (services[i % services.length] as AggregationService).getDashboardSummary(TEAM)),
+        ),
       );
       const ms = performance.now() - started;
       const loaderCalls = measured.commands.filter((c) => c.name === "aggregate" && c.collection === "prowler_findings").length;
       const answered = measured.result.filter((s) => s.totals.findings === findings).length;
-      log(`  stampede (${label}): ${concurrent} concurrent cold requests -> ${loaderCalls} loader call(s), ${answered} answered, ${(ms / 1000).toFixed(1)} s`);
+      log(
+        `  stampede (${label}): ${concurrent} concurrent cold requests -> ${loaderCalls} loader call(s), ${answered} answered, ${(ms / 1000).toFixed(1)} s`,
+      );
       return { cache: label, requests: concurrent, loaderCalls, answered, ms };
     };
 
@@ -155,7 +164,11 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
       await cache.invalidateTags([AggregationService.cacheTag(TEAM), CentralAccountService.cacheTag(TEAM)]).catch(() => undefined);
       await cache.close();
     }
-    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    for (const key of DatabaseRegistry.keys())
+      await manager
+        .getDatabase(key)
+        .dropDatabase()
+        .catch(() => undefined);
     await manager.close();
   }
 }

@@ -100,9 +100,11 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
     const collection = manager.getCollection("CLOUD_SECURITY", "prowler_findings");
     const scope = new RepositoryFactory({ provider: manager }).get(ProwlerFindingRepository).forTeam(TEAM);
     const oneByOne = async (docs: readonly Record<string, unknown>[]): Promise<number> =>
-      (await timed(async () => {
-        for (const doc of docs) await scope.upsert(doc as never);
-      })).ms;
+      (
+        await timed(async () => {
+          for (const doc of docs) await scope.upsert(doc as never);
+        })
+      ).ms;
 
     // 1. Same size, empty collection, order alternating.
     const perFinding: number[] = [];
@@ -116,7 +118,9 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
         if (side === "single") perFinding.push(await oneByOne(docs));
         else batched.push((await timed(() => scope.bulkUpsert(docs))).ms);
       }
-      log(`  empty collection, run ${run + 1}/${runs}: one upsert per finding ${perFinding.at(-1)?.toFixed(0)} ms, bulkUpsert ${batched.at(-1)?.toFixed(0)} ms (${sample} findings)`);
+      log(
+        `  empty collection, run ${run + 1}/${runs}: one upsert per finding ${perFinding.at(-1)?.toFixed(0)} ms, bulkUpsert ${batched.at(-1)?.toFixed(0)} ms (${sample} findings)`,
+      );
     }
     await collection.deleteMany({});
 
@@ -173,7 +177,11 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
       storedAfterImport,
     };
   } finally {
-    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    for (const key of DatabaseRegistry.keys())
+      await manager
+        .getDatabase(key)
+        .dropDatabase()
+        .catch(() => undefined);
     await manager.close();
   }
 }

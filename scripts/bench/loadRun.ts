@@ -117,9 +117,15 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   try {
     // Seed: a framework catalogue, two accounts and some findings and scan runs per team.
     const now = new Date();
-    await manager.getCollection("COMPLIANCE", "frameworks").insertOne({ framework_id: FRAMEWORK, name: "CIS AWS 2.0", version: "2.0", created_at: now, updated_at: now });
-    await manager.getCollection("COMPLIANCE", "controls").insertOne({ framework_id: FRAMEWORK, control_id: "1.5", title: "Root MFA", created_at: now, updated_at: now });
-    await manager.getCollection("COMPLIANCE", "control_mappings").insertOne({ framework_id: FRAMEWORK, control_id: "1.5", check_id: "iam_root_mfa_enabled", created_at: now, updated_at: now });
+    await manager
+      .getCollection("COMPLIANCE", "frameworks")
+      .insertOne({ framework_id: FRAMEWORK, name: "CIS AWS 2.0", version: "2.0", created_at: now, updated_at: now });
+    await manager
+      .getCollection("COMPLIANCE", "controls")
+      .insertOne({ framework_id: FRAMEWORK, control_id: "1.5", title: "Root MFA", created_at: now, updated_at: now });
+    await manager
+      .getCollection("COMPLIANCE", "control_mappings")
+      .insertOne({ framework_id: FRAMEWORK, control_id: "1.5", check_id: "iam_root_mfa_enabled", created_at: now, updated_at: now });
     const teams = Array.from({ length: teamCount }, (_, k) => `load_team_${k}`);
     const accounts = services.resolve(TOKENS.CentralAccountService);
     const seeded = new Map<string, { id: string; accountId: string }[]>();
@@ -276,7 +282,13 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
         } else if (roll < 86) {
           route = "POST /assessments";
           expect = [201];
-          run = () => send("POST", "/assessments", team, { name: `Load review ${index}-${++serial}`, frameworkIds: [FRAMEWORK], frequency: "monthly", startDate: "2024-06-01" });
+          run = () =>
+            send("POST", "/assessments", team, {
+              name: `Load review ${index}-${++serial}`,
+              frameworkIds: [FRAMEWORK],
+              frequency: "monthly",
+              startDate: "2024-06-01",
+            });
           after = (answer) => {
             const id = answer.body?.data?.["id"];
             if (typeof id === "string") createdAssessments.set(id, team);
@@ -285,7 +297,9 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
           route = "POST /findings/import";
           expect = [201];
           const account = pick(seeded.get(team) ?? []);
-          const body = [...generateSampleFindings({ format: "prowler", count: 20, accountId: account.accountId, seed: `${index}-${serial}` })];
+          const body = [
+            ...generateSampleFindings({ format: "prowler", count: 20, accountId: account.accountId, seed: `${index}-${serial}` }),
+          ];
           run = () => send("POST", `/findings/import?accountId=${account.accountId}`, team, body);
           after = (answer) => {
             const id = answer.body?.data?.["scan_run_id"];
@@ -333,7 +347,9 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     let reported = 0;
     const progress = setInterval(() => {
       const elapsed = (performance.now() - started) / 1000;
-      log(`  load: ${elapsed.toFixed(0)} s, ${samples.length - reported} requests in the last interval, ${samples.filter((s) => s.outcome === "error").length} errors so far`);
+      log(
+        `  load: ${elapsed.toFixed(0)} s, ${samples.length - reported} requests in the last interval, ${samples.filter((s) => s.outcome === "error").length} errors so far`,
+      );
       reported = samples.length;
     }, 5000);
     await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
@@ -352,11 +368,23 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
       const doc = accountById.get(id);
       if (doc?.name !== name) lostSamples.push(`account ${id}: last acknowledged name "${name}", stored "${String(doc?.name)}"`);
     }
-    const assessmentIds = new Set((await manager.getCollection("ASSESSMENTS", "global_assessments").find({}, { projection: { _id: 1 } }).toArray()).map((d) => (d._id as ObjectId).toHexString()));
-    for (const id of createdAssessments.keys()) if (!assessmentIds.has(id)) lostSamples.push(`assessment ${id} acknowledged but not stored`);
-    const runs = await manager.getCollection("ORCHESTRATION", "scan_runs").find({ _id: { $in: [...completedImports.keys()].map((id) => new ObjectId(id)) } }).toArray();
+    const assessmentIds = new Set(
+      (
+        await manager
+          .getCollection("ASSESSMENTS", "global_assessments")
+          .find({}, { projection: { _id: 1 } })
+          .toArray()
+      ).map((d) => (d._id as ObjectId).toHexString()),
+    );
+    for (const id of createdAssessments.keys())
+      if (!assessmentIds.has(id)) lostSamples.push(`assessment ${id} acknowledged but not stored`);
+    const runs = await manager
+      .getCollection("ORCHESTRATION", "scan_runs")
+      .find({ _id: { $in: [...completedImports.keys()].map((id) => new ObjectId(id)) } })
+      .toArray();
     const completed = new Set(runs.filter((r) => r.status === "completed").map((r) => (r._id as ObjectId).toHexString()));
-    for (const id of completedImports.keys()) if (!completed.has(id)) lostSamples.push(`import run ${id} acknowledged but not completed in MongoDB`);
+    for (const id of completedImports.keys())
+      if (!completed.has(id)) lostSamples.push(`import run ${id} acknowledged but not completed in MongoDB`);
     const seededCount = teams.length * 2;
     const unacknowledgedStored = accountDocs.length - seededCount - createdAccounts.size + (assessmentIds.size - createdAssessments.size);
 
@@ -396,7 +424,11 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   } finally {
     agent.destroy();
     await app.close();
-    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    for (const key of DatabaseRegistry.keys())
+      await manager
+        .getDatabase(key)
+        .dropDatabase()
+        .catch(() => undefined);
     await services.dispose();
   }
 }

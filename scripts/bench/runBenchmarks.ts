@@ -31,7 +31,9 @@ const log = (line: string): void => {
 
 function commit(): string | undefined {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+    return (
+      execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -56,7 +58,9 @@ async function main(): Promise<number> {
     server: redactConnectionString(mongo.uri),
     commit: commit(),
   };
-  log(`machine: ${machine.cpuModel} x ${machine.cpuCount}, ${(machine.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${machine.node}; MongoDB: ${machine.engine}`);
+  log(
+    `machine: ${machine.cpuModel} x ${machine.cpuCount}, ${(machine.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${machine.node}; MongoDB: ${machine.engine}`,
+  );
   const compat = mongo.engine === "compat";
   const reduced: string[] = [];
   const errors: Record<string, string> = {};
@@ -74,14 +78,26 @@ async function main(): Promise<number> {
 
   const steps: Record<BenchmarkName, () => Promise<void>> = {
     engine: async () => {
-      const result = await runEngineBenchmark({ uri, largeCollectionSize: options.engineDocuments, facetCollectionSize: options.facetDocuments, samples: 500 });
+      const result = await runEngineBenchmark({
+        uri,
+        largeCollectionSize: options.engineDocuments,
+        facetCollectionSize: options.facetDocuments,
+        samples: 500,
+      });
       figures.engine = { ...result, engine: compat ? "compat" : "external" };
-      log(`  indexed find ${duration(result.indexedFindMedianMs)} vs unindexed ${duration(result.unindexedFindMedianMs)} on ${count(result.largeCollectionSize)} docs: ${ratio(result.indexedSpeedup)}`);
+      log(
+        `  indexed find ${duration(result.indexedFindMedianMs)} vs unindexed ${duration(result.unindexedFindMedianMs)} on ${count(result.largeCollectionSize)} docs: ${ratio(result.indexedSpeedup)}`,
+      );
     },
     repository: async () => {
-      const result = await runRepositoryBenchmark(uri, { runs: options.runs, bulkDocuments: options.bulkDocuments, readDocuments: options.readDocuments });
+      const result = await runRepositoryBenchmark(uri, {
+        runs: options.runs,
+        bulkDocuments: options.bulkDocuments,
+        readDocuments: options.readDocuments,
+      });
       figures.repository = result;
-      for (const c of result.cases) log(`  ${c.name}: repository ${duration(c.repositoryMs)}, raw ${duration(c.rawMs)} -> ${ratio(c.ratio)}`);
+      for (const c of result.cases)
+        log(`  ${c.name}: repository ${duration(c.repositoryMs)}, raw ${duration(c.rawMs)} -> ${ratio(c.ratio)}`);
     },
     ingestion: async () => {
       const result = await runIngestionBenchmark({
@@ -93,12 +109,16 @@ async function main(): Promise<number> {
         log,
       });
       figures.ingestion = result;
-      log(`  batched ${duration(result.batchedFullMs)} vs one upsert per finding ${duration(result.perFindingFullMs)}${result.perFindingExtrapolated ? " (sampled)" : ""}: ${ratio(result.speedup)}`);
+      log(
+        `  batched ${duration(result.batchedFullMs)} vs one upsert per finding ${duration(result.perFindingFullMs)}${result.perFindingExtrapolated ? " (sampled)" : ""}: ${ratio(result.speedup)}`,
+      );
     },
     dashboard: async () => {
       const result = await runDashboardBenchmark({ uri, findings: options.findings, runs: options.runs });
       figures.dashboard = result;
-      log(`  single: ${result.single.coldCommands} command(s) cold ${duration(result.single.coldMs)}, ${result.single.warmCommands} warm ${duration(result.single.warmMs)}; naive: ${result.naive.coldCommands} cold ${duration(result.naive.coldMs)}`);
+      log(
+        `  single: ${result.single.coldCommands} command(s) cold ${duration(result.single.coldMs)}, ${result.single.warmCommands} warm ${duration(result.single.warmMs)}; naive: ${result.naive.coldCommands} cold ${duration(result.naive.coldMs)}`,
+      );
     },
     cache: async () => {
       const result = await runCacheStampedeBenchmark({
@@ -110,17 +130,22 @@ async function main(): Promise<number> {
         log,
       });
       figures.cache = result;
-      for (const h of result.hitMiss.results) log(`  ${h.cache}: miss ${duration(h.missMs)}, hit ${duration(h.hitMs)} -> ${ratio(h.missToHitRatio)}`);
+      for (const h of result.hitMiss.results)
+        log(`  ${h.cache}: miss ${duration(h.missMs)}, hit ${duration(h.hitMs)} -> ${ratio(h.missToHitRatio)}`);
     },
     streaming: async () => {
       const result = await runStreamingBenchmark({ uri, findings: options.streamFindings, log });
       figures.streaming = result;
-      log(`  stream(): peak RSS +${megabytes(result.stream.rssGrowthBytes)}; findMany(): +${result.toArray ? megabytes(result.toArray.rssGrowthBytes) : "n/a"}`);
+      log(
+        `  stream(): peak RSS +${megabytes(result.stream.rssGrowthBytes)}; findMany(): +${result.toArray ? megabytes(result.toArray.rssGrowthBytes) : "n/a"}`,
+      );
     },
     load: async () => {
       const result = await runLoad({ uri, seconds: options.loadSeconds, clients: options.loadClients, log });
       figures.load = result;
-      log(`  ${count(result.requests)} requests (${result.requestsPerSecond.toFixed(1)}/s), ${result.errors} errors, ${result.expected4xx} expected 4xx, ${result.writes.lost} lost writes`);
+      log(
+        `  ${count(result.requests)} requests (${result.requestsPerSecond.toFixed(1)}/s), ${result.errors} errors, ${result.expected4xx} expected 4xx, ${result.writes.lost} lost writes`,
+      );
     },
   };
 

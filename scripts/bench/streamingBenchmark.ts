@@ -43,7 +43,10 @@ const CHILD = fileURLToPath(new URL("./streamingChild.ts", import.meta.url));
 
 function runChild(input: StreamingChildInput, timeoutMs: number): Promise<StreamingChildResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(input)], { execArgv: [...process.execArgv, "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(CHILD, [JSON.stringify(input)], {
+      execArgv: [...process.execArgv, "--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -106,7 +109,8 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
         });
       }
       await collection.insertMany(docs, { ordered: false });
-      if ((start / 10_000) % 5 === 4 || start + 10_000 >= findings) log(`  seeded ${Math.min(findings, start + 10_000).toLocaleString("en-US")}/${findings.toLocaleString("en-US")} findings`);
+      if ((start / 10_000) % 5 === 4 || start + 10_000 >= findings)
+        log(`  seeded ${Math.min(findings, start + 10_000).toLocaleString("en-US")}/${findings.toLocaleString("en-US")} findings`);
     }
     const seedMs = performance.now() - seedStarted;
     const input = { uri: options.uri, prefix, team: TEAM, batchSize };
@@ -121,7 +125,8 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
       toArray = await runChild({ ...input, mode: "toArray" }, timeoutMs);
     }
     for (const result of [stream, rawStream, toArray]) {
-      if (result !== undefined && result.documents !== findings) throw new Error(`the ${result.mode} reader saw ${result.documents} of ${findings} findings`);
+      if (result !== undefined && result.documents !== findings)
+        throw new Error(`the ${result.mode} reader saw ${result.documents} of ${findings} findings`);
     }
     return {
       findings,
@@ -132,7 +137,11 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
       growthRatio: toArray === undefined ? undefined : toArray.rssGrowthBytes / Math.max(1, stream.rssGrowthBytes),
     };
   } finally {
-    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    for (const key of DatabaseRegistry.keys())
+      await manager
+        .getDatabase(key)
+        .dropDatabase()
+        .catch(() => undefined);
     await manager.close();
   }
 }

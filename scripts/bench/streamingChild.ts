@@ -79,7 +79,9 @@ async function main(): Promise<void> {
       if (documents % 1000 === 0) sample();
     }
   } else if (input.mode === "rawStream") {
-    const cursor = manager.getCollection("CLOUD_SECURITY", "prowler_findings").find({ team_id: input.team }, { batchSize: input.batchSize });
+    const cursor = manager
+      .getCollection("CLOUD_SECURITY", "prowler_findings")
+      .find({ team_id: input.team }, { batchSize: input.batchSize });
     for await (const doc of cursor) {
       documents += 1;
       if (doc.status === "FAIL") failing += 1;

@@ -101,7 +101,11 @@ function indent(text: string, prefix = "    | "): string {
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package|lifecycle)_/.test(key) || ["npm_execpath", "npm_node_execpath", "npm_command", "npm_config_user_agent"].includes(key)) continue;
+    if (
+      /^npm_(package|lifecycle)_/.test(key) ||
+      ["npm_execpath", "npm_node_execpath", "npm_command", "npm_config_user_agent"].includes(key)
+    )
+      continue;
     if (key === "NODE_PATH" || key === "NODE_OPTIONS" || key.startsWith("PNPM_")) continue;
     env[key] = value;
   }
@@ -138,7 +142,9 @@ function run(command: string, args: readonly string[], options: RunOptions): Pro
 async function mustRun(label: string, command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const result = await run(command, args, options);
   if (result.code !== 0 || result.timedOut) {
-    const why = result.timedOut ? `did not finish within ${seconds(options.timeoutMs ?? 0)}` : `exited with ${result.code ?? result.signal}`;
+    const why = result.timedOut
+      ? `did not finish within ${seconds(options.timeoutMs ?? 0)}`
+      : `exited with ${result.code ?? result.signal}`;
     throw new CheckFailure(`${label} ${why}\n${indent(`${result.stdout}\n${result.stderr}`)}`);
   }
   return result;
@@ -233,7 +239,8 @@ function tarballName(pkg: WorkspacePackage): string {
  */
 async function pnpmCommand(): Promise<readonly string[]> {
   const execPath = process.env["npm_execpath"];
-  if (execPath && /pnpm/.test(execPath) && existsSync(execPath)) return /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : [execPath];
+  if (execPath && /pnpm/.test(execPath) && existsSync(execPath))
+    return /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : [execPath];
   const onPath = await run("pnpm", ["--version"], { cwd: ROOT, timeoutMs: 30_000 }).catch(() => undefined);
   if (onPath?.code === 0) return ["pnpm"];
   const pinned = String(readJson(join(ROOT, "package.json"))["packageManager"] ?? "pnpm").replace(/\+.*$/, "");
@@ -245,7 +252,10 @@ async function packAll(packages: readonly WorkspacePackage[], destination: strin
   const [pnpm, ...pnpmArgs] = await pnpmCommand();
   info(`pnpm: ${[pnpm, ...pnpmArgs].join(" ")}`);
   await mapLimit(packages, 4, async (pkg) => {
-    await mustRun(`pnpm pack (${pkg.name})`, pnpm as string, [...pnpmArgs, "pack", "--pack-destination", destination], { cwd: pkg.dir, env: cleanEnv() });
+    await mustRun(`pnpm pack (${pkg.name})`, pnpm as string, [...pnpmArgs, "pack", "--pack-destination", destination], {
+      cwd: pkg.dir,
+      env: cleanEnv(),
+    });
     const tarball = join(destination, tarballName(pkg));
     if (!existsSync(tarball)) throw new CheckFailure(`pnpm pack (${pkg.name}) did not write ${tarball}`);
     tarballs.set(pkg.name, tarball);
@@ -277,7 +287,12 @@ async function attwAvailability(tarballDir: string): Promise<string | undefined>
 }
 
 /** Lints every tarball; returns the failures (the install and consumers still run, so one run reports everything). */
-async function lintTarballs(packages: readonly WorkspacePackage[], tarballs: Map<string, string>, tarballDir: string, options: Options): Promise<string[]> {
+async function lintTarballs(
+  packages: readonly WorkspacePackage[],
+  tarballs: Map<string, string>,
+  tarballDir: string,
+  options: Options,
+): Promise<string[]> {
   const publint = join(ROOT, "node_modules", ".bin", "publint");
   if (!existsSync(publint)) throw new CheckFailure(`publint is not installed at ${relative(ROOT, publint)} (run pnpm install)`);
   const failures: string[] = [];
@@ -305,7 +320,11 @@ async function lintTarballs(packages: readonly WorkspacePackage[], tarballs: Map
   return failures;
 }
 
-async function createConsumerProject(projectDir: string, packages: readonly WorkspacePackage[], tarballs: Map<string, string>): Promise<void> {
+async function createConsumerProject(
+  projectDir: string,
+  packages: readonly WorkspacePackage[],
+  tarballs: Map<string, string>,
+): Promise<void> {
   const dependencies: Record<string, string> = {};
   const overrides: Record<string, string> = {};
   for (const pkg of packages) {
@@ -336,7 +355,8 @@ async function npmInstall(projectDir: string, packages: readonly WorkspacePackag
   if (nested.length > 0) throw new CheckFailure(`npm nested @cspm packages instead of using the tarballs: ${nested.join(", ")}`);
   for (const pkg of packages) {
     for (const bin of pkg.bin) {
-      if (!existsSync(join(projectDir, "node_modules", ".bin", bin))) throw new CheckFailure(`${pkg.name}: npm did not link its bin "${bin}"`);
+      if (!existsSync(join(projectDir, "node_modules", ".bin", bin)))
+        throw new CheckFailure(`${pkg.name}: npm did not link its bin "${bin}"`);
       info(`bin ${bin} (${pkg.name}) linked`);
     }
   }
@@ -361,7 +381,10 @@ function checkConsumerResult(file: string, result: ConsumerResult, packages: rea
   const expect = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
   };
-  expect(JSON.stringify(result.totals) === JSON.stringify(EXPECTED_TOTALS), `totals ${JSON.stringify(result.totals)} != ${JSON.stringify(EXPECTED_TOTALS)}`);
+  expect(
+    JSON.stringify(result.totals) === JSON.stringify(EXPECTED_TOTALS),
+    `totals ${JSON.stringify(result.totals)} != ${JSON.stringify(EXPECTED_TOTALS)}`,
+  );
   expect(result.pass_rate === 50, `pass_rate ${result.pass_rate} != 50`);
   expect(
     JSON.stringify(result.by_account) === JSON.stringify([{ account_id: "123456789012", name: "prod" }]),
@@ -370,7 +393,10 @@ function checkConsumerResult(file: string, result: ConsumerResult, packages: rea
   expect(result.account.has_credentials && result.account.account_id === "123456789012", `account ${JSON.stringify(result.account)}`);
   expect(result.resolved.aggregation, "TOKENS.AggregationService did not resolve to an instance of @cspm/services' AggregationService");
   expect(result.resolved.findings, "ProwlerFindingRepository did not resolve to an instance of @cspm/domain's class");
-  expect(result.decorator_metadata === false, `decorator metadata ${String(result.decorator_metadata)} (reflect-metadata must be loaded; no design:paramtypes expected)`);
+  expect(
+    result.decorator_metadata === false,
+    `decorator metadata ${String(result.decorator_metadata)} (reflect-metadata must be loaded; no design:paramtypes expected)`,
+  );
   for (const pkg of packages) expect((result.exports[pkg.name] ?? 0) > 0, `${pkg.name} did not load`);
   if (problems.length > 0) throw new CheckFailure(`${file}: unexpected result:\n${indent(problems.join("\n"))}`);
 }
@@ -421,7 +447,11 @@ async function main(): Promise<void> {
     assertBuilt(packages);
     info("every main/module/types/exports/bin target exists (built)");
     const peers = peerRanges(packages);
-    info(`peers: ${Object.entries(peers).map(([name, range]) => `${name}@${range}`).join(", ")}`);
+    info(
+      `peers: ${Object.entries(peers)
+        .map(([name, range]) => `${name}@${range}`)
+        .join(", ")}`,
+    );
 
     step("pnpm pack");
     await mkdir(tarballDir, { recursive: true });
@@ -441,7 +471,9 @@ async function main(): Promise<void> {
     for (const file of ["consumer.mjs", "consumer.cjs"]) await runConsumer(projectDir, file, packages, options);
 
     if (lintFailures.length > 0) {
-      throw new CheckFailure(`the consumers passed, but ${lintFailures.length} tarball lint check(s) failed (details above): ${lintFailures.map((f) => f.split("\n")[0]).join("; ")}`);
+      throw new CheckFailure(
+        `the consumers passed, but ${lintFailures.length} tarball lint check(s) failed (details above): ${lintFailures.map((f) => f.split("\n")[0]).join("; ")}`,
+      );
     }
     step(`packed install check passed in ${seconds(Date.now() - started)}`);
   } finally {

@@ -50,7 +50,9 @@ export function registerAccountRoutes(app: FastifyInstance, { responses }: Route
   });
 
   app.post("/accounts", async (request, reply) => {
-    const account = await request.scope.resolve(TOKENS.CentralAccountService).registerAccount(request.teamId, request.body as RegisterAccountInput);
+    const account = await request.scope
+      .resolve(TOKENS.CentralAccountService)
+      .registerAccount(request.teamId, request.body as RegisterAccountInput);
     return reply.code(201).header("location", `/accounts/${account.id}`).send(responses.successResponse(account));
   });
 
@@ -64,7 +66,12 @@ export function registerAccountRoutes(app: FastifyInstance, { responses }: Route
     const { "if-match": expectedVersion } = parseRequestPart(IfMatch, { "if-match": request.headers["if-match"] }, "headers");
     const account = await request.scope
       .resolve(TOKENS.CentralAccountService)
-      .updateAccount(request.teamId, request.params.id, request.body as UpdateAccountInput, expectedVersion === undefined ? {} : { expectedVersion });
+      .updateAccount(
+        request.teamId,
+        request.params.id,
+        request.body as UpdateAccountInput,
+        expectedVersion === undefined ? {} : { expectedVersion },
+      );
     if (account.version !== undefined) void reply.header("etag", `"${account.version}"`);
     return responses.successResponse(account);
   });

@@ -25,7 +25,9 @@ interface IdParams {
  */
 export function registerAssessmentRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.post("/assessments", async (request, reply) => {
-    const assessment = await request.scope.resolve(TOKENS.GlobalAssessmentService).createAssessment(request.body as CreateAssessmentInput, request.teamId);
+    const assessment = await request.scope
+      .resolve(TOKENS.GlobalAssessmentService)
+      .createAssessment(request.body as CreateAssessmentInput, request.teamId);
     return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
   });
 
@@ -40,12 +42,16 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id", async (request) => {
-    return responses.successResponse(await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.params.id, request.teamId));
+    return responses.successResponse(
+      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.params.id, request.teamId),
+    );
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id/evidence", async (request) => {
     // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
     await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.params.id, request.teamId);
-    return responses.successResponse(await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.params.id, request.teamId));
+    return responses.successResponse(
+      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.params.id, request.teamId),
+    );
   });
 }

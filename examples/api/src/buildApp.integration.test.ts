@@ -37,7 +37,11 @@ async function call(
   const request: InjectOptions = {
     method: method ?? "GET",
     url,
-    headers: { ...(team === null ? {} : { "x-team-id": team }), ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
+    headers: {
+      ...(team === null ? {} : { "x-team-id": team }),
+      ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+      ...options.headers,
+    },
   };
   if (options.body !== undefined) request.payload = JSON.stringify(options.body);
   if (options.payload !== undefined) request.payload = options.payload;
@@ -94,11 +98,17 @@ describe("team resolution and envelopes", () => {
   it("answers GET /health with MongoDB and cache status, without a team", async () => {
     const response = await call("GET", "/health", { team: null });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ success: true, data: { status: "ok", mongodb: { ok: true }, cache: { ok: true, kind: "memory" } } });
+    expect(response.body).toMatchObject({
+      success: true,
+      data: { status: "ok", mongodb: { ok: true }, cache: { ok: true, kind: "memory" } },
+    });
   });
 
   it("answers 503 UNAVAILABLE from /health when MongoDB does not answer", async () => {
-    const dead = createServiceContainer({ mongodb: { uri: "mongodb://127.0.0.1:9/?directConnection=true", serverSelectionTimeoutMS: 300 }, encryptionKeys: KEYS });
+    const dead = createServiceContainer({
+      mongodb: { uri: "mongodb://127.0.0.1:9/?directConnection=true", serverSelectionTimeoutMS: 300 },
+      encryptionKeys: KEYS,
+    });
     const deadApp = buildApp({ services: dead });
     try {
       const response = await call("GET", "/health", { team: null, target: deadApp });
@@ -129,9 +139,15 @@ describe("team resolution and envelopes", () => {
       },
     });
     try {
-      const ok = await call("GET", "/accounts", { team: null, target: tokenApp, headers: { authorization: `Bearer team:${globex.team_id}` } });
+      const ok = await call("GET", "/accounts", {
+        team: null,
+        target: tokenApp,
+        headers: { authorization: `Bearer team:${globex.team_id}` },
+      });
       expect(ok.status).toBe(200);
-      expect(ok.body.data.items.map((a: { account_id: string }) => a.account_id).sort()).toEqual(globex.accounts.map((a) => a.account_id).sort());
+      expect(ok.body.data.items.map((a: { account_id: string }) => a.account_id).sort()).toEqual(
+        globex.accounts.map((a) => a.account_id).sort(),
+      );
       // The header is not trusted by this app.
       expectError(await call("GET", "/accounts", { target: tokenApp }), 403, "FORBIDDEN");
       const broken = buildApp({
@@ -151,7 +167,10 @@ describe("team resolution and envelopes", () => {
 
   it("gives every request its own scope of the container, carrying its team and request id", async () => {
     const probe = buildApp({ services });
-    probe.get("/whoami", async (request) => ({ context: request.scope.context, same: request.scope.resolve(TOKENS.AggregationService) === services.resolve(TOKENS.AggregationService) }));
+    probe.get("/whoami", async (request) => ({
+      context: request.scope.context,
+      same: request.scope.resolve(TOKENS.AggregationService) === services.resolve(TOKENS.AggregationService),
+    }));
     try {
       const a = await probe.inject({ method: "GET", url: "/whoami", headers: { "x-team-id": acme.team_id, "x-request-id": "r-1" } });
       const b = await probe.inject({ method: "GET", url: "/whoami", headers: { "x-team-id": globex.team_id, "x-request-id": "r-2" } });
@@ -180,14 +199,20 @@ describe("team resolution and envelopes", () => {
     const xml = await call("POST", "/accounts", { payload: "<a/>", headers: { "content-type": "application/xml" } });
     expectError(xml, 400, "VALIDATION_FAILED");
     expect(xml.body.error?.details?.issues[0].path).toBe("headers.content-type");
-    const poisoned = await call("POST", "/accounts", { payload: '{"__proto__":{"admin":true}}', headers: { "content-type": "application/json" } });
+    const poisoned = await call("POST", "/accounts", {
+      payload: '{"__proto__":{"admin":true}}',
+      headers: { "content-type": "application/json" },
+    });
     expectError(poisoned, 400, "VALIDATION_FAILED");
   });
 
   it("rejects bodies over the limit with 413 PAYLOAD_TOO_LARGE; the import route has its own, larger limit", async () => {
     const small = buildApp({ services, bodyLimit: 1024, importBodyLimit: 8192 });
     try {
-      const big = await call("POST", "/accounts", { target: small, body: { provider: "aws", accountId: "123456789012", name: "x".repeat(2000) } });
+      const big = await call("POST", "/accounts", {
+        target: small,
+        body: { provider: "aws", accountId: "123456789012", name: "x".repeat(2000) },
+      });
       expectError(big, 413, "PAYLOAD_TOO_LARGE");
       expect(big.body.error?.details).toEqual({ limit_bytes: 1024 });
       // Imported into the second team, so the first team's scan counts below stay as seeded.
@@ -216,7 +241,11 @@ describe("accounts", () => {
     expect(second.body.data).toMatchObject({ count: 1, has_more: false, next_cursor: null });
     const all = [...first.body.data.items, ...second.body.data.items];
     expect(all.map((a: { account_id: string }) => a.account_id).sort()).toEqual(acme.accounts.map((a) => a.account_id).sort());
-    expect(all.every((a: Record<string, unknown>) => a["team_id"] === acme.team_id && a["has_credentials"] === true && !("encrypted_credentials" in a))).toBe(true);
+    expect(
+      all.every(
+        (a: Record<string, unknown>) => a["team_id"] === acme.team_id && a["has_credentials"] === true && !("encrypted_credentials" in a),
+      ),
+    ).toBe(true);
 
     const azure = await call("GET", "/accounts?provider=azure");
     expect(azure.body.data.items).toHaveLength(1);
@@ -235,12 +264,24 @@ describe("accounts", () => {
 
   it("registers (201), reads (ETag), updates with If-Match, and refuses a stale version (409)", async () => {
     const created = await call("POST", "/accounts", {
-      body: { provider: "gcp", accountId: "acme-sandbox-7001", name: "Sandbox", credentials: undefined, regions: ["europe-west1"], tags: [{ key: "env", value: "sandbox" }] },
+      body: {
+        provider: "gcp",
+        accountId: "acme-sandbox-7001",
+        name: "Sandbox",
+        credentials: undefined,
+        regions: ["europe-west1"],
+        tags: [{ key: "env", value: "sandbox" }],
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.data.id as string;
     expect(created.headers["location"]).toBe(`/accounts/${id}`);
-    expect(created.body.data).toMatchObject({ provider: "gcp", account_id: "acme-sandbox-7001", status: "pending", has_credentials: false });
+    expect(created.body.data).toMatchObject({
+      provider: "gcp",
+      account_id: "acme-sandbox-7001",
+      status: "pending",
+      has_credentials: false,
+    });
 
     const read = await call("GET", `/accounts/${id}`);
     expect(read.status).toBe(200);
@@ -248,14 +289,25 @@ describe("accounts", () => {
     const etag = read.headers["etag"] as string;
     expect(etag).toMatch(/^"\d+"$/);
 
-    const updated = await call("PATCH", `/accounts/${id}`, { body: { name: "Sandbox (renamed)", status: "active" }, headers: { "if-match": etag } });
+    const updated = await call("PATCH", `/accounts/${id}`, {
+      body: { name: "Sandbox (renamed)", status: "active" },
+      headers: { "if-match": etag },
+    });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     expect(updated.body.data).toMatchObject({ name: "Sandbox (renamed)", status: "active" });
     expect(updated.headers["etag"]).not.toBe(etag);
 
     expectError(await call("PATCH", `/accounts/${id}`, { body: { name: "Lost update" }, headers: { "if-match": etag } }), 409, "CONFLICT");
-    expectError(await call("PATCH", `/accounts/${id}`, { body: { name: "x" }, headers: { "if-match": "yesterday" } }), 400, "VALIDATION_FAILED");
-    expectError(await call("POST", "/accounts", { body: { provider: "gcp", accountId: "acme-sandbox-7001", name: "Again" } }), 409, "CONFLICT");
+    expectError(
+      await call("PATCH", `/accounts/${id}`, { body: { name: "x" }, headers: { "if-match": "yesterday" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expectError(
+      await call("POST", "/accounts", { body: { provider: "gcp", accountId: "acme-sandbox-7001", name: "Again" } }),
+      409,
+      "CONFLICT",
+    );
   });
 
   it("answers bad account input with 400 and the offending fields", async () => {
@@ -291,7 +343,10 @@ describe("dashboard and scan activity", () => {
     expect(all.body.data.totals.findings).toBeLessThanOrEqual(3 * FINDINGS_PER_ACCOUNT);
     expect(all.body.data.by_provider.map((p: { key: string }) => p.key).sort()).toEqual(["aws", "azure", "gcp"]);
     const one = acme.accounts[0] as { account_id: string };
-    const narrowed = await call("GET", `/dashboard/summary?accountIds=${one.account_id}&since=${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}`);
+    const narrowed = await call(
+      "GET",
+      `/dashboard/summary?accountIds=${one.account_id}&since=${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}`,
+    );
     expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
     expect(narrowed.body.data.totals.accounts).toBe(1);
     expect(narrowed.body.data.totals.findings).toBeLessThan(all.body.data.totals.findings);
@@ -304,7 +359,11 @@ describe("dashboard and scan activity", () => {
     const response = await call("GET", "/dashboard/summary?since=last-tuesday&accountIds=");
     expectError(response, 400, "VALIDATION_FAILED");
     expect(response.body.error?.details?.issues.map((i: { path: string }) => i.path).sort()).toEqual(["accountIds", "since"]);
-    expectError(await call("GET", `/dashboard/summary?since=${new Date(Date.now() + 5 * 86_400_000).toISOString()}`), 400, "VALIDATION_FAILED");
+    expectError(
+      await call("GET", `/dashboard/summary?since=${new Date(Date.now() + 5 * 86_400_000).toISOString()}`),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("reports scan activity with account names", async () => {
@@ -322,7 +381,13 @@ describe("assessments", () => {
 
   it("POST /assessments runs the request flow: dates, evidence from four databases, score -> 201", async () => {
     const response = await call("POST", "/assessments", {
-      body: { name: "Q3 CIS + SOC 2", frameworkIds: ["cis_aws_2.0", "soc2"], frequency: "quarterly", startDate: "2024-07-01", owner: "secops@acme.example" },
+      body: {
+        name: "Q3 CIS + SOC 2",
+        frameworkIds: ["cis_aws_2.0", "soc2"],
+        frequency: "quarterly",
+        startDate: "2024-07-01",
+        owner: "secops@acme.example",
+      },
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.body.success).toBe(true);
@@ -338,7 +403,12 @@ describe("assessments", () => {
       period_end: "2024-09-30T23:59:59.999Z",
       due_date: "2024-10-14T23:59:59.999Z",
     });
-    expect(data.evidence_summary.sources.map((s: { source: string }) => s.source).sort()).toEqual(["ai_governance", "cloud_security", "native_scans", "vulnerabilities"]);
+    expect(data.evidence_summary.sources.map((s: { source: string }) => s.source).sort()).toEqual([
+      "ai_governance",
+      "cloud_security",
+      "native_scans",
+      "vulnerabilities",
+    ]);
     expect(data.evidence_summary.details.cloud_security.findings).toBeGreaterThan(0);
     expect(data.evidence_summary.details.ai_governance.models_assessed).toBe(5);
     expect(typeof data.score).toBe("number");
@@ -351,7 +421,12 @@ describe("assessments", () => {
     const list = await call("GET", "/assessments?status=draft&limit=10");
     expect(list.body.data.items.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining([createdId, acme.assessment_id]));
     const evidence = await call("GET", `/assessments/${createdId}/evidence`);
-    expect(evidence.body.data.map((e: { source: string }) => e.source).sort()).toEqual(["ai_governance", "cloud_security", "native_scans", "vulnerabilities"]);
+    expect(evidence.body.data.map((e: { source: string }) => e.source).sort()).toEqual([
+      "ai_governance",
+      "cloud_security",
+      "native_scans",
+      "vulnerabilities",
+    ]);
 
     const foreign = await call("GET", `/assessments/${createdId}`, { team: globex.team_id });
     expectError(foreign, 404, "NOT_FOUND");
@@ -363,8 +438,12 @@ describe("assessments", () => {
   it("answers bad input with 400 and field paths (unknown frameworks included)", async () => {
     const missing = await call("POST", "/assessments", { body: { name: "", frequency: "weekly" } });
     expectError(missing, 400, "VALIDATION_FAILED");
-    expect(missing.body.error?.details?.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(["frameworkIds", "frequency", "startDate"]));
-    const unknown = await call("POST", "/assessments", { body: { name: "x", frameworkIds: ["soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" } });
+    expect(missing.body.error?.details?.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(["frameworkIds", "frequency", "startDate"]),
+    );
+    const unknown = await call("POST", "/assessments", {
+      body: { name: "x", frameworkIds: ["soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" },
+    });
     expectError(unknown, 400, "VALIDATION_FAILED");
     expect(unknown.body.error?.details?.issues).toEqual([{ path: "frameworkIds.1", message: 'unknown framework "nist_imaginary"' }]);
   });
@@ -373,10 +452,18 @@ describe("assessments", () => {
 describe("POST /findings/import", () => {
   it("imports a Prowler file for an account derived from the file; a second post inserts nothing", async () => {
     const account = acme.accounts.find((a) => a.provider === "azure") as { account_id: string; id: string };
-    const body = [...generateSampleFindings({ format: "prowler", provider: "azure", count: 120, accountId: account.account_id, seed: "api-test" })];
+    const body = [
+      ...generateSampleFindings({ format: "prowler", provider: "azure", count: 120, accountId: account.account_id, seed: "api-test" }),
+    ];
     const first = await call("POST", "/findings/import", { body });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body.data).toMatchObject({ status: "completed", format: "prowler", total: 120, written: 120, account: { id: account.id, account_id: account.account_id } });
+    expect(first.body.data).toMatchObject({
+      status: "completed",
+      format: "prowler",
+      total: 120,
+      written: 120,
+      account: { id: account.id, account_id: account.account_id },
+    });
     // The seed stored the first 80 resources of this account; the file names 40 more.
     expect(first.body.data.inserted).toBe(40);
     const second = await call("POST", `/findings/import?accountId=${account.id}`, { body });
@@ -388,7 +475,9 @@ describe("POST /findings/import", () => {
 
   it("reads JSON Lines too", async () => {
     const account = acme.accounts.find((a) => a.provider === "gcp") as { account_id: string };
-    const lines = [...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 3, accountId: account.account_id })].map((f) => JSON.stringify(f)).join("\n");
+    const lines = [...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 3, accountId: account.account_id })]
+      .map((f) => JSON.stringify(f))
+      .join("\n");
     const response = await call("POST", "/findings/import", { payload: lines, headers: { "content-type": "application/x-ndjson" } });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     expect(response.body.data).toMatchObject({ format: "ocsf", total: 3, written: 3 });
@@ -410,13 +499,23 @@ describe("POST /findings/import", () => {
     expect(await services.resolve(ScanRunRepository).forTeam(acme.team_id).count({})).toBe(runs);
 
     const account = acme.accounts[0] as { account_id: string };
-    const failed = await call("POST", `/findings/import?accountId=${account.account_id}`, { body: [{ CheckID: "iam_root_mfa_enabled", Provider: "aws", AccountId: account.account_id, Status: "NOPE", Severity: "high" }] });
+    const failed = await call("POST", `/findings/import?accountId=${account.account_id}`, {
+      body: [{ CheckID: "iam_root_mfa_enabled", Provider: "aws", AccountId: account.account_id, Status: "NOPE", Severity: "high" }],
+    });
     expectError(failed, 400, "VALIDATION_FAILED");
-    expect(failed.body.error?.details).toMatchObject({ total: 1, rejected: 1, written: 0, issues: [{ path: "0.status", message: "must be PASS, FAIL or MANUAL" }] });
+    expect(failed.body.error?.details).toMatchObject({
+      total: 1,
+      rejected: 1,
+      written: 0,
+      issues: [{ path: "0.status", message: "must be PASS, FAIL or MANUAL" }],
+    });
     const run = await services.resolve(ScanRunRepository).forTeam(acme.team_id).getById(failed.body.error?.details.scan_run_id);
     expect(run.status).toBe("failed");
 
-    const mixed = [...generateSampleFindings({ format: "ocsf", count: 2, accountId: account.account_id }), ...generateSampleFindings({ format: "ocsf", count: 2, accountId: "999988887777" })];
+    const mixed = [
+      ...generateSampleFindings({ format: "ocsf", count: 2, accountId: account.account_id }),
+      ...generateSampleFindings({ format: "ocsf", count: 2, accountId: "999988887777" }),
+    ];
     const ambiguous = await call("POST", "/findings/import", { body: mixed });
     expectError(ambiguous, 400, "VALIDATION_FAILED");
     expect(ambiguous.body.error?.details?.issues[0].path).toBe("accountId");

@@ -99,7 +99,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), team: request.teamId || undefined },
+      {
+        method: request.method,
+        url: request.url.split("?")[0],
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        team: request.teamId || undefined,
+      },
       "request",
     );
   });

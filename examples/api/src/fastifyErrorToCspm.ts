@@ -29,24 +29,32 @@ export function fastifyErrorToCspm(error: unknown, bodyLimit?: number): unknown 
   switch (e.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new PayloadTooLargeError(
-        bodyLimit === undefined ? "The request body is too large." : `The request body is larger than the ${bodyLimit} bytes this route accepts.`,
+        bodyLimit === undefined
+          ? "The request body is too large."
+          : `The request body is larger than the ${bodyLimit} bytes this route accepts.`,
         bodyLimit === undefined ? {} : { details: { limit_bytes: bodyLimit } },
       );
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new ValidationError("Unsupported Content-Type.", [{ path: "headers.content-type", message: "must be application/json" }]);
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return new ValidationError("The JSON body is empty.", [{ path: "body", message: "must not be empty when Content-Type is application/json" }]);
+      return new ValidationError("The JSON body is empty.", [
+        { path: "body", message: "must not be empty when Content-Type is application/json" },
+      ]);
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new ValidationError("The body is not valid JSON.", [{ path: "body", message: "must be valid JSON" }]);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new ValidationError("The body does not match its Content-Length.", [{ path: "headers.content-length", message: "must match the body size" }]);
+      return new ValidationError("The body does not match its Content-Length.", [
+        { path: "headers.content-length", message: "must match the body size" },
+      ]);
     default:
       break;
   }
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
   if (status === 413) return new PayloadTooLargeError("The request body is too large.");
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ValidationError("The request was rejected.", [{ path: "", message: typeof e.message === "string" ? e.message : "is invalid" }]);
+    return new ValidationError("The request was rejected.", [
+      { path: "", message: typeof e.message === "string" ? e.message : "is invalid" },
+    ]);
   }
   return error;
 }

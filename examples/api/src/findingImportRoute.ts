@@ -22,7 +22,10 @@ function accountOfBody(elements: readonly unknown[]): string {
   if (accounts.size === 1) return [...accounts][0] as string;
   if (accounts.size === 0) {
     const first = elements.length === 0 ? undefined : mapFinding(elements[0]);
-    const issues = first !== undefined && !first.ok ? first.issues.map((i) => ({ path: `0${i.path ? `.${i.path}` : ""}`, message: i.message })) : [{ path: "body", message: "holds no finding" }];
+    const issues =
+      first !== undefined && !first.ok
+        ? first.issues.map((i) => ({ path: `0${i.path ? `.${i.path}` : ""}`, message: i.message }))
+        : [{ path: "body", message: "holds no finding" }];
     throw new ValidationError("The body holds no importable Prowler or OCSF finding, so its account cannot be derived.", issues);
   }
   throw new ValidationError("The findings belong to more than one account; import one account at a time or pass accountId.", [
@@ -40,14 +43,21 @@ function accountOfBody(elements: readonly unknown[]): string {
 export function registerFindingImportRoute(app: FastifyInstance, context: RouteContext): void {
   const { responses, importBodyLimit, importBatchSize } = context;
   app.register(async (scoped) => {
-    scoped.addContentTypeParser("application/x-ndjson", { parseAs: "string", bodyLimit: importBodyLimit }, async (_request: unknown, body: string | Buffer) => {
-      const elements: unknown[] = [];
-      const text = String(body);
-      for await (const element of readJsonElements((async function* () {
-        yield text;
-      })())) elements.push(element);
-      return elements;
-    });
+    scoped.addContentTypeParser(
+      "application/x-ndjson",
+      { parseAs: "string", bodyLimit: importBodyLimit },
+      async (_request: unknown, body: string | Buffer) => {
+        const elements: unknown[] = [];
+        const text = String(body);
+        for await (const element of readJsonElements(
+          (async function* () {
+            yield text;
+          })(),
+        ))
+          elements.push(element);
+        return elements;
+      },
+    );
     scoped.post("/findings/import", { bodyLimit: importBodyLimit }, async (request, reply) => {
       const query = parseRequestPart(ImportQuery, request.query, "query");
       const elements: readonly unknown[] = Array.isArray(request.body) ? request.body : [request.body];

@@ -13,9 +13,12 @@ export function registerHealthRoute(app: FastifyInstance, services: ServiceConta
     const report = { status: health.ok ? "ok" : "unavailable", mongodb: health.mongodb, cache: health.cache };
     if (health.ok) return responses.successResponse(report);
     const { statusCode, body } = responses.toHttpResponse(
-      new UnavailableError(`Unhealthy: ${[health.mongodb.ok ? "" : "MongoDB", health.cache.ok ? "" : `cache (${health.cache.kind})`].filter(Boolean).join(" and ")} not answering.`, {
-        details: report,
-      }),
+      new UnavailableError(
+        `Unhealthy: ${[health.mongodb.ok ? "" : "MongoDB", health.cache.ok ? "" : `cache (${health.cache.kind})`].filter(Boolean).join(" and ")} not answering.`,
+        {
+          details: report,
+        },
+      ),
     );
     return reply.code(statusCode).send(body);
   });

@@ -97,7 +97,10 @@ try {
 }
 
 const address = app.server.address();
-const url = typeof address === "object" && address !== null ? `http://${host.includes(":") ? `[${host}]` : host}:${address.port}` : `http://${host}:${port}`;
+const url =
+  typeof address === "object" && address !== null
+    ? `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`
+    : `http://${host}:${port}`;
 const team = seed?.teams[0];
 const account = team?.accounts[0];
 const teamId = team?.team_id ?? "<your-team-id>";
@@ -116,7 +119,11 @@ const lines = [
   `  curl -s ${url}/health`,
   `  curl -s -H 'x-team-id: ${teamId}' ${url}/dashboard/summary`,
   `  curl -s -H 'x-team-id: ${teamId}' '${url}/accounts?provider=aws&limit=10'`,
-  ...(account ? [`  curl -s -H 'x-team-id: ${teamId}' '${url}/dashboard/summary?accountIds=${account.account_id}&since=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}'`] : []),
+  ...(account
+    ? [
+        `  curl -s -H 'x-team-id: ${teamId}' '${url}/dashboard/summary?accountIds=${account.account_id}&since=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}'`,
+      ]
+    : []),
   `  curl -s -H 'x-team-id: ${teamId}' '${url}/scan-activity?limit=5'`,
   `  curl -s -X POST -H 'x-team-id: ${teamId}' -H 'content-type: application/json' ${url}/assessments \\`,
   `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["cis_aws_2.0","soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,

@@ -10,7 +10,10 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     path: issue.path.map(String).join("."),
-    message: issue.code === "unrecognized_keys" ? `unknown ${part === "query" ? "query parameter" : "field"}: ${issue.keys.join(", ")}` : issue.message,
+    message:
+      issue.code === "unrecognized_keys"
+        ? `unknown ${part === "query" ? "query parameter" : "field"}: ${issue.keys.join(", ")}`
+        : issue.message,
   }));
   throw new ValidationError(`Invalid ${part}: ${issues.map((i) => `${i.path || part} ${i.message}`).join("; ")}.`, issues);
 }

@@ -15,7 +15,12 @@ const SummaryQuery = z.strictObject({
   /** Comma-separated provider account ids. */
   accountIds: z
     .string()
-    .transform((text) => text.split(",").map((id) => id.trim()).filter((id) => id !== ""))
+    .transform((text) =>
+      text
+        .split(",")
+        .map((id) => id.trim())
+        .filter((id) => id !== ""),
+    )
     .pipe(z.array(z.string().max(253)).min(1, "must name at least one account").max(1000))
     .optional(),
   since: Since,

@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { CATALOG_FRAMEWORKS, CHECK_CATALOG, generateSampleFindings, mapFinding, ProgressBar, seededRandom, type CatalogProvider, type ProgressOutput } from "@cspm-example/worker";
+import {
+  CATALOG_FRAMEWORKS,
+  CHECK_CATALOG,
+  generateSampleFindings,
+  mapFinding,
+  ProgressBar,
+  seededRandom,
+  type CatalogProvider,
+  type ProgressOutput,
+} from "@cspm-example/worker";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
 import {
   AiModelRepository,
@@ -21,7 +30,7 @@ import {
   VulnerabilityOccurrenceRepository,
   type AiRiskTier,
   type DetectedOccurrence,
-  ProwlerFindingSchema,
+  type ProwlerFindingSchema,
   type Severity,
 } from "@cspm/domain";
 import type { RepositoryInput } from "@cspm/repository";
@@ -75,7 +84,12 @@ export interface DemoSeedResult {
 const DAY_MS = 86_400_000;
 const TEAM_PROFILES = [
   { name: "Acme Retail", slug: "acme-retail", plan: "enterprise", targets: ["shop.acme-retail.example", "api.acme-retail.example"] },
-  { name: "Globex Health", slug: "globex-health", plan: "business", targets: ["portal.globex-health.example", "fhir.globex-health.example"] },
+  {
+    name: "Globex Health",
+    slug: "globex-health",
+    plan: "business",
+    targets: ["portal.globex-health.example", "fhir.globex-health.example"],
+  },
   { name: "Initech Labs", slug: "initech-labs", plan: "startup", targets: ["app.initech-labs.example"] },
 ] as const;
 const PROVIDER_ROTATION: readonly CatalogProvider[] = ["aws", "azure", "gcp", "aws", "azure", "gcp", "aws", "gcp"];
@@ -89,16 +103,21 @@ export function demoTeamId(slug: string): string {
 
 function accountIdFor(provider: CatalogProvider, slug: string, index: number): string {
   const hex = createHash("sha256").update(`${slug}|${provider}|${index}`).digest("hex");
-  if (provider === "aws") return String(BigInt(`0x${hex.slice(0, 15)}`) % 900_000_000_000n + 100_000_000_000n);
-  if (provider === "azure") return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  return `${slug.split("-")[0]}-${ENVIRONMENTS[index % ENVIRONMENTS.length]}-${parseInt(hex.slice(0, 4), 16) % 9000 + 1000}`;
+  if (provider === "aws") return String((BigInt(`0x${hex.slice(0, 15)}`) % 900_000_000_000n) + 100_000_000_000n);
+  if (provider === "azure")
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${slug.split("-")[0]}-${ENVIRONMENTS[index % ENVIRONMENTS.length]}-${(parseInt(hex.slice(0, 4), 16) % 9000) + 1000}`;
 }
 
 function credentialsFor(provider: CatalogProvider, accountId: string, slug: string): unknown {
   if (provider === "aws") return { role_arn: `arn:aws:iam::${accountId}:role/cspm-readonly-audit`, external_id: `cspm-${slug}` };
   if (provider === "azure") {
     const hex = createHash("sha256").update(`tenant|${slug}`).digest("hex");
-    return { tenant_id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`, client_id: accountId, client_secret: `demo~${hex.slice(0, 34)}` };
+    return {
+      tenant_id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+      client_id: accountId,
+      client_secret: `demo~${hex.slice(0, 34)}`,
+    };
   }
   return {
     type: "service_account",
@@ -123,37 +142,295 @@ const CVES: readonly {
   epss: number;
   title: string;
 }[] = [
-  { cve: "CVE-2021-44228", component: "log4j-core", version: "2.14.1", fixed: "2.17.1", severity: "critical", score: 10, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", cwe: "CWE-502", kev: true, epss: 0.975, title: "Apache Log4j2 JNDI remote code execution (Log4Shell)" },
-  { cve: "CVE-2022-22965", component: "spring-beans", version: "5.3.17", fixed: "5.3.18", severity: "critical", score: 9.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", cwe: "CWE-94", kev: true, epss: 0.974, title: "Spring Framework RCE via data binding (Spring4Shell)" },
-  { cve: "CVE-2024-3094", component: "xz-utils", version: "5.6.0", fixed: "5.6.2", severity: "critical", score: 10, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", cwe: "CWE-506", kev: false, epss: 0.12, title: "Malicious code in xz/liblzma upstream tarballs" },
-  { cve: "CVE-2023-46604", component: "activemq-client", version: "5.18.2", fixed: "5.18.3", severity: "critical", score: 9.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", cwe: "CWE-502", kev: true, epss: 0.972, title: "Apache ActiveMQ OpenWire deserialization RCE" },
-  { cve: "CVE-2022-42889", component: "commons-text", version: "1.9", fixed: "1.10.0", severity: "critical", score: 9.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", cwe: "CWE-94", kev: false, epss: 0.971, title: "Apache Commons Text variable interpolation RCE (Text4Shell)" },
-  { cve: "CVE-2023-45853", component: "zlib", version: "1.2.13", fixed: "1.3.1", severity: "critical", score: 9.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", cwe: "CWE-190", kev: false, epss: 0.004, title: "zlib MiniZip integer overflow" },
-  { cve: "CVE-2023-4863", component: "libwebp", version: "1.3.1", fixed: "1.3.2", severity: "high", score: 8.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", cwe: "CWE-787", kev: true, epss: 0.43, title: "libwebp heap buffer overflow" },
-  { cve: "CVE-2023-44487", component: "golang.org/x/net", version: "0.15.0", fixed: "0.17.0", severity: "high", score: 7.5, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", cwe: "CWE-400", kev: true, epss: 0.82, title: "HTTP/2 Rapid Reset denial of service" },
-  { cve: "CVE-2024-6387", component: "openssh-server", version: "9.6p1", fixed: "9.8p1", severity: "high", score: 8.1, vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H", cwe: "CWE-364", kev: false, epss: 0.39, title: "OpenSSH signal handler race (regreSSHion)" },
-  { cve: "CVE-2022-3602", component: "openssl", version: "3.0.6", fixed: "3.0.7", severity: "high", score: 7.5, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", cwe: "CWE-787", kev: false, epss: 0.09, title: "OpenSSL X.509 email address buffer overflow" },
-  { cve: "CVE-2022-1471", component: "snakeyaml", version: "1.33", fixed: "2.0", severity: "high", score: 8.3, vector: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:L", cwe: "CWE-502", kev: false, epss: 0.6, title: "SnakeYAML constructor deserialization" },
-  { cve: "CVE-2023-38545", component: "curl", version: "8.3.0", fixed: "8.4.0", severity: "high", score: 8.8, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", cwe: "CWE-787", kev: false, epss: 0.2, title: "curl SOCKS5 heap buffer overflow" },
-  { cve: "CVE-2023-2650", component: "openssl", version: "3.0.8", fixed: "3.0.9", severity: "medium", score: 6.5, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", cwe: "CWE-770", kev: false, epss: 0.01, title: "OpenSSL OBJ_obj2txt excessive resource use" },
-  { cve: "CVE-2023-32681", component: "requests", version: "2.30.0", fixed: "2.31.0", severity: "medium", score: 6.1, vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N", cwe: "CWE-200", kev: false, epss: 0.01, title: "Requests leaks Proxy-Authorization header" },
-  { cve: "CVE-2022-40897", component: "setuptools", version: "65.5.0", fixed: "65.5.1", severity: "medium", score: 5.9, vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H", cwe: "CWE-1333", kev: false, epss: 0.005, title: "setuptools ReDoS in package_index" },
-  { cve: "CVE-2020-8908", component: "guava", version: "29.0-jre", fixed: "32.0.0-jre", severity: "low", score: 3.3, vector: "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N", cwe: "CWE-732", kev: false, epss: 0.001, title: "Guava temp directory permissions" },
+  {
+    cve: "CVE-2021-44228",
+    component: "log4j-core",
+    version: "2.14.1",
+    fixed: "2.17.1",
+    severity: "critical",
+    score: 10,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+    cwe: "CWE-502",
+    kev: true,
+    epss: 0.975,
+    title: "Apache Log4j2 JNDI remote code execution (Log4Shell)",
+  },
+  {
+    cve: "CVE-2022-22965",
+    component: "spring-beans",
+    version: "5.3.17",
+    fixed: "5.3.18",
+    severity: "critical",
+    score: 9.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    cwe: "CWE-94",
+    kev: true,
+    epss: 0.974,
+    title: "Spring Framework RCE via data binding (Spring4Shell)",
+  },
+  {
+    cve: "CVE-2024-3094",
+    component: "xz-utils",
+    version: "5.6.0",
+    fixed: "5.6.2",
+    severity: "critical",
+    score: 10,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+    cwe: "CWE-506",
+    kev: false,
+    epss: 0.12,
+    title: "Malicious code in xz/liblzma upstream tarballs",
+  },
+  {
+    cve: "CVE-2023-46604",
+    component: "activemq-client",
+    version: "5.18.2",
+    fixed: "5.18.3",
+    severity: "critical",
+    score: 9.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    cwe: "CWE-502",
+    kev: true,
+    epss: 0.972,
+    title: "Apache ActiveMQ OpenWire deserialization RCE",
+  },
+  {
+    cve: "CVE-2022-42889",
+    component: "commons-text",
+    version: "1.9",
+    fixed: "1.10.0",
+    severity: "critical",
+    score: 9.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    cwe: "CWE-94",
+    kev: false,
+    epss: 0.971,
+    title: "Apache Commons Text variable interpolation RCE (Text4Shell)",
+  },
+  {
+    cve: "CVE-2023-45853",
+    component: "zlib",
+    version: "1.2.13",
+    fixed: "1.3.1",
+    severity: "critical",
+    score: 9.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    cwe: "CWE-190",
+    kev: false,
+    epss: 0.004,
+    title: "zlib MiniZip integer overflow",
+  },
+  {
+    cve: "CVE-2023-4863",
+    component: "libwebp",
+    version: "1.3.1",
+    fixed: "1.3.2",
+    severity: "high",
+    score: 8.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
+    cwe: "CWE-787",
+    kev: true,
+    epss: 0.43,
+    title: "libwebp heap buffer overflow",
+  },
+  {
+    cve: "CVE-2023-44487",
+    component: "golang.org/x/net",
+    version: "0.15.0",
+    fixed: "0.17.0",
+    severity: "high",
+    score: 7.5,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+    cwe: "CWE-400",
+    kev: true,
+    epss: 0.82,
+    title: "HTTP/2 Rapid Reset denial of service",
+  },
+  {
+    cve: "CVE-2024-6387",
+    component: "openssh-server",
+    version: "9.6p1",
+    fixed: "9.8p1",
+    severity: "high",
+    score: 8.1,
+    vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    cwe: "CWE-364",
+    kev: false,
+    epss: 0.39,
+    title: "OpenSSH signal handler race (regreSSHion)",
+  },
+  {
+    cve: "CVE-2022-3602",
+    component: "openssl",
+    version: "3.0.6",
+    fixed: "3.0.7",
+    severity: "high",
+    score: 7.5,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+    cwe: "CWE-787",
+    kev: false,
+    epss: 0.09,
+    title: "OpenSSL X.509 email address buffer overflow",
+  },
+  {
+    cve: "CVE-2022-1471",
+    component: "snakeyaml",
+    version: "1.33",
+    fixed: "2.0",
+    severity: "high",
+    score: 8.3,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:L",
+    cwe: "CWE-502",
+    kev: false,
+    epss: 0.6,
+    title: "SnakeYAML constructor deserialization",
+  },
+  {
+    cve: "CVE-2023-38545",
+    component: "curl",
+    version: "8.3.0",
+    fixed: "8.4.0",
+    severity: "high",
+    score: 8.8,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
+    cwe: "CWE-787",
+    kev: false,
+    epss: 0.2,
+    title: "curl SOCKS5 heap buffer overflow",
+  },
+  {
+    cve: "CVE-2023-2650",
+    component: "openssl",
+    version: "3.0.8",
+    fixed: "3.0.9",
+    severity: "medium",
+    score: 6.5,
+    vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+    cwe: "CWE-770",
+    kev: false,
+    epss: 0.01,
+    title: "OpenSSL OBJ_obj2txt excessive resource use",
+  },
+  {
+    cve: "CVE-2023-32681",
+    component: "requests",
+    version: "2.30.0",
+    fixed: "2.31.0",
+    severity: "medium",
+    score: 6.1,
+    vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N",
+    cwe: "CWE-200",
+    kev: false,
+    epss: 0.01,
+    title: "Requests leaks Proxy-Authorization header",
+  },
+  {
+    cve: "CVE-2022-40897",
+    component: "setuptools",
+    version: "65.5.0",
+    fixed: "65.5.1",
+    severity: "medium",
+    score: 5.9,
+    vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H",
+    cwe: "CWE-1333",
+    kev: false,
+    epss: 0.005,
+    title: "setuptools ReDoS in package_index",
+  },
+  {
+    cve: "CVE-2020-8908",
+    component: "guava",
+    version: "29.0-jre",
+    fixed: "32.0.0-jre",
+    severity: "low",
+    score: 3.3,
+    vector: "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N",
+    cwe: "CWE-732",
+    kev: false,
+    epss: 0.001,
+    title: "Guava temp directory permissions",
+  },
 ];
 
-const AI_MODELS: readonly { name: string; model_version: string; provider: string; purpose: string; tier: AiRiskTier; status: "proposed" | "in_review" | "approved" | "deployed"; score: number; findings: { category: string; title: string; severity: Severity }[] }[] = [
-  { name: "support-assistant", model_version: "gpt-4o-2024-08-06", provider: "openai", purpose: "Drafts answers to customer support tickets for agent review.", tier: "limited", status: "deployed", score: 38, findings: [{ category: "transparency", title: "Customers are not told replies are AI-drafted", severity: "medium" }, { category: "robustness", title: "Prompt injection through ticket attachments", severity: "high" }] },
-  { name: "fraud-scoring", model_version: "3.2.0", provider: "internal", purpose: "Scores card transactions for fraud before authorisation.", tier: "high", status: "deployed", score: 64, findings: [{ category: "bias", title: "Higher false-positive rate for foreign cards", severity: "high" }, { category: "human_oversight", title: "No documented override procedure", severity: "medium" }] },
-  { name: "resume-screener", model_version: "1.4.1", provider: "vendor-hirewise", purpose: "Ranks job applications for recruiters.", tier: "high", status: "in_review", score: 81, findings: [{ category: "bias", title: "Gender-correlated features in ranking", severity: "critical" }, { category: "data_governance", title: "Training data provenance undocumented", severity: "high" }] },
-  { name: "code-review-copilot", model_version: "claude-3-5-sonnet", provider: "anthropic", purpose: "Suggests review comments on internal pull requests.", tier: "minimal", status: "approved", score: 12, findings: [{ category: "confidentiality", title: "Source code leaves the company boundary", severity: "low" }] },
-  { name: "kyc-face-match", model_version: "2.0.0", provider: "vendor-idverse", purpose: "Matches selfies to identity documents during onboarding.", tier: "high", status: "proposed", score: 72, findings: [{ category: "accuracy", title: "Lower match accuracy on darker skin tones", severity: "high" }] },
+const AI_MODELS: readonly {
+  name: string;
+  model_version: string;
+  provider: string;
+  purpose: string;
+  tier: AiRiskTier;
+  status: "proposed" | "in_review" | "approved" | "deployed";
+  score: number;
+  findings: { category: string; title: string; severity: Severity }[];
+}[] = [
+  {
+    name: "support-assistant",
+    model_version: "gpt-4o-2024-08-06",
+    provider: "openai",
+    purpose: "Drafts answers to customer support tickets for agent review.",
+    tier: "limited",
+    status: "deployed",
+    score: 38,
+    findings: [
+      { category: "transparency", title: "Customers are not told replies are AI-drafted", severity: "medium" },
+      { category: "robustness", title: "Prompt injection through ticket attachments", severity: "high" },
+    ],
+  },
+  {
+    name: "fraud-scoring",
+    model_version: "3.2.0",
+    provider: "internal",
+    purpose: "Scores card transactions for fraud before authorisation.",
+    tier: "high",
+    status: "deployed",
+    score: 64,
+    findings: [
+      { category: "bias", title: "Higher false-positive rate for foreign cards", severity: "high" },
+      { category: "human_oversight", title: "No documented override procedure", severity: "medium" },
+    ],
+  },
+  {
+    name: "resume-screener",
+    model_version: "1.4.1",
+    provider: "vendor-hirewise",
+    purpose: "Ranks job applications for recruiters.",
+    tier: "high",
+    status: "in_review",
+    score: 81,
+    findings: [
+      { category: "bias", title: "Gender-correlated features in ranking", severity: "critical" },
+      { category: "data_governance", title: "Training data provenance undocumented", severity: "high" },
+    ],
+  },
+  {
+    name: "code-review-copilot",
+    model_version: "claude-3-5-sonnet",
+    provider: "anthropic",
+    purpose: "Suggests review comments on internal pull requests.",
+    tier: "minimal",
+    status: "approved",
+    score: 12,
+    findings: [{ category: "confidentiality", title: "Source code leaves the company boundary", severity: "low" }],
+  },
+  {
+    name: "kyc-face-match",
+    model_version: "2.0.0",
+    provider: "vendor-idverse",
+    purpose: "Matches selfies to identity documents during onboarding.",
+    tier: "high",
+    status: "proposed",
+    score: 72,
+    findings: [{ category: "accuracy", title: "Lower match accuracy on darker skin tones", severity: "high" }],
+  },
 ];
 
 /** True when the database holds no team and no account yet: the seed only ever writes into an empty database. */
 export async function isDemoDatabaseEmpty(services: ServiceContainer): Promise<boolean> {
   const teams = await services.resolve(TeamRepository).shared().count({});
   if (teams > 0) return false;
-  const accounts = await services.resolve(TOKENS.DatabaseManager).getCollection("CLOUD_SECURITY", "enhanced_cloud_accounts").estimatedDocumentCount();
+  const accounts = await services
+    .resolve(TOKENS.DatabaseManager)
+    .getCollection("CLOUD_SECURITY", "enhanced_cloud_accounts")
+    .estimatedDocumentCount();
   return accounts === 0;
 }
 
@@ -169,14 +446,18 @@ async function seedComplianceCatalog(services: ServiceContainer): Promise<string
       description: framework.description,
       provider: framework.provider,
     });
-    await controls.upsertControls(Object.entries(framework.controls).map(([control_id, title]) => ({ framework_id: framework.frameworkId, control_id, title })));
+    await controls.upsertControls(
+      Object.entries(framework.controls).map(([control_id, title]) => ({ framework_id: framework.frameworkId, control_id, title })),
+    );
   }
   const byKey = new Map(CATALOG_FRAMEWORKS.map((f) => [f.key, f.frameworkId]));
   const rows = Object.values(CHECK_CATALOG).flatMap((checks) =>
     checks.flatMap((check) =>
       Object.entries(check.compliance).flatMap(([key, ids]) => {
         const frameworkId = byKey.get(key);
-        return frameworkId === undefined ? [] : ids.map((control_id) => ({ framework_id: frameworkId, control_id, check_id: check.checkId }));
+        return frameworkId === undefined
+          ? []
+          : ids.map((control_id) => ({ framework_id: frameworkId, control_id, check_id: check.checkId }));
       }),
     ),
   );
@@ -233,7 +514,9 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
 
   for (const profile of TEAM_PROFILES.slice(0, teamCount)) {
     const teamId = demoTeamId(profile.slug);
-    await services.resolve(TeamRepository).create({ _id: new ObjectId(teamId), name: profile.name, slug: profile.slug, status: "active", plan: profile.plan });
+    await services
+      .resolve(TeamRepository)
+      .create({ _id: new ObjectId(teamId), name: profile.name, slug: profile.slug, status: "active", plan: profile.plan });
     const seeded: SeededAccount[] = [];
     for (let a = 0; a < accountsPerTeam; a++) {
       const provider = PROVIDER_ROTATION[a] as CatalogProvider;
@@ -245,7 +528,12 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         accountId,
         name,
         credentials: credentialsFor(provider, accountId, profile.slug),
-        regions: provider === "aws" ? ["us-east-1", "eu-west-1"] : provider === "azure" ? ["westeurope", "eastus"] : ["europe-west1", "us-central1"],
+        regions:
+          provider === "aws"
+            ? ["us-east-1", "eu-west-1"]
+            : provider === "azure"
+              ? ["westeurope", "eastus"]
+              : ["europe-west1", "us-central1"],
         tags: [
           { key: "env", value: env },
           { key: "owner", value: `${profile.slug}-platform` },
@@ -259,8 +547,24 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         const at = new Date(now.getTime() - daysAgo * DAY_MS);
         const run = await scanRuns.create(teamId, { account_id: accountId, provider, scanner: "prowler", requested_by: "scheduler" });
         await scanRuns.start(teamId, run._id, at);
-        if (a === 1 && daysAgo === 7) await scanRuns.fail(teamId, run._id, "AccessDenied: sts:AssumeRole was refused for the audit role (credentials rotated?)", new Date(at.getTime() + 40_000));
-        else await scanRuns.complete(teamId, run._id, { findings: Math.round(findingsPerAccount * (1 - daysAgo / 200)), passed: Math.round(findingsPerAccount * 0.7), failed: Math.round(findingsPerAccount * 0.28) }, new Date(at.getTime() + 9 * 60_000));
+        if (a === 1 && daysAgo === 7)
+          await scanRuns.fail(
+            teamId,
+            run._id,
+            "AccessDenied: sts:AssumeRole was refused for the audit role (credentials rotated?)",
+            new Date(at.getTime() + 40_000),
+          );
+        else
+          await scanRuns.complete(
+            teamId,
+            run._id,
+            {
+              findings: Math.round(findingsPerAccount * (1 - daysAgo / 200)),
+              passed: Math.round(findingsPerAccount * 0.7),
+              failed: Math.round(findingsPerAccount * 0.28),
+            },
+            new Date(at.getTime() + 9 * 60_000),
+          );
         runIds.push(run._id.toHexString());
       }
       const latest = await scanRuns.create(teamId, { account_id: accountId, provider, scanner: "prowler", requested_by: "scheduler" });
@@ -280,7 +584,15 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         bar?.update(findingsWritten);
         batch = [];
       };
-      for (const element of generateSampleFindings({ format: "ocsf", count: findingsPerAccount, provider, accountId, accountName: name, scanTime: latestAt, seed: profile.slug })) {
+      for (const element of generateSampleFindings({
+        format: "ocsf",
+        count: findingsPerAccount,
+        provider,
+        accountId,
+        accountName: name,
+        scanTime: latestAt,
+        seed: profile.slug,
+      })) {
         const mapped = mapFinding(element);
         if (!mapped.ok) continue;
         const { muted, ...finding } = mapped.finding;
@@ -302,11 +614,21 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         // Leave the last account's newest scan running, as a live dashboard would show it.
         await accounts.recordLastScan(teamId, view.id, { status: "running", at: latestAt });
       } else {
-        await scanRuns.complete(teamId, latestId, { findings: findingsPerAccount, passed: counts.passed, failed: counts.failed }, new Date(latestAt.getTime() + 11 * 60_000));
+        await scanRuns.complete(
+          teamId,
+          latestId,
+          { findings: findingsPerAccount, passed: counts.passed, failed: counts.failed },
+          new Date(latestAt.getTime() + 11 * 60_000),
+        );
         await accounts.recordLastScan(teamId, view.id, { status: "completed", at: new Date(latestAt.getTime() + 11 * 60_000) });
       }
-      const score = counts.passed + counts.failed === 0 ? 100 : Math.round((counts.passed / (counts.passed + counts.failed)) * 10_000) / 100;
-      for (const [daysAgo, delta] of [[28, -9], [14, -4], [0, 0]] as const) {
+      const score =
+        counts.passed + counts.failed === 0 ? 100 : Math.round((counts.passed / (counts.passed + counts.failed)) * 10_000) / 100;
+      for (const [daysAgo, delta] of [
+        [28, -9],
+        [14, -4],
+        [0, 0],
+      ] as const) {
         await scores.record(teamId, {
           account_id: accountId,
           provider,
@@ -331,22 +653,51 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
       const frameworkIds = [...new Set(seeded.map((a) => `cis_${a.provider}_2.0`))].concat("soc2");
       const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
       const assessment = await services.resolve(TOKENS.GlobalAssessmentService).createAssessment(
-        { name: `Q${Math.floor(now.getUTCMonth() / 3) + 1} ${now.getUTCFullYear()} cloud compliance review`, frameworkIds, frequency: "quarterly", startDate: start, owner: `secops@${profile.slug}.example` },
+        {
+          name: `Q${Math.floor(now.getUTCMonth() / 3) + 1} ${now.getUTCFullYear()} cloud compliance review`,
+          frameworkIds,
+          frequency: "quarterly",
+          startDate: start,
+          owner: `secops@${profile.slug}.example`,
+        },
         teamId,
       );
       assessmentId = assessment.id;
     }
-    teams.push({ team_id: teamId, name: profile.name, slug: profile.slug, accounts: seeded, ...(assessmentId === undefined ? {} : { assessment_id: assessmentId }) });
+    teams.push({
+      team_id: teamId,
+      name: profile.name,
+      slug: profile.slug,
+      accounts: seeded,
+      ...(assessmentId === undefined ? {} : { assessment_id: assessmentId }),
+    });
   }
   bar?.finish(findingsWritten);
   // The seed wrote past the services' caches; start every dashboard fresh.
   for (const team of teams) await services.resolve(TOKENS.AggregationService).invalidate(team.team_id);
-  return { teams, findings: findingsWritten, scan_runs: runsWritten, vulnerabilities, ai_models: models, frameworks, duration_ms: Date.now() - started };
+  return {
+    teams,
+    findings: findingsWritten,
+    scan_runs: runsWritten,
+    vulnerabilities,
+    ai_models: models,
+    frameworks,
+    duration_ms: Date.now() - started,
+  };
 }
 
-async function seedVulnerabilities(services: ServiceContainer, teamId: string, seeded: readonly SeededAccount[], now: Date): Promise<number> {
+async function seedVulnerabilities(
+  services: ServiceContainer,
+  teamId: string,
+  seeded: readonly SeededAccount[],
+  now: Date,
+): Promise<number> {
   const policies = services.resolve(SlaPolicyRepository);
-  const policy = await policies.create(teamId, { name: "Default remediation SLA", description: "Critical 7 days, high 30, medium 90, low 180.", days: { critical: 7, high: 30, medium: 90, low: 180, informational: 365 } });
+  const policy = await policies.create(teamId, {
+    name: "Default remediation SLA",
+    description: "Critical 7 days, high 30, medium 90, low 180.",
+    days: { critical: 7, high: 30, medium: 90, low: 180, informational: 365 },
+  });
   await policies.setDefault(teamId, policy._id);
   const rng = seededRandom(`${teamId}|vulns`);
   const detections: { detection: DetectedOccurrence; seenDaysAgo: number }[] = [];
@@ -389,8 +740,15 @@ async function seedVulnerabilities(services: ServiceContainer, teamId: string, s
   // A few were fixed, one risk accepted.
   const open = await repo.forTeam(teamId).findMany({ status: "open" }, { sort: { _id: 1 }, limit: 12 });
   for (const [i, occurrence] of open.entries()) {
-    if (i % 4 === 0) await repo.setStatus(teamId, occurrence._id, "mitigated", { reason: "Patched in the monthly image rebuild", at: new Date(now.getTime() - DAY_MS) });
-    else if (i === 5) await repo.setStatus(teamId, occurrence._id, "accepted", { reason: "Not reachable: internal batch host, compensating controls documented" });
+    if (i % 4 === 0)
+      await repo.setStatus(teamId, occurrence._id, "mitigated", {
+        reason: "Patched in the monthly image rebuild",
+        at: new Date(now.getTime() - DAY_MS),
+      });
+    else if (i === 5)
+      await repo.setStatus(teamId, occurrence._id, "accepted", {
+        reason: "Not reachable: internal batch host, compensating controls documented",
+      });
   }
   return detections.length;
 }
@@ -410,7 +768,14 @@ async function seedAiGovernance(services: ServiceContainer, teamId: string, now:
       owner: "ml-governance@example.com",
     });
     const modelId = stored._id.toHexString();
-    await assessments.record(teamId, { model_id: modelId, risk_tier: model.tier, score: model.score, findings: model.findings, assessed_at: new Date(now.getTime() - 12 * DAY_MS), assessor: "risk-office@example.com" });
+    await assessments.record(teamId, {
+      model_id: modelId,
+      risk_tier: model.tier,
+      score: model.score,
+      findings: model.findings,
+      assessed_at: new Date(now.getTime() - 12 * DAY_MS),
+      assessor: "risk-office@example.com",
+    });
     if (model.tier === "high") {
       await aiAct.upsertForModel(teamId, {
         model_id: modelId,
@@ -431,17 +796,62 @@ async function seedNativeScans(services: ServiceContainer, teamId: string, targe
   const scannedAt = new Date(now.getTime() - DAY_MS);
   for (const [i, host] of targets.entries()) {
     await services.resolve(NucleiScanRepository).recordMatches(teamId, [
-      { scan_id: `nuclei-${i}`, target: `https://${host}`, scanned_at: scannedAt, template_id: "CVE-2021-44228", name: "Apache Log4j2 Remote Code Injection", severity: "critical", type: "http", matched_at: `https://${host}/api/login`, tags: ["cve", "rce", "log4j", "kev"], classification: { cve_ids: ["CVE-2021-44228"], cwe_ids: ["CWE-502"], cvss_score: 10 } },
-      { scan_id: `nuclei-${i}`, target: `https://${host}`, scanned_at: scannedAt, template_id: "git-config", name: "Git Configuration - Detect", severity: "medium", type: "http", matched_at: `https://${host}/.git/config`, tags: ["config", "git", "exposure"] },
-      { scan_id: `nuclei-${i}`, target: `https://${host}`, scanned_at: scannedAt, template_id: "tech-detect", name: "Wappalyzer Technology Detection", severity: "informational", type: "http", matched_at: `https://${host}`, tags: ["tech"] },
+      {
+        scan_id: `nuclei-${i}`,
+        target: `https://${host}`,
+        scanned_at: scannedAt,
+        template_id: "CVE-2021-44228",
+        name: "Apache Log4j2 Remote Code Injection",
+        severity: "critical",
+        type: "http",
+        matched_at: `https://${host}/api/login`,
+        tags: ["cve", "rce", "log4j", "kev"],
+        classification: { cve_ids: ["CVE-2021-44228"], cwe_ids: ["CWE-502"], cvss_score: 10 },
+      },
+      {
+        scan_id: `nuclei-${i}`,
+        target: `https://${host}`,
+        scanned_at: scannedAt,
+        template_id: "git-config",
+        name: "Git Configuration - Detect",
+        severity: "medium",
+        type: "http",
+        matched_at: `https://${host}/.git/config`,
+        tags: ["config", "git", "exposure"],
+      },
+      {
+        scan_id: `nuclei-${i}`,
+        target: `https://${host}`,
+        scanned_at: scannedAt,
+        template_id: "tech-detect",
+        name: "Wappalyzer Technology Detection",
+        severity: "informational",
+        type: "http",
+        matched_at: `https://${host}`,
+        tags: ["tech"],
+      },
     ]);
     await services.resolve(SslScanRepository).record(teamId, {
       target: host,
       port: 443,
       scanned_at: scannedAt,
       protocols: i === 0 ? ["TLSv1.2", "TLSv1.3"] : ["TLSv1.0", "TLSv1.2"],
-      certificate: { subject: `CN=${host}`, issuer: "CN=R11,O=Let's Encrypt,C=US", subject_alt_names: [host], not_before: new Date(now.getTime() - 70 * DAY_MS), not_after: new Date(now.getTime() + (i === 0 ? 20 : 6) * DAY_MS), self_signed: false, key_bits: 2048 },
-      issues: i === 0 ? [] : [{ code: "weak_protocol", severity: "medium", message: "TLS 1.0 is enabled." }, { code: "certificate_expiring", severity: "high", message: "The certificate expires in 6 days." }],
+      certificate: {
+        subject: `CN=${host}`,
+        issuer: "CN=R11,O=Let's Encrypt,C=US",
+        subject_alt_names: [host],
+        not_before: new Date(now.getTime() - 70 * DAY_MS),
+        not_after: new Date(now.getTime() + (i === 0 ? 20 : 6) * DAY_MS),
+        self_signed: false,
+        key_bits: 2048,
+      },
+      issues:
+        i === 0
+          ? []
+          : [
+              { code: "weak_protocol", severity: "medium", message: "TLS 1.0 is enabled." },
+              { code: "certificate_expiring", severity: "high", message: "The certificate expires in 6 days." },
+            ],
       grade: i === 0 ? "A" : "C",
     });
     await services.resolve(HeaderScanRepository).record(teamId, {

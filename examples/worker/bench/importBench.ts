@@ -44,7 +44,11 @@ export async function runImportBenchmark(findings = 100_000, writeFindings = 5_0
     const parseSeconds = (performance.now() - started) / 1000;
 
     // Its own database prefix and team, so a run against a real MONGODB_URI touches nothing else.
-    const runtime = await startRuntime({ env: { ...process.env, CSPM_DB_PREFIX: process.env.CSPM_DB_PREFIX || "bench_" }, allowEmbedded: true, log: () => undefined });
+    const runtime = await startRuntime({
+      env: { ...process.env, CSPM_DB_PREFIX: process.env.CSPM_DB_PREFIX || "bench_" },
+      allowEmbedded: true,
+      log: () => undefined,
+    });
     const team = `bench-${Date.now().toString(36)}`;
     try {
       const deps = importDependenciesFrom(runtime.services);

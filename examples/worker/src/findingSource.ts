@@ -29,7 +29,9 @@ export async function fileFindingSource(path: string): Promise<FindingSource> {
     if (isCspmError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new NotFoundError(`No such file: ${path}.`, { details: { file: path } });
-    throw new ValidationError(`Cannot read ${path} (${code ?? "error"}).`, [{ path: "file", message: "must be a readable file" }], { cause: error });
+    throw new ValidationError(`Cannot read ${path} (${code ?? "error"}).`, [{ path: "file", message: "must be a readable file" }], {
+      cause: error,
+    });
   }
   return {
     label: basename(path),
@@ -46,7 +48,11 @@ export async function fileFindingSource(path: string): Promise<FindingSource> {
           }
         } catch (error) {
           // A read error mid-file is a bad source for the importer, like malformed JSON.
-          throw new ValidationError(`Reading ${path} failed after ${read} bytes (${(error as NodeJS.ErrnoException).code ?? "error"}).`, [{ path: "file", message: "could not be read to the end" }], { cause: error });
+          throw new ValidationError(
+            `Reading ${path} failed after ${read} bytes (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+            [{ path: "file", message: "could not be read to the end" }],
+            { cause: error },
+          );
         }
       }
       return readJsonElements(counted());

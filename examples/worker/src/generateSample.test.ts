@@ -33,7 +33,14 @@ describe("generateSampleFindings", () => {
         for (const finding of findings) {
           expect(finding.provider).toBe(provider);
           expect(finding.account_id).toBe(DEFAULT_SAMPLE_ACCOUNTS[provider]);
-          const stored = ProwlerFindingSchema.safeParse({ ...finding, team_id: "t", scan_id: "s", muted: finding.muted ?? false, first_seen_at: new Date(), last_seen_at: new Date() });
+          const stored = ProwlerFindingSchema.safeParse({
+            ...finding,
+            team_id: "t",
+            scan_id: "s",
+            muted: finding.muted ?? false,
+            first_seen_at: new Date(),
+            last_seen_at: new Date(),
+          });
           expect(stored.success, JSON.stringify(stored.error?.issues)).toBe(true);
         }
         const statuses = new Set(findings.map((f) => f.status));
@@ -59,13 +66,23 @@ describe("generateSampleFindings", () => {
     expect(b).toEqual(a);
     expect(c.map(identity)).toEqual(a.map(identity));
     expect(c.map((f) => f.status)).not.toEqual(a.map((f) => f.status));
-    expect(a.every((f) => f.account_id === "210987654321" && (f.resource_uid.includes("210987654321") || f.resource_uid.startsWith("arn:aws:s3:::")))).toBe(true);
+    expect(
+      a.every(
+        (f) => f.account_id === "210987654321" && (f.resource_uid.includes("210987654321") || f.resource_uid.startsWith("arn:aws:s3:::")),
+      ),
+    ).toBe(true);
   });
 
   it("refuses bad options with VALIDATION_FAILED", () => {
-    expect(() => [...generateSampleFindings({ format: "xml" as never, count: 1 })]).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
-    expect(() => [...generateSampleFindings({ format: "ocsf", count: -1 })]).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
-    expect(() => [...generateSampleFindings({ format: "ocsf", count: 1, provider: "oracle" as never })]).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    expect(() => [...generateSampleFindings({ format: "xml" as never, count: 1 })]).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
+    expect(() => [...generateSampleFindings({ format: "ocsf", count: -1 })]).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
+    expect(() => [...generateSampleFindings({ format: "ocsf", count: 1, provider: "oracle" as never })]).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
   });
 });
 

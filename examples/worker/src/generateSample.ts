@@ -91,7 +91,8 @@ export function* planChecks(provider: CatalogProvider, accountId: string): Gener
     for (const check of checks.filter((c) => c.scope === "region")) yield { check, resource: regionResource(check, accountId, region) };
   }
   const byType = new Map<string, CatalogCheck[]>();
-  for (const check of checks.filter((c) => c.scope === "resource")) byType.set(check.resourceType, [...(byType.get(check.resourceType) ?? []), check]);
+  for (const check of checks.filter((c) => c.scope === "resource"))
+    byType.set(check.resourceType, [...(byType.get(check.resourceType) ?? []), check]);
   const types = [...byType.keys()];
   for (let round = 0; ; round++) {
     for (const type of types) {
@@ -113,7 +114,9 @@ export function outcomeOf(planned: PlannedCheck, accountId: string, seed = ""): 
 }
 
 function fill(template: string, resource: CatalogResource, accountId: string): string {
-  return template.replaceAll("{name}", resource.name === "<root_account>" ? accountId : resource.name).replaceAll("{region}", resource.region);
+  return template
+    .replaceAll("{name}", resource.name === "<root_account>" ? accountId : resource.name)
+    .replaceAll("{region}", resource.region);
 }
 
 const SEVERITY_IDS = { informational: 1, low: 2, medium: 3, high: 4, critical: 5 } as const;
@@ -130,11 +133,22 @@ function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function prowlerElement(planned: PlannedCheck, provider: CatalogProvider, accountId: string, time: string, seed: string): Record<string, unknown> {
+function prowlerElement(
+  planned: PlannedCheck,
+  provider: CatalogProvider,
+  accountId: string,
+  time: string,
+  seed: string,
+): Record<string, unknown> {
   const { check, resource } = planned;
   const { status, muted } = outcomeOf(planned, accountId, seed);
   const statusExtended = fill(status === "FAIL" ? check.failText : check.passText, resource, accountId);
-  const accountField = provider === "aws" ? { AccountId: accountId, Profile: "default", OrganizationsInfo: null } : provider === "azure" ? { Subscription: accountId, Tenant_Domain: "acme.onmicrosoft.com" } : { ProjectId: accountId };
+  const accountField =
+    provider === "aws"
+      ? { AccountId: accountId, Profile: "default", OrganizationsInfo: null }
+      : provider === "azure"
+        ? { Subscription: accountId, Tenant_Domain: "acme.onmicrosoft.com" }
+        : { ProjectId: accountId };
   const location = provider === "aws" ? { Region: resource.region } : { Location: resource.region };
   return {
     AssessmentStartTime: time,
@@ -171,7 +185,14 @@ function prowlerElement(planned: PlannedCheck, provider: CatalogProvider, accoun
   };
 }
 
-function ocsfElement(planned: PlannedCheck, provider: CatalogProvider, accountId: string, accountName: string, time: Date, seed: string): Record<string, unknown> {
+function ocsfElement(
+  planned: PlannedCheck,
+  provider: CatalogProvider,
+  accountId: string,
+  accountName: string,
+  time: Date,
+  seed: string,
+): Record<string, unknown> {
   const { check, resource } = planned;
   const { status, muted } = outcomeOf(planned, accountId, seed);
   const statusDetail = fill(status === "FAIL" ? check.failText : check.passText, resource, accountId);
@@ -192,7 +213,14 @@ function ocsfElement(planned: PlannedCheck, provider: CatalogProvider, accountId
     status_code: status,
     status_detail: statusDetail,
     status_id: muted ? 3 : 1,
-    unmapped: { related_url: hubUrl(check.checkId), categories: [], depends_on: [], related_to: [], notes: "", compliance: { ...check.compliance } },
+    unmapped: {
+      related_url: hubUrl(check.checkId),
+      categories: [],
+      depends_on: [],
+      related_to: [],
+      notes: "",
+      compliance: { ...check.compliance },
+    },
     activity_name: "Create",
     activity_id: 1,
     finding_info: {
@@ -221,7 +249,13 @@ function ocsfElement(planned: PlannedCheck, provider: CatalogProvider, accountId
     class_name: "Detection Finding",
     class_uid: 2004,
     cloud: {
-      account: { name: accountName, type: provider === "aws" ? "AWS Account" : provider === "azure" ? "Azure AD Account" : "GCP Account", type_id: provider === "aws" ? 10 : provider === "azure" ? 6 : 5, uid: accountId, labels: [] },
+      account: {
+        name: accountName,
+        type: provider === "aws" ? "AWS Account" : provider === "azure" ? "Azure AD Account" : "GCP Account",
+        type_id: provider === "aws" ? 10 : provider === "azure" ? 6 : 5,
+        uid: accountId,
+        labels: [],
+      },
       org: { name: "", uid: "" },
       provider,
       region: resource.region,
@@ -240,7 +274,9 @@ function checkedOptions(options: SampleOptions): Required<Omit<SampleOptions, "a
   const issues = [
     ...((CATALOG_PROVIDERS as readonly string[]).includes(provider) ? [] : [{ path: "provider", message: "must be aws, azure or gcp" }]),
     ...(options.format === "prowler" || options.format === "ocsf" ? [] : [{ path: "format", message: "must be prowler or ocsf" }]),
-    ...(Number.isInteger(options.count) && options.count >= 0 && options.count <= 1_000_000 ? [] : [{ path: "count", message: "must be an integer from 0 to 1000000" }]),
+    ...(Number.isInteger(options.count) && options.count >= 0 && options.count <= 1_000_000
+      ? []
+      : [{ path: "count", message: "must be an integer from 0 to 1000000" }]),
   ];
   if (issues.length > 0) throw new ValidationError("Invalid sample options.", issues);
   const accountId = options.accountId ?? DEFAULT_SAMPLE_ACCOUNTS[provider];
@@ -267,7 +303,9 @@ export function* generateSampleFindings(options: SampleOptions): Generator<Recor
   const time = scanTime.toISOString();
   let produced = 0;
   for (const planned of planChecks(provider, accountId)) {
-    yield format === "ocsf" ? ocsfElement(planned, provider, accountId, accountName, scanTime, seed) : prowlerElement(planned, provider, accountId, time, seed);
+    yield format === "ocsf"
+      ? ocsfElement(planned, provider, accountId, accountName, scanTime, seed)
+      : prowlerElement(planned, provider, accountId, time, seed);
     produced += 1;
     if (produced >= count) return;
   }
@@ -277,17 +315,29 @@ export function* generateSampleFindings(options: SampleOptions): Generator<Recor
  * Writes a sample file (a JSON array, one finding per line) without building it in memory, honouring
  * back-pressure. Returns the findings and bytes written. Throws `VALIDATION_FAILED` (bad options, unwritable path).
  */
-export async function writeSampleFile(path: string, options: SampleOptions, onProgress?: (written: number) => void): Promise<{ count: number; bytes: number }> {
+export async function writeSampleFile(
+  path: string,
+  options: SampleOptions,
+  onProgress?: (written: number) => void,
+): Promise<{ count: number; bytes: number }> {
   checkedOptions(options);
   try {
     return await writeElements(path, options, onProgress);
   } catch (error) {
     if (isCspmError(error)) throw error;
-    throw new ValidationError(`Cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? "error"}).`, [{ path: "out", message: "must be a writable file path" }], { cause: error });
+    throw new ValidationError(
+      `Cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+      [{ path: "out", message: "must be a writable file path" }],
+      { cause: error },
+    );
   }
 }
 
-async function writeElements(path: string, options: SampleOptions, onProgress?: (written: number) => void): Promise<{ count: number; bytes: number }> {
+async function writeElements(
+  path: string,
+  options: SampleOptions,
+  onProgress?: (written: number) => void,
+): Promise<{ count: number; bytes: number }> {
   const out = createWriteStream(path, { encoding: "utf8" });
   const closed = new Promise<void>((resolve, reject) => {
     out.once("finish", resolve);

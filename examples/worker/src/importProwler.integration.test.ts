@@ -27,7 +27,10 @@ const runsOf = (team: string) => services.resolve(ScanRunRepository).forTeam(tea
 
 beforeAll(async () => {
   client = await MongoClient.connect(testMongoUri());
-  services = createServiceContainer({ mongodb: { uri: testMongoUri(), prefix }, encryptionKeys: `k1:${Buffer.alloc(32, 7).toString("base64")}` });
+  services = createServiceContainer({
+    mongodb: { uri: testMongoUri(), prefix },
+    encryptionKeys: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+  });
   await services.initialize({ ensureIndexes: true });
   deps = importDependenciesFrom(services);
   dir = await mkdtemp(join(tmpdir(), "cspm-import-"));
@@ -57,7 +60,16 @@ describe("importProwler", () => {
       batchSize: 400,
       onProgress: (p) => progress.push(p),
     });
-    expect(report).toMatchObject({ status: "completed", format: "prowler", total: COUNT, written: COUNT, inserted: COUNT, updated: 0, rejected: 0, issues: [] });
+    expect(report).toMatchObject({
+      status: "completed",
+      format: "prowler",
+      total: COUNT,
+      written: COUNT,
+      inserted: COUNT,
+      updated: 0,
+      rejected: 0,
+      issues: [],
+    });
     expect(report.passed + report.failed + report.manual).toBe(COUNT);
     expect(report.failed).toBeGreaterThan(0);
     expect(await findingsOf(TEAM).count({})).toBe(COUNT);
@@ -66,7 +78,13 @@ describe("importProwler", () => {
     expect(await findingsOf(OTHER_TEAM).count({})).toBe(0);
 
     const run = await runsOf(TEAM).getById(report.scan_run_id);
-    expect(run).toMatchObject({ status: "completed", scanner: "prowler", account_id: AWS, provider: "aws", stats: { findings: COUNT, passed: report.passed, failed: report.failed } });
+    expect(run).toMatchObject({
+      status: "completed",
+      scanner: "prowler",
+      account_id: AWS,
+      provider: "aws",
+      stats: { findings: COUNT, passed: report.passed, failed: report.failed },
+    });
     expect(run.started_at).toBeInstanceOf(Date);
     expect(run.finished_at).toBeInstanceOf(Date);
 
@@ -125,7 +143,14 @@ describe("importProwler", () => {
 
   it("imports the good findings of a mixed file and reports the bad ones by position", async () => {
     const good = [...generateSampleFindings({ format: "prowler", count: 6, accountId: AWS, seed: "mixed" })];
-    const elements: unknown[] = [good[0], { not: "a finding" }, good[1], { ...good[2], Status: "MAYBE" }, good[3], { ...good[4], AccountId: "999988887777" }];
+    const elements: unknown[] = [
+      good[0],
+      { not: "a finding" },
+      good[1],
+      { ...good[2], Status: "MAYBE" },
+      good[3],
+      { ...good[4], AccountId: "999988887777" },
+    ];
     const report = await importProwler(deps, { teamId: TEAM, account: AWS, source: valueFindingSource(elements), maxReportedIssues: 2 });
     expect(report).toMatchObject({ status: "completed", total: 6, written: 3, rejected: 3, inserted: 0, issues_truncated: true });
     expect(report.issues).toEqual([
@@ -141,8 +166,12 @@ describe("importProwler", () => {
       details: { hint: expect.stringContaining("Register") },
     });
     // The other team's account is not this team's either.
-    await expect(importProwler(deps, { teamId: "team-nobody", account: AWS, source: valueFindingSource([]) })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(importProwler(deps, { teamId: TEAM, account: AWS, source: valueFindingSource([]), batchSize: 0 })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(importProwler(deps, { teamId: "team-nobody", account: AWS, source: valueFindingSource([]) })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(importProwler(deps, { teamId: TEAM, account: AWS, source: valueFindingSource([]), batchSize: 0 })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
     expect(await runsOf(TEAM).count({})).toBe(runs);
   });
 
@@ -154,10 +183,16 @@ describe("importProwler", () => {
 
   it("drops the team's cached dashboard so it shows the import", async () => {
     const gcp = "acme-import-1234";
-    await services.resolve(TOKENS.CentralAccountService).registerAccount(TEAM, { provider: "gcp", accountId: gcp, name: "GCP", status: "active" });
+    await services
+      .resolve(TOKENS.CentralAccountService)
+      .registerAccount(TEAM, { provider: "gcp", accountId: gcp, name: "GCP", status: "active" });
     const aggregation = services.resolve(TOKENS.AggregationService);
     const before = await aggregation.getDashboardSummary(TEAM);
-    const report = await importProwler(deps, { teamId: TEAM, account: gcp, source: valueFindingSource([...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 40, accountId: gcp })]) });
+    const report = await importProwler(deps, {
+      teamId: TEAM,
+      account: gcp,
+      source: valueFindingSource([...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 40, accountId: gcp })]),
+    });
     expect(report.inserted).toBe(40);
     const after = await aggregation.getDashboardSummary(TEAM);
     expect(after.totals.findings).toBe(before.totals.findings + 40);

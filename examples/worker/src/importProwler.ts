@@ -115,16 +115,32 @@ const VALIDATION_SCAN_ID = "import-validation";
  * Maps one element and checks it belongs to the target account; with `at`, also validates it against the
  * stored schema (the validation pass; the write pass leaves that to the repository, which reports per finding).
  */
-function checkElement(element: unknown, teamId: string, target: AccountSummary, at?: Date): { finding: MappedFinding; format: FindingFormat } | { issues: ImportIssue[]; format: FindingFormat | undefined; checkId?: string } {
+function checkElement(
+  element: unknown,
+  teamId: string,
+  target: AccountSummary,
+  at?: Date,
+): { finding: MappedFinding; format: FindingFormat } | { issues: ImportIssue[]; format: FindingFormat | undefined; checkId?: string } {
   const mapped = mapFinding(element);
   const checkId = checkIdOf(element);
-  if (!mapped.ok) return { issues: mapped.issues.map((i) => ({ index: -1, ...i })), format: mapped.format, ...(checkId === undefined ? {} : { checkId }) };
+  if (!mapped.ok)
+    return {
+      issues: mapped.issues.map((i) => ({ index: -1, ...i })),
+      format: mapped.format,
+      ...(checkId === undefined ? {} : { checkId }),
+    };
   const { finding } = mapped;
   if (finding.provider !== target.provider || finding.account_id !== target.account_id) {
     return {
       format: mapped.format,
       checkId: finding.check_id,
-      issues: [{ index: -1, path: "account_id", message: `belongs to ${finding.provider} account ${finding.account_id}, not to ${target.provider} account ${target.account_id}` }],
+      issues: [
+        {
+          index: -1,
+          path: "account_id",
+          message: `belongs to ${finding.provider} account ${finding.account_id}, not to ${target.provider} account ${target.account_id}`,
+        },
+      ],
     };
   }
   if (at === undefined) return { finding, format: mapped.format };
@@ -168,7 +184,9 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
   const started = Date.now();
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new ValidationError("batchSize must be an integer from 1 to 10000.", [{ path: "batchSize", message: "must be an integer from 1 to 10000" }]);
+    throw new ValidationError("batchSize must be an integer from 1 to 10000.", [
+      { path: "batchSize", message: "must be an integer from 1 to 10000" },
+    ]);
   }
   const maxIssues = options.maxReportedIssues ?? 100;
   const seenAt = options.seenAt ?? new Date();
@@ -232,14 +250,28 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
         if ("finding" in checked) valid += 1;
         total += 1;
         if (total % 500 === 0) {
-          options.onProgress?.({ phase: "validating", done: total, bytesRead: bytes, ...(source.sizeBytes === undefined ? {} : { totalBytes: source.sizeBytes }) });
+          options.onProgress?.({
+            phase: "validating",
+            done: total,
+            bytesRead: bytes,
+            ...(source.sizeBytes === undefined ? {} : { totalBytes: source.sizeBytes }),
+          });
         }
       }
-      options.onProgress?.({ phase: "validating", done: total, total, bytesRead: bytes, ...(source.sizeBytes === undefined ? {} : { totalBytes: source.sizeBytes }) });
+      options.onProgress?.({
+        phase: "validating",
+        done: total,
+        total,
+        bytesRead: bytes,
+        ...(source.sizeBytes === undefined ? {} : { totalBytes: source.sizeBytes }),
+      });
     } catch (error) {
       if (!isCspmError(error) || error.code !== "VALIDATION_FAILED") throw error;
       counts.total = total;
-      addIssues(total, (error as ValidationError).issues.map((i) => ({ index: total, path: "", message: i.message })));
+      addIssues(
+        total,
+        (error as ValidationError).issues.map((i) => ({ index: total, path: "", message: i.message })),
+      );
       return await fail(`${source.label} could not be read: ${describe(error)} Nothing was written.`);
     }
     counts.total = total;
@@ -254,7 +286,9 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
         }
         index += 1;
       }
-      return await fail(`${source.label} holds no finding that can be imported into ${account.provider} account ${account.account_id} (${total} rejected). Nothing was written.`);
+      return await fail(
+        `${source.label} holds no finding that can be imported into ${account.provider} account ${account.account_id} (${total} rejected). Nothing was written.`,
+      );
     }
 
     // Pass 2: map again and upsert in batches.
@@ -276,7 +310,11 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
         failedAt.add(error.index);
         const entry = current[error.index];
         counts.rejected += 1;
-        addIssues(entry?.index ?? -1, error.issues?.map((i) => ({ index: -1, path: i.path, message: i.message })) ?? [{ index: -1, path: "", message: error.message }], entry?.finding.check_id);
+        addIssues(
+          entry?.index ?? -1,
+          error.issues?.map((i) => ({ index: -1, path: i.path, message: i.message })) ?? [{ index: -1, path: "", message: error.message }],
+          entry?.finding.check_id,
+        );
       }
       current.forEach(({ finding }, i) => {
         if (failedAt.has(i)) return;
@@ -303,7 +341,9 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
     } catch (error) {
       if (!isCspmError(error) || error.code !== "VALIDATION_FAILED") throw error;
       await flush();
-      return await fail(`${source.label} changed while it was imported: ${describe(error)} ${counts.written} findings were written before the error.`);
+      return await fail(
+        `${source.label} changed while it was imported: ${describe(error)} ${counts.written} findings were written before the error.`,
+      );
     }
     await flush();
     options.onProgress?.({ phase: "writing", done: total, total });
@@ -314,7 +354,11 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
   } catch (error) {
     // Infrastructure failure (MongoDB unreachable …): mark the run failed when we still can, then rethrow.
     try {
-      await deps.scanRuns.fail(teamId, runId, `Import aborted after ${counts.written} findings were written: ${describe(error)}`.slice(0, 4000));
+      await deps.scanRuns.fail(
+        teamId,
+        runId,
+        `Import aborted after ${counts.written} findings were written: ${describe(error)}`.slice(0, 4000),
+      );
       await deps.accounts.recordLastScan(teamId, account.id, { status: "failed" });
     } catch {
       // The original error is the one to report.

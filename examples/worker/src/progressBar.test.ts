@@ -9,7 +9,9 @@ describe("formatProgressLine", () => {
   });
 
   it("drops the eta when done, shows MB for bytes and only a count when the total is unknown", () => {
-    expect(formatProgressLine({ label: "writing", done: 10, total: 10, elapsedMs: 1_000, unit: "findings" })).toBe("writing    [########################]  10/10  100%  10/s");
+    expect(formatProgressLine({ label: "writing", done: 10, total: 10, elapsedMs: 1_000, unit: "findings" })).toBe(
+      "writing    [########################]  10/10  100%  10/s",
+    );
     expect(formatProgressLine({ label: "reading", done: 3 * 1_048_576, total: 6 * 1_048_576, elapsedMs: 1_000, unit: "bytes" })).toBe(
       "reading    [############------------]  3.0 MB/6.0 MB   50%  3.0 MB/s  eta 1s",
     );
@@ -21,7 +23,12 @@ describe("ProgressBar", () => {
   it("writes a line at most every 2 s to a log, and a final line unless the log already shows it", () => {
     let now = 0;
     const lines: string[] = [];
-    const bar = new ProgressBar({ label: "writing", total: 100, output: { write: (t: string) => lines.push(t), isTTY: false }, now: () => now });
+    const bar = new ProgressBar({
+      label: "writing",
+      total: 100,
+      output: { write: (t: string) => lines.push(t), isTTY: false },
+      now: () => now,
+    });
     bar.update(10);
     now = 1_000;
     bar.update(20); // throttled
@@ -42,7 +49,12 @@ describe("ProgressBar", () => {
   it("redraws one line in place on a terminal", () => {
     let now = 0;
     const writes: string[] = [];
-    const bar = new ProgressBar({ label: "writing", total: 4, output: { write: (t: string) => writes.push(t), isTTY: true }, now: () => now });
+    const bar = new ProgressBar({
+      label: "writing",
+      total: 4,
+      output: { write: (t: string) => writes.push(t), isTTY: true },
+      now: () => now,
+    });
     bar.update(1);
     now = 150;
     bar.update(2);

@@ -27,7 +27,13 @@ function prowlerAws(overrides: Record<string, unknown> = {}): Record<string, unk
     ],
     Description: "Public buckets leak data.",
     Risk: "Anyone can read the objects.",
-    Remediation: { Code: {}, Recommendation: { Text: "Enable Block Public Access.", Url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html" } },
+    Remediation: {
+      Code: {},
+      Recommendation: {
+        Text: "Enable Block Public Access.",
+        Url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+      },
+    },
     Compliance: { "CIS-2.0": ["2.1.4"], SOC2: ["cc_6_1"] },
     ...overrides,
   };
@@ -57,7 +63,10 @@ function ocsfGcp(overrides: Record<string, unknown> = {}): Record<string, unknow
     ],
     class_uid: 2004,
     cloud: { account: { uid: "acme-prod-4821", name: "acme prod" }, provider: "gcp", region: "global" },
-    remediation: { desc: "Restrict the source ranges.", references: ["not a url", "https://hub.prowler.com/check/compute_firewall_ssh_access_from_the_internet_allowed"] },
+    remediation: {
+      desc: "Restrict the source ranges.",
+      references: ["not a url", "https://hub.prowler.com/check/compute_firewall_ssh_access_from_the_internet_allowed"],
+    },
     risk_details: "Brute force on SSH.",
     time: 1717236000,
     ...overrides,
@@ -137,7 +146,10 @@ describe("mapFinding", () => {
       description: "SSH open to 0.0.0.0/0.",
       risk: "Brute force on SSH.",
       // The first reference that is a URL.
-      remediation: { recommendation: "Restrict the source ranges.", url: "https://hub.prowler.com/check/compute_firewall_ssh_access_from_the_internet_allowed" },
+      remediation: {
+        recommendation: "Restrict the source ranges.",
+        url: "https://hub.prowler.com/check/compute_firewall_ssh_access_from_the_internet_allowed",
+      },
       compliance: [
         { framework: "CIS-GCP-2.0", controls: ["3.6"] },
         { framework: "ISO27001-2013", controls: ["A.13.1.1"] },
@@ -147,7 +159,16 @@ describe("mapFinding", () => {
 
   it("reads Azure and GCP account fields of Prowler JSON and lowercases Azure subscription ids", () => {
     const azure = mapFinding(
-      prowlerAws({ Provider: "azure", AccountId: undefined, Subscription: "8F4E2C1A-6B3D-4E5F-9A7B-2C1D0E9F8A7B", Region: undefined, Location: "westeurope", ResourceArn: undefined, ResourceId: "/subscriptions/x/storageAccounts/logs", ResourceTags: { env: "prod" } }),
+      prowlerAws({
+        Provider: "azure",
+        AccountId: undefined,
+        Subscription: "8F4E2C1A-6B3D-4E5F-9A7B-2C1D0E9F8A7B",
+        Region: undefined,
+        Location: "westeurope",
+        ResourceArn: undefined,
+        ResourceId: "/subscriptions/x/storageAccounts/logs",
+        ResourceTags: { env: "prod" },
+      }),
     );
     expect(azure.ok && azure.finding).toMatchObject({
       provider: "azure",
@@ -156,7 +177,9 @@ describe("mapFinding", () => {
       resource_uid: "/subscriptions/x/storageAccounts/logs",
       resource_tags: [{ key: "env", value: "prod" }],
     });
-    const gcp = mapFinding(prowlerAws({ Provider: "gcp", AccountId: undefined, ProjectId: "acme-prod-4821", Region: undefined, Location: "europe-west1" }));
+    const gcp = mapFinding(
+      prowlerAws({ Provider: "gcp", AccountId: undefined, ProjectId: "acme-prod-4821", Region: undefined, Location: "europe-west1" }),
+    );
     expect(gcp.ok && gcp.finding).toMatchObject({ provider: "gcp", account_id: "acme-prod-4821", region: "europe-west1" });
   });
 
@@ -170,7 +193,9 @@ describe("mapFinding", () => {
   });
 
   it("fills defaults: service from the check id, region global, resource uid from the account, INFO as MANUAL", () => {
-    const result = mapFinding(prowlerAws({ ServiceName: "", Region: "", ResourceArn: "", ResourceId: "", ResourceType: "", Status: "INFO", Compliance: undefined }));
+    const result = mapFinding(
+      prowlerAws({ ServiceName: "", Region: "", ResourceArn: "", ResourceId: "", ResourceType: "", Status: "INFO", Compliance: undefined }),
+    );
     expect(result.ok && result.finding).toMatchObject({
       service_name: "s3",
       region: "global",
@@ -206,7 +231,11 @@ describe("mapFinding", () => {
     if (!missing.ok) expect(missing.issues.map((i) => i.path).sort()).toEqual(["account_id", "status"]);
 
     const other = mapFinding({ hello: "world" });
-    expect(other).toEqual({ ok: false, format: undefined, issues: [{ path: "", message: expect.stringContaining("not a Prowler finding") }] });
+    expect(other).toEqual({
+      ok: false,
+      format: undefined,
+      issues: [{ path: "", message: expect.stringContaining("not a Prowler finding") }],
+    });
   });
 
   it("refuses a compliance field that is not a map", () => {

@@ -30,7 +30,14 @@ export type MapFindingResult =
 type Json = Record<string, unknown>;
 
 const OCSF_DETECTION_FINDING = 2004;
-const OCSF_SEVERITY_BY_ID: Readonly<Record<number, Severity>> = { 1: "informational", 2: "low", 3: "medium", 4: "high", 5: "critical", 6: "critical" };
+const OCSF_SEVERITY_BY_ID: Readonly<Record<number, Severity>> = {
+  1: "informational",
+  2: "low",
+  3: "medium",
+  4: "high",
+  5: "critical",
+  6: "critical",
+};
 const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 const LIMITS = {
   check_title: 1000,
@@ -92,7 +99,10 @@ function clip(text: string, max: number): string {
  */
 export function detectFindingFormat(element: unknown): FindingFormat | undefined {
   if (!isObject(element)) return undefined;
-  if (element["class_uid"] === OCSF_DETECTION_FINDING || (isObject(element["finding_info"]) && textAt(element, "metadata", "event_code") !== undefined)) {
+  if (
+    element["class_uid"] === OCSF_DETECTION_FINDING ||
+    (isObject(element["finding_info"]) && textAt(element, "metadata", "event_code") !== undefined)
+  ) {
     return "ocsf";
   }
   if (typeof element["CheckID"] === "string") return "prowler";
@@ -210,7 +220,16 @@ function fromProwler(e: Json): RawFinding {
   return {
     provider: firstText(e, ["Provider", "provider"]),
     // Prowler 3 names the account per provider; Prowler 4's finding model calls it account_uid.
-    accountId: firstText(e, ["AccountId", "account_uid", "SubscriptionId", "Subscription", "ProjectId", "ProjectID", "Context", "ClusterName"]),
+    accountId: firstText(e, [
+      "AccountId",
+      "account_uid",
+      "SubscriptionId",
+      "Subscription",
+      "ProjectId",
+      "ProjectID",
+      "Context",
+      "ClusterName",
+    ]),
     checkId: textAt(e, "CheckID"),
     checkTitle: textAt(e, "CheckTitle"),
     status: textAt(e, "Status"),
@@ -253,7 +272,9 @@ function fromOcsf(e: Json): RawFinding {
     description: textAt(e, "finding_info", "desc"),
     risk: textAt(e, "risk_details"),
     recommendation: textAt(e, "remediation", "desc"),
-    recommendationUrl: Array.isArray(references) ? references.find((r): r is string => typeof r === "string" && httpUrl(r) !== undefined) : undefined,
+    recommendationUrl: Array.isArray(references)
+      ? references.find((r): r is string => typeof r === "string" && httpUrl(r) !== undefined)
+      : undefined,
     compliance,
     muted: textAt(e, "status")?.toLowerCase() === "suppressed" || objectAt(e, "unmapped")?.["muted"] === true,
   };
@@ -267,29 +288,51 @@ function fromOcsf(e: Json): RawFinding {
 export function mapFinding(element: unknown): MapFindingResult {
   const format = detectFindingFormat(element);
   if (format === undefined) {
-    return { ok: false, format, issues: [{ path: "", message: "is not a Prowler finding (no CheckID) or an OCSF Detection Finding (class_uid 2004)" }] };
+    return {
+      ok: false,
+      format,
+      issues: [{ path: "", message: "is not a Prowler finding (no CheckID) or an OCSF Detection Finding (class_uid 2004)" }],
+    };
   }
   const raw = format === "ocsf" ? fromOcsf(element as Json) : fromProwler(element as Json);
   const issues: FieldIssue[] = [];
   const provider = providerOf(raw.provider);
-  if (provider === undefined) issues.push({ path: "provider", message: raw.provider === undefined ? "is missing" : `"${clip(raw.provider, 40)}" is not aws, azure, gcp or kubernetes` });
+  if (provider === undefined)
+    issues.push({
+      path: "provider",
+      message: raw.provider === undefined ? "is missing" : `"${clip(raw.provider, 40)}" is not aws, azure, gcp or kubernetes`,
+    });
   let accountId: string | undefined;
   if (raw.accountId === undefined) issues.push({ path: "account_id", message: "is missing" });
   else if (provider !== undefined) {
     try {
       accountId = validateProviderAccountId(provider, raw.accountId);
     } catch (error) {
-      issues.push({ path: "account_id", message: isCspmError(error) ? `"${clip(raw.accountId, 60)}" ${firstIssue(error) ?? "is not valid"}` : "is not valid" });
+      issues.push({
+        path: "account_id",
+        message: isCspmError(error) ? `"${clip(raw.accountId, 60)}" ${firstIssue(error) ?? "is not valid"}` : "is not valid",
+      });
     }
   }
   if (raw.checkId === undefined) issues.push({ path: "check_id", message: "is missing" });
-  else if (!CHECK_ID.test(raw.checkId)) issues.push({ path: "check_id", message: "must be a Prowler check id such as iam_root_mfa_enabled" });
+  else if (!CHECK_ID.test(raw.checkId))
+    issues.push({ path: "check_id", message: "must be a Prowler check id such as iam_root_mfa_enabled" });
   const status = statusOf(raw.status);
-  if (status === undefined) issues.push({ path: "status", message: raw.status === undefined ? "is missing" : "must be PASS, FAIL or MANUAL" });
-  if (raw.severity === undefined) issues.push({ path: "severity", message: "is missing or not critical, high, medium, low or informational" });
-  if (raw.resourceUid !== undefined && raw.resourceUid.length > 2048) issues.push({ path: "resource_uid", message: "is longer than 2048 characters" });
+  if (status === undefined)
+    issues.push({ path: "status", message: raw.status === undefined ? "is missing" : "must be PASS, FAIL or MANUAL" });
+  if (raw.severity === undefined)
+    issues.push({ path: "severity", message: "is missing or not critical, high, medium, low or informational" });
+  if (raw.resourceUid !== undefined && raw.resourceUid.length > 2048)
+    issues.push({ path: "resource_uid", message: "is longer than 2048 characters" });
   const compliance = complianceOf(raw.compliance, issues);
-  if (issues.length > 0 || provider === undefined || accountId === undefined || raw.checkId === undefined || status === undefined || raw.severity === undefined) {
+  if (
+    issues.length > 0 ||
+    provider === undefined ||
+    accountId === undefined ||
+    raw.checkId === undefined ||
+    status === undefined ||
+    raw.severity === undefined
+  ) {
     return { ok: false, format, issues };
   }
   const checkId = raw.checkId;

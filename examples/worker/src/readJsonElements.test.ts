@@ -23,8 +23,8 @@ async function failure(text: string, size = 1 << 16): Promise<{ code: string; me
 }
 
 const TRICKY = [
-  { a: "quote \" and backslash \\ and } ] { [ , inside", b: [1, 2, { c: null }] },
-  { unicode: "ünïcödé ✓ 😀", esc: "\\\"", empty: "" },
+  { a: 'quote " and backslash \\ and } ] { [ , inside', b: [1, 2, { c: null }] },
+  { unicode: "ünïcödé ✓ 😀", esc: '\\"', empty: "" },
   42,
   "a string element",
   true,
@@ -42,13 +42,15 @@ describe("readJsonElements", () => {
   });
 
   it("reads JSON Lines (one value per line) and concatenated values", async () => {
-    const text = TRICKY.filter((v) => typeof v === "object" && v !== null).map((v) => JSON.stringify(v)).join("\n");
+    const text = TRICKY.filter((v) => typeof v === "object" && v !== null)
+      .map((v) => JSON.stringify(v))
+      .join("\n");
     expect(await collect(text, 5)).toEqual(TRICKY.filter((v) => typeof v === "object" && v !== null));
   });
 
   it("reads an empty array as no elements, and skips a byte order mark", async () => {
     expect(await collect("[ ]")).toEqual([]);
-    expect(await collect("\uFEFF[{\"a\":1}]")).toEqual([{ a: 1 }]);
+    expect(await collect('\uFEFF[{"a":1}]')).toEqual([{ a: 1 }]);
   });
 
   it("decodes UTF-8 byte chunks split inside a multi-byte character", async () => {

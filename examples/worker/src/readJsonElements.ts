@@ -36,7 +36,7 @@ export async function* readJsonElements(chunks: AsyncIterable<string | Uint8Arra
   // The element being read.
   let inElement = false;
   let inString = false;
-  let escape = false;
+  let escaped = false;
   let depth = 0;
   let primitive = false;
   let pieces: string[] = [];
@@ -67,15 +67,15 @@ export async function* readJsonElements(chunks: AsyncIterable<string | Uint8Arra
     while (i < length) {
       if (inElement) {
         if (inString) {
-          if (escape) {
-            escape = false;
+          if (escaped) {
+            escaped = false;
             i += 1;
             continue;
           }
           if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf('"', i);
           if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf("\\", i);
           if (nextBackslash !== -1 && (nextQuote === -1 || nextBackslash < nextQuote)) {
-            escape = true;
+            escaped = true;
             i = nextBackslash + 1;
             continue;
           }
@@ -153,7 +153,7 @@ export async function* readJsonElements(chunks: AsyncIterable<string | Uint8Arra
       segmentStart = i;
       elementOffset = offset;
       depth = 0;
-      escape = false;
+      escaped = false;
       if (c === QUOTE) {
         inString = true;
         i += 1;

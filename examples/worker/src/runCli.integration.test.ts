@@ -22,7 +22,10 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string | undefined> = { MONGODB_URI: testMongoUri(), CSPM_DB_PREFIX: prefix, CSPM_ENCRYPTION_KEYS: KEYS }) {
+async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = { MONGODB_URI: testMongoUri(), CSPM_DB_PREFIX: prefix, CSPM_ENCRYPTION_KEYS: KEYS },
+) {
   let stdout = "";
   let stderr = "";
   const code = await runCli(args, { env, stdout: (t) => (stdout += t), stderr: { write: (t: string) => (stderr += t), isTTY: false } });
@@ -47,7 +50,18 @@ describe("worker CLI", () => {
   });
 
   it("import --create-account registers the account from the file and imports; a re-run inserts nothing", async () => {
-    const first = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b", "--create-account", "--batch", "100", "--json"]);
+    const first = await cli([
+      "import",
+      file,
+      "--team",
+      "team-cli",
+      "--account",
+      "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b",
+      "--create-account",
+      "--batch",
+      "100",
+      "--json",
+    ]);
     expect(first.stderr).toMatch(/registered azure account 8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b/);
     expect(first.stderr).toMatch(/writing .*250\/250/);
     expect(first.code).toBe(0);

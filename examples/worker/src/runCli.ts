@@ -44,7 +44,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return command === undefined || command === "help" || command === "--help" ? 0 : 2;
   } catch (error) {
     if (isCspmError(error)) {
-      const issues = error instanceof ValidationError ? error.issues.map((i) => `\n  - ${i.path ? `${i.path}: ` : ""}${i.message}`).join("") : "";
+      const issues =
+        error instanceof ValidationError ? error.issues.map((i) => `\n  - ${i.path ? `${i.path}: ` : ""}${i.message}`).join("") : "";
       const hint = typeof error.details?.["hint"] === "string" ? `\n  hint: ${error.details["hint"]}` : "";
       io.stderr.write(`error ${error.code}: ${error.message}${issues}${hint}\n`);
       return error.code === "VALIDATION_FAILED" || error.code === "NOT_FOUND" ? 2 : 1;
@@ -60,7 +61,10 @@ function usageError(message: string): ValidationError {
 
 type OptionSpec = Record<string, { type: "string" | "boolean" }>;
 
-function parse(args: readonly string[], options: OptionSpec): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+function parse(
+  args: readonly string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
@@ -77,7 +81,14 @@ function positiveInt(text: string | undefined, name: string, fallback: number, m
 }
 
 /** Registers the account the file belongs to when it does not exist yet (provider and name from the file). */
-async function ensureAccount(accounts: CentralAccountService, teamId: string, account: string, source: FindingSource, name: string | undefined, io: CliIo): Promise<void> {
+async function ensureAccount(
+  accounts: CentralAccountService,
+  teamId: string,
+  account: string,
+  source: FindingSource,
+  name: string | undefined,
+  io: CliIo,
+): Promise<void> {
   try {
     await resolveImportAccount(accounts, teamId, account);
     return;
@@ -90,10 +101,18 @@ async function ensureAccount(accounts: CentralAccountService, teamId: string, ac
     break;
   }
   const mapped = mapFinding(first);
-  if (!mapped.ok) throw new ValidationError(`Cannot register account "${account}": the first finding of ${source.label} is not usable.`, [...mapped.issues]);
+  if (!mapped.ok)
+    throw new ValidationError(`Cannot register account "${account}": the first finding of ${source.label} is not usable.`, [
+      ...mapped.issues,
+    ]);
   const ocsfName = (first as { cloud?: { account?: { name?: unknown } } }).cloud?.account?.name;
   const label = name ?? (typeof ocsfName === "string" && ocsfName.trim() !== "" ? ocsfName : `${mapped.finding.provider} ${account}`);
-  const created = await accounts.registerAccount(teamId, { provider: mapped.finding.provider, accountId: account, name: label, status: "active" });
+  const created = await accounts.registerAccount(teamId, {
+    provider: mapped.finding.provider,
+    accountId: account,
+    name: label,
+    status: "active",
+  });
   io.stderr.write(`registered ${created.provider} account ${created.account_id} "${created.name}" (id ${created.id})\n`);
 }
 
@@ -104,8 +123,12 @@ function summary(report: ImportReport): string {
     `  PASS ${integer.format(report.passed)} | FAIL ${integer.format(report.failed)} | MANUAL ${integer.format(report.manual)} | ${(report.duration_ms / 1000).toFixed(1)} s`,
   ];
   if (report.error) lines.push(`  error: ${report.error}`);
-  for (const issue of report.issues.slice(0, 10)) lines.push(`  - element ${issue.index}${issue.check_id ? ` (${issue.check_id})` : ""}: ${issue.path ? `${issue.path} ` : ""}${issue.message}`);
-  if (report.rejected > 10) lines.push(`  … ${integer.format(report.rejected - Math.min(10, report.issues.length))} more rejected (--json lists up to 100)`);
+  for (const issue of report.issues.slice(0, 10))
+    lines.push(
+      `  - element ${issue.index}${issue.check_id ? ` (${issue.check_id})` : ""}: ${issue.path ? `${issue.path} ` : ""}${issue.message}`,
+    );
+  if (report.rejected > 10)
+    lines.push(`  … ${integer.format(report.rejected - Math.min(10, report.issues.length))} more rejected (--json lists up to 100)`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -131,8 +154,14 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const runtime = await startRuntime({ env: io.env, allowEmbedded: embedded, log: (line) => io.stderr.write(`${line}\n`) });
   try {
     const deps = importDependenciesFrom(runtime.services);
-    if (values["create-account"] === true || embedded) await ensureAccount(deps.accounts, team, account, source, values["account-name"] as string | undefined, io);
-    const reading = new ProgressBar({ label: "validating", unit: "bytes", output: io.stderr, ...(source.sizeBytes === undefined ? {} : { total: source.sizeBytes }) });
+    if (values["create-account"] === true || embedded)
+      await ensureAccount(deps.accounts, team, account, source, values["account-name"] as string | undefined, io);
+    const reading = new ProgressBar({
+      label: "validating",
+      unit: "bytes",
+      output: io.stderr,
+      ...(source.sizeBytes === undefined ? {} : { total: source.sizeBytes }),
+    });
     let writing: ProgressBar | undefined;
     const report = await importProwler(deps, {
       teamId: team,

@@ -48,7 +48,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const configured = env.MONGODB_URI?.trim();
   if (!configured && !options.allowEmbedded) {
-    throw new ValidationError("MONGODB_URI is not set.", [{ path: "MONGODB_URI", message: "is required (or use the embedded demo MongoDB)" }]);
+    throw new ValidationError("MONGODB_URI is not set.", [
+      { path: "MONGODB_URI", message: "is required (or use the embedded demo MongoDB)" },
+    ]);
   }
   let embedded: TestMongo | undefined;
   let uri = configured ?? "";

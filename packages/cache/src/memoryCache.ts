@@ -9,14 +9,7 @@ import {
   type NormalizedSetOptions,
 } from "./cacheArguments";
 import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
-import type {
-  CacheErrorHook,
-  CacheHealth,
-  CacheLoader,
-  CacheService,
-  CacheSetOptions,
-  CacheStats,
-} from "./cacheService";
+import type { CacheErrorHook, CacheHealth, CacheLoader, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
 import { CacheTelemetry } from "./cacheTelemetry";
 import { SingleFlight } from "./singleFlight";
 

@@ -13,15 +13,7 @@ import {
   type NormalizedSetOptions,
 } from "./cacheArguments";
 import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
-import type {
-  CacheErrorHook,
-  CacheHealth,
-  CacheLoader,
-  CacheOperation,
-  CacheService,
-  CacheSetOptions,
-  CacheStats,
-} from "./cacheService";
+import type { CacheErrorHook, CacheHealth, CacheLoader, CacheOperation, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
 import { CacheTelemetry, sanitizeCause } from "./cacheTelemetry";
 import { CircuitBreaker } from "./circuitBreaker";
 import { SingleFlight } from "./singleFlight";
@@ -184,10 +176,13 @@ export class RedisCache implements CacheService {
   private readyPromise: Promise<void> | undefined;
   private resolveReady: (() => void) | undefined;
   private readonly onClientError = (error: unknown): void => {
-    this.telemetry.report("connection", new UnavailableError("Redis connection error.", {
-      details: { hint: "Check that Redis is reachable; the client reconnects on its own." },
-      cause: sanitizeCause(error),
-    }));
+    this.telemetry.report(
+      "connection",
+      new UnavailableError("Redis connection error.", {
+        details: { hint: "Check that Redis is reachable; the client reconnects on its own." },
+        cause: sanitizeCause(error),
+      }),
+    );
   };
   private closing: Promise<void> | undefined;
 
@@ -301,9 +296,7 @@ export class RedisCache implements CacheService {
     const list = normalizeCacheTags(tags);
     const results = await Promise.all(
       list.map(async (tag) => {
-        const popped = await this.command("invalidateTags", undefined, (client) =>
-          client.eval(POP_TAG_SCRIPT, 1, this.tagKey(tag)),
-        );
+        const popped = await this.command("invalidateTags", undefined, (client) => client.eval(POP_TAG_SCRIPT, 1, this.tagKey(tag)));
         if (!popped.ok) return false;
         const members = Array.isArray(popped.value) ? popped.value.filter((m): m is string => typeof m === "string") : [];
         return this.deleteRedisKeys("invalidateTags", members, undefined);
@@ -462,9 +455,7 @@ export class RedisCache implements CacheService {
   private async deleteRedisKeys(operation: CacheOperation, redisKeys: readonly string[], key: string | undefined): Promise<boolean> {
     if (redisKeys.length === 0) return !this.closing;
     const batches = this.client.isCluster ? redisKeys.map((k) => [k]) : chunk(redisKeys, DEL_BATCH);
-    const results = await Promise.all(
-      batches.map((batch) => this.command(operation, key, (client) => client.del(...batch))),
-    );
+    const results = await Promise.all(batches.map((batch) => this.command(operation, key, (client) => client.del(...batch))));
     return results.every((attempt) => attempt.ok);
   }
 
@@ -483,12 +474,7 @@ export class RedisCache implements CacheService {
    * Takes the recompute lock and loads, or — while another process holds it — polls for the value it will
    * write. Gives up waiting after `waitMs` (or on any Redis failure) and loads without the lock.
    */
-  private async loadUnderLock<T>(
-    key: string,
-    options: NormalizedSetOptions,
-    loader: CacheLoader<T>,
-    lock: LockSettings,
-  ): Promise<Flight> {
+  private async loadUnderLock<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>, lock: LockSettings): Promise<Flight> {
     const lockKey = this.lockKey(key);
     const token = randomUUID();
     const deadline = Date.now() + lock.waitMs;

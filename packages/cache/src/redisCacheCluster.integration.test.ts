@@ -75,7 +75,10 @@ describe("RedisCache Cluster specifics", () => {
       await gate;
       return { computed: calls };
     };
-    const pending = [...Array.from({ length: 50 }, () => a.wrap("k", 60, loader)), ...Array.from({ length: 50 }, () => b.wrap("k", 60, loader))];
+    const pending = [
+      ...Array.from({ length: 50 }, () => a.wrap("k", 60, loader)),
+      ...Array.from({ length: 50 }, () => b.wrap("k", 60, loader)),
+    ];
     for (let i = 0; i < 1000 && a.stats().lockWaits + b.stats().lockWaits === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(a.stats().lockWaits + b.stats().lockWaits).toBe(1);
     release();

@@ -24,9 +24,7 @@ function partIssues(parts: readonly unknown[], pathPrefix: string): FieldIssue[]
 }
 
 function teamIdIssues(teamId: unknown): FieldIssue[] {
-  return typeof teamId === "string" && teamId.trim().length > 0
-    ? []
-    : [{ path: "teamId", message: "must be a non-empty string" }];
+  return typeof teamId === "string" && teamId.trim().length > 0 ? [] : [{ path: "teamId", message: "must be a non-empty string" }];
 }
 
 function join(scope: string, parts: readonly CacheKeyPart[]): string {

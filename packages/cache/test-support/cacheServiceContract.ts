@@ -199,7 +199,7 @@ export function describeCacheServiceContract(name: string, create: () => Promise
       await expectValidationError(cache.set("k", 1, { ttlSeconds: Number.POSITIVE_INFINITY }));
       await expectValidationError(cache.set("k", undefined, { ttlSeconds: 1 }));
       await expectValidationError(cache.set("k", 1, { ttlSeconds: 1, tags: [""] }));
-      await expectValidationError(cache.del([]as unknown as string[]).then(() => cache.del("")));
+      await expectValidationError(cache.del([] as unknown as string[]).then(() => cache.del("")));
       await expectValidationError(cache.wrap("k", -1, () => 1));
       await expectValidationError(cache.wrap("k", 1, "nope" as unknown as () => number));
       await expectValidationError(cache.invalidateTags(""));

@@ -3,7 +3,7 @@
  * only that prefix's keys. Test-only; not part of the package build.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 
 /** The shared test Redis URL; loopback only. */
 export const SHARED_REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

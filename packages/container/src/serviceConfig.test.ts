@@ -16,8 +16,17 @@ function validationIssues(fn: () => unknown): ValidationError["issues"] {
 
 describe("loadConfigFromEnv", () => {
   it("builds a config with defaults from the documented variables", () => {
-    const config = loadConfigFromEnv({ MONGODB_URI: "mongodb://127.0.0.1:27017", CSPM_ENCRYPTION_KEYS: `k1:${KEY}`, CSPM_DB_PREFIX: "staging" });
-    expect(config.mongodb).toEqual({ uri: "mongodb://127.0.0.1:27017", prefix: "staging", serverSelectionTimeoutMS: 5000, appName: "cspm-data-layer" });
+    const config = loadConfigFromEnv({
+      MONGODB_URI: "mongodb://127.0.0.1:27017",
+      CSPM_ENCRYPTION_KEYS: `k1:${KEY}`,
+      CSPM_DB_PREFIX: "staging",
+    });
+    expect(config.mongodb).toEqual({
+      uri: "mongodb://127.0.0.1:27017",
+      prefix: "staging",
+      serverSelectionTimeoutMS: 5000,
+      appName: "cspm-data-layer",
+    });
     expect(config.redis).toBeUndefined();
     expect(config.cache.defaultTtlSeconds).toBe(60);
   });
@@ -36,7 +45,12 @@ describe("loadConfigFromEnv", () => {
 
   it("lists every problem at once, named by environment variable, without echoing values", () => {
     const issues = validationIssues(() =>
-      loadConfigFromEnv({ REDIS_URL: "http://nope", CSPM_DB_PREFIX: "bad prefix!", CSPM_MONGO_TIMEOUT_MS: "-1", CSPM_CURSOR_SECRET: "short" }),
+      loadConfigFromEnv({
+        REDIS_URL: "http://nope",
+        CSPM_DB_PREFIX: "bad prefix!",
+        CSPM_MONGO_TIMEOUT_MS: "-1",
+        CSPM_CURSOR_SECRET: "short",
+      }),
     );
     expect(issues.map((i) => i.path).sort()).toEqual(
       ["CSPM_CURSOR_SECRET", "CSPM_DB_PREFIX", "CSPM_ENCRYPTION_KEYS", "CSPM_MONGO_TIMEOUT_MS", "MONGODB_URI", "REDIS_URL"].sort(),

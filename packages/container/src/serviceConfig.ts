@@ -10,7 +10,11 @@ export const ServiceConfigSchema = z.strictObject({
     /** `mongodb://` or `mongodb+srv://` connection string (replica sets and mongos lists included). */
     uri: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
     /** Environment prefix before every database name (`staging` -> `staging_cspm_platform`). */
-    prefix: z.string().regex(/^[A-Za-z0-9_-]*$/, "may contain only letters, digits, '_' and '-'").max(30).default(""),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]*$/, "may contain only letters, digits, '_' and '-'")
+      .max(30)
+      .default(""),
     serverSelectionTimeoutMS: positiveInt(120_000).default(5_000),
     appName: z.string().min(1).max(128).default("cspm-data-layer"),
   }),
@@ -47,10 +51,7 @@ export function parseServiceConfig(input: unknown): ServiceConfig {
   const result = ServiceConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
-  throw new ValidationError(
-    `Invalid CSPM configuration: ${issues.map((i) => `${i.path || "(root)"} ${i.message}`).join("; ")}.`,
-    issues,
-  );
+  throw new ValidationError(`Invalid CSPM configuration: ${issues.map((i) => `${i.path || "(root)"} ${i.message}`).join("; ")}.`, issues);
 }
 
 /** The environment variables `loadConfigFromEnv` reads, with the config field each one fills. */

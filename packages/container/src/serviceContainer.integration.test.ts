@@ -63,7 +63,10 @@ describe("ServiceContainer", () => {
       await accounts.registerAccount(team, { provider: "aws", accountId: "123456789012", name: "prod", credentials: AWS_CREDENTIALS });
       expect((await accounts.listAccounts(team)).items).toHaveLength(1);
       expect((await second.resolve(TOKENS.CentralAccountService).listAccounts(team)).items).toHaveLength(0);
-      const stored = await client.db(first.resolve(TOKENS.DatabaseManager).databaseName("CLOUD_SECURITY")).collection("enhanced_cloud_accounts").findOne({ team_id: team });
+      const stored = await client
+        .db(first.resolve(TOKENS.DatabaseManager).databaseName("CLOUD_SECURITY"))
+        .collection("enhanced_cloud_accounts")
+        .findOne({ team_id: team });
       expect(JSON.stringify(stored)).not.toContain(AWS_CREDENTIALS.secret_access_key);
       expect(second.resolve(CloudAccountRepository)).not.toBe(first.resolve(CloudAccountRepository));
     } finally {

@@ -108,7 +108,9 @@ export class ServiceContainer {
   initialize(options: InitializeOptions = {}): Promise<void> {
     if (this.#disposed) {
       return Promise.reject(
-        new UnavailableError("This ServiceContainer has been disposed.", { details: { hint: "Create a new container with createServiceContainer()." } }),
+        new UnavailableError("This ServiceContainer has been disposed.", {
+          details: { hint: "Create a new container with createServiceContainer()." },
+        }),
       );
     }
     this.#initialized ??= this.#manager.connect().catch((error: unknown) => {

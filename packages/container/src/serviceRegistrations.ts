@@ -53,9 +53,14 @@ export function registerDomainServices(container: DependencyContainer, deps: Dom
   );
   container.register(
     TOKENS.AggregationService,
-    singleton((c) => new AggregationService({ manager, cache, repositories, cacheTtlSeconds, accounts: c.resolve(TOKENS.CentralAccountService) })),
+    singleton(
+      (c) => new AggregationService({ manager, cache, repositories, cacheTtlSeconds, accounts: c.resolve(TOKENS.CentralAccountService) }),
+    ),
   );
-  container.register(TOKENS.EvidenceIntegrationService, singleton(() => new EvidenceIntegrationService({ manager, repositories })));
+  container.register(
+    TOKENS.EvidenceIntegrationService,
+    singleton(() => new EvidenceIntegrationService({ manager, repositories })),
+  );
   container.register(
     TOKENS.AssessmentIntegrationService,
     singleton((c) => new AssessmentIntegrationService({ manager, repositories, evidence: c.resolve(TOKENS.EvidenceIntegrationService) })),

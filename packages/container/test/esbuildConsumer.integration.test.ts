@@ -122,7 +122,10 @@ function parseResult(child: ChildResult): Record<string, unknown> {
 /** Lines of a bundle that apply decorators or record their metadata (tsc, esbuild and SWC helpers). */
 function decoratorEmission(code: string): string[] {
   const pattern = /\b(__decorate|__decorateClass|__decorateParam|__metadata|_ts_decorate|_ts_metadata|__param)\(|Reflect\.metadata\(/;
-  return code.split("\n").filter((line) => pattern.test(line)).map((line) => line.trim().slice(0, 200));
+  return code
+    .split("\n")
+    .filter((line) => pattern.test(line))
+    .map((line) => line.trim().slice(0, 200));
 }
 
 const EXPECTED = {
@@ -148,15 +151,22 @@ describe("an esbuild-compiled consumer of the built dist", () => {
       console.warn(`[esbuildConsumer] no build to test, running pnpm --filter @cspm/container... build first (${missing.join("; ")})`);
       // The pnpm running `pnpm test` when there is one (CI defines pnpm as a shell function), else pnpm on PATH.
       const execPath = process.env["npm_execpath"];
-      const [command, ...prefixArgs] = execPath && /pnpm/.test(execPath) && /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : ["pnpm"];
-      const build = spawnSync(command as string, [...prefixArgs, "--filter", "@cspm/container...", "build"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 840_000 });
+      const [command, ...prefixArgs] =
+        execPath && /pnpm/.test(execPath) && /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : ["pnpm"];
+      const build = spawnSync(command as string, [...prefixArgs, "--filter", "@cspm/container...", "build"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 840_000,
+      });
       if (build.status !== 0) {
         const output = `${build.stdout ?? ""}${build.stderr ?? ""}`.trimEnd().split("\n").slice(-60).join("\n");
         throw new Error(`pnpm --filter @cspm/container... build failed (${build.error?.message ?? `exit ${build.status}`}):\n${output}`);
       }
       expect(distProblems().filter((problem) => problem.includes("missing"))).toEqual([]);
     } else if (problems.length > 0) {
-      console.warn(`[esbuildConsumer] testing a dist older than its sources; run \`pnpm build\` to test your changes (${problems.join("; ")})`);
+      console.warn(
+        `[esbuildConsumer] testing a dist older than its sources; run \`pnpm build\` to test your changes (${problems.join("; ")})`,
+      );
     }
     outDir = await mkdtemp(join(tmpdir(), "cspm-esbuild-consumer-"));
     // The bundles live outside the repo; their external peers resolve from the container's node_modules.

@@ -165,7 +165,13 @@ describe("options and errors", () => {
     expect(byDefault).toEqual({ violations: [], filesChecked: 0 });
     const all = await checkContracts({ paths: ["test"], cwd: PACKAGE_DIR, includeTests: true, useDefaultIgnore: false });
     expect(new Set(all.violations.map((v) => v.rule))).toEqual(new Set(RULE_IDS));
-    const ignored = await checkContracts({ paths: ["test"], cwd: PACKAGE_DIR, includeTests: true, useDefaultIgnore: false, ignore: ["**/bad/**"] });
+    const ignored = await checkContracts({
+      paths: ["test"],
+      cwd: PACKAGE_DIR,
+      includeTests: true,
+      useDefaultIgnore: false,
+      ignore: ["**/bad/**"],
+    });
     expect(ignored.violations).toEqual([]);
   });
 

@@ -12,7 +12,13 @@ import { checkRegistryDatabaseNames } from "./rules/registryDatabaseNames";
 import { isRuleId, RULE_IDS, type RuleId, type Violation } from "./violation";
 
 /** Paths never checked unless `useDefaultIgnore: false`: dependencies, build output, VCS data and test fixtures. */
-export const DEFAULT_IGNORE: readonly string[] = ["**/node_modules/**", "**/dist/**", "**/coverage/**", "**/.git/**", "**/test/fixtures/**"];
+export const DEFAULT_IGNORE: readonly string[] = [
+  "**/node_modules/**",
+  "**/dist/**",
+  "**/coverage/**",
+  "**/.git/**",
+  "**/test/fixtures/**",
+];
 
 /** Where the registry package lives; it alone may spell database and legacy collection names. */
 export const DEFAULT_REGISTRY_PACKAGE_PATHS: readonly string[] = ["**/packages/registry/**", "**/node_modules/@cspm/registry/**"];
@@ -21,13 +27,7 @@ export const DEFAULT_REGISTRY_PACKAGE_PATHS: readonly string[] = ["**/packages/r
 export const DEFAULT_MIGRATION_PATHS: readonly string[] = ["**/migrations/**"];
 
 /** Test files, skipped by every rule unless `includeTests: true`. */
-export const DEFAULT_TEST_PATHS: readonly string[] = [
-  "**/*.test.*",
-  "**/*.spec.*",
-  "**/test/**",
-  "**/tests/**",
-  "**/__tests__/**",
-];
+export const DEFAULT_TEST_PATHS: readonly string[] = ["**/*.test.*", "**/*.spec.*", "**/test/**", "**/tests/**", "**/__tests__/**"];
 
 /** Options of `checkContracts`; every glob is matched against `/`-separated paths relative to `cwd`. */
 export interface CheckContractsOptions {
@@ -105,7 +105,8 @@ export async function checkContracts(options: CheckContractsOptions): Promise<Ch
     const source = parseSource(entry.file, entry.absolutePath, text, test);
     sources.push(source);
     const registryFile = isRegistry(entry.file);
-    if (rules.has("no-legacy-collection") && !registryFile && !isMigration(entry.file)) violations.push(...checkNoLegacyCollection(source, registry));
+    if (rules.has("no-legacy-collection") && !registryFile && !isMigration(entry.file))
+      violations.push(...checkNoLegacyCollection(source, registry));
     if (rules.has("registry-database-names") && !registryFile) violations.push(...checkRegistryDatabaseNames(source, registry));
     if (rules.has("no-cross-database-lookup")) violations.push(...checkNoCrossDatabaseLookup(source, registry));
   }

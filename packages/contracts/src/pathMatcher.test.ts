@@ -20,7 +20,14 @@ describe("createPathMatcher", () => {
 
   it("has defaults that ignore build output and fixtures, and recognise registry, migrations and tests", () => {
     const ignored = createPathMatcher(DEFAULT_IGNORE);
-    for (const path of ["node_modules", "packages/a/node_modules/x/index.js", "packages/a/dist", ".git", "coverage/lcov.js", "packages/contracts/test/fixtures/x/a.ts"]) {
+    for (const path of [
+      "node_modules",
+      "packages/a/node_modules/x/index.js",
+      "packages/a/dist",
+      ".git",
+      "coverage/lcov.js",
+      "packages/contracts/test/fixtures/x/a.ts",
+    ]) {
       expect(ignored(path), path).toBe(true);
     }
     expect(ignored("packages/contracts/src/index.ts")).toBe(false);
@@ -38,7 +45,8 @@ describe("createPathMatcher", () => {
     expect(migrations("src/migrationsHelper.ts")).toBe(false);
 
     const tests = createPathMatcher(DEFAULT_TEST_PATHS);
-    for (const path of ["src/a.test.ts", "src/a.spec.mjs", "test/a.ts", "packages/x/__tests__/a.ts", "tests/e2e/a.ts"]) expect(tests(path), path).toBe(true);
+    for (const path of ["src/a.test.ts", "src/a.spec.mjs", "test/a.ts", "packages/x/__tests__/a.ts", "tests/e2e/a.ts"])
+      expect(tests(path), path).toBe(true);
     for (const path of ["src/testing.ts", "packages/testkit/src/index.ts", "src/latest/a.ts"]) expect(tests(path), path).toBe(false);
   });
 });

@@ -1,6 +1,12 @@
 import { parseArgs } from "node:util";
 import { isCspmError } from "@cspm/errors";
-import { checkContracts, DEFAULT_IGNORE, DEFAULT_MIGRATION_PATHS, DEFAULT_REGISTRY_PACKAGE_PATHS, type CheckContractsOptions } from "./checkContracts";
+import {
+  checkContracts,
+  DEFAULT_IGNORE,
+  DEFAULT_MIGRATION_PATHS,
+  DEFAULT_REGISTRY_PACKAGE_PATHS,
+  type CheckContractsOptions,
+} from "./checkContracts";
 import { isRuleId, RULE_DESCRIPTIONS, RULE_IDS, type RuleId } from "./violation";
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` by default. */

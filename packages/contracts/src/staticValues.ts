@@ -127,7 +127,11 @@ export function resolveBinding(identifier: ts.Identifier): Binding | undefined {
       const parameter = scope.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
       if (parameter) return { kind: "parameter", declaration: parameter };
     }
-    if ((ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+    if (
+      (ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope)) &&
+      scope.initializer &&
+      ts.isVariableDeclarationList(scope.initializer)
+    ) {
       const declaration = scope.initializer.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name);
       if (declaration) return { kind: "variable", declaration };
     }
@@ -151,7 +155,11 @@ export function staticString(node: ts.Expression | undefined): string | undefine
   if (direct !== undefined) return direct;
   if (ts.isIdentifier(expression)) {
     const binding = resolveBinding(expression);
-    if (binding?.kind === "variable" && binding.declaration.initializer && ts.getCombinedNodeFlags(binding.declaration) & ts.NodeFlags.Const) {
+    if (
+      binding?.kind === "variable" &&
+      binding.declaration.initializer &&
+      ts.getCombinedNodeFlags(binding.declaration) & ts.NodeFlags.Const
+    ) {
       return literalString(unwrap(binding.declaration.initializer));
     }
   }
@@ -160,11 +168,19 @@ export function staticString(node: ts.Expression | undefined): string | undefine
 
 /** The name a function is called by: its own, or the variable/property/method it is assigned to. */
 export function functionName(fn: ts.SignatureDeclaration): string | undefined {
-  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name && !ts.isComputedPropertyName(fn.name)) {
+  if (
+    (ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) &&
+    fn.name &&
+    !ts.isComputedPropertyName(fn.name)
+  ) {
     return propertyNameText(fn.name);
   }
   const { parent } = outerParent(fn);
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) {
+  if (
+    parent &&
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) &&
+    ts.isIdentifier(parent.name)
+  ) {
     return parent.name.text;
   }
   return undefined;

@@ -1,10 +1,5 @@
 /** The stable ids of the four architecture contracts, in the order the brief lists them. */
-export const RULE_IDS = [
-  "no-legacy-collection",
-  "registry-database-names",
-  "no-cross-database-lookup",
-  "migrations-registered",
-] as const;
+export const RULE_IDS = ["no-legacy-collection", "registry-database-names", "no-cross-database-lookup", "migrations-registered"] as const;
 
 /** One of `RULE_IDS`, e.g. `"no-cross-database-lookup"`. */
 export type RuleId = (typeof RULE_IDS)[number];

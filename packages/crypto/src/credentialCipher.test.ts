@@ -141,8 +141,14 @@ describe("CredentialCipher", () => {
     ["bad kid", { v: 1, kid: "no spaces", iv: "", tag: "", ct: "" }],
     ["short iv", { v: 1, kid: "k1", iv: "AAAA", tag: Buffer.alloc(16).toString("base64url"), ct: "" }],
     ["short tag", { v: 1, kid: "k1", iv: Buffer.alloc(12).toString("base64url"), tag: "AAAA", ct: "" }],
-    ["non-base64url ct", { v: 1, kid: "k1", iv: Buffer.alloc(12).toString("base64url"), tag: Buffer.alloc(16).toString("base64url"), ct: "a+b/" }],
-    ["non-canonical ct", { v: 1, kid: "k1", iv: Buffer.alloc(12).toString("base64url"), tag: Buffer.alloc(16).toString("base64url"), ct: "AB" }],
+    [
+      "non-base64url ct",
+      { v: 1, kid: "k1", iv: Buffer.alloc(12).toString("base64url"), tag: Buffer.alloc(16).toString("base64url"), ct: "a+b/" },
+    ],
+    [
+      "non-canonical ct",
+      { v: 1, kid: "k1", iv: Buffer.alloc(12).toString("base64url"), tag: Buffer.alloc(16).toString("base64url"), ct: "AB" },
+    ],
   ])("a malformed envelope (%s) is VALIDATION_FAILED", (_name, value) => {
     const cipher = new CredentialCipher([k1]);
     const error = caught(() => cipher.decrypt(value as EncryptedEnvelope));
@@ -216,7 +222,12 @@ describe("CredentialCipher", () => {
       caught(() => cipher.decrypt({ ...envelope, tag: "!" })),
       caught(() => new CredentialCipher(`k1:${randomBytes(31).toString("base64")}`)),
     ];
-    const text = [...errors.map(allTextOf), String(cipher), JSON.stringify(cipher), inspect(cipher, { depth: null, showHidden: true })].join("\n");
+    const text = [
+      ...errors.map(allTextOf),
+      String(cipher),
+      JSON.stringify(cipher),
+      inspect(cipher, { depth: null, showHidden: true }),
+    ].join("\n");
     for (const secret of [...keyTexts, PLAINTEXT, CREDENTIALS.secret_access_key]) {
       expect(text).not.toContain(secret);
     }

@@ -36,12 +36,16 @@ function aadBytes(kid: string, aad: AssociatedData | undefined): Buffer {
   if (typeof aad === "string") return Buffer.concat([header, Buffer.from(`s:${aad}`, "utf8")]);
   if (aad instanceof Uint8Array) return Buffer.concat([header, Buffer.from("b:", "utf8"), aad]);
   if (typeof aad !== "object" || aad === null) {
-    throw new ValidationError("Associated data must be a string, bytes or a record of strings.", [{ path: "aad", message: "invalid type" }]);
+    throw new ValidationError("Associated data must be a string, bytes or a record of strings.", [
+      { path: "aad", message: "invalid type" },
+    ]);
   }
   const entries = Object.entries(aad).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const bad = entries.find(([, value]) => typeof value !== "string");
   if (bad) {
-    throw new ValidationError(`Associated data field "${bad[0]}" must be a string.`, [{ path: `aad.${bad[0]}`, message: "must be a string" }]);
+    throw new ValidationError(`Associated data field "${bad[0]}" must be a string.`, [
+      { path: `aad.${bad[0]}`, message: "must be a string" },
+    ]);
   }
   return Buffer.concat([header, Buffer.from(`r:${JSON.stringify(entries)}`, "utf8")]);
 }

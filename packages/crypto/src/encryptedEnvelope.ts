@@ -78,9 +78,11 @@ export function formatEnvelope(envelope: EncryptedEnvelope): string {
 export function parseEnvelope(text: string): EncryptedEnvelope {
   const parts = typeof text === "string" ? text.split(":") : [];
   if (parts.length !== 5 || parts[0] !== `v${ENVELOPE_VERSION}`) {
-    throw new ValidationError('Malformed encrypted envelope: expected "v1:<kid>:<iv>:<tag>:<ct>".', [
-      { path: "", message: "must be a compact envelope" },
-    ], { details: { reason: "malformed_envelope" } });
+    throw new ValidationError(
+      'Malformed encrypted envelope: expected "v1:<kid>:<iv>:<tag>:<ct>".',
+      [{ path: "", message: "must be a compact envelope" }],
+      { details: { reason: "malformed_envelope" } },
+    );
   }
   const [, kid, iv, tag, ct] = parts as [string, string, string, string, string];
   return assertEncryptedEnvelope({ v: ENVELOPE_VERSION, kid, iv, tag, ct });

@@ -55,9 +55,7 @@ describe("KeyRing", () => {
     const key = randomBytes(length).toString("base64");
     const error = caught(() => parseKeyRing(`k1:${key}`));
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).issues).toEqual([
-      { path: "0.key", message: `must decode to exactly 32 bytes (got ${length})` },
-    ]);
+    expect((error as ValidationError).issues).toEqual([{ path: "0.key", message: `must decode to exactly 32 bytes (got ${length})` }]);
     expect(allTextOf(error)).not.toContain(key);
   });
 

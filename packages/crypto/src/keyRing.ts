@@ -137,7 +137,7 @@ export function keyBytes(ring: KeyRing, keyId: string): Buffer | undefined {
  */
 export function parseKeyRing(text: string): KeyRing {
   if (typeof text !== "string" || text.trim() === "") {
-    throw new ValidationError("Key ring text is empty; expected \"id:base64key[,id:base64key...]\".", [
+    throw new ValidationError('Key ring text is empty; expected "id:base64key[,id:base64key...]".', [
       { path: "", message: "at least one key is required" },
     ]);
   }

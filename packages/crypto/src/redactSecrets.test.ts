@@ -70,7 +70,10 @@ describe("redactSecrets", () => {
     const bytes = new Uint8Array([1, 2, 3]);
     const out = redactSecrets({
       when,
-      map: new Map<string, unknown>([["api_key", "k"], ["region", "eu"]]),
+      map: new Map<string, unknown>([
+        ["api_key", "k"],
+        ["region", "eu"],
+      ]),
       set: new Set(["redis://:p@h"]),
       error,
       cyclic,
@@ -79,7 +82,12 @@ describe("redactSecrets", () => {
     });
     expect(out.when).toEqual(when);
     expect(out.when).not.toBe(when);
-    expect(out.map).toEqual(new Map([["api_key", REDACTED], ["region", "eu"]]));
+    expect(out.map).toEqual(
+      new Map([
+        ["api_key", REDACTED],
+        ["region", "eu"],
+      ]),
+    );
     expect(out.set).toEqual(new Set([`redis://:${REDACTED}@h`]));
     expect(out.error).toEqual({ name: "Error", message: `failed on mongodb://u:${REDACTED}@h`, token: REDACTED, code: 11000 });
     expect(out.cyclic).toEqual({ name: "loop", self: "[Circular]" });
@@ -100,7 +108,10 @@ describe("redactSecrets", () => {
 describe("redactConnectionString", () => {
   it.each([
     ["mongodb://user:pass@host/db", `mongodb://user:${REDACTED}@host/db`],
-    ["mongodb+srv://user:p@ss@cluster.example.net/?retryWrites=true", `mongodb+srv://user:${REDACTED}@cluster.example.net/?retryWrites=true`],
+    [
+      "mongodb+srv://user:p@ss@cluster.example.net/?retryWrites=true",
+      `mongodb+srv://user:${REDACTED}@cluster.example.net/?retryWrites=true`,
+    ],
     ["amqp://guest:guest@localhost:5672", `amqp://guest:${REDACTED}@localhost:5672`],
     ["https://api.example.com/v1?api_key=abc&region=eu", `https://api.example.com/v1?api_key=${REDACTED}&region=eu`],
     ["mongodb://h/?tlsCertificateKeyFilePassword=pw", `mongodb://h/?tlsCertificateKeyFilePassword=${REDACTED}`],

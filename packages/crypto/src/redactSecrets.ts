@@ -70,8 +70,9 @@ const QUERY_PARAM_PATTERN = /([?&;])([^\s=&;#?]+)=([^\s&;#]*)/g;
 
 function redactText(text: string, isSecretKey: (key: string) => boolean, replacement: string): string {
   if (!text.includes("://") && !text.includes("=")) return text;
-  return redactUserinfo(text, replacement)
-    .replace(QUERY_PARAM_PATTERN, (match, sep: string, name: string) => (isSecretKey(name) ? `${sep}${name}=${replacement}` : match));
+  return redactUserinfo(text, replacement).replace(QUERY_PARAM_PATTERN, (match, sep: string, name: string) =>
+    isSecretKey(name) ? `${sep}${name}=${replacement}` : match,
+  );
 }
 
 /**

@@ -16,7 +16,11 @@ function schemaOf(collection: string): z.ZodType {
 /** For every collection, changes that each make the sample invalid. */
 const INVALID: Record<SampleCollection, Record<string, Record<string, unknown>>> = {
   teams: { "slug with spaces": { slug: "Acme Corp" } },
-  users: { "malformed email": { email: "not-an-email" }, "uppercase email": { email: "Ann@Example.com" }, "plain password": { password_hash: "hunter2" } },
+  users: {
+    "malformed email": { email: "not-an-email" },
+    "uppercase email": { email: "Ann@Example.com" },
+    "plain password": { password_hash: "hunter2" },
+  },
   sessions: { "token hash not sha-256": { token_hash: "abc" } },
   audit_logs: { "action not dotted": { action: "Create" } },
   settings: { "key with spaces": { key: "Bad Key" }, "operator in value": { value: { $set: 1 } } },

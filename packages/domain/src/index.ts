@@ -1,7 +1,14 @@
 // The public surface of @cspm/domain: every schema, type and repository, by database folder.
 
 // common
-export { CLOUD_PROVIDERS, CloudProviderSchema, PROVIDER_ACCOUNT_ID_FORMATS, isValidProviderAccountId, validateProviderAccountId, checkProviderAccountId } from "./common/cloudProvider";
+export {
+  CLOUD_PROVIDERS,
+  CloudProviderSchema,
+  PROVIDER_ACCOUNT_ID_FORMATS,
+  isValidProviderAccountId,
+  validateProviderAccountId,
+  checkProviderAccountId,
+} from "./common/cloudProvider";
 export type { CloudProvider } from "./common/cloudProvider";
 export { ObjectIdSchema, TeamIdSchema, RefIdSchema, tenantDocumentSchema, sharedDocumentSchema } from "./common/documentSchema";
 export { EncryptedEnvelopeObjectSchema, CompactEnvelopeSchema, EncryptedEnvelopeSchema } from "./common/encryptedEnvelopeSchema";
@@ -42,11 +49,25 @@ export { cloudAccountCredentialAad } from "./cloud-security/cloudAccountCredenti
 export type { CloudAccountCredentialIdentity } from "./cloud-security/cloudAccountCredentialAad";
 export { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
 export type { CloudAccountDocument, NewCloudAccount, CloudAccountStatus } from "./cloud-security/cloudAccountRepository";
-export { CLOUD_ACCOUNT_STATUSES, LAST_SCAN_STATUSES, RegionSchema, CloudAccountObjectSchema, CloudAccountSchema } from "./cloud-security/cloudAccountSchema";
+export {
+  CLOUD_ACCOUNT_STATUSES,
+  LAST_SCAN_STATUSES,
+  RegionSchema,
+  CloudAccountObjectSchema,
+  CloudAccountSchema,
+} from "./cloud-security/cloudAccountSchema";
 export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
 export { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
 export type { ProwlerFindingDocument, ScannedFinding, FailingFindingsQuery } from "./cloud-security/prowlerFindingRepository";
-export { FINDING_STATUSES, FINDING_IDENTITY_FIELDS, FindingComplianceSchema, ProwlerFindingObjectSchema, ProwlerFindingSchema, complianceFromMap, complianceToMap } from "./cloud-security/prowlerFindingSchema";
+export {
+  FINDING_STATUSES,
+  FINDING_IDENTITY_FIELDS,
+  FindingComplianceSchema,
+  ProwlerFindingObjectSchema,
+  ProwlerFindingSchema,
+  complianceFromMap,
+  complianceToMap,
+} from "./cloud-security/prowlerFindingSchema";
 export type { FindingCompliance, ProwlerFinding } from "./cloud-security/prowlerFindingSchema";
 export { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
 export type { SecurityScoreDocument } from "./cloud-security/securityScoreRepository";
@@ -72,7 +93,17 @@ export { JobRepository } from "./orchestration/jobRepository";
 export type { JobDocument, NewJob } from "./orchestration/jobRepository";
 export { MAX_JOB_PRIORITY, JobSchema } from "./orchestration/jobSchema";
 export type { Job } from "./orchestration/jobSchema";
-export { LIFECYCLE_STATUSES, LifecycleStatusSchema, LIFECYCLE_TRANSITIONS, TERMINAL_STATUSES, canTransition, sourcesOf, assertTransition, illegalTransition, LIFECYCLE_SHAPE } from "./orchestration/lifecycle";
+export {
+  LIFECYCLE_STATUSES,
+  LifecycleStatusSchema,
+  LIFECYCLE_TRANSITIONS,
+  TERMINAL_STATUSES,
+  canTransition,
+  sourcesOf,
+  assertTransition,
+  illegalTransition,
+  LIFECYCLE_SHAPE,
+} from "./orchestration/lifecycle";
 export type { LifecycleStatus } from "./orchestration/lifecycle";
 export { LifecycleRepository } from "./orchestration/lifecycleRepository";
 export type { TransitionOptions } from "./orchestration/lifecycleRepository";
@@ -97,8 +128,17 @@ export type { VulnerabilityCatalogEntry } from "./vulnerabilities/vulnerabilityC
 export { VulnerabilityCatalogRepository } from "./vulnerabilities/vulnerabilityCatalogRepository";
 export type { VulnerabilityCatalogEntryDocument } from "./vulnerabilities/vulnerabilityCatalogRepository";
 export { VulnerabilityOccurrenceRepository } from "./vulnerabilities/vulnerabilityOccurrenceRepository";
-export type { VulnerabilityOccurrenceDocument, DetectedOccurrence, OccurrenceStatus } from "./vulnerabilities/vulnerabilityOccurrenceRepository";
-export { OCCURRENCE_STATUSES, OCCURRENCE_IDENTITY_FIELDS, VulnerabilityOccurrenceObjectSchema, VulnerabilityOccurrenceSchema } from "./vulnerabilities/vulnerabilityOccurrenceSchema";
+export type {
+  VulnerabilityOccurrenceDocument,
+  DetectedOccurrence,
+  OccurrenceStatus,
+} from "./vulnerabilities/vulnerabilityOccurrenceRepository";
+export {
+  OCCURRENCE_STATUSES,
+  OCCURRENCE_IDENTITY_FIELDS,
+  VulnerabilityOccurrenceObjectSchema,
+  VulnerabilityOccurrenceSchema,
+} from "./vulnerabilities/vulnerabilityOccurrenceSchema";
 export type { VulnerabilityOccurrence } from "./vulnerabilities/vulnerabilityOccurrenceSchema";
 
 // ai-governance
@@ -112,7 +152,12 @@ export { AiRiskFindingSchema, AiRiskAssessmentSchema } from "./ai-governance/aiR
 export type { AiRiskAssessment } from "./ai-governance/aiRiskAssessmentSchema";
 export { deriveAiActStatus, EuAiActComplianceRepository } from "./ai-governance/euAiActComplianceRepository";
 export type { EuAiActComplianceDocument, EuAiActComplianceInput } from "./ai-governance/euAiActComplianceRepository";
-export { OBLIGATION_STATUSES, EU_AI_ACT_STATUSES, AiActObligationSchema, EuAiActComplianceSchema } from "./ai-governance/euAiActComplianceSchema";
+export {
+  OBLIGATION_STATUSES,
+  EU_AI_ACT_STATUSES,
+  AiActObligationSchema,
+  EuAiActComplianceSchema,
+} from "./ai-governance/euAiActComplianceSchema";
 export type { EuAiActCompliance, AiActObligation } from "./ai-governance/euAiActComplianceSchema";
 
 // assessments
@@ -122,7 +167,14 @@ export { MAX_EVIDENCE_ITEMS, AssessmentEvidenceSchema } from "./assessments/asse
 export type { AssessmentEvidence } from "./assessments/assessmentEvidenceSchema";
 export { ASSESSMENT_TRANSITIONS, GlobalAssessmentRepository } from "./assessments/globalAssessmentRepository";
 export type { GlobalAssessmentDocument, NewGlobalAssessment, AssessmentStatus } from "./assessments/globalAssessmentRepository";
-export { ASSESSMENT_FREQUENCIES, ASSESSMENT_STATUSES, EvidenceSourceSummarySchema, EvidenceSummarySchema, GlobalAssessmentObjectSchema, GlobalAssessmentSchema } from "./assessments/globalAssessmentSchema";
+export {
+  ASSESSMENT_FREQUENCIES,
+  ASSESSMENT_STATUSES,
+  EvidenceSourceSummarySchema,
+  EvidenceSummarySchema,
+  GlobalAssessmentObjectSchema,
+  GlobalAssessmentSchema,
+} from "./assessments/globalAssessmentSchema";
 export type { GlobalAssessment, EvidenceSummary } from "./assessments/globalAssessmentSchema";
 
 // risk-management

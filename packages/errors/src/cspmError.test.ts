@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConflictError,
   ContractViolationError,
-  CspmError,
+  type CspmError,
   ERROR_CODES,
   ForbiddenError,
   InternalError,

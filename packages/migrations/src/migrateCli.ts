@@ -29,7 +29,9 @@ export interface MigrateCliIo {
   /** Extra `ctx.config` (e.g. `embeddings`) merged over what the environment gives. */
   readonly config?: MigrationConfig;
   /** Opens the manager; default: `new CSPMDatabaseManager({ uri: MONGODB_URI, prefix: CSPM_DB_PREFIX })`, connected. */
-  readonly openManager?: (env: Readonly<Record<string, string | undefined>>) => Promise<{ manager: MigrationDatabaseManager; close(): Promise<void> }>;
+  readonly openManager?: (
+    env: Readonly<Record<string, string | undefined>>,
+  ) => Promise<{ manager: MigrationDatabaseManager; close(): Promise<void> }>;
 }
 
 /** The `--help` text of `cspm-migrate`. */
@@ -76,12 +78,14 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = { help: false, json: false, allowChecksumChange: false, deleteSources: false, skipInvalid: false };
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value);
-    if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number of milliseconds.`);
+    if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n < 0)
+      throw new UsageError(`${flag} needs a number of milliseconds.`);
     return n;
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     switch (flag) {
       case "-h":
       case "--help":
@@ -120,7 +124,11 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -160,7 +168,12 @@ function renderStatus(report: MigrationStatusReport): string {
 }
 
 function renderDryRun(report: DryRunReport): string {
-  const rows = report.migrations.map((m) => [m.id, m.state, m.wouldRun ? "yes" : "no", m.counts ? formatCounts(m.counts) : (m.reason ?? "")]);
+  const rows = report.migrations.map((m) => [
+    m.id,
+    m.state,
+    m.wouldRun ? "yes" : "no",
+    m.counts ? formatCounts(m.counts) : (m.reason ?? ""),
+  ]);
   return `${table(["ID", "STATE", "WOULD RUN", "WOULD CHANGE"], rows)}\n\nDry run: nothing was written.\n`;
 }
 
@@ -187,7 +200,9 @@ function errorLine(error: CspmError): string {
   return `cspm-migrate: ${error.code}: ${error.message}${hint}\n`;
 }
 
-async function defaultOpenManager(env: Readonly<Record<string, string | undefined>>): Promise<{ manager: MigrationDatabaseManager; close(): Promise<void> }> {
+async function defaultOpenManager(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ manager: MigrationDatabaseManager; close(): Promise<void> }> {
   const uri = env.MONGODB_URI;
   if (!uri) throw new UsageError("MONGODB_URI is not set.");
   const manager = new CSPMDatabaseManager({ uri, ...(env.CSPM_DB_PREFIX ? { prefix: env.CSPM_DB_PREFIX } : {}) });

@@ -63,7 +63,10 @@ export class MigrationLedger {
   /** Every entry, by id. */
   async list(): Promise<LedgerEntry[]> {
     try {
-      return await this.collection.find({}, { projection: { _id: 0 } }).sort({ id: 1 }).toArray();
+      return await this.collection
+        .find({}, { projection: { _id: 0 } })
+        .sort({ id: 1 })
+        .toArray();
     } catch (error) {
       throw mapMongoError(error, { operation: "read ledger", collection: this.collection.collectionName });
     }

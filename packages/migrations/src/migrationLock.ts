@@ -74,7 +74,9 @@ export class MigrationLock {
       throw new ValidationError("Migration lock owner must be a non-empty string.", [{ path: "owner", message: "must be non-empty" }]);
     }
     if (!Number.isInteger(options.ttlMs) || options.ttlMs < 100) {
-      throw new ValidationError("Migration lock TTL must be an integer of at least 100 ms.", [{ path: "lockTtlMs", message: "must be >= 100" }]);
+      throw new ValidationError("Migration lock TTL must be an integer of at least 100 ms.", [
+        { path: "lockTtlMs", message: "must be >= 100" },
+      ]);
     }
     this.collection = options.collection;
     this.owner = options.owner;

@@ -36,18 +36,20 @@ beforeEach(async () => {
 });
 
 /** A migration that counts its runs and upserts one settings document (idempotent). */
-function counted(id: string, calls: Map<string, number>, extra: (ctx: Parameters<Migration["up"]>[0]) => Promise<void> = async () => undefined): Migration {
+function counted(
+  id: string,
+  calls: Map<string, number>,
+  extra: (ctx: Parameters<Migration["up"]>[0]) => Promise<void> = async () => undefined,
+): Migration {
   return defineMigration({
     id,
     description: `test migration ${id}`,
     up: async (ctx) => {
       calls.set(id, (calls.get(id) ?? 0) + 1);
       await extra(ctx);
-      await ctx.manager.getCollection("PLATFORM", "settings").updateOne(
-        { team_id: "t", key: id },
-        { $set: { value: id } },
-        { upsert: true },
-      );
+      await ctx.manager
+        .getCollection("PLATFORM", "settings")
+        .updateOne({ team_id: "t", key: id }, { $set: { value: id } }, { upsert: true });
       return { touched: 1 };
     },
   });
@@ -77,10 +79,23 @@ describe("MigrationRunner.up", () => {
     expect(report.outcome).toBe("applied");
     expect(report.applied.map((m) => m.id)).toEqual(["t-0001-a", "t-0002-b"]);
     expect(order).toEqual(["a", "b"]);
-    const entries = await ledger().find({}, { projection: { _id: 0 } }).sort({ id: 1 }).toArray();
+    const entries = await ledger()
+      .find({}, { projection: { _id: 0 } })
+      .sort({ id: 1 })
+      .toArray();
     expect(entries).toHaveLength(2);
-    for (const [entry, migration] of [[entries[0], a], [entries[1], b]] as const) {
-      expect(entry).toMatchObject({ id: migration.id, checksum: migration.checksum, outcome: "applied", owner: "runner-1", attempts: 1, result: { touched: 1 } });
+    for (const [entry, migration] of [
+      [entries[0], a],
+      [entries[1], b],
+    ] as const) {
+      expect(entry).toMatchObject({
+        id: migration.id,
+        checksum: migration.checksum,
+        outcome: "applied",
+        owner: "runner-1",
+        attempts: 1,
+        result: { touched: 1 },
+      });
       expect(entry?.applied_at).toBeInstanceOf(Date);
       expect(typeof entry?.duration_ms).toBe("number");
     }
@@ -96,15 +111,17 @@ describe("MigrationRunner.up", () => {
     expect(second.outcome).toBe("up_to_date");
     expect(second.applied).toEqual([]);
     expect(await snapshotDatabases(t.manager)).toEqual(before);
-    expect(calls).toEqual(new Map([["t-0001-a", 1], ["t-0002-b", 1]]));
+    expect(calls).toEqual(
+      new Map([
+        ["t-0001-a", 1],
+        ["t-0002-b", 1],
+      ]),
+    );
   });
 
   it("two runners started at once: exactly one applies, the other throws CONFLICT naming the holder", async () => {
     const calls = new Map<string, number>();
-    const migrations = [
-      counted("t-0001-a", calls, () => sleep(200)),
-      counted("t-0002-b", calls),
-    ];
+    const migrations = [counted("t-0001-a", calls, () => sleep(200)), counted("t-0002-b", calls)];
     const first = runner(migrations, { owner: "runner-A" });
     const second = runner(migrations, { owner: "runner-B" });
     const results = await Promise.allSettled([first.up(), second.up()]);
@@ -122,7 +139,12 @@ describe("MigrationRunner.up", () => {
     expect(typeof error.details?.expires_at).toBe("string");
     expect(error.message).toContain(`"${winner?.owner}" until `);
 
-    expect(calls).toEqual(new Map([["t-0001-a", 1], ["t-0002-b", 1]]));
+    expect(calls).toEqual(
+      new Map([
+        ["t-0001-a", 1],
+        ["t-0002-b", 1],
+      ]),
+    );
     expect(await ledger().countDocuments({})).toBe(2);
     expect(await ledger().countDocuments({ id: "t-0001-a" })).toBe(1);
   });
@@ -183,13 +205,26 @@ describe("MigrationRunner.up", () => {
 
   it("reports a changed checksum of an applied migration and refuses to proceed unless allowed", async () => {
     const calls = new Map<string, number>();
-    const original = defineMigration({ id: "t-0001-x", description: "x", up: async () => void calls.set("orig", (calls.get("orig") ?? 0) + 1) });
+    const original = defineMigration({
+      id: "t-0001-x",
+      description: "x",
+      up: async () => void calls.set("orig", (calls.get("orig") ?? 0) + 1),
+    });
     await runner([original]).up();
-    const edited = defineMigration({ id: "t-0001-x", description: "x", up: async () => void calls.set("edited", (calls.get("edited") ?? 0) + 1) });
+    const edited = defineMigration({
+      id: "t-0001-x",
+      description: "x",
+      up: async () => void calls.set("edited", (calls.get("edited") ?? 0) + 1),
+    });
     const later = counted("t-0002-later", calls);
 
     const status = await runner([edited, later]).status();
-    expect(status.migrations[0]).toMatchObject({ id: "t-0001-x", state: "checksum_mismatch", checksum: edited.checksum, recordedChecksum: original.checksum });
+    expect(status.migrations[0]).toMatchObject({
+      id: "t-0001-x",
+      state: "checksum_mismatch",
+      checksum: edited.checksum,
+      recordedChecksum: original.checksum,
+    });
     expect(status.counts.checksum_mismatch).toBe(1);
 
     const error = await rejection(runner([edited, later]).up());
@@ -203,7 +238,10 @@ describe("MigrationRunner.up", () => {
     expect(accepted.acceptedChecksums).toEqual(["t-0001-x"]);
     expect(accepted.applied.map((m) => m.id)).toEqual(["t-0002-later"]);
     expect(calls.get("edited")).toBeUndefined();
-    expect(await ledger().findOne({ id: "t-0001-x" })).toMatchObject({ checksum: edited.checksum, previous_checksums: [original.checksum] });
+    expect(await ledger().findOne({ id: "t-0001-x" })).toMatchObject({
+      checksum: edited.checksum,
+      previous_checksums: [original.checksum],
+    });
     expect((await runner([edited, later]).status()).counts).toMatchObject({ applied: 2, checksum_mismatch: 0 });
   });
 
@@ -304,7 +342,12 @@ describe("MigrationRunner.status and dryRun", () => {
     const gone = counted("t-0000-gone", calls);
     await runner([gone]).up();
     const a = counted("t-0001-a", calls);
-    const optional = defineMigration({ id: "t-0002-optional", description: "needs a service", applicable: () => "service missing", up: async () => undefined });
+    const optional = defineMigration({
+      id: "t-0002-optional",
+      description: "needs a service",
+      applicable: () => "service missing",
+      up: async () => undefined,
+    });
     await runner([a]).up();
 
     const status = await runner([a, optional]).status();

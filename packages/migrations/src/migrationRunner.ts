@@ -226,7 +226,9 @@ export class MigrationRunner {
         continue;
       }
       const ctx = this.context(migration, true, NEVER_ABORTED);
-      const counts = migration.dryRun ? await this.guard(migration.id, () => (migration.dryRun as NonNullable<Migration["dryRun"]>)(ctx)) : undefined;
+      const counts = migration.dryRun
+        ? await this.guard(migration.id, () => (migration.dryRun as NonNullable<Migration["dryRun"]>)(ctx))
+        : undefined;
       result.push({
         id: entry.id,
         description: entry.description,
@@ -343,7 +345,14 @@ export class MigrationRunner {
           error: { code: error.code, message: error.message, ...(cause === undefined ? {} : { cause }) },
         });
         this.logger.error(`[${migration.id}] failed: ${error.code} ${error.message}`, { migration: migration.id, code: error.code });
-        return { outcome: "failed", owner: this.owner, applied, skipped, acceptedChecksums, failed: { id: migration.id, durationMs, error } };
+        return {
+          outcome: "failed",
+          owner: this.owner,
+          applied,
+          skipped,
+          acceptedChecksums,
+          failed: { id: migration.id, durationMs, error },
+        };
       }
     }
     return { outcome: applied.length > 0 ? "applied" : "up_to_date", owner: this.owner, applied, skipped, acceptedChecksums };
@@ -365,10 +374,16 @@ export class MigrationRunner {
         attempts: entry.attempts,
       };
       if (entry.outcome === "failed") {
-        return { ...base, ...recordedFacts, state: "failed" as const, ...(entry.error ? { error: { code: entry.error.code, message: entry.error.message } } : {}) };
+        return {
+          ...base,
+          ...recordedFacts,
+          state: "failed" as const,
+          ...(entry.error ? { error: { code: entry.error.code, message: entry.error.message } } : {}),
+        };
       }
       if (entry.checksum === migration.checksum) return { ...base, ...recordedFacts, state: "applied" as const };
-      if (migration.repeatable) return { ...base, ...recordedFacts, state: "pending" as const, reason: "repeatable migration changed since its last run" };
+      if (migration.repeatable)
+        return { ...base, ...recordedFacts, state: "pending" as const, reason: "repeatable migration changed since its last run" };
       return { ...base, ...recordedFacts, state: "checksum_mismatch" as const };
     });
     const known = new Set(this.migrations.map((m) => m.id));
@@ -436,9 +451,12 @@ export class MigrationRunner {
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw lockHeldError(attempt.holder);
       if (!announced) {
-        this.logger.info(`Waiting for the migration lock held by "${attempt.holder.owner}" (until ${attempt.holder.expiresAt.toISOString()}).`, {
-          owner: attempt.holder.owner,
-        });
+        this.logger.info(
+          `Waiting for the migration lock held by "${attempt.holder.owner}" (until ${attempt.holder.expiresAt.toISOString()}).`,
+          {
+            owner: attempt.holder.owner,
+          },
+        );
         announced = true;
       }
       await sleep(Math.min(this.lockPollMs, remaining));

@@ -68,7 +68,10 @@ function collectionOf(name: string, command: Document): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function matches(record: Pick<MutableRecord, "name" | "database" | "collection"> & { outcome?: CommandOutcome }, filter: CommandFilter): boolean {
+function matches(
+  record: Pick<MutableRecord, "name" | "database" | "collection"> & { outcome?: CommandOutcome },
+  filter: CommandFilter,
+): boolean {
   if (filter.name !== undefined) {
     const names = typeof filter.name === "string" ? [filter.name] : filter.name;
     if (!names.includes(record.name)) return false;

@@ -154,7 +154,9 @@ describe("databases and collections", () => {
       expect(manager.getDatabase(database.alias as never).databaseName).toBe(expected);
       expect(manager.getDatabase(database.name as never).databaseName).toBe(expected);
     }
-    expect(() => manager.getDatabase(manager.databaseName("PLATFORM") as never)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    expect(() => manager.getDatabase(manager.databaseName("PLATFORM") as never)).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
     expect(() => manager.getDatabase("admin" as never)).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
   });
 

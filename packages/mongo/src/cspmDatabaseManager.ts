@@ -61,7 +61,12 @@ function notReady(operation: string, closed: boolean): UnavailableError {
 /** Duck-typed so a client from another copy of the driver is recognised too. */
 function isMongoClient(value: unknown): value is MongoClient {
   const candidate = value as Partial<MongoClient> | null;
-  return typeof candidate === "object" && candidate !== null && typeof candidate.db === "function" && typeof candidate.startSession === "function";
+  return (
+    typeof candidate === "object" &&
+    candidate !== null &&
+    typeof candidate.db === "function" &&
+    typeof candidate.startSession === "function"
+  );
 }
 
 /** A `CspmError` thrown inside a transaction hides the driver's retry label; give the driver its own error back. */

@@ -59,7 +59,9 @@ describe("getAsyncClient sharing", () => {
     expect(defaults.options.serverSelectionTimeoutMS).toBe(5000);
     expect(defaults.options.appName).toBe(DEFAULT_APP_NAME);
 
-    const fromUri = await getAsyncClient(withQuery(testUri(), `w=1&appName=uri-${run}&retryWrites=false&readPreference=secondaryPreferred`));
+    const fromUri = await getAsyncClient(
+      withQuery(testUri(), `w=1&appName=uri-${run}&retryWrites=false&readPreference=secondaryPreferred`),
+    );
     expect(fromUri.options.writeConcern?.w).toBe(1);
     expect(fromUri.options.appName).toBe(`uri-${run}`);
     expect(fromUri.options.retryWrites).toBe(false);
@@ -75,8 +77,16 @@ describe("getAsyncClient sharing", () => {
     expect(fromOptions.readConcern?.level).toBe("local");
     expect(fromOptions.options.serverSelectionTimeoutMS).toBe(1234);
     // The pass-through settings are really used for operations.
-    await fromOptions.db(platform).collection("settings").insertOne({ key: `k-${run}`, team_id: "t" });
-    expect(await fromOptions.db(platform).collection("settings").countDocuments({ key: `k-${run}` })).toBe(1);
+    await fromOptions
+      .db(platform)
+      .collection("settings")
+      .insertOne({ key: `k-${run}`, team_id: "t" });
+    expect(
+      await fromOptions
+        .db(platform)
+        .collection("settings")
+        .countDocuments({ key: `k-${run}` }),
+    ).toBe(1);
   });
 
   it("closeAsyncClients closes every shared client; the next call makes a new one", async () => {

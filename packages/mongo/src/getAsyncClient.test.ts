@@ -45,7 +45,9 @@ describe("getAsyncClient failures", () => {
   it("shares the in-flight connect between concurrent first callers, even when it fails", async () => {
     const before = asyncClientStats().connects;
     const errors = await Promise.all(
-      Array.from({ length: 10 }, () => rejection(getAsyncClient(UNREACHABLE, { serverSelectionTimeoutMS: 300, appName: "concurrent-failure" }))),
+      Array.from({ length: 10 }, () =>
+        rejection(getAsyncClient(UNREACHABLE, { serverSelectionTimeoutMS: 300, appName: "concurrent-failure" })),
+      ),
     );
     expect(asyncClientStats().connects - before).toBe(1);
     expect(new Set(errors).size).toBe(1);

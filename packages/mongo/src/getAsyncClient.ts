@@ -113,8 +113,7 @@ function effectiveOptions(uri: string, options: AsyncClientOptions): MongoClient
       return new Set<string>();
     }
   })();
-  const has = (name: string): boolean =>
-    inUri.has(name.toLowerCase()) || (rest as Record<string, unknown>)[name] !== undefined;
+  const has = (name: string): boolean => inUri.has(name.toLowerCase()) || (rest as Record<string, unknown>)[name] !== undefined;
   const effective: MongoClientOptions = { ...rest };
   if (!has("retryReads")) effective.retryReads = true;
   if (!has("retryWrites")) effective.retryWrites = true;

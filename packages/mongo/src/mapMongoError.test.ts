@@ -22,8 +22,10 @@ function topologyWith(...addresses: string[]): TopologyDescription {
 describe("mapMongoError", () => {
   it("maps a duplicate key to CONFLICT naming the fields, never a value in the message", () => {
     const error = new MongoServerError({
-      message: 'E11000 duplicate key error collection: cspm_platform.users index: team_email_unique dup key: { team_id: "t1", email: "a@b.c" }',
-      errmsg: 'E11000 duplicate key error collection: cspm_platform.users index: team_email_unique dup key: { team_id: "t1", email: "a@b.c" }',
+      message:
+        'E11000 duplicate key error collection: cspm_platform.users index: team_email_unique dup key: { team_id: "t1", email: "a@b.c" }',
+      errmsg:
+        'E11000 duplicate key error collection: cspm_platform.users index: team_email_unique dup key: { team_id: "t1", email: "a@b.c" }',
       code: 11000,
       keyPattern: { team_id: 1, email: 1 },
       keyValue: { team_id: "t1", email: "a@b.c" },
@@ -84,7 +86,12 @@ describe("mapMongoError", () => {
     );
     // The driver fills writeErrors from the server reply; the raw write error carries keyPattern.
     Object.assign(bulk, {
-      writeErrors: [{ code: 11000, err: { index: 0, code: 11000, errmsg: "E11000 index: slug_unique dup key", keyPattern: { slug: 1 }, keyValue: { slug: "acme" } } }],
+      writeErrors: [
+        {
+          code: 11000,
+          err: { index: 0, code: 11000, errmsg: "E11000 index: slug_unique dup key", keyPattern: { slug: 1 }, keyValue: { slug: "acme" } },
+        },
+      ],
     });
     const mapped = mapMongoError(bulk, { collection: "teams" });
     expect(mapped).toBeInstanceOf(ConflictError);
@@ -163,7 +170,9 @@ describe("mapMongoError", () => {
   });
 
   it("maps oversized documents and validator rejections", () => {
-    expect(mapMongoError(new MongoServerError({ message: "object to insert too large", code: 10334 }))).toBeInstanceOf(PayloadTooLargeError);
+    expect(mapMongoError(new MongoServerError({ message: "object to insert too large", code: 10334 }))).toBeInstanceOf(
+      PayloadTooLargeError,
+    );
     const rejected = mapMongoError(new MongoServerError({ message: "Document failed validation", code: 121 }));
     expect(rejected).toBeInstanceOf(ValidationError);
   });

@@ -81,7 +81,8 @@ const DOCUMENT_VALIDATION_FAILURE = 121;
 const ILLEGAL_OPERATION = 20;
 
 /** Field names whose values must never appear in an error: the segment of a dotted path is tested. */
-const SECRET_FIELD = /pass(word|phrase)?|secret|token|credential|api[_-]?key|private[_-]?key|access[_-]?key|signature|salt|hash|cookie|authorization|^key$/i;
+const SECRET_FIELD =
+  /pass(word|phrase)?|secret|token|credential|api[_-]?key|private[_-]?key|access[_-]?key|signature|salt|hash|cookie|authorization|^key$/i;
 
 type Kind = "selection" | "network" | "failover" | "timeout" | "auth" | "unauthorized" | "closed" | "parse" | "transactions";
 

@@ -4,7 +4,11 @@ import { redactConnectionString, scrubConnectionStrings, summarizeConnectionStri
 describe("summarizeConnectionString", () => {
   it.each([
     ["mongodb://127.0.0.1:27017", "mongodb", ["127.0.0.1:27017"]],
-    ["mongodb://user:pa%40ss@a.example:27017,b.example:27018/db?replicaSet=rs0&w=majority", "mongodb", ["a.example:27017", "b.example:27018"]],
+    [
+      "mongodb://user:pa%40ss@a.example:27017,b.example:27018/db?replicaSet=rs0&w=majority",
+      "mongodb",
+      ["a.example:27017", "b.example:27018"],
+    ],
     ["mongodb+srv://user:pw@cluster0.abcde.mongodb.net/?retryWrites=true", "mongodb+srv", ["cluster0.abcde.mongodb.net"]],
     ["mongodb://[::1]:27017/", "mongodb", ["[::1]:27017"]],
     ["mongodb://%2Ftmp%2Fmongodb-27017.sock", "mongodb", ["%2Ftmp%2Fmongodb-27017.sock"]],

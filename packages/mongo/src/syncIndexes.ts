@@ -136,7 +136,10 @@ export function indexDifferences(declared: IndexDefinition, actual: Document): s
   if ((declared.sparse === true) !== (actual.sparse === true)) differences.push("sparse");
   const declaredFilter = declared.partialFilterExpression;
   const actualFilter = actual.partialFilterExpression as unknown;
-  if ((declaredFilter === undefined) !== (actualFilter === undefined) || (declaredFilter !== undefined && !sameValue(declaredFilter, actualFilter))) {
+  if (
+    (declaredFilter === undefined) !== (actualFilter === undefined) ||
+    (declaredFilter !== undefined && !sameValue(declaredFilter, actualFilter))
+  ) {
     differences.push("partialFilterExpression");
   }
   const declaredTtl = declared.expireAfterSeconds;
@@ -185,7 +188,12 @@ async function syncCollection(
   report: MutableReport,
 ): Promise<void> {
   const dryRun = options.dryRun === true;
-  const at = (index: string): IndexLocation => ({ database: database.key, databaseName: db.databaseName, collection: collectionName, index });
+  const at = (index: string): IndexLocation => ({
+    database: database.key,
+    databaseName: db.databaseName,
+    collection: collectionName,
+    index,
+  });
   if (!exists) {
     report.collectionsCreated.push({ database: database.key, databaseName: db.databaseName, collection: collectionName });
     if (!dryRun) {
@@ -282,9 +290,7 @@ export async function syncIndexes(
   };
   for (const database of databases) {
     const db = dbFor(database);
-    const existing = new Set(
-      (await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => String(collection.name)),
-    );
+    const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => String(collection.name)));
     // One database at a time, its collections in parallel: a bounded burst of round trips.
     await Promise.all(
       database.collections.map((collection) =>
@@ -293,7 +299,9 @@ export async function syncIndexes(
     );
   }
   const order = (a: { databaseName: string; collection: string; index?: string }, b: typeof a): number =>
-    a.databaseName.localeCompare(b.databaseName) || a.collection.localeCompare(b.collection) || (a.index ?? "").localeCompare(b.index ?? "");
+    a.databaseName.localeCompare(b.databaseName) ||
+    a.collection.localeCompare(b.collection) ||
+    (a.index ?? "").localeCompare(b.index ?? "");
   for (const list of [report.collectionsCreated, report.created, report.unchanged, report.undeclared, report.mismatched, report.dropped]) {
     list.sort(order);
   }

@@ -93,7 +93,10 @@ describe("DatabaseRegistry", () => {
 
   it("refuses legacy cloud_accounts and points to enhanced_cloud_accounts", () => {
     expect(LEGACY_COLLECTIONS.map((l) => l.name)).toContain("cloud_accounts");
-    for (const fn of [() => DatabaseRegistry.ownerOf("cloud_accounts"), () => DatabaseRegistry.getCollection("CLOUD_SECURITY", "cloud_accounts")]) {
+    for (const fn of [
+      () => DatabaseRegistry.ownerOf("cloud_accounts"),
+      () => DatabaseRegistry.getCollection("CLOUD_SECURITY", "cloud_accounts"),
+    ]) {
       const error = thrown(fn);
       expect(error.code).toBe("CONTRACT_VIOLATION");
       expect(error.message).toContain("enhanced_cloud_accounts");

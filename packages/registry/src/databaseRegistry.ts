@@ -94,7 +94,9 @@ function ownerOf(collection: string): DatabaseDefinition<DatabaseKey> {
   if (legacy) throw legacyError(legacy);
   const owner = ownerByCollection.get(collection);
   if (!owner) {
-    throw new ValidationError(`No database owns a collection named "${collection}".`, [{ path: "collection", message: "unknown collection" }]);
+    throw new ValidationError(`No database owns a collection named "${collection}".`, [
+      { path: "collection", message: "unknown collection" },
+    ]);
   }
   return owner;
 }
@@ -126,8 +128,7 @@ export const DatabaseRegistry = Object.freeze({
   /** The one database that owns a collection. Throws `VALIDATION_FAILED` or `CONTRACT_VIOLATION` (legacy). */
   ownerOf,
   /** True when `database` owns `collection`. Never throws. */
-  owns: (ref: DatabaseRef, collection: string): boolean =>
-    byRef.get(ref)?.collections.some((c) => c.name === collection) ?? false,
+  owns: (ref: DatabaseRef, collection: string): boolean => byRef.get(ref)?.collections.some((c) => c.name === collection) ?? false,
   /** The legacy definition for a forbidden collection name, if it is one. */
   legacyCollection: (name: string): LegacyCollectionDefinition | undefined => legacyByName.get(name),
   /** Every forbidden legacy collection name. */

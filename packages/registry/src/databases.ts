@@ -39,8 +39,14 @@ export const DATABASES = [
         index("team_action_created", { team_id: 1, action: 1, created_at: -1 }),
       ]),
       tenant("settings", "Per-team settings by key.", [index("team_key_unique", { team_id: 1, key: 1 }, { unique: true })]),
-      { ...shared("migration_ledger", "Applied migrations: id, checksum, outcome.", [index("id_unique", { id: 1 }, { unique: true })]), managedBy: "@cspm/migrations" },
-      { ...shared("migration_locks", "The migration runner's lease lock (one document per lock, keyed by _id).", []), managedBy: "@cspm/migrations" },
+      {
+        ...shared("migration_ledger", "Applied migrations: id, checksum, outcome.", [index("id_unique", { id: 1 }, { unique: true })]),
+        managedBy: "@cspm/migrations",
+      },
+      {
+        ...shared("migration_locks", "The migration runner's lease lock (one document per lock, keyed by _id).", []),
+        managedBy: "@cspm/migrations",
+      },
     ],
   },
   {
@@ -55,11 +61,7 @@ export const DATABASES = [
         index("team_tags", { team_id: 1, tags: 1 }),
       ]),
       tenant("prowler_findings", "Prowler check results, one per team/account/check/resource/region.", [
-        index(
-          "finding_identity_unique",
-          { team_id: 1, account_id: 1, check_id: 1, resource_uid: 1, region: 1 },
-          { unique: true },
-        ),
+        index("finding_identity_unique", { team_id: 1, account_id: 1, check_id: 1, resource_uid: 1, region: 1 }, { unique: true }),
         index("team_muted_last_seen", { team_id: 1, muted: 1, last_seen_at: -1 }),
         index("team_account_status_severity", { team_id: 1, account_id: 1, status: 1, severity: 1 }),
         index("team_scan", { team_id: 1, scan_id: 1 }),
@@ -126,9 +128,7 @@ export const DATABASES = [
         index("cve_unique", { cve_id: 1 }, { unique: true }),
         index("known_exploited", { known_exploited: 1 }),
       ]),
-      tenant("sla_policies", "Days to remediate per severity.", [
-        index("team_name_unique", { team_id: 1, name: 1 }, { unique: true }),
-      ]),
+      tenant("sla_policies", "Days to remediate per severity.", [index("team_name_unique", { team_id: 1, name: 1 }, { unique: true })]),
     ],
   },
   {
@@ -239,7 +239,9 @@ export const DATABASES = [
     alias: "notifications",
     purpose: "Notification channels, alerts and their deliveries.",
     collections: [
-      tenant("channels", "Where alerts go (email, Slack, webhook).", [index("team_name_unique", { team_id: 1, name: 1 }, { unique: true })]),
+      tenant("channels", "Where alerts go (email, Slack, webhook).", [
+        index("team_name_unique", { team_id: 1, name: 1 }, { unique: true }),
+      ]),
       tenant("alerts", "Raised alerts.", [
         index("team_created", { team_id: 1, created_at: -1 }),
         index("team_status", { team_id: 1, status: 1 }),

@@ -95,7 +95,7 @@ function finding(i: number, seen: Date): Document {
     resource_type: "AwsS3Bucket",
     account_id: "123456789012",
     scan_id: "scan-1",
-    compliance: { "CIS_2_0": ["2.1.1", "2.1.2"], "SOC2": ["CC6.1"] },
+    compliance: { CIS_2_0: ["2.1.1", "2.1.2"], SOC2: ["CC6.1"] },
     muted: false,
     first_seen_at: seen,
     last_seen_at: seen,
@@ -133,7 +133,13 @@ function rawUpsertOperation(doc: Document, now: Date): AnyBulkWriteOperation<Doc
     updateOne: {
       filter: { team_id: TEAM, account_id: doc.account_id, check_id: doc.check_id, resource_uid: doc.resource_uid, region: doc.region },
       update: [
-        { $set: { _id: { $ifNull: ["$_id", new ObjectId()] }, updated_at: { $cond: [unchanged, "$updated_at", now] }, created_at: { $ifNull: ["$created_at", now] } } },
+        {
+          $set: {
+            _id: { $ifNull: ["$_id", new ObjectId()] },
+            updated_at: { $cond: [unchanged, "$updated_at", now] },
+            created_at: { $ifNull: ["$created_at", now] },
+          },
+        },
         { $set: set },
       ],
       upsert: true,
@@ -170,7 +176,13 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       await collection.createIndex(index.key as Document, { name: index.name, ...(index.unique ? { unique: true } : {}) });
     }
     const cases: BenchmarkCase[] = [];
-    const measure = async (name: string, documents: number, setup: () => Promise<void>, repo: () => Promise<unknown>, raw: () => Promise<unknown>) => {
+    const measure = async (
+      name: string,
+      documents: number,
+      setup: () => Promise<void>,
+      repo: () => Promise<unknown>,
+      raw: () => Promise<unknown>,
+    ) => {
       const repoTimes: number[] = [];
       const rawTimes: number[] = [];
       await setup();
@@ -230,7 +242,13 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
         await resetCollection();
         const now = new Date();
         inputs = Array.from({ length: bulkCount }, (_, i) => finding(i, now));
-        rawDocs = Array.from({ length: bulkCount }, (_, i) => ({ ...finding(i, now), team_id: TEAM, _id: new ObjectId(), created_at: now, updated_at: now }));
+        rawDocs = Array.from({ length: bulkCount }, (_, i) => ({
+          ...finding(i, now),
+          team_id: TEAM,
+          _id: new ObjectId(),
+          created_at: now,
+          updated_at: now,
+        }));
       },
       () => scope.insertMany(inputs as never[]),
       () => collection.insertMany(rawDocs),
@@ -271,7 +289,13 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       const naive = Array.from({ length: bulkCount }, (_, i) => finding(i, seen)).map(
         (doc): AnyBulkWriteOperation<Document> => ({
           updateOne: {
-            filter: { team_id: TEAM, account_id: doc.account_id, check_id: doc.check_id, resource_uid: doc.resource_uid, region: doc.region },
+            filter: {
+              team_id: TEAM,
+              account_id: doc.account_id,
+              check_id: doc.check_id,
+              resource_uid: doc.resource_uid,
+              region: doc.region,
+            },
             update: { $set: { ...doc, updated_at: now }, $setOnInsert: { created_at: now } },
             upsert: true,
           },
@@ -299,7 +323,10 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       clientCostMs: { insertMany: median(insertCost), bulkUpsert: median(upsertCost) },
     };
   } finally {
-    await client.db(databaseName).dropDatabase().catch(() => undefined);
+    await client
+      .db(databaseName)
+      .dropDatabase()
+      .catch(() => undefined);
     await client.close();
   }
 }
@@ -314,7 +341,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     (result) => {
       console.table(result.cases.map((c) => ({ ...c, ratio: Number(c.ratio.toFixed(3)) })));
       console.log(`naive $set upsert (raw, informational): ${result.naiveUpsertMs.toFixed(1)} ms`);
-      console.log(`repository CPU without I/O: insertMany ${result.clientCostMs.insertMany.toFixed(1)} ms, bulkUpsert ${result.clientCostMs.bulkUpsert.toFixed(1)} ms`);
+      console.log(
+        `repository CPU without I/O: insertMany ${result.clientCostMs.insertMany.toFixed(1)} ms, bulkUpsert ${result.clientCostMs.bulkUpsert.toFixed(1)} ms`,
+      );
     },
     (error: unknown) => {
       console.error(error);

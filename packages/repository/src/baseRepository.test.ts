@@ -37,7 +37,9 @@ describe("BaseRepository construction", () => {
   it("refuses foreign, unknown and legacy collections, bad schemas and bad key fields", () => {
     expect(() => new BaseRepository(context, { ...users, database: "CLOUD_SECURITY" })).toThrow(ValidationError);
     expect(() => new BaseRepository(context, { ...users, collection: "nope" })).toThrow(ValidationError);
-    expect(() => new BaseRepository(context, { ...users, collection: "cloud_accounts", database: "CLOUD_SECURITY" })).toThrow(ContractViolationError);
+    expect(() => new BaseRepository(context, { ...users, collection: "cloud_accounts", database: "CLOUD_SECURITY" })).toThrow(
+      ContractViolationError,
+    );
     expect(() => new BaseRepository(context, { ...users, schema: z.string() as never })).toThrow(ContractViolationError);
     expect(() => new BaseRepository(context, { ...users, keyFields: ["nope" as "email"] })).toThrow(ContractViolationError);
     expect(() => new BaseRepository(context, { ...users, keyFields: ["team_id" as "email"] })).toThrow(ContractViolationError);

@@ -14,7 +14,13 @@ const UserSchema = z.strictObject({
   tags: z.array(z.string()).default([]),
   profile: z.record(z.string(), z.unknown()).optional(),
 });
-const users = defineRepository({ database: "PLATFORM", collection: "users", schema: UserSchema, keyFields: ["external_id"], versioned: true });
+const users = defineRepository({
+  database: "PLATFORM",
+  collection: "users",
+  schema: UserSchema,
+  keyFields: ["external_id"],
+  versioned: true,
+});
 
 let db: IntegrationDatabase;
 let repo: BaseRepository<typeof UserSchema>;
@@ -196,11 +202,20 @@ describe("bulkUpsert / upsert write rules", () => {
 
     // Same data, a later scan's first_seen_at/sla_started_at: those are insert-only, so nothing changes.
     const rescan = batch.map((d) => ({ ...d, first_seen_at: T1, sla_started_at: T1, sla_expires_at: new Date(T1.getTime() + 7 * DAY) }));
-    const sameExpiry = rescan.map((d, i) => ({ ...d, sla_expires_at: new Date(T1.getTime() + SLA_DAYS[i % 2 === 0 ? "critical" : "low"] * DAY) }));
+    const sameExpiry = rescan.map((d, i) => ({
+      ...d,
+      sla_expires_at: new Date(T1.getTime() + SLA_DAYS[i % 2 === 0 ? "critical" : "low"] * DAY),
+    }));
     expect(await scope.bulkUpsert(sameExpiry, RULES)).toEqual({ inserted: 0, updated: 0, unchanged: 6, errors: [] });
     expect(await raw().find({}).sort({ cve_id: 1 }).toArray()).toEqual(first);
 
-    const later = batch.map((d) => ({ ...d, first_seen_at: T2, last_seen_at: T2, sla_started_at: T2, sla_expires_at: new Date(T2.getTime() + DAY) }));
+    const later = batch.map((d) => ({
+      ...d,
+      first_seen_at: T2,
+      last_seen_at: T2,
+      sla_started_at: T2,
+      sla_expires_at: new Date(T2.getTime() + DAY),
+    }));
     expect(await scope.bulkUpsert(later, RULES)).toEqual({ inserted: 0, updated: 6, unchanged: 0, errors: [] });
     for (const doc of await raw().find({}).toArray()) {
       expect(doc.first_seen_at).toEqual(T0);
@@ -249,7 +264,13 @@ describe("bulkUpsert / upsert write rules", () => {
     const again = [sighting(0, T2), sighting(2, T2, { severity: "low" })];
     expect(await scope.bulkUpsert(again, RULES)).toEqual({ inserted: 0, updated: 2, unchanged: 0, errors: [] });
     const reopened = await raw().findOne({ cve_id: mitigated.cve_id });
-    expect(reopened).toMatchObject({ status: "open", sla_started_at: T2, sla_expires_at: new Date(T2.getTime() + 7 * DAY), first_seen_at: T0, last_seen_at: T2 });
+    expect(reopened).toMatchObject({
+      status: "open",
+      sla_started_at: T2,
+      sla_expires_at: new Date(T2.getTime() + 7 * DAY),
+      first_seen_at: T0,
+      last_seen_at: T2,
+    });
     expect(reopened).not.toHaveProperty("mitigated_at");
     expect(reopened).not.toHaveProperty("note");
     const stillAccepted = await raw().findOne({ cve_id: accepted.cve_id });
@@ -269,7 +290,10 @@ describe("bulkUpsert / upsert write rules", () => {
     const scope = sightingRepo.forTeam("t1");
     const batch = (seenAt: Date) => Array.from({ length: 40 }, (_, i) => sighting(i, seenAt));
     // Both first-ever: whichever writes a document first sets first_seen_at, the other only moves last_seen_at.
-    const [a, b] = await Promise.all([scope.bulkUpsert(batch(T1), { ...RULES, batchSize: 7 }), scope.bulkUpsert(batch(T2), { ...RULES, batchSize: 5 })]);
+    const [a, b] = await Promise.all([
+      scope.bulkUpsert(batch(T1), { ...RULES, batchSize: 7 }),
+      scope.bulkUpsert(batch(T2), { ...RULES, batchSize: 5 }),
+    ]);
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
     expect(a.inserted + b.inserted).toBe(40);
@@ -282,7 +306,11 @@ describe("bulkUpsert / upsert write rules", () => {
     }
     // Known documents: concurrent re-imports keep the first-ever value.
     await raw().updateMany({}, { $set: { first_seen_at: T0 } });
-    await Promise.all([scope.bulkUpsert(batch(T2), RULES), scope.bulkUpsert(batch(T1), RULES), scope.upsert(sighting(0, T2) as never, RULES)]);
+    await Promise.all([
+      scope.bulkUpsert(batch(T2), RULES),
+      scope.bulkUpsert(batch(T1), RULES),
+      scope.upsert(sighting(0, T2) as never, RULES),
+    ]);
     expect(await raw().countDocuments({ first_seen_at: T0 })).toBe(40);
   });
 
@@ -300,7 +328,9 @@ describe("bulkUpsert / upsert write rules", () => {
       const again = await monitor.measure(() => scope.bulkUpsert(moved, { ...RULES, batchSize: 50 }));
       expect(again.result).toMatchObject({ updated: 50, inserted: 0 });
       expect(again.commands.map((c) => c.name)).toEqual(["update"]);
-      const split = await monitor.measure(() => scope.bulkUpsert([...moved, ...Array.from({ length: 70 }, (_, i) => sighting(100 + i, T0))], { ...RULES, batchSize: 50 }));
+      const split = await monitor.measure(() =>
+        scope.bulkUpsert([...moved, ...Array.from({ length: 70 }, (_, i) => sighting(100 + i, T0))], { ...RULES, batchSize: 50 }),
+      );
       expect(split.result).toMatchObject({ inserted: 70, unchanged: 50 });
       expect(split.commands.map((c) => c.name)).toEqual(["update", "update", "update"]);
       const single = await monitor.measure(() => scope.upsert(sighting(0, T2) as never, RULES));
@@ -329,7 +359,9 @@ describe("bulkUpsert / upsert write rules", () => {
       { resetWhen: { field: "status", in: ["mitigated"], unset: ["severity"] } },
     ];
     for (const rules of bad) {
-      await expect(scope.bulkUpsert([sighting(0, T0)], rules as never), JSON.stringify(rules)).rejects.toMatchObject({ code: "CONTRACT_VIOLATION" });
+      await expect(scope.bulkUpsert([sighting(0, T0)], rules as never), JSON.stringify(rules)).rejects.toMatchObject({
+        code: "CONTRACT_VIOLATION",
+      });
     }
     expect(await raw().countDocuments({})).toBe(0);
   });
@@ -337,7 +369,10 @@ describe("bulkUpsert / upsert write rules", () => {
   it("reports a document whose relative field lacks its anchor date, and writes the rest", async () => {
     const scope = sightingRepo.forTeam("t1");
     const rules = { defaults: { muted: false }, relativeFields: { mitigated_at: "sla_expires_at" } };
-    const result = await scope.bulkUpsert([sighting(0, T0, { mitigated_at: T1 }), sighting(1, T0, { mitigated_at: T1, sla_expires_at: undefined })], rules);
+    const result = await scope.bulkUpsert(
+      [sighting(0, T0, { mitigated_at: T1 }), sighting(1, T0, { mitigated_at: T1, sla_expires_at: undefined })],
+      rules,
+    );
     expect(result.inserted).toBe(1);
     expect(result.errors.map((e) => [e.index, e.code, e.issues?.[0]?.path])).toEqual([[1, "VALIDATION_FAILED", "1.sla_expires_at"]]);
     const expires = new Date(T0.getTime() + 7 * DAY);
@@ -347,7 +382,11 @@ describe("bulkUpsert / upsert write rules", () => {
   it("stores rule values that look like operators or paths as data", async () => {
     const scope = sightingRepo.forTeam("t1");
     const doc = sighting(5, T0, { note: "$status" });
-    const rules = { insertOnlyFields: ["note", "first_seen_at"], defaults: { muted: false }, resetWhen: { field: "status", in: ["$status"] } } as const;
+    const rules = {
+      insertOnlyFields: ["note", "first_seen_at"],
+      defaults: { muted: false },
+      resetWhen: { field: "status", in: ["$status"] },
+    } as const;
     expect((await scope.bulkUpsert([doc], rules)).inserted).toBe(1);
     expect((await scope.bulkUpsert([doc], rules)).unchanged).toBe(1);
     expect(await raw().findOne({ cve_id: doc.cve_id })).toMatchObject({ note: "$status", status: "open" });

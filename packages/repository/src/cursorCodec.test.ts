@@ -40,18 +40,21 @@ describe("CursorCodec", () => {
     expect(() => new CursorCodec("another-secret-of-enough-bytes").decode(cursor, "team-a")).toThrow(ValidationError);
   });
 
-  it.each([["", "empty"], ["abc", "no tag"], ["a.b.c", "two dots"], [42, "not a string"], ["x".repeat(MAX_CURSOR_LENGTH + 1), "too long"]] as Array<[unknown, string]>)(
-    "rejects malformed cursor %#",
-    (cursor: unknown) => {
-      try {
-        codec.decode(cursor, "bind");
-        expect.unreachable();
-      } catch (error) {
-        expect(error).toBeInstanceOf(ValidationError);
-        expect((error as ValidationError).issues[0]?.path).toBe("cursor");
-      }
-    },
-  );
+  it.each([
+    ["", "empty"],
+    ["abc", "no tag"],
+    ["a.b.c", "two dots"],
+    [42, "not a string"],
+    ["x".repeat(MAX_CURSOR_LENGTH + 1), "too long"],
+  ] as Array<[unknown, string]>)("rejects malformed cursor %#", (cursor: unknown) => {
+    try {
+      codec.decode(cursor, "bind");
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.path).toBe("cursor");
+    }
+  });
 
   it("rejects a correctly tagged payload of the wrong shape", () => {
     // Tag a hand-made body the way the codec does (HMAC-SHA256 over binding, newline, body; 16 bytes).

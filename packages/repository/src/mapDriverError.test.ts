@@ -4,7 +4,12 @@ import { mapDriverError } from "./mapDriverError";
 
 describe("mapDriverError", () => {
   it("reports conflict reasons in UPPER_SNAKE, as @cspm/mongo emits them, and keeps the fields", () => {
-    const error = mapDriverError({ name: "MongoServerError", code: 11000, keyPattern: { team_id: 1, email: 1 }, errmsg: "E11000 duplicate key error" });
+    const error = mapDriverError({
+      name: "MongoServerError",
+      code: 11000,
+      keyPattern: { team_id: 1, email: 1 },
+      errmsg: "E11000 duplicate key error",
+    });
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: ["team_id", "email"] });
     expect(mapDriverError({ name: "MongoServerError", code: 112 }).details).toMatchObject({ reason: "WRITE_CONFLICT" });

@@ -41,7 +41,11 @@ async function walk(scope: Scope, options: { field: string; direction: "asc" | "
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const page: Page<Document> = await scope.paginate({ sort: { field: options.field, direction: options.direction }, limit: options.limit, cursor });
+    const page: Page<Document> = await scope.paginate({
+      sort: { field: options.field, direction: options.direction },
+      limit: options.limit,
+      cursor,
+    });
     ids.push(...page.items.map((item) => (item._id as ObjectId).toHexString()));
     cursor = page.nextCursor;
     pages++;
@@ -101,7 +105,10 @@ describe("keyset pagination", () => {
     const second = await scope.paginate({ sort: { field: "severity_rank", direction: "asc" }, limit: 2, cursor: first.nextCursor });
     expect(second.items.map((d) => d.severity_rank)).toEqual([2, 3]);
     expect(second.nextCursor).toBeNull();
-    const filtered = await scope.paginate({ filter: trustedFilter({ severity_rank: { $gte: 2 } }), sort: { field: "severity_rank", direction: "desc" } });
+    const filtered = await scope.paginate({
+      filter: trustedFilter({ severity_rank: { $gte: 2 } }),
+      sort: { field: "severity_rank", direction: "desc" },
+    });
     expect(filtered.items.map((d) => d.severity_rank)).toEqual([3, 2]);
   });
 
@@ -114,14 +121,20 @@ describe("keyset pagination", () => {
     const [body, tag] = cursor.split(".") as [string, string];
     const tampered = `${body.slice(0, -2)}${body.slice(-2) === "AA" ? "AB" : "AA"}.${tag}`;
     for (const bad of [tampered, `${body}.${tag.slice(1)}`, "garbage", `${Buffer.from('{"f":"_id"}').toString("base64url")}.${tag}`]) {
-      await expect(scope.paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor: bad })).rejects.toBeInstanceOf(ValidationError);
+      await expect(scope.paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor: bad })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
     }
-    await expect(repo.forTeam("team-b").paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor })).rejects.toBeInstanceOf(ValidationError);
+    await expect(repo.forTeam("team-b").paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     await expect(scope.paginate({ sort: { field: "severity_rank", direction: "desc" }, cursor })).rejects.toBeInstanceOf(ValidationError);
     await expect(scope.paginate({ sort: { field: "password", direction: "asc" } })).rejects.toBeInstanceOf(ValidationError);
     for (const limit of [0, 1001, 1.5]) await expect(scope.paginate({ limit })).rejects.toBeInstanceOf(ValidationError);
     const other = new BaseRepository({ provider: db.provider, cursorSecret: "another-secret-entirely-0123456789" }, findings);
-    await expect(other.forTeam("team-a").paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor })).rejects.toBeInstanceOf(ValidationError);
+    await expect(other.forTeam("team-a").paginate({ sort: { field: "severity_rank", direction: "asc" }, cursor })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it("keeps the sort key in projected pages", async () => {
@@ -129,7 +142,12 @@ describe("keyset pagination", () => {
     await scope.insertMany([finding(1), finding(2), finding(3)] as never[]);
     const page = await scope.paginate({ sort: { field: "severity_rank", direction: "asc" }, limit: 2, projection: { check_id: 1 } });
     expect(Object.keys(page.items[0] ?? {}).sort()).toEqual(["_id", "check_id", "severity_rank"]);
-    const next = await scope.paginate({ sort: { field: "severity_rank", direction: "asc" }, limit: 2, projection: { check_id: 1 }, cursor: page.nextCursor });
+    const next = await scope.paginate({
+      sort: { field: "severity_rank", direction: "asc" },
+      limit: 2,
+      projection: { check_id: 1 },
+      cursor: page.nextCursor,
+    });
     expect(next.items.map((d) => d.severity_rank)).toEqual([3]);
     await expect(scope.paginate({ projection: { _id: 0 } })).rejects.toBeInstanceOf(ValidationError);
     expect(ObjectId.isValid(String(page.items[0]?._id))).toBe(true);

@@ -48,28 +48,56 @@ describe("scopePipeline", () => {
       [
         { $lookup: { from: "security_scores", let: { a: "$account_id" }, pipeline: [{ $match: { x: 1 } }], as: "s" } },
         { $unionWith: "security_scores" },
-        { $graphLookup: { from: "prowler_findings", startWith: "$a", connectFromField: "a", connectToField: "b", as: "g", restrictSearchWithMatch: { muted: false } } },
+        {
+          $graphLookup: {
+            from: "prowler_findings",
+            startWith: "$a",
+            connectFromField: "a",
+            connectToField: "b",
+            as: "g",
+            restrictSearchWithMatch: { muted: false },
+          },
+        },
         { $facet: { f: [{ $lookup: { from: "prowler_findings", pipeline: [], as: "p" } }] } },
       ],
       TEAM,
     );
-    expect(out[1]).toEqual({ $lookup: { from: "security_scores", let: { a: "$account_id" }, pipeline: [{ $match: { team_id: "team-a" } }, { $match: { x: 1 } }], as: "s" } });
+    expect(out[1]).toEqual({
+      $lookup: {
+        from: "security_scores",
+        let: { a: "$account_id" },
+        pipeline: [{ $match: { team_id: "team-a" } }, { $match: { x: 1 } }],
+        as: "s",
+      },
+    });
     expect(out[2]).toEqual({ $unionWith: { coll: "security_scores", pipeline: [{ $match: { team_id: "team-a" } }] } });
     expect((out[3] as { $graphLookup: { restrictSearchWithMatch: unknown } }).$graphLookup.restrictSearchWithMatch).toEqual({
       $and: [{ team_id: "team-a" }, { muted: false }],
     });
-    expect(out[4]).toEqual({ $facet: { f: [{ $lookup: { from: "prowler_findings", pipeline: [{ $match: { team_id: "team-a" } }], as: "p" } }] } });
+    expect(out[4]).toEqual({
+      $facet: { f: [{ $lookup: { from: "prowler_findings", pipeline: [{ $match: { team_id: "team-a" } }], as: "p" } }] },
+    });
   });
 
   it("refuses joins into another database, legacy collections and the object form of from", () => {
-    expect(() => scopePipeline([{ $lookup: { from: "users", localField: "a", foreignField: "b", as: "u" } }], TEAM)).toThrow(ContractViolationError);
+    expect(() => scopePipeline([{ $lookup: { from: "users", localField: "a", foreignField: "b", as: "u" } }], TEAM)).toThrow(
+      ContractViolationError,
+    );
     expect(() => scopePipeline([{ $unionWith: { coll: "scan_runs" } }], TEAM)).toThrow(ContractViolationError);
-    expect(() => scopePipeline([{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "u" } }], TEAM)).toThrow(ContractViolationError);
-    expect(() => scopePipeline([{ $lookup: { from: { db: "other", coll: "x" }, pipeline: [], as: "u" } }], TEAM)).toThrow(ContractViolationError);
+    expect(() => scopePipeline([{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "u" } }], TEAM)).toThrow(
+      ContractViolationError,
+    );
+    expect(() => scopePipeline([{ $lookup: { from: { db: "other", coll: "x" }, pipeline: [], as: "u" } }], TEAM)).toThrow(
+      ContractViolationError,
+    );
   });
 
   it("refuses a shared scope joining a tenant-owned collection", () => {
-    expect(() => scopePipeline([{ $lookup: { from: "users", pipeline: [], as: "u" } }], { database: "PLATFORM", teamId: null })).toThrow(ForbiddenError);
-    expect(() => scopePipeline([{ $lookup: { from: "migration_ledger", pipeline: [], as: "u" } }], { database: "PLATFORM", teamId: null })).not.toThrow();
+    expect(() => scopePipeline([{ $lookup: { from: "users", pipeline: [], as: "u" } }], { database: "PLATFORM", teamId: null })).toThrow(
+      ForbiddenError,
+    );
+    expect(() =>
+      scopePipeline([{ $lookup: { from: "migration_ledger", pipeline: [], as: "u" } }], { database: "PLATFORM", teamId: null }),
+    ).not.toThrow();
   });
 });

@@ -80,7 +80,12 @@ export interface UpsertRules {
   /** field -> anchor field. */
   readonly relative: ReadonlyMap<string, string>;
   readonly reset:
-    | { readonly field: string; readonly in: readonly UpsertResetValue[]; readonly fields: ReadonlySet<string>; readonly unset: readonly string[] }
+    | {
+        readonly field: string;
+        readonly in: readonly UpsertResetValue[];
+        readonly fields: ReadonlySet<string>;
+        readonly unset: readonly string[];
+      }
     | undefined;
 }
 
@@ -137,7 +142,7 @@ export class RepositoryCore<S extends ObjectSchema> {
     const fieldSchemas = new Map<string, z.core.$ZodType>();
     for (const [name, fieldSchema] of Object.entries(shape)) if (!RESERVED.has(name)) fieldSchemas.set(name, fieldSchema);
     this.fieldSchemas = fieldSchemas;
-    this.schemaDeclaresTeamId = Object.prototype.hasOwnProperty.call(shape, "team_id");
+    this.schemaDeclaresTeamId = Object.hasOwn(shape, "team_id");
     this.filterFields = new Set([...fieldSchemas.keys(), ...SYSTEM_FILTER_FIELDS, ...(this.tenantOwned ? ["team_id"] : [])]);
     this.freeFormFields = new Set([...fieldSchemas].filter(([, fieldSchema]) => mayHoldFreeFormKeys(fieldSchema)).map(([name]) => name));
     this.codec = new CursorCodec(context.cursorSecret);
@@ -191,13 +196,15 @@ export class RepositoryCore<S extends ObjectSchema> {
         delete source[field];
       }
     }
-    if (teamId !== null && this.schemaDeclaresTeamId) source = copied ? Object.assign(source, { team_id: teamId }) : { ...source, team_id: teamId };
+    if (teamId !== null && this.schemaDeclaresTeamId)
+      source = copied ? Object.assign(source, { team_id: teamId }) : { ...source, team_id: teamId };
     // Top-level keys are the schema's business (strict objects refuse unknown ones, others drop them);
     // only free-form values can carry keys nobody declared.
     let issues: FieldIssue[] | undefined;
     for (const field of this.freeFormFields) {
       const value = source[field];
-      if (typeof value === "object" && value !== null) issues = storedDataIssues(value, prefix === "" ? field : `${prefix}.${field}`, 0, issues);
+      if (typeof value === "object" && value !== null)
+        issues = storedDataIssues(value, prefix === "" ? field : `${prefix}.${field}`, 0, issues);
     }
     if (issues !== undefined && issues.length > 0) throw new ValidationError("The document contains keys that cannot be stored.", issues);
     const parsed = this.definition.schema.safeParse(source);
@@ -241,17 +248,21 @@ export class RepositoryCore<S extends ObjectSchema> {
       }
     }
     if (issues.length > 0) throw new ValidationError("The changes are invalid.", issues);
-    if (Object.keys(set).length === 0) throw new ValidationError("Changes must name at least one field.", [{ path: "", message: "no changes" }]);
+    if (Object.keys(set).length === 0)
+      throw new ValidationError("Changes must name at least one field.", [{ path: "", message: "no changes" }]);
     return set;
   }
 
   #updatePath(path: string, operator: string): string {
-    if (typeof path !== "string" || path.length === 0) throw new ValidationError("Empty update path.", [{ path: operator, message: "empty path" }]);
+    if (typeof path !== "string" || path.length === 0)
+      throw new ValidationError("Empty update path.", [{ path: operator, message: "empty path" }]);
     const segments = path.split(".");
     const root = segments[0] as string;
     for (const segment of segments.slice(1)) {
       if (segment === "" || FORBIDDEN_KEYS.has(segment) || (segment.startsWith("$") && !POSITIONAL_SEGMENT.test(segment))) {
-        throw new ValidationError(`Update path "${path}" is not allowed.`, [{ path: `${operator}.${path}`, message: "invalid path segment" }]);
+        throw new ValidationError(`Update path "${path}" is not allowed.`, [
+          { path: `${operator}.${path}`, message: "invalid path segment" },
+        ]);
       }
     }
     if (RESERVED.has(root)) {
@@ -273,9 +284,12 @@ export class RepositoryCore<S extends ObjectSchema> {
    */
   prepareUpdate(spec: unknown, now: Date): Document {
     if (Array.isArray(spec)) {
-      throw new ValidationError("Update pipelines are not supported; use update operators.", [{ path: "", message: "pipeline updates are refused" }]);
+      throw new ValidationError("Update pipelines are not supported; use update operators.", [
+        { path: "", message: "pipeline updates are refused" },
+      ]);
     }
-    if (!isPlainObject(spec)) throw new ValidationError("An update must be a plain object of operators.", [{ path: "", message: "must be an object" }]);
+    if (!isPlainObject(spec))
+      throw new ValidationError("An update must be a plain object of operators.", [{ path: "", message: "must be an object" }]);
     assertSafeExpression(spec, "update");
     const update: Document = {};
     for (const operator of Object.keys(spec)) {
@@ -283,7 +297,8 @@ export class RepositoryCore<S extends ObjectSchema> {
         throw new ValidationError(`Update operator "${operator}" is not allowed.`, [{ path: operator, message: "operator not allowed" }]);
       }
       const fields = spec[operator];
-      if (!isPlainObject(fields)) throw new ValidationError(`${operator} takes an object.`, [{ path: operator, message: "must be an object" }]);
+      if (!isPlainObject(fields))
+        throw new ValidationError(`${operator} takes an object.`, [{ path: operator, message: "must be an object" }]);
       const out: Document = {};
       for (const path of Object.keys(fields)) {
         const root = this.#updatePath(path, operator);
@@ -293,7 +308,8 @@ export class RepositoryCore<S extends ObjectSchema> {
         } else if (operator === "$unset" && path === root && !(this.fieldSchemas.get(root) as z.ZodType).safeParse(undefined).success) {
           throw new ValidationError(`Field "${root}" is required and cannot be unset.`, [{ path: `$unset.${path}`, message: "required" }]);
         } else if (operator === "$rename") {
-          if (typeof value !== "string") throw new ValidationError("$rename targets must be strings.", [{ path: `$rename.${path}`, message: "must be a string" }]);
+          if (typeof value !== "string")
+            throw new ValidationError("$rename targets must be strings.", [{ path: `$rename.${path}`, message: "must be a string" }]);
           this.#updatePath(value, "$rename");
         } else if (operator === "$push" || operator === "$addToSet") {
           // `{ $each: [...], $position, $slice, $sort }` modifiers: the stored values are the `$each` items.
@@ -304,7 +320,8 @@ export class RepositoryCore<S extends ObjectSchema> {
       }
       update[operator] = out;
     }
-    if (Object.keys(update).length === 0) throw new ValidationError("An update must contain at least one operator.", [{ path: "", message: "empty update" }]);
+    if (Object.keys(update).length === 0)
+      throw new ValidationError("An update must contain at least one operator.", [{ path: "", message: "empty update" }]);
     this.addSystemChanges(update, now);
     return update;
   }
@@ -354,7 +371,8 @@ export class RepositoryCore<S extends ObjectSchema> {
    */
   upsertRules(options: UpsertRuleOptions, keyFields: readonly string[]): UpsertRules | undefined {
     const { insertOnlyFields, defaults, relativeFields, resetWhen } = options;
-    if (insertOnlyFields === undefined && defaults === undefined && relativeFields === undefined && resetWhen === undefined) return undefined;
+    if (insertOnlyFields === undefined && defaults === undefined && relativeFields === undefined && resetWhen === undefined)
+      return undefined;
     const insertOnly = new Set<string>();
     if (insertOnlyFields !== undefined) {
       if (!Array.isArray(insertOnlyFields)) throw new ContractViolationError("insertOnlyFields must be an array of field names.");
@@ -365,7 +383,8 @@ export class RepositoryCore<S extends ObjectSchema> {
       if (!isPlainObject(defaults)) throw new ContractViolationError("defaults must be an object of field: value.");
       for (const [field, value] of Object.entries(defaults)) {
         this.#ruleField(field, "defaults", keyFields);
-        if (value === undefined) throw new ContractViolationError(`defaults.${field} is undefined.`, { details: { option: "defaults", field } });
+        if (value === undefined)
+          throw new ContractViolationError(`defaults.${field} is undefined.`, { details: { option: "defaults", field } });
         defaultValues[field] = value;
       }
     }
@@ -384,7 +403,9 @@ export class RepositoryCore<S extends ObjectSchema> {
       }
       for (const anchor of relative.values()) {
         if (relative.has(anchor)) {
-          throw new ContractViolationError(`relativeFields: the anchor "${anchor}" is itself relative.`, { details: { option: "relativeFields", field: anchor } });
+          throw new ContractViolationError(`relativeFields: the anchor "${anchor}" is itself relative.`, {
+            details: { option: "relativeFields", field: anchor },
+          });
         }
       }
     }
@@ -402,9 +423,12 @@ export class RepositoryCore<S extends ObjectSchema> {
       for (const name of resetWhen.fields ?? []) {
         this.#ruleField(name, "resetWhen.fields", keyFields);
         if (!insertOnly.has(name) && !(name in defaultValues)) {
-          throw new ContractViolationError(`resetWhen.fields names "${name}", which is neither insert-only nor defaulted (it is written anyway).`, {
-            details: { option: "resetWhen.fields", field: name },
-          });
+          throw new ContractViolationError(
+            `resetWhen.fields names "${name}", which is neither insert-only nor defaulted (it is written anyway).`,
+            {
+              details: { option: "resetWhen.fields", field: name },
+            },
+          );
         }
         fields.add(name);
       }
@@ -412,7 +436,9 @@ export class RepositoryCore<S extends ObjectSchema> {
       for (const name of resetWhen.unset ?? []) {
         this.#ruleField(name, "resetWhen.unset", keyFields);
         if (!(this.fieldSchemas.get(name) as z.ZodType).safeParse(undefined).success) {
-          throw new ContractViolationError(`resetWhen.unset names the required field "${name}".`, { details: { option: "resetWhen.unset", field: name } });
+          throw new ContractViolationError(`resetWhen.unset names the required field "${name}".`, {
+            details: { option: "resetWhen.unset", field: name },
+          });
         }
         unset.push(name);
       }
@@ -505,7 +531,10 @@ export class RepositoryCore<S extends ObjectSchema> {
       const anchorValue = doc[anchor];
       if (!(value instanceof Date) || !(anchorValue instanceof Date)) {
         throw new ValidationError(`"${field}" is kept relative to "${anchor}": both must be dates in the same document.`, [
-          { path: path(anchorValue instanceof Date ? field : anchor), message: anchorValue === undefined ? "required with its relative field" : "must be a date" },
+          {
+            path: path(anchorValue instanceof Date ? field : anchor),
+            message: anchorValue === undefined ? "required with its relative field" : "must be a date",
+          },
         ]);
       }
       const anchorExpression = kept[anchor] ?? set[anchor];

@@ -41,7 +41,7 @@ export interface RepositoryDefinition<S extends ObjectSchema = ObjectSchema> {
   /** Deletes set `deleted_at`; reads hide such documents unless `includeDeleted`. */
   readonly softDelete?: boolean;
   /** Natural key (without `team_id`, which is always added) for `upsert` and `bulkUpsert`. */
-  readonly keyFields?: readonly (Extract<keyof z.output<S>, string>)[];
+  readonly keyFields?: readonly Extract<keyof z.output<S>, string>[];
 }
 
 /** What every repository is constructed with; `RepositoryFactory` hands the same context to all. */

@@ -48,11 +48,19 @@ export function mayHoldFreeFormKeys(schema: z.core.$ZodType, depth = 0): boolean
     case "array":
       return def.element === undefined || mayHoldFreeFormKeys(def.element, depth + 1);
     case "tuple":
-      return (def.items ?? []).some((item) => mayHoldFreeFormKeys(item, depth + 1)) || (def.rest != null && mayHoldFreeFormKeys(def.rest, depth + 1));
+      return (
+        (def.items ?? []).some((item) => mayHoldFreeFormKeys(item, depth + 1)) ||
+        (def.rest != null && mayHoldFreeFormKeys(def.rest, depth + 1))
+      );
     case "union":
       return (def.options ?? []).some((option) => mayHoldFreeFormKeys(option, depth + 1));
     case "intersection":
-      return def.left === undefined || def.right === undefined || mayHoldFreeFormKeys(def.left, depth + 1) || mayHoldFreeFormKeys(def.right, depth + 1);
+      return (
+        def.left === undefined ||
+        def.right === undefined ||
+        mayHoldFreeFormKeys(def.left, depth + 1) ||
+        mayHoldFreeFormKeys(def.right, depth + 1)
+      );
     case "object":
       if (def.catchall !== undefined && (def.catchall._zod.def as unknown as DefLike).type !== "never") return true;
       return Object.values(def.shape ?? {}).some((field) => mayHoldFreeFormKeys(field, depth + 1));

@@ -28,7 +28,13 @@ const teams = defineRepository({ database: "PLATFORM", collection: "teams", sche
 const JobSchema = z.object({ team_id: z.string(), status: z.enum(["pending", "running", "completed"]), worker: z.string().optional() });
 const jobs = defineRepository({ database: "ORCHESTRATION", collection: "jobs", schema: JobSchema });
 
-const FindingSchema = z.object({ check_id: z.string(), account_id: z.string(), resource_uid: z.string(), region: z.string(), status: z.string() });
+const FindingSchema = z.object({
+  check_id: z.string(),
+  account_id: z.string(),
+  resource_uid: z.string(),
+  region: z.string(),
+  status: z.string(),
+});
 const findings = defineRepository({ database: "CLOUD_SECURITY", collection: "prowler_findings", schema: FindingSchema });
 const AccountSchema = z.object({ provider: z.string(), account_id: z.string(), name: z.string() });
 const accounts = defineRepository({ database: "CLOUD_SECURITY", collection: "enhanced_cloud_accounts", schema: AccountSchema });
@@ -77,7 +83,10 @@ describe("writes and reads", () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.path).sort()).toEqual(["email", "name"]);
     const many = await scope
-      .insertMany([{ email: "ok@example.com", name: "Ok" }, { email: "x@example.com", name: "X", age: -1 }])
+      .insertMany([
+        { email: "ok@example.com", name: "Ok" },
+        { email: "x@example.com", name: "X", age: -1 },
+      ])
       .catch((e: unknown) => e);
     expect((many as ValidationError).issues.map((i) => i.path)).toEqual(["1.age"]);
     expect(await rawUsers()).toEqual([]);
@@ -105,8 +114,15 @@ describe("writes and reads", () => {
     expect(after.age).toBe(3);
     expect(after.tags).toEqual(["x", "y", "z"]);
     expect(after.profile).toEqual({ level: 2 });
-    await expect(scope.updateOne({ email: "a@example.com" }, { $push: { tags: { $each: [{ $gt: 1 }] } } } as never)).rejects.toBeInstanceOf(ValidationError);
-    for (const update of [{ $set: { team_id: "t2" } }, { $unset: { created_at: "" } }, { $rename: { name: "team_id" } }, { $set: { "profile.$where": 1 } }]) {
+    await expect(scope.updateOne({ email: "a@example.com" }, { $push: { tags: { $each: [{ $gt: 1 }] } } } as never)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    for (const update of [
+      { $set: { team_id: "t2" } },
+      { $unset: { created_at: "" } },
+      { $rename: { name: "team_id" } },
+      { $set: { "profile.$where": 1 } },
+    ]) {
       await expect(scope.updateOne({ email: "a@example.com" }, update as never)).rejects.toBeInstanceOf(ValidationError);
     }
     expect((await rawUsers())[0]?.team_id).toBe("t1");
@@ -280,7 +296,10 @@ describe("driver errors mapped to the taxonomy", () => {
     const client = new MongoClient(uri);
     try {
       const repo = new BaseRepository({ provider: createCollectionProvider(client) }, users);
-      const error = await repo.forTeam("t1").findMany().catch((e: unknown) => e);
+      const error = await repo
+        .forTeam("t1")
+        .findMany()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnavailableError);
       expect(JSON.stringify(error)).not.toContain("s3cret");
       expect((error as Error).message).not.toContain("s3cret");
@@ -296,7 +315,13 @@ describe("stream", () => {
     try {
       const raw = monitored.raw("PLATFORM", "users");
       await raw.insertMany(
-        Array.from({ length: 1000 }, (_, i) => ({ team_id: "t1", email: `s${i}@example.com`, name: `S${i}`, created_at: new Date(), updated_at: new Date() })),
+        Array.from({ length: 1000 }, (_, i) => ({
+          team_id: "t1",
+          email: `s${i}@example.com`,
+          name: `S${i}`,
+          created_at: new Date(),
+          updated_at: new Date(),
+        })),
       );
       const commands: CommandStartedEvent[] = [];
       const listener = (event: CommandStartedEvent) => {
@@ -330,9 +355,18 @@ describe("findMany limits", () => {
     const total = DEFAULT_FIND_LIMIT + 25;
     const now = new Date();
     await db.raw("PLATFORM", "users").insertMany(
-      Array.from({ length: total }, (_, i) => ({ team_id: "t1", email: `u${String(i).padStart(5, "0")}@example.com`, name: `U${i}`, role: "member", created_at: now, updated_at: now })),
+      Array.from({ length: total }, (_, i) => ({
+        team_id: "t1",
+        email: `u${String(i).padStart(5, "0")}@example.com`,
+        name: `U${i}`,
+        role: "member",
+        created_at: now,
+        updated_at: now,
+      })),
     );
-    await db.raw("PLATFORM", "users").insertOne({ team_id: "t2", email: "other@example.com", name: "Other", created_at: now, updated_at: now });
+    await db
+      .raw("PLATFORM", "users")
+      .insertOne({ team_id: "t2", email: "other@example.com", name: "Other", created_at: now, updated_at: now });
     const scope = factory.get(users).forTeam("t1");
     const capped = await scope.findMany({}, { sort: { email: 1 } });
     expect(DEFAULT_FIND_LIMIT).toBe(1_000);
@@ -367,10 +401,19 @@ describe("aggregate", () => {
     expect(joined).toHaveLength(1);
     expect(joined[0]?.accounts.map((a) => a.name)).toEqual(["acct-t1"]);
     const piped = await findingsScope("t1").aggregate<{ accounts: Document[] }>([
-      { $lookup: { from: "enhanced_cloud_accounts", let: { a: "$account_id" }, pipeline: [{ $match: { $expr: { $eq: ["$account_id", "$$a"] } } }], as: "accounts" } },
+      {
+        $lookup: {
+          from: "enhanced_cloud_accounts",
+          let: { a: "$account_id" },
+          pipeline: [{ $match: { $expr: { $eq: ["$account_id", "$$a"] } } }],
+          as: "accounts",
+        },
+      },
     ]);
     expect(piped[0]?.accounts.map((a) => a.name)).toEqual(["acct-t1"]);
-    await expect(findingsScope("t1").aggregate([{ $lookup: { from: "users", localField: "a", foreignField: "b", as: "u" } }])).rejects.toMatchObject({
+    await expect(
+      findingsScope("t1").aggregate([{ $lookup: { from: "users", localField: "a", foreignField: "b", as: "u" } }]),
+    ).rejects.toMatchObject({
       code: "CONTRACT_VIOLATION",
     });
   });

@@ -347,18 +347,22 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
 
   #sort(sort: SortSpec | undefined): Document | undefined {
     if (sort === undefined) return undefined;
-    if (!isPlainObject(sort)) throw new ValidationError("sort must be an object of field: 1 | -1.", [{ path: "sort", message: "must be an object" }]);
+    if (!isPlainObject(sort))
+      throw new ValidationError("sort must be an object of field: 1 | -1.", [{ path: "sort", message: "must be an object" }]);
     for (const field of Object.keys(sort)) {
-      if (!this.#core.filterFields.has(field)) throw new ValidationError(`Cannot sort on "${field}".`, [{ path: `sort.${field}`, message: "unknown field" }]);
+      if (!this.#core.filterFields.has(field))
+        throw new ValidationError(`Cannot sort on "${field}".`, [{ path: `sort.${field}`, message: "unknown field" }]);
       const direction = sort[field];
-      if (direction !== 1 && direction !== -1) throw new ValidationError("Sort directions are 1 or -1.", [{ path: `sort.${field}`, message: "must be 1 or -1" }]);
+      if (direction !== 1 && direction !== -1)
+        throw new ValidationError("Sort directions are 1 or -1.", [{ path: `sort.${field}`, message: "must be 1 or -1" }]);
     }
     return sort;
   }
 
   #projection(projection: Document | undefined): Document | undefined {
     if (projection === undefined) return undefined;
-    if (!isPlainObject(projection)) throw new ValidationError("projection must be an object.", [{ path: "projection", message: "must be an object" }]);
+    if (!isPlainObject(projection))
+      throw new ValidationError("projection must be an object.", [{ path: "projection", message: "must be an object" }]);
     assertSafeExpression(projection, "projection");
     return projection;
   }
@@ -390,10 +394,17 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   }
 
   /** After a versioned write matched nothing: `CONFLICT` (VERSION_CONFLICT) if the target exists, else `NOT_FOUND`/null. */
-  async #explainMiss(filter: Document, expectedVersion: number | undefined, session: { session?: ClientSession }, notFound: boolean): Promise<void> {
+  async #explainMiss(
+    filter: Document,
+    expectedVersion: number | undefined,
+    session: { session?: ClientSession },
+    notFound: boolean,
+  ): Promise<void> {
     if (expectedVersion !== undefined) {
       const { version: _ignored, ...withoutVersion } = filter;
-      const current = await this.#run("findOne", () => this.#core.collection.findOne(withoutVersion, { projection: { version: 1 }, ...session }));
+      const current = await this.#run("findOne", () =>
+        this.#core.collection.findOne(withoutVersion, { projection: { version: 1 }, ...session }),
+      );
       if (current !== null) {
         throw new ConflictError("The document was changed by someone else; reload and retry.", {
           details: { reason: "VERSION_CONFLICT", expectedVersion, actualVersion: current.version ?? null },
@@ -420,7 +431,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   /** The document with this id in scope, or null. Throws `VALIDATION_FAILED` for a malformed id. */
   async findById(id: ObjectId | string, options: ReadOptions = {}): Promise<RepositoryDocument<S> | null> {
     const filter = { _id: parseId(id), ...this.#base(options.includeDeleted) };
-    return (await this.#run("findOne", () => this.#core.collection.findOne(filter, this.#session(options)))) as RepositoryDocument<S> | null;
+    return (await this.#run("findOne", () =>
+      this.#core.collection.findOne(filter, this.#session(options)),
+    )) as RepositoryDocument<S> | null;
   }
 
   /** The document with this id in scope. Throws `NOT_FOUND`, `VALIDATION_FAILED`. */
@@ -462,7 +475,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   /** True when at least one document in scope matches. Throws `VALIDATION_FAILED`. */
   async exists(filter?: FilterInput<RepositoryDocument<S>>, options: ReadOptions = {}): Promise<boolean> {
     const query = this.#filter(filter as FilterInput, options.includeDeleted);
-    const found = await this.#run("findOne", () => this.#core.collection.findOne(query, { projection: { _id: 1 }, ...this.#session(options) }));
+    const found = await this.#run("findOne", () =>
+      this.#core.collection.findOne(query, { projection: { _id: 1 }, ...this.#session(options) }),
+    );
     return found !== null;
   }
 
@@ -477,7 +492,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
       throw new ValidationError(`Cannot list distinct values of "${String(field)}".`, [{ path: "field", message: "unknown field" }]);
     }
     const query = this.#filter(filter as FilterInput, options.includeDeleted);
-    return (await this.#run("distinct", () => this.#core.collection.distinct(field, query, this.#session(options)))) as Array<RepositoryDocument<S>[K]>;
+    return (await this.#run("distinct", () => this.#core.collection.distinct(field, query, this.#session(options)))) as Array<
+      RepositoryDocument<S>[K]
+    >;
   }
 
   /**
@@ -590,7 +607,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     }
     if (issues.length > 0) throw new ValidationError("Some documents are invalid; nothing was written.", issues);
     if (docs.length === 0) return [];
-    await this.#run("insertMany", () => this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) }));
+    await this.#run("insertMany", () =>
+      this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) }),
+    );
     return docs as RepositoryDocument<S>[];
   }
 
@@ -603,7 +622,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const filter = { _id: parseId(id), ...this.#base(false), ...this.#versionCheck(options.expectedVersion) };
     const update = this.#core.addSystemChanges({ $set: this.#core.parseChanges(changes) }, new Date());
     const session = this.#session(options);
-    const doc = await this.#run("findOneAndUpdate", () => this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }));
+    const doc = await this.#run("findOneAndUpdate", () =>
+      this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+    );
     if (doc === null) await this.#explainMiss(filter, options.expectedVersion, session, true);
     return doc as RepositoryDocument<S>;
   }
@@ -613,7 +634,11 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
    * scope; `_id`, `team_id`, timestamps, `version` and `deleted_at` cannot be touched, `updated_at` is set.
    * Throws `VALIDATION_FAILED`, `CONFLICT` (`VERSION_CONFLICT`, duplicate key).
    */
-  async updateOne(filter: FilterInput<RepositoryDocument<S>>, update: UpdateSpec<RepositoryDocument<S>>, options: UpdateOptions = {}): Promise<WriteSummary> {
+  async updateOne(
+    filter: FilterInput<RepositoryDocument<S>>,
+    update: UpdateSpec<RepositoryDocument<S>>,
+    options: UpdateOptions = {},
+  ): Promise<WriteSummary> {
     const query = { ...this.#filter(filter as FilterInput, false), ...this.#versionCheck(options.expectedVersion) };
     const prepared = this.#core.prepareUpdate(update, new Date());
     const session = this.#session(options);
@@ -623,7 +648,11 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   }
 
   /** `updateOne` for every matching document in scope. Throws `VALIDATION_FAILED`, `CONFLICT`. */
-  async updateMany(filter: FilterInput<RepositoryDocument<S>>, update: UpdateSpec<RepositoryDocument<S>>, options: WriteOptions = {}): Promise<WriteSummary> {
+  async updateMany(
+    filter: FilterInput<RepositoryDocument<S>>,
+    update: UpdateSpec<RepositoryDocument<S>>,
+    options: WriteOptions = {},
+  ): Promise<WriteSummary> {
     const query = this.#filter(filter as FilterInput, false);
     const prepared = this.#core.prepareUpdate(update, new Date());
     const result = await this.#run("updateMany", () => this.#core.collection.updateMany(query, prepared, this.#session(options)));
@@ -680,7 +709,11 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     );
     const doc = result.value as RepositoryDocument<S>;
     const inserted = result.lastErrorObject?.updatedExisting === false;
-    const status = inserted ? "inserted" : doc.updated_at instanceof Date && doc.updated_at.getTime() === now.getTime() ? "updated" : "unchanged";
+    const status = inserted
+      ? "inserted"
+      : doc.updated_at instanceof Date && doc.updated_at.getTime() === now.getTime()
+        ? "updated"
+        : "unchanged";
     return { status, document: doc };
   }
 
@@ -755,7 +788,8 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const session = this.#session(options);
     const count = hard
       ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(filter, session))).deletedCount
-      : (await this.#run("updateOne", () => this.#core.collection.updateOne(filter, this.#softDeleteUpdate(new Date()), session))).matchedCount;
+      : (await this.#run("updateOne", () => this.#core.collection.updateOne(filter, this.#softDeleteUpdate(new Date()), session)))
+          .matchedCount;
     if (count === 0) await this.#explainMiss(filter, options.expectedVersion, session, false);
     return count > 0;
   }
@@ -767,7 +801,8 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const session = this.#session(options);
     const count = hard
       ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(query, session))).deletedCount
-      : (await this.#run("updateOne", () => this.#core.collection.updateOne(query, this.#softDeleteUpdate(new Date()), session))).matchedCount;
+      : (await this.#run("updateOne", () => this.#core.collection.updateOne(query, this.#softDeleteUpdate(new Date()), session)))
+          .matchedCount;
     if (count === 0) await this.#explainMiss(query, options.expectedVersion, session, false);
     return count > 0;
   }
@@ -782,7 +817,8 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const session = this.#session(options);
     return hard
       ? (await this.#run("deleteMany", () => this.#core.collection.deleteMany(query, session))).deletedCount
-      : (await this.#run("updateMany", () => this.#core.collection.updateMany(query, this.#softDeleteUpdate(new Date()), session))).matchedCount;
+      : (await this.#run("updateMany", () => this.#core.collection.updateMany(query, this.#softDeleteUpdate(new Date()), session)))
+          .matchedCount;
   }
 
   /** Undoes a soft delete; false when the document is absent or not deleted. Throws `CONTRACT_VIOLATION` when the repository does not soft-delete. */
@@ -829,10 +865,14 @@ function keysetCondition(field: string, direction: "asc" | "desc", value: unknow
 
 /** A caller's projection adjusted so the sort key and `_id` come back (needed for the next cursor). */
 function pageProjection(projection: Document, field: string): Document {
-  const values = Object.entries(projection).filter(([key]) => key !== "_id").map(([, value]) => value);
+  const values = Object.entries(projection)
+    .filter(([key]) => key !== "_id")
+    .map(([, value]) => value);
   const inclusive = values.some((value) => value === 1 || value === true);
   if (projection._id === 0 || projection._id === false || projection[field] === 0 || projection[field] === false) {
-    throw new ValidationError("A paginated projection must keep _id and the sort field.", [{ path: "projection", message: "excludes the sort key" }]);
+    throw new ValidationError("A paginated projection must keep _id and the sort field.", [
+      { path: "projection", message: "excludes the sort key" },
+    ]);
   }
   return inclusive ? { ...projection, [field]: 1 } : projection;
 }

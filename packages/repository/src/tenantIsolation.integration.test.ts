@@ -38,7 +38,18 @@ let bSnapshot: Document[];
 
 function seedDoc(team: string, email: string, name: string, extra: Document = {}): Document {
   const now = new Date("2024-01-01T00:00:00Z");
-  return { _id: new ObjectId(), team_id: team, email, name, role: "member", age: 30, created_at: now, updated_at: now, version: 1, ...extra };
+  return {
+    _id: new ObjectId(),
+    team_id: team,
+    email,
+    name,
+    role: "member",
+    age: 30,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+    ...extra,
+  };
 }
 
 async function teamBDocs(): Promise<Document[]> {
@@ -117,7 +128,9 @@ const CASES: Record<TenantScopedOperation, () => Promise<void>> = {
     expect(await scopeA.distinct("team_id" as "email")).toEqual([A]);
   },
   async aggregate() {
-    const groups = await scopeA.aggregate<{ _id: string; n: number }>([{ $group: { _id: "$team_id", n: { $sum: 1 } } }], { includeDeleted: true });
+    const groups = await scopeA.aggregate<{ _id: string; n: number }>([{ $group: { _id: "$team_id", n: { $sum: 1 } } }], {
+      includeDeleted: true,
+    });
     expect(groups).toEqual([{ _id: A, n: 2 }]);
     expect(await scopeA.aggregate([{ $match: { team_id: B } }])).toEqual([]);
   },

@@ -1,12 +1,4 @@
-import {
-  ConflictError,
-  CspmError,
-  ERROR_CODES,
-  InternalError,
-  NotFoundError,
-  ValidationError,
-  type ErrorCode,
-} from "@cspm/errors";
+import { ConflictError, CspmError, ERROR_CODES, InternalError, NotFoundError, ValidationError, type ErrorCode } from "@cspm/errors";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
@@ -59,7 +51,11 @@ describe("errorResponse for every code of the taxonomy", () => {
 
   it("keeps a ValidationError's field issues", () => {
     const envelope = errorResponse(new ValidationError("bad", [{ path: "team_id", message: "Required" }]));
-    expect(envelope.error).toEqual({ code: "VALIDATION_FAILED", message: "bad", details: { issues: [{ path: "team_id", message: "Required" }] } });
+    expect(envelope.error).toEqual({
+      code: "VALIDATION_FAILED",
+      message: "bad",
+      details: { issues: [{ path: "team_id", message: "Required" }] },
+    });
   });
 
   it("turns a taxonomy error with a code this version does not know into INTERNAL", () => {
@@ -235,7 +231,9 @@ describe("sanitised details", () => {
   });
 
   it("scrubs connection-string passwords from taxonomy messages", () => {
-    const envelope = errorResponse(new CspmError("UNAVAILABLE", "Cannot reach mongodb://app:pa55@db:27017.", { details: { hint: "start MongoDB" } }));
+    const envelope = errorResponse(
+      new CspmError("UNAVAILABLE", "Cannot reach mongodb://app:pa55@db:27017.", { details: { hint: "start MongoDB" } }),
+    );
     expect(envelope.error.message).toBe("Cannot reach mongodb://app:[REDACTED]@db:27017.");
   });
 });

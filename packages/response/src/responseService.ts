@@ -82,7 +82,9 @@ export class ResponseService {
   ): SuccessEnvelope<PaginatedData<T>, M> => {
     const issues = [
       ...(isNonNegativeInteger(page.limit) ? [] : [{ path: "limit", message: "must be a non-negative integer" }]),
-      ...(page.total === undefined || isNonNegativeInteger(page.total) ? [] : [{ path: "total", message: "must be a non-negative integer" }]),
+      ...(page.total === undefined || isNonNegativeInteger(page.total)
+        ? []
+        : [{ path: "total", message: "must be a non-negative integer" }]),
     ];
     if (issues.length > 0) throw new ValidationError("Invalid page information.", issues);
     const nextCursor = page.nextCursor ?? null;

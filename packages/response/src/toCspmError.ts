@@ -1,4 +1,4 @@
-import { CspmError, InternalError, ValidationError, isCspmError, isErrorCode, type FieldIssue } from "@cspm/errors";
+import { type CspmError, InternalError, ValidationError, isCspmError, isErrorCode, type FieldIssue } from "@cspm/errors";
 
 /** The most field issues copied from one zod error into a response. */
 const MAX_ISSUES = 100;

@@ -19,7 +19,12 @@ import { DatabaseRegistry } from "@cspm/registry";
 import { ObjectId, type Document } from "mongodb";
 import { AggregationService } from "../src/aggregationService";
 import { CentralAccountService } from "../src/centralAccountService";
-import { buildDashboardSummaryPipeline, shapeDashboardSummary, type DashboardScope, type DashboardSummary } from "../src/dashboardSummaryPipeline";
+import {
+  buildDashboardSummaryPipeline,
+  shapeDashboardSummary,
+  type DashboardScope,
+  type DashboardSummary,
+} from "../src/dashboardSummaryPipeline";
 import { runAggregation } from "../src/runAggregation";
 
 /** Options of `runDashboardBenchmark`. */
@@ -199,7 +204,11 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
     const cipher = new CredentialCipher([{ id: "bench", key: generateKey() }]);
     const accountService = new CentralAccountService({ manager, cache, cipher, now: clock });
     const service = new AggregationService({ manager, cache, accounts: accountService, now: clock });
-    const scope: DashboardScope = { teamId: TEAM, accountIds: null, since: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY_MS) };
+    const scope: DashboardScope = {
+      teamId: TEAM,
+      accountIds: null,
+      since: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY_MS),
+    };
     const naiveKey = tenantCacheKey(TEAM, "bench", "naive-dashboard");
     const naive = (): Promise<DashboardSummary> =>
       cache.wrap(naiveKey, { ttlSeconds: 600, tags: [AggregationService.cacheTag(TEAM)] }, () => naiveDashboard(manager, scope, now));
@@ -209,7 +218,8 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
     await service.invalidate(TEAM);
     const expected = await single();
     const actual = await naive();
-    if (!isDeepStrictEqual(expected, actual)) throw new Error("The naive dashboard and getDashboardSummary disagree; refusing to report timings.");
+    if (!isDeepStrictEqual(expected, actual))
+      throw new Error("The naive dashboard and getDashboardSummary disagree; refusing to report timings.");
 
     const variants = { single, naive } as const;
     const times = { single: { cold: [] as number[], warm: [] as number[] }, naive: { cold: [] as number[], warm: [] as number[] } };
@@ -246,7 +256,11 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
       seedMs,
     };
   } finally {
-    for (const key of DatabaseRegistry.keys()) await manager.getDatabase(key).dropDatabase().catch(() => undefined);
+    for (const key of DatabaseRegistry.keys())
+      await manager
+        .getDatabase(key)
+        .dropDatabase()
+        .catch(() => undefined);
     await cache.close();
     await manager.close();
   }
@@ -278,7 +292,11 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       stop = () => mongo.stop();
     }
     try {
-      const result = await runDashboardBenchmark({ uri, ...(findings === undefined ? {} : { findings }), ...(runs === undefined ? {} : { runs }) });
+      const result = await runDashboardBenchmark({
+        uri,
+        ...(findings === undefined ? {} : { findings }),
+        ...(runs === undefined ? {} : { runs }),
+      });
       console.log(formatDashboardBenchmark(result));
     } finally {
       await stop?.();

@@ -32,7 +32,10 @@ const teamAFindings: Document[] = [
     service_name: "s3",
     status: "FAIL",
     severity: "high",
-    compliance: [{ framework: "CIS-2.0", controls: ["2.1.5"] }, { framework: "SOC2", controls: ["CC6.1"] }],
+    compliance: [
+      { framework: "CIS-2.0", controls: ["2.1.5"] },
+      { framework: "SOC2", controls: ["CC6.1"] },
+    ],
     last_seen_at: daysAgo(1),
   }),
   ...[0, 3].map((d) =>
@@ -42,11 +45,21 @@ const teamAFindings: Document[] = [
       service_name: "s3",
       status: "PASS",
       severity: "high",
-      compliance: [{ framework: "CIS-2.0", controls: ["2.1.5"] }, { framework: "SOC2", controls: ["CC6.1"] }],
+      compliance: [
+        { framework: "CIS-2.0", controls: ["2.1.5"] },
+        { framework: "SOC2", controls: ["CC6.1"] },
+      ],
       last_seen_at: daysAgo(d),
     }),
   ),
-  findingDoc("team_a", { check_id: "ec2_manual_review", service_name: "ec2", status: "MANUAL", severity: "low", compliance: [], last_seen_at: daysAgo(3) }),
+  findingDoc("team_a", {
+    check_id: "ec2_manual_review",
+    service_name: "ec2",
+    status: "MANUAL",
+    severity: "low",
+    compliance: [],
+    last_seen_at: daysAgo(3),
+  }),
   ...[0, 1].map((d) =>
     findingDoc("team_a", {
       account_id: "222222222222",
@@ -90,9 +103,23 @@ beforeAll(async () => {
     scanRunDoc("team_a", { account_id: "111111111111", status: "completed", created_at: daysAgo(5) }),
     scanRunDoc("team_a", { account_id: "111111111111", status: "completed", created_at: daysAgo(2) }),
     scanRunDoc("team_a", { account_id: "111111111111", status: "failed", error: "AccessDenied", stats: undefined, created_at: daysAgo(1) }),
-    scanRunDoc("team_a", { account_id: "222222222222", scanner: "nuclei", status: "running", stats: undefined, finished_at: undefined, created_at: daysAgo(0) }),
+    scanRunDoc("team_a", {
+      account_id: "222222222222",
+      scanner: "nuclei",
+      status: "running",
+      stats: undefined,
+      finished_at: undefined,
+      created_at: daysAgo(0),
+    }),
     scanRunDoc("team_a", { account_id: "222222222222", status: "completed", created_at: daysAgo(3) }),
-    scanRunDoc("team_a", { account_id: "333333333333", status: "pending", stats: undefined, started_at: undefined, finished_at: undefined, created_at: daysAgo(4) }),
+    scanRunDoc("team_a", {
+      account_id: "333333333333",
+      status: "pending",
+      stats: undefined,
+      started_at: undefined,
+      finished_at: undefined,
+      created_at: daysAgo(4),
+    }),
     scanRunDoc("team_a", { account_id: "111111111111", status: "completed", created_at: daysAgo(90) }),
     scanRunDoc("team_b", { account_id: "111111111111", status: "failed", created_at: daysAgo(1) }),
   ]);
@@ -148,7 +175,13 @@ describe("AggregationService.getDashboardSummary", () => {
       { account_id: "222222222222", provider: "aws", name: "Staging", total: 3, passed: 2, failed: 1, pass_rate: 66.67 },
     ]);
     expect(summary.top_failing_checks).toEqual([
-      { check_id: "iam_root_mfa_enabled", title: "Ensure MFA is enabled for the root account", severity: "critical", failed: 2, accounts: 1 },
+      {
+        check_id: "iam_root_mfa_enabled",
+        title: "Ensure MFA is enabled for the root account",
+        severity: "critical",
+        failed: 2,
+        accounts: 1,
+      },
       { check_id: "ec2_imdsv2", title: "IMDSv2 is required", severity: "high", failed: 1, accounts: 1 },
       { check_id: "s3_bucket_public_access", title: "S3 bucket is not public", severity: "high", failed: 1, accounts: 1 },
     ]);
@@ -187,7 +220,14 @@ describe("AggregationService.getDashboardSummary", () => {
     expect(summary.pass_rate).toBe(0);
     expect(summary.by_status).toEqual({ PASS: 0, FAIL: 0, MANUAL: 0 });
     expect(Object.values(summary.by_severity)).toEqual(Array.from({ length: 5 }, () => ({ total: 0, passed: 0, failed: 0 })));
-    expect([summary.by_provider, summary.by_service, summary.by_region, summary.by_account, summary.top_failing_checks, summary.compliance]).toEqual([[], [], [], [], [], []]);
+    expect([
+      summary.by_provider,
+      summary.by_service,
+      summary.by_region,
+      summary.by_account,
+      summary.top_failing_checks,
+      summary.compliance,
+    ]).toEqual([[], [], [], [], [], []]);
     expect(summary.daily_trend).toHaveLength(30);
     expect(summary.daily_trend.every((p) => p.total === 0 && p.passed === 0 && p.failed === 0)).toBe(true);
   });
@@ -195,7 +235,9 @@ describe("AggregationService.getDashboardSummary", () => {
   it("keeps account names of another tenant out", async () => {
     const b = await bed.aggregation.getDashboardSummary("team_b");
     expect(b.totals.findings).toBe(4);
-    expect(b.by_account).toEqual([{ account_id: "111111111111", provider: "aws", name: "B-Prod", total: 4, passed: 0, failed: 4, pass_rate: 0 }]);
+    expect(b.by_account).toEqual([
+      { account_id: "111111111111", provider: "aws", name: "B-Prod", total: 4, passed: 0, failed: 4, pass_rate: 0 },
+    ]);
     const a = await bed.aggregation.getDashboardSummary("team_a");
     expect(a.by_account[0]?.name).toBe("Prod");
   });

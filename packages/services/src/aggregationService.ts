@@ -5,7 +5,12 @@ import type { Document } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
 import { CentralAccountService, type AccountSummary } from "./centralAccountService";
-import { buildDashboardSummaryPipeline, shapeDashboardSummary, type DashboardScope, type DashboardSummary } from "./dashboardSummaryPipeline";
+import {
+  buildDashboardSummaryPipeline,
+  shapeDashboardSummary,
+  type DashboardScope,
+  type DashboardSummary,
+} from "./dashboardSummaryPipeline";
 import { parseServiceInput, parseTeamId } from "./parseServiceInput";
 import { runAggregation } from "./runAggregation";
 import type { ServiceDependencies } from "./serviceDependencies";
@@ -88,7 +93,11 @@ export interface AggregationServiceDependencies extends ServiceDependencies {
 }
 
 const SinceSchema = z.union([z.date(), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]).optional();
-const AccountIdsSchema = z.array(z.string({ error: "must be a string" }).min(1).max(253)).min(1).max(1000).optional();
+const AccountIdsSchema = z
+  .array(z.string({ error: "must be a string" }).min(1).max(253))
+  .min(1)
+  .max(1000)
+  .optional();
 const DashboardOptionsSchema = z.strictObject({ accountIds: AccountIdsSchema, since: SinceSchema });
 const ActivityOptionsSchema = z.strictObject({ since: SinceSchema, limit: z.number().int().min(1).max(200).optional() });
 
@@ -280,7 +289,8 @@ export class AggregationService {
     const issues: string[] = [];
     if (Number.isNaN(since.getTime())) issues.push("must be a valid date");
     else if (since.getTime() > now.getTime()) issues.push("must not be in the future");
-    else if (since.getTime() < startOfUtcDay(now).getTime() - (MAX_WINDOW_DAYS - 1) * DAY_MS) issues.push(`must be within the last ${MAX_WINDOW_DAYS} days`);
+    else if (since.getTime() < startOfUtcDay(now).getTime() - (MAX_WINDOW_DAYS - 1) * DAY_MS)
+      issues.push(`must be within the last ${MAX_WINDOW_DAYS} days`);
     const problem = issues[0];
     if (problem !== undefined) throw new ValidationError(`Invalid since: ${problem}.`, [{ path: "since", message: problem }]);
     return since;

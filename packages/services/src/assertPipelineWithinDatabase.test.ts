@@ -37,7 +37,17 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
     ],
     [
       "$graphLookup { db, coll }",
-      [{ $graphLookup: { from: { db: "cspm_inventory", coll: "resource_relationships" }, startWith: "$x", connectFromField: "a", connectToField: "b", as: "g" } }],
+      [
+        {
+          $graphLookup: {
+            from: { db: "cspm_inventory", coll: "resource_relationships" },
+            startWith: "$x",
+            connectFromField: "a",
+            connectToField: "b",
+            as: "g",
+          },
+        },
+      ],
       "$graphLookup",
       "pipeline.0.$graphLookup.from",
     ],
@@ -55,7 +65,12 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
       "$unionWith",
       "pipeline.0.$unionWith.coll",
     ],
-    ["$lookup nested in $facet", [{ $facet: { ok: [{ $count: "n" }], bad: [{ $match: {} }, lookupScanRuns] } }], "$lookup", "pipeline.0.$facet.bad.1.$lookup.from"],
+    [
+      "$lookup nested in $facet",
+      [{ $facet: { ok: [{ $count: "n" }], bad: [{ $match: {} }, lookupScanRuns] } }],
+      "$lookup",
+      "pipeline.0.$facet.bad.1.$lookup.from",
+    ],
     [
       "$lookup inside an allowed $lookup.pipeline",
       [{ $lookup: { from: "enhanced_cloud_accounts", pipeline: [lookupScanRuns], as: "a" } }],
@@ -70,12 +85,34 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
     ],
     [
       "$graphLookup inside $facet inside $lookup.pipeline",
-      [{ $lookup: { from: "security_scores", pipeline: [{ $facet: { g: [{ $graphLookup: { from: "risks", startWith: "$a", connectFromField: "a", connectToField: "b", as: "r" } }] } }], as: "s" } }],
+      [
+        {
+          $lookup: {
+            from: "security_scores",
+            pipeline: [
+              {
+                $facet: { g: [{ $graphLookup: { from: "risks", startWith: "$a", connectFromField: "a", connectToField: "b", as: "r" } }] },
+              },
+            ],
+            as: "s",
+          },
+        },
+      ],
       "$graphLookup",
       "pipeline.0.$lookup.pipeline.0.$facet.g.0.$graphLookup.from",
     ],
-    ["the legacy cloud account collection", [{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "x" } }], "$lookup", "pipeline.0.$lookup.from"],
-    ["a collection no database owns", [{ $lookup: { from: "no_such_collection", localField: "a", foreignField: "b", as: "x" } }], "$lookup", "pipeline.0.$lookup.from"],
+    [
+      "the legacy cloud account collection",
+      [{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "x" } }],
+      "$lookup",
+      "pipeline.0.$lookup.from",
+    ],
+    [
+      "a collection no database owns",
+      [{ $lookup: { from: "no_such_collection", localField: "a", foreignField: "b", as: "x" } }],
+      "$lookup",
+      "pipeline.0.$lookup.from",
+    ],
     ["$out into another database", [{ $out: { db: "cspm_reporting", coll: "reports" } }], "$out", "pipeline.0.$out"],
     ["$merge into another database", [{ $merge: { into: { db: "cspm_reporting", coll: "reports" } } }], "$merge", "pipeline.0.$merge.into"],
     ["$merge into a foreign collection name", [{ $merge: "reports" }], "$merge", "pipeline.0.$merge"],
@@ -93,7 +130,9 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
 
   it("names the collection and the foreign database", () => {
     const error = violationOf(() =>
-      assertPipelineWithinDatabase("cloud_security", [{ $lookup: { from: { db: "cspm_orchestration", coll: "scan_runs" }, as: "x", localField: "a", foreignField: "b" } }]),
+      assertPipelineWithinDatabase("cloud_security", [
+        { $lookup: { from: { db: "cspm_orchestration", coll: "scan_runs" }, as: "x", localField: "a", foreignField: "b" } },
+      ]),
     );
     expect(error.details).toMatchObject({ collection: "scan_runs", target_database: "cspm_orchestration", database: "CLOUD_SECURITY" });
     const legacy = violationOf(() => assertPipelineWithinDatabase("CLOUD_SECURITY", [{ $unionWith: "cloud_accounts" }]));
@@ -101,7 +140,9 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
   });
 
   it("rejects { db, coll } naming the same database without the environment prefix in use", () => {
-    const pipeline = [{ $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } }];
+    const pipeline = [
+      { $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } },
+    ];
     const error = violationOf(() => assertPipelineWithinDatabase("CLOUD_SECURITY", pipeline, { databaseName: "t_1_cspm_cloud_security" }));
     expect(error.code).toBe("CONTRACT_VIOLATION");
     expect(error.details.target_database).toBe("cspm_cloud_security");
@@ -114,24 +155,57 @@ describe("assertPipelineWithinDatabase — forbidden forms", () => {
         { $lookup: { from: "enhanced_cloud_accounts", localField: "account_id", foreignField: "account_id", as: "account" } },
       ]),
     );
-    expect(error.details).toMatchObject({ stage: "$lookup", path: "pipeline.1.$lookup.from", collection: "enhanced_cloud_accounts", database: "ORCHESTRATION" });
+    expect(error.details).toMatchObject({
+      stage: "$lookup",
+      path: "pipeline.1.$lookup.from",
+      collection: "enhanced_cloud_accounts",
+      database: "ORCHESTRATION",
+    });
   });
 });
 
 describe("assertPipelineWithinDatabase — allowed same-database forms", () => {
   const allowed: Array<[string, unknown[]]> = [
     ["a pipeline without joins", [{ $match: { team_id: "t" } }, { $group: { _id: "$severity", n: { $sum: 1 } } }]],
-    ["$lookup localField/foreignField", [{ $lookup: { from: "enhanced_cloud_accounts", localField: "account_id", foreignField: "account_id", as: "a" } }]],
+    [
+      "$lookup localField/foreignField",
+      [{ $lookup: { from: "enhanced_cloud_accounts", localField: "account_id", foreignField: "account_id", as: "a" } }],
+    ],
     [
       "$lookup with let/pipeline",
-      [{ $lookup: { from: "enhanced_cloud_accounts", let: { id: "$account_id" }, pipeline: [{ $match: { $expr: { $eq: ["$account_id", "$$id"] } } }], as: "a" } }],
+      [
+        {
+          $lookup: {
+            from: "enhanced_cloud_accounts",
+            let: { id: "$account_id" },
+            pipeline: [{ $match: { $expr: { $eq: ["$account_id", "$$id"] } } }],
+            as: "a",
+          },
+        },
+      ],
     ],
     ["$lookup without from over $documents", [{ $lookup: { pipeline: [{ $documents: [{ a: 1 }] }], as: "d" } }]],
-    ["$lookup { db, coll } in the same database", [{ $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } }]],
-    ["$graphLookup in the same database", [{ $graphLookup: { from: "prowler_findings", startWith: "$a", connectFromField: "a", connectToField: "b", as: "g" } }]],
+    [
+      "$lookup { db, coll } in the same database",
+      [{ $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } }],
+    ],
+    [
+      "$graphLookup in the same database",
+      [{ $graphLookup: { from: "prowler_findings", startWith: "$a", connectFromField: "a", connectToField: "b", as: "g" } }],
+    ],
     ["$unionWith string form", [{ $unionWith: "security_scores" }]],
     ["$unionWith with a pipeline", [{ $unionWith: { coll: "security_scores", pipeline: [{ $match: { team_id: "t" } }] } }]],
-    ["$facet with same-database lookups", [{ $facet: { a: [{ $lookup: { from: "enhanced_cloud_accounts", localField: "x", foreignField: "y", as: "z" } }], b: [{ $count: "n" }] } }]],
+    [
+      "$facet with same-database lookups",
+      [
+        {
+          $facet: {
+            a: [{ $lookup: { from: "enhanced_cloud_accounts", localField: "x", foreignField: "y", as: "z" } }],
+            b: [{ $count: "n" }],
+          },
+        },
+      ],
+    ],
     ["$out/$merge into the same database", [{ $merge: { into: "security_scores" } }]],
   ];
 

@@ -134,7 +134,11 @@ function checkStage(scope: GuardScope, stage: unknown, path: string): void {
  * malformed pipeline or an unknown `database`. Run it before a pipeline is sent: nothing reaches the server.
  * @example assertPipelineWithinDatabase("CLOUD_SECURITY", [{ $lookup: { from: "scan_runs", ... } }]) // throws
  */
-export function assertPipelineWithinDatabase(database: DatabaseRef, pipeline: readonly unknown[], options: PipelineGuardOptions = {}): void {
+export function assertPipelineWithinDatabase(
+  database: DatabaseRef,
+  pipeline: readonly unknown[],
+  options: PipelineGuardOptions = {},
+): void {
   const definition = DatabaseRegistry.resolve(database);
   const scope: GuardScope = {
     database: definition.key as DatabaseRef,

@@ -68,7 +68,11 @@ export interface AssessmentIntegrationServiceDependencies extends Omit<ServiceDe
 }
 
 const AssessmentIdSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
-const FrameworkIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id")).min(1).max(50).optional();
+const FrameworkIdsSchema = z
+  .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
+  .min(1)
+  .max(50)
+  .optional();
 const MAX_CONTROLS = 10_000;
 
 const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
@@ -90,7 +94,10 @@ export function checkResultsFromEvidence(evidence: readonly SourceEvidence[]): M
   return new Map([...results].map(([checkId, counts]) => [checkId, { check_id: checkId, ...counts }]));
 }
 
-function statusOf(checkIds: readonly string[], results: ReadonlyMap<string, CheckEvidence>): { status: ControlStatus; checks: CheckEvidence[] } {
+function statusOf(
+  checkIds: readonly string[],
+  results: ReadonlyMap<string, CheckEvidence>,
+): { status: ControlStatus; checks: CheckEvidence[] } {
   if (checkIds.length === 0) return { status: "not_assessed", checks: [] };
   const checks = checkIds.flatMap((id) => {
     const result = results.get(id);
@@ -104,7 +111,13 @@ function statusOf(checkIds: readonly string[], results: ReadonlyMap<string, Chec
 
 function totalsOf(controls: readonly ControlResult[]): ControlTotals {
   const count = (status: ControlStatus): number => controls.filter((c) => c.status === status).length;
-  return { controls: controls.length, passing: count("passing"), failing: count("failing"), no_evidence: count("no_evidence"), not_assessed: count("not_assessed") };
+  return {
+    controls: controls.length,
+    passing: count("passing"),
+    failing: count("failing"),
+    no_evidence: count("no_evidence"),
+    not_assessed: count("not_assessed"),
+  };
 }
 
 /** The assessment score from control totals: share of evaluated controls that pass, two decimals. */

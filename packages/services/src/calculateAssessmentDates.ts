@@ -76,7 +76,9 @@ export function calculateAssessmentDates(input: AssessmentDatesInput): Assessmen
   }
   const { frequency, startDate, graceDays = DEFAULT_GRACE_DAYS } = parsed.data;
   if (Number.isNaN(startDate.getTime())) {
-    throw new ValidationError("Invalid assessment dates input: startDate is not a valid date.", [{ path: "startDate", message: "must be a valid date" }]);
+    throw new ValidationError("Invalid assessment dates input: startDate is not a valid date.", [
+      { path: "startDate", message: "must be a valid date" },
+    ]);
   }
   const periodStart = new Date(Date.UTC(startDate.getUTCFullYear(), startDate.getUTCMonth(), startDate.getUTCDate()));
   const nextStart = addUtcMonthsClamped(periodStart, MONTHS_PER_PERIOD[frequency]);

@@ -56,7 +56,14 @@ describe("CentralAccountService — registration and credentials", () => {
       regions: ["us-east-1"],
       tags: [{ key: "env", value: "prod" }],
     });
-    expect(view).toMatchObject({ team_id: "team_a", provider: "aws", account_id: "123456789012", name: "Prod", status: "pending", has_credentials: true });
+    expect(view).toMatchObject({
+      team_id: "team_a",
+      provider: "aws",
+      account_id: "123456789012",
+      name: "Prod",
+      status: "pending",
+      has_credentials: true,
+    });
     expect(view.credentials_updated_at?.toISOString()).toBe(NOW.toISOString());
     expect(Object.keys(view)).not.toContain("encrypted_credentials");
     expect(JSON.stringify(view)).not.toContain(AWS_SECRET);
@@ -75,14 +82,27 @@ describe("CentralAccountService — registration and credentials", () => {
     const cases: Array<[string, string, unknown]> = [
       ["aws", "210987654321", { ...AWS_KEYS, session_token: "FwoGZXIvYXdzEXAMPLE" }],
       ["aws", "310987654321", { role_arn: "arn:aws:iam::310987654321:role/cspm-audit", external_id: "cspm-team-a" }],
-      ["azure", "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE", { tenant_id: "11111111-2222-3333-4444-555555555555", client_id: "66666666-7777-8888-9999-000000000000", client_secret: "s3cr3t~value" }],
+      [
+        "azure",
+        "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
+        {
+          tenant_id: "11111111-2222-3333-4444-555555555555",
+          client_id: "66666666-7777-8888-9999-000000000000",
+          client_secret: "s3cr3t~value",
+        },
+      ],
       ["gcp", "my-project-123", GCP_KEY],
       ["gcp", "my-project-456", JSON.stringify({ ...GCP_KEY, project_id: "my-project-456" })],
       ["kubernetes", "prod-cluster", { kubeconfig: "apiVersion: v1\nclusters: []\nusers: []\ncontexts: []\n" }],
       ["kubernetes", "edge.cluster-1", { server: "https://k8s.example.com:6443", token: "eyJhbGciOiJSUzI1NiJ9.payload.sig" }],
     ];
     for (const [provider, accountId, credentials] of cases) {
-      const view = await bed.accounts.registerAccount("team_a", { provider: provider as never, accountId, name: `${provider} ${accountId}`, credentials });
+      const view = await bed.accounts.registerAccount("team_a", {
+        provider: provider as never,
+        accountId,
+        name: `${provider} ${accountId}`,
+        credentials,
+      });
       expect(view.has_credentials).toBe(true);
       if (provider === "azure") expect(view.account_id).toBe(accountId.toLowerCase());
     }
@@ -96,7 +116,12 @@ describe("CentralAccountService — registration and credentials", () => {
     ["aws", "123456789013", { access_key_id: "AKIAIOSFODNN7EXAMPLE" }, ["credentials.secret_access_key"]],
     ["aws", "123456789013", { role_arn: "arn:aws:iam::1:role/x", external_id: "x" }, ["credentials.role_arn", "credentials.external_id"]],
     ["aws", "123456789013", { ...AWS_KEYS, password: "extra" }, ["credentials"]],
-    ["azure", "11111111-2222-3333-4444-555555555555", { tenant_id: "t", client_id: "c", client_secret: "" }, ["credentials.tenant_id", "credentials.client_id", "credentials.client_secret"]],
+    [
+      "azure",
+      "11111111-2222-3333-4444-555555555555",
+      { tenant_id: "t", client_id: "c", client_secret: "" },
+      ["credentials.tenant_id", "credentials.client_id", "credentials.client_secret"],
+    ],
     ["gcp", "my-project-789", { ...GCP_KEY, private_key: "plain" }, ["credentials.private_key"]],
     ["gcp", "my-project-789", "{not json", ["credentials"]],
     ["kubernetes", "prod-cluster-2", { server: "http://k8s.example.com", token: "t" }, ["credentials.server"]],
@@ -111,22 +136,36 @@ describe("CentralAccountService — registration and credentials", () => {
   });
 
   it("refuses to register the same provider account twice in a team (CONFLICT) but allows it in another team", async () => {
-    expect((await failure(bed.accounts.registerAccount("team_a", { provider: "aws", accountId: "123456789012", name: "Again" }))).code).toBe("CONFLICT");
+    expect(
+      (await failure(bed.accounts.registerAccount("team_a", { provider: "aws", accountId: "123456789012", name: "Again" }))).code,
+    ).toBe("CONFLICT");
     const other = await bed.accounts.registerAccount("team_b", { provider: "aws", accountId: "123456789012", name: "B's" });
     expect(other.team_id).toBe("team_b");
   });
 
   it("rotates credentials against the account's own provider", async () => {
-    const account = await bed.accounts.registerAccount("team_a", { provider: "azure", accountId: "99999999-2222-3333-4444-555555555555", name: "Azure" });
+    const account = await bed.accounts.registerAccount("team_a", {
+      provider: "azure",
+      accountId: "99999999-2222-3333-4444-555555555555",
+      name: "Azure",
+    });
     expect(account.has_credentials).toBe(false);
     expect((await failure(bed.accounts.rotateCredentials("team_a", account.id, AWS_KEYS))).code).toBe("VALIDATION_FAILED");
-    const creds = { tenant_id: "11111111-2222-3333-4444-555555555555", client_id: "66666666-7777-8888-9999-000000000000", client_secret: "rotated-secret" };
+    const creds = {
+      tenant_id: "11111111-2222-3333-4444-555555555555",
+      client_id: "66666666-7777-8888-9999-000000000000",
+      client_secret: "rotated-secret",
+    };
     const rotated = await bed.accounts.rotateCredentials("team_a", account.id, creds);
     expect(rotated.has_credentials).toBe(true);
     expect(JSON.stringify(rotated)).not.toContain("rotated-secret");
     const raw = await rawAccount(account.id);
     expect(JSON.stringify(raw)).not.toContain("rotated-secret");
-    expect(bed.cipher.decryptJson(raw?.["encrypted_credentials"], { aad: { team_id: "team_a", provider: "azure", account_id: account.account_id } })).toEqual(creds);
+    expect(
+      bed.cipher.decryptJson(raw?.["encrypted_credentials"], {
+        aad: { team_id: "team_a", provider: "azure", account_id: account.account_id },
+      }),
+    ).toEqual(creds);
     expect((await failure(bed.accounts.rotateCredentials("team_a", new ObjectId().toHexString(), creds))).code).toBe("NOT_FOUND");
   });
 });
@@ -135,9 +174,28 @@ describe("CentralAccountService — reads, writes and the cache", () => {
   let id: string;
 
   beforeAll(async () => {
-    id = (await bed.accounts.registerAccount("team_c", { provider: "aws", accountId: "400000000001", name: "C1", tags: [{ key: "env", value: "prod" }], status: "active" })).id;
-    await bed.accounts.registerAccount("team_c", { provider: "aws", accountId: "400000000002", name: "C2", tags: [{ key: "env", value: "dev" }], status: "active" });
-    await bed.accounts.registerAccount("team_c", { provider: "gcp", accountId: "c-project-3", name: "C3", tags: [{ key: "env", value: "prod" }] });
+    id = (
+      await bed.accounts.registerAccount("team_c", {
+        provider: "aws",
+        accountId: "400000000001",
+        name: "C1",
+        tags: [{ key: "env", value: "prod" }],
+        status: "active",
+      })
+    ).id;
+    await bed.accounts.registerAccount("team_c", {
+      provider: "aws",
+      accountId: "400000000002",
+      name: "C2",
+      tags: [{ key: "env", value: "dev" }],
+      status: "active",
+    });
+    await bed.accounts.registerAccount("team_c", {
+      provider: "gcp",
+      accountId: "c-project-3",
+      name: "C3",
+      tags: [{ key: "env", value: "prod" }],
+    });
   });
 
   it("reads one account, from the cache the second time", async () => {
@@ -160,8 +218,13 @@ describe("CentralAccountService — reads, writes and the cache", () => {
     expect(page2.nextCursor).toBeNull();
     expect((await bed.accounts.listAccounts("team_c", { provider: "gcp" })).items.map((a) => a.name)).toEqual(["C3"]);
     expect((await bed.accounts.listAccounts("team_c", { status: "active" })).items.map((a) => a.name)).toEqual(["C1", "C2"]);
-    expect((await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" } })).items.map((a) => a.name)).toEqual(["C1", "C3"]);
-    expect((await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" }, provider: "aws" })).items.map((a) => a.name)).toEqual(["C1"]);
+    expect((await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" } })).items.map((a) => a.name)).toEqual([
+      "C1",
+      "C3",
+    ]);
+    expect(
+      (await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" }, provider: "aws" })).items.map((a) => a.name),
+    ).toEqual(["C1"]);
     expect((await failure(bed.accounts.listAccounts("team_c", { cursor: "tampered" }))).code).toBe("VALIDATION_FAILED");
     expect((await failure(bed.accounts.listAccounts("team_c", { provider: "oracle" as never }))).code).toBe("VALIDATION_FAILED");
     expect(page1.items.every((a) => !("encrypted_credentials" in a))).toBe(true);
@@ -183,12 +246,21 @@ describe("CentralAccountService — reads, writes and the cache", () => {
 
   it("updates allowed fields, refuses identity changes and stale versions", async () => {
     const before = await bed.accounts.getAccount("team_c", id);
-    const updated = await bed.accounts.updateAccount("team_c", id, { name: "C1 renamed", regions: ["eu-west-1"], statusMessage: "ok" }, { expectedVersion: before.version as number });
+    const updated = await bed.accounts.updateAccount(
+      "team_c",
+      id,
+      { name: "C1 renamed", regions: ["eu-west-1"], statusMessage: "ok" },
+      { expectedVersion: before.version as number },
+    );
     expect(updated).toMatchObject({ name: "C1 renamed", regions: ["eu-west-1"], status_message: "ok" });
     expect((await bed.accounts.getAccount("team_c", id)).name).toBe("C1 renamed");
-    expect((await failure(bed.accounts.updateAccount("team_c", id, { name: "again" }, { expectedVersion: before.version as number }))).code).toBe("CONFLICT");
+    expect(
+      (await failure(bed.accounts.updateAccount("team_c", id, { name: "again" }, { expectedVersion: before.version as number }))).code,
+    ).toBe("CONFLICT");
     expect((await failure(bed.accounts.updateAccount("team_c", id, { provider: "gcp" } as never))).code).toBe("VALIDATION_FAILED");
-    expect((await failure(bed.accounts.updateAccount("team_c", id, { accountId: "400000000009" } as never))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.updateAccount("team_c", id, { accountId: "400000000009" } as never))).code).toBe(
+      "VALIDATION_FAILED",
+    );
     expect((await failure(bed.accounts.updateAccount("team_c", id, {}))).code).toBe("VALIDATION_FAILED");
     expect((await failure(bed.accounts.updateAccount("team_c", new ObjectId().toHexString(), { name: "x" }))).code).toBe("NOT_FOUND");
   });
@@ -236,7 +308,16 @@ describe("CentralAccountService.resolveAccounts", () => {
   it("sends nothing for no ids and validates the list", async () => {
     expect((await bed.accounts.resolveAccounts("team_d", [])).size).toBe(0);
     expect(bed.monitor.count()).toBe(0);
-    expect((await failure(bed.accounts.resolveAccounts("team_d", Array.from({ length: 1001 }, (_, i) => `id-${i}`)))).code).toBe("VALIDATION_FAILED");
+    expect(
+      (
+        await failure(
+          bed.accounts.resolveAccounts(
+            "team_d",
+            Array.from({ length: 1001 }, (_, i) => `id-${i}`),
+          ),
+        )
+      ).code,
+    ).toBe("VALIDATION_FAILED");
     expect((await failure(bed.accounts.resolveAccounts("team_d", [{ $ne: null }] as never))).code).toBe("VALIDATION_FAILED");
     expect(bed.monitor.count()).toBe(0);
   });

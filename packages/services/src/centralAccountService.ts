@@ -258,10 +258,14 @@ export class CentralAccountService {
   async getAccount(teamId: string, id: string): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
     const accountId = parseServiceInput(IdSchema, id, "id");
-    const view = await this.#cache.wrap(tenantCacheKey(team, "accounts", "id", accountId.toLowerCase()), this.#cacheOptions(team), async () => {
-      const doc = await this.#accounts.forTeam(team).findById(accountId);
-      return doc === null ? null : toView(doc);
-    });
+    const view = await this.#cache.wrap(
+      tenantCacheKey(team, "accounts", "id", accountId.toLowerCase()),
+      this.#cacheOptions(team),
+      async () => {
+        const doc = await this.#accounts.forTeam(team).findById(accountId);
+        return doc === null ? null : toView(doc);
+      },
+    );
     if (view === null) throw new NotFoundError(`No cloud account ${accountId} in this team.`, { details: { id: accountId } });
     return view;
   }
@@ -293,7 +297,12 @@ export class CentralAccountService {
    * optimistic. Throws `VALIDATION_FAILED` (unknown or identity fields, nothing to change), `NOT_FOUND`,
    * `CONFLICT` (`VERSION_CONFLICT`).
    */
-  async updateAccount(teamId: string, id: string, changes: UpdateAccountInput, options: { expectedVersion?: number } = {}): Promise<CloudAccountView> {
+  async updateAccount(
+    teamId: string,
+    id: string,
+    changes: UpdateAccountInput,
+    options: { expectedVersion?: number } = {},
+  ): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
     const accountId = parseServiceInput(IdSchema, id, "id");
     const data = parseServiceInput(UpdateSchema, changes, "");
@@ -305,9 +314,7 @@ export class CentralAccountService {
     if (data.status !== undefined) set["status"] = data.status;
     if (data.statusMessage !== undefined) set["status_message"] = data.statusMessage;
     try {
-      const doc = await this.#accounts
-        .forTeam(team)
-        .update(accountId, set, expectedVersion === undefined ? {} : { expectedVersion });
+      const doc = await this.#accounts.forTeam(team).update(accountId, set, expectedVersion === undefined ? {} : { expectedVersion });
       return toView(doc);
     } finally {
       await this.#invalidate(team);
@@ -386,12 +393,14 @@ export class CentralAccountService {
       const objectIds = wanted.filter((id) => /^[0-9a-fA-F]{24}$/.test(id)).map((id) => new ObjectId(id));
       const clauses: Record<string, unknown>[] = [{ account_id: { $in: wanted } }];
       if (objectIds.length > 0) clauses.push({ _id: { $in: objectIds } });
-      const docs = await this.#accounts.forTeam(team).findMany(trustedFilter(clauses.length === 1 ? clauses[0] ?? {} : { $or: clauses }), {
-        includeDeleted: true,
-        projection: { provider: 1, account_id: 1, name: 1, status: 1, deleted_at: 1 },
-        sort: { _id: 1 },
-        limit: 1000,
-      });
+      const docs = await this.#accounts
+        .forTeam(team)
+        .findMany(trustedFilter(clauses.length === 1 ? (clauses[0] ?? {}) : { $or: clauses }), {
+          includeDeleted: true,
+          projection: { provider: 1, account_id: 1, name: 1, status: 1, deleted_at: 1 },
+          sort: { _id: 1 },
+          limit: 1000,
+        });
       return docs.map(toSummary);
     });
     const wantedSet = new Set(wanted);

@@ -97,11 +97,7 @@ const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition,
 const statusCounts = (): Document => ({ total: { $sum: 1 }, passed: countIf(isStatus("PASS")), failed: countIf(isStatus("FAIL")) });
 
 function breakdown(field: string, limit: number): Document[] {
-  return [
-    { $group: { _id: `$${field}`, ...statusCounts() } },
-    { $sort: { failed: -1, total: -1, _id: 1 } },
-    { $limit: limit },
-  ];
+  return [{ $group: { _id: `$${field}`, ...statusCounts() } }, { $sort: { failed: -1, total: -1, _id: 1 } }, { $limit: limit }];
 }
 
 /** The finding fields the dashboard figures read. */
@@ -142,7 +138,17 @@ export function buildDashboardSummaryPipeline(scope: DashboardScope): Document[]
     { $project: DASHBOARD_FIELDS },
     {
       $facet: {
-        totals: [{ $group: { _id: null, findings: { $sum: 1 }, passed: countIf(isStatus("PASS")), failed: countIf(isStatus("FAIL")), manual: countIf(isStatus("MANUAL")) } }],
+        totals: [
+          {
+            $group: {
+              _id: null,
+              findings: { $sum: 1 },
+              passed: countIf(isStatus("PASS")),
+              failed: countIf(isStatus("FAIL")),
+              manual: countIf(isStatus("MANUAL")),
+            },
+          },
+        ],
         account_count: [{ $group: { _id: "$account_id" } }, { $count: "n" }],
         check_count: [{ $group: { _id: "$check_id" } }, { $count: "n" }],
         by_severity: [{ $group: { _id: "$severity", ...statusCounts() } }],
@@ -227,13 +233,21 @@ export function shapeDashboardSummary(facet: Document | undefined, scope: Dashbo
   const failed = num(totals["failed"]);
   const manual = num(totals["manual"]);
 
-  const bySeverity = Object.fromEntries(DASHBOARD_SEVERITIES.map((s) => [s, { total: 0, passed: 0, failed: 0 }])) as Record<DashboardSeverity, StatusCounts>;
+  const bySeverity = Object.fromEntries(DASHBOARD_SEVERITIES.map((s) => [s, { total: 0, passed: 0, failed: 0 }])) as Record<
+    DashboardSeverity,
+    StatusCounts
+  >;
   for (const row of rows(result["by_severity"])) {
     const severity = row["_id"] as DashboardSeverity;
     if (severity in bySeverity) bySeverity[severity] = { total: num(row["total"]), passed: num(row["passed"]), failed: num(row["failed"]) };
   }
   const toBreakdown = (value: unknown): BreakdownRow[] =>
-    rows(value).map((row) => ({ key: String(row["_id"] ?? "unknown"), total: num(row["total"]), passed: num(row["passed"]), failed: num(row["failed"]) }));
+    rows(value).map((row) => ({
+      key: String(row["_id"] ?? "unknown"),
+      total: num(row["total"]),
+      passed: num(row["passed"]),
+      failed: num(row["failed"]),
+    }));
 
   const trendByDay = new Map(rows(result["daily_trend"]).map((row) => [String(row["_id"]), row]));
   const dailyTrend = utcDays(scope.since, generatedAt).map((date) => {

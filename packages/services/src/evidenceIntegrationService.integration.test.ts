@@ -3,15 +3,7 @@ import { isCspmError } from "@cspm/errors";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SourceEvidence } from "./evidenceIntegrationService";
-import {
-  aiModelAndAssessment,
-  findingDoc,
-  headerDoc,
-  nucleiDoc,
-  occurrenceDoc,
-  securityScoreDoc,
-  sslDoc,
-} from "./testing/serviceFixtures";
+import { aiModelAndAssessment, findingDoc, headerDoc, nucleiDoc, occurrenceDoc, securityScoreDoc, sslDoc } from "./testing/serviceFixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -36,7 +28,14 @@ beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "evid" });
   await bed.manager.ensureIndexes({ databases: ["ASSESSMENTS"] });
   const repo = bed.repositories.get(GlobalAssessmentRepository);
-  const base = { name: "Q2", framework_ids: ["cis"], frequency: "quarterly" as const, period_start: daysAgo(75), period_end: daysAgo(-15), due_date: daysAgo(-29) };
+  const base = {
+    name: "Q2",
+    framework_ids: ["cis"],
+    frequency: "quarterly" as const,
+    period_start: daysAgo(75),
+    period_end: daysAgo(-15),
+    due_date: daysAgo(-29),
+  };
   assessmentId = (await repo.create("team_a", base))._id.toHexString();
   scopedAssessmentId = (await repo.create("team_a", { ...base, name: "Staging only", account_ids: ["222222222222"] }))._id.toHexString();
 
@@ -66,11 +65,23 @@ beforeAll(async () => {
   ]);
   await bed.seed("SECURITY_SCANS", "header_scans", [headerDoc("team_a", { scanned_at: daysAgo(1) })]);
   await bed.seed("VULNERABILITIES", "vulnerability_occurrences", [
-    occurrenceDoc("team_a", { cve_id: "CVE-2023-0001", severity: "critical", known_exploited: true, sla_started_at: daysAgo(40), sla_expires_at: daysAgo(10) }),
+    occurrenceDoc("team_a", {
+      cve_id: "CVE-2023-0001",
+      severity: "critical",
+      known_exploited: true,
+      sla_started_at: daysAgo(40),
+      sla_expires_at: daysAgo(10),
+    }),
     occurrenceDoc("team_a", { cve_id: "CVE-2023-0002", severity: "high", sla_started_at: daysAgo(5), sla_expires_at: daysAgo(-25) }),
     occurrenceDoc("team_a", { cve_id: "CVE-2023-0003", severity: "low", sla_started_at: daysAgo(5), sla_expires_at: daysAgo(-85) }),
     occurrenceDoc("team_a", { cve_id: "CVE-2023-0004", severity: "medium", sla_started_at: daysAgo(5), sla_expires_at: undefined }),
-    occurrenceDoc("team_a", { cve_id: "CVE-2023-0005", severity: "critical", status: "mitigated", mitigated_at: daysAgo(1), sla_expires_at: daysAgo(10) }),
+    occurrenceDoc("team_a", {
+      cve_id: "CVE-2023-0005",
+      severity: "critical",
+      status: "mitigated",
+      mitigated_at: daysAgo(1),
+      sla_expires_at: daysAgo(10),
+    }),
     occurrenceDoc("team_b", { cve_id: "CVE-2023-0009", severity: "critical", sla_expires_at: daysAgo(10) }),
   ]);
   const older = aiModelAndAssessment("team_a", { assessment: { score: 40, assessed_at: daysAgo(30) } });
@@ -104,7 +115,17 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   it("collects the team's findings per check and the latest score per account", async () => {
     const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
     const cloud = source(sources, "cloud_security");
-    expect(cloud.summary).toMatchObject({ findings: 3, passed: 2, failed: 1, manual: 0, pass_rate: 66.67, checks: 2, failing_checks: 1, accounts_scored: 2, average_score: 80 });
+    expect(cloud.summary).toMatchObject({
+      findings: 3,
+      passed: 2,
+      failed: 1,
+      manual: 0,
+      pass_rate: 66.67,
+      checks: 2,
+      failing_checks: 1,
+      accounts_scored: 2,
+      average_score: 80,
+    });
     expect(cloud.summary["failed_by_severity"]).toEqual({ critical: 1, high: 0, medium: 0, low: 0, informational: 0 });
     expect(cloud.items.filter((i) => i["kind"] === "check")).toEqual([
       expect.objectContaining({ check_id: "iam_root_mfa_enabled", passed: 1, failed: 1, status: "FAIL" }),
@@ -128,7 +149,9 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
     ]);
     const ssl = native.items.filter((i) => i["kind"] === "ssl");
     expect(ssl).toEqual([expect.objectContaining({ target: "app.example.com", port: 443, grade: "A", issues: 1 })]);
-    expect(native.items.filter((i) => i["kind"] === "header")).toEqual([expect.objectContaining({ target: "https://app.example.com", score: 40 })]);
+    expect(native.items.filter((i) => i["kind"] === "header")).toEqual([
+      expect.objectContaining({ target: "https://app.example.com", score: 40 }),
+    ]);
     expect(native.summary).toMatchObject({
       nuclei_templates: 2,
       nuclei_matches: 3,
@@ -161,7 +184,15 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
     const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
     const ai = source(sources, "ai_governance");
     expect(ai.items).toEqual([
-      expect.objectContaining({ kind: "ai_risk_assessment", model_name: "support-bot", model_version: "1.0", score: 64, risk_tier: "limited", findings: 2, high_findings: 1 }),
+      expect.objectContaining({
+        kind: "ai_risk_assessment",
+        model_name: "support-bot",
+        model_version: "1.0",
+        score: 64,
+        risk_tier: "limited",
+        findings: 2,
+        high_findings: 1,
+      }),
     ]);
     expect(ai.summary).toMatchObject({ models_assessed: 1, average_score: 64, high_findings: 1 });
   });
@@ -176,7 +207,9 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
     await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
     await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);
-    await bed.seed("CLOUD_SECURITY", "prowler_findings", [findingDoc("team_a", { check_id: "new_check", status: "FAIL", severity: "low" })]);
+    await bed.seed("CLOUD_SECURITY", "prowler_findings", [
+      findingDoc("team_a", { check_id: "new_check", status: "FAIL", severity: "low" }),
+    ]);
     const third = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);
     expect(source(third.sources, "cloud_security").summary["checks"]).toBe(3);

@@ -129,7 +129,11 @@ export class EvidenceIntegrationService {
    * of a transaction. Throws `VALIDATION_FAILED` (bad ids), `NOT_FOUND` (no such assessment in this team),
    * `UNAVAILABLE`, `INTERNAL`.
    */
-  async collectComprehensiveEvidence(assessmentId: string, teamId: string, options: CollectEvidenceOptions = {}): Promise<ComprehensiveEvidence> {
+  async collectComprehensiveEvidence(
+    assessmentId: string,
+    teamId: string,
+    options: CollectEvidenceOptions = {},
+  ): Promise<ComprehensiveEvidence> {
     const team = parseTeamId(teamId);
     const id = parseServiceInput(AssessmentIdSchema, assessmentId, "assessmentId").toLowerCase();
     const session = options.session;
@@ -159,7 +163,10 @@ export class EvidenceIntegrationService {
     const id = parseServiceInput(AssessmentIdSchema, assessmentId, "assessmentId").toLowerCase();
     const docs = await this.#evidence
       .forTeam(team)
-      .findMany({ assessment_id: id }, { sort: { source: 1 }, limit: 1000, ...(options.session === undefined ? {} : { session: options.session }) });
+      .findMany(
+        { assessment_id: id },
+        { sort: { source: 1 }, limit: 1000, ...(options.session === undefined ? {} : { session: options.session }) },
+      );
     return docs.map((doc) => ({
       source: doc.source as EvidenceSource,
       collected_at: doc.collected_at,
@@ -183,7 +190,12 @@ export class EvidenceIntegrationService {
    * Writes the evidence of every source in one bulk upsert keyed by (team, assessment, source), inside
    * `session` when given. Protected so a host can extend it (audit, outbox); throws on any failed document.
    */
-  protected async storeEvidence(teamId: string, assessmentId: string, sources: readonly SourceEvidence[], session: ClientSession | undefined): Promise<void> {
+  protected async storeEvidence(
+    teamId: string,
+    assessmentId: string,
+    sources: readonly SourceEvidence[],
+    session: ClientSession | undefined,
+  ): Promise<void> {
     const docs = sources.map((s) => ({
       assessment_id: assessmentId,
       source: s.source,
@@ -204,7 +216,17 @@ export class EvidenceIntegrationService {
       { $match: { team_id: scope.teamId, muted: false, ...accountMatch } },
       {
         $facet: {
-          totals: [{ $group: { _id: null, findings: { $sum: 1 }, passed: countIf(isStatus("PASS")), failed: countIf(isStatus("FAIL")), manual: countIf(isStatus("MANUAL")) } }],
+          totals: [
+            {
+              $group: {
+                _id: null,
+                findings: { $sum: 1 },
+                passed: countIf(isStatus("PASS")),
+                failed: countIf(isStatus("FAIL")),
+                manual: countIf(isStatus("MANUAL")),
+              },
+            },
+          ],
           failed_by_severity: [{ $match: { status: "FAIL" } }, { $group: { _id: "$severity", n: { $sum: 1 } } }],
           checks: [
             {
@@ -229,7 +251,14 @@ export class EvidenceIntegrationService {
           pipeline: [
             { $match: { team_id: scope.teamId, ...accountMatch } },
             { $sort: { computed_at: -1, _id: -1 } },
-            { $group: { _id: "$account_id", provider: { $first: "$provider" }, score: { $first: "$score" }, computed_at: { $first: "$computed_at" } } },
+            {
+              $group: {
+                _id: "$account_id",
+                provider: { $first: "$provider" },
+                score: { $first: "$score" },
+                computed_at: { $first: "$computed_at" },
+              },
+            },
             { $sort: { _id: 1 } },
             { $limit: SCORE_ITEMS },
           ],
@@ -282,65 +311,82 @@ export class EvidenceIntegrationService {
   /** Nuclei matches per template, the latest SSL result per host:port and header result per URL: one pipeline over three collections of the same database. */
   protected async collectNativeScans(scope: EvidenceScope): Promise<SourceEvidence> {
     const recent = { team_id: scope.teamId, scanned_at: { $gte: scope.scanSince } };
-    const docs = await this.#run("SECURITY_SCANS", "nuclei_scans", scope, [
-      { $match: recent },
-      {
-        $group: {
-          _id: "$template_id",
-          name: { $first: "$name" },
-          severity: { $first: "$severity" },
-          matches: { $sum: 1 },
-          targets: { $addToSet: "$target" },
-          last_scanned_at: { $max: "$scanned_at" },
+    const docs = await this.#run(
+      "SECURITY_SCANS",
+      "nuclei_scans",
+      scope,
+      [
+        { $match: recent },
+        {
+          $group: {
+            _id: "$template_id",
+            name: { $first: "$name" },
+            severity: { $first: "$severity" },
+            matches: { $sum: 1 },
+            targets: { $addToSet: "$target" },
+            last_scanned_at: { $max: "$scanned_at" },
+          },
         },
-      },
-      { $project: { _id: 0, kind: { $literal: "nuclei" }, template_id: "$_id", name: 1, severity: 1, matches: 1, targets: { $size: "$targets" }, last_scanned_at: 1 } },
-      {
-        $unionWith: {
-          coll: "ssl_scans",
-          pipeline: [
-            { $match: recent },
-            { $sort: { scanned_at: -1, _id: -1 } },
-            { $group: { _id: { target: "$target", port: "$port" }, latest: { $first: "$$ROOT" } } },
-            {
-              $project: {
-                _id: 0,
-                kind: { $literal: "ssl" },
-                target: "$_id.target",
-                port: "$_id.port",
-                grade: "$latest.grade",
-                issues: { $size: { $ifNull: ["$latest.issues", []] } },
-                certificate_expires_at: "$latest.certificate.not_after",
-                scanned_at: "$latest.scanned_at",
-                error: "$latest.error",
+        {
+          $project: {
+            _id: 0,
+            kind: { $literal: "nuclei" },
+            template_id: "$_id",
+            name: 1,
+            severity: 1,
+            matches: 1,
+            targets: { $size: "$targets" },
+            last_scanned_at: 1,
+          },
+        },
+        {
+          $unionWith: {
+            coll: "ssl_scans",
+            pipeline: [
+              { $match: recent },
+              { $sort: { scanned_at: -1, _id: -1 } },
+              { $group: { _id: { target: "$target", port: "$port" }, latest: { $first: "$$ROOT" } } },
+              {
+                $project: {
+                  _id: 0,
+                  kind: { $literal: "ssl" },
+                  target: "$_id.target",
+                  port: "$_id.port",
+                  grade: "$latest.grade",
+                  issues: { $size: { $ifNull: ["$latest.issues", []] } },
+                  certificate_expires_at: "$latest.certificate.not_after",
+                  scanned_at: "$latest.scanned_at",
+                  error: "$latest.error",
+                },
               },
-            },
-          ],
+            ],
+          },
         },
-      },
-      {
-        $unionWith: {
-          coll: "header_scans",
-          pipeline: [
-            { $match: recent },
-            { $sort: { scanned_at: -1, _id: -1 } },
-            { $group: { _id: "$target", latest: { $first: "$$ROOT" } } },
-            {
-              $project: {
-                _id: 0,
-                kind: { $literal: "header" },
-                target: "$_id",
-                score: "$latest.score",
-                grade: "$latest.grade",
-                missing_headers: "$latest.missing_headers",
-                scanned_at: "$latest.scanned_at",
+        {
+          $unionWith: {
+            coll: "header_scans",
+            pipeline: [
+              { $match: recent },
+              { $sort: { scanned_at: -1, _id: -1 } },
+              { $group: { _id: "$target", latest: { $first: "$$ROOT" } } },
+              {
+                $project: {
+                  _id: 0,
+                  kind: { $literal: "header" },
+                  target: "$_id",
+                  score: "$latest.score",
+                  grade: "$latest.grade",
+                  missing_headers: "$latest.missing_headers",
+                  scanned_at: "$latest.scanned_at",
+                },
               },
-            },
-          ],
+            ],
+          },
         },
-      },
-      { $limit: MAX_EVIDENCE_ITEMS },
-    ], MAX_EVIDENCE_ITEMS);
+        { $limit: MAX_EVIDENCE_ITEMS },
+      ],
+      MAX_EVIDENCE_ITEMS,
+    );
     const items = plainItems(docs);
     const nuclei = items.filter((i) => i["kind"] === "nuclei");
     const ssl = items.filter((i) => i["kind"] === "ssl");
@@ -363,9 +409,12 @@ export class EvidenceIntegrationService {
         nuclei_by_severity: nucleiBySeverity,
         ssl_endpoints: ssl.length,
         ssl_with_issues: ssl.filter((s) => num(s["issues"]) > 0 || s["error"] !== undefined).length,
-        ssl_certificates_expiring_30d: ssl.filter((s) => s["certificate_expires_at"] instanceof Date && (s["certificate_expires_at"] as Date).getTime() < expiringBefore).length,
+        ssl_certificates_expiring_30d: ssl.filter(
+          (s) => s["certificate_expires_at"] instanceof Date && (s["certificate_expires_at"] as Date).getTime() < expiringBefore,
+        ).length,
         header_targets: headers.length,
-        header_average_score: headers.length === 0 ? 0 : Math.round((headers.reduce((sum, h) => sum + num(h["score"]), 0) / headers.length) * 100) / 100,
+        header_average_score:
+          headers.length === 0 ? 0 : Math.round((headers.reduce((sum, h) => sum + num(h["score"]), 0) / headers.length) * 100) / 100,
         header_targets_below_50: headers.filter((h) => num(h["score"]) < 50).length,
       },
     };
@@ -374,12 +423,31 @@ export class EvidenceIntegrationService {
   /** Open vulnerabilities by severity, SLA breaches and open critical/high ones: one aggregation on `vulnerability_occurrences`. */
   protected async collectVulnerabilities(scope: EvidenceScope): Promise<SourceEvidence> {
     const breached: Document = { $and: [{ $gt: ["$sla_expires_at", null] }, { $lt: ["$sla_expires_at", scope.now] }] };
-    const project = { _id: 0, cve_id: 1, asset_id: 1, component_name: 1, component_version: 1, severity: 1, known_exploited: 1, sla_expires_at: 1, first_seen_at: 1 };
+    const project = {
+      _id: 0,
+      cve_id: 1,
+      asset_id: 1,
+      component_name: 1,
+      component_version: 1,
+      severity: 1,
+      known_exploited: 1,
+      sla_expires_at: 1,
+      first_seen_at: 1,
+    };
     const [facet = {}] = await this.#run("VULNERABILITIES", "vulnerability_occurrences", scope, [
       { $match: { team_id: scope.teamId, status: "open" } },
       {
         $facet: {
-          totals: [{ $group: { _id: null, open: { $sum: 1 }, known_exploited: countIf({ $eq: ["$known_exploited", true] }), sla_breached: countIf(breached) } }],
+          totals: [
+            {
+              $group: {
+                _id: null,
+                open: { $sum: 1 },
+                known_exploited: countIf({ $eq: ["$known_exploited", true] }),
+                sla_breached: countIf(breached),
+              },
+            },
+          ],
           by_severity: [{ $group: { _id: "$severity", n: { $sum: 1 } } }],
           sla_breaches: [
             { $match: { sla_expires_at: { $lt: scope.now } } },
@@ -414,49 +482,55 @@ export class EvidenceIntegrationService {
 
   /** The latest risk assessment per AI model, with the model's name (same-database `$lookup` on `ai_models`): one aggregation. */
   protected async collectAiGovernance(scope: EvidenceScope): Promise<SourceEvidence> {
-    const docs = await this.#run("AI_GOVERNANCE", "ai_risk_assessments", scope, [
-      { $match: { team_id: scope.teamId } },
-      { $sort: { assessed_at: -1, _id: -1 } },
-      {
-        $group: {
-          _id: "$model_id",
-          risk_tier: { $first: "$risk_tier" },
-          score: { $first: "$score" },
-          assessed_at: { $first: "$assessed_at" },
-          findings: { $first: "$findings" },
-        },
-      },
-      { $sort: { _id: 1 } },
-      { $limit: MAX_EVIDENCE_ITEMS },
-      {
-        $lookup: {
-          from: "ai_models",
-          let: { model_id: "$_id" },
-          pipeline: [
-            { $match: { team_id: scope.teamId } },
-            { $match: { $expr: { $eq: [{ $toString: "$_id" }, "$$model_id"] } } },
-            { $project: { _id: 0, name: 1, model_version: 1, status: 1 } },
-          ],
-          as: "model",
-        },
-      },
-      {
-        $project: {
-          _id: 0,
-          kind: { $literal: "ai_risk_assessment" },
-          model_id: "$_id",
-          model_name: { $arrayElemAt: ["$model.name", 0] },
-          model_version: { $arrayElemAt: ["$model.model_version", 0] },
-          risk_tier: 1,
-          score: 1,
-          assessed_at: 1,
-          findings: { $size: { $ifNull: ["$findings", []] } },
-          high_findings: {
-            $size: { $filter: { input: { $ifNull: ["$findings", []] }, as: "f", cond: { $in: ["$$f.severity", ["critical", "high"]] } } },
+    const docs = await this.#run(
+      "AI_GOVERNANCE",
+      "ai_risk_assessments",
+      scope,
+      [
+        { $match: { team_id: scope.teamId } },
+        { $sort: { assessed_at: -1, _id: -1 } },
+        {
+          $group: {
+            _id: "$model_id",
+            risk_tier: { $first: "$risk_tier" },
+            score: { $first: "$score" },
+            assessed_at: { $first: "$assessed_at" },
+            findings: { $first: "$findings" },
           },
         },
-      },
-    ], MAX_EVIDENCE_ITEMS);
+        { $sort: { _id: 1 } },
+        { $limit: MAX_EVIDENCE_ITEMS },
+        {
+          $lookup: {
+            from: "ai_models",
+            let: { model_id: "$_id" },
+            pipeline: [
+              { $match: { team_id: scope.teamId } },
+              { $match: { $expr: { $eq: [{ $toString: "$_id" }, "$$model_id"] } } },
+              { $project: { _id: 0, name: 1, model_version: 1, status: 1 } },
+            ],
+            as: "model",
+          },
+        },
+        {
+          $project: {
+            _id: 0,
+            kind: { $literal: "ai_risk_assessment" },
+            model_id: "$_id",
+            model_name: { $arrayElemAt: ["$model.name", 0] },
+            model_version: { $arrayElemAt: ["$model.model_version", 0] },
+            risk_tier: 1,
+            score: 1,
+            assessed_at: 1,
+            findings: { $size: { $ifNull: ["$findings", []] } },
+            high_findings: {
+              $size: { $filter: { input: { $ifNull: ["$findings", []] }, as: "f", cond: { $in: ["$$f.severity", ["critical", "high"]] } } },
+            },
+          },
+        },
+      ],
+      MAX_EVIDENCE_ITEMS,
+    );
     const items = plainItems(docs);
     const byTier: Record<string, number> = { unacceptable: 0, high: 0, limited: 0, minimal: 0 };
     for (const item of items) {

@@ -38,7 +38,12 @@ async function storedCounts(teamId: string): Promise<{ assessments: number; evid
 /** Fails after the evidence write of the transaction has happened: the assessment insert and the evidence write must both vanish. */
 class FailingAfterWriteEvidence extends EvidenceIntegrationService {
   writes = 0;
-  protected override async storeEvidence(teamId: string, assessmentId: string, sources: readonly SourceEvidence[], session: ClientSession | undefined): Promise<void> {
+  protected override async storeEvidence(
+    teamId: string,
+    assessmentId: string,
+    sources: readonly SourceEvidence[],
+    session: ClientSession | undefined,
+  ): Promise<void> {
     await super.storeEvidence(teamId, assessmentId, sources, session);
     this.writes += 1;
     throw new Error("injected failure after the evidence write");
@@ -86,14 +91,26 @@ describe("GlobalAssessmentService.createAssessment", () => {
   it("creates the assessment with dates, evidence summary and score in one transaction", async () => {
     const measured = await bed.monitor.measure(() => bed.assessments.createAssessment(input, "team_a"));
     const created = measured.result;
-    expect(created).toMatchObject({ team_id: "team_a", name: input.name, framework_ids: ["cis_aws_2.0", "soc2"], frequency: "quarterly", status: "draft", owner: "ciso@example.com" });
+    expect(created).toMatchObject({
+      team_id: "team_a",
+      name: input.name,
+      framework_ids: ["cis_aws_2.0", "soc2"],
+      frequency: "quarterly",
+      status: "draft",
+      owner: "ciso@example.com",
+    });
     expect(created.period_start.toISOString()).toBe("2024-04-01T00:00:00.000Z");
     expect(created.period_end.toISOString()).toBe("2024-06-30T23:59:59.999Z");
     expect(created.due_date.toISOString()).toBe("2024-07-14T23:59:59.999Z");
     expect(created.id).toMatch(/^[0-9a-f]{24}$/);
     // passing: 2.1, CC6.1; failing: 1.5 (IAM), 3.1 (Nuclei match) -> 50.
     expect(created.score).toBe(50);
-    expect(created.evidence_summary?.sources.map((s) => s.source)).toEqual(["cloud_security", "native_scans", "vulnerabilities", "ai_governance"]);
+    expect(created.evidence_summary?.sources.map((s) => s.source)).toEqual([
+      "cloud_security",
+      "native_scans",
+      "vulnerabilities",
+      "ai_governance",
+    ]);
     expect(created.evidence_summary?.total_items).toBe(created.evidence_summary?.sources.reduce((n, s) => n + s.item_count, 0));
     expect(created.evidence_summary?.details?.["control_evaluation"]).toMatchObject({
       score: 50,
@@ -160,7 +177,11 @@ describe("GlobalAssessmentService — read, list, status, refresh", () => {
   });
 
   it("moves draft -> in_progress -> completed and refuses every other move", async () => {
-    expect((await codeOf(bed.assessments.completeAssessment(id, "team_l"))).details).toMatchObject({ from: "draft", to: "completed", reason: "ILLEGAL_TRANSITION" });
+    expect((await codeOf(bed.assessments.completeAssessment(id, "team_l"))).details).toMatchObject({
+      from: "draft",
+      to: "completed",
+      reason: "ILLEGAL_TRANSITION",
+    });
     expect((await bed.assessments.startAssessment(id, "team_l")).status).toBe("in_progress");
     expect((await codeOf(bed.assessments.startAssessment(id, "team_l"))).code).toBe("CONFLICT");
     expect((await codeOf(bed.assessments.transitionStatus(id, "team_l", "draft"))).code).toBe("CONFLICT");
@@ -174,7 +195,10 @@ describe("GlobalAssessmentService — read, list, status, refresh", () => {
 
   it("lets exactly one of two concurrent starts win", async () => {
     const fresh = await bed.assessments.createAssessment({ ...input, name: "Race" }, "team_l");
-    const results = await Promise.allSettled([bed.assessments.startAssessment(fresh.id, "team_l"), bed.assessments.startAssessment(fresh.id, "team_l")]);
+    const results = await Promise.allSettled([
+      bed.assessments.startAssessment(fresh.id, "team_l"),
+      bed.assessments.startAssessment(fresh.id, "team_l"),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(isCspmError(rejected.reason) && rejected.reason.code).toBe("CONFLICT");
@@ -212,7 +236,10 @@ describe("AssessmentIntegrationService.evaluateControls", () => {
     expect(evaluation.totals).toEqual({ controls: 6, passing: 0, failing: 0, no_evidence: 5, not_assessed: 1 });
     expect(evaluation.score).toBe(0);
 
-    const a = await bed.integration.evaluateControls(created.id, "team_e", { evidence: (await bed.evidence.collectComprehensiveEvidence((await bed.assessments.createAssessment(input, "team_a")).id, "team_a")).sources });
+    const a = await bed.integration.evaluateControls(created.id, "team_e", {
+      evidence: (await bed.evidence.collectComprehensiveEvidence((await bed.assessments.createAssessment(input, "team_a")).id, "team_a"))
+        .sources,
+    });
     const status = Object.fromEntries(a.controls.map((c) => [`${c.framework_id}/${c.control_id}`, c.status]));
     expect(status).toEqual({
       "cis_aws_2.0/1.5": "failing",
@@ -235,7 +262,11 @@ describe("AssessmentIntegrationService.evaluateControls", () => {
 
   it("reads the controls with one aggregation when frameworks and evidence are given", async () => {
     const measured = await bed.monitor.measure(() =>
-      new AssessmentIntegrationService({ manager: bed.manager, repositories: bed.repositories }).evaluateControls(new ObjectId().toHexString(), "team_e", { frameworkIds: ["soc2"], evidence: [] }),
+      new AssessmentIntegrationService({ manager: bed.manager, repositories: bed.repositories }).evaluateControls(
+        new ObjectId().toHexString(),
+        "team_e",
+        { frameworkIds: ["soc2"], evidence: [] },
+      ),
     );
     expect(measured.commands.map((c) => [c.name, c.collection])).toEqual([["aggregate", "controls"]]);
     expect(measured.result.totals).toEqual({ controls: 1, passing: 0, failing: 0, no_evidence: 1, not_assessed: 0 });

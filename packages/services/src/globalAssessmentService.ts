@@ -64,7 +64,10 @@ const CreateSchema = z.strictObject({
     .min(1)
     .max(50)
     .refine((ids) => new Set(ids).size === ids.length, "must not repeat a framework"),
-  accountIds: z.array(z.string({ error: "must be a string" }).min(1).max(253)).max(1000).optional(),
+  accountIds: z
+    .array(z.string({ error: "must be a string" }).min(1).max(253))
+    .max(1000)
+    .optional(),
   frequency: z.enum(["monthly", "quarterly", "annual"]),
   startDate: z.union([z.date(), z.string()]),
   graceDays: z.number().int().min(0).max(365).optional(),
@@ -94,7 +97,11 @@ function datesOf(input: z.output<typeof CreateSchema>): ReturnType<typeof calcul
     });
   } catch (error) {
     // Its issues already name the input's fields (startDate, graceDays); only the empty root path is relabelled.
-    if (error instanceof ValidationError) throw new ValidationError(error.message, error.issues.map((i) => ({ ...i, path: i.path === "" ? "startDate" : i.path })));
+    if (error instanceof ValidationError)
+      throw new ValidationError(
+        error.message,
+        error.issues.map((i) => ({ ...i, path: i.path === "" ? "startDate" : i.path })),
+      );
     throw error;
   }
 }
@@ -168,7 +175,9 @@ export class GlobalAssessmentService {
       const current = await this.#assessments.forTeam(team).findById(id, { session });
       if (current === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
       if (current.status === "completed") {
-        throw new ConflictError("A completed assessment's evidence cannot change.", { details: { id, status: current.status, reason: "ASSESSMENT_COMPLETED" } });
+        throw new ConflictError("A completed assessment's evidence cannot change.", {
+          details: { id, status: current.status, reason: "ASSESSMENT_COMPLETED" },
+        });
       }
       return toView(await this.#attachEvidence(id, team, current.framework_ids, session));
     });
@@ -219,7 +228,11 @@ export class GlobalAssessmentService {
     const scope = this.#assessments.forTeam(team);
     const set: Record<string, unknown> = { status: target };
     if (target === "completed") set["completed_at"] = this.#now();
-    const moved = await scope.findOneAndUpdate(trustedFilter({ _id: new ObjectId(id), status: { $in: sources } }), { $set: set }, { returnDocument: "after" });
+    const moved = await scope.findOneAndUpdate(
+      trustedFilter({ _id: new ObjectId(id), status: { $in: sources } }),
+      { $set: set },
+      { returnDocument: "after" },
+    );
     if (moved !== null) return toView(moved);
     const current = await scope.findById(id);
     if (current === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
@@ -229,7 +242,12 @@ export class GlobalAssessmentService {
   }
 
   /** Collect, evaluate, store summary + score on the assessment: the part of create/refresh that runs in the transaction. */
-  async #attachEvidence(id: string, team: string, frameworkIds: readonly string[], session: ClientSession): Promise<GlobalAssessmentDocument> {
+  async #attachEvidence(
+    id: string,
+    team: string,
+    frameworkIds: readonly string[],
+    session: ClientSession,
+  ): Promise<GlobalAssessmentDocument> {
     const evidence: ComprehensiveEvidence = await this.#evidence.collectComprehensiveEvidence(id, team, { session });
     const evaluation: ControlEvaluation = await this.#integration.evaluateControls(id, team, {
       frameworkIds,
@@ -254,7 +272,9 @@ export class GlobalAssessmentService {
   async #assertFrameworksExist(frameworkIds: readonly string[]): Promise<void> {
     const found = await this.#frameworks.shared().distinct("framework_id", trustedFilter({ framework_id: { $in: [...frameworkIds] } }));
     const known = new Set(found.map(String));
-    const issues = frameworkIds.flatMap((fid, index) => (known.has(fid) ? [] : [{ path: `frameworkIds.${index}`, message: `unknown framework "${fid}"` }]));
+    const issues = frameworkIds.flatMap((fid, index) =>
+      known.has(fid) ? [] : [{ path: `frameworkIds.${index}`, message: `unknown framework "${fid}"` }],
+    );
     if (issues.length > 0) throw new ValidationError(`Unknown frameworks: ${issues.map((i) => i.message).join("; ")}.`, issues);
   }
 }

@@ -8,7 +8,9 @@ const secret = (max: number) => z.string({ error: "must be a string" }).min(1, "
 
 /** AWS access keys: `access_key_id` (AKIA…/ASIA…), `secret_access_key`, optional `session_token`. */
 export const AwsAccessKeyCredentialsSchema = z.strictObject({
-  access_key_id: z.string({ error: "must be a string" }).regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, "must be an AWS access key id (AKIA… or ASIA…, 20 characters)"),
+  access_key_id: z
+    .string({ error: "must be a string" })
+    .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, "must be an AWS access key id (AKIA… or ASIA…, 20 characters)"),
   secret_access_key: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9/+=]{40}$/, "must be a 40-character AWS secret access key"),
   session_token: secret(4096).optional(),
 });
@@ -17,7 +19,10 @@ export const AwsAccessKeyCredentialsSchema = z.strictObject({
 export const AwsAssumeRoleCredentialsSchema = z.strictObject({
   role_arn: z
     .string({ error: "must be a string" })
-    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cspm"),
+    .regex(
+      /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+      "must be an IAM role ARN such as arn:aws:iam::123456789012:role/cspm",
+    ),
   external_id: z
     .string({ error: "must be a string" })
     .min(2, "must be 2-1224 characters")
@@ -42,13 +47,19 @@ export const GcpServiceAccountCredentialsSchema = z.strictObject({
     .max(16_384)
     .refine((key) => key.includes("-----BEGIN PRIVATE KEY-----") && key.includes("-----END PRIVATE KEY-----"), "must be a PEM private key"),
   client_email: z.email({ error: "must be the service account's email" }),
-  client_id: z.string().regex(/^\d{1,32}$/, "must be a numeric client id").optional(),
+  client_id: z
+    .string()
+    .regex(/^\d{1,32}$/, "must be a numeric client id")
+    .optional(),
   // The other keys of a downloaded service-account key file; anything else is refused, not stored.
   auth_uri: z.url().max(2048).optional(),
   token_uri: z.url().max(2048).optional(),
   auth_provider_x509_cert_url: z.url().max(2048).optional(),
   client_x509_cert_url: z.url().max(2048).optional(),
-  universe_domain: z.string().regex(/^[a-z0-9.-]{1,253}$/, "must be a domain").optional(),
+  universe_domain: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,253}$/, "must be a domain")
+    .optional(),
 });
 
 /** Kubernetes access as a kubeconfig document (YAML or JSON text). */
@@ -64,7 +75,11 @@ export const KubeconfigCredentialsSchema = z.strictObject({
 export const KubernetesTokenCredentialsSchema = z.strictObject({
   server: z.url({ protocol: /^https$/, error: "must be an https:// API server URL" }),
   token: secret(16_384),
-  certificate_authority_data: z.string().max(65_536).regex(/^[A-Za-z0-9+/=]+$/, "must be base64").optional(),
+  certificate_authority_data: z
+    .string()
+    .max(65_536)
+    .regex(/^[A-Za-z0-9+/=]+$/, "must be base64")
+    .optional(),
 });
 
 /** The credential shapes each provider accepts. */
@@ -120,7 +135,9 @@ export function parseProviderCredentials(provider: CloudProvider, credentials: u
     }
   }
   if (!isRecord(value)) {
-    throw new ValidationError(`Invalid credentials: ${provider} credentials must be an object.`, [{ path: "credentials", message: "must be an object" }]);
+    throw new ValidationError(`Invalid credentials: ${provider} credentials must be an object.`, [
+      { path: "credentials", message: "must be an object" },
+    ]);
   }
   const result = shapeFor(provider, value).safeParse(value);
   if (result.success) return result.data as ProviderCredentials;

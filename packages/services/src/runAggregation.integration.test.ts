@@ -11,7 +11,9 @@ beforeAll(async () => {
   bed = await openServicesTestbed({ label: "guard" });
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [findingDoc("team_a"), findingDoc("team_a", { account_id: "222222222222" })]);
   await bed.seed("CLOUD_SECURITY", "security_scores", [securityScoreDoc("team_a", { score: 90 })]);
-  await bed.seed("ORCHESTRATION", "scan_runs", [{ team_id: "team_a", account_id: "111111111111", scanner: "prowler", status: "completed" }]);
+  await bed.seed("ORCHESTRATION", "scan_runs", [
+    { team_id: "team_a", account_id: "111111111111", scanner: "prowler", status: "completed" },
+  ]);
 });
 
 afterAll(async () => {
@@ -26,16 +28,44 @@ const foreign = (as: string): Document => ({ $lookup: { from: "scan_runs", local
 
 const forbidden: Array<[string, Document[], string]> = [
   ["$lookup naming another database's collection", [foreign("runs")], "pipeline.0.$lookup.from"],
-  ["$lookup { db, coll } form", [{ $lookup: { from: { db: "cspm_orchestration", coll: "scan_runs" }, localField: "a", foreignField: "b", as: "x" } }], "pipeline.0.$lookup.from"],
-  ["$lookup { db, coll } naming this database without the prefix in use", [{ $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } }], "pipeline.0.$lookup.from"],
-  ["$graphLookup", [{ $graphLookup: { from: "resource_relationships", startWith: "$a", connectFromField: "a", connectToField: "b", as: "g" } }], "pipeline.0.$graphLookup.from"],
+  [
+    "$lookup { db, coll } form",
+    [{ $lookup: { from: { db: "cspm_orchestration", coll: "scan_runs" }, localField: "a", foreignField: "b", as: "x" } }],
+    "pipeline.0.$lookup.from",
+  ],
+  [
+    "$lookup { db, coll } naming this database without the prefix in use",
+    [{ $lookup: { from: { db: "cspm_cloud_security", coll: "security_scores" }, localField: "a", foreignField: "b", as: "x" } }],
+    "pipeline.0.$lookup.from",
+  ],
+  [
+    "$graphLookup",
+    [{ $graphLookup: { from: "resource_relationships", startWith: "$a", connectFromField: "a", connectToField: "b", as: "g" } }],
+    "pipeline.0.$graphLookup.from",
+  ],
   ["$unionWith string", [{ $unionWith: "scan_runs" }], "pipeline.0.$unionWith"],
   ["$unionWith object", [{ $unionWith: { coll: "jobs", pipeline: [] } }], "pipeline.0.$unionWith.coll"],
   ["$unionWith { db, coll }", [{ $unionWith: { db: "cspm_orchestration", coll: "jobs", pipeline: [] } }], "pipeline.0.$unionWith.db"],
-  ["$lookup inside $facet", [{ $match: {} }, { $facet: { a: [{ $count: "n" }], b: [foreign("r")] } }], "pipeline.1.$facet.b.0.$lookup.from"],
-  ["$lookup inside $lookup.pipeline", [{ $lookup: { from: "security_scores", pipeline: [foreign("r")], as: "s" } }], "pipeline.0.$lookup.pipeline.0.$lookup.from"],
-  ["$unionWith inside $unionWith.pipeline", [{ $unionWith: { coll: "security_scores", pipeline: [{ $unionWith: "nuclei_scans" }] } }], "pipeline.0.$unionWith.pipeline.0.$unionWith"],
-  ["the legacy cloud account collection", [{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "x" } }], "pipeline.0.$lookup.from"],
+  [
+    "$lookup inside $facet",
+    [{ $match: {} }, { $facet: { a: [{ $count: "n" }], b: [foreign("r")] } }],
+    "pipeline.1.$facet.b.0.$lookup.from",
+  ],
+  [
+    "$lookup inside $lookup.pipeline",
+    [{ $lookup: { from: "security_scores", pipeline: [foreign("r")], as: "s" } }],
+    "pipeline.0.$lookup.pipeline.0.$lookup.from",
+  ],
+  [
+    "$unionWith inside $unionWith.pipeline",
+    [{ $unionWith: { coll: "security_scores", pipeline: [{ $unionWith: "nuclei_scans" }] } }],
+    "pipeline.0.$unionWith.pipeline.0.$unionWith",
+  ],
+  [
+    "the legacy cloud account collection",
+    [{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "x" } }],
+    "pipeline.0.$lookup.from",
+  ],
   ["$out into another database", [{ $out: { db: "cspm_reporting", coll: "reports" } }], "pipeline.0.$out"],
   ["$merge into another database", [{ $merge: { into: { db: "cspm_reporting", coll: "reports" } } }], "pipeline.0.$merge.into"],
 ];
@@ -54,8 +84,12 @@ describe("runAggregation — the cross-database guard in front of the server", (
   });
 
   it("refuses a collection the database does not own before sending", async () => {
-    await expect(runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "scan_runs", pipeline: [] })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    await expect(runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "cloud_accounts", pipeline: [] })).rejects.toMatchObject({ code: "CONTRACT_VIOLATION" });
+    await expect(runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "scan_runs", pipeline: [] })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
+    await expect(
+      runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "cloud_accounts", pipeline: [] }),
+    ).rejects.toMatchObject({ code: "CONTRACT_VIOLATION" });
     expect(bed.monitor.count()).toBe(0);
   });
 
@@ -70,7 +104,11 @@ describe("runAggregation — the cross-database guard in front of the server", (
             $lookup: {
               from: "security_scores",
               let: { account_id: "$account_id" },
-              pipeline: [{ $match: { team_id: "team_a" } }, { $match: { $expr: { $eq: ["$account_id", "$$account_id"] } } }, { $project: { _id: 0, score: 1 } }],
+              pipeline: [
+                { $match: { team_id: "team_a" } },
+                { $match: { $expr: { $eq: ["$account_id", "$$account_id"] } } },
+                { $project: { _id: 0, score: 1 } },
+              ],
               as: "scores",
             },
           },
@@ -89,7 +127,12 @@ describe("runAggregation — the cross-database guard in front of the server", (
       pipeline: [
         { $match: { team_id: "team_a" } },
         { $project: { _id: 0, kind: { $literal: "finding" } } },
-        { $unionWith: { coll: "security_scores", pipeline: [{ $match: { team_id: "team_a" } }, { $project: { _id: 0, kind: { $literal: "score" } } }] } },
+        {
+          $unionWith: {
+            coll: "security_scores",
+            pipeline: [{ $match: { team_id: "team_a" } }, { $project: { _id: 0, kind: { $literal: "score" } } }],
+          },
+        },
       ],
     });
     expect(rows.map((r) => r["kind"]).sort()).toEqual(["finding", "finding", "score"]);

@@ -27,7 +27,10 @@ export interface AggregationRequest {
  * `aggregate` and maps driver errors. Throws `CONTRACT_VIOLATION` (cross-database or legacy target),
  * `VALIDATION_FAILED` (unknown database/collection, malformed pipeline), `UNAVAILABLE`, `INTERNAL`.
  */
-export async function runAggregation<T extends Document = Document>(manager: CSPMDatabaseManager, request: AggregationRequest): Promise<T[]> {
+export async function runAggregation<T extends Document = Document>(
+  manager: CSPMDatabaseManager,
+  request: AggregationRequest,
+): Promise<T[]> {
   const { database, collection, pipeline, session, batchSize, allowDiskUse } = request;
   DatabaseRegistry.getCollection(database, collection);
   assertPipelineWithinDatabase(database, pipeline, { databaseName: manager.databaseName(database) });

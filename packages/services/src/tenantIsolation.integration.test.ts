@@ -1,7 +1,15 @@
 import { isCspmError } from "@cspm/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AssessmentView } from "./globalAssessmentService";
-import { aiModelAndAssessment, complianceCatalog, findingDoc, nucleiDoc, occurrenceDoc, scanRunDoc, securityScoreDoc } from "./testing/serviceFixtures";
+import {
+  aiModelAndAssessment,
+  complianceCatalog,
+  findingDoc,
+  nucleiDoc,
+  occurrenceDoc,
+  scanRunDoc,
+  securityScoreDoc,
+} from "./testing/serviceFixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -42,7 +50,10 @@ beforeAll(async () => {
   const ai = aiModelAndAssessment("team_a");
   await bed.seed("AI_GOVERNANCE", "ai_models", [ai.model]);
   await bed.seed("AI_GOVERNANCE", "ai_risk_assessments", [ai.assessment]);
-  assessment = await bed.assessments.createAssessment({ name: "A review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" }, "team_a");
+  assessment = await bed.assessments.createAssessment(
+    { name: "A review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
+    "team_a",
+  );
 });
 
 afterAll(async () => {
@@ -55,7 +66,11 @@ describe("tenant isolation: team B sees and touches nothing of team A", () => {
     expect((await bed.accounts.listAccounts("team_b")).items).toEqual([]);
     expect(await codeOf(bed.accounts.updateAccount("team_b", accountId, { name: "hijacked" }))).toBe("NOT_FOUND");
     expect(await codeOf(bed.accounts.deactivateAccount("team_b", accountId))).toBe("NOT_FOUND");
-    expect(await codeOf(bed.accounts.rotateCredentials("team_b", accountId, { access_key_id: "AKIAIOSFODNN7EXAMPLF", secret_access_key: SECRET }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(
+        bed.accounts.rotateCredentials("team_b", accountId, { access_key_id: "AKIAIOSFODNN7EXAMPLF", secret_access_key: SECRET }),
+      ),
+    ).toBe("NOT_FOUND");
     expect(await codeOf(bed.accounts.recordLastScan("team_b", accountId, { status: "failed" }))).toBe("NOT_FOUND");
     expect(await codeOf(bed.accounts.deleteAccount("team_b", accountId))).toBe("NOT_FOUND");
     expect((await bed.accounts.resolveAccounts("team_b", [accountId, "111111111111"])).size).toBe(0);
@@ -92,7 +107,10 @@ describe("tenant isolation: team B sees and touches nothing of team A", () => {
   });
 
   it("team B's own assessment collects none of team A's evidence", async () => {
-    const b = await bed.assessments.createAssessment({ name: "B review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" }, "team_b");
+    const b = await bed.assessments.createAssessment(
+      { name: "B review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
+      "team_b",
+    );
     expect(b.evidence_summary?.total_items).toBe(0);
     const evidence = await bed.evidence.getEvidence(b.id, "team_b");
     expect(evidence.every((s) => s.item_count === 0)).toBe(true);

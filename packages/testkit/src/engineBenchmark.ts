@@ -102,7 +102,14 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions = {}): 
 
     const large = db.collection("large");
     const day = 86_400_000;
-    await fill(large, largeSize, (i) => ({ _id: i, email: `user${i}@example.test`, emailCopy: `user${i}@example.test`, team: `t${i % 500}`, n: i, when: new Date(i * 3_600_000 % (30 * day)) }));
+    await fill(large, largeSize, (i) => ({
+      _id: i,
+      email: `user${i}@example.test`,
+      emailCopy: `user${i}@example.test`,
+      team: `t${i % 500}`,
+      n: i,
+      when: new Date((i * 3_600_000) % (30 * day)),
+    }));
     await large.createIndex({ email: 1 }, { unique: true });
     const pick = (i: number) => `user${(i * 48271) % largeSize}@example.test`;
     const largeFacet = [
@@ -132,7 +139,8 @@ export async function runEngineBenchmark(options: EngineBenchmarkOptions = {}): 
       indexedTimes.push(...(await timeEach(20, (i) => large.find({ email: pick(round * 20 + i) }).toArray())));
       unindexedTimes.push(...(await timeEach(1, () => large.find({ emailCopy: pick(round) }).toArray())));
     }
-    let engineFigures: Pick<EngineBenchmarkResult, "engineIndexedFindMedianUs" | "engineUnindexedFindMedianUs" | "engineIndexedSpeedup"> = {};
+    let engineFigures: Pick<EngineBenchmarkResult, "engineIndexedFindMedianUs" | "engineUnindexedFindMedianUs" | "engineIndexedSpeedup"> =
+      {};
     if (server) {
       const connection = { id: 0, remote: "benchmark" };
       const run = (filter: Document) => server.engine.runCommand(dbName, { find: "large", filter, $db: dbName }, connection);

@@ -145,7 +145,9 @@ export async function startTestMongo(options: StartTestMongoOptions = {}): Promi
     mongo = { uri: externalUri, engine: "external", replicaSet: replicaSetOf(externalUri), stop: async () => {} };
   } else if (forced === "memory-server") {
     if (env.MONGOMS_SYSTEM_BINARY && !existsSync(env.MONGOMS_SYSTEM_BINARY)) {
-      throw new Error(`CSPM_TEST_MONGO=memory-server: MONGOMS_SYSTEM_BINARY (${env.MONGOMS_SYSTEM_BINARY}) does not exist. ${MEMORY_SERVER_HELP}`);
+      throw new Error(
+        `CSPM_TEST_MONGO=memory-server: MONGOMS_SYSTEM_BINARY (${env.MONGOMS_SYSTEM_BINARY}) does not exist. ${MEMORY_SERVER_HELP}`,
+      );
     }
     try {
       mongo = await startMemoryServer(await locateMongod(env), options.memoryServerTimeoutMs ?? 60_000);

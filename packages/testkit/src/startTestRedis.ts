@@ -126,7 +126,8 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
   let source: TestRedis["source"];
   if (env.REDIS_URL) {
     endpoint = parseUrl(env.REDIS_URL);
-    if (!(await ping(endpoint, 2000))) throw new RedisUnavailableError(`REDIS_URL (${endpoint.host}:${endpoint.port}) does not answer PING`);
+    if (!(await ping(endpoint, 2000)))
+      throw new RedisUnavailableError(`REDIS_URL (${endpoint.host}:${endpoint.port}) does not answer PING`);
     source = "REDIS_URL";
   } else {
     const local: Endpoint = { host: "127.0.0.1", port: 6379, db: 0, password: undefined };
@@ -140,7 +141,10 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
   }
   const auth = endpoint.password ? `:${encodeURIComponent(endpoint.password)}@` : "";
   const url = `redis://${auth}${endpoint.host}:${endpoint.port}/${endpoint.db}`;
-  const label = (options.label ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 12);
+  const label = (options.label ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "")
+    .slice(0, 12);
   const random = randomBytes(4).toString("hex");
   const prefix = label ? `t_${label}_${random}:` : `t_${random}:`;
 

@@ -9,7 +9,14 @@ import { randomBytes } from "node:crypto";
  * const db = client.db(`${prefix}cspm_platform`);
  */
 export function testDatabasePrefix(label?: string): string {
-  const random = randomBytes(6).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "x").slice(0, 8);
-  const clean = (label ?? "").toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 12);
+  const random = randomBytes(6)
+    .toString("base64url")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x")
+    .slice(0, 8);
+  const clean = (label ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "")
+    .slice(0, 12);
   return clean ? `t_${clean}_${random}_` : `t_${random}_`;
 }

@@ -67,10 +67,18 @@ async function runScenario({ format, container, domain, testkit, load }) {
         format,
         engine: mongo.engine,
         exports: exportCounts,
-        account: { provider: account.provider, account_id: account.account_id, name: account.name, has_credentials: account.has_credentials },
+        account: {
+          provider: account.provider,
+          account_id: account.account_id,
+          name: account.name,
+          has_credentials: account.has_credentials,
+        },
         // instanceof against the class this consumer loads itself: one copy of each package per format.
         resolved: { aggregation: aggregation instanceof AggregationService, findings: findings instanceof domain.ProwlerFindingRepository },
-        decorator_metadata: typeof Reflect.getMetadata === "function" ? Reflect.getMetadata("design:paramtypes", aggregation.constructor) !== undefined : null,
+        decorator_metadata:
+          typeof Reflect.getMetadata === "function"
+            ? Reflect.getMetadata("design:paramtypes", aggregation.constructor) !== undefined
+            : null,
         totals: summary.totals,
         pass_rate: summary.pass_rate,
         by_account: summary.by_account.map((row) => ({ account_id: row.account_id, name: row.name ?? null })),

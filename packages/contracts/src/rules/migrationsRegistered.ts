@@ -127,11 +127,15 @@ function collectFacts(source: ParsedSource): ModuleFacts {
       if (bindings && ts.isNamespaceImport(bindings)) facts.imports.set(bindings.name.text, { module, name: "*" });
       if (bindings && ts.isNamedImports(bindings)) {
         for (const element of bindings.elements) {
-          facts.imports.set(element.name.text, { module, name: (element.propertyName ? propertyNameText(element.propertyName) : undefined) ?? element.name.text });
+          facts.imports.set(element.name.text, {
+            module,
+            name: (element.propertyName ? propertyNameText(element.propertyName) : undefined) ?? element.name.text,
+          });
         }
       }
     } else if (ts.isExportDeclaration(statement)) {
-      const module = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+      const module =
+        statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
       const clause = statement.exportClause;
       if (!clause && module) facts.reexports.push({ module, name: "*", as: "*" });
       if (clause && ts.isNamedExports(clause)) {
@@ -158,7 +162,10 @@ function collectFacts(source: ParsedSource): ModuleFacts {
         if (!relevant || !initializer) continue;
         if (ts.isArrayLiteralExpression(initializer)) facts.contents.set(name, [...initializer.elements]);
         else if (ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer)) {
-          facts.contents.set(name, returnedArrays(initializer).flatMap((array) => [...array.elements]));
+          facts.contents.set(
+            name,
+            returnedArrays(initializer).flatMap((array) => [...array.elements]),
+          );
         }
       }
     } else if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) {
@@ -166,7 +173,11 @@ function collectFacts(source: ParsedSource): ModuleFacts {
       const name = statement.name?.text ?? (isDefault ? "default" : undefined);
       if (!name) continue;
       if (exported) facts.exports.set(isDefault ? "default" : name, name);
-      if (relevant && ts.isFunctionDeclaration(statement)) facts.contents.set(name, returnedArrays(statement).flatMap((array) => [...array.elements]));
+      if (relevant && ts.isFunctionDeclaration(statement))
+        facts.contents.set(
+          name,
+          returnedArrays(statement).flatMap((array) => [...array.elements]),
+        );
     }
   }
   if (!relevant) return facts;
@@ -243,7 +254,10 @@ export function checkMigrationsRegistered(sources: readonly ParsedSource[]): Vio
     const { file, expression } = queue.pop() as { file: string; expression: ts.Expression };
     const value = ts.isSpreadElement(expression) ? unwrap(expression.expression) : unwrap(expression);
     if (ts.isArrayLiteralExpression(value)) for (const element of value.elements) queue.push({ file, expression: element });
-    else if (ts.isBinaryExpression(value) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(value.operatorToken.kind)) {
+    else if (
+      ts.isBinaryExpression(value) &&
+      [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(value.operatorToken.kind)
+    ) {
       queue.push({ file, expression: value.left }, { file, expression: value.right });
     } else if (ts.isConditionalExpression(value)) queue.push({ file, expression: value.whenTrue }, { file, expression: value.whenFalse });
     else if (isDefineCall(value)) registeredCalls.add(value);
@@ -284,9 +298,10 @@ export function checkMigrationsRegistered(sources: readonly ParsedSource[]): Vio
     const isRegistered = registeredCalls.has(definition.call) || (definition.handle !== undefined && registered.has(definition.handle));
     if (!isRegistered) {
       const what = definition.id === undefined ? "a migration" : `migration "${definition.id}"`;
-      const how = definition.holder === undefined
-        ? "assign it to a variable (or put it directly in the registered array)"
-        : `reference ${definition.holder} from an array passed as migrations:, to new MigrationRunner(…)/registerMigrations(…), or in an exported *MIGRATIONS* array`;
+      const how =
+        definition.holder === undefined
+          ? "assign it to a variable (or put it directly in the registered array)"
+          : `reference ${definition.holder} from an array passed as migrations:, to new MigrationRunner(…)/registerMigrations(…), or in an exported *MIGRATIONS* array`;
       push(source.violation("migrations-registered", definition.call, `${what} is defined but never registered with the runner; ${how}`));
     }
   }

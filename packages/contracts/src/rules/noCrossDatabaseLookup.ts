@@ -76,8 +76,10 @@ function databaseKeyOfExpression(expression: ts.Expression | undefined, registry
     return name === undefined ? undefined : registry.databaseKeyOf(name);
   }
   // `DatabaseRegistry.CLOUD_SECURITY`: only registry keys, so `options.compliance` is not mistaken for the alias.
-  if (ts.isPropertyAccessExpression(value)) return registry.databaseKeyOf(value.name.text) === value.name.text ? value.name.text : undefined;
-  if (ts.isCallExpression(value) && calleeName(value.expression) === "databaseName") return databaseKeyOfExpression(value.arguments[0], registry);
+  if (ts.isPropertyAccessExpression(value))
+    return registry.databaseKeyOf(value.name.text) === value.name.text ? value.name.text : undefined;
+  if (ts.isCallExpression(value) && calleeName(value.expression) === "databaseName")
+    return databaseKeyOfExpression(value.arguments[0], registry);
   return undefined;
 }
 
@@ -92,7 +94,12 @@ function joinTargets(stageObject: ts.ObjectLiteralExpression, registry: Registry
     else {
       const specObject = objectOf(spec);
       if (!specObject) continue;
-      targetExpression = stage === "$unionWith" ? (propertyValue(specObject, "db") ? specObject : propertyValue(specObject, "coll")) : propertyValue(specObject, "from");
+      targetExpression =
+        stage === "$unionWith"
+          ? propertyValue(specObject, "db")
+            ? specObject
+            : propertyValue(specObject, "coll")
+          : propertyValue(specObject, "from");
     }
     if (!targetExpression) continue;
     const fromObject = ts.isObjectLiteralExpression(targetExpression) ? targetExpression : undefined;
@@ -156,7 +163,8 @@ function referencesTo(declaration: ts.VariableDeclaration | ts.FunctionDeclarati
   if (!name || !ts.isIdentifier(name)) return [];
   const references: ts.Identifier[] = [];
   walk(sourceFile, (node) => {
-    if (ts.isIdentifier(node) && node !== name && node.text === name.text && resolveBinding(node)?.declaration === declaration) references.push(node);
+    if (ts.isIdentifier(node) && node !== name && node.text === name.text && resolveBinding(node)?.declaration === declaration)
+      references.push(node);
   });
   return references;
 }
@@ -237,7 +245,8 @@ function chainEvidence(expression: ts.Expression, registry: RegistryModel, evide
     if (name) stemEvidence(name, registry, evidence, `${name}()`);
     for (const argument of value.arguments ?? []) argumentEvidence(argument, registry, evidence);
     const callee = unwrap(value.expression);
-    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) chainEvidence(callee.expression, registry, evidence, depth + 1);
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee))
+      chainEvidence(callee.expression, registry, evidence, depth + 1);
   } else if (ts.isPropertyAccessExpression(value)) {
     stemEvidence(value.name.text, registry, evidence, value.name.text);
     chainEvidence(value.expression, registry, evidence, depth + 1);
@@ -313,7 +322,10 @@ export function checkNoCrossDatabaseLookup(source: ParsedSource, registry: Regis
         );
       } else if (runsOn.length === 0 && target.owner !== reference) {
         // No database visible: the pipeline's own targets must agree.
-        const others = known.filter((t) => t.owner === reference).map(targetText).join(", ");
+        const others = known
+          .filter((t) => t.owner === reference)
+          .map(targetText)
+          .join(", ");
         report(
           target,
           `${target.stage} reads ${targetText(target)} of ${describe(target.owner, registry)} but the same pipeline reads ${others} of ${describe(reference, registry)}; ${ADVICE}`,

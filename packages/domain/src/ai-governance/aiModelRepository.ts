@@ -38,12 +38,17 @@ export class AiModelRepository extends BaseRepository<typeof AiModelSchema> {
 
   /** Models in one risk tier, by name. Throws `VALIDATION_FAILED`. */
   async listByRiskTier(teamId: string, tier: AiRiskTier): Promise<AiModelDocument[]> {
-    return this.forTeam(teamId).findMany({ risk_tier: parseArgument(AiRiskTierSchema, tier, "tier") }, { sort: { name: 1, model_version: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { risk_tier: parseArgument(AiRiskTierSchema, tier, "tier") },
+      { sort: { name: 1, model_version: 1 }, limit: 1000 },
+    );
   }
 
   /** How many models per risk tier (every tier present). */
   async countByRiskTier(teamId: string): Promise<Record<AiRiskTier, number>> {
-    const rows = await this.forTeam(teamId).aggregate<{ _id: AiRiskTier; count: number }>([{ $group: { _id: "$risk_tier", count: { $sum: 1 } } }]);
+    const rows = await this.forTeam(teamId).aggregate<{ _id: AiRiskTier; count: number }>([
+      { $group: { _id: "$risk_tier", count: { $sum: 1 } } },
+    ]);
     const counts = Object.fromEntries(AI_RISK_TIERS.map((t) => [t, 0])) as Record<AiRiskTier, number>;
     for (const row of rows) if (row._id in counts) counts[row._id] = row.count;
     return counts;

@@ -3,7 +3,13 @@ import { BaseRepository, defineRepository, type RepositoryContext, type Reposito
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
 import { parseArgument } from "../common/parseArgument";
-import { AiActObligationSchema, EuAiActComplianceSchema, OBLIGATION_STATUSES, type AiActObligation, type EU_AI_ACT_STATUSES } from "./euAiActComplianceSchema";
+import {
+  AiActObligationSchema,
+  EuAiActComplianceSchema,
+  OBLIGATION_STATUSES,
+  type AiActObligation,
+  type EU_AI_ACT_STATUSES,
+} from "./euAiActComplianceSchema";
 
 const definition = defineRepository({
   database: "AI_GOVERNANCE",
@@ -71,7 +77,9 @@ export class EuAiActComplianceRepository extends BaseRepository<typeof EuAiActCo
       const record = await this.findByModel(teamId, modelId);
       if (!record) throw new NotFoundError(`No EU AI Act record for model ${modelId}.`, { details: { model_id: modelId } });
       if (!record.obligations.some((o) => o.obligation_id === obligation)) {
-        throw new NotFoundError(`Model ${modelId} has no obligation "${obligation}".`, { details: { model_id: modelId, obligation_id: obligation } });
+        throw new NotFoundError(`Model ${modelId} has no obligation "${obligation}".`, {
+          details: { model_id: modelId, obligation_id: obligation },
+        });
       }
       const obligations = record.obligations.map((o) => (o.obligation_id === obligation ? { ...o, status: next } : o));
       try {
@@ -84,7 +92,9 @@ export class EuAiActComplianceRepository extends BaseRepository<typeof EuAiActCo
         const stale = isCspmError(error) && error.code === "CONFLICT" && error.details?.["reason"] === "VERSION_CONFLICT";
         if (!stale) throw error;
         if (attempt >= MAX_ATTEMPTS) {
-          throw new ConflictError("The EU AI Act record kept changing; try again.", { details: { reason: "VERSION_CONFLICT", model_id: modelId } });
+          throw new ConflictError("The EU AI Act record kept changing; try again.", {
+            details: { reason: "VERSION_CONFLICT", model_id: modelId },
+          });
         }
       }
     }

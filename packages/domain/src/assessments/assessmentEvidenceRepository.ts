@@ -37,7 +37,12 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
    * summary, count and time), in one upsert on `(assessment_id, source)`. Throws `VALIDATION_FAILED`
    * (including more than `MAX_EVIDENCE_ITEMS` items).
    */
-  async replaceForSource(teamId: string, assessmentId: string, source: string, evidence: CollectedEvidence): Promise<AssessmentEvidenceDocument> {
+  async replaceForSource(
+    teamId: string,
+    assessmentId: string,
+    source: string,
+    evidence: CollectedEvidence,
+  ): Promise<AssessmentEvidenceDocument> {
     const items = parseArgument(z.array(FreeFormObjectSchema).max(MAX_EVIDENCE_ITEMS), evidence.items, "items");
     const result = await this.forTeam(teamId).upsert({
       assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId"),
@@ -52,7 +57,10 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
 
   /** Every source's evidence for an assessment, by source. Throws `VALIDATION_FAILED`. */
   async listForAssessment(teamId: string, assessmentId: string): Promise<AssessmentEvidenceDocument[]> {
-    return this.forTeam(teamId).findMany({ assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId") }, { sort: { source: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId") },
+      { sort: { source: 1 }, limit: 1000 },
+    );
   }
 
   /** The evidence of one source for an assessment, or `null`. Throws `VALIDATION_FAILED`. */

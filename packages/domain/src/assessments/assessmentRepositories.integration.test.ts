@@ -36,7 +36,11 @@ describe("AssessmentEvidenceRepository.replaceForSource", () => {
       collectedAt: T1,
     });
     await evidence.replaceForSource(A, "assess-1", "vulnerabilities", { items: [{ cve: "CVE-2021-44228" }], summary: {}, collectedAt: T1 });
-    const replaced = await evidence.replaceForSource(A, "assess-1", "cloud_security", { items: [{ check: "d" }], summary: { failed: 1 }, collectedAt: T2 });
+    const replaced = await evidence.replaceForSource(A, "assess-1", "cloud_security", {
+      items: [{ check: "d" }],
+      summary: { failed: 1 },
+      collectedAt: T2,
+    });
 
     expect(replaced.items).toEqual([{ check: "d" }]);
     expect(replaced.summary).toEqual({ failed: 1 });
@@ -57,9 +61,13 @@ describe("AssessmentEvidenceRepository.replaceForSource", () => {
 
   it("concurrent collections of one source leave exactly one document", async () => {
     await Promise.all(
-      Array.from({ length: 8 }, (_, i) => evidence.replaceForSource(A, "assess-2", "inventory", { items: [{ i }], summary: { i }, collectedAt: T1 }).catch(() => null)),
+      Array.from({ length: 8 }, (_, i) =>
+        evidence.replaceForSource(A, "assess-2", "inventory", { items: [{ i }], summary: { i }, collectedAt: T1 }).catch(() => null),
+      ),
     );
-    expect(await ctx.raw("ASSESSMENTS", "assessment_evidence").countDocuments({ team_id: A, assessment_id: "assess-2", source: "inventory" })).toBe(1);
+    expect(
+      await ctx.raw("ASSESSMENTS", "assessment_evidence").countDocuments({ team_id: A, assessment_id: "assess-2", source: "inventory" }),
+    ).toBe(1);
   });
 
   it("keeps teams apart", async () => {
@@ -73,7 +81,10 @@ describe("AssessmentEvidenceRepository.replaceForSource", () => {
   });
 
   it("refuses unsafe item keys", async () => {
-    await expectCspmError(evidence.replaceForSource(A, "assess-1", "cloud_security", { items: [{ $where: "1" }], summary: {} }), "VALIDATION_FAILED");
+    await expectCspmError(
+      evidence.replaceForSource(A, "assess-1", "cloud_security", { items: [{ $where: "1" }], summary: {} }),
+      "VALIDATION_FAILED",
+    );
     await expectCspmError(evidence.replaceForSource(A, "assess-1", "Cloud Security", { items: [], summary: {} }), "VALIDATION_FAILED");
   });
 });

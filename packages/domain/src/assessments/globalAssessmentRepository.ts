@@ -1,5 +1,12 @@
 import { ConflictError, NotFoundError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
@@ -16,7 +23,10 @@ const definition = defineRepository({
 export type GlobalAssessmentDocument = RepositoryDocument<typeof GlobalAssessmentSchema>;
 
 /** What `GlobalAssessmentRepository.create` takes: a new assessment is a `draft` without score or evidence. */
-export type NewGlobalAssessment = Omit<RepositoryInput<typeof GlobalAssessmentSchema>, "status" | "score" | "completed_at" | "evidence_summary">;
+export type NewGlobalAssessment = Omit<
+  RepositoryInput<typeof GlobalAssessmentSchema>,
+  "status" | "score" | "completed_at" | "evidence_summary"
+>;
 
 /** An assessment status. */
 export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
@@ -76,7 +86,12 @@ export class GlobalAssessmentRepository extends BaseRepository<typeof GlobalAsse
     });
   }
 
-  private async moveStatus(teamId: string, id: ObjectId | string, to: AssessmentStatus, extra: Record<string, unknown>): Promise<GlobalAssessmentDocument> {
+  private async moveStatus(
+    teamId: string,
+    id: ObjectId | string,
+    to: AssessmentStatus,
+    extra: Record<string, unknown>,
+  ): Promise<GlobalAssessmentDocument> {
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
     const sources = ASSESSMENT_STATUSES.filter((from) => ASSESSMENT_TRANSITIONS[from].includes(to));

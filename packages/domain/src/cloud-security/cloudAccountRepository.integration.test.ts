@@ -30,7 +30,12 @@ describe("CloudAccountRepository", () => {
     expect(azure).toMatchObject({ account_id: AZURE_ID, status: "pending", regions: [], tags: [], version: 1 });
     await expectCspmError(accounts.register(A, { provider: "aws", account_id: "1234", name: "Bad" }), "VALIDATION_FAILED");
     await expectCspmError(
-      accounts.register(A, { provider: "gcp", account_id: "my-project-1", name: "P", encrypted_credentials: { private_key: "-----BEGIN" } as never }),
+      accounts.register(A, {
+        provider: "gcp",
+        account_id: "my-project-1",
+        name: "P",
+        encrypted_credentials: { private_key: "-----BEGIN" } as never,
+      }),
       "VALIDATION_FAILED",
     );
     const updated = await accounts.updateCredentials(A, azure._id, SAMPLE_ENVELOPE, { expectedVersion: 1 });
@@ -51,7 +56,12 @@ describe("CloudAccountRepository", () => {
   });
 
   it("soft-deletes, hides, and restores on re-registration", async () => {
-    const account = await accounts.register(A, { provider: "aws", account_id: "123456789012", name: "Old", tags: [{ key: "env", value: "prod" }] });
+    const account = await accounts.register(A, {
+      provider: "aws",
+      account_id: "123456789012",
+      name: "Old",
+      tags: [{ key: "env", value: "prod" }],
+    });
     await accounts.setStatus(A, account._id, "active");
     expect(await accounts.remove(B, account._id)).toBe(false);
     expect(await accounts.remove(A, account._id)).toBe(true);
@@ -66,8 +76,20 @@ describe("CloudAccountRepository", () => {
   });
 
   it("finds by tag and records scans, within the team only", async () => {
-    const a = await accounts.register(A, { provider: "aws", account_id: "123456789012", name: "A", status: "active", tags: [{ key: "env", value: "prod" }] });
-    await accounts.register(B, { provider: "aws", account_id: "210987654321", name: "B", status: "active", tags: [{ key: "env", value: "prod" }] });
+    const a = await accounts.register(A, {
+      provider: "aws",
+      account_id: "123456789012",
+      name: "A",
+      status: "active",
+      tags: [{ key: "env", value: "prod" }],
+    });
+    await accounts.register(B, {
+      provider: "aws",
+      account_id: "210987654321",
+      name: "B",
+      status: "active",
+      tags: [{ key: "env", value: "prod" }],
+    });
     expect((await accounts.findByTag(A, { key: "env", value: "prod" })).map((x) => x.name)).toEqual(["A"]);
     const scanned = await accounts.recordScan(A, a._id, { status: "completed", at: new Date("2025-01-01T00:00:00Z") });
     expect(scanned.last_scan_status).toBe("completed");

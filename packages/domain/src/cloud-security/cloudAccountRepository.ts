@@ -1,5 +1,12 @@
 import { isCspmError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { CloudProviderSchema, validateProviderAccountId, type CloudProvider } from "../common/cloudProvider";
@@ -52,10 +59,9 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
       return await scope.insertOne(doc);
     } catch (error) {
       if (!(isCspmError(error) && error.code === "CONFLICT")) throw error;
-      const deleted = await scope.findOne(
-        trustedFilter({ provider: input.provider, account_id: accountId, deleted_at: { $ne: null } }),
-        { includeDeleted: true },
-      );
+      const deleted = await scope.findOne(trustedFilter({ provider: input.provider, account_id: accountId, deleted_at: { $ne: null } }), {
+        includeDeleted: true,
+      });
       if (!deleted) throw error;
       await scope.restore(deleted._id);
       const { _id: _ignored, ...changes } = doc as typeof doc & { _id?: ObjectId };
@@ -112,7 +118,9 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
       message === undefined
         ? { $set: { status: parseArgument(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status") }, $unset: { status_message: "" } }
         : { $set: { status: parseArgument(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status"), status_message: message } };
-    const updated = await this.forTeam(teamId).findOneAndUpdate(trustedFilter({ _id: toObjectId(id) }), update, { returnDocument: "after" });
+    const updated = await this.forTeam(teamId).findOneAndUpdate(trustedFilter({ _id: toObjectId(id) }), update, {
+      returnDocument: "after",
+    });
     return updated ?? this.forTeam(teamId).getById(toObjectId(id));
   }
 

@@ -82,7 +82,11 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     const muted = await repo.upsertFromScan(A, [finding(2, { muted: true })], { seenAt: SCAN_2 });
     expect(muted).toMatchObject({ updated: 1, errors: [] });
     const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
-    expect(await raw.findOne({ resource_uid: "arn:aws:s3:::bucket-2" })).toMatchObject({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 });
+    expect(await raw.findOne({ resource_uid: "arn:aws:s3:::bucket-2" })).toMatchObject({
+      muted: true,
+      first_seen_at: SCAN_1,
+      last_seen_at: SCAN_2,
+    });
     // The next scan does not mention muting: the mute is kept; the other findings stay unmuted.
     await repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 });
     expect(await raw.countDocuments({ muted: true })).toBe(1);
@@ -97,14 +101,17 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     const rescan = await ctx.monitor.measure(() => repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }));
     expect(rescan.result).toMatchObject({ inserted: 0, updated: BATCH.length, errors: [] });
     expect(rescan.commands.map((c) => c.name)).toEqual(["update"]);
-    expect(await ctx.raw("CLOUD_SECURITY", "prowler_findings").countDocuments({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 })).toBe(
-      BATCH.filter((f) => f.check_id === "check_1").length,
-    );
+    expect(
+      await ctx.raw("CLOUD_SECURITY", "prowler_findings").countDocuments({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 }),
+    ).toBe(BATCH.filter((f) => f.check_id === "check_1").length);
   });
 
   it("keeps the first-ever first_seen_at when two imports of the same scan run at once", async () => {
     const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
-    const [one, two] = await Promise.all([repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }), repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 })]);
+    const [one, two] = await Promise.all([
+      repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }),
+      repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }),
+    ]);
     expect([...one.errors, ...two.errors]).toEqual([]);
     expect(one.inserted + two.inserted).toBe(BATCH.length);
     const stored = await raw.find({}).toArray();

@@ -121,7 +121,10 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   }
 
   /** Counts findings per status (`PASS`/`FAIL`/`MANUAL`), unmuted only unless `includeMuted`. Throws `VALIDATION_FAILED`. */
-  async countByStatus(teamId: string, query: { accountId?: string; includeMuted?: boolean } = {}): Promise<Record<(typeof FINDING_STATUSES)[number], number>> {
+  async countByStatus(
+    teamId: string,
+    query: { accountId?: string; includeMuted?: boolean } = {},
+  ): Promise<Record<(typeof FINDING_STATUSES)[number], number>> {
     const match: Record<string, unknown> = {};
     if (query.includeMuted !== true) match["muted"] = false;
     if (query.accountId !== undefined) match["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
@@ -155,7 +158,8 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     const filter: Record<string, unknown> = {
       check_id: parseArgument(ProwlerFindingSchema.shape.check_id, target.checkId, "checkId"),
     };
-    if (target.resourceUid !== undefined) filter["resource_uid"] = parseArgument(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
+    if (target.resourceUid !== undefined)
+      filter["resource_uid"] = parseArgument(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
     if (target.accountId !== undefined) filter["account_id"] = parseArgument(z.string().min(1).max(253), target.accountId, "accountId");
     const flag = parseArgument(z.boolean(), muted, "muted");
     const update =

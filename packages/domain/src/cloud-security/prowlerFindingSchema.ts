@@ -41,9 +41,7 @@ export const ProwlerFindingObjectSchema = tenantDocumentSchema({
   resource_tags: ResourceTagsSchema.optional(),
   description: z.string().max(4000).optional(),
   risk: z.string().max(4000).optional(),
-  remediation: z
-    .strictObject({ recommendation: z.string().max(4000).optional(), url: z.url().optional() })
-    .optional(),
+  remediation: z.strictObject({ recommendation: z.string().max(4000).optional(), url: z.url().optional() }).optional(),
   compliance: z.array(FindingComplianceSchema).max(200),
   muted: z.boolean(),
   muted_reason: z.string().max(1000).optional(),

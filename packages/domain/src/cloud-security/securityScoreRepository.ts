@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
 import { SecurityScoreSchema } from "./securityScoreSchema";
@@ -26,7 +33,10 @@ export class SecurityScoreRepository extends BaseRepository<typeof SecurityScore
 
   /** The most recent score of an account, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForAccount(teamId: string, accountId: string): Promise<SecurityScoreDocument | null> {
-    return this.forTeam(teamId).findOne({ account_id: parseArgument(AccountIdArgument, accountId, "accountId") }, { sort: { computed_at: -1 } });
+    return this.forTeam(teamId).findOne(
+      { account_id: parseArgument(AccountIdArgument, accountId, "accountId") },
+      { sort: { computed_at: -1 } },
+    );
   }
 
   /** An account's scores since `since` (all when absent), newest first. Throws `VALIDATION_FAILED`. */

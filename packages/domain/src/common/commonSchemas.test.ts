@@ -56,15 +56,20 @@ describe("FreeFormObjectSchema", () => {
 
 describe("NonSecretConfigSchema", () => {
   it("accepts plain settings", () => {
-    expect(NonSecretConfigSchema.safeParse({ base_url: "https://jira.example.com", project_key: "SEC", auth_type: "basic" }).success).toBe(true);
+    expect(NonSecretConfigSchema.safeParse({ base_url: "https://jira.example.com", project_key: "SEC", auth_type: "basic" }).success).toBe(
+      true,
+    );
   });
 
-  it.each([{ api_token: "x" }, { password: "x" }, { nested: { client_secret: "x" } }, { API_KEY: "x" }, { webhook_url: "https://hooks.slack.com/x" }])(
-    "rejects secret-looking key in %j",
-    (config) => {
-      expect(NonSecretConfigSchema.safeParse(config).success).toBe(false);
-    },
-  );
+  it.each([
+    { api_token: "x" },
+    { password: "x" },
+    { nested: { client_secret: "x" } },
+    { API_KEY: "x" },
+    { webhook_url: "https://hooks.slack.com/x" },
+  ])("rejects secret-looking key in %j", (config) => {
+    expect(NonSecretConfigSchema.safeParse(config).success).toBe(false);
+  });
 });
 
 describe("ResourceTagsSchema", () => {
@@ -78,7 +83,12 @@ describe("ResourceTagsSchema", () => {
   });
 
   it("rejects duplicate keys and non-pair entries", () => {
-    expect(ResourceTagsSchema.safeParse([{ key: "env", value: "a" }, { key: "env", value: "b" }]).success).toBe(false);
+    expect(
+      ResourceTagsSchema.safeParse([
+        { key: "env", value: "a" },
+        { key: "env", value: "b" },
+      ]).success,
+    ).toBe(false);
     expect(ResourceTagsSchema.safeParse(["env:prod"]).success).toBe(false);
   });
 });

@@ -5,11 +5,14 @@ const KEY_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
 /** Unpadded base64url text that decodes to exactly `bytes` bytes (canonical encoding only). */
 function base64UrlOfLength(bytes: number | undefined) {
-  return z.string().refine((text) => {
-    if (!BASE64URL.test(text)) return false;
-    const decoded = Buffer.from(text, "base64url");
-    return decoded.toString("base64url") === text && (bytes === undefined ? decoded.length > 0 : decoded.length === bytes);
-  }, bytes === undefined ? "must be non-empty base64url" : `must be ${bytes} bytes of base64url`);
+  return z.string().refine(
+    (text) => {
+      if (!BASE64URL.test(text)) return false;
+      const decoded = Buffer.from(text, "base64url");
+      return decoded.toString("base64url") === text && (bytes === undefined ? decoded.length > 0 : decoded.length === bytes);
+    },
+    bytes === undefined ? "must be non-empty base64url" : `must be ${bytes} bytes of base64url`,
+  );
 }
 
 /**

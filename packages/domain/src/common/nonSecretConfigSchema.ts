@@ -1,8 +1,9 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { FreeFormObjectSchema } from "./freeFormObjectSchema";
 
 /** Key fragments that mark a configuration value as a secret; such keys are refused in plain config. */
-export const SECRET_KEY_PATTERN = /(secret|passw|token|api[_-]?key|private[_-]?key|credential|authorization|signing[_-]?key|webhook[_-]?url)/i;
+export const SECRET_KEY_PATTERN =
+  /(secret|passw|token|api[_-]?key|private[_-]?key|credential|authorization|signing[_-]?key|webhook[_-]?url)/i;
 
 function findSecretKeys(value: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
   if (Array.isArray(value)) {

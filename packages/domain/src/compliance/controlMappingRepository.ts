@@ -1,4 +1,12 @@
-import { BaseRepository, defineRepository, trustedFilter, type BulkUpsertResult, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type BulkUpsertResult,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { parseArgument } from "../common/parseArgument";
 import { ControlMappingSchema } from "./controlMappingSchema";
@@ -55,7 +63,8 @@ export class ControlMappingRepository extends BaseRepository<typeof ControlMappi
     for (let start = 0; start < ids.length; start += CHECK_CHUNK) {
       const chunk = ids.slice(start, start + CHECK_CHUNK);
       const filter = framework === undefined ? { check_id: { $in: chunk } } : { check_id: { $in: chunk }, framework_id: framework };
-      for await (const row of this.shared().stream(trustedFilter(filter), { sort: { framework_id: 1, control_id: 1, check_id: 1 } })) found.push(row);
+      for await (const row of this.shared().stream(trustedFilter(filter), { sort: { framework_id: 1, control_id: 1, check_id: 1 } }))
+        found.push(row);
     }
     return found;
   }

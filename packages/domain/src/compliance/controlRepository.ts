@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, type BulkUpsertResult, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type BulkUpsertResult,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import { parseArgument } from "../common/parseArgument";
 import { ControlIdSchema, ControlSchema } from "./controlSchema";
 import { FrameworkIdSchema } from "./frameworkSchema";
@@ -29,7 +36,10 @@ export class ControlRepository extends BaseRepository<typeof ControlSchema> {
 
   /** The controls of a framework, by control id. Throws `VALIDATION_FAILED`. */
   async listForFramework(frameworkId: string): Promise<ControlDocument[]> {
-    return this.shared().findMany({ framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId") }, { sort: { control_id: 1 }, limit: 1000 });
+    return this.shared().findMany(
+      { framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId") },
+      { sort: { control_id: 1 }, limit: 1000 },
+    );
   }
 
   /** One control, or `null`. Throws `VALIDATION_FAILED`. */

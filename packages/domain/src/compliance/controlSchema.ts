@@ -3,7 +3,11 @@ import { sharedDocumentSchema } from "../common/documentSchema";
 import { FrameworkIdSchema } from "./frameworkSchema";
 
 /** A control id within a framework (`1.1`, `CC6.1`, `A.5.15`). */
-export const ControlIdSchema = z.string().min(1).max(128).regex(/^[^$\s][^\s]*$/, "must be a control id without spaces");
+export const ControlIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^$\s][^\s]*$/, "must be a control id without spaces");
 
 /** A control of a framework (`cspm_compliance.controls`, shared), unique by framework and control id. */
 export const ControlSchema = sharedDocumentSchema({

@@ -2,7 +2,12 @@ import { BaseRepository, defineRepository, type RepositoryContext, type Reposito
 import { parseArgument } from "../common/parseArgument";
 import { FrameworkIdSchema, FrameworkSchema } from "./frameworkSchema";
 
-const definition = defineRepository({ database: "COMPLIANCE", collection: "frameworks", schema: FrameworkSchema, keyFields: ["framework_id"] });
+const definition = defineRepository({
+  database: "COMPLIANCE",
+  collection: "frameworks",
+  schema: FrameworkSchema,
+  keyFields: ["framework_id"],
+});
 
 /** A stored framework as read back. */
 export type FrameworkDocument = RepositoryDocument<typeof FrameworkSchema>;

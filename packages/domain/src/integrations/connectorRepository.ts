@@ -5,7 +5,12 @@ import { EncryptedEnvelopeSchema, type StoredEncryptedEnvelope } from "../common
 import { parseArgument, toObjectId } from "../common/parseArgument";
 import { CONNECTOR_TYPES, ConnectorSchema } from "./connectorSchema";
 
-const definition = defineRepository({ database: "INTEGRATIONS", collection: "connectors", schema: ConnectorSchema, keyFields: ["type", "name"] });
+const definition = defineRepository({
+  database: "INTEGRATIONS",
+  collection: "connectors",
+  schema: ConnectorSchema,
+  keyFields: ["type", "name"],
+});
 
 /** A stored connector as read back. */
 export type ConnectorDocument = RepositoryDocument<typeof ConnectorSchema>;
@@ -43,7 +48,9 @@ export class ConnectorRepository extends BaseRepository<typeof ConnectorSchema> 
 
   /** Replaces the encrypted secret (plaintext rejected). Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async updateSecret(teamId: string, id: ObjectId | string, envelope: StoredEncryptedEnvelope): Promise<ConnectorDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { encrypted_secret: parseArgument(EncryptedEnvelopeSchema, envelope, "encrypted_secret") });
+    return this.forTeam(teamId).update(toObjectId(id), {
+      encrypted_secret: parseArgument(EncryptedEnvelopeSchema, envelope, "encrypted_secret"),
+    });
   }
 
   /** Records a sync: success sets `active` and `last_sync_at`; an error sets `error` and `last_error`. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */

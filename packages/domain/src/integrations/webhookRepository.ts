@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { parseArgument, toObjectId } from "../common/parseArgument";
@@ -19,7 +26,10 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
   }
 
   /** Registers a webhook (enabled, no failures yet). Throws `VALIDATION_FAILED`. */
-  async create(teamId: string, input: Omit<RepositoryInput<typeof WebhookSchema>, "enabled" | "failure_count" | "last_delivery_at" | "last_status_code">): Promise<WebhookDocument> {
+  async create(
+    teamId: string,
+    input: Omit<RepositoryInput<typeof WebhookSchema>, "enabled" | "failure_count" | "last_delivery_at" | "last_status_code">,
+  ): Promise<WebhookDocument> {
     return this.forTeam(teamId).insertOne({ ...input, enabled: true, failure_count: 0 });
   }
 
@@ -33,7 +43,12 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
    * Records a delivery: a 2xx resets `failure_count`, anything else increments it; after `disableAfter`
    * consecutive failures (default 10) the webhook is disabled. Throws `VALIDATION_FAILED`, `NOT_FOUND`.
    */
-  async recordDelivery(teamId: string, id: ObjectId | string, statusCode: number, options: { at?: Date; disableAfter?: number } = {}): Promise<WebhookDocument> {
+  async recordDelivery(
+    teamId: string,
+    id: ObjectId | string,
+    statusCode: number,
+    options: { at?: Date; disableAfter?: number } = {},
+  ): Promise<WebhookDocument> {
     const code = parseArgument(z.number().int().min(100).max(599), statusCode, "statusCode");
     const at = parseArgument(z.date(), options.at ?? new Date(), "at");
     const limit = parseArgument(z.number().int().min(1).max(1000), options.disableAfter ?? 10, "disableAfter");
@@ -41,8 +56,16 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
     const _id = toObjectId(id);
     const ok = code >= 200 && code < 300;
     const updated = ok
-      ? await scope.findOneAndUpdate(trustedFilter({ _id }), { $set: { failure_count: 0, last_delivery_at: at, last_status_code: code } }, { returnDocument: "after" })
-      : await scope.findOneAndUpdate(trustedFilter({ _id }), { $set: { last_delivery_at: at, last_status_code: code }, $inc: { failure_count: 1 } }, { returnDocument: "after" });
+      ? await scope.findOneAndUpdate(
+          trustedFilter({ _id }),
+          { $set: { failure_count: 0, last_delivery_at: at, last_status_code: code } },
+          { returnDocument: "after" },
+        )
+      : await scope.findOneAndUpdate(
+          trustedFilter({ _id }),
+          { $set: { last_delivery_at: at, last_status_code: code }, $inc: { failure_count: 1 } },
+          { returnDocument: "after" },
+        );
     if (!updated) return scope.getById(_id);
     if (!ok && updated.enabled && updated.failure_count >= limit) return scope.update(_id, { enabled: false });
     return updated;

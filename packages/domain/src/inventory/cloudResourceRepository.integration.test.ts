@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 function resource(i: number, type = "AwsS3Bucket"): DiscoveredResource {
-  return { provider: "aws", account_id: "123456789012", resource_uid: `arn:aws:s3:::b${i}`, resource_type: type, region: "us-east-1", tags: [{ key: "env", value: i % 2 ? "prod" : "dev" }] };
+  return {
+    provider: "aws",
+    account_id: "123456789012",
+    resource_uid: `arn:aws:s3:::b${i}`,
+    resource_type: type,
+    region: "us-east-1",
+    tags: [{ key: "env", value: i % 2 ? "prod" : "dev" }],
+  };
 }
 
 describe("inventory repositories", () => {
@@ -37,7 +44,10 @@ describe("inventory repositories", () => {
       { resource_type: "AwsEc2Instance", count: 1 },
     ]);
     expect((await resources.findStale(A, "123456789012", T1)).map((r) => r.resource_uid)).toEqual(["arn:aws:s3:::b3"]);
-    expect((await resources.findByTag(A, { key: "env", value: "prod" })).map((r) => r.resource_uid)).toEqual(["arn:aws:s3:::b1", "arn:aws:s3:::b3"]);
+    expect((await resources.findByTag(A, { key: "env", value: "prod" })).map((r) => r.resource_uid)).toEqual([
+      "arn:aws:s3:::b1",
+      "arn:aws:s3:::b3",
+    ]);
     expect(await resources.countByType(B)).toEqual([{ resource_type: "AwsS3Bucket", count: 1 }]);
   });
 
@@ -52,7 +62,10 @@ describe("inventory repositories", () => {
     const again = await ctx.monitor.measure(() => resources.upsertDiscovered(A, batch, { seenAt: T0 }));
     expect(again.result).toMatchObject({ unchanged: 20 });
     expect(again.commands.map((c) => c.name)).toEqual(["update"]);
-    await Promise.all([resources.upsertDiscovered(A, batch, { seenAt: T1 }), resources.upsertDiscovered(A, batch, { seenAt: new Date(T1.getTime() + 1) })]);
+    await Promise.all([
+      resources.upsertDiscovered(A, batch, { seenAt: T1 }),
+      resources.upsertDiscovered(A, batch, { seenAt: new Date(T1.getTime() + 1) }),
+    ]);
     expect(await raw.countDocuments({ team_id: A, first_seen_at: T0, resource_uid: { $in: batch.map((r) => r.resource_uid) } })).toBe(20);
   });
 

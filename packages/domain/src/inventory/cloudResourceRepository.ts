@@ -41,7 +41,11 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
    * `first_seen_at` kept for known ones (by the server, in the same write: one `bulkWrite` per 1,000 resources,
    * no read). Per-resource problems in `errors`. Throws `VALIDATION_FAILED` (`seenAt`).
    */
-  async upsertDiscovered(teamId: string, resources: readonly DiscoveredResource[], options: { seenAt?: Date } = {}): Promise<BulkUpsertResult> {
+  async upsertDiscovered(
+    teamId: string,
+    resources: readonly DiscoveredResource[],
+    options: { seenAt?: Date } = {},
+  ): Promise<BulkUpsertResult> {
     const scope = this.forTeam(teamId);
     const seenAt = parseArgument(z.date(), options.seenAt ?? new Date(), "seenAt");
     const docs = resources.map((resource) => ({ ...resource, first_seen_at: seenAt, last_seen_at: seenAt }));
@@ -49,7 +53,11 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
   }
 
   /** Resources of one type, optionally in one account. Throws `VALIDATION_FAILED`. */
-  async findByType(teamId: string, resourceType: string, options: { accountId?: string; limit?: number } = {}): Promise<CloudResourceDocument[]> {
+  async findByType(
+    teamId: string,
+    resourceType: string,
+    options: { accountId?: string; limit?: number } = {},
+  ): Promise<CloudResourceDocument[]> {
     const filter: Record<string, unknown> = { resource_type: parseArgument(z.string().min(1).max(256), resourceType, "resourceType") };
     if (options.accountId !== undefined) filter["account_id"] = parseArgument(AccountIdArgument, options.accountId, "accountId");
     return this.forTeam(teamId).findMany(filter, {
@@ -81,7 +89,10 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
   /** Resources of an account not seen since `before` (gone from the cloud). Throws `VALIDATION_FAILED`. */
   async findStale(teamId: string, accountId: string, before: Date, limit = DEFAULT_LIST_LIMIT): Promise<CloudResourceDocument[]> {
     return this.forTeam(teamId).findMany(
-      trustedFilter({ account_id: parseArgument(AccountIdArgument, accountId, "accountId"), last_seen_at: { $lt: parseArgument(z.date(), before, "before") } }),
+      trustedFilter({
+        account_id: parseArgument(AccountIdArgument, accountId, "accountId"),
+        last_seen_at: { $lt: parseArgument(z.date(), before, "before") },
+      }),
       { sort: { last_seen_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
     );
   }

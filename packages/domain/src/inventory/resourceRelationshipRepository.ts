@@ -1,4 +1,12 @@
-import { BaseRepository, defineRepository, trustedFilter, type BulkUpsertResult, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type BulkUpsertResult,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { parseArgument } from "../common/parseArgument";
 import { ResourceRelationshipSchema } from "./resourceRelationshipSchema";
@@ -31,12 +39,18 @@ export class ResourceRelationshipRepository extends BaseRepository<typeof Resour
 
   /** Edges leaving `uid`. Throws `VALIDATION_FAILED`. */
   async outgoing(teamId: string, uid: string): Promise<ResourceRelationshipDocument[]> {
-    return this.forTeam(teamId).findMany({ source_uid: parseArgument(UidArgument, uid, "uid") }, { sort: { relationship: 1, target_uid: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { source_uid: parseArgument(UidArgument, uid, "uid") },
+      { sort: { relationship: 1, target_uid: 1 }, limit: 1000 },
+    );
   }
 
   /** Edges arriving at `uid`. Throws `VALIDATION_FAILED`. */
   async incoming(teamId: string, uid: string): Promise<ResourceRelationshipDocument[]> {
-    return this.forTeam(teamId).findMany({ target_uid: parseArgument(UidArgument, uid, "uid") }, { sort: { relationship: 1, source_uid: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { target_uid: parseArgument(UidArgument, uid, "uid") },
+      { sort: { relationship: 1, source_uid: 1 }, limit: 1000 },
+    );
   }
 
   /** Every edge touching `uid`, either direction. Throws `VALIDATION_FAILED`. */

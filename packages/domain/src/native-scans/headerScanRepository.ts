@@ -24,7 +24,10 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
 
   /** The most recent scan of the URL `target`, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForTarget(teamId: string, target: string): Promise<HeaderScanDocument | null> {
-    return this.forTeam(teamId).findOne({ target: parseArgument(z.string().min(1).max(2048), target, "target") }, { sort: { scanned_at: -1 } });
+    return this.forTeam(teamId).findOne(
+      { target: parseArgument(z.string().min(1).max(2048), target, "target") },
+      { sort: { scanned_at: -1 } },
+    );
   }
 
   /** Per URL, the latest scan when its score is below `threshold`, worst first. Throws `VALIDATION_FAILED`. */

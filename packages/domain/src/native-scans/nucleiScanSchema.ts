@@ -4,7 +4,19 @@ import { FreeFormObjectSchema } from "../common/freeFormObjectSchema";
 import { SeveritySchema } from "../common/severity";
 
 /** Nuclei protocol types of a template. */
-export const NUCLEI_TEMPLATE_TYPES = ["http", "dns", "tcp", "ssl", "file", "headless", "network", "websocket", "whois", "code", "javascript"] as const;
+export const NUCLEI_TEMPLATE_TYPES = [
+  "http",
+  "dns",
+  "tcp",
+  "ssl",
+  "file",
+  "headless",
+  "network",
+  "websocket",
+  "whois",
+  "code",
+  "javascript",
+] as const;
 
 /**
  * One Nuclei template match (`cspm_native_scans.nuclei_scans`), as in Nuclei's JSONL output: `template_id`,
@@ -25,8 +37,14 @@ export const NucleiScanSchema = tenantDocumentSchema({
   extracted_results: z.array(z.string().max(4096)).max(100).optional(),
   classification: z
     .strictObject({
-      cve_ids: z.array(z.string().regex(/^CVE-\d{4}-\d{4,}$/)).max(50).optional(),
-      cwe_ids: z.array(z.string().regex(/^CWE-\d{1,5}$/)).max(50).optional(),
+      cve_ids: z
+        .array(z.string().regex(/^CVE-\d{4}-\d{4,}$/))
+        .max(50)
+        .optional(),
+      cwe_ids: z
+        .array(z.string().regex(/^CWE-\d{1,5}$/))
+        .max(50)
+        .optional(),
       cvss_score: z.number().min(0).max(10).optional(),
     })
     .optional(),

@@ -1,10 +1,17 @@
 import { ConflictError, NotFoundError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
 import { SeveritySchema, type Severity } from "../common/severity";
-import { ALERT_STATUSES, AlertSchema } from "./alertSchema";
+import { type ALERT_STATUSES, AlertSchema } from "./alertSchema";
 
 const definition = defineRepository({ database: "NOTIFICATIONS", collection: "alerts", schema: AlertSchema });
 
@@ -42,7 +49,8 @@ export class AlertRepository extends BaseRepository<typeof AlertSchema> {
   /** Unresolved alerts, newest first, optionally of some severities. Throws `VALIDATION_FAILED`. */
   async listOpen(teamId: string, options: { severities?: readonly Severity[]; limit?: number } = {}): Promise<AlertDocument[]> {
     const filter: Record<string, unknown> = { status: { $in: ["open", "acknowledged"] } };
-    if (options.severities !== undefined) filter["severity"] = { $in: parseArgument(z.array(SeveritySchema).min(1), options.severities, "severities") };
+    if (options.severities !== undefined)
+      filter["severity"] = { $in: parseArgument(z.array(SeveritySchema).min(1), options.severities, "severities") };
     return this.forTeam(teamId).findMany(trustedFilter(filter), {
       sort: { created_at: -1 },
       limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
@@ -71,10 +79,16 @@ export class AlertRepository extends BaseRepository<typeof AlertSchema> {
   ): Promise<AlertDocument> {
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
-    const moved = await scope.findOneAndUpdate(trustedFilter({ _id, status: { $in: [...from] } }), { $set: { ...extra, status: to } }, { returnDocument: "after" });
+    const moved = await scope.findOneAndUpdate(
+      trustedFilter({ _id, status: { $in: [...from] } }),
+      { $set: { ...extra, status: to } },
+      { returnDocument: "after" },
+    );
     if (moved) return moved;
     const current = await scope.findById(_id);
     if (!current) throw new NotFoundError(`No alert ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw new ConflictError(`Cannot move alert from "${current.status}" to "${to}".`, { details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" } });
+    throw new ConflictError(`Cannot move alert from "${current.status}" to "${to}".`, {
+      details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" },
+    });
   }
 }

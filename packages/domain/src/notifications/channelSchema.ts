@@ -14,8 +14,18 @@ const HttpsUrlSchema = z.url({ protocol: /^https$/ }).max(2048);
 /** Per-type channel configuration. Slack and Teams incoming-webhook URLs are secrets, so they are stored encrypted. */
 export const CHANNEL_CONFIG_SCHEMAS = {
   email: z.strictObject({ recipients: z.array(z.email()).min(1).max(50) }),
-  slack: z.strictObject({ channel: z.string().regex(/^#?[a-z0-9_-]{1,80}$/).optional(), encrypted_webhook_url: EncryptedEnvelopeSchema }),
-  webhook: z.strictObject({ url: HttpsUrlSchema, encrypted_secret: EncryptedEnvelopeSchema.optional(), headers: NonSecretConfigSchema.optional() }),
+  slack: z.strictObject({
+    channel: z
+      .string()
+      .regex(/^#?[a-z0-9_-]{1,80}$/)
+      .optional(),
+    encrypted_webhook_url: EncryptedEnvelopeSchema,
+  }),
+  webhook: z.strictObject({
+    url: HttpsUrlSchema,
+    encrypted_secret: EncryptedEnvelopeSchema.optional(),
+    headers: NonSecretConfigSchema.optional(),
+  }),
   teams: z.strictObject({ encrypted_webhook_url: EncryptedEnvelopeSchema }),
 } as const;
 
@@ -23,7 +33,12 @@ export const CHANNEL_CONFIG_SCHEMAS = {
 export const ChannelObjectSchema = tenantDocumentSchema({
   type: z.enum(CHANNEL_TYPES),
   name: z.string().trim().min(1).max(200),
-  config: z.union([CHANNEL_CONFIG_SCHEMAS.email, CHANNEL_CONFIG_SCHEMAS.slack, CHANNEL_CONFIG_SCHEMAS.webhook, CHANNEL_CONFIG_SCHEMAS.teams]),
+  config: z.union([
+    CHANNEL_CONFIG_SCHEMAS.email,
+    CHANNEL_CONFIG_SCHEMAS.slack,
+    CHANNEL_CONFIG_SCHEMAS.webhook,
+    CHANNEL_CONFIG_SCHEMAS.teams,
+  ]),
   enabled: z.boolean(),
 });
 
@@ -32,7 +47,11 @@ export const ChannelSchema = ChannelObjectSchema.superRefine((channel, ctx) => {
   const result = CHANNEL_CONFIG_SCHEMAS[channel.type].safeParse(channel.config);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      ctx.addIssue({ code: "custom", path: ["config", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: `${channel.type}: ${issue.message}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["config", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+        message: `${channel.type}: ${issue.message}`,
+      });
     }
   }
 });

@@ -5,7 +5,12 @@ import { RefIdSchema } from "../common/documentSchema";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
 import { DeliverySchema } from "./deliverySchema";
 
-const definition = defineRepository({ database: "NOTIFICATIONS", collection: "deliveries", schema: DeliverySchema, keyFields: ["alert_id", "channel_id"] });
+const definition = defineRepository({
+  database: "NOTIFICATIONS",
+  collection: "deliveries",
+  schema: DeliverySchema,
+  keyFields: ["alert_id", "channel_id"],
+});
 
 /** A stored delivery as read back. */
 export type DeliveryDocument = RepositoryDocument<typeof DeliverySchema>;
@@ -32,11 +37,16 @@ export class DeliveryRepository extends BaseRepository<typeof DeliverySchema> {
    */
   async recordAttempt(teamId: string, alertId: string, channelId: string, attempt: DeliveryAttempt): Promise<DeliveryDocument> {
     const scope = this.forTeam(teamId);
-    const key = { alert_id: parseArgument(RefIdSchema, alertId, "alertId"), channel_id: parseArgument(RefIdSchema, channelId, "channelId") };
+    const key = {
+      alert_id: parseArgument(RefIdSchema, alertId, "alertId"),
+      channel_id: parseArgument(RefIdSchema, channelId, "channelId"),
+    };
     const ok = parseArgument(z.boolean(), attempt.ok, "ok");
     const at = parseArgument(z.date(), attempt.at ?? new Date(), "at");
     const error = attempt.error === undefined ? undefined : parseArgument(z.string().max(4000), attempt.error, "error");
-    const set = ok ? { status: "sent" as const, last_attempt_at: at, delivered_at: at } : { status: "failed" as const, last_attempt_at: at, ...(error === undefined ? {} : { error }) };
+    const set = ok
+      ? { status: "sent" as const, last_attempt_at: at, delivered_at: at }
+      : { status: "failed" as const, last_attempt_at: at, ...(error === undefined ? {} : { error }) };
     const update = ok ? { $set: set, $inc: { attempts: 1 }, $unset: { error: "" as const } } : { $set: set, $inc: { attempts: 1 } };
     for (let round = 0; round < 2; round += 1) {
       const updated = await scope.findOneAndUpdate(trustedFilter(key), update, { returnDocument: "after" });
@@ -53,7 +63,10 @@ export class DeliveryRepository extends BaseRepository<typeof DeliverySchema> {
 
   /** The deliveries of one alert. Throws `VALIDATION_FAILED`. */
   async listForAlert(teamId: string, alertId: string): Promise<DeliveryDocument[]> {
-    return this.forTeam(teamId).findMany({ alert_id: parseArgument(RefIdSchema, alertId, "alertId") }, { sort: { channel_id: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { alert_id: parseArgument(RefIdSchema, alertId, "alertId") },
+      { sort: { channel_id: 1 }, limit: 1000 },
+    );
   }
 
   /** Failed deliveries with fewer than `maxAttempts` attempts (retry candidates), oldest attempt first. Throws `VALIDATION_FAILED`. */

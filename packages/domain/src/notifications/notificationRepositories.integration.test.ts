@@ -24,17 +24,30 @@ describe("notification repositories", () => {
     const channels = ctx.factory.get(ChannelRepository);
     await channels.create(A, { type: "slack", name: "secops", config: { encrypted_webhook_url: SAMPLE_ENVELOPE }, enabled: true });
     await expectCspmError(
-      channels.create(A, { type: "slack", name: "leaky", config: { webhook_url: "https://hooks.slack.com/services/x" } as never, enabled: true }),
+      channels.create(A, {
+        type: "slack",
+        name: "leaky",
+        config: { webhook_url: "https://hooks.slack.com/services/x" } as never,
+        enabled: true,
+      }),
       "VALIDATION_FAILED",
     );
-    await expectCspmError(channels.create(A, { type: "slack", name: "secops", config: { encrypted_webhook_url: SAMPLE_ENVELOPE }, enabled: true }), "CONFLICT");
+    await expectCspmError(
+      channels.create(A, { type: "slack", name: "secops", config: { encrypted_webhook_url: SAMPLE_ENVELOPE }, enabled: true }),
+      "CONFLICT",
+    );
     expect((await channels.listEnabled(A, "slack")).map((c) => c.name)).toEqual(["secops"]);
     expect(await channels.listEnabled(B)).toEqual([]);
   });
 
   it("alerts de-duplicate by fingerprint and move open -> acknowledged -> resolved", async () => {
     const alerts = ctx.factory.get(AlertRepository);
-    const first = await alerts.raise(A, { title: "Root without MFA", severity: "critical", source: "prowler", fingerprint: "iam_root_mfa" });
+    const first = await alerts.raise(A, {
+      title: "Root without MFA",
+      severity: "critical",
+      source: "prowler",
+      fingerprint: "iam_root_mfa",
+    });
     const dup = await alerts.raise(A, { title: "Root without MFA", severity: "critical", source: "prowler", fingerprint: "iam_root_mfa" });
     expect(first.created).toBe(true);
     expect(dup).toMatchObject({ created: false });
@@ -51,7 +64,9 @@ describe("notification repositories", () => {
 
   it("deliveries: concurrent attempts on one alert/channel make one document counting every attempt", async () => {
     const deliveries = ctx.factory.get(DeliveryRepository);
-    await Promise.all(Array.from({ length: 6 }, (_, i) => deliveries.recordAttempt(A, "alert-1", "chan-1", { ok: false, error: `timeout ${i}` })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => deliveries.recordAttempt(A, "alert-1", "chan-1", { ok: false, error: `timeout ${i}` })),
+    );
     const [delivery] = await deliveries.listForAlert(A, "alert-1");
     expect(delivery).toMatchObject({ status: "failed", attempts: 6 });
     expect(await deliveries.listRetryable(A, 10)).toHaveLength(1);

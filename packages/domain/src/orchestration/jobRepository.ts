@@ -43,11 +43,16 @@ export class JobRepository extends LifecycleRepository<typeof JobSchema> {
    * is pending. One conditional `findOneAndUpdate`, so concurrent claimers never get the same job.
    * Throws `VALIDATION_FAILED`.
    */
-  async claimNextJob(teamId: string, workerId: string, options: { types?: readonly string[]; now?: Date } = {}): Promise<JobDocument | null> {
+  async claimNextJob(
+    teamId: string,
+    workerId: string,
+    options: { types?: readonly string[]; now?: Date } = {},
+  ): Promise<JobDocument | null> {
     const claimedBy = parseArgument(WorkerIdSchema, workerId, "workerId");
     const now = parseArgument(z.date(), options.now ?? new Date(), "now");
     const filter: Record<string, unknown> = { status: "pending" };
-    if (options.types !== undefined) filter["type"] = { $in: parseArgument(z.array(JobSchema.shape.type).min(1).max(100), options.types, "types") };
+    if (options.types !== undefined)
+      filter["type"] = { $in: parseArgument(z.array(JobSchema.shape.type).min(1).max(100), options.types, "types") };
     return this.forTeam(teamId).findOneAndUpdate(
       trustedFilter(filter),
       { $set: { status: "running", claimed_by: claimedBy, started_at: now }, $inc: { attempts: 1 } },
@@ -71,11 +76,17 @@ export class JobRepository extends LifecycleRepository<typeof JobSchema> {
 
   /** The jobs of one scan run, oldest first. Throws `VALIDATION_FAILED`. */
   async listForScanRun(teamId: string, scanRunId: string): Promise<JobDocument[]> {
-    return this.forTeam(teamId).findMany({ scan_run_id: parseArgument(RefIdSchema, scanRunId, "scanRunId") }, { sort: { created_at: 1, _id: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { scan_run_id: parseArgument(RefIdSchema, scanRunId, "scanRunId") },
+      { sort: { created_at: 1, _id: 1 }, limit: 1000 },
+    );
   }
 
   /** Jobs a worker holds in `running`. Throws `VALIDATION_FAILED`. */
   async listClaimedBy(teamId: string, workerId: string): Promise<JobDocument[]> {
-    return this.forTeam(teamId).findMany({ status: "running", claimed_by: parseArgument(WorkerIdSchema, workerId, "workerId") }, { limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { status: "running", claimed_by: parseArgument(WorkerIdSchema, workerId, "workerId") },
+      { limit: 1000 },
+    );
   }
 }

@@ -4,7 +4,9 @@ import { assertTransition, canTransition, LIFECYCLE_STATUSES, LIFECYCLE_TRANSITI
 
 describe("LIFECYCLE_TRANSITIONS", () => {
   it("is exactly pending -> running|cancelled, running -> completed|failed|cancelled", () => {
-    const legal = LIFECYCLE_STATUSES.flatMap((from) => LIFECYCLE_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`));
+    const legal = LIFECYCLE_STATUSES.flatMap((from) =>
+      LIFECYCLE_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(legal.sort()).toEqual(
       ["pending->running", "pending->cancelled", "running->completed", "running->failed", "running->cancelled"].sort(),
     );

@@ -3,7 +3,14 @@ import { BaseRepository, trustedFilter, type ObjectSchema, type RepositoryDocume
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { parseArgument, toObjectId } from "../common/parseArgument";
-import { assertTransition, illegalTransition, LifecycleStatusSchema, sourcesOf, TERMINAL_STATUSES, type LifecycleStatus } from "./lifecycle";
+import {
+  assertTransition,
+  illegalTransition,
+  LifecycleStatusSchema,
+  sourcesOf,
+  TERMINAL_STATUSES,
+  type LifecycleStatus,
+} from "./lifecycle";
 
 /** Options of a lifecycle transition. */
 export interface TransitionOptions {
@@ -29,7 +36,12 @@ export abstract class LifecycleRepository<S extends ObjectSchema> extends BaseRe
    * `CONFLICT` with details `{ from, to, reason: "ILLEGAL_TRANSITION" }` when the document's current state
    * (or `options.from`) cannot go to `to` — including when another worker moved it first.
    */
-  async transition(teamId: string, id: ObjectId | string, to: LifecycleStatus, options: TransitionOptions = {}): Promise<RepositoryDocument<S>> {
+  async transition(
+    teamId: string,
+    id: ObjectId | string,
+    to: LifecycleStatus,
+    options: TransitionOptions = {},
+  ): Promise<RepositoryDocument<S>> {
     return this.move(teamId, id, to, options, {});
   }
 

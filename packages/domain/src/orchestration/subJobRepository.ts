@@ -40,7 +40,13 @@ export class SubJobRepository extends LifecycleRepository<typeof SubJobSchema> {
   async claimNext(teamId: string, jobId: string, workerId: string, now: Date = new Date()): Promise<SubJobDocument | null> {
     return this.forTeam(teamId).findOneAndUpdate(
       { job_id: parseArgument(RefIdSchema, jobId, "jobId"), status: "pending" },
-      { $set: { status: "running", claimed_by: parseArgument(z.string().min(1).max(256), workerId, "workerId"), started_at: parseArgument(z.date(), now, "now") } },
+      {
+        $set: {
+          status: "running",
+          claimed_by: parseArgument(z.string().min(1).max(256), workerId, "workerId"),
+          started_at: parseArgument(z.date(), now, "now"),
+        },
+      },
       { sort: { sequence: 1 }, returnDocument: "after" },
     );
   }

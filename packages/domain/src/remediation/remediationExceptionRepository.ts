@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
@@ -19,7 +26,10 @@ export class RemediationExceptionRepository extends BaseRepository<typeof Remedi
   }
 
   /** Grants an exception. Throws `VALIDATION_FAILED`. */
-  async grant(teamId: string, input: Omit<RepositoryInput<typeof RemediationExceptionSchema>, "revoked_at">): Promise<RemediationExceptionDocument> {
+  async grant(
+    teamId: string,
+    input: Omit<RepositoryInput<typeof RemediationExceptionSchema>, "revoked_at">,
+  ): Promise<RemediationExceptionDocument> {
     return this.forTeam(teamId).insertOne(input);
   }
 
@@ -27,7 +37,12 @@ export class RemediationExceptionRepository extends BaseRepository<typeof Remedi
    * The live exception (not revoked, not expired at `now`) covering `checkId` on `resourceUid`, either for
    * that resource or for every resource (`"*"`); the latest-expiring one, or `null`. Throws `VALIDATION_FAILED`.
    */
-  async findActive(teamId: string, checkId: string, resourceUid: string, now: Date = new Date()): Promise<RemediationExceptionDocument | null> {
+  async findActive(
+    teamId: string,
+    checkId: string,
+    resourceUid: string,
+    now: Date = new Date(),
+  ): Promise<RemediationExceptionDocument | null> {
     return this.forTeam(teamId).findOne(
       trustedFilter({
         check_id: parseArgument(RemediationExceptionSchema.shape.check_id, checkId, "checkId"),
@@ -40,7 +55,12 @@ export class RemediationExceptionRepository extends BaseRepository<typeof Remedi
   }
 
   /** Live exceptions that expire before `before`, soonest first (for renewal reminders). Throws `VALIDATION_FAILED`. */
-  async listExpiringBefore(teamId: string, before: Date, now: Date = new Date(), limit = DEFAULT_LIST_LIMIT): Promise<RemediationExceptionDocument[]> {
+  async listExpiringBefore(
+    teamId: string,
+    before: Date,
+    now: Date = new Date(),
+    limit = DEFAULT_LIST_LIMIT,
+  ): Promise<RemediationExceptionDocument[]> {
     return this.forTeam(teamId).findMany(
       trustedFilter({
         revoked_at: { $exists: false },

@@ -22,7 +22,12 @@ afterAll(async () => {
 describe("remediation repositories", () => {
   it("exceptions cover one resource or all ('*') until they expire or are revoked, per team", async () => {
     const exceptions = ctx.factory.get(RemediationExceptionRepository);
-    const base = { check_id: "s3_bucket_public_access", reason: "website", approved_by: "ann@example.com", expires_at: new Date("2025-03-01T00:00:00Z") };
+    const base = {
+      check_id: "s3_bucket_public_access",
+      reason: "website",
+      approved_by: "ann@example.com",
+      expires_at: new Date("2025-03-01T00:00:00Z"),
+    };
     const one = await exceptions.grant(A, { ...base, resource_uid: "arn:aws:s3:::site" });
     await exceptions.grant(B, { ...base, resource_uid: "*" });
 

@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
@@ -31,7 +38,10 @@ export class RemediationTaskRepository extends BaseRepository<typeof Remediation
 
   /** The tasks of one finding, newest first. Throws `VALIDATION_FAILED`. */
   async findByFinding(teamId: string, findingId: string): Promise<RemediationTaskDocument[]> {
-    return this.forTeam(teamId).findMany({ finding_id: parseArgument(RefIdSchema, findingId, "findingId") }, { sort: { created_at: -1 }, limit: 100 });
+    return this.forTeam(teamId).findMany(
+      { finding_id: parseArgument(RefIdSchema, findingId, "findingId") },
+      { sort: { created_at: -1 }, limit: 100 },
+    );
   }
 
   /** Assigns a task. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
@@ -40,11 +50,17 @@ export class RemediationTaskRepository extends BaseRepository<typeof Remediation
   }
 
   /** Sets a task's status: `resolved` stamps `resolved_at`, other statuses clear it. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async setStatus(teamId: string, id: ObjectId | string, status: (typeof REMEDIATION_STATUSES)[number], at: Date = new Date()): Promise<RemediationTaskDocument> {
+  async setStatus(
+    teamId: string,
+    id: ObjectId | string,
+    status: (typeof REMEDIATION_STATUSES)[number],
+    at: Date = new Date(),
+  ): Promise<RemediationTaskDocument> {
     const next = parseArgument(z.enum(REMEDIATION_STATUSES), status, "status");
     const when = parseArgument(z.date(), at, "at");
     const _id = toObjectId(id);
-    const update = next === "resolved" ? { $set: { status: next, resolved_at: when } } : { $set: { status: next }, $unset: { resolved_at: "" } };
+    const update =
+      next === "resolved" ? { $set: { status: next, resolved_at: when } } : { $set: { status: next }, $unset: { resolved_at: "" } };
     const updated = await this.forTeam(teamId).findOneAndUpdate(trustedFilter({ _id }), update, { returnDocument: "after" });
     return updated ?? this.forTeam(teamId).getById(_id);
   }

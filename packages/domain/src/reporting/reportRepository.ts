@@ -1,5 +1,12 @@
 import { ConflictError, NotFoundError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
@@ -43,7 +50,11 @@ export class ReportRepository extends BaseRepository<typeof ReportSchema> {
   }
 
   /** `generating -> completed` with where the output is. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
-  async markCompleted(teamId: string, id: ObjectId | string, output: { storageKey: string; sizeBytes: number; at?: Date }): Promise<ReportDocument> {
+  async markCompleted(
+    teamId: string,
+    id: ObjectId | string,
+    output: { storageKey: string; sizeBytes: number; at?: Date },
+  ): Promise<ReportDocument> {
     return this.moveStatus(teamId, id, "completed", {
       storage_key: parseArgument(z.string().min(1).max(1024), output.storageKey, "storageKey"),
       size_bytes: parseArgument(z.number().int().nonnegative(), output.sizeBytes, "sizeBytes"),
@@ -65,14 +76,25 @@ export class ReportRepository extends BaseRepository<typeof ReportSchema> {
     });
   }
 
-  private async moveStatus(teamId: string, id: ObjectId | string, to: ReportStatus, extra: Record<string, unknown>): Promise<ReportDocument> {
+  private async moveStatus(
+    teamId: string,
+    id: ObjectId | string,
+    to: ReportStatus,
+    extra: Record<string, unknown>,
+  ): Promise<ReportDocument> {
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
     const sources = REPORT_STATUSES.filter((from) => REPORT_TRANSITIONS[from].includes(to));
-    const moved = await scope.findOneAndUpdate(trustedFilter({ _id, status: { $in: sources } }), { $set: { ...extra, status: to } }, { returnDocument: "after" });
+    const moved = await scope.findOneAndUpdate(
+      trustedFilter({ _id, status: { $in: sources } }),
+      { $set: { ...extra, status: to } },
+      { returnDocument: "after" },
+    );
     if (moved) return moved;
     const current = await scope.findById(_id);
     if (!current) throw new NotFoundError(`No report ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw new ConflictError(`Cannot move report from "${current.status}" to "${to}".`, { details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" } });
+    throw new ConflictError(`Cannot move report from "${current.status}" to "${to}".`, {
+      details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" },
+    });
   }
 }

@@ -1,5 +1,12 @@
 import { ValidationError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
@@ -26,10 +33,10 @@ export class ReportScheduleRepository extends BaseRepository<typeof ReportSchedu
 
   /** Enabled schedules due at `now`, most overdue first. Throws `VALIDATION_FAILED`. */
   async findDue(teamId: string, now: Date = new Date(), limit = DEFAULT_LIST_LIMIT): Promise<ReportScheduleDocument[]> {
-    return this.forTeam(teamId).findMany(
-      trustedFilter({ enabled: true, next_run_at: { $lte: parseArgument(z.date(), now, "now") } }),
-      { sort: { next_run_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
-    );
+    return this.forTeam(teamId).findMany(trustedFilter({ enabled: true, next_run_at: { $lte: parseArgument(z.date(), now, "now") } }), {
+      sort: { next_run_at: 1, _id: 1 },
+      limit: parseArgument(ListLimitSchema, limit, "limit"),
+    });
   }
 
   /**
@@ -37,7 +44,13 @@ export class ReportScheduleRepository extends BaseRepository<typeof ReportSchedu
    * nobody did it first (conditional on `next_run_at === dueAt`). Returns the schedule, or `null` when
    * another scheduler claimed this run. Throws `VALIDATION_FAILED`.
    */
-  async claimRun(teamId: string, id: ObjectId | string, dueAt: Date, nextRunAt: Date, ranAt: Date = new Date()): Promise<ReportScheduleDocument | null> {
+  async claimRun(
+    teamId: string,
+    id: ObjectId | string,
+    dueAt: Date,
+    nextRunAt: Date,
+    ranAt: Date = new Date(),
+  ): Promise<ReportScheduleDocument | null> {
     const due = parseArgument(z.date(), dueAt, "dueAt");
     const next = parseArgument(z.date(), nextRunAt, "nextRunAt");
     if (next <= due) throw new ValidationError("nextRunAt must be after dueAt.", [{ path: "nextRunAt", message: "must be after dueAt" }]);

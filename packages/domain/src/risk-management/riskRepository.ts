@@ -1,4 +1,11 @@
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
@@ -37,7 +44,11 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
    * Re-rates a risk and recomputes its score. Throws `VALIDATION_FAILED`, `NOT_FOUND`,
    * `CONFLICT` (`VERSION_CONFLICT` when `expectedVersion` is stale).
    */
-  async rate(teamId: string, id: ObjectId | string, rating: { likelihood: number; impact: number; expectedVersion?: number }): Promise<RiskDocument> {
+  async rate(
+    teamId: string,
+    id: ObjectId | string,
+    rating: { likelihood: number; impact: number; expectedVersion?: number },
+  ): Promise<RiskDocument> {
     const likelihood = parseArgument(Rating, rating.likelihood, "likelihood");
     const impact = parseArgument(Rating, rating.impact, "impact");
     return this.forTeam(teamId).update(
@@ -54,7 +65,11 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
 
   /** The highest-scored risks, not closed unless `statuses` says otherwise. Throws `VALIDATION_FAILED`. */
   async listTop(teamId: string, options: { statuses?: readonly RiskStatus[]; limit?: number } = {}): Promise<RiskDocument[]> {
-    const statuses = parseArgument(z.array(z.enum(RISK_STATUSES)).min(1), options.statuses ?? RISK_STATUSES.filter((s) => s !== "closed"), "statuses");
+    const statuses = parseArgument(
+      z.array(z.enum(RISK_STATUSES)).min(1),
+      options.statuses ?? RISK_STATUSES.filter((s) => s !== "closed"),
+      "statuses",
+    );
     return this.forTeam(teamId).findMany(trustedFilter({ status: { $in: statuses } }), {
       sort: { score: -1, _id: 1 },
       limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
@@ -63,7 +78,9 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
 
   /** How many risks per status (every status present). */
   async countByStatus(teamId: string): Promise<Record<RiskStatus, number>> {
-    const rows = await this.forTeam(teamId).aggregate<{ _id: RiskStatus; count: number }>([{ $group: { _id: "$status", count: { $sum: 1 } } }]);
+    const rows = await this.forTeam(teamId).aggregate<{ _id: RiskStatus; count: number }>([
+      { $group: { _id: "$status", count: { $sum: 1 } } },
+    ]);
     const counts = Object.fromEntries(RISK_STATUSES.map((s) => [s, 0])) as Record<RiskStatus, number>;
     for (const row of rows) if (row._id in counts) counts[row._id] = row.count;
     return counts;

@@ -26,11 +26,19 @@ export class RiskTreatmentRepository extends BaseRepository<typeof RiskTreatment
 
   /** The treatments of one risk, oldest first. Throws `VALIDATION_FAILED`. */
   async listForRisk(teamId: string, riskId: string): Promise<RiskTreatmentDocument[]> {
-    return this.forTeam(teamId).findMany({ risk_id: parseArgument(RefIdSchema, riskId, "riskId") }, { sort: { created_at: 1, _id: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany(
+      { risk_id: parseArgument(RefIdSchema, riskId, "riskId") },
+      { sort: { created_at: 1, _id: 1 }, limit: 1000 },
+    );
   }
 
   /** Sets a treatment's status; `completed` stamps `completed_at`. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async setStatus(teamId: string, id: ObjectId | string, status: (typeof TREATMENT_STATUSES)[number], at: Date = new Date()): Promise<RiskTreatmentDocument> {
+  async setStatus(
+    teamId: string,
+    id: ObjectId | string,
+    status: (typeof TREATMENT_STATUSES)[number],
+    at: Date = new Date(),
+  ): Promise<RiskTreatmentDocument> {
     const next = parseArgument(z.enum(TREATMENT_STATUSES), status, "status");
     return this.forTeam(teamId).update(
       toObjectId(id),

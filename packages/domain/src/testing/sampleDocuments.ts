@@ -135,7 +135,12 @@ const SAMPLES = {
     kev_added_at: T0,
     published_at: T0,
   },
-  sla_policies: { team_id: "team-a", name: "Default", days: { critical: 7, high: 30, medium: 90, low: 180, informational: 365 }, is_default: true },
+  sla_policies: {
+    team_id: "team-a",
+    name: "Default",
+    days: { critical: 7, high: 30, medium: 90, low: 180, informational: 365 },
+    is_default: true,
+  },
   ai_models: {
     team_id: "team-a",
     name: "support-bot",
@@ -181,7 +186,15 @@ const SAMPLES = {
     items: [{ check_id: "iam_root_mfa_enabled", status: "FAIL" }],
     summary: { failed: 1 },
   },
-  risks: { team_id: "team-a", title: "Root account without MFA", likelihood: 4, impact: 5, score: 20, status: "identified", owner: "ann@example.com" },
+  risks: {
+    team_id: "team-a",
+    title: "Root account without MFA",
+    likelihood: 4,
+    impact: 5,
+    score: 20,
+    status: "identified",
+    owner: "ann@example.com",
+  },
   risk_treatments: { team_id: "team-a", risk_id: "risk-1", strategy: "mitigate", description: "Enable MFA", status: "planned" },
   frameworks: { framework_id: "cis_aws_2.0", name: "CIS AWS Foundations", framework_version: "2.0" },
   controls: { framework_id: "cis_aws_2.0", control_id: "1.5", title: "Ensure MFA is enabled for the root user" },
@@ -204,7 +217,14 @@ const SAMPLES = {
     relationship: "attached_to",
     discovered_at: T1,
   },
-  remediation_tasks: { team_id: "team-a", finding_id: "finding-1", title: "Enable root MFA", severity: "critical", status: "open", due_at: T2 },
+  remediation_tasks: {
+    team_id: "team-a",
+    finding_id: "finding-1",
+    title: "Enable root MFA",
+    severity: "critical",
+    status: "open",
+    due_at: T2,
+  },
   exceptions: {
     team_id: "team-a",
     check_id: "s3_bucket_public_access",
@@ -229,7 +249,14 @@ const SAMPLES = {
   channels: { team_id: "team-a", type: "email", name: "SecOps mail", config: { recipients: ["secops@example.com"] }, enabled: true },
   alerts: { team_id: "team-a", title: "Critical finding", severity: "critical", source: "prowler", status: "open" },
   deliveries: { team_id: "team-a", alert_id: "alert-1", channel_id: "channel-1", status: "pending", attempts: 0 },
-  connectors: { team_id: "team-a", type: "jira", name: "Jira Cloud", config: { base_url: "https://acme.atlassian.net" }, encrypted_secret: SAMPLE_ENVELOPE, status: "active" },
+  connectors: {
+    team_id: "team-a",
+    type: "jira",
+    name: "Jira Cloud",
+    config: { base_url: "https://acme.atlassian.net" },
+    encrypted_secret: SAMPLE_ENVELOPE,
+    status: "active",
+  },
   webhooks: { team_id: "team-a", event: "finding.created", url: "https://hooks.example.com/cspm", enabled: true, failure_count: 0 },
 } as const;
 

@@ -1,10 +1,22 @@
 import { NotFoundError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { parseArgument, toObjectId } from "../common/parseArgument";
 import { SlaPolicySchema } from "./slaPolicySchema";
 
-const definition = defineRepository({ database: "VULNERABILITIES", collection: "sla_policies", schema: SlaPolicySchema, keyFields: ["name"] });
+const definition = defineRepository({
+  database: "VULNERABILITIES",
+  collection: "sla_policies",
+  schema: SlaPolicySchema,
+  keyFields: ["name"],
+});
 
 /** A stored SLA policy as read back. */
 export type SlaPolicyDocument = RepositoryDocument<typeof SlaPolicySchema>;

@@ -73,7 +73,14 @@ describe("mergeCloudAccountSources", () => {
   });
 
   it("lets a newer legacy source override an older existing document, keeping the existing regions", () => {
-    const existing = { _id: "t", name: "Current", status: "active", regions: ["ap-south-1"], tags: [], updated_at: new Date("2023-06-01T00:00:00Z") };
+    const existing = {
+      _id: "t",
+      name: "Current",
+      status: "active",
+      regions: ["ap-south-1"],
+      tags: [],
+      updated_at: new Date("2023-06-01T00:00:00Z"),
+    };
     const merged = mergeCloudAccountSources("123456789012", [newer], existing);
     expect(merged.fields.name).toBe("New name");
     expect(merged.fields.status).toBe("active");

@@ -64,7 +64,10 @@ function existingCandidate(existing: ExistingCloudAccount): Candidate {
   const tags = Array.isArray(existing.tags)
     ? existing.tags.filter(
         (t): t is { key: string; value: string } =>
-          typeof t === "object" && t !== null && typeof (t as { key?: unknown }).key === "string" && typeof (t as { value?: unknown }).value === "string",
+          typeof t === "object" &&
+          t !== null &&
+          typeof (t as { key?: unknown }).key === "string" &&
+          typeof (t as { value?: unknown }).value === "string",
       )
     : [];
   const created = dateOf(existing.created_at);
@@ -72,7 +75,9 @@ function existingCandidate(existing: ExistingCloudAccount): Candidate {
     rank: `${time.toISOString()}|~`,
     time,
     ...(typeof existing.name === "string" && existing.name.trim() !== "" ? { name: existing.name } : {}),
-    ...(typeof existing.status === "string" && STATUSES.has(existing.status) ? { status: existing.status as MergedCloudAccountFields["status"] } : {}),
+    ...(typeof existing.status === "string" && STATUSES.has(existing.status)
+      ? { status: existing.status as MergedCloudAccountFields["status"] }
+      : {}),
     regions,
     tags,
     hasCredentials: existing.encrypted_credentials !== undefined && existing.encrypted_credentials !== null,
@@ -120,7 +125,11 @@ export function mergeCloudAccountSources(
   const createdAt = created.length > 0 ? new Date(Math.min(...created.map((d) => d.getTime()))) : updatedAt;
   const withCredentials = newestFirst.find((c) => c.hasCredentials);
   const credentials: CredentialsChoice =
-    withCredentials === undefined ? { from: "none" } : withCredentials.source ? { from: "source", source: withCredentials.source } : { from: "existing" };
+    withCredentials === undefined
+      ? { from: "none" }
+      : withCredentials.source
+        ? { from: "source", source: withCredentials.source }
+        : { from: "existing" };
   return {
     fields: {
       name,

@@ -68,7 +68,14 @@ function legacyDocuments(): Document[] {
       created_at: new Date("2021-03-01T00:00:00Z"),
       updated_at: new Date("2023-01-01T00:00:00Z"),
     },
-    { _id: oid(3), team_id: "team-a", provider: "amazon", account_id: "1111-1111-1111", is_active: false, updated_at: new Date("2022-01-01T00:00:00Z") },
+    {
+      _id: oid(3),
+      team_id: "team-a",
+      provider: "amazon",
+      account_id: "1111-1111-1111",
+      is_active: false,
+      updated_at: new Date("2022-01-01T00:00:00Z"),
+    },
     {
       _id: oid(4),
       team_id: "team-a",
@@ -78,8 +85,22 @@ function legacyDocuments(): Document[] {
       credentials: { clientId: "cid", clientSecret: "SECRET-AZURE", tenantId: "tid" },
       created_at: new Date("2022-05-05T00:00:00Z"),
     },
-    { _id: oid(5), team_id: "team-b", provider: "aws", account_id: "111111111111", name: "Team B prod", created_at: new Date("2022-01-01T00:00:00Z") },
-    { _id: oid(6), team_id: "team-b", provider: "gcp", project_id: "team-b-project", regions: ["europe-west1"], created_at: new Date("2020-01-01T00:00:00Z") },
+    {
+      _id: oid(5),
+      team_id: "team-b",
+      provider: "aws",
+      account_id: "111111111111",
+      name: "Team B prod",
+      created_at: new Date("2022-01-01T00:00:00Z"),
+    },
+    {
+      _id: oid(6),
+      team_id: "team-b",
+      provider: "gcp",
+      project_id: "team-b-project",
+      regions: ["europe-west1"],
+      created_at: new Date("2020-01-01T00:00:00Z"),
+    },
     {
       _id: oid(7),
       team_id: "team-a",
@@ -145,7 +166,9 @@ function withAccounts(options: ConsolidateCloudAccountsOptions): MigrationConfig
 }
 
 function decrypt(doc: Document): unknown {
-  return cipher.decryptJson(doc.encrypted_credentials as EncryptedEnvelope, { aad: { team_id: doc.team_id, provider: doc.provider, account_id: doc.account_id } });
+  return cipher.decryptJson(doc.encrypted_credentials as EncryptedEnvelope, {
+    aad: { team_id: doc.team_id, provider: doc.provider, account_id: doc.account_id },
+  });
 }
 
 /** Targets with credentials decrypted and `_id` dropped, plus which identity each legacy document points to. */
@@ -239,7 +262,11 @@ describe("0002-consolidate-cloud-accounts", () => {
     await seed();
     await runner(withAccounts({})).up();
     const prod = await target().findOne({ team_id: "team-a", provider: "aws" });
-    expect(() => cipher.decryptJson(prod?.encrypted_credentials as EncryptedEnvelope, { aad: { team_id: "team-b", provider: "aws", account_id: "111111111111" } })).toThrow();
+    expect(() =>
+      cipher.decryptJson(prod?.encrypted_credentials as EncryptedEnvelope, {
+        aad: { team_id: "team-b", provider: "aws", account_id: "111111111111" },
+      }),
+    ).toThrow();
   });
 
   it("run twice: the second run changes nothing", async () => {
@@ -261,7 +288,12 @@ describe("0002-consolidate-cloud-accounts", () => {
     await legacy().updateMany({}, { $unset: { migrated_at: "", migrated_to: "" } });
     await ledger().deleteMany({});
     const again = await runner(withAccounts({})).up();
-    expect(again.applied[1]?.result).toMatchObject({ accounts_inserted: 0, accounts_updated: 0, accounts_unchanged: 45, sources_marked: 57 });
+    expect(again.applied[1]?.result).toMatchObject({
+      accounts_inserted: 0,
+      accounts_updated: 0,
+      accounts_unchanged: 45,
+      sources_marked: 57,
+    });
     expect((await snapshotDatabases(t.manager))["CLOUD_SECURITY.enhanced_cloud_accounts"]).toEqual(accountsBefore);
   });
 
@@ -291,7 +323,11 @@ describe("0002-consolidate-cloud-accounts", () => {
     const written = await target().countDocuments({});
     expect(marked).toBeGreaterThan(0);
     expect(marked).toBeLessThan(57);
-    expect(written).toBeGreaterThan(await legacy().distinct("migration_key", { migrated_at: { $exists: true } }).then((k) => k.length));
+    expect(written).toBeGreaterThan(
+      await legacy()
+        .distinct("migration_key", { migrated_at: { $exists: true } })
+        .then((k) => k.length),
+    );
 
     const resumed = await runner(crashing).up();
     expect(resumed.outcome).toBe("applied");

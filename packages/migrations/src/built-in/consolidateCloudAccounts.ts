@@ -7,7 +7,12 @@ import { driverCall, driverCursor } from "../driverCall";
 import type { MigrationContext } from "../migrationContext";
 import type { CloudAccountIdentity, ConsolidateCloudAccountsOptions } from "./consolidateCloudAccountsOptions";
 import { type CloudAccountMerge, type ExistingCloudAccount, mergeCloudAccountSources } from "./cloudAccountMerge";
-import { type LegacyCloudAccountDocument, legacyCredentialKeys, type NormalizedLegacyAccount, normalizeLegacyCloudAccount } from "./legacyCloudAccount";
+import {
+  type LegacyCloudAccountDocument,
+  legacyCredentialKeys,
+  type NormalizedLegacyAccount,
+  normalizeLegacyCloudAccount,
+} from "./legacyCloudAccount";
 
 /** A legacy document with the bookkeeping this migration adds to it. */
 interface LegacyDocument extends Document {
@@ -44,14 +49,22 @@ function defaultAad(identity: CloudAccountIdentity): AssociatedData {
 }
 
 function idText(id: unknown): string {
-  return id instanceof ObjectId ? id.toHexString() : typeof id === "string" || typeof id === "number" ? String(id) : JSON.stringify(id) ?? "?";
+  return id instanceof ObjectId
+    ? id.toHexString()
+    : typeof id === "string" || typeof id === "number"
+      ? String(id)
+      : (JSON.stringify(id) ?? "?");
 }
 
 /** JSON with object keys sorted, so two credential objects compare by content. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === "object" && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v as Record<string, unknown>).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v as Record<string, unknown>)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }
@@ -69,12 +82,16 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function options(ctx: MigrationContext): Required<Omit<ConsolidateCloudAccountsOptions, "onBatchWritten" | "mapCredentials">> &
+function options(
+  ctx: MigrationContext,
+): Required<Omit<ConsolidateCloudAccountsOptions, "onBatchWritten" | "mapCredentials">> &
   Pick<ConsolidateCloudAccountsOptions, "onBatchWritten" | "mapCredentials"> {
   const given = ctx.config.cloudAccounts ?? {};
   const batchSize = given.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new ValidationError("cloudAccounts.batchSize must be an integer from 1 to 10,000.", [{ path: "cloudAccounts.batchSize", message: "out of range" }]);
+    throw new ValidationError("cloudAccounts.batchSize must be an integer from 1 to 10,000.", [
+      { path: "cloudAccounts.batchSize", message: "out of range" },
+    ]);
   }
   return {
     batchSize,
@@ -99,7 +116,9 @@ interface InvalidSource {
 }
 
 function invalidError(invalid: readonly InvalidSource[], what: string): ValidationError {
-  const issues = invalid.slice(0, 50).flatMap((item) => item.issues.map((issue) => ({ path: `${item.id}.${issue.path}`, message: issue.message })));
+  const issues = invalid
+    .slice(0, 50)
+    .flatMap((item) => item.issues.map((issue) => ({ path: `${item.id}.${issue.path}`, message: issue.message })));
   return new ValidationError(
     `${invalid.length} legacy cloud account${invalid.length === 1 ? "" : "s"} ${what}. Fix them, or set cloudAccounts.onInvalid = "skip" to leave them behind.`,
     issues,
@@ -133,11 +152,19 @@ async function stampKeys(
     const normalized = normalizeLegacyCloudAccount(doc as LegacyCloudAccountDocument);
     if (!normalized.ok) {
       invalid.push({ id: idText(doc._id), issues: normalized.issues });
-      if (doc.migration_key !== undefined) ops.push({ updateOne: { filter: { _id: doc._id, ...NOT_MIGRATED } as Filter<Document>, update: { $unset: { migration_key: "" } } } });
+      if (doc.migration_key !== undefined)
+        ops.push({
+          updateOne: { filter: { _id: doc._id, ...NOT_MIGRATED } as Filter<Document>, update: { $unset: { migration_key: "" } } },
+        });
     } else {
       if (normalized.account.credentials !== undefined) needsCipher = true;
       if (doc.migration_key !== normalized.account.key) {
-        ops.push({ updateOne: { filter: { _id: doc._id, ...NOT_MIGRATED } as Filter<Document>, update: { $set: { migration_key: normalized.account.key } } } });
+        ops.push({
+          updateOne: {
+            filter: { _id: doc._id, ...NOT_MIGRATED } as Filter<Document>,
+            update: { $set: { migration_key: normalized.account.key } },
+          },
+        });
       }
     }
     if (ops.length >= batchSize) await flush();
@@ -187,7 +214,8 @@ class CredentialsSealer {
   plaintext(source: NormalizedLegacyAccount, identity: CloudAccountIdentity): Record<string, unknown> {
     const credentials = source.credentials;
     if (credentials === undefined) return {};
-    const raw = "plaintext" in credentials ? credentials.plaintext : this.required().decryptJson<Record<string, unknown>>(credentials.envelope);
+    const raw =
+      "plaintext" in credentials ? credentials.plaintext : this.required().decryptJson<Record<string, unknown>>(credentials.envelope);
     return this.mapCredentials ? this.mapCredentials(raw, identity) : legacyCredentialKeys(raw);
   }
 
@@ -213,7 +241,11 @@ function plannedFields(
   existing: EnhancedCloudAccountDocument | undefined,
   sealer: CredentialsSealer,
 ): Record<string, unknown> {
-  const fields: Record<string, unknown> = { ...merge.fields, regions: [...merge.fields.regions], tags: merge.fields.tags.map((t) => ({ ...t })) };
+  const fields: Record<string, unknown> = {
+    ...merge.fields,
+    regions: [...merge.fields.regions],
+    tags: merge.fields.tags.map((t) => ({ ...t })),
+  };
   if (merge.credentials.from === "source") {
     const source = merge.credentials.source;
     const plaintext = sealer.plaintext(source, identity);
@@ -287,7 +319,8 @@ async function writeBatch(
     outcome.updated += 1;
     ready.push({ group, identity, targetId: existing._id });
   });
-  if (outcome.invalid.length > 0 && opts.onInvalid === "fail") throw invalidError(outcome.invalid, "would not form a valid enhanced account");
+  if (outcome.invalid.length > 0 && opts.onInvalid === "fail")
+    throw invalidError(outcome.invalid, "would not form a valid enhanced account");
 
   if (ops.length > 0) {
     await driverCall("write enhanced cloud accounts", target.collectionName, () => target.bulkWrite(ops, { ordered: false }));
@@ -295,7 +328,9 @@ async function writeBatch(
   const unresolved = ready.filter((r) => r.targetId === undefined);
   if (unresolved.length > 0) {
     const written = await driverCall("read enhanced cloud accounts", target.collectionName, () =>
-      target.find({ $or: unresolved.map((r) => ({ ...r.identity })) }, { projection: { _id: 1, team_id: 1, provider: 1, account_id: 1 } }).toArray(),
+      target
+        .find({ $or: unresolved.map((r) => ({ ...r.identity })) }, { projection: { _id: 1, team_id: 1, provider: 1, account_id: 1 } })
+        .toArray(),
     );
     const ids = new Map(written.map((doc) => [`${doc.team_id}|${doc.provider}|${doc.account_id}`, doc._id]));
     for (const r of unresolved) r.targetId = ids.get(r.group.key);
@@ -366,7 +401,11 @@ async function consolidate(ctx: MigrationContext): Promise<MigrationReport> {
     }
     current = undefined;
   };
-  const cursor = legacy.find({ migration_key: { $exists: true } }).sort({ migration_key: 1, _id: 1 }).batchSize(opts.batchSize).allowDiskUse(true);
+  const cursor = legacy
+    .find({ migration_key: { $exists: true } })
+    .sort({ migration_key: 1, _id: 1 })
+    .batchSize(opts.batchSize)
+    .allowDiskUse(true);
   for await (const raw of driverCursor(cursor, "consolidate legacy cloud accounts", LEGACY_COLLECTION)) {
     const doc = raw as LegacyDocument;
     const normalized = normalizeLegacyCloudAccount(doc as LegacyCloudAccountDocument);
@@ -385,7 +424,9 @@ async function consolidate(ctx: MigrationContext): Promise<MigrationReport> {
 
   let deleted = 0;
   if (opts.deleteSources) {
-    const result = await driverCall("delete migrated legacy cloud accounts", LEGACY_COLLECTION, () => legacy.deleteMany({ migrated_at: { $exists: true } }));
+    const result = await driverCall("delete migrated legacy cloud accounts", LEGACY_COLLECTION, () =>
+      legacy.deleteMany({ migrated_at: { $exists: true } }),
+    );
     deleted = result.deletedCount;
   }
   return {
@@ -427,7 +468,9 @@ async function consolidateDryRun(ctx: MigrationContext): Promise<MigrationReport
     const chunk = identities.slice(i, i + opts.batchSize).map(({ team_id, provider, account_id }) => ({ team_id, provider, account_id }));
     existing += await driverCall("count enhanced cloud accounts", target.collectionName, () => target.countDocuments({ $or: chunk }));
   }
-  const migrated = await driverCall("count legacy cloud accounts", LEGACY_COLLECTION, () => legacy.countDocuments({ migrated_at: { $exists: true } }));
+  const migrated = await driverCall("count legacy cloud accounts", LEGACY_COLLECTION, () =>
+    legacy.countDocuments({ migrated_at: { $exists: true } }),
+  );
   return {
     legacy_pending: pending,
     legacy_already_migrated: migrated,

@@ -33,5 +33,9 @@ export interface ConsolidateCloudAccountsOptions {
    * Called after a batch's accounts are written and before its sources are marked — the point a crash hurts
    * most. For observability and for tests that simulate a crash by throwing here.
    */
-  readonly onBatchWritten?: (batch: { readonly index: number; readonly sources: number; readonly accounts: number }) => void | Promise<void>;
+  readonly onBatchWritten?: (batch: {
+    readonly index: number;
+    readonly sources: number;
+    readonly accounts: number;
+  }) => void | Promise<void>;
 }

@@ -63,7 +63,10 @@ describe("0003-embeddings-backfill", () => {
     expect(texts).not.toContain("current too");
     expect(texts).toContain("stale");
     expect(await catalog().findOne({ cve_id: "CVE-2023-1" })).toMatchObject({ embedding: [9, 9], embedding_model_used: "model-v2" });
-    expect(await catalog().findOne({ cve_id: "CVE-2022-1" })).toMatchObject({ embedding: ["stale".length, 1], embedding_model_used: "model-v2" });
+    expect(await catalog().findOne({ cve_id: "CVE-2022-1" })).toMatchObject({
+      embedding: ["stale".length, 1],
+      embedding_model_used: "model-v2",
+    });
     expect(await catalog().findOne({ cve_id: "CVE-2022-2" })).not.toHaveProperty("embedding_model_used");
     expect(await catalog().countDocuments({ embedding_model_used: "model-v2" })).toBe(13);
   });

@@ -1,10 +1,9 @@
 import { ValidationError } from "@cspm/errors";
-import type { DatabaseRef } from "@cspm/registry";
 import type { AnyBulkWriteOperation, Document, Filter } from "mongodb";
 import { defineMigration, type MigrationReport } from "../defineMigration";
 import { driverCall } from "../driverCall";
 import type { MigrationContext } from "../migrationContext";
-import type { EmbeddingsBackfillOptions, EmbedFunction } from "./embeddingsBackfillOptions";
+import type { EmbeddingsBackfillOptions } from "./embeddingsBackfillOptions";
 
 /** The marker field the brief names: which model produced a document's embedding. */
 export const EMBEDDING_MODEL_FIELD = "embedding_model_used";
@@ -13,7 +12,10 @@ const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function resolved(ctx: MigrationContext): Required<EmbeddingsBackfillOptions> {
   const given = ctx.config.embeddings;
-  if (!given) throw new ValidationError("config.embeddings is required by the embeddings backfill.", [{ path: "config.embeddings", message: "is required" }]);
+  if (!given)
+    throw new ValidationError("config.embeddings is required by the embeddings backfill.", [
+      { path: "config.embeddings", message: "is required" },
+    ]);
   const out = {
     model: given.model,
     embed: given.embed,
@@ -24,10 +26,12 @@ function resolved(ctx: MigrationContext): Required<EmbeddingsBackfillOptions> {
     batchSize: given.batchSize ?? 64,
   } satisfies Required<EmbeddingsBackfillOptions>;
   const issues: { path: string; message: string }[] = [];
-  if (typeof out.model !== "string" || out.model.trim() === "") issues.push({ path: "config.embeddings.model", message: "must be a non-empty string" });
+  if (typeof out.model !== "string" || out.model.trim() === "")
+    issues.push({ path: "config.embeddings.model", message: "must be a non-empty string" });
   if (typeof out.embed !== "function") issues.push({ path: "config.embeddings.embed", message: "must be a function" });
   for (const key of ["textField", "embeddingField"] as const) {
-    if (!FIELD.test(out[key]) || out[key] === EMBEDDING_MODEL_FIELD) issues.push({ path: `config.embeddings.${key}`, message: "must be a plain top-level field name" });
+    if (!FIELD.test(out[key]) || out[key] === EMBEDDING_MODEL_FIELD)
+      issues.push({ path: `config.embeddings.${key}`, message: "must be a plain top-level field name" });
   }
   if (!Number.isInteger(out.batchSize) || out.batchSize < 1 || out.batchSize > 2_048) {
     issues.push({ path: "config.embeddings.batchSize", message: "must be an integer from 1 to 2,048" });
@@ -43,11 +47,15 @@ function needsEmbedding(options: Required<EmbeddingsBackfillOptions>): Filter<Do
 
 function checkVectors(vectors: unknown, expected: number): number[][] {
   if (!Array.isArray(vectors) || vectors.length !== expected) {
-    throw new ValidationError(`embed() must return one vector per text (${expected}).`, [{ path: "embed", message: "wrong number of vectors" }]);
+    throw new ValidationError(`embed() must return one vector per text (${expected}).`, [
+      { path: "embed", message: "wrong number of vectors" },
+    ]);
   }
   return vectors.map((vector, index) => {
     if (!Array.isArray(vector) || vector.length === 0 || !vector.every((n) => typeof n === "number" && Number.isFinite(n))) {
-      throw new ValidationError("embed() returned a vector that is not a non-empty list of finite numbers.", [{ path: `embed.${index}`, message: "invalid vector" }]);
+      throw new ValidationError("embed() returned a vector that is not a non-empty list of finite numbers.", [
+        { path: `embed.${index}`, message: "invalid vector" },
+      ]);
     }
     return [...(vector as number[])];
   });
@@ -59,7 +67,9 @@ async function backfill(ctx: MigrationContext): Promise<MigrationReport> {
   const name = options.collection;
   const filter = needsEmbedding(options);
   const total = await driverCall("count documents to embed", name, () => collection.countDocuments(filter));
-  const alreadyCurrent = await driverCall("count embedded documents", name, () => collection.countDocuments({ [EMBEDDING_MODEL_FIELD]: options.model }));
+  const alreadyCurrent = await driverCall("count embedded documents", name, () =>
+    collection.countDocuments({ [EMBEDDING_MODEL_FIELD]: options.model }),
+  );
   let embedded = 0;
   let calls = 0;
   let after: unknown;
@@ -70,7 +80,11 @@ async function backfill(ctx: MigrationContext): Promise<MigrationReport> {
     ctx.throwIfAborted();
     const page = (after === undefined ? filter : { $and: [filter, { _id: { $gt: after } }] }) as Filter<Document>;
     const docs = await driverCall("read documents to embed", name, () =>
-      collection.find(page, { projection: { _id: 1, [options.textField]: 1 } }).sort({ _id: 1 }).limit(options.batchSize).toArray(),
+      collection
+        .find(page, { projection: { _id: 1, [options.textField]: 1 } })
+        .sort({ _id: 1 })
+        .limit(options.batchSize)
+        .toArray(),
     );
     if (docs.length === 0) break;
     after = docs[docs.length - 1]?._id;
@@ -97,8 +111,16 @@ async function backfillDryRun(ctx: MigrationContext): Promise<MigrationReport> {
   const collection = ctx.manager.getCollection(options.database, options.collection);
   const name = options.collection;
   const toEmbed = await driverCall("count documents to embed", name, () => collection.countDocuments(needsEmbedding(options)));
-  const current = await driverCall("count embedded documents", name, () => collection.countDocuments({ [EMBEDDING_MODEL_FIELD]: options.model }));
-  return { model: options.model, collection: name, to_embed: toEmbed, embed_calls: Math.ceil(toEmbed / options.batchSize), skipped_already_current: current };
+  const current = await driverCall("count embedded documents", name, () =>
+    collection.countDocuments({ [EMBEDDING_MODEL_FIELD]: options.model }),
+  );
+  return {
+    model: options.model,
+    collection: name,
+    to_embed: toEmbed,
+    embed_calls: Math.ceil(toEmbed / options.batchSize),
+    skipped_already_current: current,
+  };
 }
 
 /**

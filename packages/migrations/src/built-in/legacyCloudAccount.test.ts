@@ -64,7 +64,13 @@ describe("normalizeLegacyCloudAccount", () => {
   });
 
   it("wraps an opaque credential string and keeps GCP project ids", () => {
-    const result = normalizeLegacyCloudAccount({ _id: 1, team_id: "t", provider: "gcp", project_id: "my-project-123", credentials: "opaque-token" });
+    const result = normalizeLegacyCloudAccount({
+      _id: 1,
+      team_id: "t",
+      provider: "gcp",
+      project_id: "my-project-123",
+      credentials: "opaque-token",
+    });
     expect(result.ok && result.account.credentials).toEqual({ plaintext: { secret: "opaque-token" } });
     expect(result.ok && result.account.account_id).toBe("my-project-123");
   });
@@ -92,7 +98,11 @@ describe("legacyCredentialKeys", () => {
       role_arn: "R",
       region_hint: "x",
     });
-    expect(legacyCredentialKeys({ clientId: "c", ClientSecret: "s", tenant_id: "t" })).toEqual({ client_id: "c", client_secret: "s", tenant_id: "t" });
+    expect(legacyCredentialKeys({ clientId: "c", ClientSecret: "s", tenant_id: "t" })).toEqual({
+      client_id: "c",
+      client_secret: "s",
+      tenant_id: "t",
+    });
   });
 
   it("lets a key already in the platform's spelling win over an alias", () => {

@@ -80,11 +80,16 @@ function asDate(value: unknown): Date | undefined {
 
 function idText(id: unknown): string {
   if (id instanceof ObjectId) return id.toHexString();
-  return typeof id === "string" || typeof id === "number" ? String(id) : JSON.stringify(id) ?? "";
+  return typeof id === "string" || typeof id === "number" ? String(id) : (JSON.stringify(id) ?? "");
 }
 
 function teamIdOf(value: unknown): string | undefined {
-  const text = value instanceof ObjectId ? value.toHexString() : typeof value === "string" || typeof value === "number" ? String(value).trim() : undefined;
+  const text =
+    value instanceof ObjectId
+      ? value.toHexString()
+      : typeof value === "string" || typeof value === "number"
+        ? String(value).trim()
+        : undefined;
   return text !== undefined && TEAM_ID.test(text) ? text : undefined;
 }
 
@@ -124,8 +129,14 @@ function tagsOf(doc: LegacyCloudAccountDocument, issues: FieldIssue[]): { key: s
   const tags = new Map<string, string>();
   const add = (key: unknown, value: unknown, path: string): void => {
     const k = typeof key === "string" ? key.trim() : "";
-    const v = value === undefined || value === null ? "" : typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
-    if (k === "" || k.length > 256 || v === undefined || v.length > 256) issues.push({ path, message: "must be a tag with a key and a short text value" });
+    const v =
+      value === undefined || value === null
+        ? ""
+        : typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+          ? String(value)
+          : undefined;
+    if (k === "" || k.length > 256 || v === undefined || v.length > 256)
+      issues.push({ path, message: "must be a tag with a key and a short text value" });
     else tags.set(k, v);
   };
   if (Array.isArray(raw)) {
@@ -166,7 +177,8 @@ function credentialsOf(doc: LegacyCloudAccountDocument, issues: FieldIssue[]): N
     if (text.startsWith("{")) {
       try {
         const parsed = JSON.parse(text) as unknown;
-        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return { plaintext: parsed as Record<string, unknown> };
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+          return { plaintext: parsed as Record<string, unknown> };
       } catch {
         // Not JSON: kept as one opaque secret below.
       }
@@ -182,7 +194,8 @@ function credentialsOf(doc: LegacyCloudAccountDocument, issues: FieldIssue[]): N
 }
 
 function statusOf(doc: LegacyCloudAccountDocument): NormalizedLegacyAccount["status"] {
-  if (typeof doc.status === "string" && STATUSES.has(doc.status.toLowerCase())) return doc.status.toLowerCase() as NormalizedLegacyAccount["status"];
+  if (typeof doc.status === "string" && STATUSES.has(doc.status.toLowerCase()))
+    return doc.status.toLowerCase() as NormalizedLegacyAccount["status"];
   if (typeof doc.is_active === "boolean") return doc.is_active ? "active" : "inactive";
   if (typeof doc.enabled === "boolean") return doc.enabled ? "active" : "inactive";
   return undefined;
@@ -204,7 +217,8 @@ export function normalizeLegacyCloudAccount(doc: LegacyCloudAccountDocument): Le
   const provider = providerOf(doc);
   if (provider === undefined) issues.push({ path: "provider", message: `must name one of ${CLOUD_PROVIDERS.join(", ")}` });
   const accountId = provider === undefined ? undefined : accountIdOf(provider, doc);
-  if (provider !== undefined && accountId === undefined) issues.push({ path: "account_id", message: `is missing or not a valid ${provider} account id` });
+  if (provider !== undefined && accountId === undefined)
+    issues.push({ path: "account_id", message: `is missing or not a valid ${provider} account id` });
   const rawName = firstPresent(doc, NAME_FIELDS);
   const name = typeof rawName === "string" && rawName.trim() !== "" ? rawName.trim().slice(0, 200) : undefined;
   const regions = regionsOf(doc, issues);

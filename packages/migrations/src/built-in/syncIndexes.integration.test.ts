@@ -46,7 +46,9 @@ describe("0001-sync-indexes", () => {
     await ledger().deleteMany({});
     const report = await run();
     expect(report.applied[0]?.result).toMatchObject({ drift_count: 1 });
-    expect(report.applied[0]?.result?.drift_undeclared).toEqual([`${DatabaseRegistry.databaseName("CLOUD_SECURITY", t.prefix)}.prowler_findings.ad_hoc_title`]);
+    expect(report.applied[0]?.result?.drift_undeclared).toEqual([
+      `${DatabaseRegistry.databaseName("CLOUD_SECURITY", t.prefix)}.prowler_findings.ad_hoc_title`,
+    ]);
     expect((await findings.listIndexes().toArray()).map((i) => i.name)).toContain("ad_hoc_title");
   });
 

@@ -13,7 +13,10 @@ const MAX_LISTED = 50;
 export const INDEX_CATALOG_FINGERPRINT = createHash("sha256")
   .update(
     JSON.stringify(
-      DatabaseRegistry.all().map((database) => [database.key, database.collections.map((collection) => [collection.name, collection.indexes])]),
+      DatabaseRegistry.all().map((database) => [
+        database.key,
+        database.collections.map((collection) => [collection.name, collection.indexes]),
+      ]),
     ),
   )
   .digest("hex")

@@ -165,7 +165,10 @@ export function occurrenceDoc(teamId: string, overrides: Document = {}): Documen
 }
 
 /** An AI model and one risk assessment of it. */
-export function aiModelAndAssessment(teamId: string, overrides: { model?: Document; assessment?: Document } = {}): { model: Document; assessment: Document } {
+export function aiModelAndAssessment(
+  teamId: string,
+  overrides: { model?: Document; assessment?: Document } = {},
+): { model: Document; assessment: Document } {
   const at = new Date();
   const model = {
     _id: new ObjectId(),
@@ -201,14 +204,24 @@ export function aiModelAndAssessment(teamId: string, overrides: { model?: Docume
 }
 
 /** A framework with its controls and check mappings (shared catalogue documents). */
-export function complianceCatalog(frameworkId: string, controls: readonly { controlId: string; checks: readonly string[] }[]): {
+export function complianceCatalog(
+  frameworkId: string,
+  controls: readonly { controlId: string; checks: readonly string[] }[],
+): {
   framework: Document;
   controls: Document[];
   mappings: Document[];
 } {
   const at = new Date();
   return {
-    framework: { _id: new ObjectId(), framework_id: frameworkId, name: `Framework ${frameworkId}`, version: "1.0", created_at: at, updated_at: at },
+    framework: {
+      _id: new ObjectId(),
+      framework_id: frameworkId,
+      name: `Framework ${frameworkId}`,
+      version: "1.0",
+      created_at: at,
+      updated_at: at,
+    },
     controls: controls.map((c) => ({
       _id: new ObjectId(),
       framework_id: frameworkId,
@@ -218,7 +231,14 @@ export function complianceCatalog(frameworkId: string, controls: readonly { cont
       updated_at: at,
     })),
     mappings: controls.flatMap((c) =>
-      c.checks.map((check) => ({ _id: new ObjectId(), framework_id: frameworkId, control_id: c.controlId, check_id: check, created_at: at, updated_at: at })),
+      c.checks.map((check) => ({
+        _id: new ObjectId(),
+        framework_id: frameworkId,
+        control_id: c.controlId,
+        check_id: check,
+        created_at: at,
+        updated_at: at,
+      })),
     ),
   };
 }

@@ -257,7 +257,10 @@ function compileGroupStage(expr: unknown): CompiledStage {
 function positiveInteger(name: string, value: unknown, allowZero: boolean): number {
   const n = toNumber(value);
   if (!Number.isInteger(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new CommandError(15958, `invalid argument to ${name} stage: Expected an integer${allowZero ? " >= 0" : " > 0"}: ${formatBsonValue(value)}`);
+    throw new CommandError(
+      15958,
+      `invalid argument to ${name} stage: Expected an integer${allowZero ? " >= 0" : " > 0"}: ${formatBsonValue(value)}`,
+    );
   }
   return n;
 }
@@ -286,14 +289,20 @@ function compileUnwind(expr: unknown): CompiledStage {
   }
   const indexField = spec.includeArrayIndex;
   if (indexField !== undefined && (typeof indexField !== "string" || indexField === "")) {
-    throw new CommandError(28810, `expected a non-empty string for the includeArrayIndex option to $unwind stage, got ${formatBsonValue(indexField)}`);
+    throw new CommandError(
+      28810,
+      `expected a non-empty string for the includeArrayIndex option to $unwind stage, got ${formatBsonValue(indexField)}`,
+    );
   }
   if (typeof indexField === "string" && indexField.startsWith("$")) {
     throw new CommandError(28822, `includeArrayIndex option to $unwind stage should not be prefixed with a '$': ${indexField}`);
   }
   const preserve = spec.preserveNullAndEmptyArrays;
   if (preserve !== undefined && typeof preserve !== "boolean") {
-    throw new CommandError(28809, `expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage, got ${formatBsonValue(preserve)}`);
+    throw new CommandError(
+      28809,
+      `expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage, got ${formatBsonValue(preserve)}`,
+    );
   }
   const parts = path.slice(1).split(".");
   const get = (doc: Document): unknown => {
@@ -494,9 +503,16 @@ function compileBucket(expr: unknown): CompiledStage {
   }
   const hasDefault = Object.hasOwn(expr, "default");
   const def = expr.default;
-  if (hasDefault && typeRank(def) === typeRank(boundaries[0]) &&
-    compareBsonValues(def, boundaries[0]) >= 0 && compareBsonValues(def, boundaries[boundaries.length - 1]) < 0) {
-    throw new CommandError(40199, "The $bucket 'default' field must be less than the lowest boundary or greater than or equal to the highest boundary.");
+  if (
+    hasDefault &&
+    typeRank(def) === typeRank(boundaries[0]) &&
+    compareBsonValues(def, boundaries[0]) >= 0 &&
+    compareBsonValues(def, boundaries[boundaries.length - 1]) < 0
+  ) {
+    throw new CommandError(
+      40199,
+      "The $bucket 'default' field must be less than the lowest boundary or greater than or equal to the highest boundary.",
+    );
   }
   const output = isPlainDocument(expr.output) ? expr.output : { count: { $sum: 1 } };
   validateAccumulators(output, "");
@@ -547,7 +563,10 @@ function compileReplaceRoot(field: "newRoot" | "replacement", expr: unknown): Co
   return streaming((run, emit) => (doc) => {
     const value = fn(doc, run);
     if (!isPlainDocument(value)) {
-      throw new CommandError(40228, `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`);
+      throw new CommandError(
+        40228,
+        `'${field}' expression must evaluate to an object, but resulting value was: ${formatBsonValue(value)}. Type of resulting value: '${value === undefined ? "missing" : typeof value}'.`,
+      );
     }
     emit(value);
   });

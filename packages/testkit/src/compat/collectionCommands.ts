@@ -2,14 +2,7 @@ import { BSON, type Document } from "bson";
 import { compareStrings, isPlainDocument, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { CollectionStore, ID_INDEX_SPEC, type CollectionOptions } from "./collectionStore";
-import {
-  booleanOption,
-  checkCollation,
-  checkFields,
-  collectionArgument,
-  type CommandContext,
-  type CommandHandler,
-} from "./commandContext";
+import { booleanOption, checkCollation, checkFields, collectionArgument, type CommandContext, type CommandHandler } from "./commandContext";
 import { compileValidator } from "./documentValidator";
 import { defaultIndexName, duplicateKeyError, IndexStore, validateKeyPattern, type IndexSpec } from "./indexStore";
 import { compileFilter } from "./queryMatcher";
@@ -278,13 +271,15 @@ function readIndexSpec(raw: unknown): IndexSpec {
   if (booleanOption(raw, "sparse")) spec.sparse = true;
   if (raw.partialFilterExpression !== undefined) {
     if (!isPlainDocument(raw.partialFilterExpression)) throw new CommandError(14, "partialFilterExpression must be an object");
-    if (spec.sparse) throw new CommandError(67, "cannot mix \"partialFilterExpression\" and \"sparse\" options");
+    if (spec.sparse) throw new CommandError(67, 'cannot mix "partialFilterExpression" and "sparse" options');
     spec.partialFilterExpression = raw.partialFilterExpression;
   }
   if (raw.expireAfterSeconds !== undefined) {
     const seconds = toNumber(raw.expireAfterSeconds);
-    if (!Number.isFinite(seconds) || seconds < 0) throw new CommandError(67, "TTL index 'expireAfterSeconds' option must be a non-negative number");
-    if (Object.keys(key).length !== 1) throw new CommandError(67, "TTL indexes are single-field indexes, compound indexes do not support TTL.");
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new CommandError(67, "TTL index 'expireAfterSeconds' option must be a non-negative number");
+    if (Object.keys(key).length !== 1)
+      throw new CommandError(67, "TTL indexes are single-field indexes, compound indexes do not support TTL.");
     spec.expireAfterSeconds = seconds;
   }
   if (booleanOption(raw, "hidden")) spec.hidden = true;
@@ -299,10 +294,13 @@ function readIndexSpec(raw: unknown): IndexSpec {
 function sameKey(a: Document, b: Document): boolean {
   const ea = Object.entries(a);
   const eb = Object.entries(b);
-  return ea.length === eb.length && ea.every(([k, v], i) => {
-    const other = eb[i];
-    return other !== undefined && other[0] === k && String(toNumber(v) || v) === String(toNumber(other[1]) || other[1]);
-  });
+  return (
+    ea.length === eb.length &&
+    ea.every(([k, v], i) => {
+      const other = eb[i];
+      return other !== undefined && other[0] === k && String(toNumber(v) || v) === String(toNumber(other[1]) || other[1]);
+    })
+  );
 }
 
 function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
@@ -359,13 +357,18 @@ const createIndexesCommand: CommandHandler = (ctx) => {
       );
     }
     const byKey = [...store.indexes, ...created].find(
-      (i) => sameKey(i.spec.key, spec.key) && JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null),
+      (i) =>
+        sameKey(i.spec.key, spec.key) &&
+        JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null),
     );
     if (byKey) {
       if (sameOptions(byKey.spec, spec)) {
         throw new CommandError(85, `Index already exists with a different name: ${byKey.spec.name}`);
       }
-      throw new CommandError(85, `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(byKey.spec)}`);
+      throw new CommandError(
+        85,
+        `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(byKey.spec)}`,
+      );
     }
     if (store.indexes.length + created.length >= 63) throw new CommandError(67, "add index fails, too many indexes");
     created.push(buildIndex(store, spec));
@@ -426,7 +429,20 @@ const dropIndexesCommand: CommandHandler = (ctx) => {
 };
 
 const collModCommand: CommandHandler = (ctx) => {
-  checkFields(ctx, "collMod", ["validator", "validationLevel", "validationAction", "index", "changeStreamPreAndPostImages", "expireAfterSeconds", "timeseries", "viewOn", "pipeline", "cappedSize", "cappedMax", "dryRun"]);
+  checkFields(ctx, "collMod", [
+    "validator",
+    "validationLevel",
+    "validationAction",
+    "index",
+    "changeStreamPreAndPostImages",
+    "expireAfterSeconds",
+    "timeseries",
+    "viewOn",
+    "pipeline",
+    "cappedSize",
+    "cappedMax",
+    "dryRun",
+  ]);
   notInTransaction(ctx, "collMod");
   const name = collectionArgument(ctx, "collMod");
   const store = ctx.catalog.get(ctx.db, name);

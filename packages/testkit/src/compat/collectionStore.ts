@@ -1,7 +1,7 @@
 import { UUID, type Document } from "bson";
 import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
 import { CommandError } from "./commandError";
-import { duplicateKeyError, IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
+import { duplicateKeyError, type IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
 
 /** The `_id_` index every collection has. */
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: "_id_" };

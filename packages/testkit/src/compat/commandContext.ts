@@ -83,7 +83,8 @@ export function checkHint(store: CollectionStore | undefined, hint: unknown): vo
   const spec = specs.find((s) =>
     typeof hint === "string"
       ? s.name === hint
-      : isPlainDocument(hint) && JSON.stringify(Object.entries(s.key).map(([k, v]) => [k, toNumber(v)])) ===
+      : isPlainDocument(hint) &&
+        JSON.stringify(Object.entries(s.key).map(([k, v]) => [k, toNumber(v)])) ===
           JSON.stringify(Object.entries(hint).map(([k, v]) => [k, toNumber(v)])),
   );
   if (!spec) throw new CommandError(2, "hint provided does not correspond to an existing index");
@@ -132,7 +133,10 @@ export function integerOption(body: Document, field: string, command: string): n
   if (value === undefined || value === null) return undefined;
   const n = toNumber(value);
   if (!Number.isFinite(n) || !Number.isInteger(n)) {
-    throw new CommandError(14, `BSON field '${command}.${field}' is the wrong type '${typeof value}', expected types '[long, int, decimal, double]'`);
+    throw new CommandError(
+      14,
+      `BSON field '${command}.${field}' is the wrong type '${typeof value}', expected types '[long, int, decimal, double]'`,
+    );
   }
   return n;
 }

@@ -7,11 +7,22 @@ describe("CompatEngine", () => {
   it("expires documents through TTL indexes", async () => {
     const engine = new CompatEngine({ ttlMonitorIntervalMs: 60_000 });
     try {
-      await engine.runCommand("ttl", { createIndexes: "s", indexes: [{ key: { at: 1 }, name: "at_1", expireAfterSeconds: 60 }] }, connection);
+      await engine.runCommand(
+        "ttl",
+        { createIndexes: "s", indexes: [{ key: { at: 1 }, name: "at_1", expireAfterSeconds: 60 }] },
+        connection,
+      );
       const now = Date.now();
       await engine.runCommand(
         "ttl",
-        { insert: "s", documents: [{ _id: "old", at: new Date(now - 120_000) }, { _id: "new", at: new Date(now) }, { _id: "none", at: "x" }] },
+        {
+          insert: "s",
+          documents: [
+            { _id: "old", at: new Date(now - 120_000) },
+            { _id: "new", at: new Date(now) },
+            { _id: "none", at: "x" },
+          ],
+        },
         connection,
       );
       expect(engine.expireTtl(now)).toBe(1);

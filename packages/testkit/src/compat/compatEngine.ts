@@ -198,7 +198,8 @@ export class CompatEngine {
       return this.decorate(await this.execute(db, body, connection));
     } catch (error) {
       if (error instanceof CommandError) return this.decorate(error.toReply());
-      if (error instanceof LockWaitSignal) return this.decorate(new CommandError(112, "WriteConflict", { errorLabels: TRANSIENT }).toReply());
+      if (error instanceof LockWaitSignal)
+        return this.decorate(new CommandError(112, "WriteConflict", { errorLabels: TRANSIENT }).toReply());
       const message = error instanceof Error ? error.message : String(error);
       return this.decorate(new CommandError(1, `compat engine internal error: ${message}`).toReply());
     }
@@ -240,7 +241,11 @@ export class CompatEngine {
     };
     if (body.autocommit === undefined) {
       if (body.startTransaction !== undefined) {
-        throw new CommandError(50768, "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and startTransaction was.", { codeName: "Location50768" });
+        throw new CommandError(
+          50768,
+          "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and startTransaction was.",
+          { codeName: "Location50768" },
+        );
       }
       if (name === "commitTransaction" || name === "abortTransaction") {
         throw new CommandError(50768, `'${name}' can only be run with autocommit:false`, { codeName: "InvalidOptions" });
@@ -269,10 +274,16 @@ export class CompatEngine {
     }
     if (body.startTransaction === true) {
       if (txnNumber < session.txnNumber) {
-        throw new CommandError(225, `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`);
+        throw new CommandError(
+          225,
+          `Cannot start transaction ${txnNumber} on session because a newer transaction ${session.txnNumber} has already started.`,
+        );
       }
       if (txnNumber === session.txnNumber && session.txn) {
-        throw new CommandError(251, `Cannot start a transaction at given transaction number ${txnNumber} a transaction with the same number is in state ${session.txn.state}`);
+        throw new CommandError(
+          251,
+          `Cannot start a transaction at given transaction number ${txnNumber} a transaction with the same number is in state ${session.txn.state}`,
+        );
       }
       if (session.txn?.state === "inProgress") this.catalog.abort(session.txn);
       if (name === "commitTransaction" || name === "abortTransaction") {

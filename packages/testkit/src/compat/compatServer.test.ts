@@ -80,7 +80,10 @@ async function roundTrip(socket: Socket, message: Buffer): Promise<{ opCode: num
 describe("compat server wire protocol", () => {
   it("answers the legacy OP_QUERY isMaster handshake with OP_REPLY describing a replica set primary", async () => {
     const socket = await open();
-    const { opCode, doc } = await roundTrip(socket, opQuery("admin.$cmd", { isMaster: 1, helloOk: true, client: { driver: { name: "raw" } } }));
+    const { opCode, doc } = await roundTrip(
+      socket,
+      opQuery("admin.$cmd", { isMaster: 1, helloOk: true, client: { driver: { name: "raw" } } }),
+    );
     socket.destroy();
     expect(opCode).toBe(1);
     expect(doc).toMatchObject({

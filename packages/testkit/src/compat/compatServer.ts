@@ -52,9 +52,11 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
         return;
       }
       for (const message of messages) {
-        queue = queue.then(() => handle(message)).catch(() => {
-          socket.destroy();
-        });
+        queue = queue
+          .then(() => handle(message))
+          .catch(() => {
+            socket.destroy();
+          });
       }
     });
     const handle = async (message: Buffer): Promise<void> => {
@@ -63,7 +65,9 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
       if (opCode !== OP_CODES.msg && opCode !== OP_CODES.query) {
         const reply = new CommandError(
           opCode === OP_CODES.compressed ? 238 : 17,
-          opCode === OP_CODES.compressed ? "OP_COMPRESSED is not implemented (the server advertises no compressors)" : `unsupported opCode ${opCode}`,
+          opCode === OP_CODES.compressed
+            ? "OP_COMPRESSED is not implemented (the server advertises no compressors)"
+            : `unsupported opCode ${opCode}`,
         ).toReply();
         socket.write(encodeReply({ opCode: OP_CODES.msg, requestId }, reply));
         return;

@@ -23,14 +23,7 @@ import { compileFilter } from "./queryMatcher";
 import { prepareFilter } from "./queryOperators";
 import { parseSortSpec, sortDocuments } from "./sortDocuments";
 import { LockWaitSignal } from "./storageCatalog";
-import {
-  applyUpdateOperators,
-  assertIdUnchanged,
-  documentsDiffer,
-  idFirst,
-  isOperatorUpdate,
-  validateReplacement,
-} from "./updateApplier";
+import { applyUpdateOperators, assertIdUnchanged, documentsDiffer, idFirst, isOperatorUpdate, validateReplacement } from "./updateApplier";
 import { applyOutputStage } from "./outputStages";
 
 const LOCK_WAIT_LIMIT_MS = 60_000;
@@ -54,8 +47,12 @@ async function withLockRetry<T>(ctx: CommandContext, fn: () => T): Promise<T> {
 function statementArray(ctx: CommandContext, field: string, command: string): Document[] {
   const value = ctx.body[field];
   if (!Array.isArray(value)) throw new CommandError(14, `BSON field '${command}.${field}' is missing or not an array`);
-  if (value.length > 100_000) throw new CommandError(10, `Write batch sizes must be between 1 and 100000. Got ${value.length} operations.`, { codeName: "InvalidLength" });
-  if (value.length === 0) throw new CommandError(10, "Write batch sizes must be between 1 and 100000. Got 0 operations.", { codeName: "InvalidLength" });
+  if (value.length > 100_000)
+    throw new CommandError(10, `Write batch sizes must be between 1 and 100000. Got ${value.length} operations.`, {
+      codeName: "InvalidLength",
+    });
+  if (value.length === 0)
+    throw new CommandError(10, "Write batch sizes must be between 1 and 100000. Got 0 operations.", { codeName: "InvalidLength" });
   return value as Document[];
 }
 
@@ -66,7 +63,12 @@ function checkStatementFields(stmt: Document, command: string, allowed: readonly
 }
 
 /** Documents of a collection matching a filter, in natural/index order, optionally stopping early. */
-function matchingDocuments(store: CollectionStore | undefined, filter: Document, settings: EvaluationSettings, stopAfter?: number): Document[] {
+function matchingDocuments(
+  store: CollectionStore | undefined,
+  filter: Document,
+  settings: EvaluationSettings,
+  stopAfter?: number,
+): Document[] {
   if (!store) return [];
   const exact = store.exactMatches(filter);
   if (exact) return stopAfter !== undefined ? exact.slice(0, stopAfter) : exact;
@@ -188,7 +190,10 @@ function computeUpdated(spec: UpdateSpec, doc: Document, isInsert: boolean): Doc
   validateReplacement(update);
   if (spec.arrayFilters?.length) throw new CommandError(2, "Cannot use array filters with a replacement-style update");
   if (Object.hasOwn(update, "_id") && Object.hasOwn(doc, "_id") && compareBsonValues(update._id, doc._id) !== 0) {
-    throw new CommandError(66, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${String(update._id)}`);
+    throw new CommandError(
+      66,
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${String(update._id)}`,
+    );
   }
   const out: Document = Object.hasOwn(doc, "_id") ? { _id: doc._id } : {};
   for (const [k, v] of Object.entries(update)) if (k !== "_id" || !Object.hasOwn(out, "_id")) out[k] = v;
@@ -216,9 +221,21 @@ interface StatementResult {
 }
 
 function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
-  checkStatementFields(stmt, "update.updates", ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"]);
+  checkStatementFields(stmt, "update.updates", [
+    "q",
+    "u",
+    "upsert",
+    "multi",
+    "arrayFilters",
+    "hint",
+    "collation",
+    "c",
+    "sort",
+    "upsertSupplied",
+  ]);
   if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
-  if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u)) throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
+  if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
+    throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
   if (stmt.sort !== undefined) throw notImplemented("update with 'sort'");
   checkCollation(stmt.collation, "update");
   if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
@@ -254,7 +271,10 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
         planned.push([canonicalKey(doc._id), doc, next]);
       }
     }
-    ctx.view.assertWritable(existing, planned.map(([k]) => k));
+    ctx.view.assertWritable(
+      existing,
+      planned.map(([k]) => k),
+    );
     const store = ctx.view.writable(ctx.db, name);
     for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next);
     return { n: targets.length, nModified: planned.length };
@@ -376,7 +396,8 @@ const findCommand: CommandHandler = (ctx) => {
     singleBatch = true;
   }
   const batchSize = integerOption(body, "batchSize", "find");
-  if (batchSize !== undefined && batchSize < 0) throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
+  if (batchSize !== undefined && batchSize < 0)
+    throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
   const settings = evaluationSettings(ctx, body.let);
   let sortBody = isPlainDocument(body.sort) && Object.keys(body.sort).length ? body.sort : undefined;
   let reverse = false;
@@ -486,7 +507,8 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
     const returnNew = booleanOption(body, "new") === true;
     const upsert = booleanOption(body, "upsert") === true;
     if (remove && body.update !== undefined) throw new CommandError(9, "Cannot specify both an update and remove=true");
-    if (remove && returnNew) throw new CommandError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
+    if (remove && returnNew)
+      throw new CommandError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
     if (remove && upsert) throw new CommandError(9, "Cannot specify both upsert=true and remove=true ");
     if (!remove && body.update === undefined) throw new CommandError(9, "Either an update or remove=true must be specified");
     checkCollation(body.collation, "findAndModify");

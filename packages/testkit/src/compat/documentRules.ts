@@ -15,7 +15,10 @@ export function checkDocumentSize(doc: Document, context: "insert" | "update"): 
   if (context === "update") {
     throw new CommandError(17419, `Resulting document after update is larger than ${MAX_BSON_OBJECT_SIZE}`);
   }
-  throw new CommandError(10334, `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and 16793600(16MB) First element: _id: ${String(doc._id)}`);
+  throw new CommandError(
+    10334,
+    `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and 16793600(16MB) First element: _id: ${String(doc._id)}`,
+  );
 }
 
 /** Validates an `_id` value as mongod does. */
@@ -27,7 +30,10 @@ export function checkIdValue(id: unknown): void {
   if (id === undefined) throw new CommandError(53, "can't use a undefined for _id", { codeName: "InvalidIdField" });
   if (isPlainDocument(id)) {
     for (const key of Object.keys(id)) {
-      if (key.startsWith("$")) throw new CommandError(53, `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`, { codeName: "InvalidIdField" });
+      if (key.startsWith("$"))
+        throw new CommandError(53, `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`, {
+          codeName: "InvalidIdField",
+        });
     }
   }
 }

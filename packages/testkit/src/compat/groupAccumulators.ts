@@ -262,7 +262,8 @@ export function compileGroup(spec: Document): (options: Options) => DocumentCons
   const idSpec = spec._id;
   // `_id: { a: "$a", b: "$b" }`: the group key is the tuple of field values (undefined = absent),
   // the _id object is built once per group.
-  const names = isMingoObject(idSpec) && !Object.keys(idSpec).some(isOperatorName) && Object.keys(idSpec).length > 0 ? Object.keys(idSpec) : undefined;
+  const names =
+    isMingoObject(idSpec) && !Object.keys(idSpec).some(isOperatorName) && Object.keys(idSpec).length > 0 ? Object.keys(idSpec) : undefined;
   const fieldFns = names?.map((n) => compileExpression((idSpec as Document)[n]));
   const idFn: CompiledExpression = compileExpression(idSpec);
   const accumulators: Document = {};

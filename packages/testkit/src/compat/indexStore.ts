@@ -94,7 +94,12 @@ export class IndexStore {
    */
   private readonly byFirst: Map<string, FirstFieldKeys> | undefined;
 
-  constructor(spec: IndexSpec, partial?: (doc: Document) => boolean, entries?: Map<string, Set<string>>, byFirst?: Map<string, FirstFieldKeys>) {
+  constructor(
+    spec: IndexSpec,
+    partial?: (doc: Document) => boolean,
+    entries?: Map<string, Set<string>>,
+    byFirst?: Map<string, FirstFieldKeys>,
+  ) {
     this.spec = spec;
     this.fields = Object.keys(spec.key);
     this.partial = partial;

@@ -48,7 +48,9 @@ export function compileJsonSchema(schema: unknown): SchemaCheck {
         for (const t of types) {
           if (!JSON_TYPES[t]) throw new CommandError(2, `Unknown type name alias: ${t}`);
         }
-        checks.push((v, p) => (types.some((t) => (JSON_TYPES[t] as (v: unknown) => boolean)(v)) ? [] : [`${p}: type ${JSON.stringify(arg)}`]));
+        checks.push((v, p) =>
+          types.some((t) => (JSON_TYPES[t] as (v: unknown) => boolean)(v)) ? [] : [`${p}: type ${JSON.stringify(arg)}`],
+        );
         break;
       }
       case "required": {
@@ -189,7 +191,8 @@ export function compileJsonSchema(schema: unknown): SchemaCheck {
       case "allOf":
       case "anyOf":
       case "oneOf": {
-        if (!Array.isArray(arg) || arg.length === 0) throw new CommandError(2, `$jsonSchema keyword '${keyword}' must be a non-empty array`);
+        if (!Array.isArray(arg) || arg.length === 0)
+          throw new CommandError(2, `$jsonSchema keyword '${keyword}' must be a non-empty array`);
         const subs = arg.map(compileJsonSchema);
         checks.push((v, p) => {
           const passing = subs.filter((s) => s(v, p).length === 0).length;
@@ -205,7 +208,9 @@ export function compileJsonSchema(schema: unknown): SchemaCheck {
       }
       case "dependencies": {
         if (!isPlainDocument(arg)) throw new CommandError(2, "$jsonSchema keyword 'dependencies' must be an object");
-        const deps = Object.entries(arg).map(([name, dep]) => [name, Array.isArray(dep) ? dep.map(String) : compileJsonSchema(dep)] as const);
+        const deps = Object.entries(arg).map(
+          ([name, dep]) => [name, Array.isArray(dep) ? dep.map(String) : compileJsonSchema(dep)] as const,
+        );
         checks.push((v, p) => {
           if (!isPlainDocument(v)) return [];
           const out: string[] = [];

@@ -120,8 +120,7 @@ export function numericCount(values: unknown[]): number {
   return values.filter((v) => typeRank(v) === TYPE_RANK.number).length;
 }
 
-const sumAccumulator: AccumulatorOperator = (collection, expr, options) =>
-  sumValues(evaluateEach(collection, expr, options));
+const sumAccumulator: AccumulatorOperator = (collection, expr, options) => sumValues(evaluateEach(collection, expr, options));
 
 const avgAccumulator: AccumulatorOperator = (collection, expr, options) => {
   const values = evaluateEach(collection, expr, options);
@@ -172,20 +171,21 @@ function toObjectId(value: unknown): unknown {
   });
 }
 
-const convertExpression = (original: ExpressionOperator): ExpressionOperator => (obj, expr, options) => {
-  const args = computeValue(obj, expr, null, options) as Document;
-  const to = args.to;
-  const custom =
-    to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : undefined;
-  if (!custom) return original(obj, { ...args, input: { $literal: args.input } }, options);
-  if (args.input === null || args.input === undefined) return args.onNull === undefined ? null : args.onNull;
-  try {
-    return custom(args.input);
-  } catch (error) {
-    if (args.onError !== undefined) return args.onError;
-    throw error;
-  }
-};
+const convertExpression =
+  (original: ExpressionOperator): ExpressionOperator =>
+  (obj, expr, options) => {
+    const args = computeValue(obj, expr, null, options) as Document;
+    const to = args.to;
+    const custom = to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : undefined;
+    if (!custom) return original(obj, { ...args, input: { $literal: args.input } }, options);
+    if (args.input === null || args.input === undefined) return args.onNull === undefined ? null : args.onNull;
+    try {
+      return custom(args.input);
+    } catch (error) {
+      if (args.onError !== undefined) return args.onError;
+      throw error;
+    }
+  };
 
 /**
  * mingo's own sorting (used by $setWindowFields, $top/$bottom(N), $minN/$maxN, $sortArray) agrees

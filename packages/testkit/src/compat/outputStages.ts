@@ -4,7 +4,7 @@ import { CommandError, notImplemented } from "./commandError";
 import { CollectionStore } from "./collectionStore";
 import type { CommandContext } from "./commandContext";
 import { checkDocumentSize, validateForWrite } from "./documentRules";
-import { IndexStore } from "./indexStore";
+import type { IndexStore } from "./indexStore";
 import { compileFilter } from "./queryMatcher";
 import { collectPathValues } from "./pathValues";
 import { idFirst } from "./updateApplier";
@@ -111,7 +111,10 @@ function applyMerge(ctx: CommandContext, spec: unknown, results: Document[], byp
     }
     if (whenNotMatched === "discard") continue;
     if (whenNotMatched === "fail") {
-      throw new CommandError(13113, "$merge could not find a matching document in the target collection for at least one document in the source collection");
+      throw new CommandError(
+        13113,
+        "$merge could not find a matching document in the target collection for at least one document in the source collection",
+      );
     }
     const inserted = withId(doc);
     checkDocumentSize(inserted, "insert");

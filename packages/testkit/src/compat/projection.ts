@@ -191,7 +191,9 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
   const modes: Modes = { inclusion: false, exclusion: false };
   scanModes(tree, true, modes, "");
   const idNode = tree.children.get("_id");
-  const inclusion = modes.inclusion || (!modes.exclusion && idNode?.kind === "include") ||
+  const inclusion =
+    modes.inclusion ||
+    (!modes.exclusion && idNode?.kind === "include") ||
     (!modes.exclusion && !modes.inclusion && [...tree.children.values()].every((n) => n.kind === "include"));
   // Children an inclusion visits after copying the document's fields: computed fields, and
   // sub-trees with computed fields (they are built even when the document lacks the field).
@@ -205,7 +207,14 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
     return list;
   };
 
-  const includeValue = (value: unknown, node: TreeNode, root: Document, positional: PositionalResolver | undefined, path: string, run: Options): unknown => {
+  const includeValue = (
+    value: unknown,
+    node: TreeNode,
+    root: Document,
+    positional: PositionalResolver | undefined,
+    path: string,
+    run: Options,
+  ): unknown => {
     if (isPlainDocument(value)) return includeDocument(value, node, root, false, positional, path, run);
     if (Array.isArray(value)) {
       const out: unknown[] = [];
@@ -260,7 +269,10 @@ export function compileProjection(spec: Document, flavor: ProjectionFlavor, opti
           }
           const index = positional?.(root, path ? `${path}.${key}` : key);
           if (index === undefined) {
-            throw new CommandError(51246, "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array");
+            throw new CommandError(
+              51246,
+              "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array",
+            );
           }
           out[key] = [value[index]];
           break;
@@ -326,7 +338,8 @@ type AddFieldsNode =
 
 function parseAddFields(spec: Document, into: Map<string, AddFieldsNode>, path: string): void {
   for (const [rawKey, value] of Object.entries(spec)) {
-    if (rawKey.startsWith("$")) throw new CommandError(16410, `FieldPath field names may not start with '$'. Consider using $getField or $setField.`);
+    if (rawKey.startsWith("$"))
+      throw new CommandError(16410, `FieldPath field names may not start with '$'. Consider using $getField or $setField.`);
     const parts = rawKey.split(".");
     if (parts.some((p) => p === "")) throw new CommandError(15998, `FieldPath field names may not be empty strings.`);
     let level = into;

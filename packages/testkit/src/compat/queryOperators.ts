@@ -18,7 +18,9 @@ import { collectPathValues } from "./pathValues";
 type Predicate = (doc: Document) => boolean;
 
 function isNullish(value: unknown): boolean {
-  return value === null || value === undefined || (typeof value === "object" && (value as { _bsontype?: string })._bsontype === "Undefined");
+  return (
+    value === null || value === undefined || (typeof value === "object" && (value as { _bsontype?: string })._bsontype === "Undefined")
+  );
 }
 
 function regexTest(re: RegExp, candidate: unknown): boolean {
@@ -190,14 +192,10 @@ export function createQueryOperators(): Record<string, QueryOperator> {
       if (!isPlainDocument(value)) throw badValue("$elemMatch needs an Object");
       const parts = selector.split(".");
       const valueForm = hasOperatorKeys(value) && !["$and", "$or", "$nor", "$where", "$expr"].some((k) => k in value);
-      const query = valueForm
-        ? new MingoQuery({ __elem: value }, options)
-        : new MingoQuery(value, options);
+      const query = valueForm ? new MingoQuery({ __elem: value }, options) : new MingoQuery(value, options);
       return (doc) =>
         elementsOrSelf(parts, doc).some(
-          (arr) =>
-            Array.isArray(arr) &&
-            arr.some((el) => (valueForm ? query.test({ __elem: el }) : isPlainDocument(el) && query.test(el))),
+          (arr) => Array.isArray(arr) && arr.some((el) => (valueForm ? query.test({ __elem: el }) : isPlainDocument(el) && query.test(el))),
         );
     },
     $regex: (selector, value) => {

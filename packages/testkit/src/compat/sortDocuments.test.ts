@@ -26,7 +26,10 @@ describe("sortTopK", () => {
       const parsed = parseSortSpec(spec);
       const full = sortDocuments([...docs], parsed);
       for (const k of [1, 7, 100, 700, 2999, 5000]) {
-        expect(sortTopK(docs, parsed, k).map((d) => d.i), `${JSON.stringify(spec)} k=${k}`).toEqual(full.slice(0, k).map((d) => d.i));
+        expect(
+          sortTopK(docs, parsed, k).map((d) => d.i),
+          `${JSON.stringify(spec)} k=${k}`,
+        ).toEqual(full.slice(0, k).map((d) => d.i));
       }
     }
     expect(docs.map((d) => d.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));

@@ -265,7 +265,8 @@ function sortElements(values: unknown[], spec: unknown): void {
     values.sort((a, b) => compareBsonValues(a, b) * spec);
     return;
   }
-  if (!isPlainDocument(spec)) throw new CommandError(2, "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields");
+  if (!isPlainDocument(spec))
+    throw new CommandError(2, "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields");
   const fields = Object.entries(spec).map(([f, d]) => [f, Number(d)] as const);
   values.sort((a, b) => {
     for (const [f, d] of fields) {
@@ -288,12 +289,18 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
   for (const [op, args] of Object.entries(update)) {
     if (!UPDATE_OPERATORS.has(op)) {
       if (!op.startsWith("$")) {
-        throw new CommandError(9, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+        throw new CommandError(
+          9,
+          `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+        );
       }
       throw new CommandError(9, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
     }
     if (!isPlainDocument(args)) {
-      throw new CommandError(9, `Modifiers operate on fields but we found type ${bsonTypeName(args)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatBsonValue(args)}}`);
+      throw new CommandError(
+        9,
+        `Modifiers operate on fields but we found type ${bsonTypeName(args)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatBsonValue(args)}}`,
+      );
     }
     for (const [path, arg] of Object.entries(args)) {
       if (path === "" || path.startsWith(".") || path.endsWith(".") || path.includes("..")) {
@@ -305,7 +312,8 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
       }
       steps.push({ op, path, arg });
       if (op === "$rename") {
-        if (typeof arg !== "string" || arg === "") throw new CommandError(2, `The 'to' field for $rename must be a string: ${path}: ${formatBsonValue(arg)}`);
+        if (typeof arg !== "string" || arg === "")
+          throw new CommandError(2, `The 'to' field for $rename must be a string: ${path}: ${formatBsonValue(arg)}`);
         if (arg === path) throw new CommandError(2, `The source and target field for $rename must differ: ${path}: "${arg}"`);
         if ([path, arg].some((p) => p.split(".").some((s) => s.startsWith("$")))) {
           throw new CommandError(2, `The source field for $rename may not be dynamic: ${path}`);
@@ -352,7 +360,10 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
           continue;
         }
         if (typeRank(current) !== TYPE_RANK.number) {
-          throw new CommandError(14, `Cannot apply ${op} to a value of non-numeric type. ${describeDoc(original)} has the field '${field}' of non-numeric type ${bsonTypeName(current)}`);
+          throw new CommandError(
+            14,
+            `Cannot apply ${op} to a value of non-numeric type. ${describeDoc(original)} has the field '${field}' of non-numeric type ${bsonTypeName(current)}`,
+          );
         }
         writeTarget(t, arithmetic(op, current, arg));
       }
@@ -373,7 +384,10 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
       const sourceParts = path.split(".");
       for (let i = 1; i < sourceParts.length; i++) {
         if (Array.isArray(getPathValue(root, sourceParts.slice(0, i)))) {
-          throw new CommandError(28, `The source field cannot be an array element, '${path}' in doc with ${describeDoc(original)} has an array field called '${sourceParts[i - 1]}'`);
+          throw new CommandError(
+            28,
+            `The source field cannot be an array element, '${path}' in doc with ${describeDoc(original)} has an array field called '${sourceParts[i - 1]}'`,
+          );
         }
       }
       for (const t of run.targets(path, false)) {
@@ -392,7 +406,11 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
         timestampCounter += 1;
         value = new Timestamp({ t: Math.floor(Date.now() / 1000), i: timestampCounter });
       } else if (arg === false) value = new Date();
-      else throw new CommandError(2, `The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {${path}: ${formatBsonValue(arg)}}}`);
+      else
+        throw new CommandError(
+          2,
+          `The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {${path}: ${formatBsonValue(arg)}}}`,
+        );
       for (const t of run.targets(path, true)) writeTarget(t, value);
       return;
     }
@@ -404,7 +422,8 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
         for (const k of Object.keys(modifiers)) {
           if (!allowed.includes(k)) throw new CommandError(2, `Unrecognized clause in ${op}: ${k}`);
         }
-        if (!Array.isArray(modifiers.$each)) throw new CommandError(2, `The argument to $each in ${op} must be an array but it was of type: ${bsonTypeName(modifiers.$each)}`);
+        if (!Array.isArray(modifiers.$each))
+          throw new CommandError(2, `The argument to $each in ${op} must be an array but it was of type: ${bsonTypeName(modifiers.$each)}`);
       }
       const items = modifiers ? (modifiers.$each as unknown[]) : [arg];
       for (const t of run.targets(path, true)) {
@@ -412,9 +431,15 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
         if (current === undefined) current = [];
         if (!Array.isArray(current)) {
           if (op === "$push") {
-            throw new CommandError(2, `The field '${field}' must be an array but is of type ${bsonTypeName(current)} in document ${describeDoc(original)}`);
+            throw new CommandError(
+              2,
+              `The field '${field}' must be an array but is of type ${bsonTypeName(current)} in document ${describeDoc(original)}`,
+            );
           }
-          throw new CommandError(2, `Cannot apply $addToSet to non-array field. Field named '${field}' has non-array type ${bsonTypeName(current)}`);
+          throw new CommandError(
+            2,
+            `Cannot apply $addToSet to non-array field. Field named '${field}' has non-array type ${bsonTypeName(current)}`,
+          );
         }
         const array = [...current];
         if (op === "$addToSet") {
@@ -485,14 +510,22 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
       return;
     }
     case "$bit": {
-      if (!isPlainDocument(arg)) throw new CommandError(2, `The $bit modifier is not compatible with a ${bsonTypeName(arg)}. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}`);
+      if (!isPlainDocument(arg))
+        throw new CommandError(
+          2,
+          `The $bit modifier is not compatible with a ${bsonTypeName(arg)}. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}`,
+        );
       for (const t of run.targets(path, true)) {
         let current = readTarget(t) ?? 0;
         if (typeof current !== "number" || !Number.isInteger(current)) {
-          throw new CommandError(2, `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(current)}`);
+          throw new CommandError(
+            2,
+            `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(current)}`,
+          );
         }
         for (const [bitOp, operand] of Object.entries(arg)) {
-          if (typeof operand !== "number" || !Number.isInteger(operand)) throw new CommandError(2, "The $bit modifier field must be an Integer(32/64 bit)");
+          if (typeof operand !== "number" || !Number.isInteger(operand))
+            throw new CommandError(2, "The $bit modifier field must be an Integer(32/64 bit)");
           if (bitOp === "and") current &= operand;
           else if (bitOp === "or") current |= operand;
           else if (bitOp === "xor") current ^= operand;

@@ -87,7 +87,15 @@ export function decodeMessage(message: Buffer): WireRequest {
         const size = message.readInt32LE(offset);
         if (size > MAX_COMMAND_BYTES) {
           const raw = message.subarray(offset, offset + size);
-          return { requestId, opCode, command: {}, db: "admin", moreToCome: false, largestDocument: size, firstElement: peekFirstElement(raw) };
+          return {
+            requestId,
+            opCode,
+            command: {},
+            db: "admin",
+            moreToCome: false,
+            largestDocument: size,
+            firstElement: peekFirstElement(raw),
+          };
         }
         body = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
         largest = Math.max(largest, size);
@@ -130,7 +138,7 @@ export function decodeMessage(message: Buffer): WireRequest {
     const size = message.readInt32LE(offset);
     let query = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
     if (query.$query && typeof query.$query === "object") query = query.$query as Document;
-    const db = fullName.endsWith(".$cmd") ? fullName.slice(0, -5) : fullName.split(".")[0] ?? "admin";
+    const db = fullName.endsWith(".$cmd") ? fullName.slice(0, -5) : (fullName.split(".")[0] ?? "admin");
     return { requestId, opCode, command: query, db, moreToCome: false, largestDocument: size, firstElement: describeFirstElement(query) };
   }
   throw new ProtocolError(`unsupported opCode ${opCode}`);

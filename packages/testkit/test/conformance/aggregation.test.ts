@@ -149,14 +149,20 @@ describe("aggregation", () => {
 
   it("$unwind, $sortByCount, $bucket, $replaceRoot, $limit and $skip", async () => {
     const { orders } = await seedOrders();
-    const unwound = await orders.aggregate([{ $unwind: "$items" }, { $project: { _id: 1, items: 1 } }, { $sort: { _id: 1, items: 1 } }]).toArray();
+    const unwound = await orders
+      .aggregate([{ $unwind: "$items" }, { $project: { _id: 1, items: 1 } }, { $sort: { _id: 1, items: 1 } }])
+      .toArray();
     expect(unwound).toEqual([
       { _id: 1, items: "a" },
       { _id: 1, items: "b" },
       { _id: 2, items: "b" },
     ]);
     const preserved = await orders
-      .aggregate([{ $unwind: { path: "$items", preserveNullAndEmptyArrays: true, includeArrayIndex: "i" } }, { $match: { _id: { $gte: 3 } } }, { $sort: { _id: 1 } }])
+      .aggregate([
+        { $unwind: { path: "$items", preserveNullAndEmptyArrays: true, includeArrayIndex: "i" } },
+        { $match: { _id: { $gte: 3 } } },
+        { $sort: { _id: 1 } },
+      ])
       .toArray();
     expect(preserved).toEqual([
       { _id: 3, customer: "c2", total: 50, status: "open", i: null },
@@ -168,7 +174,9 @@ describe("aggregation", () => {
       { _id: "done", count: 1 },
     ]);
     const buckets = await orders
-      .aggregate([{ $bucket: { groupBy: "$total", boundaries: [0, 20, 40], default: "other", output: { n: { $sum: 1 }, ids: { $push: "$_id" } } } }])
+      .aggregate([
+        { $bucket: { groupBy: "$total", boundaries: [0, 20, 40], default: "other", output: { n: { $sum: 1 }, ids: { $push: "$_id" } } } },
+      ])
       .toArray();
     expect(buckets).toEqual([
       { _id: 0, n: 1, ids: [4] },
@@ -193,7 +201,11 @@ describe("aggregation", () => {
       { _id: 4, total: 5 },
     ]);
     await orders
-      .aggregate([{ $match: { _id: { $in: [1, 2] } } }, { $project: { status: 1 } }, { $merge: { into: "open_orders", whenMatched: "merge", whenNotMatched: "insert" } }])
+      .aggregate([
+        { $match: { _id: { $in: [1, 2] } } },
+        { $project: { status: 1 } },
+        { $merge: { into: "open_orders", whenMatched: "merge", whenNotMatched: "insert" } },
+      ])
       .toArray();
     expect(await h.coll("open_orders").find().sort({ _id: 1 }).toArray()).toEqual([
       { _id: 1, total: 30, status: "open" },
@@ -245,7 +257,9 @@ describe("aggregation", () => {
   it("$push and $addToSet leave out missing values", async () => {
     const c = h.coll("push_missing");
     await c.insertMany([{ _id: 1, v: "a" }, { _id: 2 }, { _id: 3, v: null }, { _id: 4, v: "a" }] as never[]);
-    const [row] = await c.aggregate([{ $sort: { _id: 1 } }, { $group: { _id: null, all: { $push: "$v" }, set: { $addToSet: "$v" } } }]).toArray();
+    const [row] = await c
+      .aggregate([{ $sort: { _id: 1 } }, { $group: { _id: null, all: { $push: "$v" }, set: { $addToSet: "$v" } } }])
+      .toArray();
     expect(row?.all).toEqual(["a", null, "a"]);
     expect([...(row?.set as unknown[])].sort()).toEqual(["a", null].sort());
   });
@@ -354,12 +368,21 @@ describe("aggregation", () => {
 
   it("$documents, $sample, $redact and $setWindowFields", async () => {
     const { orders } = await seedOrders();
-    const docs = await h.db().aggregate([{ $documents: [{ x: 1 }, { x: 2 }, { x: 3 }] }, { $match: { x: { $gte: 2 } } }]).toArray();
+    const docs = await h
+      .db()
+      .aggregate([{ $documents: [{ x: 1 }, { x: 2 }, { x: 3 }] }, { $match: { x: { $gte: 2 } } }])
+      .toArray();
     expect(docs).toEqual([{ x: 2 }, { x: 3 }]);
     const joined = await orders
       .aggregate([
         { $match: { _id: 1 } },
-        { $lookup: { let: { t: "$total" }, pipeline: [{ $documents: [{ n: 10 }, { n: 40 }] }, { $match: { $expr: { $gt: ["$n", "$$t"] } } }], as: "above" } },
+        {
+          $lookup: {
+            let: { t: "$total" },
+            pipeline: [{ $documents: [{ n: 10 }, { n: 40 }] }, { $match: { $expr: { $gt: ["$n", "$$t"] } } }],
+            as: "above",
+          },
+        },
         { $project: { above: 1 } },
       ])
       .toArray();
@@ -368,13 +391,23 @@ describe("aggregation", () => {
     expect(sample).toHaveLength(2);
     expect(sample.every((d) => [1, 2, 3, 4].includes(d._id as number))).toBe(true);
     const redacted = await orders
-      .aggregate([{ $redact: { $cond: [{ $eq: ["$status", "open"] }, "$$KEEP", "$$PRUNE"] } }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }])
+      .aggregate([
+        { $redact: { $cond: [{ $eq: ["$status", "open"] }, "$$KEEP", "$$PRUNE"] } },
+        { $sort: { _id: 1 } },
+        { $project: { _id: 1 } },
+      ])
       .toArray();
     expect(redacted).toEqual([{ _id: 1 }, { _id: 3 }, { _id: 4 }]);
     const before = await orders.find().sort({ _id: 1 }).toArray();
     const running = await orders
       .aggregate([
-        { $setWindowFields: { partitionBy: "$customer", sortBy: { _id: 1 }, output: { run: { $sum: "$total", window: { documents: ["unbounded", "current"] } } } } },
+        {
+          $setWindowFields: {
+            partitionBy: "$customer",
+            sortBy: { _id: 1 },
+            output: { run: { $sum: "$total", window: { documents: ["unbounded", "current"] } } },
+          },
+        },
         { $sort: { _id: 1 } },
         { $project: { run: 1 } },
       ])

@@ -21,7 +21,12 @@ describe("collections and databases", () => {
     const db = h.db("create");
     await db.createCollection("once");
     await expect(db.createCollection("once")).rejects.toMatchObject({ code: 48 });
-    expect(await db.collection("never_made").drop().catch(() => false)).toBeDefined();
+    expect(
+      await db
+        .collection("never_made")
+        .drop()
+        .catch(() => false),
+    ).toBeDefined();
     expect(await db.collection("once").drop()).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { MongoClient, ObjectId } from "mongodb";
+import { type MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestClient, dropDatabasesWithPrefix, testDatabasePrefix } from "../../src/index";
 
@@ -24,14 +24,21 @@ describe("CRUD", () => {
       { _id: 2, name: "b", n: 3, tags: ["y"] },
       { _id: 3, name: "c", n: 9 },
     ] as never[]);
-    expect(await c.find({ n: { $gt: 3 } }).sort({ n: 1 }).toArray()).toEqual([
+    expect(
+      await c
+        .find({ n: { $gt: 3 } })
+        .sort({ n: 1 })
+        .toArray(),
+    ).toEqual([
       { _id: 1, name: "a", n: 5, tags: ["x", "y"] },
       { _id: 3, name: "c", n: 9 },
     ]);
-    expect(await c.find({ tags: "y" }, { projection: { _id: 0, name: 1 } }).sort({ name: -1 }).toArray()).toEqual([
-      { name: "b" },
-      { name: "a" },
-    ]);
+    expect(
+      await c
+        .find({ tags: "y" }, { projection: { _id: 0, name: 1 } })
+        .sort({ name: -1 })
+        .toArray(),
+    ).toEqual([{ name: "b" }, { name: "a" }]);
     expect(await c.find({}).sort({ _id: 1 }).skip(1).limit(1).toArray()).toEqual([{ _id: 2, name: "b", n: 3, tags: ["y"] }]);
     expect(await c.findOne({ _id: 3 as never }, { projection: { n: 0 } })).toEqual({ _id: 3, name: "c" });
   });
@@ -48,7 +55,11 @@ describe("CRUD", () => {
 
   it("updates with operators, counts matched and modified", async () => {
     const c = coll("updates");
-    await c.insertMany([{ _id: 1, n: 1 }, { _id: 2, n: 1 }, { _id: 3, n: 2 }] as never[]);
+    await c.insertMany([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 1 },
+      { _id: 3, n: 2 },
+    ] as never[]);
     const many = await c.updateMany({ n: 1 }, { $inc: { n: 10 }, $set: { touched: true } });
     expect(many.matchedCount).toBe(2);
     expect(many.modifiedCount).toBe(2);
@@ -64,7 +75,11 @@ describe("CRUD", () => {
 
   it("replaces documents and deletes with limit 1 and 0", async () => {
     const c = coll("deletes");
-    await c.insertMany([{ _id: 1, k: "x" }, { _id: 2, k: "x" }, { _id: 3, k: "x" }] as never[]);
+    await c.insertMany([
+      { _id: 1, k: "x" },
+      { _id: 2, k: "x" },
+      { _id: 3, k: "x" },
+    ] as never[]);
     await c.replaceOne({ _id: 1 as never }, { k: "y", extra: 1 });
     expect(await c.findOne({ _id: 1 as never })).toEqual({ _id: 1, k: "y", extra: 1 });
     expect((await c.deleteOne({ k: "x" })).deletedCount).toBe(1);

@@ -30,7 +30,8 @@ describe("indexes and unique constraints", () => {
       k: `k${i}`,
     }));
     await c.insertMany(docs as never[]);
-    const ids = async (filter: object): Promise<number[]> => (await c.find(filter).toArray()).map((d) => d._id as unknown as number).sort((x, y) => x - y);
+    const ids = async (filter: object): Promise<number[]> =>
+      (await c.find(filter).toArray()).map((d) => d._id as unknown as number).sort((x, y) => x - y);
     const expected = (pick: (d: (typeof docs)[number]) => boolean): number[] => docs.filter(pick).map((d) => d._id);
     const hasT = (d: (typeof docs)[number], t: string): boolean => (Array.isArray(d.t) ? d.t.includes(t) : d.t === t);
     expect(await ids({ t: "b", m: false, d: { $gte: 20 } })).toEqual(expected((d) => hasT(d, "b") && !d.m && d.d >= 20));
@@ -68,9 +69,7 @@ describe("indexes and unique constraints", () => {
   it("reports per-write errors in ordered and unordered bulk writes", async () => {
     const c = h.coll("bulk");
     await c.createIndex({ k: 1 }, { unique: true });
-    const ordered = await c
-      .insertMany([{ k: 1 }, { k: 2 }, { k: 1 }, { k: 3 }])
-      .catch((e: unknown) => e as MongoBulkWriteError);
+    const ordered = await c.insertMany([{ k: 1 }, { k: 2 }, { k: 1 }, { k: 3 }]).catch((e: unknown) => e as MongoBulkWriteError);
     expect(ordered).toBeInstanceOf(MongoBulkWriteError);
     const o = ordered as MongoBulkWriteError;
     expect(o.insertedCount).toBe(2);

@@ -65,8 +65,15 @@ describe("query semantics", () => {
       name: "ann",
       address: { city: "Oslo" },
     });
-    expect(await c.findOne({ _id: 1 as never }, { projection: { tags: 0, scores: 0, address: 0, _id: 0 } })).toEqual({ name: "ann", age: 30 });
-    expect(await c.findOne({ _id: 1 as never }, { projection: { tags: { $slice: 1 }, name: 1 } })).toEqual({ _id: 1, name: "ann", tags: ["a"] });
+    expect(await c.findOne({ _id: 1 as never }, { projection: { tags: 0, scores: 0, address: 0, _id: 0 } })).toEqual({
+      name: "ann",
+      age: 30,
+    });
+    expect(await c.findOne({ _id: 1 as never }, { projection: { tags: { $slice: 1 }, name: 1 } })).toEqual({
+      _id: 1,
+      name: "ann",
+      tags: ["a"],
+    });
     expect(await c.findOne({ _id: 1 as never }, { projection: { scores: { $elemMatch: { s: { $gt: 6 } } } } })).toEqual({
       _id: 1,
       scores: [{ s: 9 }],

@@ -8,7 +8,10 @@ describe("transactions", () => {
   it("commits atomically across collections and two databases", async () => {
     const accounts = h.coll("accounts", "bank");
     const audit = h.coll("audit", "logs");
-    await accounts.insertMany([{ _id: "a", balance: 100 }, { _id: "b", balance: 0 }] as never[]);
+    await accounts.insertMany([
+      { _id: "a", balance: 100 },
+      { _id: "b", balance: 0 },
+    ] as never[]);
     await audit.insertOne({ seed: true });
     const session = h.client().startSession();
     try {

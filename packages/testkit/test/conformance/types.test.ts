@@ -41,9 +41,7 @@ describe("BSON types", () => {
   it("queries by ObjectId, Date range and Decimal128 equality", async () => {
     const c = h.coll("queries");
     const ids = [new ObjectId(), new ObjectId(), new ObjectId()];
-    await c.insertMany(
-      ids.map((id, i) => ({ _id: id, at: new Date(Date.UTC(2024, 0, i + 1)), amount: Decimal128.fromString(`${i}.50`) })),
-    );
+    await c.insertMany(ids.map((id, i) => ({ _id: id, at: new Date(Date.UTC(2024, 0, i + 1)), amount: Decimal128.fromString(`${i}.50`) })));
     expect(await c.countDocuments({ _id: { $in: [ids[0], ids[2]] } })).toBe(2);
     expect(await c.countDocuments({ at: { $gte: new Date(Date.UTC(2024, 0, 2)) } })).toBe(2);
     expect(await c.countDocuments({ amount: Decimal128.fromString("1.50") })).toBe(1);

@@ -24,9 +24,17 @@ async function correctOrRefused<T>(run: () => Promise<T>, named: string, check: 
 describe("unsupported features fail loudly or work", () => {
   it("collation on find", async () => {
     const c = h.coll("collation");
-    await c.insertMany([{ _id: 1, n: "b" }, { _id: 2, n: "A" }, { _id: 3, n: "a" }] as never[]);
+    await c.insertMany([
+      { _id: 1, n: "b" },
+      { _id: 2, n: "A" },
+      { _id: 3, n: "a" },
+    ] as never[]);
     await correctOrRefused(
-      () => c.find({ n: "a" }, { collation: { locale: "en", strength: 2 } }).sort({ _id: 1 }).toArray(),
+      () =>
+        c
+          .find({ n: "a" }, { collation: { locale: "en", strength: 2 } })
+          .sort({ _id: 1 })
+          .toArray(),
       "collation",
       (docs) => expect(docs.map((d) => d._id)).toEqual([2, 3]),
     );
@@ -34,7 +42,11 @@ describe("unsupported features fail loudly or work", () => {
 
   it("$graphLookup stage", async () => {
     const c = h.coll("graph");
-    await c.insertMany([{ _id: 1, parent: null }, { _id: 2, parent: 1 }, { _id: 3, parent: 2 }] as never[]);
+    await c.insertMany([
+      { _id: 1, parent: null },
+      { _id: 2, parent: 1 },
+      { _id: 3, parent: 2 },
+    ] as never[]);
     await correctOrRefused(
       () =>
         c
@@ -50,7 +62,11 @@ describe("unsupported features fail loudly or work", () => {
 
   it("text indexes", async () => {
     const c = h.coll("text");
-    await correctOrRefused(() => c.createIndex({ body: "text" }), "text", (name) => expect(name).toBe("body_text"));
+    await correctOrRefused(
+      () => c.createIndex({ body: "text" }),
+      "text",
+      (name) => expect(name).toBe("body_text"),
+    );
   });
 
   it("$where queries", async () => {

@@ -85,7 +85,10 @@ describe("updates", () => {
 
   it("supports pipeline-style updates", async () => {
     const c = h.coll("pipeline");
-    await c.insertMany([{ _id: 1, a: 2, b: 3 }, { _id: 2, a: 10, b: 1 }] as never[]);
+    await c.insertMany([
+      { _id: 1, a: 2, b: 3 },
+      { _id: 2, a: 10, b: 1 },
+    ] as never[]);
     await c.updateMany({}, [{ $set: { sum: { $add: ["$a", "$b"] }, big: { $gt: ["$a", 5] } } }, { $unset: "b" }]);
     expect(await c.find().sort({ _id: 1 }).toArray()).toEqual([
       { _id: 1, a: 2, sum: 5, big: false },
@@ -95,12 +98,19 @@ describe("updates", () => {
 
   it("findOneAndUpdate / findOneAndReplace / findOneAndDelete return the documented shapes", async () => {
     const c = h.coll("fam");
-    await c.insertMany([{ _id: 1, n: 1, team: "a" }, { _id: 2, n: 5, team: "a" }] as never[]);
+    await c.insertMany([
+      { _id: 1, n: 1, team: "a" },
+      { _id: 2, n: 5, team: "a" },
+    ] as never[]);
     const before = await c.findOneAndUpdate({ team: "a" }, { $inc: { n: 1 } }, { sort: { n: -1 } });
     expect(before).toEqual({ _id: 2, n: 5, team: "a" });
     const after = await c.findOneAndUpdate({ _id: 1 as never }, { $inc: { n: 1 } }, { returnDocument: "after", projection: { n: 1 } });
     expect(after).toEqual({ _id: 1, n: 2 });
-    const meta = await c.findOneAndUpdate({ _id: 9 as never }, { $set: { n: 0 } }, { upsert: true, returnDocument: "after", includeResultMetadata: true });
+    const meta = await c.findOneAndUpdate(
+      { _id: 9 as never },
+      { $set: { n: 0 } },
+      { upsert: true, returnDocument: "after", includeResultMetadata: true },
+    );
     expect(meta.value).toEqual({ _id: 9, n: 0 });
     expect(meta.lastErrorObject).toMatchObject({ n: 1, updatedExisting: false, upserted: 9 });
     expect(await c.findOneAndUpdate({ _id: 77 as never }, { $set: { n: 0 } })).toBeNull();
@@ -113,7 +123,10 @@ describe("updates", () => {
 
   it("bulkWrite reports n/nModified/upserted counts", async () => {
     const c = h.coll("bulkcounts");
-    await c.insertMany([{ _id: 1, v: 1 }, { _id: 2, v: 2 }] as never[]);
+    await c.insertMany([
+      { _id: 1, v: 1 },
+      { _id: 2, v: 2 },
+    ] as never[]);
     const result = await c.bulkWrite([
       { updateOne: { filter: { _id: 1 }, update: { $set: { v: 1 } } } },
       { updateMany: { filter: {}, update: { $inc: { v: 10 } } } },
