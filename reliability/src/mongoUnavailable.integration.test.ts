@@ -7,7 +7,8 @@ import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/con
 import { generateKey } from "@cspm/crypto";
 import { isCspmError } from "@cspm/errors";
 import { CSPMDatabaseManager } from "@cspm/mongo";
-import { type CompatServer, dropDatabasesWithPrefix, startCompatServer } from "@cspm/testkit";
+import { type CompatServer, startCompatServer } from "@cspm/mongo-engine";
+import { dropDatabasesWithPrefix } from "@cspm/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "./localProcesses";
 

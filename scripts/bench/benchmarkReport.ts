@@ -11,7 +11,7 @@ import type { IngestionBenchmarkResult } from "./ingestionBenchmark";
 import type { StreamingBenchmarkResult } from "./streamingBenchmark";
 import type { DashboardBenchmarkResult } from "../../packages/services/bench/dashboardBench";
 import type { RepositoryBenchmarkResult } from "../../packages/repository/bench/repositoryBench";
-import type { EngineBenchmarkResult } from "../../packages/testkit/src/engineBenchmark";
+import type { EngineBenchmarkResult } from "../../packages/mongo-engine/bench/runEngineBenchmark";
 
 /** Where and on what the run happened. */
 export interface MachineInfo {

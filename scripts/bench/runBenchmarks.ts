@@ -14,7 +14,7 @@ import { redactConnectionString } from "@cspm/mongo";
 import { startTestMongo } from "@cspm/testkit";
 import { runDashboardBenchmark } from "../../packages/services/bench/dashboardBench";
 import { runRepositoryBenchmark } from "../../packages/repository/bench/repositoryBench";
-import { runEngineBenchmark } from "../../packages/testkit/src/engineBenchmark";
+import { runEngineBenchmark } from "../../packages/mongo-engine/bench/runEngineBenchmark";
 import { count, duration, megabytes, ratio } from "./benchmarkMath";
 import { type BenchmarkName, BENCHMARKS, parseBenchmarkOptions } from "./benchmarkOptions";
 import { type BenchmarkRun, type MachineInfo, renderReport, targetRows } from "./benchmarkReport";

@@ -1,15 +1,15 @@
 import { createServiceContainer, loadConfigFromEnv, type ServiceContainer } from "@cspm/container";
 import { generateKey } from "@cspm/crypto";
 import { UnavailableError, ValidationError } from "@cspm/errors";
-import { startTestMongo, type TestMongo } from "@cspm/testkit";
+import { type CompatServer, startCompatServer } from "@cspm/mongo-engine";
 
 /** Options of `startRuntime`. */
 export interface RuntimeOptions {
   /** Environment to read (default `process.env`); see `loadConfigFromEnv` for the variables. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * Without `MONGODB_URI`, start an embedded MongoDB through the testkit (a local `mongod` via
-   * mongodb-memory-server when one is on hand, else the offline in-process engine). Demo use only.
+   * Without `MONGODB_URI`, start the embedded MongoDB: `@cspm/mongo-engine`, the offline in-process
+   * engine on an ephemeral 127.0.0.1 port. Demo use only: data lives as long as the process.
    */
   readonly allowEmbedded: boolean;
   /** Where notices go (default: stderr). */
@@ -22,7 +22,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly services: ServiceContainer;
   /** The embedded MongoDB, when `MONGODB_URI` was not set. */
-  readonly embedded: TestMongo | undefined;
+  readonly embedded: CompatServer | undefined;
   /** True when `CSPM_ENCRYPTION_KEYS` was not set and a throwaway key was generated (embedded only). */
   readonly ephemeralKey: boolean;
   /** Disposes the container (closing MongoDB and Redis connections), then stops the embedded MongoDB. Idempotent. */
@@ -52,22 +52,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { path: "MONGODB_URI", message: "is required (or use the embedded demo MongoDB)" },
     ]);
   }
-  let embedded: TestMongo | undefined;
+  let embedded: CompatServer | undefined;
   let uri = configured ?? "";
   if (!configured) {
-    const { MONGODB_URI: _unset, ...rest } = env;
     try {
-      embedded = await startTestMongo({ env: rest, log });
+      embedded = await startCompatServer();
     } catch (error) {
       throw new UnavailableError(`The embedded MongoDB did not start: ${(error as Error).message}`, {
         cause: error,
-        details: { hint: "Set MONGODB_URI to a running MongoDB, or MONGOMS_SYSTEM_BINARY to a local mongod." },
+        details: { hint: "Set MONGODB_URI to a running MongoDB." },
       });
     }
     uri = embedded.uri;
     log(
       banner([
-        `EMBEDDED MongoDB (${embedded.engine}) at ${uri}`,
+        `EMBEDDED MongoDB (@cspm/mongo-engine, offline) at ${uri}`,
         "MONGODB_URI is not set, so data lives only as long as this process.",
         "Set MONGODB_URI to use a real MongoDB (a replica set: assessments use transactions).",
       ]),

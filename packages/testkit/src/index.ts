@@ -1,7 +1,5 @@
 export { startTestMongo } from "./startTestMongo";
 export type { StartTestMongoOptions, TestMongo, TestMongoEngine } from "./startTestMongo";
-export { startCompatServer } from "./compat/compatServer";
-export type { CompatServer, CompatServerOptions } from "./compat/compatServer";
 export { startTestRedis, RedisUnavailableError } from "./startTestRedis";
 export type { StartTestRedisOptions, TestRedis } from "./startTestRedis";
 export { testDatabasePrefix } from "./testDatabasePrefix";
@@ -10,5 +8,3 @@ export type { ConnectTestClientOptions } from "./connectTestClient";
 export { dropDatabasesWithPrefix } from "./dropDatabasesWithPrefix";
 export { setup as vitestGlobalSetup } from "./vitestGlobalSetup";
 export type { ProvideTarget } from "./vitestGlobalSetup";
-export { runEngineBenchmark } from "./engineBenchmark";
-export type { EngineBenchmarkOptions, EngineBenchmarkResult } from "./engineBenchmark";

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { startCompatServer, type CompatServerOptions } from "./compat/compatServer";
+import { type CompatServerOptions, startCompatServer } from "@cspm/mongo-engine";
 
 /** Which MongoDB a test run uses. */
 export type TestMongoEngine = "external" | "memory-server" | "compat";

@@ -1,5 +1,5 @@
 /**
- * Engine benchmark (not a test): `npx tsx packages/testkit/bench/engineBenchmark.ts`.
+ * Engine benchmark (not a test): `npx tsx packages/mongo-engine/bench/engineBenchmark.ts`.
  * Set MONGODB_URI to measure a real server with the same workload.
  *
  * Two views of "indexed vs unindexed": through the driver (what a test sees; the indexed side is
@@ -7,7 +7,7 @@
  * themselves buy). The 50x target is checked on the engine figure for the compat engine, on the
  * driver figure for an external server.
  */
-import { runEngineBenchmark } from "../src/engineBenchmark";
+import { runEngineBenchmark } from "./runEngineBenchmark";
 
 const result = await runEngineBenchmark(process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI } : {});
 console.table(result);

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { MongoClient, type Collection, type Document } from "mongodb";
-import { startCompatServer } from "./compat/compatServer";
+import { startCompatServer } from "../src/compatServer";
 
 /** Figures from {@link runEngineBenchmark} (milliseconds unless noted). */
 export interface EngineBenchmarkResult {

@@ -1,20 +1,10 @@
-import { type MongoClient, ObjectId } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectTestClient, dropDatabasesWithPrefix, testDatabasePrefix } from "../../src/index";
+import { ObjectId } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "../conformanceHarness";
 
-const prefix = testDatabasePrefix("crud");
-let client: MongoClient;
+const h = useHarness("crud");
 
-beforeAll(async () => {
-  client = await connectTestClient();
-});
-
-afterAll(async () => {
-  await dropDatabasesWithPrefix(client, prefix);
-  await client.close();
-});
-
-const coll = (name: string) => client.db(`${prefix}db`).collection(name);
+const coll = (name: string) => h.coll(name, "db");
 
 describe("CRUD", () => {
   it("inserts and finds documents with filters, sort, skip, limit and projection", async () => {
@@ -88,6 +78,6 @@ describe("CRUD", () => {
   });
 
   it("reports an unknown command as 59 CommandNotFound", async () => {
-    await expect(client.db(`${prefix}db`).command({ noSuchCommandAtAll: 1 })).rejects.toMatchObject({ code: 59 });
+    await expect(h.db("db").command({ noSuchCommandAtAll: 1 })).rejects.toMatchObject({ code: 59 });
   });
 });
