@@ -1,3 +1,4 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Memory of reading many findings: `stream()` through the repository keeps RSS flat, where loading the
  * same findings at once (the driver's `toArray()`, the baseline) grows with them. Each side runs in a freshly forked
@@ -5,7 +6,6 @@
  * the findings are seeded by this process (where the offline engine, if any, lives).
  */
 import { fork } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
@@ -76,7 +76,7 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
   const batchSize = options.batchSize ?? 500;
   const timeoutMs = options.childTimeoutMs ?? 600_000;
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, appName: "cspm-bench-stream-seed" });
   await manager.connect();
   try {
