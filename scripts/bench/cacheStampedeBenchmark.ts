@@ -1,3 +1,4 @@
+import { SEVERITIES } from "@cspm/domain";
 import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Cache figures beyond the dashboard's warm/cold: (1) a stampede — N concurrent cold requests for the
@@ -68,7 +69,7 @@ async function seed(manager: CSPMDatabaseManager, findings: number, now: Date): 
         check_title: `Cache benchmark check ${i % 120}`,
         status: i % 3 === 0 ? "PASS" : "FAIL",
         status_extended: "cache benchmark",
-        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        severity: SEVERITIES[i % 5],
         service_name: "iam",
         region: "us-east-1",
         resource_uid: `arn:aws:iam::bench:${i}`,

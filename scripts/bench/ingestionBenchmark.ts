@@ -1,3 +1,4 @@
+import { SEVERITIES } from "@cspm/domain";
 import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Ingestion of Prowler findings through the domain repository: batched `bulkUpsert` (unordered bulk
@@ -60,7 +61,6 @@ export interface IngestionBenchmarkResult {
 }
 
 const TEAM = "bench_ingest";
-const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
 const CHUNK = 10_000;
 
 /** A valid finding input (repository shape), deterministic by index and scan. */

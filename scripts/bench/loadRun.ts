@@ -1,3 +1,4 @@
+import { SEVERITIES } from "@cspm/domain";
 import { parseTeamId } from "@cspm/repository";
 import { testDatabasePrefix } from "@cspm/testkit";
 /**
@@ -148,7 +149,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
         check_title: `Check ${i % 60}`,
         status: i % 3 === 0 ? "PASS" : "FAIL",
         status_extended: "seeded for the load run",
-        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        severity: SEVERITIES[i % 5],
         service_name: "iam",
         region: "us-east-1",
         resource_uid: `arn:aws:iam::seed:${team}:${i}`,

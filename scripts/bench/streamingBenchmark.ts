@@ -1,3 +1,4 @@
+import { SEVERITIES } from "@cspm/domain";
 import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Memory of reading many findings: `stream()` through the repository keeps RSS flat, where loading the
@@ -95,7 +96,7 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
           check_title: `Streaming benchmark check ${i % 300}`,
           status: i % 3 === 0 ? "PASS" : "FAIL",
           status_extended: `Resource ${i} of the streaming benchmark, with a realistic amount of explanatory text attached to it.`,
-          severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+          severity: SEVERITIES[i % 5],
           service_name: "ec2",
           region: `us-east-${(i % 2) + 1}`,
           resource_uid: `arn:aws:ec2:us-east-1:${100_000_000_000 + (i % 50)}:instance/i-${i.toString(16).padStart(17, "0")}`,

@@ -1,4 +1,3 @@
-import { parseTeamId } from "@cspm/repository";
 import { TOKENS } from "@cspm/container";
 import { CLOUD_ACCOUNT_STATUSES, CLOUD_PROVIDERS } from "@cspm/domain";
 import type { RegisterAccountInput, UpdateAccountInput } from "@cspm/services";
@@ -40,7 +39,7 @@ interface IdParams {
 export function registerAccountRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.get("/accounts", async (request) => {
     const query = parseRequestPart(ListQuery, request.query, "query");
-    const page = await request.scope.resolve(TOKENS.CentralAccountService).listAccounts(parseTeamId(request.teamId), {
+    const page = await request.scope.resolve(TOKENS.CentralAccountService).listAccounts(request.teamId, {
       limit: query.limit,
       ...(query.provider === undefined ? {} : { provider: query.provider }),
       ...(query.status === undefined ? {} : { status: query.status }),
@@ -53,12 +52,12 @@ export function registerAccountRoutes(app: FastifyInstance, { responses }: Route
   app.post("/accounts", async (request, reply) => {
     const account = await request.scope
       .resolve(TOKENS.CentralAccountService)
-      .registerAccount(parseTeamId(request.teamId), request.body as RegisterAccountInput);
+      .registerAccount(request.teamId, request.body as RegisterAccountInput);
     return reply.code(201).header("location", `/accounts/${account.id}`).send(responses.successResponse(account));
   });
 
   app.get<{ Params: IdParams }>("/accounts/:id", async (request, reply) => {
-    const account = await request.scope.resolve(TOKENS.CentralAccountService).getAccount(parseTeamId(request.teamId), request.params.id);
+    const account = await request.scope.resolve(TOKENS.CentralAccountService).getAccount(request.teamId, request.params.id);
     if (account.version !== undefined) void reply.header("etag", `"${account.version}"`);
     return responses.successResponse(account);
   });
@@ -68,7 +67,7 @@ export function registerAccountRoutes(app: FastifyInstance, { responses }: Route
     const account = await request.scope
       .resolve(TOKENS.CentralAccountService)
       .updateAccount(
-        parseTeamId(request.teamId),
+        request.teamId,
         request.params.id,
         request.body as UpdateAccountInput,
         expectedVersion === undefined ? {} : { expectedVersion },

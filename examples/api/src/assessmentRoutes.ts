@@ -1,4 +1,3 @@
-import { parseTeamId } from "@cspm/repository";
 import { TOKENS } from "@cspm/container";
 import { ASSESSMENT_STATUSES } from "@cspm/domain";
 import type { CreateAssessmentInput } from "@cspm/services";
@@ -28,13 +27,13 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
   app.post("/assessments", async (request, reply) => {
     const assessment = await request.scope
       .resolve(TOKENS.GlobalAssessmentService)
-      .createAssessment(parseTeamId(request.teamId), request.body as CreateAssessmentInput);
+      .createAssessment(request.teamId, request.body as CreateAssessmentInput);
     return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
   });
 
   app.get("/assessments", async (request) => {
     const query = parseRequestPart(ListQuery, request.query, "query");
-    const page = await request.scope.resolve(TOKENS.GlobalAssessmentService).listAssessments(parseTeamId(request.teamId), {
+    const page = await request.scope.resolve(TOKENS.GlobalAssessmentService).listAssessments(request.teamId, {
       limit: query.limit,
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
@@ -44,15 +43,15 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
 
   app.get<{ Params: IdParams }>("/assessments/:id", async (request) => {
     return responses.successResponse(
-      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(parseTeamId(request.teamId), request.params.id),
+      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id),
     );
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id/evidence", async (request) => {
     // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
-    await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(parseTeamId(request.teamId), request.params.id);
+    await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id);
     return responses.successResponse(
-      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(parseTeamId(request.teamId), request.params.id),
+      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.teamId, request.params.id),
     );
   });
 }

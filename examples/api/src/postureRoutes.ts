@@ -1,4 +1,3 @@
-import { parseTeamId } from "@cspm/repository";
 import { TOKENS } from "@cspm/container";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -39,7 +38,7 @@ const ActivityQuery = z.strictObject({
 export function registerPostureRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.get("/dashboard/summary", async (request) => {
     const query = parseRequestPart(SummaryQuery, request.query, "query");
-    const summary = await request.scope.resolve(TOKENS.AggregationService).getDashboardSummary(parseTeamId(request.teamId), {
+    const summary = await request.scope.resolve(TOKENS.AggregationService).getDashboardSummary(request.teamId, {
       ...(query.accountIds === undefined ? {} : { accountIds: query.accountIds }),
       ...(query.since === undefined ? {} : { since: query.since }),
     });
@@ -48,7 +47,7 @@ export function registerPostureRoutes(app: FastifyInstance, { responses }: Route
 
   app.get("/scan-activity", async (request) => {
     const query = parseRequestPart(ActivityQuery, request.query, "query");
-    const activity = await request.scope.resolve(TOKENS.AggregationService).getScanActivity(parseTeamId(request.teamId), {
+    const activity = await request.scope.resolve(TOKENS.AggregationService).getScanActivity(request.teamId, {
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });
