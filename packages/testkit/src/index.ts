@@ -8,3 +8,5 @@ export type { ConnectTestClientOptions } from "./connectTestClient";
 export { dropDatabasesWithPrefix } from "./dropDatabasesWithPrefix";
 export { setup as vitestGlobalSetup } from "./vitestGlobalSetup";
 export type { ProvideTarget } from "./vitestGlobalSetup";
+export { startTcpProxy } from "./startTcpProxy";
+export type { TcpProxy, TcpProxyOptions } from "./startTcpProxy";
