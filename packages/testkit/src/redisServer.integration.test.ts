@@ -100,7 +100,7 @@ describe("startRedisServer", () => {
     expect(redis.state).toBe("running");
     const client = connect(redis.url);
     await ready(client);
-    const dir = String((await client.config("GET", "dir"))[1]);
+    const [, dir] = (await client.config("GET", "dir")) as [string, string];
     expect(existsSync(dir)).toBe(true);
     await redis.stop();
     await redis.stop();
