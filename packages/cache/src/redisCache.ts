@@ -268,7 +268,7 @@ export class RedisCache implements CacheService {
     if (this.closing) return false;
     // Re-send what is still unconfirmed along with it: one script either way.
     const pending = this.journal.snapshot();
-    const bumped = new Set(await this.entries.bump("invalidateTags", [...new Set([...requested, ...pending.generations])]));
+    const bumped = new Set(await this.entries.bump("invalidateTags", [...new Set([...requested, ...pending.generations])], true));
     this.journal.confirm(pending, bumped);
     const unconfirmed = requested.filter((name) => !bumped.has(name));
     if (unconfirmed.length === 0) return true;

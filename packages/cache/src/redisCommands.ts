@@ -66,9 +66,17 @@ export class RedisCommands {
     this.readyPromise = undefined;
   }
 
-  /** Runs one command through the breaker and the timeout; failures are reported and become `{ ok: false }`. */
-  async run<T>(operation: CacheOperation, key: string | undefined, command: (client: RedisCacheClient) => Promise<T>): Promise<Attempt<T>> {
-    if (this.closed || !this.breaker.tryAcquire()) return { ok: false, rejected: false };
+  /**
+   * Runs one command through the breaker (unless `bypassBreaker`) and the timeout; failures are reported and
+   * become `{ ok: false }`.
+   */
+  async run<T>(
+    operation: CacheOperation,
+    key: string | undefined,
+    command: (client: RedisCacheClient) => Promise<T>,
+    bypassBreaker = false,
+  ): Promise<Attempt<T>> {
+    if (this.closed || !(bypassBreaker || this.breaker.tryAcquire())) return { ok: false, rejected: false };
     try {
       const value = await this.send(command);
       this.breaker.recordSuccess();

@@ -134,14 +134,17 @@ export class RedisEntryStore {
     await this.commands.run("unlock", key, (c) => evalScript(c, RELEASE_LOCK_SCRIPT, [this.lockKey(key)], [token]));
   }
 
-  /** Bumps generations to a new token; returns the names Redis confirmed. */
-  async bump(operation: CacheOperation, names: readonly string[]): Promise<string[]> {
+  /**
+   * Bumps generations to a new token; returns the names Redis confirmed. `urgent` sends it even while the breaker
+   * is open: a stalled (frozen) Redis then still executes it as soon as it resumes.
+   */
+  async bump(operation: CacheOperation, names: readonly string[], urgent = false): Promise<string[]> {
     const token = this.tokens.next();
     const batches = this.cluster ? names.map((name) => [name]) : chunk(names, BATCH);
     const results = await Promise.all(
       batches.map(async (batch) => {
         const keys = batch.map((name) => this.generationKey(name));
-        const done = await this.commands.run(operation, undefined, (c) => evalScript(c, BUMP_SCRIPT, keys, [token]));
+        const done = await this.commands.run(operation, undefined, (c) => evalScript(c, BUMP_SCRIPT, keys, [token]), urgent);
         return done.ok ? batch : [];
       }),
     );
