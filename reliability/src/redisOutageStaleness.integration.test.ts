@@ -68,6 +68,17 @@ async function readChecked(cache: RedisCache, record: AccountRecord, stale: stri
   return seen.version;
 }
 
+/** A writer and a reader process on one prefix, both holding version 1 in the cache. */
+async function warmScenario() {
+  const events: CacheErrorEvent[] = [];
+  const [writer, reader] = caches2(events);
+  const record = new AccountRecord();
+  const stale: string[] = [];
+  await readChecked(writer, record, stale, "writer");
+  await readChecked(reader, record, stale, "reader");
+  return { events, writer, reader, record, stale };
+}
+
 async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 500; i += 1) {
     if (await check()) return;
@@ -127,14 +138,9 @@ describe("no stale read after an acknowledged write", () => {
   });
 
   it("Redis SIGKILLed between a write and the next read (before and after the invalidation reached it)", async () => {
-    const events: CacheErrorEvent[] = [];
-    const [writer, reader] = caches2(events);
-    const record = new AccountRecord();
-    const stale: string[] = [];
+    const { events, writer, reader, record, stale } = await warmScenario();
 
     // Round 1: the write's invalidation is confirmed, then Redis dies before anyone reads.
-    await readChecked(writer, record, stale, "writer");
-    await readChecked(reader, record, stale, "reader");
     expect(await record.write(writer)).toBe(true);
     await server.kill();
     await server.start();
@@ -164,12 +170,7 @@ describe("no stale read after an acknowledged write", () => {
   });
 
   it("Redis frozen (SIGSTOP) longer than the command timeout during invalidation, then thawed", async () => {
-    const events: CacheErrorEvent[] = [];
-    const [writer, reader] = caches2(events);
-    const record = new AccountRecord();
-    const stale: string[] = [];
-    await readChecked(writer, record, stale, "writer");
-    await readChecked(reader, record, stale, "reader");
+    const { events, writer, reader, record, stale } = await warmScenario();
 
     server.freeze();
     try {

@@ -225,4 +225,25 @@ describe("RedisCache fail-open against a private redis-server", () => {
       await persistent.stop();
     }
   });
+
+  it("a Redis user without INFO: the fence is reported as unavailable and the cache still works", async () => {
+    await admin.acl("SETUSER", "no-info", "on", ">no-info-pass", "~*", "&*", "+@all", "-info");
+    const events: CacheErrorEvent[] = [];
+    const cache = makeCache(events, {
+      redis: { host: "127.0.0.1", port: server.port, username: "no-info", password: "no-info-pass", enableReadyCheck: false },
+      keyPrefix: "acl:",
+    });
+    try {
+      expect(await cache.set("k", "v", { ttlSeconds: 60, tags: ["t"] })).toBe(true);
+      expect(await cache.get("k")).toBe("v");
+      expect(await cache.invalidateTags("t")).toBe(true);
+      expect(await cache.get("k")).toBeUndefined();
+      const fence = events.filter((e) => e.operation === "connection");
+      expect(fence.map((e) => e.error.code)).toContain("INTERNAL");
+      expect(fence.some((e) => e.error.message.includes("run id"))).toBe(true);
+      expect(await admin.exists("acl:server")).toBe(0);
+    } finally {
+      await admin.acl("DELUSER", "no-info");
+    }
+  });
 });

@@ -23,6 +23,26 @@ async function expectValidationError(promise: Promise<unknown>): Promise<void> {
   expect(isCspmError(error) && error.code).toBe("VALIDATION_FAILED");
 }
 
+/**
+ * A loader that stops once started until `release()`: `running` settles when it has begun reading. Its value is
+ * what it would have read at that moment (`values[n]` for the n-th call).
+ */
+function pausedLoader(...values: string[]) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let calls = 0;
+  const loader = async () => {
+    const seen = values[Math.min(calls, values.length - 1)] as string;
+    calls += 1;
+    started();
+    await gate;
+    return seen;
+  };
+  return { loader, running, release, calls: () => calls };
+}
+
 /** Declares the shared `CacheService` tests; `create` is called once per test, and its cache closed afterwards. */
 export function describeCacheServiceContract(name: string, create: () => Promise<ContractSubject>): void {
   describe(`${name} — CacheService contract`, () => {
@@ -158,18 +178,7 @@ export function describeCacheServiceContract(name: string, create: () => Promise
 
     it("wrap: a loader that was running when its tag was invalidated stores nothing (its caller still gets the value)", async () => {
       const { cache } = await open();
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started!: () => void;
-      const running = new Promise<void>((resolve) => (started = resolve));
-      let calls = 0;
-      const loader = async () => {
-        calls += 1;
-        const seen = calls === 1 ? "read before the write" : "read after the write";
-        started();
-        await gate;
-        return seen;
-      };
+      const { loader, running, release, calls } = pausedLoader("read before the write", "read after the write");
       const racing = cache.wrap("raced", { ttlSeconds: 60, tags: ["team"] }, loader);
       await running;
       // The write lands now and invalidates while the first loader is still running.
@@ -179,20 +188,13 @@ export function describeCacheServiceContract(name: string, create: () => Promise
       expect(await cache.get("raced")).toBeUndefined();
       expect(await cache.wrap("raced", { ttlSeconds: 60, tags: ["team"] }, loader)).toBe("read after the write");
       expect(await cache.get("raced")).toBe("read after the write");
-      expect(calls).toBe(2);
+      expect(calls()).toBe(2);
     });
 
     it("wrap: a loader that was running when its key was deleted stores nothing", async () => {
       const { cache } = await open();
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started!: () => void;
-      const running = new Promise<void>((resolve) => (started = resolve));
-      const racing = cache.wrap("deleted", 60, async () => {
-        started();
-        await gate;
-        return "old";
-      });
+      const { loader, running, release } = pausedLoader("old");
+      const racing = cache.wrap("deleted", 60, loader);
       await running;
       expect(await cache.del("deleted")).toBe(true);
       release();
