@@ -17,7 +17,7 @@ import { RepositoryFactory } from "@cspm/repository";
 import { AggregationService, CentralAccountService } from "@cspm/services";
 import type { Document } from "mongodb";
 import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
-import { type CacheRoundTripResult, runCacheRoundTripBenchmark } from "../../packages/cache/bench/roundTripBench";
+import { type CacheRoundTripResult, deleteRedisPrefix, runCacheRoundTripBenchmark } from "../../packages/cache/bench/roundTripBench";
 
 /** Options of `runCacheStampedeBenchmark`. */
 export interface CacheStampedeOptions {
@@ -179,6 +179,8 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
       await cache.invalidateTags([AggregationService.cacheTag(TEAM), CentralAccountService.cacheTag(TEAM)]).catch(() => undefined);
       await cache.close();
     }
+    // Invalidated entries stay until read or expired: delete everything under this run's prefix.
+    if (options.redisUrl) await deleteRedisPrefix(options.redisUrl, redisPrefix).catch(() => undefined);
     for (const key of DatabaseRegistry.keys())
       await manager
         .getDatabase(key)

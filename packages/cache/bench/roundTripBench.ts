@@ -224,12 +224,22 @@ export async function runCacheRoundTripBenchmark(options: CacheRoundTripOptions)
     return { iterations, cases: results, lostReply: lost };
   } finally {
     for (const close of closers) await close();
+    await deleteRedisPrefix(options.redisUrl, prefix);
+    for (const client of clients) client.disconnect();
+  }
+}
+
+/** Deletes every key under `prefix` (SCAN + DEL) and nothing else: how benchmarks clean up a shared Redis. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
     let cursor = "0";
     do {
-      const [next, keys] = await admin.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`, "COUNT", 1000);
       cursor = next;
-      if (keys.length > 0) await admin.del(...keys);
+      if (keys.length > 0) await client.del(...keys);
     } while (cursor !== "0");
-    for (const client of clients) client.disconnect();
+  } finally {
+    client.disconnect();
   }
 }
