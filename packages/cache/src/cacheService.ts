@@ -99,10 +99,10 @@ export type CacheLoader<T> = () => T | Promise<T>;
  * `ValidationError` (`VALIDATION_FAILED`). Values go through EJSON, so `Date`, `ObjectId` and `Decimal128`
  * survive and every caller gets its own copy.
  *
- * Freshness contract: once `invalidateTags(tags)` has been called (whatever it resolved), no read through the
- * same cache object returns a value stored before the call under any of `tags`, nor a value a `wrap` loader
- * computed from data it began reading before the call. Across processes sharing a Redis the same holds from the
- * moment Redis executed the invalidation (`true` says it did).
+ * Freshness contract: once `invalidateTags(tags)` has returned (whatever it resolved), no read started afterwards
+ * through the same cache object returns a value stored before the call under any of `tags`, nor a value a `wrap`
+ * loader computed from data it began reading before the call. Across processes sharing a Redis the same holds from
+ * the moment Redis executed the invalidation (`true` says it did).
  */
 export interface CacheService {
   /**
