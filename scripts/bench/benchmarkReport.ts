@@ -454,7 +454,7 @@ export function renderReport(run: BenchmarkRun): string {
           "tags as Redis sets of keys, popped and deleted on invalidation); after is `RedisCache`. Commands and round trips " +
           "per call are counted from ioredis's `ioredis:command` tracing channel (round trips: the longest chain of commands sent " +
           "after an earlier one's reply; parallel commands share one; an upper bound when unrelated replies interleave); " +
-          `latency is the median of ${count(rt.iterations)} single calls per side (a tenth of that for 100 entries), the sides alternating.`,
+          `latency is the median of ${count(rt.iterations)} single calls per side (a quarter of that for 100 entries), the sides alternating.`,
         "",
         table(
           ["Operation", "Round trips before", "after", "Commands before", "after", "Median before", "after", "After / before"],

@@ -2,12 +2,20 @@
  * The Redis commands `RedisCache` sent before generation-stamped tags (package version 0.0.0), kept only as the
  * baseline of `pnpm bench`: tags were Redis sets of member keys; `set` added the key to each tag's set (one EVAL
  * per tag, script text sent every time) and then wrote the value; `invalidateTags` popped each tag's set (EVAL)
- * and then deleted its members (DEL). The same value encoding, lock and per-command timeout; no breaker, no
- * single-flight, no fail-open reporting — so it is, if anything, a little cheaper per call than the original.
+ * and then deleted its members (DEL); `wrap` on a miss read, took the lock, read again, loaded, stored (tags, then
+ * SET) and released the lock. Every command goes through the same plumbing as today's `RedisCache` (per-command
+ * timeout, breaker, ready wait, sanitized failure reports), with the same argument checks, codec and per-process
+ * single-flight, so the comparison measures the algorithm, not the plumbing.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { normalizeCacheTags, normalizeSetOptions, resolveCacheKey } from "../src/cacheArguments";
 import { decodeCacheValue, encodeCacheValue } from "../src/cacheCodec";
+import type { CacheSetOptions } from "../src/cacheService";
+import { CacheTelemetry } from "../src/cacheTelemetry";
+import { CircuitBreaker } from "../src/circuitBreaker";
+import { RedisCommands } from "../src/redisCommands";
+import { SingleFlight } from "../src/singleFlight";
 
 const REGISTER_TAG_SCRIPT = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -24,22 +32,19 @@ const RELEASE_LOCK_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-function timed<T>(promise: Promise<T>, ms: number): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** The former tag-set algorithm on an ioredis client (bench baseline). Failures resolve like the original: miss / false. */
 export class LegacyTagCache {
+  private readonly commands: RedisCommands;
+  private readonly flights = new SingleFlight<unknown>();
+
   constructor(
-    private readonly client: Redis,
+    client: Redis,
     private readonly keyPrefix: string,
-    private readonly commandTimeoutMs = 150,
-  ) {}
+    commandTimeoutMs = 150,
+  ) {
+    this.commands = new RedisCommands(client, commandTimeoutMs, new CircuitBreaker(), new CacheTelemetry(undefined));
+    client.on("ready", () => this.commands.markReady());
+  }
 
   private valueKey(key: string): string {
     return `${this.keyPrefix}v:${key}`;
@@ -49,63 +54,63 @@ export class LegacyTagCache {
     return `${this.keyPrefix}tag:${tag}`;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    try {
-      const raw = await timed(this.client.get(this.valueKey(key)), this.commandTimeoutMs);
-      return raw === null ? undefined : (decodeCacheValue(raw) as T);
-    } catch {
-      return undefined;
-    }
+  async get<T>(cacheKey: string): Promise<T | undefined> {
+    const key = resolveCacheKey(cacheKey);
+    const got = await this.commands.run("get", key, (c) => c.get(this.valueKey(key)));
+    return got.ok && got.value !== null ? (decodeCacheValue(got.value) as T) : undefined;
   }
 
-  async set(key: string, value: unknown, options: { ttlSeconds: number; tags?: readonly string[] }): Promise<boolean> {
-    const ttlMs = Math.round(options.ttlSeconds * 1000);
-    const redisKey = this.valueKey(key);
-    try {
-      await Promise.all(
-        (options.tags ?? []).map((tag) =>
-          timed(this.client.eval(REGISTER_TAG_SCRIPT, 1, this.tagKey(tag), redisKey, ttlMs + 1000), this.commandTimeoutMs),
-        ),
-      );
-      await timed(this.client.set(redisKey, encodeCacheValue(value), "PX", ttlMs), this.commandTimeoutMs);
-      return true;
-    } catch {
-      return false;
-    }
+  async set(cacheKey: string, value: unknown, options: CacheSetOptions): Promise<boolean> {
+    const key = resolveCacheKey(cacheKey);
+    const { ttlMs, tags } = normalizeSetOptions(options);
+    return this.store(key, encodeCacheValue(value), ttlMs, tags);
   }
 
   /** `wrap` with the recompute lock, as the original ran it on a miss: GET, SET NX, GET, loader, tags + SET, release. */
-  async wrap<T>(key: string, options: { ttlSeconds: number; tags?: readonly string[] }, loader: () => Promise<T>): Promise<T> {
-    const hit = await this.get<T>(key);
-    if (hit !== undefined) return hit;
-    const lockKey = `${this.keyPrefix}lock:${key}`;
-    const token = randomUUID();
-    const acquired = await timed(this.client.set(lockKey, token, "PX", 5000, "NX"), this.commandTimeoutMs).catch(() => null);
-    try {
-      const again = acquired === "OK" ? await this.get<T>(key) : undefined;
-      if (again !== undefined) return again;
-      const value = await loader();
-      await this.set(key, value, options);
-      return value;
-    } finally {
-      if (acquired === "OK") await timed(this.client.eval(RELEASE_LOCK_SCRIPT, 1, lockKey, token), this.commandTimeoutMs).catch(() => 0);
-    }
+  async wrap<T>(cacheKey: string, ttl: CacheSetOptions, loader: () => Promise<T>): Promise<T> {
+    const key = resolveCacheKey(cacheKey);
+    const { ttlMs, tags } = normalizeSetOptions(ttl);
+    const { result } = await this.flights.run(key, async () => {
+      const hit = await this.get<T>(key);
+      if (hit !== undefined) return hit;
+      const lockKey = `${this.keyPrefix}lock:${key}`;
+      const token = randomUUID();
+      const acquired = await this.commands.run("lock", key, (c) => c.set(lockKey, token, "PX", 5000, "NX"));
+      const locked = acquired.ok && acquired.value === "OK";
+      try {
+        const again = locked ? await this.get<T>(key) : undefined;
+        if (again !== undefined) return again;
+        const value = await loader();
+        await this.store(key, encodeCacheValue(value), ttlMs, tags);
+        return value;
+      } finally {
+        if (locked) await this.commands.run("unlock", key, (c) => c.eval(RELEASE_LOCK_SCRIPT, 1, lockKey, token));
+      }
+    });
+    return result as T;
   }
 
-  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+  async invalidateTags(tags: string | readonly string[]): Promise<boolean> {
     const results = await Promise.all(
-      tags.map(async (tag) => {
-        try {
-          const members = (await timed(this.client.eval(POP_TAG_SCRIPT, 1, this.tagKey(tag)), this.commandTimeoutMs)) as string[];
-          const batches: string[][] = [];
-          for (let i = 0; i < members.length; i += 256) batches.push(members.slice(i, i + 256));
-          await Promise.all(batches.map((batch) => timed(this.client.del(...batch), this.commandTimeoutMs)));
-          return true;
-        } catch {
-          return false;
-        }
+      normalizeCacheTags(tags).map(async (tag) => {
+        const popped = await this.commands.run("invalidateTags", undefined, (c) => c.eval(POP_TAG_SCRIPT, 1, this.tagKey(tag)));
+        if (!popped.ok) return false;
+        const members = (popped.value as string[]) ?? [];
+        const batches: string[][] = [];
+        for (let i = 0; i < members.length; i += 256) batches.push(members.slice(i, i + 256));
+        const deleted = await Promise.all(batches.map((batch) => this.commands.run("invalidateTags", undefined, (c) => c.del(...batch))));
+        return deleted.every((d) => d.ok);
       }),
     );
     return results.every(Boolean);
+  }
+
+  private async store(key: string, encoded: string, ttlMs: number, tags: readonly string[]): Promise<boolean> {
+    const redisKey = this.valueKey(key);
+    const tagged = await Promise.all(
+      tags.map((tag) => this.commands.run("set", key, (c) => c.eval(REGISTER_TAG_SCRIPT, 1, this.tagKey(tag), redisKey, ttlMs + 1000))),
+    );
+    if (!tagged.every((t) => t.ok)) return false;
+    return (await this.commands.run("set", key, (c) => c.set(redisKey, encoded, "PX", ttlMs))).ok;
   }
 }

@@ -392,7 +392,7 @@ export class RedisCache implements CacheService {
 
   /** Reads and decodes an entry, after recovery; with `options` (a `wrap` miss) also observes its generations. */
   private async read(key: string, options: NormalizedSetOptions | undefined): Promise<Read> {
-    if (!(await this.recovered())) return { state: "down" };
+    if ((this.fencePending || this.journal.size > 0) && !(await this.recover())) return { state: "down" };
     const observe = options ? generationsOf(options.tags) : [];
     const observeTtlMs = options ? options.ttlMs + (this.lock?.ttlMs ?? 0) + GENERATION_TTL_MARGIN_MS : 0;
     const read: EntryRead = await this.entries.read(key, observe, observeTtlMs);

@@ -115,16 +115,14 @@ function isNoScript(error: unknown): boolean {
 }
 
 /** Runs a script by SHA, sending its source once when the server answers NOSCRIPT (after a restart). */
-export async function evalScript(
+export function evalScript(
   client: Redis | Cluster,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  try {
-    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
-  } catch (error) {
+  return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
     if (!isNoScript(error)) throw error;
     return client.eval(script.source, keys.length, ...keys, ...args);
-  }
+  });
 }
