@@ -55,7 +55,6 @@ const UNSUPPORTED_STAGES = new Set([
   "$listSessions",
   "$listLocalSessions",
   "$planCacheStats",
-  "$listSearchIndexes",
   "$shardedDataDistribution",
   "$listSampledQueries",
   "$queryStats",
@@ -84,6 +83,10 @@ export function validatePipeline(pipeline: unknown, topLevel: boolean): Document
         throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
       }
       return;
+    }
+    if (name === "$listSearchIndexes") {
+      // What mongod 7.0 without Atlas Search answers.
+      throw new CommandError(6047401, "$listSearchIndexes stage is only allowed on MongoDB Atlas");
     }
     if (UNSUPPORTED_STAGES.has(name)) throw notImplemented(`aggregation stage ${name}`);
     if (!SUPPORTED_STAGES.has(name)) throw new CommandError(40324, `Unrecognized pipeline stage name: '${name}'`);

@@ -485,6 +485,11 @@ const collModCommand: CommandHandler = (ctx) => {
   return reply;
 };
 
+/** mongod 7.0 without Atlas Search answers every search index command this way. */
+const searchIndexCommand: CommandHandler = () => {
+  throw new CommandError(115, "Search index commands are only supported with Atlas.");
+};
+
 /** Collection and index management commands. */
 export const COLLECTION_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   create: createCommand,
@@ -498,4 +503,7 @@ export const COLLECTION_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   dropIndexes: dropIndexesCommand,
   deleteIndexes: dropIndexesCommand,
   collMod: collModCommand,
+  createSearchIndexes: searchIndexCommand,
+  dropSearchIndex: searchIndexCommand,
+  updateSearchIndex: searchIndexCommand,
 };

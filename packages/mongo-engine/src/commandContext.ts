@@ -1,9 +1,12 @@
-import type { Document } from "bson";
+import type { Document, Timestamp } from "bson";
 import { isPlainDocument, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
+import { evaluating } from "./queryMatcher";
 import type { CollectionStore } from "./collectionStore";
 import type { CursorRegistry } from "./cursorRegistry";
-import type { EvaluationSettings } from "./mingoContext";
+import { compileExpression } from "./expressionCompiler";
+import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
+import type { ServerParameters } from "./serverParameters";
 import type { StorageCatalog, StorageView } from "./storageCatalog";
 
 /** What a command handler gets to work with. */
@@ -14,6 +17,12 @@ export interface CommandContext {
   readonly catalog: StorageCatalog;
   readonly cursors: CursorRegistry;
   readonly connectionId: number;
+  /** The engine's server parameters (`notablescan`, the blocking-sort limit, ...). */
+  readonly parameters: ServerParameters;
+  /** `$$NOW` of this command: mongod evaluates it once per command. */
+  readonly now: Date;
+  /** `$$CLUSTER_TIME` of this command. */
+  readonly clusterTime: Timestamp;
 }
 
 /** A command implementation. */
@@ -111,18 +120,22 @@ export function evaluationSettings(ctx: CommandContext, letVars?: unknown): Eval
 }
 
 function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
-  let variables: Document | undefined;
+  const system: Document = { NOW: ctx.now, CLUSTER_TIME: ctx.clusterTime };
+  const variables: Document = { ...system };
   if (letVars !== undefined) {
     if (!isPlainDocument(letVars)) throw new CommandError(14, "'let' must be an object");
-    for (const name of Object.keys(letVars)) {
+    for (const [name, expression] of Object.entries(letVars)) {
       if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) {
         throw new CommandError(16866, `'${name}' starts with an invalid character for a user variable name`);
       }
+      // mongod evaluates each `let` expression once, before the command runs, with no document in scope.
+      const options = createMingoOptions({ variables: { ...variables } });
+      const value = evaluating(() => compileExpression(expression)({}, options));
+      if (value !== undefined) variables[name] = value;
     }
-    variables = letVars;
   }
   return {
-    ...(variables ? { variables } : {}),
+    variables,
     collectionResolver: (name: string) => [...(ctx.view.collection(ctx.db, name)?.docs.values() ?? [])],
   };
 }

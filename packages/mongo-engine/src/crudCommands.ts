@@ -221,22 +221,10 @@ interface StatementResult {
 }
 
 function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
-  checkStatementFields(stmt, "update.updates", [
-    "q",
-    "u",
-    "upsert",
-    "multi",
-    "arrayFilters",
-    "hint",
-    "collation",
-    "c",
-    "sort",
-    "upsertSupplied",
-  ]);
+  checkStatementFields(stmt, "update.updates", ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "upsertSupplied"]);
   if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
   if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
     throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
-  if (stmt.sort !== undefined) throw notImplemented("update with 'sort'");
   checkCollation(stmt.collation, "update");
   if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
   const base = evaluationSettings(ctx, letVars);

@@ -1,8 +1,8 @@
 import type { Document } from "bson";
-import { ComputeOptions, computeValue, type Options } from "mingo/core";
+import { computeValue, type Options } from "mingo/core";
 import { isEqual } from "mingo/util";
 import { compareBsonValues, toNumber } from "./bsonOrder";
-import { extremeOf, numericCount, sumValues } from "./mingoContext";
+import { computeOptions, extremeOf, numericCount, sumValues } from "./mingoContext";
 
 /**
  * Aggregation expressions compiled once into closures, evaluated per document with the same results
@@ -98,7 +98,7 @@ export function truthy(value: unknown): boolean {
 }
 
 function fallback(expr: unknown): CompiledExpression {
-  return (doc, options) => computeValue(doc, expr, null, ComputeOptions.init(options).update(doc));
+  return (doc, options) => computeValue(doc, expr, null, computeOptions(options, doc));
 }
 
 function constant(value: unknown): CompiledExpression {
@@ -117,7 +117,15 @@ function compileVariablePath(expr: string): CompiledExpression {
     return (doc) => resolve(doc);
   }
   if (head === "$$REMOVE") return constant(undefined);
-  if (head === "$$NOW" || name === "" || name === "this") return fallback(expr);
+  if (head === "$$NOW") {
+    // The command's $$NOW (one value for the whole command, as in mongod).
+    const resolveRest = rest === "" ? undefined : compileResolve(rest);
+    return (_doc, options) => {
+      const now = (options.variables as Document | undefined)?.NOW ?? new Date();
+      return resolveRest ? resolveRest(now) : now;
+    };
+  }
+  if (name === "" || name === "this") return fallback(expr);
   // A user variable: mingo resolves "name.rest" over { ...variables, this: doc }.
   const parts = [name, ...(rest === "" ? [] : rest.split("."))];
   const text = parts.map((p) => !DIGITS.test(p));
@@ -165,8 +173,8 @@ function delegateStrict(name: string, args: unknown): CompiledExpression {
       | ((obj: unknown, expr: unknown, options: Options) => unknown)
       | null
       | undefined;
-    if (!op) return computeValue(doc, { [name]: args }, null, ComputeOptions.init(options).update(doc));
-    return op(doc, { $literal: value }, ComputeOptions.init(options).update(doc));
+    if (!op) return computeValue(doc, { [name]: args }, null, computeOptions(options, doc));
+    return op(doc, { $literal: value }, computeOptions(options, doc));
   };
 }
 

@@ -1,8 +1,9 @@
 import { Long, type Document } from "bson";
-import { ComputeOptions, computeValue, type Options } from "mingo/core";
+import { computeValue, type Options } from "mingo/core";
 import { bsonTypeTag, canonicalKey, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
+import { computeOptions } from "./mingoContext";
 
 /**
  * `$group` (and `$bucket` outputs) in one pass: groups live in a Map keyed by the canonical BSON
@@ -158,7 +159,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
         init: () => undefined,
         step: (state) => state,
         result(_state, members, groupId, options) {
-          const copts = ComputeOptions.init(options).update(null, { groupId });
+          const copts = computeOptions(options, null).update(null, { groupId });
           return computeValue(members ?? [], spec, null, copts);
         },
       };

@@ -257,14 +257,14 @@ export function validateKeyPattern(key: unknown): Document {
   for (const [field, dir] of Object.entries(key)) {
     if (typeof dir === "string") {
       if (!ALLOWED_KEY_TYPES.has(dir)) {
-        throw new CommandError(238, `index type '${dir}' (on field '${field}') is not implemented by the @cspm/testkit compat engine`);
+        throw new CommandError(238, `index type '${dir}' (on field '${field}') is not implemented by the @cspm/mongo-engine`);
       }
       continue;
     }
     const n = toNumber(dir);
     if (!Number.isFinite(n) || n === 0) throw new CommandError(67, `Values in the index key pattern can't be 0 or non-numeric: ${field}`);
     if (field === "$**" || field.endsWith(".$**")) {
-      throw new CommandError(238, "wildcard indexes are not implemented by the @cspm/testkit compat engine");
+      throw new CommandError(238, "wildcard indexes are not implemented by the @cspm/mongo-engine");
     }
   }
   return key;

@@ -77,6 +77,21 @@ function extremeExpression(sign: 1 | -1): ExpressionOperator {
   };
 }
 
+/** The command's `$$NOW` in milliseconds (from the evaluation variables; mongod fixes it once per command). */
+function nowOf(options: Options): number {
+  const now = (options.variables as Document | undefined)?.NOW;
+  return now instanceof Date ? now.getTime() : Date.now();
+}
+
+/**
+ * mingo's per-evaluation options with `doc` as root and the command's `$$NOW` (mingo would otherwise
+ * take the clock afresh for every evaluation).
+ */
+export function computeOptions(options: Options, doc: unknown): ComputeOptions {
+  if (options instanceof ComputeOptions) return ComputeOptions.init(options).update(doc);
+  return ComputeOptions.init(options, doc, { now: nowOf(options) });
+}
+
 /** Evaluates an expression with `doc` as `$$ROOT`/`$$CURRENT` (keeps variables of the enclosing evaluation). */
 export function evaluateOn(doc: unknown, expr: unknown, options: Options): unknown {
   if (expr === null || expr === undefined) return doc;
@@ -84,7 +99,7 @@ export function evaluateOn(doc: unknown, expr: unknown, options: Options): unkno
   if (typeof expr === "string" && expr.charCodeAt(0) === 36 /* $ */ && expr.charCodeAt(1) !== 36 && expr.length > 1) {
     return isPlainDocument(doc) ? resolve(doc, expr.slice(1)) : undefined;
   }
-  return computeValue(doc, expr, null, ComputeOptions.init(options).update(doc));
+  return computeValue(doc, expr, null, computeOptions(options, doc));
 }
 
 function evaluateEach(collection: unknown[], expr: unknown, options: Options): unknown[] {
@@ -340,7 +355,15 @@ function buildContext(): Context {
     // $documents, $sample, $redact and (guarded) $setWindowFields.
     pipeline: { ...(pipelineOperators as unknown as Stages), $setWindowFields: setWindowFieldsStage },
     projection: projectionOperators as never,
-    query: { ...(queryOperators as unknown as Record<string, QueryOperator>), ...createQueryOperators() },
+    query: {
+      ...(queryOperators as unknown as Record<string, QueryOperator>),
+      ...createQueryOperators(),
+      // mingo's own $expr would take $$NOW afresh per document; mongod fixes it per command.
+      $expr: (_selector, expr, options) => (obj: unknown) => {
+        const value = computeValue(obj, expr, null, computeOptions(options, obj));
+        return !!value || value === "";
+      },
+    },
     window: windowOperators as never,
   });
 }
@@ -380,7 +403,7 @@ function buildMingoOptions(settings: EvaluationSettings): Options {
     jsonSchemaValidator: jsonSchemaPredicate as never,
   });
   if (baseOptions.context !== sharedContext) baseOptions = { ...baseOptions, context: sharedContext };
-  const variables = { CLUSTER_TIME: new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }), ...settings.variables };
+  const variables = { NOW: new Date(), CLUSTER_TIME: new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }), ...settings.variables };
   return Object.freeze({
     ...baseOptions,
     variables,

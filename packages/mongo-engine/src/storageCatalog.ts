@@ -87,9 +87,13 @@ export interface StorageView {
 export class StorageCatalog {
   readonly databases = new Map<string, Map<string, CollectionStore>>();
   readonly activeTransactions = new Set<Transaction>();
+  /** Point-in-time views kept for snapshot reads (`readConcern: {level: "snapshot"}`); see snapshotReads.ts. */
+  readonly pointInTimeViews = new Set<Transaction>();
   /** Lock key -> transaction holding it. */
   readonly locks = new Map<string, Transaction>();
   private seq = 0;
+  /** Changes made to base collections so far (documents, collections, databases). */
+  mutations = 0;
   private waiters: (() => void)[] = [];
 
   nextSeq(): number {
@@ -107,10 +111,12 @@ export class StorageCatalog {
 
   /** Call before any change to a base collection: open transactions keep their snapshot. */
   beforeMutation(ns: string): void {
-    if (this.activeTransactions.size === 0) return;
+    this.mutations += 1;
+    if (this.activeTransactions.size === 0 && this.pointInTimeViews.size === 0) return;
     const [db, name] = splitNs(ns);
     const base = this.get(db, name);
     for (const txn of this.activeTransactions) txn.capture(ns, base);
+    for (const view of this.pointInTimeViews) view.capture(ns, base);
   }
 
   /** Creates (or returns) a base collection. */
