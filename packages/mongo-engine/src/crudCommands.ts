@@ -220,11 +220,20 @@ interface StatementResult {
   readonly upsertedId?: unknown;
 }
 
+const UPDATE_STATEMENT_FIELDS = ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "upsertSupplied"];
+
+/** mongod parses a whole update command before running any statement: a malformed statement fails the command. */
+function parseUpdateStatements(statements: readonly Document[]): void {
+  for (const stmt of statements) {
+    if (!isPlainDocument(stmt)) throw new CommandError(14, "BSON field 'update.updates' is the wrong type, expected type 'object'");
+    checkStatementFields(stmt, "update.updates", UPDATE_STATEMENT_FIELDS);
+    if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
+    if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
+      throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
+  }
+}
+
 function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
-  checkStatementFields(stmt, "update.updates", ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "upsertSupplied"]);
-  if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
-  if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
-    throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
   checkCollation(stmt.collation, "update");
   if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
   const base = evaluationSettings(ctx, letVars);
@@ -280,6 +289,7 @@ const updateCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "update", ["updates", "ordered", "bypassDocumentValidation", "let"]);
   const name = collectionArgument(ctx, "update");
   const statements = statementArray(ctx, "updates", "update");
+  parseUpdateStatements(statements);
   const ordered = booleanOption(ctx.body, "ordered") !== false;
   const bypass = booleanOption(ctx.body, "bypassDocumentValidation") === true;
   const writeErrors: Document[] = [];
@@ -305,6 +315,11 @@ const deleteCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "delete", ["deletes", "ordered", "let"]);
   const name = collectionArgument(ctx, "delete");
   const statements = statementArray(ctx, "deletes", "delete");
+  for (const stmt of statements) {
+    if (!isPlainDocument(stmt)) throw new CommandError(14, "BSON field 'delete.deletes' is the wrong type, expected type 'object'");
+    checkStatementFields(stmt, "delete.deletes", ["q", "limit", "hint", "collation"]);
+    if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'delete.deletes.q' is missing but a required field");
+  }
   const ordered = booleanOption(ctx.body, "ordered") !== false;
   const writeErrors: Document[] = [];
   let n = 0;
@@ -312,8 +327,6 @@ const deleteCommand: CommandHandler = async (ctx) => {
     const stmt = statements[i] as Document;
     try {
       n += await withLockRetry(ctx, () => {
-        checkStatementFields(stmt, "delete.deletes", ["q", "limit", "hint", "collation"]);
-        if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'delete.deletes.q' is missing but a required field");
         const limit = integerOption(stmt, "limit", "delete.deletes");
         if (limit !== 0 && limit !== 1) throw new CommandError(9, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
         checkCollation(stmt.collation, "delete");
