@@ -2,11 +2,20 @@ import type { Document } from "bson";
 import type { Options, PipelineOperator } from "mingo/core";
 import { Lazy } from "mingo/lazy";
 import type { Query } from "mingo/query";
-import { canonicalKey, cloneValue, compareBsonValues, formatBsonValue, isPlainDocument, toNumber, typeRank } from "./bsonOrder";
+import {
+  canonicalKey,
+  cloneValue,
+  compareBsonValues,
+  formatBsonValue,
+  isPlainDocument,
+  type StringCollation,
+  toNumber,
+  typeRank,
+} from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, truthy, type CompiledExpression } from "./expressionCompiler";
 import { compileGroup, GroupPlan, validateAccumulators, type DocumentConsumer } from "./groupAccumulators";
-import { createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
+import { collationOf, createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { compileAddFields, compileProjection } from "./projection";
 import { evaluating } from "./queryMatcher";
@@ -166,12 +175,12 @@ function setPath(doc: Document, path: string, value: unknown): Document {
   return out;
 }
 
-function lookupKeys(doc: Document, path: string): string[] {
+function lookupKeys(doc: Document, path: string, collation: StringCollation | undefined): string[] {
   const found = collectPathValues(doc, path, false);
   const keys: string[] = [];
   for (const v of found.values) {
-    if (Array.isArray(v)) for (const el of v) keys.push(canonicalKey(el));
-    else keys.push(canonicalKey(v));
+    if (Array.isArray(v)) for (const el of v) keys.push(canonicalKey(el, collation));
+    else keys.push(canonicalKey(v, collation));
   }
   if (found.missing || keys.length === 0) keys.push(canonicalKey(null));
   return keys;
@@ -270,8 +279,8 @@ function positiveInteger(name: string, value: unknown, allowZero: boolean): numb
 
 function compileSort(expr: unknown, limit: number | undefined): CompiledStage {
   const spec = parseSortSpec(expr);
-  if (limit !== undefined) return (docs: Document[]) => sortTopK(docs, spec, limit);
-  return (docs: Document[]) => sortDocuments(docs.slice(), spec);
+  if (limit !== undefined) return (docs: Document[], run: Options) => sortTopK(docs, spec, limit, collationOf(run));
+  return (docs: Document[], run: Options) => sortDocuments(docs.slice(), spec, collationOf(run));
 }
 
 /** `$unwind` with mongod's rules (no array traversal in the path; scalars unwind to themselves). */
@@ -405,7 +414,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
     if (joinLocal !== undefined && joinForeign !== undefined) {
       byKey = new Map();
       foreign.forEach((doc, i) => {
-        for (const k of new Set(lookupKeys(doc, joinForeign))) {
+        for (const k of new Set(lookupKeys(doc, joinForeign, collationOf(run)))) {
           const list = byKey?.get(k);
           if (list) list.push(i);
           else byKey?.set(k, [i]);
@@ -418,7 +427,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
       let joined: Document[];
       if (byKey && joinLocal !== undefined) {
         const hits = new Set<number>();
-        for (const k of lookupKeys(doc, joinLocal)) for (const i of byKey.get(k) ?? []) hits.add(i);
+        for (const k of lookupKeys(doc, joinLocal, collationOf(run))) for (const i of byKey.get(k) ?? []) hits.add(i);
         joined = [...hits].sort((a, b) => a - b).map((i) => foreign[i] as Document);
       } else {
         joined = foreign;
@@ -480,7 +489,7 @@ function compileSortByCount(expr: unknown): CompiledStage {
       push(doc) {
         let value = fn(doc, run);
         if (value === undefined) value = null;
-        const k = canonicalKey(value);
+        const k = canonicalKey(value, collationOf(run));
         const g = groups.get(k);
         if (g) g.count += 1;
         else groups.set(k, { _id: value, count: 1 });

@@ -2,7 +2,8 @@ import { BSON, type Document } from "bson";
 import { compareStrings, isPlainDocument, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { CollectionStore, ID_INDEX_SPEC, type CollectionOptions } from "./collectionStore";
-import { booleanOption, checkCollation, checkFields, collectionArgument, type CommandContext, type CommandHandler } from "./commandContext";
+import { parseCollation } from "./collation";
+import { booleanOption, checkFields, collectionArgument, type CommandContext, type CommandHandler } from "./commandContext";
 import { compileValidator } from "./documentValidator";
 import { defaultIndexName, duplicateKeyError, IndexStore, validateKeyPattern, type IndexSpec } from "./indexStore";
 import { compileFilter } from "./queryMatcher";
@@ -68,7 +69,8 @@ const createCommand: CommandHandler = (ctx) => {
   for (const option of ["timeseries", "clusteredIndex", "viewOn", "expireAfterSeconds", "encryptedFields"]) {
     if (body[option] !== undefined) throw notImplemented(`create option '${option}'`);
   }
-  checkCollation(body.collation, "create");
+  if (parseCollation(body.collation))
+    throw notImplemented("a collection default collation (create with 'collation'); pass the collation per operation or index");
   const options = readOptions(body);
   if (options.validator) compileValidator(new CollectionStore(ctx.db, name, { options }));
   if (ctx.view.collection(ctx.db, name)) throw new CommandError(48, `Collection ${ctx.db}.${name} already exists.`);
@@ -264,9 +266,10 @@ function readIndexSpec(raw: unknown): IndexSpec {
     }
   }
   const key = validateKeyPattern(raw.key);
-  checkCollation(raw.collation, "createIndexes");
+  const collation = parseCollation(raw.collation);
   const name = typeof raw.name === "string" ? raw.name : defaultIndexName(key);
   const spec: { -readonly [K in keyof IndexSpec]: IndexSpec[K] } = { v: 2, key, name };
+  if (collation) spec.collation = collation.spec;
   if (booleanOption(raw, "unique")) spec.unique = true;
   if (booleanOption(raw, "sparse")) spec.sparse = true;
   if (raw.partialFilterExpression !== undefined) {
@@ -305,6 +308,7 @@ function sameKey(a: Document, b: Document): boolean {
 
 function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
   return (
+    JSON.stringify(a.collation ?? null) === JSON.stringify(b.collation ?? null) &&
     Boolean(a.unique) === Boolean(b.unique) &&
     Boolean(a.sparse) === Boolean(b.sparse) &&
     JSON.stringify(a.partialFilterExpression ?? null) === JSON.stringify(b.partialFilterExpression ?? null) &&
@@ -359,7 +363,8 @@ const createIndexesCommand: CommandHandler = (ctx) => {
     const byKey = [...store.indexes, ...created].find(
       (i) =>
         sameKey(i.spec.key, spec.key) &&
-        JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null),
+        JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null) &&
+        JSON.stringify(i.spec.collation ?? null) === JSON.stringify(spec.collation ?? null),
     );
     if (byKey) {
       if (sameOptions(byKey.spec, spec)) {

@@ -1,5 +1,6 @@
 import { UUID, type Document } from "bson";
 import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
+import { type Collation, containsString, sameCollation } from "./collation";
 import { CommandError } from "./commandError";
 import { duplicateKeyError, type IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
 
@@ -34,6 +35,16 @@ function isExactKeyValue(value: unknown): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Whether an index can answer equalities under a query's collation: the same collation, or no string
+ * among the values it would look up (other values have the same keys under every collation).
+ */
+function usableUnder(index: IndexStore, eqs: Map<string, unknown[]>, collation: Collation | undefined): boolean {
+  if (!index.usableForLookup) return false;
+  if (sameCollation(index.collation, collation)) return true;
+  return !index.fields.some((f) => (eqs.get(f) ?? []).some(containsString));
 }
 
 /** Equality constraints a filter implies (field -> allowed values), used to pick an index. */
@@ -206,18 +217,25 @@ export class CollectionStore {
    * non-partial index, the documents found are exactly the matches (an index holds every value of
    * an array field, as equality does); returns them in natural order, else `undefined`.
    */
-  exactMatches(filter: Document): Document[] | undefined {
+  exactMatches(filter: Document, collation?: Collation): Document[] | undefined {
     const keys = Object.keys(filter);
     if (keys.length === 0) return undefined;
     for (const k of keys) {
       if (k.charCodeAt(0) === 36 || !isExactKeyValue(filter[k])) return undefined;
     }
+    const strings = collation !== undefined && keys.some((k) => typeof filter[k] === "string");
     if (keys.length === 1 && keys[0] === "_id") {
+      if (strings) return undefined;
       const doc = this.docs.get(canonicalKey(filter._id));
       return doc ? [doc] : [];
     }
     const index = this.indexes.find(
-      (i) => i.fields.length === keys.length && i.usableForLookup && !i.spec.sparse && i.fields.every((f) => Object.hasOwn(filter, f)),
+      (i) =>
+        i.fields.length === keys.length &&
+        i.usableForLookup &&
+        !i.spec.sparse &&
+        i.fields.every((f) => Object.hasOwn(filter, f)) &&
+        (sameCollation(i.collation, collation) || !i.fields.some((f) => containsString(filter[f]))),
     );
     if (!index) return undefined;
     const ids = index.lookup(index.fields.map((f) => filter[f]));
@@ -237,11 +255,11 @@ export class CollectionStore {
    * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
    * or when the prefix selects more than half of the collection (a scan is then cheaper).
    */
-  private prefixCandidates(eqs: Map<string, unknown[]>): string[] | undefined {
+  private prefixCandidates(eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
     let chosen: IndexStore | undefined;
     let depth = 0;
     for (const index of this.indexes) {
-      if (!index.usableForLookup) continue;
+      if (!usableUnder(index, eqs, collation)) continue;
       let k = 0;
       while (k < index.fields.length && eqs.has(index.fields[k] as string)) k += 1;
       if (k === 0 || k === index.fields.length || k <= depth) continue;
@@ -264,7 +282,7 @@ export class CollectionStore {
       for (const t of tuples) for (const v of eqs.get(f) as unknown[]) next.push([...t, v]);
       tuples = next;
     }
-    const prefixes = tuples.map((t) => `${t.map(canonicalKey).join("|")}|`);
+    const prefixes = tuples.map((t) => `${t.map((v) => canonicalKey(v, chosen.collation)).join("|")}|`);
     const ids = new Set<string>();
     for (const g of groups) {
       for (const key of (g as FirstFieldKeys).keys) {
@@ -282,11 +300,11 @@ export class CollectionStore {
    * Documents that may match `filter`: an index look-up when the filter pins `_id` or every field of
    * an index by equality, else every document (in natural order).
    */
-  candidates(filter: Document): Iterable<Document> {
+  candidates(filter: Document, collation?: Collation): Iterable<Document> {
     const eqs = extractEqualities(filter);
     if (eqs.size === 0) return this.docs.values();
     const ids = eqs.get("_id");
-    if (ids) {
+    if (ids && (collation === undefined || !ids.some(containsString))) {
       const out: Document[] = [];
       const seen = new Set<string>();
       const sorted = ids.length > 1 ? [...ids].sort(compareBsonValues) : ids;
@@ -301,7 +319,7 @@ export class CollectionStore {
     }
     let best: string[] | undefined;
     for (const index of this.indexes) {
-      if (!index.usableForLookup || !index.fields.every((f) => eqs.has(f))) continue;
+      if (!usableUnder(index, eqs, collation) || !index.fields.every((f) => eqs.has(f))) continue;
       if (index.fields.some((f) => (eqs.get(f) as unknown[]).length > 64)) continue;
       let tuples: unknown[][] = [[]];
       for (const f of index.fields) {
@@ -325,7 +343,7 @@ export class CollectionStore {
       if (!best || ordered.length < best.length) best = ordered;
       if (best.length === 0) break;
     }
-    best ??= this.prefixCandidates(eqs);
+    best ??= this.prefixCandidates(eqs, collation);
     if (!best) return this.docs.values();
     const out: Document[] = [];
     for (const id of best) {

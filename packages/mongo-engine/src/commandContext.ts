@@ -1,5 +1,6 @@
 import type { Document, Timestamp } from "bson";
 import { isPlainDocument, toNumber } from "./bsonOrder";
+import type { Collation } from "./collation";
 import { CommandError, notImplemented } from "./commandError";
 import { evaluating } from "./queryMatcher";
 import type { CollectionStore } from "./collectionStore";
@@ -76,13 +77,6 @@ export function collectionArgument(ctx: CommandContext, command: string): string
   return name;
 }
 
-/** Accepts only the simple collation (any other changes results and is not implemented). */
-export function checkCollation(value: unknown, where: string): void {
-  if (value === undefined) return;
-  if (isPlainDocument(value) && value.locale === "simple" && Object.keys(value).length === 1) return;
-  throw notImplemented(`collation (in ${where})`);
-}
-
 /** Validates a `hint`: it must name an existing index; hints on sparse/partial indexes change results. */
 export function checkHint(store: CollectionStore | undefined, hint: unknown): void {
   if (hint === undefined || !store) return;
@@ -100,22 +94,29 @@ export function checkHint(store: CollectionStore | undefined, hint: unknown): vo
   if (spec.sparse || spec.partialFilterExpression) throw notImplemented(`hint on sparse or partial index '${spec.name}'`);
 }
 
-const settingsCache = new WeakMap<CommandContext, Map<unknown, EvaluationSettings>>();
+const settingsCache = new WeakMap<CommandContext, Map<unknown, Map<Collation | undefined, EvaluationSettings>>>();
 
 /**
- * Expression settings for a command: `let` variables and a resolver for collections of its
- * database. The same object is returned for every statement of one command with the same `let`.
+ * Expression settings for a command: `let` variables (evaluated once), `$$NOW`/`$$CLUSTER_TIME`,
+ * the collation, and a resolver for collections of its database. The same object is returned for
+ * every statement of one command with the same `let` and collation.
  */
-export function evaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
+export function evaluationSettings(ctx: CommandContext, letVars?: unknown, collation?: Collation): EvaluationSettings {
   let perCommand = settingsCache.get(ctx);
-  const hit = perCommand?.get(letVars);
-  if (hit) return hit;
-  const settings = buildEvaluationSettings(ctx, letVars);
   if (!perCommand) {
     perCommand = new Map();
     settingsCache.set(ctx, perCommand);
   }
-  perCommand.set(letVars, settings);
+  let perLet = perCommand.get(letVars);
+  if (!perLet) {
+    perLet = new Map();
+    perCommand.set(letVars, perLet);
+  }
+  const hit = perLet.get(collation);
+  if (hit) return hit;
+  const built = buildEvaluationSettings(ctx, letVars);
+  const settings = collation ? { ...built, collation } : built;
+  perLet.set(collation, settings);
   return settings;
 }
 

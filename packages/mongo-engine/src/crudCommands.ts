@@ -4,7 +4,6 @@ import { badValue, CommandError, notImplemented } from "./commandError";
 import type { CollectionStore } from "./collectionStore";
 import {
   booleanOption,
-  checkCollation,
   checkFields,
   checkHint,
   collectionArgument,
@@ -15,6 +14,7 @@ import {
 } from "./commandContext";
 import { checkDocumentSize, prepareInsertDocument, validateForWrite, checkIdValue } from "./documentRules";
 import { runPipeline, stageName, validatePipeline } from "./aggregationPipeline";
+import { assertCollationAware, parseCollation } from "./collation";
 import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { createPositionalResolver } from "./positionalMatch";
@@ -69,13 +69,17 @@ function matchingDocuments(
   settings: EvaluationSettings,
   stopAfter?: number,
 ): Document[] {
-  if (!store) return [];
-  const exact = store.exactMatches(filter);
+  if (!store) {
+    // A collection that does not exist matches nothing, but the filter must still be valid.
+    compileFilter(prepareFilter(filter), settings);
+    return [];
+  }
+  const exact = store.exactMatches(filter, settings.collation);
   if (exact) return stopAfter !== undefined ? exact.slice(0, stopAfter) : exact;
   const prepared = prepareFilter(filter);
   const matcher = compileFilter(prepared, settings);
   const out: Document[] = [];
-  for (const doc of store.candidates(prepared)) {
+  for (const doc of store.candidates(prepared, settings.collation)) {
     if (!matcher(doc)) continue;
     out.push(doc);
     if (stopAfter !== undefined && out.length >= stopAfter) break;
@@ -234,9 +238,10 @@ function parseUpdateStatements(statements: readonly Document[]): void {
 }
 
 function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
-  checkCollation(stmt.collation, "update");
+  const collation = parseCollation(stmt.collation);
   if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
-  const base = evaluationSettings(ctx, letVars);
+  if (collation && Array.isArray(stmt.u)) assertCollationAware(stmt.u, "a pipeline update");
+  const base = evaluationSettings(ctx, letVars, collation);
   const constants = isPlainDocument(stmt.c) ? stmt.c : undefined;
   const settings: EvaluationSettings = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
   const multi = booleanOption(stmt, "multi") === true;
@@ -329,10 +334,11 @@ const deleteCommand: CommandHandler = async (ctx) => {
       n += await withLockRetry(ctx, () => {
         const limit = integerOption(stmt, "limit", "delete.deletes");
         if (limit !== 0 && limit !== 1) throw new CommandError(9, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
-        checkCollation(stmt.collation, "delete");
+        const collation = parseCollation(stmt.collation);
         const store = ctx.view.collection(ctx.db, name);
         checkHint(store, stmt.hint);
-        const targets = matchingDocuments(store, stmt.q, evaluationSettings(ctx, ctx.body.let), limit === 1 ? 1 : undefined);
+        const settings = evaluationSettings(ctx, ctx.body.let, collation);
+        const targets = matchingDocuments(store, stmt.q, settings, limit === 1 ? 1 : undefined);
         if (!store || targets.length === 0) return 0;
         const ids = targets.map((d) => canonicalKey(d._id));
         ctx.view.assertWritable(store, ids);
@@ -383,7 +389,7 @@ const findCommand: CommandHandler = (ctx) => {
   for (const field of ["min", "max"]) {
     if (isPlainDocument(body[field]) && Object.keys(body[field] as Document).length) throw notImplemented(`find option '${field}'`);
   }
-  checkCollation(body.collation, "find");
+  const collation = parseCollation(body.collation);
   const filter = body.filter ?? {};
   if (!isPlainDocument(filter)) throw new CommandError(14, "BSON field 'find.filter' is the wrong type, expected type 'object'");
   const store = ctx.view.collection(ctx.db, name);
@@ -399,7 +405,7 @@ const findCommand: CommandHandler = (ctx) => {
   const batchSize = integerOption(body, "batchSize", "find");
   if (batchSize !== undefined && batchSize < 0)
     throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
-  const settings = evaluationSettings(ctx, body.let);
+  const settings = evaluationSettings(ctx, body.let, collation);
   let sortBody = isPlainDocument(body.sort) && Object.keys(body.sort).length ? body.sort : undefined;
   let reverse = false;
   if (sortBody && Object.keys(sortBody).length === 1 && Object.hasOwn(sortBody, "$natural")) {
@@ -409,7 +415,7 @@ const findCommand: CommandHandler = (ctx) => {
   const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
   let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
   if (reverse) docs.reverse();
-  if (sortSpec) sortDocuments(docs, sortSpec);
+  if (sortSpec) sortDocuments(docs, sortSpec, collation);
   if (skip || limit) docs = docs.slice(skip, limit ? skip + limit : undefined);
   let transform: ((doc: Document) => Document) | undefined;
   if (isPlainDocument(body.projection) && Object.keys(body.projection).length) {
@@ -446,7 +452,7 @@ const killCursorsCommand: CommandHandler = (ctx) => {
 const countCommand: CommandHandler = (ctx) => {
   checkFields(ctx, "count", ["query", "limit", "skip", "hint", "collation", "fields", "readConcern"]);
   const name = collectionArgument(ctx, "count");
-  checkCollation(ctx.body.collation, "count");
+  const collation = parseCollation(ctx.body.collation);
   const store = ctx.view.collection(ctx.db, name);
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
@@ -456,7 +462,7 @@ const countCommand: CommandHandler = (ctx) => {
   let n: number;
   if (!store) n = 0;
   else if (Object.keys(query).length === 0) n = store.docs.size;
-  else n = matchingDocuments(store, query, evaluationSettings(ctx)).length;
+  else n = matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation)).length;
   n = Math.max(0, n - skip);
   if (limit) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -467,22 +473,22 @@ const distinctCommand: CommandHandler = (ctx) => {
   const name = collectionArgument(ctx, "distinct");
   const key = ctx.body.key;
   if (typeof key !== "string") throw new CommandError(40414, "BSON field 'distinct.key' is missing but a required field");
-  checkCollation(ctx.body.collation, "distinct");
+  const collation = parseCollation(ctx.body.collation);
   const store = ctx.view.collection(ctx.db, name);
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'distinct.query' is the wrong type, expected type 'object'");
   const seen = new Map<string, unknown>();
-  for (const doc of matchingDocuments(store, query, evaluationSettings(ctx))) {
+  for (const doc of matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation))) {
     for (const v of collectPathValues(doc, key, false).values) {
       const items = Array.isArray(v) ? v : [v];
       for (const item of items) {
-        const k = canonicalKey(item);
+        const k = canonicalKey(item, collation);
         if (!seen.has(k)) seen.set(k, item);
       }
     }
   }
-  const values = [...seen.values()].sort(compareBsonValues);
+  const values = [...seen.values()].sort((a, b) => compareBsonValues(a, b, collation));
   return { values, ok: 1 };
 };
 
@@ -512,15 +518,16 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
       throw new CommandError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
     if (remove && upsert) throw new CommandError(9, "Cannot specify both upsert=true and remove=true ");
     if (!remove && body.update === undefined) throw new CommandError(9, "Either an update or remove=true must be specified");
-    checkCollation(body.collation, "findAndModify");
+    const collation = parseCollation(body.collation);
     const query = body.query ?? {};
     if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'findAndModify.query' is the wrong type, expected type 'object'");
     const store = ctx.view.collection(ctx.db, name);
     checkHint(store, body.hint);
-    const settings = evaluationSettings(ctx, body.let);
+    if (collation && Array.isArray(body.update)) assertCollationAware(body.update, "a pipeline update");
+    const settings = evaluationSettings(ctx, body.let, collation);
     const sortSpec = isPlainDocument(body.sort) && Object.keys(body.sort).length ? parseSortSpec(body.sort) : undefined;
     let candidates = matchingDocuments(store, query, settings, sortSpec ? undefined : 1);
-    if (sortSpec) candidates = sortDocuments(candidates, sortSpec);
+    if (sortSpec) candidates = sortDocuments(candidates, sortSpec, collation);
     const target = candidates[0];
     const project = (doc: Document | undefined): Document | null => {
       if (!doc) return null;
@@ -587,15 +594,16 @@ const aggregateCommand: CommandHandler = async (ctx) => {
   if (!isPlainDocument(body.cursor)) {
     throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
   }
-  checkCollation(body.collation, "aggregate");
+  const collation = parseCollation(body.collation);
   const pipeline = validatePipeline(body.pipeline, true);
+  if (collation) assertCollationAware(pipeline, "aggregate");
   const last = pipeline[pipeline.length - 1];
   const outStage = last && (stageName(last) === "$out" || stageName(last) === "$merge") ? last : undefined;
   const stages = outStage ? pipeline.slice(0, -1) : pipeline;
   if (outStage && ctx.view.transaction) {
     throw new CommandError(263, `${stageName(outStage)} cannot be used in a transaction`);
   }
-  const settings = evaluationSettings(ctx, body.let);
+  const settings = evaluationSettings(ctx, body.let, collation);
   let input: Iterable<Document> = [];
   let rest = stages;
   let nsName: string;

@@ -1,8 +1,8 @@
 import type { Document } from "bson";
 import { computeValue, type Options } from "mingo/core";
 import { isEqual } from "mingo/util";
-import { compareBsonValues, toNumber } from "./bsonOrder";
-import { computeOptions, extremeOf, numericCount, sumValues } from "./mingoContext";
+import { bsonEquals, compareBsonValues, toNumber } from "./bsonOrder";
+import { collationOf, computeOptions, extremeOf, numericCount, sumValues } from "./mingoContext";
 
 /**
  * Aggregation expressions compiled once into closures, evaluated per document with the same results
@@ -153,14 +153,15 @@ function comparison(test: (c: number) => boolean, equality?: boolean): OperatorC
     const [a, b] = list as [CompiledExpression, CompiledExpression];
     const [, right] = args as [unknown, unknown];
     if (equality !== undefined && typeof right === "string" && right.charCodeAt(0) !== 36) {
-      // `{$eq: [expr, "text"]}`: a string compares equal only to the same string.
+      // `{$eq: [expr, "text"]}`: without a collation a string compares equal only to the same string.
       return (doc, options) => {
         const v = a(doc, options);
-        if (typeof v === "string") return (v === right) === equality;
-        return test(compareBsonValues(v, right));
+        const collation = collationOf(options);
+        if (typeof v === "string" && !collation) return (v === right) === equality;
+        return test(compareBsonValues(v, right, collation));
       };
     }
-    return (doc, options) => test(compareBsonValues(a(doc, options), b(doc, options)));
+    return (doc, options) => test(compareBsonValues(a(doc, options), b(doc, options), collationOf(options)));
   };
 }
 
@@ -227,7 +228,7 @@ function compileDateToString(args: unknown): CompiledExpression | undefined {
 
 function sumLike(kind: "sum" | "avg" | "min" | "max"): OperatorCompiler {
   return (args) => {
-    const reduce = (values: unknown[]): unknown => {
+    const reduce = (values: unknown[], options: Options): unknown => {
       switch (kind) {
         case "sum":
           return sumValues(values);
@@ -236,19 +237,23 @@ function sumLike(kind: "sum" | "avg" | "min" | "max"): OperatorCompiler {
           return n === 0 ? null : toNumber(sumValues(values)) / n;
         }
         case "min":
-          return extremeOf(values, -1);
+          return extremeOf(values, -1, collationOf(options));
         default:
-          return extremeOf(values, 1);
+          return extremeOf(values, 1, collationOf(options));
       }
     };
     if (Array.isArray(args)) {
       const list = args.map((a) => compileNode(a));
-      return (doc, options) => reduce(list.map((f) => f(doc, options)));
+      return (doc, options) =>
+        reduce(
+          list.map((f) => f(doc, options)),
+          options,
+        );
     }
     const single = compileNode(args);
     return (doc, options) => {
       const v = single(doc, options);
-      return reduce(Array.isArray(v) ? v : [v]);
+      return reduce(Array.isArray(v) ? v : [v], options);
     };
   };
 }
@@ -265,7 +270,7 @@ const OPERATORS: Record<string, OperatorCompiler> = {
     const list = compileArgs(args);
     if (!list || list.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
-    return (doc, options) => Math.sign(compareBsonValues(a(doc, options), b(doc, options)));
+    return (doc, options) => Math.sign(compareBsonValues(a(doc, options), b(doc, options), collationOf(options)));
   },
   $cond: (args) => {
     let parts: unknown[];
@@ -317,6 +322,8 @@ const OPERATORS: Record<string, OperatorCompiler> = {
       const v = item(doc, options);
       const arr = array(doc, options);
       if (!Array.isArray(arr)) return slow(doc, options);
+      const collation = collationOf(options);
+      if (collation) return arr.some((el) => bsonEquals(el, v, collation));
       return arr.some((el) => isEqual(el, v));
     };
   },

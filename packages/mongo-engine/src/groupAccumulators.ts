@@ -1,9 +1,18 @@
 import { Long, type Document } from "bson";
 import { computeValue, type Options } from "mingo/core";
-import { bsonTypeTag, canonicalKey, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
+import {
+  bsonTypeTag,
+  canonicalKey,
+  compareBsonValues,
+  isPlainDocument,
+  type StringCollation,
+  toNumber,
+  typeRank,
+  TYPE_RANK,
+} from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
-import { computeOptions } from "./mingoContext";
+import { collationOf, computeOptions } from "./mingoContext";
 
 /**
  * `$group` (and `$bucket` outputs) in one pass: groups live in a Map keyed by the canonical BSON
@@ -92,7 +101,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
         step(best, doc, options) {
           const v = fn(doc, options);
           if (v === null || v === undefined) return best;
-          if (best === null || compareBsonValues(v, best) * sign > 0) return v;
+          if (best === null || compareBsonValues(v, best, collationOf(options)) * sign > 0) return v;
           return best;
         },
         result: (best) => best,
@@ -137,7 +146,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
           const v = fn(doc, options);
           if (v === undefined) return set;
           const map = set as Map<string, unknown>;
-          const k = canonicalKey(v);
+          const k = canonicalKey(v, collationOf(options));
           if (!map.has(k)) map.set(k, v);
           return set;
         },
@@ -224,9 +233,13 @@ class GroupTable<T> {
   private readonly strings = new Map<string, T | GroupTable<T>>();
   private readonly others = new Map<string, T | GroupTable<T>>();
 
+  /** Under a collation, strings (and values holding strings) group by the collation's equality. */
+  constructor(private readonly collation: StringCollation | undefined) {}
+
   private slot(value: unknown): [Map<string, T | GroupTable<T>>, string] {
-    if (typeof value === "string") return [this.strings, value];
     if (value === undefined) return [this.others, ABSENT];
+    if (this.collation) return [this.others, canonicalKey(value, this.collation)];
+    if (typeof value === "string") return [this.strings, value];
     const key = canonicalKey(value);
     // bson Symbol values are equal to the string with the same text.
     if (key.charCodeAt(0) === 115) return [this.strings, String(value)];
@@ -245,7 +258,7 @@ class GroupTable<T> {
       return hit as T;
     }
     if (hit === undefined) {
-      hit = new GroupTable<T>();
+      hit = new GroupTable<T>(this.collation);
       map.set(key, hit);
     }
     return (hit as GroupTable<T>).get(values, from + 1, create);
@@ -271,7 +284,7 @@ export function compileGroup(spec: Document): (options: Options) => DocumentCons
   for (const [k, v] of Object.entries(spec)) if (k !== "_id") accumulators[k] = v;
   const groupPlan = new GroupPlan(accumulators);
   return (options) => {
-    const table = new GroupTable<Group>();
+    const table = new GroupTable<Group>(collationOf(options));
     const order: Group[] = [];
     const values: unknown[] = new Array(names ? names.length : 1);
     let id: unknown;

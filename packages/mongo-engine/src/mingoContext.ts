@@ -22,6 +22,9 @@ import { Lazy } from "mingo/lazy";
 import { resolve } from "mingo/util";
 import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
+import { COLLATION_OPTION, type Collation, collationOf } from "./collation";
+
+export { collationOf };
 import { jsonSchemaPredicate } from "./jsonSchema";
 export { MingoQuery } from "./mingoClasses";
 import { createQueryOperators } from "./queryOperators";
@@ -54,26 +57,26 @@ function compareExpression(test: (c: number) => boolean): ExpressionOperator {
   return (obj, expr, options) => {
     const args = computeValue(obj, expr, null, options) as unknown[];
     if (!Array.isArray(args) || args.length !== 2) throw new CommandError(16020, "Expression takes exactly 2 arguments.");
-    return test(compareBsonValues(args[0], args[1]));
+    return test(compareBsonValues(args[0], args[1], collationOf(options)));
   };
 }
 
 /** The smallest (`-1`) or largest (`1`) non-null value in BSON order; `null` when there is none. */
-export function extremeOf(values: unknown[], sign: 1 | -1): unknown {
+export function extremeOf(values: unknown[], sign: 1 | -1, collation?: Collation): unknown {
   let best: unknown = null;
   for (const v of values) {
     if (v === null || v === undefined) continue;
-    if (best === null || compareBsonValues(v, best) * sign > 0) best = v;
+    if (best === null || compareBsonValues(v, best, collation) * sign > 0) best = v;
   }
   return best;
 }
 
 function extremeExpression(sign: 1 | -1): ExpressionOperator {
   return (obj, expr, options) => {
-    if (Array.isArray(obj)) return extremeOf(evaluateEach(obj, expr, options), sign);
+    if (Array.isArray(obj)) return extremeOf(evaluateEach(obj, expr, options), sign, collationOf(options));
     const args = computeValue(obj, expr, null, options);
     const list = Array.isArray(expr) ? (args as unknown[]) : Array.isArray(args) ? args : [args];
-    return extremeOf(list, sign);
+    return extremeOf(list, sign, collationOf(options));
   };
 }
 
@@ -107,7 +110,7 @@ function evaluateEach(collection: unknown[], expr: unknown, options: Options): u
 }
 
 function extremeAccumulator(sign: 1 | -1): AccumulatorOperator {
-  return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign);
+  return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign, collationOf(options));
 }
 
 /** `$sum` over values: numbers add up, 64-bit integers exactly, other types are ignored. */
@@ -275,7 +278,7 @@ function expressionOverrides(): Record<string, ExpressionOperator> {
     $lte: compareExpression((c) => c <= 0),
     $cmp: (obj, expr, options) => {
       const args = computeValue(obj, expr, null, options) as unknown[];
-      return Math.sign(compareBsonValues(args[0], args[1]));
+      return Math.sign(compareBsonValues(args[0], args[1], collationOf(options)));
     },
     $min: extremeExpression(-1),
     $max: extremeExpression(1),
@@ -370,6 +373,8 @@ function buildContext(): Context {
 
 /** Per-call settings for expression evaluation. */
 export interface EvaluationSettings {
+  /** The command's collation (absent = simple): string comparisons, keys and sorts follow it. */
+  readonly collation?: Collation;
   /** `let` variables (plus `$$NOW`/`$$CLUSTER_TIME` supplied by the engine). */
   readonly variables?: Document;
   /** Resolver for `$lookup`/`$unionWith` targets within the current database. */
@@ -377,6 +382,7 @@ export interface EvaluationSettings {
 }
 
 let baseOptions: Options | undefined;
+
 const optionsCache = new WeakMap<EvaluationSettings, Options>();
 const NO_SETTINGS: EvaluationSettings = {};
 
@@ -408,5 +414,7 @@ function buildMingoOptions(settings: EvaluationSettings): Options {
     ...baseOptions,
     variables,
     ...(settings.collectionResolver ? { collectionResolver: settings.collectionResolver } : {}),
-  });
+    // Our Collation rides in mingo's `collation` field (see collation.ts); mingo ignores it.
+    ...(settings.collation ? { [COLLATION_OPTION]: settings.collation as unknown as Options["collation"] } : {}),
+  }) as Options;
 }

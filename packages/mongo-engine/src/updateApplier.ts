@@ -12,6 +12,7 @@ import {
   TYPE_RANK,
 } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
+import type { Collation } from "./collation";
 import type { EvaluationSettings } from "./mingoContext";
 import { getPathValue } from "./pathValues";
 import { compileFilter, type DocumentMatcher } from "./queryMatcher";
@@ -137,12 +138,17 @@ function writeTarget(t: Target, value: unknown): void {
 class UpdateRun {
   private readonly filters = new Map<string, DocumentMatcher>();
   private readonly usedFilters = new Set<string>();
+  /** The statement's collation ($min/$max, $addToSet, $pull, $push $sort compare under it). */
+  readonly collation: Collation | undefined;
+  readonly evaluation: EvaluationSettings;
 
   constructor(
     private readonly root: Document,
     private readonly original: Document,
     private readonly settings: UpdateSettings,
   ) {
+    this.evaluation = settings.evaluation ?? {};
+    this.collation = this.evaluation.collation;
     for (const filter of settings.arrayFilters ?? []) {
       if (!isPlainDocument(filter)) throw new CommandError(9, "arrayFilters must be objects");
       const first = Object.keys(filter)[0];
@@ -260,9 +266,9 @@ function isModifierDoc(value: unknown): value is Document {
   return isPlainDocument(value) && Object.hasOwn(value, "$each");
 }
 
-function sortElements(values: unknown[], spec: unknown): void {
+function sortElements(values: unknown[], spec: unknown, collation: Collation | undefined): void {
   if (typeof spec === "number") {
-    values.sort((a, b) => compareBsonValues(a, b) * spec);
+    values.sort((a, b) => compareBsonValues(a, b, collation) * spec);
     return;
   }
   if (!isPlainDocument(spec))
@@ -270,7 +276,7 @@ function sortElements(values: unknown[], spec: unknown): void {
   const fields = Object.entries(spec).map(([f, d]) => [f, Number(d)] as const);
   values.sort((a, b) => {
     for (const [f, d] of fields) {
-      const c = compareBsonValues(getPathValue(a, f) ?? null, getPathValue(b, f) ?? null);
+      const c = compareBsonValues(getPathValue(a, f) ?? null, getPathValue(b, f) ?? null, collation);
       if (c !== 0) return c * d;
     }
     return 0;
@@ -336,6 +342,7 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
 
 function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg: unknown, original: Document): void {
   const field = path.split(".").pop() as string;
+  const collation = run.collation;
   switch (op) {
     case "$noop":
       return;
@@ -373,7 +380,7 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
     case "$max":
       for (const t of run.targets(path, true)) {
         const current = readTarget(t);
-        const c = current === undefined ? 0 : compareBsonValues(arg, current);
+        const c = current === undefined ? 0 : compareBsonValues(arg, current, collation);
         if (current === undefined || (op === "$min" ? c < 0 : c > 0)) writeTarget(t, cloneValue(arg));
       }
       return;
@@ -443,9 +450,9 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
         }
         const array = [...current];
         if (op === "$addToSet") {
-          const seen = new Set(array.map(canonicalKey));
+          const seen = new Set(array.map((v) => canonicalKey(v, collation)));
           for (const item of items) {
-            const k = canonicalKey(item);
+            const k = canonicalKey(item, collation);
             if (seen.has(k)) continue;
             seen.add(k);
             array.push(cloneValue(item));
@@ -459,7 +466,7 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
             position = p < 0 ? Math.max(0, array.length + p) : Math.min(p, array.length);
           }
           array.splice(position, 0, ...clones);
-          if (modifiers?.$sort !== undefined) sortElements(array, modifiers.$sort);
+          if (modifiers?.$sort !== undefined) sortElements(array, modifiers.$sort, collation);
           if (modifiers?.$slice !== undefined) {
             const n = Number(modifiers.$slice);
             if (!Number.isInteger(n)) throw new CommandError(2, "The value for $slice must be an integer value");
@@ -490,16 +497,17 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
       let keep: (el: unknown) => boolean;
       if (op === "$pullAll") {
         if (!Array.isArray(arg)) throw new CommandError(2, `$pullAll requires an array argument but was given a ${bsonTypeName(arg)}`);
-        const keys = new Set(arg.map(canonicalKey));
-        keep = (el) => !keys.has(canonicalKey(el));
+        const keys = new Set(arg.map((v) => canonicalKey(v, collation)));
+        keep = (el) => !keys.has(canonicalKey(el, collation));
       } else if (isPlainDocument(arg) && Object.keys(arg).length > 0) {
         const operatorForm = Object.keys(arg).every((k) => k.startsWith("$") && !["$and", "$or", "$nor", "$expr"].includes(k));
-        const matcher = operatorForm ? compileFilter({ __el: arg }) : compileFilter(arg);
+        const evaluation = run.evaluation;
+        const matcher = operatorForm ? compileFilter({ __el: arg }, evaluation) : compileFilter(arg, evaluation);
         keep = operatorForm ? (el) => !matcher({ __el: el }) : (el) => !(isPlainDocument(el) && matcher(el));
       } else if (arg instanceof RegExp) {
         keep = (el) => !(typeof el === "string" && arg.test(el));
       } else {
-        keep = (el) => !bsonEquals(el, arg);
+        keep = (el) => !bsonEquals(el, arg, collation);
       }
       for (const t of run.targets(path, false)) {
         const current = readTarget(t);
