@@ -15,10 +15,11 @@ import {
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, truthy, type CompiledExpression } from "./expressionCompiler";
 import { compileGroup, GroupPlan, validateAccumulators, type DocumentConsumer } from "./groupAccumulators";
-import { collationOf, createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
+import { collationOf, createMingoOptions, MingoQuery, sortMemoryOf, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { compileAddFields, compileProjection } from "./projection";
 import { evaluating } from "./queryMatcher";
+import { assertSortFits } from "./queryRules";
 import { prepareFilter } from "./queryOperators";
 import { parseSortSpec, sortDocuments, sortTopK } from "./sortDocuments";
 
@@ -279,8 +280,12 @@ function positiveInteger(name: string, value: unknown, allowZero: boolean): numb
 
 function compileSort(expr: unknown, limit: number | undefined): CompiledStage {
   const spec = parseSortSpec(expr);
-  if (limit !== undefined) return (docs: Document[], run: Options) => sortTopK(docs, spec, limit, collationOf(run));
-  return (docs: Document[], run: Options) => sortDocuments(docs.slice(), spec, collationOf(run));
+  return (docs: Document[], run: Options) => {
+    const memory = sortMemoryOf(run);
+    if (memory !== undefined) assertSortFits(docs, memory, limit, "aggregate");
+    if (limit !== undefined) return sortTopK(docs, spec, limit, collationOf(run));
+    return sortDocuments(docs.slice(), spec, collationOf(run));
+  };
 }
 
 /** `$unwind` with mongod's rules (no array traversal in the path; scalars unwind to themselves). */

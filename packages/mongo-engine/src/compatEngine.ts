@@ -39,6 +39,8 @@ export interface CompatEngineOptions {
    * with 292 unless the command sets `allowDiskUse` (default 100 MiB, as mongod).
    */
   readonly maxBlockingSortBytes?: number;
+  /** mongod's `allowDiskUseByDefault`: sorts may spill to disk unless a command says otherwise (default true, as mongod 7.0). */
+  readonly allowDiskUseByDefault?: boolean;
 }
 
 /** Per-connection facts the engine needs: its id and, once the handshake named it, the client's appName. */
@@ -192,6 +194,7 @@ export class CompatEngine {
     this.parameters = new ServerParameters({
       ...(options.notablescan === undefined ? {} : { notablescan: options.notablescan }),
       ...(options.maxBlockingSortBytes === undefined ? {} : { maxBlockingSortBytes: options.maxBlockingSortBytes }),
+      ...(options.allowDiskUseByDefault === undefined ? {} : { allowDiskUseByDefault: options.allowDiskUseByDefault }),
       enableTestCommands: options.enableTestCommands === true,
     });
     this.failPoints = options.enableTestCommands === true ? new FailPointRegistry() : undefined;

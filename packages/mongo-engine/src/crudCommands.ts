@@ -25,6 +25,9 @@ import { parseSortSpec, sortDocuments } from "./sortDocuments";
 import { LockWaitSignal } from "./storageCatalog";
 import { applyUpdateOperators, assertIdUnchanged, documentsDiffer, idFirst, isOperatorUpdate, validateReplacement } from "./updateApplier";
 import { applyOutputStage } from "./outputStages";
+import { createExplainCommand, explainAggregate } from "./explain";
+import { planQuery } from "./queryPlanner";
+import { assertSortFits, plannedQuery, policeTableScan, sortMemoryLimit } from "./queryRules";
 
 const LOCK_WAIT_LIMIT_MS = 60_000;
 
@@ -262,6 +265,7 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
   const spec = readUpdateStatement(ctx, stmt, letVars);
   const existing = ctx.view.collection(ctx.db, name);
   checkHint(existing, stmt.hint);
+  policeTableScan(ctx, name, existing, plannedQuery({ filter: stmt.q, hint: stmt.hint, collation: stmt.collation }));
   const targets = matchingDocuments(existing, spec.filter, spec.settings, spec.multi ? undefined : 1);
   if (targets.length && existing) {
     const planned: [string, Document, Document][] = [];
@@ -338,6 +342,7 @@ const deleteCommand: CommandHandler = async (ctx) => {
         const store = ctx.view.collection(ctx.db, name);
         checkHint(store, stmt.hint);
         const settings = evaluationSettings(ctx, ctx.body.let, collation);
+        policeTableScan(ctx, name, store, plannedQuery({ filter: stmt.q, hint: stmt.hint, collation: stmt.collation }));
         const targets = matchingDocuments(store, stmt.q, settings, limit === 1 ? 1 : undefined);
         if (!store || targets.length === 0) return 0;
         const ids = targets.map((d) => canonicalKey(d._id));
@@ -413,9 +418,17 @@ const findCommand: CommandHandler = (ctx) => {
     sortBody = undefined;
   }
   const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
+  const planned = plannedQuery({ filter, sort: body.sort, hint: body.hint, collation: body.collation });
+  policeTableScan(ctx, name, store, planned);
   let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
   if (reverse) docs.reverse();
-  if (sortSpec) sortDocuments(docs, sortSpec, collation);
+  if (sortSpec) {
+    const memory = sortMemoryLimit(ctx);
+    if (memory !== undefined && store && planQuery(store, planned).blockingSort) {
+      assertSortFits(docs, memory, limit ? skip + limit : undefined, "find");
+    }
+    sortDocuments(docs, sortSpec, collation);
+  }
   if (skip || limit) docs = docs.slice(skip, limit ? skip + limit : undefined);
   let transform: ((doc: Document) => Document) | undefined;
   if (isPlainDocument(body.projection) && Object.keys(body.projection).length) {
@@ -459,6 +472,7 @@ const countCommand: CommandHandler = (ctx) => {
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'count.query' is the wrong type, expected type 'object'");
   const skip = Math.max(0, integerOption(ctx.body, "skip", "count") ?? 0);
   const limit = Math.abs(integerOption(ctx.body, "limit", "count") ?? 0);
+  policeTableScan(ctx, name, store, plannedQuery({ filter: query, hint: ctx.body.hint, collation: ctx.body.collation }));
   let n: number;
   if (!store) n = 0;
   else if (Object.keys(query).length === 0) n = store.docs.size;
@@ -478,6 +492,7 @@ const distinctCommand: CommandHandler = (ctx) => {
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'distinct.query' is the wrong type, expected type 'object'");
+  policeTableScan(ctx, name, store, plannedQuery({ filter: query, hint: ctx.body.hint, collation: ctx.body.collation }));
   const seen = new Map<string, unknown>();
   for (const doc of matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation))) {
     for (const v of collectPathValues(doc, key, false).values) {
@@ -526,6 +541,7 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
     if (collation && Array.isArray(body.update)) assertCollationAware(body.update, "a pipeline update");
     const settings = evaluationSettings(ctx, body.let, collation);
     const sortSpec = isPlainDocument(body.sort) && Object.keys(body.sort).length ? parseSortSpec(body.sort) : undefined;
+    policeTableScan(ctx, name, store, plannedQuery({ filter: query, sort: body.sort, hint: body.hint, collation: body.collation }));
     let candidates = matchingDocuments(store, query, settings, sortSpec ? undefined : 1);
     if (sortSpec) candidates = sortDocuments(candidates, sortSpec, collation);
     const target = candidates[0];
@@ -590,7 +606,7 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     "needsMerge",
   ]);
   const body = ctx.body;
-  if (body.explain) throw notImplemented("aggregate with explain");
+  if (body.explain === true) return explainAggregate(ctx, body);
   if (!isPlainDocument(body.cursor)) {
     throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
   }
@@ -618,13 +634,17 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     checkHint(store, body.hint);
     const first = stages[0];
     if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
+      const second = stages[1];
+      const sort = second && stageName(second) === "$sort" ? second.$sort : undefined;
+      policeTableScan(ctx, nsName, store, plannedQuery({ filter: first.$match, sort, hint: body.hint, collation: body.collation }));
       input = matchingDocuments(store, first.$match, settings);
       rest = stages.slice(1);
     } else {
       input = store ? store.docs.values() : [];
     }
   }
-  const results = runPipeline(input, rest, settings);
+  const memory = sortMemoryLimit(ctx);
+  const results = runPipeline(input, rest, memory === undefined ? settings : { ...settings, sortMemoryLimit: memory });
   const ns = `${ctx.db}.${nsName}`;
   if (outStage) {
     await applyOutputStage(ctx, outStage, results, booleanOption(body, "bypassDocumentValidation") === true);
@@ -633,10 +653,6 @@ const aggregateCommand: CommandHandler = async (ctx) => {
   const batchSize = integerOption(body.cursor as Document, "batchSize", "aggregate.cursor");
   const { batch, id } = ctx.cursors.open(ns, results, batchSize, false);
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
-};
-
-const explainCommand: CommandHandler = () => {
-  throw notImplemented("explain");
 };
 
 /** CRUD and query commands. */
@@ -652,5 +668,5 @@ export const CRUD_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   findAndModify: findAndModifyCommand,
   findandmodify: findAndModifyCommand,
   aggregate: aggregateCommand,
-  explain: explainCommand,
+  explain: createExplainCommand({ find: findCommand, count: countCommand }),
 };

@@ -87,6 +87,8 @@ export class IndexStore {
   readonly spec: IndexSpec;
   readonly fields: readonly string[];
   readonly entries: Map<string, Set<string>>;
+  /** True once a document gave more than one key or an array value (mongod's `isMultiKey`). */
+  multiKey = false;
   /** The index's collation: string keys are its equivalence classes (absent = simple). */
   readonly collation: Collation | undefined;
   private readonly partial: ((doc: Document) => boolean) | undefined;
@@ -152,6 +154,7 @@ export class IndexStore {
       }
     }
     const perField = this.fields.map((f) => fieldValues(doc, f, this.collation));
+    if (perField.some((vals) => vals.length > 1)) this.multiKey = true;
     if (this.spec.sparse && this.fields.every((f) => collectPathValues(doc, f, false).values.length === 0)) return undefined;
     const multi = perField.filter((vals) => vals.length > 1);
     if (multi.length > 1) {
@@ -245,7 +248,9 @@ export class IndexStore {
       byFirst = new Map();
       for (const [k, group] of this.byFirst) byFirst.set(k, { keys: new Set(group.keys), size: group.size });
     }
-    return new IndexStore(this.spec, this.partial, entries, byFirst);
+    const copy = new IndexStore(this.spec, this.partial, entries, byFirst);
+    copy.multiKey = this.multiKey;
+    return copy;
   }
 
   /** Same spec with a changed option (`collMod`). */

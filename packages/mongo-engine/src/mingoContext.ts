@@ -375,6 +375,8 @@ function buildContext(): Context {
 export interface EvaluationSettings {
   /** The command's collation (absent = simple): string comparisons, keys and sorts follow it. */
   readonly collation?: Collation;
+  /** Bytes an in-memory `$sort` may hold (absent = it may spill to disk, so it never fails). */
+  readonly sortMemoryLimit?: number;
   /** `let` variables (plus `$$NOW`/`$$CLUSTER_TIME` supplied by the engine). */
   readonly variables?: Document;
   /** Resolver for `$lookup`/`$unionWith` targets within the current database. */
@@ -382,6 +384,14 @@ export interface EvaluationSettings {
 }
 
 let baseOptions: Options | undefined;
+
+/** Where pipeline run options carry the blocking-sort memory limit. */
+const SORT_MEMORY = Symbol("sortMemoryLimit");
+
+/** The blocking-sort memory limit of a pipeline run (`undefined` = sorts may spill). */
+export function sortMemoryOf(options: Options): number | undefined {
+  return (options as { [SORT_MEMORY]?: number })[SORT_MEMORY];
+}
 
 const optionsCache = new WeakMap<EvaluationSettings, Options>();
 const NO_SETTINGS: EvaluationSettings = {};
@@ -416,5 +426,6 @@ function buildMingoOptions(settings: EvaluationSettings): Options {
     ...(settings.collectionResolver ? { collectionResolver: settings.collectionResolver } : {}),
     // Our Collation rides in mingo's `collation` field (see collation.ts); mingo ignores it.
     ...(settings.collation ? { [COLLATION_OPTION]: settings.collation as unknown as Options["collation"] } : {}),
+    ...(settings.sortMemoryLimit === undefined ? {} : { [SORT_MEMORY]: settings.sortMemoryLimit }),
   }) as Options;
 }

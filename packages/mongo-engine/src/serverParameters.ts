@@ -7,7 +7,8 @@ import { CommandError } from "./commandError";
  * it at runtime) changed with `setParameter`:
  * - `notablescan`: a query that would need a collection scan fails with 291 NoQueryExecutionPlans;
  * - `internalQueryMaxBlockingSortMemoryUsageBytes`: an in-memory sort over more bytes than this fails
- *   with 292 QueryExceededMemoryLimitNoDiskUseAllowed unless `allowDiskUse` is set (mongod: 100 MiB);
+ *   with 292 QueryExceededMemoryLimitNoDiskUseAllowed when it may not spill to disk (mongod: 100 MiB);
+ * - `allowDiskUseByDefault`: whether sorts may spill when the command does not say (mongod 7.0: true);
  * - `enableTestCommands`: startup only (fail points), as in mongod.
  */
 
@@ -15,21 +16,28 @@ import { CommandError } from "./commandError";
 export interface ServerParameterOptions {
   readonly notablescan?: boolean;
   readonly maxBlockingSortBytes?: number;
+  readonly allowDiskUseByDefault?: boolean;
   readonly enableTestCommands?: boolean;
 }
 
 /** mongod's default blocking-sort memory limit (100 MiB). */
 export const DEFAULT_BLOCKING_SORT_BYTES = 100 * 1024 * 1024;
 
+function truthyParameter(value: unknown): boolean {
+  return value === true || (typeof value === "number" && value !== 0) || value === "true";
+}
+
 /** The live parameter values of one engine. */
 export class ServerParameters {
   notablescan: boolean;
   maxBlockingSortBytes: number;
+  allowDiskUseByDefault: boolean;
   readonly enableTestCommands: boolean;
 
   constructor(options: ServerParameterOptions = {}) {
     this.notablescan = options.notablescan === true;
     this.maxBlockingSortBytes = options.maxBlockingSortBytes ?? DEFAULT_BLOCKING_SORT_BYTES;
+    this.allowDiskUseByDefault = options.allowDiskUseByDefault !== false;
     this.enableTestCommands = options.enableTestCommands === true;
   }
 
@@ -37,6 +45,7 @@ export class ServerParameters {
     return {
       notablescan: this.notablescan,
       internalQueryMaxBlockingSortMemoryUsageBytes: this.maxBlockingSortBytes,
+      allowDiskUseByDefault: this.allowDiskUseByDefault,
       enableTestCommands: this.enableTestCommands,
       featureCompatibilityVersion: { version: "7.0" },
       authenticationMechanisms: [],
@@ -68,7 +77,11 @@ export class ServerParameters {
       switch (name) {
         case "notablescan":
           was = this.notablescan;
-          this.notablescan = value === true || (typeof value === "number" && value !== 0) || value === "true";
+          this.notablescan = truthyParameter(value);
+          break;
+        case "allowDiskUseByDefault":
+          was = this.allowDiskUseByDefault;
+          this.allowDiskUseByDefault = truthyParameter(value);
           break;
         case "internalQueryMaxBlockingSortMemoryUsageBytes": {
           const bytes = toNumber(value);
