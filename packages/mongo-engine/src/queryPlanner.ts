@@ -332,9 +332,12 @@ function ixscan(candidate: Candidate, preds: readonly Predicate[], direction: "f
   const { spec, index } = candidate;
   const indexBounds: Document = {};
   const multiKeyPaths: Document = {};
-  for (const field of Object.keys(spec.key)) {
+  for (const [field, order] of Object.entries(spec.key)) {
     const bounds = fieldBounds(predicatesOn(preds, field).filter((p) => p.path === field));
-    indexBounds[field] = direction === "forward" ? bounds : [...bounds].reverse().map(reverseBound);
+    // Bounds are listed in the order the scan meets keys: reversed for a descending field scanned
+    // forward, or an ascending one scanned backward.
+    const descending = toNumber(order) < 0;
+    indexBounds[field] = descending === (direction === "backward") ? bounds : [...bounds].reverse().map(reverseBound);
     multiKeyPaths[field] = index?.multiKey ? [field] : [];
   }
   return {
