@@ -30,8 +30,12 @@ function isExactKeyValue(value: unknown): boolean {
       return true;
     case "number":
       return Number.isSafeInteger(value);
-    case "object":
-      return value instanceof Date || (value as { _bsontype?: string } | null)?._bsontype === "ObjectId";
+    case "object": {
+      if (value instanceof Date) return true;
+      const tag = (value as { _bsontype?: string } | null)?._bsontype;
+      if (tag === "ObjectId" || tag === "Long") return true;
+      return tag === "Double" && Number.isSafeInteger((value as { valueOf(): number }).valueOf());
+    }
     default:
       return false;
   }

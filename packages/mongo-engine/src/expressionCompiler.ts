@@ -1,8 +1,7 @@
 import type { Document } from "bson";
 import { computeValue, type Options } from "mingo/core";
-import { isEqual } from "mingo/util";
 import { bsonEquals, compareBsonValues, toNumber } from "./bsonOrder";
-import { collationOf, computeOptions, extremeOf, numericCount, sumValues } from "./mingoContext";
+import { averageValues, collationOf, computeOptions, extremeOf, sumValues } from "./mingoContext";
 
 /**
  * Aggregation expressions compiled once into closures, evaluated per document with the same results
@@ -232,10 +231,8 @@ function sumLike(kind: "sum" | "avg" | "min" | "max"): OperatorCompiler {
       switch (kind) {
         case "sum":
           return sumValues(values);
-        case "avg": {
-          const n = numericCount(values);
-          return n === 0 ? null : toNumber(sumValues(values)) / n;
-        }
+        case "avg":
+          return averageValues(values);
         case "min":
           return extremeOf(values, -1, collationOf(options));
         default:
@@ -323,8 +320,7 @@ const OPERATORS: Record<string, OperatorCompiler> = {
       const arr = array(doc, options);
       if (!Array.isArray(arr)) return slow(doc, options);
       const collation = collationOf(options);
-      if (collation) return arr.some((el) => bsonEquals(el, v, collation));
-      return arr.some((el) => isEqual(el, v));
+      return arr.some((el) => bsonEquals(el, v, collation));
     };
   },
   $size: (args) => {
@@ -356,6 +352,9 @@ const OPERATORS: Record<string, OperatorCompiler> = {
       if (v === null || v === undefined) return null;
       if (typeof v === "string") return v;
       if (typeof v === "number" || typeof v === "boolean") return v.toString();
+      const tag = (v as { _bsontype?: string } | null)?._bsontype;
+      if (tag === "Long") return String(v);
+      if (tag === "Double") return String(toNumber(v));
       return general(doc, options);
     };
   },
@@ -419,6 +418,22 @@ const STRICT_OPERATORS = new Set([
   "$convert",
   "$toInt",
   "$toLong",
+  "$toDouble",
+  "$atan2",
+  "$sin",
+  "$cos",
+  "$tan",
+  "$asin",
+  "$acos",
+  "$atan",
+  "$sinh",
+  "$cosh",
+  "$tanh",
+  "$asinh",
+  "$acosh",
+  "$atanh",
+  "$degreesToRadians",
+  "$radiansToDegrees",
 ]);
 
 function compileNode(expr: unknown): CompiledExpression {

@@ -13,6 +13,7 @@ import {
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
 import { collationOf, computeOptions } from "./mingoContext";
+import { addToSum, averageResult, newSum, type SumState, sumResult } from "./numbers";
 
 /**
  * `$group` (and `$bucket` outputs) in one pass: groups live in a Map keyed by the canonical BSON
@@ -32,36 +33,6 @@ interface AccumulatorPlan {
   readonly needsMembers: boolean;
 }
 
-interface SumState {
-  total: number;
-  big: bigint | undefined;
-  count: number;
-}
-
-function addToSum(state: SumState, v: unknown): void {
-  if (typeof v === "number") {
-    state.total += v;
-    state.count += 1;
-    return;
-  }
-  const tag = bsonTypeTag(v);
-  if (tag === "Decimal128") throw notImplemented("$sum/$avg over Decimal128 values");
-  if (tag === "Long") {
-    state.big = (state.big ?? BigInt(0)) + (v as Long).toBigInt();
-    state.count += 1;
-    return;
-  }
-  if (typeRank(v) === TYPE_RANK.number) state.count += 1;
-}
-
-function sumResult(state: SumState): unknown {
-  if (state.big === undefined) return state.total;
-  if (!Number.isInteger(state.total)) throw notImplemented("$sum mixing doubles with 64-bit integers beyond 2^53");
-  const sum = state.big + BigInt(state.total);
-  const asNumber = Number(sum);
-  return Number.isSafeInteger(asNumber) ? asNumber : Long.fromBigInt(sum);
-}
-
 function plan(field: string, spec: Document): AccumulatorPlan {
   const op = Object.keys(spec)[0] as string;
   const arg = spec[op];
@@ -69,24 +40,18 @@ function plan(field: string, spec: Document): AccumulatorPlan {
     case "$sum":
     case "$avg": {
       const fn = compileExpression(arg);
-      const constant = typeof arg === "number" && Number.isSafeInteger(arg) ? arg : undefined;
+      const constant = typeof arg === "number" && Number.isInteger(arg) && Math.abs(arg) < 2 ** 31 ? arg : undefined;
       return {
         field,
         needsMembers: false,
-        init: (): SumState => ({ total: 0, big: undefined, count: 0 }),
+        init: (): SumState => newSum(),
         step(state, doc, options) {
-          if (constant !== undefined) {
-            (state as SumState).total += constant;
-            (state as SumState).count += 1;
-          } else {
-            addToSum(state as SumState, fn(doc, options));
-          }
+          if (constant !== undefined) addToSum(state as SumState, constant);
+          else addToSum(state as SumState, fn(doc, options));
           return state;
         },
         result(state) {
-          const s = state as SumState;
-          if (op === "$sum") return sumResult(s);
-          return s.count === 0 ? null : toNumber(sumResult(s)) / s.count;
+          return op === "$sum" ? sumResult(state as SumState) : averageResult(state as SumState);
         },
       };
     }

@@ -26,32 +26,14 @@ import { COLLATION_OPTION, type Collation, collationOf } from "./collation";
 
 export { collationOf };
 import { jsonSchemaPredicate } from "./jsonSchema";
+import { addToSum, averageResult, doubleValue, newSum, sumResult } from "./numbers";
+import { EVALUATED_OPERATORS, numericConversion, plainArguments } from "./numericOperators";
 export { MingoQuery } from "./mingoClasses";
 import { createQueryOperators } from "./queryOperators";
 
 type Stages = Record<string, PipelineOperator>;
 
 let sharedContext: Context | undefined;
-
-function isWideNumeric(value: unknown): boolean {
-  const tag = bsonTypeTag(value);
-  return tag === "Decimal128" || tag === "Long";
-}
-
-function containsWideNumeric(value: unknown): boolean {
-  if (isWideNumeric(value)) return true;
-  return Array.isArray(value) && value.some(isWideNumeric);
-}
-
-/** Wraps an arithmetic operator so Decimal128 / out-of-range Long inputs fail loudly instead of going wrong. */
-function guardArithmetic(name: string, op: ExpressionOperator): ExpressionOperator {
-  return (obj, expr, options) => {
-    const args = computeValue(obj, expr, null, options);
-    if (containsWideNumeric(args)) throw notImplemented(`${name} on Decimal128 or 64-bit integer values beyond 2^53`);
-    const literal = Array.isArray(args) ? args.map((v) => ({ $literal: v })) : { $literal: args };
-    return op(obj, literal, options);
-  };
-}
 
 function compareExpression(test: (c: number) => boolean): ExpressionOperator {
   return (obj, expr, options) => {
@@ -113,39 +95,23 @@ function extremeAccumulator(sign: 1 | -1): AccumulatorOperator {
   return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign, collationOf(options));
 }
 
-/** `$sum` over values: numbers add up, 64-bit integers exactly, other types are ignored. */
+/** `$sum` over values: the type widens as mongod's does (int → long → double); non-numbers are skipped. */
 export function sumValues(values: unknown[]): unknown {
-  let total = 0;
-  let big: bigint | undefined;
-  for (const v of values) {
-    const tag = bsonTypeTag(v);
-    if (tag === "Decimal128") throw notImplemented("$sum/$avg over Decimal128 values");
-    if (tag === "Long") {
-      big = (big ?? BigInt(0)) + (v as Long).toBigInt();
-      continue;
-    }
-    if (typeof v === "number") total += v;
-  }
-  if (big === undefined) return total;
-  if (!Number.isInteger(total)) throw notImplemented("$sum mixing doubles with 64-bit integers beyond 2^53");
-  const sum = big + BigInt(total);
-  const asNumber = Number(sum);
-  return Number.isSafeInteger(asNumber) ? asNumber : Long.fromBigInt(sum);
+  const state = newSum();
+  for (const v of values) addToSum(state, v);
+  return sumResult(state);
 }
 
-/** How many values are numbers (the `$avg` divisor). */
-export function numericCount(values: unknown[]): number {
-  return values.filter((v) => typeRank(v) === TYPE_RANK.number).length;
+/** `$avg` over values (a double; null when none is numeric). */
+export function averageValues(values: unknown[]): unknown {
+  const state = newSum();
+  for (const v of values) addToSum(state, v);
+  return averageResult(state);
 }
 
 const sumAccumulator: AccumulatorOperator = (collection, expr, options) => sumValues(evaluateEach(collection, expr, options));
 
-const avgAccumulator: AccumulatorOperator = (collection, expr, options) => {
-  const values = evaluateEach(collection, expr, options);
-  const n = numericCount(values);
-  if (n === 0) return null;
-  return toNumber(sumValues(values)) / n;
-};
+const avgAccumulator: AccumulatorOperator = (collection, expr, options) => averageValues(evaluateEach(collection, expr, options));
 
 const sumExpression: ExpressionOperator = (obj, expr, options) => {
   if (Array.isArray(obj)) return sumAccumulator(obj, expr, options);
@@ -158,8 +124,7 @@ const avgExpression: ExpressionOperator = (obj, expr, options) => {
   if (Array.isArray(obj)) return avgAccumulator(obj, expr, options);
   const args = computeValue(obj, expr, null, options);
   const values = Array.isArray(expr) ? (args as unknown[]) : Array.isArray(args) ? args : [args];
-  const n = numericCount(values);
-  return n === 0 ? null : toNumber(sumValues(values)) / n;
+  return averageValues(values);
 };
 
 function toDecimal(value: unknown): unknown {
@@ -194,8 +159,8 @@ const convertExpression =
   (obj, expr, options) => {
     const args = computeValue(obj, expr, null, options) as Document;
     const to = args.to;
-    const custom = to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : undefined;
-    if (!custom) return original(obj, { ...args, input: { $literal: args.input } }, options);
+    const custom = to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : numericConversion(to);
+    if (!custom) return original(obj, { ...args, input: { $literal: plainArguments(args.input) } }, options);
     if (args.input === null || args.input === undefined) return args.onNull === undefined ? null : args.onNull;
     try {
       return custom(args.input);
@@ -215,8 +180,8 @@ export function assertMingoComparable(values: readonly unknown[], where: string)
   for (const v of values) {
     if (v === null || v === undefined) continue;
     const tag = bsonTypeTag(v);
-    if (Array.isArray(v) || tag === "Decimal128" || tag === "Long" || tag === "MinKey" || tag === "MaxKey") {
-      throw notImplemented(`${where} ordering arrays, Decimal128, 64-bit or Min/MaxKey values`);
+    if (Array.isArray(v) || tag === "Decimal128" || tag === "Long" || tag === "Double" || tag === "MinKey" || tag === "MaxKey") {
+      throw notImplemented(`${where} ordering arrays, Decimal128, 64-bit integers, integral doubles or Min/MaxKey values`);
     }
     const r = typeRank(v);
     if (rank === undefined) rank = r;
@@ -300,11 +265,56 @@ function expressionOverrides(): Record<string, ExpressionOperator> {
       throw notImplemented("expression operator $accumulator");
     },
   };
-  for (const name of ARITHMETIC) {
-    const original = base[name];
-    if (original) out[name] = guardArithmetic(name, original);
+  for (const [name, fn] of Object.entries(EVALUATED_OPERATORS)) {
+    out[name] = (obj, expr, options) => fn(computeValue(obj, expr, null, options), collationOf(options));
   }
+  for (const name of NUMERIC_PARAMETER_OPERATORS) {
+    const original = base[name];
+    if (!original) continue;
+    out[name] = (obj, expr, options) => original(obj, { $literal: plainArguments(computeValue(obj, expr, null, options)) }, options);
+  }
+  out.$__plainNumber = (obj, expr, options) => plainArguments(computeValue(obj, expr, null, options));
   return out;
+}
+
+/** mingo operators whose numeric parameters must be plain JS numbers (mingo knows no bson number classes). */
+const NUMERIC_PARAMETER_OPERATORS = [
+  "$arrayElemAt",
+  "$range",
+  "$slice",
+  "$indexOfBytes",
+  "$indexOfCP",
+  "$substr",
+  "$substrBytes",
+  "$substrCP",
+  "$toBool",
+  "$toDate",
+  "$dateAdd",
+  "$dateSubtract",
+  "$dateTrunc",
+  "$dateFromParts",
+  "$bitAnd",
+  "$bitOr",
+  "$bitXor",
+  "$bitNot",
+];
+
+/** mingo accumulators over numbers: their input is made of plain numbers, their result is a double. */
+function numericAccumulator(original: AccumulatorOperator | undefined, kind: "plain" | "input" | "pair"): AccumulatorOperator | undefined {
+  if (!original) return undefined;
+  return (collection, expr, options) => {
+    const wrap = (e: unknown) => ({ $__plainNumber: e });
+    const wrapped =
+      kind === "plain"
+        ? wrap(expr)
+        : kind === "pair" && Array.isArray(expr)
+          ? expr.map(wrap)
+          : { ...(expr as Document), input: wrap((expr as Document).input) };
+    const result = original(collection, wrapped, options);
+    if (typeof result === "number") return doubleValue(result);
+    if (Array.isArray(result)) return result.map((v) => (typeof v === "number" ? doubleValue(v) : v));
+    return result;
+  };
 }
 
 function guardedAccumulators(): Record<string, AccumulatorOperator> {
@@ -316,6 +326,17 @@ function guardedAccumulators(): Record<string, AccumulatorOperator> {
   }
   for (const name of ["$minN", "$maxN"]) {
     const wrapped = guardExtremeN(name, base[name]);
+    if (wrapped) out[name] = wrapped;
+  }
+  for (const [name, kind] of [
+    ["$stdDevPop", "plain"],
+    ["$stdDevSamp", "plain"],
+    ["$median", "input"],
+    ["$percentile", "input"],
+    ["$covariancePop", "pair"],
+    ["$covarianceSamp", "pair"],
+  ] as const) {
+    const wrapped = numericAccumulator(base[name], kind);
     if (wrapped) out[name] = wrapped;
   }
   return out;

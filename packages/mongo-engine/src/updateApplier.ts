@@ -14,6 +14,7 @@ import {
 import { CommandError, notImplemented } from "./commandError";
 import type { Collation } from "./collation";
 import type { EvaluationSettings } from "./mingoContext";
+import { arithmetic as numericArithmetic, numericKind } from "./numbers";
 import { getPathValue } from "./pathValues";
 import { compileFilter, type DocumentMatcher } from "./queryMatcher";
 
@@ -244,22 +245,7 @@ function requireNumeric(op: string, field: string, value: unknown): void {
 }
 
 function arithmetic(op: "$inc" | "$mul", current: unknown, arg: unknown): unknown {
-  if (bsonTypeTag(current) === "Decimal128" || bsonTypeTag(arg) === "Decimal128") {
-    throw notImplemented(`${op} on Decimal128 values`);
-  }
-  const isBig = bsonTypeTag(current) === "Long" || bsonTypeTag(arg) === "Long";
-  if (isBig) {
-    const toBig = (v: unknown): bigint => (bsonTypeTag(v) === "Long" ? (v as Long).toBigInt() : BigInt(v as number));
-    if (![current, arg].every((v) => bsonTypeTag(v) === "Long" || Number.isInteger(v))) {
-      throw notImplemented(`${op} mixing doubles with 64-bit integers beyond 2^53`);
-    }
-    const result = op === "$inc" ? toBig(current) + toBig(arg) : toBig(current) * toBig(arg);
-    const n = Number(result);
-    return Number.isSafeInteger(n) ? n : Long.fromBigInt(result);
-  }
-  const a = current as number;
-  const b = arg as number;
-  return op === "$inc" ? a + b : a * b;
+  return numericArithmetic(op === "$inc" ? "$add" : "$multiply", current, arg);
 }
 
 function isModifierDoc(value: unknown): value is Document {
@@ -524,22 +510,29 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
           `The $bit modifier is not compatible with a ${bsonTypeName(arg)}. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}`,
         );
       for (const t of run.targets(path, true)) {
-        let current = readTarget(t) ?? 0;
-        if (typeof current !== "number" || !Number.isInteger(current)) {
+        const stored = readTarget(t) ?? 0;
+        const kind = numericKind(stored);
+        if (kind !== "int" && kind !== "long") {
           throw new CommandError(
             2,
-            `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(current)}`,
+            `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(stored)}`,
           );
         }
+        // int32 op int32 stays int32; an int64 on either side makes an int64 (BigInt.asIntN keeps the bits).
+        let long = kind === "long";
+        let current = BigInt(String(stored));
         for (const [bitOp, operand] of Object.entries(arg)) {
-          if (typeof operand !== "number" || !Number.isInteger(operand))
+          const operandKind = numericKind(operand);
+          if (operandKind !== "int" && operandKind !== "long")
             throw new CommandError(2, "The $bit modifier field must be an Integer(32/64 bit)");
-          if (bitOp === "and") current &= operand;
-          else if (bitOp === "or") current |= operand;
-          else if (bitOp === "xor") current ^= operand;
+          if (operandKind === "long") long = true;
+          const value = BigInt(String(operand));
+          if (bitOp === "and") current &= value;
+          else if (bitOp === "or") current |= value;
+          else if (bitOp === "xor") current ^= value;
           else throw new CommandError(2, `The $bit modifier only supports 'and', 'or', and 'xor', not '${bitOp}'`);
         }
-        writeTarget(t, current);
+        writeTarget(t, long ? Long.fromBigInt(BigInt.asIntN(64, current)) : Number(BigInt.asIntN(32, current)));
       }
       return;
     }

@@ -1,4 +1,5 @@
 import { BSON, type Document } from "bson";
+import { normalizeNumbers } from "./numbers";
 
 /** Wire protocol opcodes the compat server understands. */
 export const OP_CODES = {
@@ -15,7 +16,13 @@ export const MSG_FLAGS = {
   exhaustAllowed: 1 << 16,
 } as const;
 
-const DESERIALIZE_OPTIONS = { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const;
+// Number wrappers are kept by the decoder and turned into the engine's representation by
+// normalizeNumbers (numbers.ts), so int32, int64 and double stay apart.
+const DESERIALIZE_OPTIONS = { promoteLongs: false, promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const;
+
+function decode(bytes: Buffer): Document {
+  return normalizeNumbers(BSON.deserialize(bytes, DESERIALIZE_OPTIONS));
+}
 
 /** A decoded client request. */
 export interface WireRequest {
@@ -97,7 +104,7 @@ export function decodeMessage(message: Buffer): WireRequest {
             firstElement: peekFirstElement(raw),
           };
         }
-        body = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+        body = decode(message.subarray(offset, offset + size));
         largest = Math.max(largest, size);
         offset += size;
       } else if (kind === 1) {
@@ -108,7 +115,7 @@ export function decodeMessage(message: Buffer): WireRequest {
         const docs: Document[] = [];
         while (cursor < sectionEnd) {
           const docSize = message.readInt32LE(cursor);
-          docs.push(BSON.deserialize(message.subarray(cursor, cursor + docSize), DESERIALIZE_OPTIONS));
+          docs.push(decode(message.subarray(cursor, cursor + docSize)));
           largest = Math.max(largest, docSize);
           cursor += docSize;
         }
@@ -136,7 +143,7 @@ export function decodeMessage(message: Buffer): WireRequest {
     const [fullName, next] = readCString(message, offset);
     offset = next + 8;
     const size = message.readInt32LE(offset);
-    let query = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+    let query = decode(message.subarray(offset, offset + size));
     if (query.$query && typeof query.$query === "object") query = query.$query as Document;
     const db = fullName.endsWith(".$cmd") ? fullName.slice(0, -5) : (fullName.split(".")[0] ?? "admin");
     return { requestId, opCode, command: query, db, moreToCome: false, largestDocument: size, firstElement: describeFirstElement(query) };
