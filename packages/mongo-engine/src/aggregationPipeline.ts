@@ -402,7 +402,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
   if (localField === undefined && pipeline === undefined) {
     throw new CommandError(40322, "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified");
   }
-  if (from === undefined && !(pipeline && pipeline[0] && "$documents" in pipeline[0])) {
+  if (from === undefined && !(pipeline?.[0] && "$documents" in pipeline[0])) {
     throw new CommandError(40320, "$lookup requires 'from' unless the pipeline starts with $documents");
   }
   const letSpec = isPlainDocument(expr.let) ? expr.let : undefined;

@@ -148,7 +148,7 @@ function compileArgs(args: unknown): CompiledExpression[] | undefined {
 function comparison(test: (c: number) => boolean, equality?: boolean): OperatorCompiler {
   return (args) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
     const [, right] = args as [unknown, unknown];
     if (equality !== undefined && typeof right === "string" && right.charCodeAt(0) !== 36) {
@@ -265,7 +265,7 @@ const OPERATORS: Record<string, OperatorCompiler> = {
   $lte: comparison((c) => c <= 0),
   $cmp: (args) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
     return (doc, options) => Math.sign(compareBsonValues(a(doc, options), b(doc, options), collationOf(options)));
   },
@@ -312,7 +312,7 @@ const OPERATORS: Record<string, OperatorCompiler> = {
   },
   $in: (args, whole) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [item, array] = list as [CompiledExpression, CompiledExpression];
     const slow = fallback(whole);
     return (doc, options) => {

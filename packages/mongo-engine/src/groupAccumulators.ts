@@ -1,16 +1,7 @@
-import { Long, type Document } from "bson";
+import type { Document } from "bson";
 import { computeValue, type Options } from "mingo/core";
-import {
-  bsonTypeTag,
-  canonicalKey,
-  compareBsonValues,
-  isPlainDocument,
-  type StringCollation,
-  toNumber,
-  typeRank,
-  TYPE_RANK,
-} from "./bsonOrder";
-import { CommandError, notImplemented } from "./commandError";
+import { canonicalKey, compareBsonValues, isPlainDocument, type StringCollation } from "./bsonOrder";
+import { CommandError } from "./commandError";
 import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
 import { collationOf, computeOptions } from "./mingoContext";
 import { addToSum, averageResult, newSum, type SumState, sumResult } from "./numbers";

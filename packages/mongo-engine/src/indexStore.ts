@@ -207,7 +207,7 @@ export class IndexStore {
     if (!keys) return;
     for (const k of keys) {
       const set = this.entries.get(k.key);
-      if (!set || !set.delete(idKey)) continue;
+      if (!set?.delete(idKey)) continue;
       if (set.size === 0) this.entries.delete(k.key);
       if (this.byFirst) {
         const first = valueKey(k.values[0], this.collation);

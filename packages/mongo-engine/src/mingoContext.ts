@@ -1,4 +1,4 @@
-import { Decimal128, ObjectId, Long, Timestamp } from "bson";
+import { Decimal128, ObjectId, Timestamp } from "bson";
 import type { Document } from "bson";
 import {
   ComputeOptions,
@@ -20,7 +20,7 @@ import * as queryOperators from "mingo/operators/query";
 import * as windowOperators from "mingo/operators/window";
 import { Lazy } from "mingo/lazy";
 import { resolve } from "mingo/util";
-import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
+import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { COLLATION_OPTION, type Collation, collationOf } from "./collation";
 
@@ -212,7 +212,7 @@ function guardExtremeN(name: string, original: AccumulatorOperator | undefined):
   };
 }
 
-const ARITHMETIC = [
+const _ARITHMETIC = [
   "$add",
   "$subtract",
   "$multiply",
