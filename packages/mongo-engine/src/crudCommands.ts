@@ -265,7 +265,7 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
   const spec = readUpdateStatement(ctx, stmt, letVars);
   const existing = ctx.view.collection(ctx.db, name);
   checkHint(existing, stmt.hint);
-  policeTableScan(ctx, name, existing, plannedQuery({ filter: stmt.q, hint: stmt.hint, collation: stmt.collation }));
+  policeTableScan(ctx, name, existing, { filter: stmt.q, hint: stmt.hint, collation: stmt.collation });
   const targets = matchingDocuments(existing, spec.filter, spec.settings, spec.multi ? undefined : 1);
   if (targets.length && existing) {
     const planned: [string, Document, Document][] = [];
@@ -342,7 +342,7 @@ const deleteCommand: CommandHandler = async (ctx) => {
         const store = ctx.view.collection(ctx.db, name);
         checkHint(store, stmt.hint);
         const settings = evaluationSettings(ctx, ctx.body.let, collation);
-        policeTableScan(ctx, name, store, plannedQuery({ filter: stmt.q, hint: stmt.hint, collation: stmt.collation }));
+        policeTableScan(ctx, name, store, { filter: stmt.q, hint: stmt.hint, collation: stmt.collation });
         const targets = matchingDocuments(store, stmt.q, settings, limit === 1 ? 1 : undefined);
         if (!store || targets.length === 0) return 0;
         const ids = targets.map((d) => canonicalKey(d._id));
@@ -418,13 +418,13 @@ const findCommand: CommandHandler = (ctx) => {
     sortBody = undefined;
   }
   const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
-  const planned = plannedQuery({ filter, sort: body.sort, hint: body.hint, collation: body.collation });
-  policeTableScan(ctx, name, store, planned);
+  const queryFields = { filter, sort: body.sort, hint: body.hint, collation: body.collation };
+  policeTableScan(ctx, name, store, queryFields);
   let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
   if (reverse) docs.reverse();
   if (sortSpec) {
     const memory = sortMemoryLimit(ctx);
-    if (memory !== undefined && store && planQuery(store, planned).blockingSort) {
+    if (memory !== undefined && store && planQuery(store, plannedQuery(queryFields)).blockingSort) {
       assertSortFits(docs, memory, limit ? skip + limit : undefined, "find");
     }
     sortDocuments(docs, sortSpec, collation);
@@ -472,7 +472,7 @@ const countCommand: CommandHandler = (ctx) => {
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'count.query' is the wrong type, expected type 'object'");
   const skip = Math.max(0, integerOption(ctx.body, "skip", "count") ?? 0);
   const limit = Math.abs(integerOption(ctx.body, "limit", "count") ?? 0);
-  policeTableScan(ctx, name, store, plannedQuery({ filter: query, hint: ctx.body.hint, collation: ctx.body.collation }));
+  policeTableScan(ctx, name, store, { filter: query, hint: ctx.body.hint, collation: ctx.body.collation });
   let n: number;
   if (!store) n = 0;
   else if (Object.keys(query).length === 0) n = store.docs.size;
@@ -492,7 +492,7 @@ const distinctCommand: CommandHandler = (ctx) => {
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'distinct.query' is the wrong type, expected type 'object'");
-  policeTableScan(ctx, name, store, plannedQuery({ filter: query, hint: ctx.body.hint, collation: ctx.body.collation }));
+  policeTableScan(ctx, name, store, { filter: query, hint: ctx.body.hint, collation: ctx.body.collation });
   const seen = new Map<string, unknown>();
   for (const doc of matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation))) {
     for (const v of collectPathValues(doc, key, false).values) {
@@ -541,7 +541,7 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
     if (collation && Array.isArray(body.update)) assertCollationAware(body.update, "a pipeline update");
     const settings = evaluationSettings(ctx, body.let, collation);
     const sortSpec = isPlainDocument(body.sort) && Object.keys(body.sort).length ? parseSortSpec(body.sort) : undefined;
-    policeTableScan(ctx, name, store, plannedQuery({ filter: query, sort: body.sort, hint: body.hint, collation: body.collation }));
+    policeTableScan(ctx, name, store, { filter: query, sort: body.sort, hint: body.hint, collation: body.collation });
     let candidates = matchingDocuments(store, query, settings, sortSpec ? undefined : 1);
     if (sortSpec) candidates = sortDocuments(candidates, sortSpec, collation);
     const target = candidates[0];
@@ -636,7 +636,7 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
       const second = stages[1];
       const sort = second && stageName(second) === "$sort" ? second.$sort : undefined;
-      policeTableScan(ctx, nsName, store, plannedQuery({ filter: first.$match, sort, hint: body.hint, collation: body.collation }));
+      policeTableScan(ctx, nsName, store, { filter: first.$match, sort, hint: body.hint, collation: body.collation });
       input = matchingDocuments(store, first.$match, settings);
       rest = stages.slice(1);
     } else {

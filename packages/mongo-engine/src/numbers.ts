@@ -333,24 +333,39 @@ export function averageResult(state: SumState): unknown {
  * → number; integral doubles and every `Long` keep their wrapper; symbols become strings.
  */
 export function normalizeNumbers<T>(value: T): T {
-  if (typeof value !== "object" || value === null) return value;
+  return (typeof value === "object" && value !== null ? normalizeObject(value) : value) as T;
+}
+
+function normalizeObject(value: object): unknown {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = normalizeNumbers(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const child = value[i];
+      if (typeof child === "object" && child !== null) {
+        const next = normalizeObject(child);
+        if (next !== child) value[i] = next;
+      }
+    }
     return value;
   }
   const tag = (value as { _bsontype?: string })._bsontype;
-  if (tag === "Int32") return (value as unknown as { value: number }).value as T;
-  // The deprecated symbol type is read as a string (as the default decoder did).
-  if (tag === "BSONSymbol") return (value as unknown as { value: string }).value as T;
-  if (tag === "Double") {
-    const x = (value as unknown as { value: number }).value;
-    return (isInt32(x) || Object.is(x, -0) ? value : x) as T;
+  if (tag !== undefined) {
+    if (tag === "Int32") return (value as { value: number }).value;
+    if (tag === "Double") {
+      const x = (value as { value: number }).value;
+      return isInt32(x) || Object.is(x, -0) ? value : x;
+    }
+    // The deprecated symbol type is read as a string (as the default decoder did).
+    if (tag === "BSONSymbol") return (value as { value: string }).value;
+    return value;
   }
-  if (tag !== undefined || value instanceof Date || ArrayBuffer.isView(value)) return value;
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
   const doc = value as Document;
-  for (const key of Object.keys(doc)) {
+  for (const key in doc) {
     const child = doc[key];
-    if (typeof child === "object" && child !== null) doc[key] = normalizeNumbers(child);
+    if (typeof child === "object" && child !== null) {
+      const next = normalizeObject(child);
+      if (next !== child) doc[key] = next;
+    }
   }
   return value;
 }

@@ -14,8 +14,8 @@ import { parseSortSpec } from "./sortDocuments";
  * `internalQueryMaxBlockingSortMemoryUsageBytes` that may not spill to disk).
  */
 
-/** The planner's view of a query given as command fields (`filter`/`query`, `sort`, `hint`, `collation`). */
-export function plannedQuery(fields: {
+/** A query as command fields (`filter`/`query`, `sort`, `hint`, `collation`, ...). */
+export interface QueryFields {
   readonly filter: unknown;
   readonly sort?: unknown;
   readonly hint?: unknown;
@@ -23,7 +23,10 @@ export function plannedQuery(fields: {
   readonly projection?: unknown;
   readonly skip?: number | undefined;
   readonly limit?: number | undefined;
-}): PlannedQuery {
+}
+
+/** The planner's view of a query given as command fields. */
+export function plannedQuery(fields: QueryFields): PlannedQuery {
   const sortBody = isPlainDocument(fields.sort) && Object.keys(fields.sort).length ? fields.sort : undefined;
   const natural = sortBody !== undefined && Object.keys(sortBody).length === 1 && Object.hasOwn(sortBody, "$natural");
   return {
@@ -38,8 +41,9 @@ export function plannedQuery(fields: {
 }
 
 /** `notablescan`: throws 291 NoQueryExecutionPlans when the query needs a collection scan. */
-export function policeTableScan(ctx: CommandContext, collection: string, store: CollectionStore | undefined, query: PlannedQuery): void {
+export function policeTableScan(ctx: CommandContext, collection: string, store: CollectionStore | undefined, fields: QueryFields): void {
   if (!ctx.parameters.notablescan || !store) return;
+  const query = plannedQuery(fields);
   assertIndexedPlan(ctx.db, collection, query, planQuery(store, query));
 }
 
