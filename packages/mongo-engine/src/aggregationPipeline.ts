@@ -57,13 +57,11 @@ const UNSUPPORTED_STAGES = new Set([
   "$search",
   "$searchMeta",
   "$vectorSearch",
-  "$changeStream",
   "$changeStreamSplitLargeEvent",
   "$collStats",
   "$indexStats",
   "$currentOp",
   "$listSessions",
-  "$listLocalSessions",
   "$planCacheStats",
   "$shardedDataDistribution",
   "$listSampledQueries",
@@ -92,6 +90,14 @@ export function validatePipeline(pipeline: unknown, topLevel: boolean): Document
       if (!topLevel || i !== pipeline.length - 1) {
         throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
       }
+      return;
+    }
+    if (name === "$listLocalSessions") {
+      if (!topLevel || i !== 0) throw new CommandError(40602, "$listLocalSessions is only valid as the first stage in a pipeline");
+      return;
+    }
+    if (name === "$changeStream") {
+      if (!topLevel || i !== 0) throw new CommandError(40602, "$changeStream is only valid as the first stage in a pipeline");
       return;
     }
     if (name === "$listSearchIndexes") {

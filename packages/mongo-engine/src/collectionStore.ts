@@ -12,6 +12,8 @@ export interface CollectionOptions {
   readonly validator?: Document;
   readonly validationLevel?: "off" | "strict" | "moderate";
   readonly validationAction?: "error" | "warn";
+  /** A clustered collection's index (`{key: {_id: 1}, unique: true, name, v: 2}`): documents are kept in `_id` order. */
+  readonly clusteredIndex?: Document;
 }
 
 function isEqualityValue(value: unknown): boolean {
@@ -84,6 +86,8 @@ export class CollectionStore {
   /** Insertion sequence per `_id` key: index look-ups return documents in natural order. */
   private readonly recordIds: Map<string, number>;
   private nextRecordId: number;
+  /** Clustered collections: the largest `_id` inserted (an insert below it reorders the documents). */
+  private largestId: unknown;
 
   constructor(
     db: string,
@@ -121,9 +125,28 @@ export class CollectionStore {
     });
   }
 
-  /** All index specs, `_id_` first. */
+  /** All index specs, `_id_` (or the clustered index) first. */
   indexSpecs(): IndexSpec[] {
-    return [ID_INDEX_SPEC, ...this.indexes.map((i) => i.spec)];
+    const clustered = this.options.clusteredIndex;
+    const first = clustered ? ({ ...clustered, clustered: true } as unknown as IndexSpec) : ID_INDEX_SPEC;
+    return [first, ...this.indexes.map((i) => i.spec)];
+  }
+
+  /** A clustered collection keeps natural order = `_id` order: reorders after an out-of-order insert. */
+  private keepClusteredOrder(id: unknown): void {
+    if (!this.options.clusteredIndex) return;
+    if (this.largestId === undefined || compareBsonValues(this.largestId, id) <= 0) {
+      this.largestId = id;
+      return;
+    }
+    const ordered = [...this.docs].sort(([, a], [, b]) => compareBsonValues(a._id, b._id));
+    this.docs.clear();
+    this.recordIds.clear();
+    this.nextRecordId = 1;
+    for (const [key, doc] of ordered) {
+      this.docs.set(key, doc);
+      this.recordIds.set(key, this.nextRecordId++);
+    }
   }
 
   private recordIdOf(idKey: string): number {
@@ -148,6 +171,7 @@ export class CollectionStore {
     this.docs.set(idKey, doc);
     this.recordIds.set(idKey, this.nextRecordId++);
     this.stamps.set(idKey, seq);
+    this.keepClusteredOrder(doc._id);
   }
 
   /** Replaces a stored document with a new version (same `_id`). */

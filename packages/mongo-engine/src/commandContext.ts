@@ -1,5 +1,6 @@
 import type { Document, Timestamp } from "bson";
 import { isPlainDocument, toNumber } from "./bsonOrder";
+import type { ChangeStreamRegistry } from "./changeStreams";
 import type { Collation } from "./collation";
 import { CommandError, notImplemented } from "./commandError";
 import { evaluating } from "./queryMatcher";
@@ -17,6 +18,10 @@ export interface CommandContext {
   readonly view: StorageView;
   readonly catalog: StorageCatalog;
   readonly cursors: CursorRegistry;
+  /** The sessions the engine knows, as `$listLocalSessions` lists them. */
+  readonly localSessions: () => Document[];
+  /** The engine's change streams (their cursors are served by getMore too). */
+  readonly streams: ChangeStreamRegistry;
   readonly connectionId: number;
   /** The engine's server parameters (`notablescan`, the blocking-sort limit, ...). */
   readonly parameters: ServerParameters;

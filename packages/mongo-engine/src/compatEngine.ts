@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Binary, Long, type Timestamp, type Document } from "bson";
 import { Timestamp as BsonTimestamp } from "bson";
@@ -15,6 +16,7 @@ import { type FailPointAction, FailPointRegistry } from "./failPoints";
 import { collectPathValues } from "./pathValues";
 import { ServerParameters } from "./serverParameters";
 import { SnapshotRegistry } from "./snapshotReads";
+import { ChangeStreamRegistry } from "./changeStreams";
 import { LockWaitSignal, StorageCatalog, Transaction, type StorageView } from "./storageCatalog";
 
 export { REPORTED_VERSION } from "./adminCommands";
@@ -137,6 +139,7 @@ interface SessionState {
   txnNumber: number;
   txn: Transaction | undefined;
   lastUse: number;
+  readonly lsid: Document;
   /** The reply of the last retryable write, returned again when the driver retries it. */
   retried?: { readonly txnNumber: number; readonly command: string; readonly reply: Document };
 }
@@ -179,6 +182,7 @@ export class CompatEngine {
   host = "127.0.0.1:27017";
   private readonly failPoints: FailPointRegistry | undefined;
   private readonly snapshots: SnapshotRegistry;
+  private readonly streams: ChangeStreamRegistry;
   private readonly sessions = new Map<string, SessionState>();
   private readonly startedAt = Date.now();
   private readonly commands: Record<string, CommandHandler>;
@@ -199,6 +203,7 @@ export class CompatEngine {
     });
     this.failPoints = options.enableTestCommands === true ? new FailPointRegistry() : undefined;
     this.snapshots = new SnapshotRegistry(this.catalog);
+    this.streams = new ChangeStreamRegistry(this.catalog, { now: () => this.currentClusterTime() });
     this.commands = { ...CRUD_COMMANDS, ...COLLECTION_COMMANDS, ...adminCommands(this.adminHost()) };
     const interval = options.ttlMonitorIntervalMs ?? 1000;
     this.timer = setInterval(() => this.housekeeping(), interval);
@@ -243,6 +248,7 @@ export class CompatEngine {
     for (const txn of [...this.catalog.activeTransactions]) this.catalog.abort(txn);
     this.cursors.clear();
     this.snapshots.clear();
+    this.streams.clear();
     this.failPoints?.clear();
   }
 
@@ -332,12 +338,17 @@ export class CompatEngine {
     return { reply, closeConnection: false };
   }
 
+  private localSessions(): Document[] {
+    const uid = new Binary(createHash("sha256").update("").digest(), 0);
+    return [...this.sessions.values()].map((s) => ({ _id: { id: (s.lsid as { id?: unknown }).id, uid }, lastUse: new Date(s.lastUse) }));
+  }
+
   private session(body: Document): { session: SessionState | undefined; lsidKey: string | undefined } {
     const lsidKey = lsidKeyOf(body.lsid);
     if (!lsidKey) return { session: undefined, lsidKey };
     let session = this.sessions.get(lsidKey);
     if (!session) {
-      session = { txnNumber: -1, txn: undefined, lastUse: Date.now() };
+      session = { txnNumber: -1, txn: undefined, lastUse: Date.now(), lsid: body.lsid as Document };
       this.sessions.set(lsidKey, session);
     }
     session.lastUse = Date.now();
@@ -370,6 +381,8 @@ export class CompatEngine {
       body,
       catalog: this.catalog,
       cursors: this.cursors,
+      streams: this.streams,
+      localSessions: () => this.localSessions(),
       connectionId: connection.id,
       parameters: this.parameters,
       now: new Date(),
@@ -460,6 +473,7 @@ export class CompatEngine {
       }
       session.txnNumber = txnNumber;
       session.txn = new Transaction(lsidKey, txnNumber, this.catalog.currentSeq);
+      session.txn.lsid = body.lsid;
       this.catalog.activeTransactions.add(session.txn);
     } else if (body.readConcern !== undefined && name !== "commitTransaction" && name !== "abortTransaction") {
       throw new CommandError(72, "Only the first command in a transaction may specify a readConcern");
@@ -506,6 +520,7 @@ export class CompatEngine {
     }
     this.cursors.sweep(10 * 60_000);
     this.snapshots.sweep(now);
+    this.streams.sweep(now);
     for (const [key, session] of this.sessions) {
       if (now - session.lastUse > 30 * 60_000 && session.txn?.state !== "inProgress") this.sessions.delete(key);
     }

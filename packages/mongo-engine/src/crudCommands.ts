@@ -22,7 +22,7 @@ import { compileProjection } from "./projection";
 import { compileFilter } from "./queryMatcher";
 import { prepareFilter } from "./queryOperators";
 import { parseSortSpec, sortDocuments } from "./sortDocuments";
-import { LockWaitSignal } from "./storageCatalog";
+import { LockWaitSignal, type ReplaceKind } from "./storageCatalog";
 import { applyUpdateOperators, assertIdUnchanged, documentsDiffer, idFirst, isOperatorUpdate, validateReplacement } from "./updateApplier";
 import { applyOutputStage } from "./outputStages";
 import { createExplainCommand, explainAggregate } from "./explain";
@@ -207,6 +207,11 @@ function computeUpdated(spec: UpdateSpec, doc: Document, isInsert: boolean): Doc
   return idFirst(out);
 }
 
+/** Whether an update rewrites documents whole (a replacement) or changes them (operators, pipeline). */
+function replaceKind(update: Document | Document[]): ReplaceKind {
+  return !Array.isArray(update) && !isOperatorUpdate(update) ? "replace" : "update";
+}
+
 /** Builds the document an upsert inserts. */
 function buildUpsert(spec: UpdateSpec): Document {
   const seed = upsertSeed(spec.filter);
@@ -282,7 +287,7 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
       planned.map(([k]) => k),
     );
     const store = ctx.view.writable(ctx.db, name);
-    for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next);
+    for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next, replaceKind(spec.update));
     return { n: targets.length, nModified: planned.length };
   }
   if (!spec.upsert) return { n: 0, nModified: 0 };
@@ -449,6 +454,10 @@ const getMoreCommand: CommandHandler = (ctx) => {
   if (typeof collection !== "string") throw new CommandError(40414, "BSON field 'getMore.collection' is missing but a required field");
   const ns = `${ctx.db}.${collection}`;
   const batchSize = integerOption(ctx.body, "batchSize", "getMore");
+  if (ctx.streams.owns(id)) {
+    const maxTimeMS = integerOption(ctx.body, "maxTimeMS", "getMore");
+    return ctx.streams.getMore(id, ns, batchSize, maxTimeMS, runPipeline);
+  }
   const { batch, id: next } = ctx.cursors.getMore(id, ns, batchSize);
   return { cursor: { nextBatch: batch, id: next, ns }, ok: 1 };
 };
@@ -458,8 +467,9 @@ const killCursorsCommand: CommandHandler = (ctx) => {
   collectionArgument(ctx, "killCursors");
   const ids = ctx.body.cursors;
   if (!Array.isArray(ids)) throw new CommandError(40414, "BSON field 'killCursors.cursors' is missing but a required field");
-  const { killed, notFound } = ctx.cursors.kill(ids);
-  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+  const streamsKilled = ctx.streams.kill(ids);
+  const { killed, notFound } = ctx.cursors.kill(ids.filter((id) => !streamsKilled.some((k) => k.toString() === String(id))));
+  return { cursorsKilled: [...streamsKilled, ...killed], cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
 };
 
 const countCommand: CommandHandler = (ctx) => {
@@ -575,7 +585,7 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
         checkDocumentSize(next, "update");
         validateForWrite(store, next, bypass, target);
         ctx.view.assertWritable(store, [idKey]);
-        ctx.view.replace(ctx.view.writable(ctx.db, name), idKey, next);
+        ctx.view.replace(ctx.view.writable(ctx.db, name), idKey, next, replaceKind(spec.update));
       }
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(returnNew ? next : target), ok: 1 };
     }
@@ -591,6 +601,20 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
       ok: 1,
     };
   });
+
+/** `$listLocalSessions`: the sessions this server has seen (no authentication: every session belongs to the empty user). */
+function listLocalSessions(ctx: CommandContext, spec: unknown): Document[] {
+  if (!isPlainDocument(spec)) throw new CommandError(50753, "$listLocalSessions options must be specified in an object");
+  for (const key of Object.keys(spec)) {
+    if (key !== "allUsers" && key !== "users") throw new CommandError(40415, `BSON field '$listLocalSessions.${key}' is an unknown field.`);
+  }
+  const users = Array.isArray(spec.users) ? spec.users : undefined;
+  if (users && users.length > 0 && spec.allUsers === true) {
+    throw new CommandError(31106, "The 'allUsers' and 'users' options are mutually exclusive");
+  }
+  if (users && users.length > 0) return [];
+  return ctx.localSessions();
+}
 
 const aggregateCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "aggregate", [
@@ -620,19 +644,35 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     throw new CommandError(263, `${stageName(outStage)} cannot be used in a transaction`);
   }
   const settings = evaluationSettings(ctx, body.let, collation);
+  const first = stages[0];
+  if (first && stageName(first) === "$changeStream") {
+    if (ctx.view.transaction) throw new CommandError(263, "$changeStream is not allowed within a multi-document transaction");
+    const collection = body.aggregate === 1 ? undefined : collectionArgument(ctx, "aggregate");
+    return ctx.streams.open({
+      db: ctx.db,
+      collection,
+      spec: first.$changeStream,
+      stages: stages.slice(1),
+      settings,
+      batchSize: integerOption(body.cursor as Document, "batchSize", "aggregate.cursor"),
+      runStages: runPipeline,
+    });
+  }
   let input: Iterable<Document> = [];
   let rest = stages;
   let nsName: string;
   if (body.aggregate === 1 || (typeof body.aggregate === "number" && body.aggregate === 1)) {
     nsName = "$cmd.aggregate";
-    if (!stages[0] || stageName(stages[0]) !== "$documents") {
-      throw notImplemented("database-level aggregate other than $documents");
+    if (first && stageName(first) === "$listLocalSessions") {
+      input = listLocalSessions(ctx, first.$listLocalSessions);
+      rest = stages.slice(1);
+    } else if (!first || stageName(first) !== "$documents") {
+      throw notImplemented("database-level aggregate other than $documents, $listLocalSessions and $changeStream");
     }
   } else {
     nsName = collectionArgument(ctx, "aggregate");
     const store = ctx.view.collection(ctx.db, nsName);
     checkHint(store, body.hint);
-    const first = stages[0];
     if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
       const second = stages[1];
       const sort = second && stageName(second) === "$sort" ? second.$sort : undefined;

@@ -42,7 +42,7 @@ function applyOut(ctx: CommandContext, spec: unknown, results: Document[], bypas
     validateForWrite(fresh, doc, bypass);
     fresh.insert(doc, seq);
   }
-  ctx.catalog.install(fresh);
+  ctx.catalog.install(fresh, { operationType: "unsupported", db, coll: name, reason: "the change events of $out" });
 }
 
 function mergeKeyOf(doc: Document, fields: readonly string[]): string | undefined {
@@ -112,7 +112,7 @@ function applyMerge(ctx: CommandContext, spec: unknown, results: Document[], byp
       const finalDoc = idFirst(next);
       checkDocumentSize(finalDoc, "update");
       validateForWrite(store, finalDoc, bypass, existing);
-      view.replace(store, canonicalKey(existing._id), finalDoc);
+      view.replace(store, canonicalKey(existing._id), finalDoc, whenMatched === "replace" ? "replace" : "update");
       continue;
     }
     if (whenNotMatched === "discard") continue;

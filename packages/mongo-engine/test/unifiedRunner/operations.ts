@@ -261,8 +261,13 @@ const CLIENT: Record<string, Handler> = {
   },
   createChangeStream: async (args, target, scope) =>
     value(await initialized(asClient(target).client.watch(args.pipeline, driverOptions(args, scope, ["pipeline"])))),
-  clientBulkWrite: async () => {
-    throw new UnsupportedFeature("clientBulkWrite");
+  clientBulkWrite: async (args, target, scope) => {
+    const models = (args.models as Document[]).map((model) => {
+      const [name, fields] = Object.entries(model)[0] as [string, Document];
+      return { name, ...fields };
+    });
+    const client = asClient(target).client as unknown as { bulkWrite(models: unknown[], options: Document): Promise<unknown> };
+    return value(await client.bulkWrite(models, driverOptions(args, scope, ["models"])));
   },
   close: async (_args, target) => {
     await asClient(target).client.close();
