@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type CompatServer, startCompatServer } from "../src/index";
-import { countVerdicts, formatTable, listByReason } from "./unifiedRunner/conformanceReport";
+import { countReasons, countVerdicts, formatTable, listByReason } from "./unifiedRunner/conformanceReport";
 import { readSpecFolder, SPEC_FOLDERS } from "./unifiedRunner/specFiles";
 import { type TestVerdict, UnifiedRunner } from "./unifiedRunner/unifiedRunner";
 
@@ -46,6 +46,9 @@ it("answers MongoDB's unified spec tests without a wrong answer", { timeout: 600
     "",
     "Refused (the server answered 115/238):",
     ...listByReason(byFolder, "refused").map((l) => `  - ${l}`),
+    "",
+    "Skipped by requirement:",
+    ...countReasons(byFolder, "skipped").map((l) => `  - ${l}`),
     "",
     "Unsupported by the runner:",
     ...listByReason(byFolder, "unsupported").map((l) => `  - ${l}`),

@@ -50,3 +50,17 @@ export function listByReason(byFolder: ReadonlyMap<string, readonly TestVerdict[
   }
   return [...groups].sort((a, b) => b[1].length - a[1].length).map(([reason, tests]) => `${reason} (${tests.length}): ${tests.join("; ")}`);
 }
+
+/** How many tests each reason covers (no test names): `n × reason`, most frequent first. */
+export function countReasons(byFolder: ReadonlyMap<string, readonly TestVerdict[]>, verdict: Verdict): string[] {
+  const counts = new Map<string, number>();
+  for (const verdicts of byFolder.values()) {
+    for (const v of verdicts) {
+      if (v.verdict !== verdict) continue;
+      // Requirements list one reason per alternative; the first names the kind of mismatch well enough.
+      const reason = (v.reason ?? "").split("; ")[0] as string;
+      counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} × ${reason}`);
+}
