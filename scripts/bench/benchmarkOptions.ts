@@ -33,6 +33,8 @@ export interface BenchmarkOptions {
   readonly cacheFindings: number;
   /** Concurrent cold requests of the stampede test. */
   readonly stampede: number;
+  /** Timed calls per case of the cache round-trip comparison (before/after generation-stamped tags). */
+  readonly cacheRoundTripCalls: number;
   /** Repetitions of every measured case (medians are reported). */
   readonly runs: number;
   /** Load run: seconds and concurrent clients. */
@@ -53,6 +55,7 @@ type Scales = Record<
   | "facetDocuments"
   | "cacheFindings"
   | "stampede"
+  | "cacheRoundTripCalls"
   | "runs"
   | "loadSeconds"
   | "loadClients",
@@ -69,6 +72,7 @@ const FULL: Scales = {
   facetDocuments: 10_000,
   cacheFindings: 10_000,
   stampede: 100,
+  cacheRoundTripCalls: 200,
   runs: 3,
   loadSeconds: 30,
   loadClients: 16,
@@ -84,6 +88,7 @@ const SMALL: Scales = {
   facetDocuments: 5_000,
   cacheFindings: 2_000,
   stampede: 100,
+  cacheRoundTripCalls: 50,
   runs: 3,
   loadSeconds: 10,
   loadClients: 16,
@@ -100,6 +105,7 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
   facetDocuments: "CSPM_BENCH_FACET_DOCS",
   cacheFindings: "CSPM_BENCH_CACHE_FINDINGS",
   stampede: "CSPM_BENCH_STAMPEDE",
+  cacheRoundTripCalls: "CSPM_BENCH_CACHE_ROUND_TRIP_CALLS",
   runs: "CSPM_BENCH_RUNS",
   loadSeconds: "CSPM_BENCH_LOAD_SECONDS",
   loadClients: "CSPM_BENCH_LOAD_CLIENTS",

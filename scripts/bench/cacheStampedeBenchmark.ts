@@ -1,9 +1,13 @@
+import { SEVERITIES } from "@cspm/domain";
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Cache figures beyond the dashboard's warm/cold: (1) a stampede — N concurrent cold requests for the
  * same dashboard summary, counting the loader's MongoDB aggregations (target 1), with an in-memory
  * cache, with Redis, and with two Redis-backed "processes" (separate caches and clients) splitting the
  * requests; (2) hit vs miss of `wrap` for a loader that costs one MongoDB aggregation
- * (`runCacheBenchmark` of @cspm/cache), in memory and in Redis.
+ * (`runCacheBenchmark` of @cspm/cache), in memory and in Redis; (3) Redis round trips and latency of get / set /
+ * wrap / invalidateTags before and after generation-stamped tags, and the lost-reply repro on both
+ * (`runCacheRoundTripBenchmark`).
  */
 import { randomUUID } from "node:crypto";
 import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
@@ -11,10 +15,11 @@ import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
-import { RepositoryFactory } from "@cspm/repository";
-import { AggregationService, CentralAccountService } from "@cspm/services";
+import { RepositoryFactory, parseTeamId } from "@cspm/repository";
+import { AggregationService, CentralAccountService, createServices } from "@cspm/services";
 import type { Document } from "mongodb";
 import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
+import { type CacheRoundTripResult, deleteRedisPrefix, runCacheRoundTripBenchmark } from "../../packages/cache/bench/roundTripBench";
 
 /** Options of `runCacheStampedeBenchmark`. */
 export interface CacheStampedeOptions {
@@ -27,6 +32,8 @@ export interface CacheStampedeOptions {
   readonly redisUrl?: string | undefined;
   /** Runs of the hit/miss measurement (default 5). */
   readonly runs?: number;
+  /** Timed calls per case of the round-trip comparison (default 200). */
+  readonly roundTripIterations?: number | undefined;
   readonly log?: (line: string) => void;
 }
 
@@ -46,6 +53,8 @@ export interface CacheStampedeResult {
   readonly findings: number;
   readonly stampedes: readonly StampedeFigure[];
   readonly hitMiss: CacheBenchmarkResult;
+  /** Redis round trips before/after generation-stamped tags (when Redis was measured). */
+  readonly roundTrips?: CacheRoundTripResult;
   readonly redis: "measured" | "unreachable" | "not configured";
 }
 
@@ -67,7 +76,7 @@ async function seed(manager: CSPMDatabaseManager, findings: number, now: Date): 
         check_title: `Cache benchmark check ${i % 120}`,
         status: i % 3 === 0 ? "PASS" : "FAIL",
         status_extended: "cache benchmark",
-        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        severity: SEVERITIES[i % 5],
         service_name: "iam",
         region: "us-east-1",
         resource_uid: `arn:aws:iam::bench:${i}`,
@@ -89,7 +98,7 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
   const findings = options.findings ?? 10_000;
   const concurrent = options.concurrent ?? 100;
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const monitor = new CommandMonitor();
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, commandMonitor: monitor, appName: "cspm-bench-cache" });
   await manager.connect();
@@ -111,10 +120,8 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
     await seed(manager, findings, now);
     const repositories = new RepositoryFactory({ provider: manager });
     const cipher = new CredentialCipher([{ id: "bench", key: generateKey() }]);
-    const servicesOn = (cache: CacheService): AggregationService => {
-      const deps = { manager, cache, repositories, now: () => now };
-      return new AggregationService({ ...deps, accounts: new CentralAccountService({ ...deps, cipher }) });
-    };
+    const servicesOn = (cache: CacheService): AggregationService =>
+      createServices({ manager, cache, cipher, repositories, clock: () => now }).aggregation;
 
     let redis: CacheStampedeResult["redis"] = "not configured";
     if (options.redisUrl) {
@@ -123,11 +130,13 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
     }
 
     const stampede = async (label: string, services: readonly AggregationService[]): Promise<StampedeFigure> => {
-      await services[0]?.invalidate(TEAM);
+      await services[0]?.invalidate(parseTeamId(TEAM));
       const started = performance.now();
       const measured = await monitor.measure(() =>
         Promise.all(
-          Array.from({ length: concurrent }, (_, i) => (services[i % services.length] as AggregationService).getDashboardSummary(TEAM)),
+          Array.from({ length: concurrent }, (_, i) =>
+            (services[i % services.length] as AggregationService).getDashboardSummary(parseTeamId(TEAM)),
+          ),
         ),
       );
       const ms = performance.now() - started;
@@ -158,12 +167,22 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
       runs: options.runs ?? 5,
       iterations: 10,
     });
-    return { findings, stampedes, hitMiss, redis };
+    if (redis !== "measured" || !options.redisUrl) return { findings, stampedes, hitMiss, redis };
+    log("  Redis round trips and latency of get / set / wrap / invalidateTags, before and after generation-stamped tags");
+    const roundTrips = await runCacheRoundTripBenchmark({ redisUrl: options.redisUrl, iterations: options.roundTripIterations });
+    for (const c of roundTrips.cases) {
+      log(
+        `    ${c.name}: ${c.before.roundTrips} -> ${c.after.roundTrips} round trip(s), ${c.before.commands} -> ${c.after.commands} command(s), median ${(c.before.medianMs * 1000).toFixed(0)} -> ${(c.after.medianMs * 1000).toFixed(0)} us`,
+      );
+    }
+    return { findings, stampedes, hitMiss, roundTrips, redis };
   } finally {
     for (const cache of created) {
       await cache.invalidateTags([AggregationService.cacheTag(TEAM), CentralAccountService.cacheTag(TEAM)]).catch(() => undefined);
       await cache.close();
     }
+    // Invalidated entries stay until read or expired: delete everything under this run's prefix.
+    if (options.redisUrl) await deleteRedisPrefix(options.redisUrl, redisPrefix).catch(() => undefined);
     for (const key of DatabaseRegistry.keys())
       await manager
         .getDatabase(key)

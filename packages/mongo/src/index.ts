@@ -2,6 +2,8 @@ export {
   getAsyncClient,
   closeAsyncClients,
   asyncClientStats,
+  MongoClientPool,
+  sharedClientPool,
   DEFAULT_APP_NAME,
   DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
 } from "./getAsyncClient";
@@ -29,3 +31,5 @@ export { mapMongoError } from "./mapMongoError";
 export type { MongoErrorContext } from "./mapMongoError";
 export { redactConnectionString, scrubConnectionStrings, summarizeConnectionString } from "./redactConnectionString";
 export type { ConnectionStringSummary } from "./redactConnectionString";
+export { deadlineExceeded, withDeadline } from "./operationDeadline";
+export type { DeadlineContext } from "./operationDeadline";

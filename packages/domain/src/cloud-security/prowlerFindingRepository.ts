@@ -6,10 +6,11 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { emptySeverityCounts, SEVERITIES, SeveritySchema, type Severity, type SeverityCounts } from "../common/severity";
 import { FINDING_IDENTITY_FIELDS, FINDING_STATUSES, ProwlerFindingSchema } from "./prowlerFindingSchema";
 
@@ -61,7 +62,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
    */
   async upsertFromScan(teamId: string, findings: readonly ScannedFinding[], options: { seenAt?: Date } = {}): Promise<BulkUpsertResult> {
     const scope = this.forTeam(teamId);
-    const seenAt = parseArgument(z.date(), options.seenAt ?? new Date(), "seenAt");
+    const seenAt = parseInput(z.date(), options.seenAt ?? new Date(), "seenAt");
     const docs = findings.map((finding) => ({ ...finding, first_seen_at: seenAt, last_seen_at: seenAt }));
     return scope.bulkUpsert(docs, { keyFields: FINDING_IDENTITY_FIELDS, ...FINDING_IMPORT_RULES });
   }
@@ -73,12 +74,12 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   async findFailing(teamId: string, query: FailingFindingsQuery = {}): Promise<ProwlerFindingDocument[]> {
     const filter: Record<string, unknown> = { status: "FAIL" };
     if (query.includeMuted !== true) filter["muted"] = false;
-    if (query.accountId !== undefined) filter["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
-    const severities = parseArgument(z.array(SeveritySchema).min(1).optional(), query.severities, "severities");
+    if (query.accountId !== undefined) filter["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
+    const severities = parseInput(z.array(SeveritySchema).min(1).optional(), query.severities, "severities");
     if (severities !== undefined) filter["severity"] = { $in: severities };
     // Severity names do not sort by rank, so rank order is applied per severity bucket.
     const wanted = SEVERITIES.filter((s) => severities === undefined || severities.includes(s));
-    const limit = parseArgument(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit");
+    const limit = parseInput(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit");
     return this.collectBySeverity(teamId, filter, wanted, limit);
   }
 
@@ -108,9 +109,9 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     teamId: string,
     query: { accountId?: string; status?: (typeof FINDING_STATUSES)[number]; includeMuted?: boolean } = {},
   ): Promise<SeverityCounts> {
-    const match: Record<string, unknown> = { status: parseArgument(z.enum(FINDING_STATUSES), query.status ?? "FAIL", "status") };
+    const match: Record<string, unknown> = { status: parseInput(z.enum(FINDING_STATUSES), query.status ?? "FAIL", "status") };
     if (query.includeMuted !== true) match["muted"] = false;
-    if (query.accountId !== undefined) match["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
+    if (query.accountId !== undefined) match["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
     const rows = await this.forTeam(teamId).aggregate<{ _id: Severity; count: number }>([
       { $match: match },
       { $group: { _id: "$severity", count: { $sum: 1 } } },
@@ -127,7 +128,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   ): Promise<Record<(typeof FINDING_STATUSES)[number], number>> {
     const match: Record<string, unknown> = {};
     if (query.includeMuted !== true) match["muted"] = false;
-    if (query.accountId !== undefined) match["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
+    if (query.accountId !== undefined) match["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
     const rows = await this.forTeam(teamId).aggregate<{ _id: (typeof FINDING_STATUSES)[number]; count: number }>([
       { $match: match },
       { $group: { _id: "$status", count: { $sum: 1 } } },
@@ -140,8 +141,8 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   /** The findings written by one scan. Throws `VALIDATION_FAILED`. */
   async findByScan(teamId: string, scanId: string, limit = 1000): Promise<ProwlerFindingDocument[]> {
     return this.forTeam(teamId).findMany(
-      { scan_id: parseArgument(RefIdSchema, scanId, "scanId") },
-      { sort: { _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { scan_id: parseInput(RefIdSchema, scanId, "scanId") },
+      { sort: { _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
@@ -156,15 +157,15 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     reason?: string,
   ): Promise<number> {
     const filter: Record<string, unknown> = {
-      check_id: parseArgument(ProwlerFindingSchema.shape.check_id, target.checkId, "checkId"),
+      check_id: parseInput(ProwlerFindingSchema.shape.check_id, target.checkId, "checkId"),
     };
     if (target.resourceUid !== undefined)
-      filter["resource_uid"] = parseArgument(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
-    if (target.accountId !== undefined) filter["account_id"] = parseArgument(z.string().min(1).max(253), target.accountId, "accountId");
-    const flag = parseArgument(z.boolean(), muted, "muted");
+      filter["resource_uid"] = parseInput(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
+    if (target.accountId !== undefined) filter["account_id"] = parseInput(z.string().min(1).max(253), target.accountId, "accountId");
+    const flag = parseInput(z.boolean(), muted, "muted");
     const update =
       flag && reason !== undefined
-        ? { $set: { muted: true, muted_reason: parseArgument(z.string().max(1000), reason, "reason") } }
+        ? { $set: { muted: true, muted_reason: parseInput(z.string().max(1000), reason, "reason") } }
         : flag
           ? { $set: { muted: true } }
           : { $set: { muted: false }, $unset: { muted_reason: "" } };

@@ -1,5 +1,11 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
-import { parseArgument } from "../common/parseArgument";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { FrameworkIdSchema, FrameworkSchema } from "./frameworkSchema";
 
 const definition = defineRepository({
@@ -28,7 +34,7 @@ export class FrameworkRepository extends BaseRepository<typeof FrameworkSchema> 
 
   /** The framework with this id, or `null`. Throws `VALIDATION_FAILED`. */
   async findByFrameworkId(frameworkId: string): Promise<FrameworkDocument | null> {
-    return this.shared().findOne({ framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId") });
+    return this.shared().findOne({ framework_id: parseInput(FrameworkIdSchema, frameworkId, "frameworkId") });
   }
 
   /** Every framework, by name. */

@@ -1,6 +1,12 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument } from "../common/parseArgument";
 import { HeaderScanSchema } from "./headerScanSchema";
 
 const definition = defineRepository({ database: "SECURITY_SCANS", collection: "header_scans", schema: HeaderScanSchema });
@@ -25,7 +31,7 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
   /** The most recent scan of the URL `target`, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForTarget(teamId: string, target: string): Promise<HeaderScanDocument | null> {
     return this.forTeam(teamId).findOne(
-      { target: parseArgument(z.string().min(1).max(2048), target, "target") },
+      { target: parseInput(z.string().min(1).max(2048), target, "target") },
       { sort: { scanned_at: -1 } },
     );
   }
@@ -36,7 +42,7 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
       { $sort: { target: 1, scanned_at: -1 } },
       { $group: { _id: "$target", latest: { $first: "$$ROOT" } } },
       { $replaceRoot: { newRoot: "$latest" } },
-      { $match: { score: { $lt: parseArgument(z.number().min(0).max(100), threshold, "threshold") } } },
+      { $match: { score: { $lt: parseInput(z.number().min(0).max(100), threshold, "threshold") } } },
       { $sort: { score: 1, target: 1 } },
     ]);
   }

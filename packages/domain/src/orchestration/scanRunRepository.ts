@@ -1,7 +1,14 @@
-import { defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
 import { LifecycleRepository } from "./lifecycleRepository";
 import { ScanRunSchema } from "./scanRunSchema";
@@ -42,17 +49,17 @@ export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema>
   /** The most recently started run of an account, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForAccount(teamId: string, accountId: string): Promise<ScanRunDocument | null> {
     return this.forTeam(teamId).findOne(
-      trustedFilter({ account_id: parseArgument(z.string().min(1).max(253), accountId, "accountId"), started_at: { $exists: true } }),
+      trustedFilter({ account_id: parseInput(z.string().min(1).max(253), accountId, "accountId"), started_at: { $exists: true } }),
       { sort: { started_at: -1 } },
     );
   }
 
   /** Runs newest first, optionally in one state. Throws `VALIDATION_FAILED`. */
   async listRecent(teamId: string, options: { status?: LifecycleStatus; limit?: number } = {}): Promise<ScanRunDocument[]> {
-    const filter = options.status === undefined ? {} : { status: parseArgument(LifecycleStatusSchema, options.status, "status") };
+    const filter = options.status === undefined ? {} : { status: parseInput(LifecycleStatusSchema, options.status, "status") };
     return this.forTeam(teamId).findMany(filter, {
       sort: { created_at: -1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 }
