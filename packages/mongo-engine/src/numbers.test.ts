@@ -1,17 +1,27 @@
 import { BSON, Double, Int32, Long } from "bson";
 import { describe, expect, it } from "vitest";
-import { addToSum, arithmetic, divideValues, newSum, normalizeNumbers, numericKind, roundValue, sumResult } from "./numbers";
+import { addToSum, arithmetic, decodeDocument, divideValues, newSum, numericKind, roundValue, sumResult } from "./numbers";
 
 describe("numbers", () => {
   it("keeps int32 as numbers, integral doubles as Double and every int64 as Long after decoding", () => {
-    const bytes = BSON.serialize({ i: new Int32(7), d: new Double(7), f: 7.5, l: Long.fromNumber(7), big: 5e9, list: [new Int32(1)] });
-    const doc = normalizeNumbers(BSON.deserialize(bytes, { promoteValues: false, promoteLongs: false }));
+    const bytes = BSON.serialize({
+      i: new Int32(7),
+      d: new Double(7),
+      f: 7.5,
+      l: Long.fromNumber(7),
+      big: 5e9,
+      list: [new Int32(1), new Double(2)],
+      nested: { z: new Double(-0), s: "x", o: { d: new Double(3) } },
+    });
+    const doc = decodeDocument(bytes);
     expect(doc.i).toBe(7);
     expect(doc.d).toBeInstanceOf(Double);
     expect(doc.f).toBe(7.5);
     expect(doc.l).toBeInstanceOf(Long);
     expect(doc.big).toBe(5e9);
-    expect(doc.list).toEqual([1]);
+    expect(doc.list).toEqual([1, new Double(2)]);
+    expect(doc.nested.z).toBeInstanceOf(Double);
+    expect(doc.nested.o.d).toEqual(new Double(3));
     expect([numericKind(doc.i), numericKind(doc.d), numericKind(doc.f), numericKind(doc.l), numericKind(doc.big)]).toEqual([
       "int",
       "double",

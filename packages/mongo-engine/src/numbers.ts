@@ -1,4 +1,4 @@
-import { type Document, Double, Long } from "bson";
+import { BSON, type Document, Double, Long } from "bson";
 import { bsonTypeTag } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 
@@ -327,56 +327,125 @@ export function averageResult(state: SumState): unknown {
   return doubleValue(total / state.count);
 }
 
-/**
- * Converts the wire decoder's number wrappers (bson `promoteValues: false`) into the engine's
- * representation, in place: `Int32` → number, a `Double` the encoder would write as a double anyway
- * → number; integral doubles and every `Long` keep their wrapper; symbols become strings.
- */
-export function normalizeNumbers<T>(value: T): T {
-  return (typeof value === "object" && value !== null ? normalizeObject(value) : value) as T;
-}
-
-function normalizeObject(value: object): unknown {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const child = value[i];
-      if (typeof child === "object" && child !== null) {
-        const next = normalizeObject(child);
-        if (next !== child) value[i] = next;
+/** Key paths of the doubles in a BSON document that a JS number would turn into int32s (integral, in int32 range, or -0). */
+export function integralDoublePaths(bytes: Uint8Array, start = 0): (string | number)[][] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const found: (string | number)[][] = [];
+  // The enclosing element names, as byte ranges: keys are only decoded for a double that is found.
+  const nameStarts: number[] = [];
+  const nameEnds: number[] = [];
+  const inArray: boolean[] = [];
+  const keyAt = (from: number, to: number, array: boolean): string | number => {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("utf8");
+    return array ? Number(text) : text;
+  };
+  const walk = (offset: number, isArray: boolean): void => {
+    const end = offset + view.getInt32(offset, true) - 1;
+    let i = offset + 4;
+    while (i < end) {
+      const type = bytes[i] as number;
+      let nameEnd = i + 1;
+      while (bytes[nameEnd] !== 0) nameEnd += 1;
+      const value = nameEnd + 1;
+      switch (type) {
+        case 0x01: {
+          const x = view.getFloat64(value, true);
+          if (Number.isInteger(x) && (x === 0 || (x >= -2147483648 && x <= 2147483647))) {
+            const path = nameStarts.map((from, k) => keyAt(from, nameEnds[k] as number, inArray[k] as boolean));
+            path.push(keyAt(i + 1, nameEnd, isArray));
+            found.push(path);
+          }
+          i = value + 8;
+          break;
+        }
+        case 0x02:
+        case 0x0d:
+        case 0x0e:
+          i = value + 4 + view.getInt32(value, true);
+          break;
+        case 0x03:
+        case 0x04:
+          nameStarts.push(i + 1);
+          nameEnds.push(nameEnd);
+          inArray.push(isArray);
+          walk(value, type === 0x04);
+          nameStarts.pop();
+          nameEnds.pop();
+          inArray.pop();
+          i = value + view.getInt32(value, true);
+          break;
+        case 0x05:
+          i = value + 5 + view.getInt32(value, true);
+          break;
+        case 0x06:
+        case 0x0a:
+        case 0x7f:
+        case 0xff:
+          i = value;
+          break;
+        case 0x07:
+          i = value + 12;
+          break;
+        case 0x08:
+          i = value + 1;
+          break;
+        case 0x09:
+        case 0x11:
+        case 0x12:
+          i = value + 8;
+          break;
+        case 0x0b: {
+          let j = value;
+          while (bytes[j] !== 0) j += 1;
+          j += 1;
+          while (bytes[j] !== 0) j += 1;
+          i = j + 1;
+          break;
+        }
+        case 0x0c:
+          i = value + 4 + view.getInt32(value, true) + 12;
+          break;
+        case 0x0f:
+          i = value + view.getInt32(value, true);
+          break;
+        case 0x10:
+          i = value + 4;
+          break;
+        case 0x13:
+          i = value + 16;
+          break;
+        default:
+          // Unknown type: leave it to the decoder, which rejects it.
+          return;
       }
     }
-    return value;
-  }
-  const tag = (value as { _bsontype?: string })._bsontype;
-  if (tag !== undefined) {
-    if (tag === "Int32") return (value as { value: number }).value;
-    if (tag === "Double") {
-      const x = (value as { value: number }).value;
-      return isInt32(x) || Object.is(x, -0) ? value : x;
-    }
-    // The deprecated symbol type is read as a string (as the default decoder did).
-    if (tag === "BSONSymbol") return (value as { value: string }).value;
-    return value;
-  }
-  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-  const doc = value as Document;
-  for (const key in doc) {
-    const child = doc[key];
-    if (typeof child === "object" && child !== null) {
-      const next = normalizeObject(child);
-      if (next !== child) doc[key] = next;
-    }
-  }
-  return value;
+  };
+  walk(start, false);
+  return found;
 }
 
-/** A number value as the driver would send it from JS (for mingo's operators, which know only JS numbers). */
-export function plainNumber(value: unknown): unknown {
-  const tag = bsonTypeTag(value);
-  if (tag === "Double" || tag === "Int32") return (value as { valueOf(): number }).valueOf();
-  if (tag === "Long") {
-    const n = (value as Long).toNumber();
-    return Number.isSafeInteger(n) ? n : value;
+/**
+ * Decodes a BSON document into the engine's number representation: the `bson` decoder with numbers
+ * promoted and int64 kept as `Long`, then the few doubles it would have turned into int32-looking
+ * numbers (found by a scan of the bytes) put back as `Double`. Documents without such doubles — nearly
+ * all — are never touched after decoding.
+ */
+export function decodeDocument(bytes: Uint8Array): Document {
+  const doc = BSON.deserialize(bytes, { promoteLongs: false, promoteValues: true, promoteBuffers: false, bsonRegExp: false });
+  for (const path of integralDoublePaths(bytes)) {
+    let parent: unknown = doc;
+    for (let i = 0; i < path.length - 1 && parent !== undefined; i++) {
+      parent = isPlainContainer(parent) ? (parent as Record<string | number, unknown>)[path[i] as string | number] : undefined;
+    }
+    const last = path[path.length - 1] as string | number;
+    if (!isPlainContainer(parent)) continue;
+    const container = parent as Record<string | number, unknown>;
+    const value = container[last];
+    if (typeof value === "number") container[last] = new Double(value);
   }
-  return value;
+  return doc;
+}
+
+function isPlainContainer(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (Array.isArray(value) || (value as { _bsontype?: string })._bsontype === undefined);
 }

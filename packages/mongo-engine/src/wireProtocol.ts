@@ -1,5 +1,5 @@
 import { BSON, type Document } from "bson";
-import { normalizeNumbers } from "./numbers";
+import { decodeDocument } from "./numbers";
 
 /** Wire protocol opcodes the compat server understands. */
 export const OP_CODES = {
@@ -16,12 +16,9 @@ export const MSG_FLAGS = {
   exhaustAllowed: 1 << 16,
 } as const;
 
-// Number wrappers are kept by the decoder and turned into the engine's representation by
-// normalizeNumbers (numbers.ts), so int32, int64 and double stay apart.
-const DESERIALIZE_OPTIONS = { promoteLongs: false, promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const;
-
+/** Decodes with int32, int64 and double kept apart (numbers.ts). */
 function decode(bytes: Buffer): Document {
-  return normalizeNumbers(BSON.deserialize(bytes, DESERIALIZE_OPTIONS));
+  return decodeDocument(bytes);
 }
 
 /** A decoded client request. */
