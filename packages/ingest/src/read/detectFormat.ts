@@ -54,6 +54,8 @@ export function detectFormat(head: Uint8Array, label = "input"): Detection {
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   const trimmed = text.trimStart();
   if (trimmed === "") throw inputError("EMPTY_INPUT", `${label} is empty.`, { record: 0 });
+  if (/^\[\s*\]\s*$/.test(trimmed))
+    throw inputError("NO_IMPORTABLE_RECORD", `${label} is an empty JSON array: there is no record to import.`, { record: 0 });
   const first = trimmed.charAt(0);
   const sniffed: FormatHead = { text: trimmed, first };
   const format = SUPPORTED_FORMATS.find((candidate) => candidate.sniff(sniffed));
