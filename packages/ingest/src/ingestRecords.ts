@@ -68,7 +68,19 @@ export function acceptedRecords(stats: IngestStats): number {
   return stats.records - stats.rejected;
 }
 
-/** The first string field longer than `max` characters or holding a NUL byte, as a rejection reason. */
+/** True when some string in `value` is longer than `max` or holds a NUL byte (a quick pass without paths). */
+function hasBadField(value: unknown, max: number, depth = 0): boolean {
+  if (typeof value === "string") return value.length > max || value.indexOf("\u0000") >= 0;
+  if (typeof value !== "object" || value === null || depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasBadField(item, max, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (hasBadField((value as Record<string, unknown>)[key], max, depth + 1)) return true;
+  return false;
+}
+
+/** The first string field longer than `max` characters or holding a NUL byte, as a rejection reason (with its path). */
 function fieldProblem(value: unknown, max: number, path = "", depth = 0): { path: string; message: string } | undefined {
   if (typeof value === "string") {
     if (value.length > max) return { path, message: `is ${value.length} characters long; a field may hold at most ${max}` };
@@ -223,7 +235,7 @@ export async function openIngestion(source: ByteSource, options: IngestOptions =
         );
         continue;
       }
-      const problem = fieldProblem(item.value, maxFieldChars);
+      const problem = hasBadField(item.value, maxFieldChars) ? fieldProblem(item.value, maxFieldChars) : undefined;
       if (problem !== undefined) {
         yield* emit({ documents: [], rejections: [{ record: index, ...(line === undefined ? {} : { line }), ...problem }] }, index);
         continue;

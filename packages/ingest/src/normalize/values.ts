@@ -65,7 +65,7 @@ export function clip(value: string, max: number): string {
 
 /** An http(s) URL in normalized form, or `undefined`. */
 export function httpUrl(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || !/^https?:\/\/[^\s]+$/i.test(value)) return undefined;
   try {
     const url = new URL(value);
     return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import { JSONParser } from "@streamparser/json";
 import { inputError } from "../ingestErrors";
 
@@ -59,9 +60,11 @@ export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, options: J
       error,
     );
   };
+  // The tokenizer is about twice as fast on text as on bytes; the decoder keeps characters split across chunks whole.
+  const decoder = new StringDecoder("utf8");
   for await (const chunk of chunks) {
     bytes += chunk.length;
-    parser.write(chunk);
+    parser.write(decoder.write(chunk as Buffer));
     if (failure) fail(failure);
     if (queue.length > 0) bytesAtLastRecord = bytes;
     else if (bytes - bytesAtLastRecord > options.maxRecordBytes) {
@@ -73,6 +76,8 @@ export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, options: J
     }
     while (queue.length > 0) yield queue.shift() as JsonItem;
   }
+  const rest = decoder.end();
+  if (rest !== "" && !parser.isEnded) parser.write(rest);
   if (!parser.isEnded) {
     try {
       parser.end();
