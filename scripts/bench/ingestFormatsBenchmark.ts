@@ -111,9 +111,7 @@ async function writeFile(
 }
 
 /** The generators of each format's large file, from its real fixture. */
-function formatFiles(
-  records: number,
-): {
+function formatFiles(records: number): {
   format: string;
   source: string;
   count: number;
