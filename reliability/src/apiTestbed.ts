@@ -9,7 +9,7 @@ import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/con
 import { type CredentialCipher, generateKey } from "@cspm/crypto";
 import type { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
-import { dropDatabasesWithPrefix, testMongoUri } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, testMongoUri, testDatabasePrefix } from "@cspm/testkit";
 import type { Document } from "mongodb";
 import { type LoopbackClient, loopbackClient } from "./httpClient";
 
@@ -48,7 +48,7 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 10);
-  const prefix = `r_${label}_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix(`r${label}`);
   const services = createServiceContainer({
     mongodb: { uri: testMongoUri(), prefix, appName: `reliability-api-${label}` },
     encryptionKeys: `k1:${generateKey()}`,

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 /**
  * Fault: MongoDB is unreachable when the application starts. Start-up, health and service calls must
  * answer UNAVAILABLE with a hint (never a raw driver error), and the same container must recover once a
@@ -61,7 +62,7 @@ describe("MongoDB unreachable at start, then back", () => {
 
     // Service calls fail with the taxonomy too (no raw driver error escapes).
     const accounts = container.resolve(TOKENS.CentralAccountService);
-    const call = await failure(accounts.listAccounts(TEAM));
+    const call = await failure(accounts.listAccounts(parseTeamId(TEAM)));
     expect(call.code).toBe("UNAVAILABLE");
     expect(call.hint).toEqual(expect.any(String));
 
@@ -72,9 +73,13 @@ describe("MongoDB unreachable at start, then back", () => {
     await container.initialize({ ensureIndexes: true });
     const up = await container.health();
     expect(up.mongodb.ok).toBe(true);
-    const created = await accounts.registerAccount(TEAM, { provider: "aws", accountId: "123456789012", name: "After recovery" });
+    const created = await accounts.registerAccount(parseTeamId(TEAM), {
+      provider: "aws",
+      accountId: "123456789012",
+      name: "After recovery",
+    });
     expect(created.team_id).toBe(TEAM);
-    const page = await accounts.listAccounts(TEAM);
+    const page = await accounts.listAccounts(parseTeamId(TEAM));
     expect(page.items.map((a) => a.id)).toEqual([created.id]);
   }, 30_000);
 

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 /**
  * Fault: Redis is killed in the middle of a run. The services use a RedisCache on a redis-server this
  * test spawned (the shared 127.0.0.1:6379 is never touched). While reads and writes keep flowing, Redis is
@@ -60,7 +61,7 @@ beforeAll(async () => {
       }),
     ),
   );
-  accountId = (await bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "123456789012", name: "v0" })).id;
+  accountId = (await bed.accounts.registerAccount(parseTeamId(TEAM), { provider: "aws", accountId: "123456789012", name: "v0" })).id;
 });
 
 afterAll(async () => {
@@ -71,11 +72,11 @@ afterAll(async () => {
 describe("Redis killed mid-run", () => {
   it("serves every request from MongoDB while Redis is down and uses the cache again once it returns", async () => {
     // Up: a warm read sends nothing to MongoDB.
-    const summary = await bed.aggregation.getDashboardSummary(TEAM);
+    const summary = await bed.aggregation.getDashboardSummary(parseTeamId(TEAM));
     expect(summary.totals.findings).toBe(40);
-    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(TEAM))).toBe(0);
-    await bed.accounts.getAccount(TEAM, accountId);
-    expect(await commandsOf(() => bed.accounts.getAccount(TEAM, accountId))).toBe(0);
+    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(parseTeamId(TEAM)))).toBe(0);
+    await bed.accounts.getAccount(parseTeamId(TEAM), accountId);
+    expect(await commandsOf(() => bed.accounts.getAccount(parseTeamId(TEAM), accountId))).toBe(0);
     expect((await cache.health()).ok).toBe(true);
 
     // Traffic keeps flowing while Redis dies and comes back.
@@ -91,14 +92,14 @@ describe("Redis killed mid-run", () => {
             // The writer renames the account; the readers must never see an older name afterwards.
             version += 1;
             const name = `v${version}`;
-            await bed.accounts.updateAccount(TEAM, accountId, { name });
-            const seen = await bed.accounts.getAccount(TEAM, accountId);
+            await bed.accounts.updateAccount(parseTeamId(TEAM), accountId, { name });
+            const seen = await bed.accounts.getAccount(parseTeamId(TEAM), accountId);
             if (seen.name !== name) stale.push(`read ${seen.name} after writing ${name}`);
           } else if (id === 1) {
-            const s = await bed.aggregation.getDashboardSummary(TEAM);
+            const s = await bed.aggregation.getDashboardSummary(parseTeamId(TEAM));
             if (s.totals.findings !== 40) failures.push(`summary counted ${s.totals.findings}`);
           } else {
-            const page = await bed.accounts.listAccounts(TEAM);
+            const page = await bed.accounts.listAccounts(parseTeamId(TEAM));
             if (page.items.length !== 1) failures.push(`list returned ${page.items.length}`);
           }
           served += 1;
@@ -137,14 +138,14 @@ describe("Redis killed mid-run", () => {
     expect(cacheErrors.every((e) => e.error.code === "UNAVAILABLE" || e.error.code === "INTERNAL")).toBe(true);
 
     // Back: the cache fills and serves again.
-    await bed.aggregation.invalidate(TEAM);
-    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(TEAM))).toBe(1);
-    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(TEAM))).toBe(0);
-    const latest = await bed.accounts.getAccount(TEAM, accountId);
+    await bed.aggregation.invalidate(parseTeamId(TEAM));
+    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(parseTeamId(TEAM)))).toBe(1);
+    expect(await commandsOf(() => bed.aggregation.getDashboardSummary(parseTeamId(TEAM)))).toBe(0);
+    const latest = await bed.accounts.getAccount(parseTeamId(TEAM), accountId);
     expect(latest.name).toBe(`v${version}`);
-    expect(await commandsOf(() => bed.accounts.getAccount(TEAM, accountId))).toBe(0);
+    expect(await commandsOf(() => bed.accounts.getAccount(parseTeamId(TEAM), accountId))).toBe(0);
     // A write after the recovery invalidates in Redis again.
-    await bed.accounts.updateAccount(TEAM, accountId, { name: "after" });
-    expect((await bed.accounts.getAccount(TEAM, accountId)).name).toBe("after");
+    await bed.accounts.updateAccount(parseTeamId(TEAM), accountId, { name: "after" });
+    expect((await bed.accounts.getAccount(parseTeamId(TEAM), accountId)).name).toBe("after");
   }, 60_000);
 });

@@ -1,12 +1,11 @@
+import { SEVERITIES } from "@cspm/domain";
 /**
  * Seeding documents come from the services' own test fixtures (one source, valid against the `@cspm/domain`
  * schemas); this file adds only the scanner-shaped findings the import tests need.
  */
 import type { ScannedFinding } from "@cspm/domain";
 
-export { complianceCatalog, findingDoc, scanRunDoc } from "../../packages/services/src/testing/serviceFixtures";
-
-const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
+export { complianceCatalog, findingDoc, scanRunDoc } from "@cspm/test-fixtures";
 
 /** `count` scanner-shaped findings of one AWS account (for `ProwlerFindingRepository.upsertFromScan`), deterministic by index. */
 export function scannedFindings(count: number, options: { accountId?: string; scanId?: string; offset?: number } = {}): ScannedFinding[] {

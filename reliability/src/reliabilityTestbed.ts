@@ -3,20 +3,20 @@
  * CSPMDatabaseManager with a CommandMonitor (plus a raw listener that keeps every command body), a
  * cache, a credential cipher and every domain service wired the way a host app wires them.
  */
-import { randomUUID } from "node:crypto";
-import { type CacheService, MemoryCache } from "@cspm/cache";
-import { CredentialCipher, generateKey } from "@cspm/crypto";
-import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry, type DatabaseKey } from "@cspm/registry";
-import { RepositoryFactory } from "@cspm/repository";
+import type { CacheService } from "@cspm/cache";
+import type { CredentialCipher } from "@cspm/crypto";
+import { CommandMonitor, type CSPMDatabaseManager } from "@cspm/mongo";
+import { type DatabaseKey, DatabaseRegistry } from "@cspm/registry";
+import type { RepositoryFactory } from "@cspm/repository";
 import {
-  AggregationService,
-  AssessmentIntegrationService,
-  CentralAccountService,
-  EvidenceIntegrationService,
-  GlobalAssessmentService,
+  type AggregationService,
+  type AssessmentIntegrationService,
+  type CentralAccountService,
+  createServices,
+  type EvidenceIntegrationService,
+  type GlobalAssessmentService,
 } from "@cspm/services";
-import { dropDatabasesWithPrefix, testMongoUri } from "@cspm/testkit";
+import { openTestDatabases } from "@cspm/test-fixtures";
 import { BSON, type CommandStartedEvent, type Document } from "mongodb";
 
 /** Everything a reliability test needs. */
@@ -101,15 +101,13 @@ export async function openReliabilityTestbed(options: ReliabilityTestbedOptions)
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 10);
-  const prefix = `r_${label}_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
-  const monitor = new CommandMonitor();
-  const manager = new CSPMDatabaseManager({
-    uri: options.uri ?? testMongoUri(),
-    prefix,
-    commandMonitor: monitor,
-    appName: `reliability-${label}`,
+  const base = await openTestDatabases({
+    label: `r${label}`,
+    ...(options.uri === undefined ? {} : { uri: options.uri }),
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.now === undefined ? {} : { clock: options.now }),
   });
-  await manager.connect();
+  const { prefix, manager, monitor, cache, cipher, repositories } = base;
   const bodies: CapturedCommand[][] = [];
   const listener = (event: CommandStartedEvent): void => {
     if (CommandMonitor.DEFAULT_IGNORED.includes(event.commandName) || bodies.length === 0) return;
@@ -121,15 +119,7 @@ export async function openReliabilityTestbed(options: ReliabilityTestbedOptions)
     for (const sink of bodies) sink.push(command);
   };
   manager.client.on("commandStarted", listener);
-  const cache = options.cache ?? new MemoryCache();
-  const cipher = new CredentialCipher([{ id: "rel1", key: generateKey() }]);
-  const repositories = new RepositoryFactory({ provider: manager });
-  const deps = { manager, cache, repositories, ...(options.now ? { now: options.now } : {}) };
-  const accounts = new CentralAccountService({ ...deps, cipher });
-  const aggregation = new AggregationService({ ...deps, accounts });
-  const evidence = new EvidenceIntegrationService(deps);
-  const integration = new AssessmentIntegrationService({ ...deps, evidence });
-  const assessments = new GlobalAssessmentService({ ...deps, evidence, integration });
+  const { accounts, aggregation, evidence, integration, assessments } = createServices(base);
 
   const databases = (): string[] => DatabaseRegistry.keys().map((key) => manager.databaseName(key));
   const collectionsOf = async (name: string): Promise<string[]> =>
@@ -178,17 +168,10 @@ export async function openReliabilityTestbed(options: ReliabilityTestbedOptions)
       }
       return out;
     },
-    async seed(database, collection, docs) {
-      if (docs.length > 0) await manager.getCollection(database, collection).insertMany(docs.map((d) => ({ ...d })));
-    },
+    seed: base.seed,
     async close() {
       manager.client.off("commandStarted", listener);
-      try {
-        await dropDatabasesWithPrefix(manager.client, prefix);
-      } finally {
-        await cache.close();
-        await manager.close();
-      }
+      await base.close();
     },
   };
 }

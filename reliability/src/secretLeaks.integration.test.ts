@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 /**
  * Secrets: plaintext credentials of every provider go in through the services and through the HTTP API
  * (valid, invalid, duplicated, rotated, aimed at the wrong team). Afterwards they must appear nowhere —
@@ -135,20 +136,22 @@ describe("no plaintext credential anywhere", () => {
         ["kubernetes", "canary-cluster", kube],
       ] as const) {
         const view = (await attempt(`registerAccount ${provider}`, () =>
-          bed.accounts.registerAccount(TEAM, { provider, accountId, name: `${provider} account`, credentials }),
+          bed.accounts.registerAccount(parseTeamId(TEAM), { provider, accountId, name: `${provider} account`, credentials }),
         )) as { id?: string };
         if (typeof view.id === "string") ids.push(view.id);
       }
       expect(ids).toHaveLength(5);
-      await attempt("listAccounts", () => bed.accounts.listAccounts(TEAM));
-      for (const id of ids) await attempt("getAccount", () => bed.accounts.getAccount(TEAM, id));
-      await attempt("resolveAccounts", () => bed.accounts.resolveAccounts(TEAM, ids));
-      await attempt("dashboard", () => bed.aggregation.getDashboardSummary(TEAM));
-      await attempt("rotateCredentials", () => bed.accounts.rotateCredentials(TEAM, ids[0] as string, aws(SECRETS.awsRotated)));
+      await attempt("listAccounts", () => bed.accounts.listAccounts(parseTeamId(TEAM)));
+      for (const id of ids) await attempt("getAccount", () => bed.accounts.getAccount(parseTeamId(TEAM), id));
+      await attempt("resolveAccounts", () => bed.accounts.resolveAccounts(parseTeamId(TEAM), ids));
+      await attempt("dashboard", () => bed.aggregation.getDashboardSummary(parseTeamId(TEAM)));
+      await attempt("rotateCredentials", () =>
+        bed.accounts.rotateCredentials(parseTeamId(TEAM), ids[0] as string, aws(SECRETS.awsRotated)),
+      );
       // Refusals that carry secrets: unknown keys, misplaced secrets, invalid shapes, duplicates, another team.
       const refused = [
         await attempt("unknown credential key", () =>
-          bed.accounts.registerAccount(TEAM, {
+          bed.accounts.registerAccount(parseTeamId(TEAM), {
             provider: "aws",
             accountId: "333333333333",
             name: "x",
@@ -156,7 +159,7 @@ describe("no plaintext credential anywhere", () => {
           }),
         ),
         await attempt("invalid secret shape", () =>
-          bed.accounts.registerAccount(TEAM, {
+          bed.accounts.registerAccount(parseTeamId(TEAM), {
             provider: "aws",
             accountId: "333333333333",
             name: "x",
@@ -164,7 +167,7 @@ describe("no plaintext credential anywhere", () => {
           }),
         ),
         await attempt("bad account id with credentials", () =>
-          bed.accounts.registerAccount(TEAM, {
+          bed.accounts.registerAccount(parseTeamId(TEAM), {
             provider: "aws",
             accountId: "not-an-account",
             name: "x",
@@ -172,19 +175,21 @@ describe("no plaintext credential anywhere", () => {
           }),
         ),
         await attempt("azure secret as aws", () =>
-          bed.accounts.registerAccount(TEAM, { provider: "aws", accountId: "444444444444", name: "x", credentials: azure }),
+          bed.accounts.registerAccount(parseTeamId(TEAM), { provider: "aws", accountId: "444444444444", name: "x", credentials: azure }),
         ),
         await attempt("duplicate", () =>
-          bed.accounts.registerAccount(TEAM, {
+          bed.accounts.registerAccount(parseTeamId(TEAM), {
             provider: "aws",
             accountId: "111111111111",
             name: "dup",
             credentials: aws(SECRETS.awsSecret),
           }),
         ),
-        await attempt("other team rotates", () => bed.accounts.rotateCredentials(OTHER, ids[0] as string, aws(SECRETS.awsSecret))),
+        await attempt("other team rotates", () =>
+          bed.accounts.rotateCredentials(parseTeamId(OTHER), ids[0] as string, aws(SECRETS.awsSecret)),
+        ),
         await attempt("kube token as gcp text", () =>
-          bed.accounts.registerAccount(TEAM, {
+          bed.accounts.registerAccount(parseTeamId(TEAM), {
             provider: "gcp",
             accountId: "canary-project-2",
             name: "x",

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 /**
  * The injection corpus through every public service input and every untrusted repository filter:
  * each payload must be refused with VALIDATION_FAILED, send no command to MongoDB (or, for the few
@@ -174,6 +175,7 @@ function serviceSlots(): InputSlot[] {
     ...slotsFor(
       "GlobalAssessmentService.createAssessment",
       () => [
+        TEAM,
         {
           name: "Injected",
           frameworkIds: ["cis_aws_2.0"],
@@ -182,31 +184,30 @@ function serviceSlots(): InputSlot[] {
           graceDays: 7,
           owner: "sec@example.com",
         },
-        TEAM,
       ],
       bind(assessments.createAssessment, assessments),
       [
-        { path: [1], legitimate: never },
         { path: [0], legitimate: never },
-        { path: [0], legitimate: never, mode: "extra-keys" },
-        { path: [0, "name"], legitimate: freeText(200) },
+        { path: [1], legitimate: never },
+        { path: [1], legitimate: never, mode: "extra-keys" },
+        { path: [1, "name"], legitimate: freeText(200) },
         // Well-formed framework ids are looked up (one read) and refused as unknown; only malformed ones count here.
         {
-          path: [0, "frameworkIds"],
+          path: [1, "frameworkIds"],
           legitimate: listOf((v) => typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v), 1, 50),
         },
-        { path: [0, "frameworkIds", 0], legitimate: never },
-        { path: [0, "frequency"], legitimate: never },
-        { path: [0, "startDate"], legitimate: never },
-        { path: [0, "graceDays"], legitimate: integer(0, 365) },
-        { path: [0, "owner"], legitimate: freeText(254) },
+        { path: [1, "frameworkIds", 0], legitimate: never },
+        { path: [1, "frequency"], legitimate: never },
+        { path: [1, "startDate"], legitimate: never },
+        { path: [1, "graceDays"], legitimate: integer(0, 365) },
+        { path: [1, "owner"], legitimate: freeText(254) },
       ],
     ),
-    ...slotsFor("GlobalAssessmentService.refreshEvidence", () => [assessmentId, TEAM], bind(assessments.refreshEvidence, assessments), [
+    ...slotsFor("GlobalAssessmentService.refreshEvidence", () => [TEAM, assessmentId], bind(assessments.refreshEvidence, assessments), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
-    ...slotsFor("GlobalAssessmentService.getAssessment", () => [assessmentId, TEAM], bind(assessments.getAssessment, assessments), [
+    ...slotsFor("GlobalAssessmentService.getAssessment", () => [TEAM, assessmentId], bind(assessments.getAssessment, assessments), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
@@ -225,7 +226,7 @@ function serviceSlots(): InputSlot[] {
     ),
     ...slotsFor(
       "GlobalAssessmentService.transitionStatus",
-      () => [assessmentId, TEAM, "in_progress"],
+      () => [TEAM, assessmentId, "in_progress"],
       bind(assessments.transitionStatus, assessments),
       [
         { path: [0], legitimate: never },
@@ -233,13 +234,13 @@ function serviceSlots(): InputSlot[] {
         { path: [2], legitimate: never },
       ],
     ),
-    ...slotsFor("GlobalAssessmentService.startAssessment", () => [assessmentId, TEAM], bind(assessments.startAssessment, assessments), [
+    ...slotsFor("GlobalAssessmentService.startAssessment", () => [TEAM, assessmentId], bind(assessments.startAssessment, assessments), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
     ...slotsFor(
       "GlobalAssessmentService.completeAssessment",
-      () => [assessmentId, TEAM],
+      () => [TEAM, assessmentId],
       bind(assessments.completeAssessment, assessments),
       [
         { path: [0], legitimate: never },
@@ -248,20 +249,20 @@ function serviceSlots(): InputSlot[] {
     ),
     ...slotsFor(
       "EvidenceIntegrationService.collectComprehensiveEvidence",
-      () => [assessmentId, TEAM],
+      () => [TEAM, assessmentId],
       bind(bed.evidence.collectComprehensiveEvidence, bed.evidence),
       [
         { path: [0], legitimate: never },
         { path: [1], legitimate: never },
       ],
     ),
-    ...slotsFor("EvidenceIntegrationService.getEvidence", () => [assessmentId, TEAM], bind(bed.evidence.getEvidence, bed.evidence), [
+    ...slotsFor("EvidenceIntegrationService.getEvidence", () => [TEAM, assessmentId], bind(bed.evidence.getEvidence, bed.evidence), [
       { path: [0], legitimate: never },
       { path: [1], legitimate: never },
     ]),
     ...slotsFor(
       "AssessmentIntegrationService.evaluateControls",
-      () => [assessmentId, TEAM],
+      () => [TEAM, assessmentId],
       bind(bed.integration.evaluateControls, bed.integration),
       [
         { path: [0], legitimate: never },
@@ -406,12 +407,14 @@ beforeAll(async () => {
   await bed.seed("COMPLIANCE", "frameworks", [catalog.framework]);
   await bed.seed("COMPLIANCE", "controls", catalog.controls);
   await bed.seed("COMPLIANCE", "control_mappings", catalog.mappings);
-  accountId = (await bed.accounts.registerAccount(TEAM, register())).id;
+  accountId = (await bed.accounts.registerAccount(parseTeamId(TEAM), register())).id;
   assessmentId = (
-    await bed.assessments.createAssessment(
-      { name: "Baseline", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
-      TEAM,
-    )
+    await bed.assessments.createAssessment(parseTeamId(TEAM), {
+      name: "Baseline",
+      frameworkIds: ["cis_aws_2.0"],
+      frequency: "monthly",
+      startDate: "2024-06-01",
+    })
   ).id;
   countsBefore = await bed.countAll();
 }, 60_000);
@@ -448,10 +451,10 @@ describe("injection corpus through public service inputs and repository filters"
 
   it("nothing was written and the seeded documents are intact", async () => {
     expect(await bed.countAll()).toEqual(countsBefore);
-    const account = await bed.accounts.getAccount(TEAM, accountId);
+    const account = await bed.accounts.getAccount(parseTeamId(TEAM), accountId);
     expect(account).toMatchObject({ name: "Injection target", status: "pending", has_credentials: true, version: 1 });
     expect(ObjectId.isValid(assessmentId)).toBe(true);
-    expect((await bed.assessments.getAssessment(assessmentId, TEAM)).status).toBe("draft");
+    expect((await bed.assessments.getAssessment(parseTeamId(TEAM), assessmentId)).status).toBe("draft");
     expect(prototypePolluted()).toBe(false);
     expect(prototypeSnapshot()).toBe(prototypeBefore);
   });

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 /**
  * Tenant isolation, property style, over every public service method: seeded random calls from five
  * teams whose ids are drawn from every team's accounts and assessments. After each call the raw driver
@@ -103,63 +104,64 @@ function calls(): Record<string, Call> {
   const { accounts, aggregation, evidence, integration, assessments } = bed;
   return {
     "CentralAccountService.registerAccount": (team) =>
-      accounts.registerAccount(team, {
+      accounts.registerAccount(parseTeamId(team), {
         provider: "aws",
         accountId: random.chance(0.3) ? SHARED_PROVIDER_ID : providerIdOf(team, random.int(10)),
         name: `${team}: account ${++serial}`,
         ...(random.chance(0.5) ? { credentials: credentials() } : {}),
         tags: [{ key: "owner", value: `${team}: owner` }],
       }),
-    "CentralAccountService.getAccount": (team, pool) => accounts.getAccount(team, pickOr(pool.accountIds)),
+    "CentralAccountService.getAccount": (team, pool) => accounts.getAccount(parseTeamId(team), pickOr(pool.accountIds)),
     "CentralAccountService.listAccounts": async (team) => {
       const items: unknown[] = [];
       let cursor: string | null = null;
       do {
-        const page: { items: unknown[]; nextCursor: string | null } = await accounts.listAccounts(team, { limit: 2, cursor });
+        const page: { items: unknown[]; nextCursor: string | null } = await accounts.listAccounts(parseTeamId(team), { limit: 2, cursor });
         items.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor !== null && items.length < 100);
       return items;
     },
     "CentralAccountService.updateAccount": (team, pool) =>
-      accounts.updateAccount(team, pickOr(pool.accountIds), { name: `${team}: renamed ${++serial}` }),
-    "CentralAccountService.deactivateAccount": (team, pool) => accounts.deactivateAccount(team, pickOr(pool.accountIds), `${team}: paused`),
-    "CentralAccountService.deleteAccount": (team, pool) => accounts.deleteAccount(team, pickOr(pool.accountIds)),
-    "CentralAccountService.rotateCredentials": (team, pool) => accounts.rotateCredentials(team, pickOr(pool.accountIds), credentials()),
+      accounts.updateAccount(parseTeamId(team), pickOr(pool.accountIds), { name: `${team}: renamed ${++serial}` }),
+    "CentralAccountService.deactivateAccount": (team, pool) =>
+      accounts.deactivateAccount(parseTeamId(team), pickOr(pool.accountIds), `${team}: paused`),
+    "CentralAccountService.deleteAccount": (team, pool) => accounts.deleteAccount(parseTeamId(team), pickOr(pool.accountIds)),
+    "CentralAccountService.rotateCredentials": (team, pool) =>
+      accounts.rotateCredentials(parseTeamId(team), pickOr(pool.accountIds), credentials()),
     "CentralAccountService.recordLastScan": (team, pool) =>
-      accounts.recordLastScan(team, pickOr(pool.accountIds), { status: random.pick(["completed", "failed"] as const) }),
+      accounts.recordLastScan(parseTeamId(team), pickOr(pool.accountIds), { status: random.pick(["completed", "failed"] as const) }),
     "CentralAccountService.resolveAccounts": (team, pool) =>
-      accounts.resolveAccounts(team, [
+      accounts.resolveAccounts(parseTeamId(team), [
         ...random.shuffle(pool.accountIds).slice(0, 8),
         SHARED_PROVIDER_ID,
         providerIdOf(random.pick(TEAMS), 1),
       ]),
-    "CentralAccountService.invalidate": (team) => accounts.invalidate(team),
-    "AggregationService.getDashboardSummary": (team) => aggregation.getDashboardSummary(team),
-    "AggregationService.getScanActivity": (team) => aggregation.getScanActivity(team, { limit: 50 }),
-    "AggregationService.invalidate": (team) => aggregation.invalidate(team),
+    "CentralAccountService.invalidate": (team) => accounts.invalidate(parseTeamId(team)),
+    "AggregationService.getDashboardSummary": (team) => aggregation.getDashboardSummary(parseTeamId(team)),
+    "AggregationService.getScanActivity": (team) => aggregation.getScanActivity(parseTeamId(team), { limit: 50 }),
+    "AggregationService.invalidate": (team) => aggregation.invalidate(parseTeamId(team)),
     "EvidenceIntegrationService.collectComprehensiveEvidence": (team, pool) =>
-      evidence.collectComprehensiveEvidence(pickOr(pool.assessmentIds), team),
-    "EvidenceIntegrationService.getEvidence": (team, pool) => evidence.getEvidence(pickOr(pool.assessmentIds), team),
-    "AssessmentIntegrationService.evaluateControls": (team, pool) => integration.evaluateControls(pickOr(pool.assessmentIds), team),
+      evidence.collectComprehensiveEvidence(parseTeamId(team), pickOr(pool.assessmentIds)),
+    "EvidenceIntegrationService.getEvidence": (team, pool) => evidence.getEvidence(parseTeamId(team), pickOr(pool.assessmentIds)),
+    "AssessmentIntegrationService.evaluateControls": (team, pool) =>
+      integration.evaluateControls(parseTeamId(team), pickOr(pool.assessmentIds)),
     "GlobalAssessmentService.createAssessment": (team) =>
-      assessments.createAssessment(
-        {
-          name: `${team}: review ${++serial}`,
-          frameworkIds: [FRAMEWORK],
-          frequency: "monthly",
-          startDate: "2024-06-01",
-          owner: `${team}@example.com`,
-        },
-        team,
-      ),
-    "GlobalAssessmentService.refreshEvidence": (team, pool) => assessments.refreshEvidence(pickOr(pool.assessmentIds), team),
-    "GlobalAssessmentService.getAssessment": (team, pool) => assessments.getAssessment(pickOr(pool.assessmentIds), team),
-    "GlobalAssessmentService.listAssessments": (team) => assessments.listAssessments(team, { limit: 1000 }),
-    "GlobalAssessmentService.startAssessment": (team, pool) => assessments.startAssessment(pickOr(pool.assessmentIds), team),
-    "GlobalAssessmentService.completeAssessment": (team, pool) => assessments.completeAssessment(pickOr(pool.assessmentIds), team),
+      assessments.createAssessment(parseTeamId(team), {
+        name: `${team}: review ${++serial}`,
+        frameworkIds: [FRAMEWORK],
+        frequency: "monthly",
+        startDate: "2024-06-01",
+        owner: `${team}@example.com`,
+      }),
+    "GlobalAssessmentService.refreshEvidence": (team, pool) => assessments.refreshEvidence(parseTeamId(team), pickOr(pool.assessmentIds)),
+    "GlobalAssessmentService.getAssessment": (team, pool) => assessments.getAssessment(parseTeamId(team), pickOr(pool.assessmentIds)),
+    "GlobalAssessmentService.listAssessments": (team) => assessments.listAssessments(parseTeamId(team), { limit: 1000 }),
+    "GlobalAssessmentService.startAssessment": (team, pool) => assessments.startAssessment(parseTeamId(team), pickOr(pool.assessmentIds)),
+    "GlobalAssessmentService.completeAssessment": (team, pool) =>
+      assessments.completeAssessment(parseTeamId(team), pickOr(pool.assessmentIds)),
     "GlobalAssessmentService.transitionStatus": (team, pool) =>
-      assessments.transitionStatus(pickOr(pool.assessmentIds), team, random.pick(["in_progress", "completed"] as const)),
+      assessments.transitionStatus(parseTeamId(team), pickOr(pool.assessmentIds), random.pick(["in_progress", "completed"] as const)),
   };
 }
 
@@ -237,17 +239,19 @@ beforeAll(async () => {
       ).map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined))),
     );
     for (let n = 0; n < 2; n++) {
-      await bed.accounts.registerAccount(team, {
+      await bed.accounts.registerAccount(parseTeamId(team), {
         provider: "aws",
         accountId: providerIdOf(team, n),
         name: `${team}: seed ${n}`,
         credentials: credentials(),
       });
     }
-    await bed.assessments.createAssessment(
-      { name: `${team}: seed review`, frameworkIds: [FRAMEWORK], frequency: "quarterly", startDate: "2024-04-01" },
-      team,
-    );
+    await bed.assessments.createAssessment(parseTeamId(team), {
+      name: `${team}: seed review`,
+      frameworkIds: [FRAMEWORK],
+      frequency: "quarterly",
+      startDate: "2024-04-01",
+    });
   }
 }, 90_000);
 
@@ -334,9 +338,9 @@ describe(`tenant isolation over every service method (seed ${SEED})`, () => {
       }
     };
     for (const attacker of TEAMS) {
-      const ownAccounts = (await bed.accounts.listAccounts(attacker, { limit: 1000 })).items;
+      const ownAccounts = (await bed.accounts.listAccounts(parseTeamId(attacker), { limit: 1000 })).items;
       for (const item of ownAccounts) if (item.team_id !== attacker) leaks.push(`${attacker}: listAccounts shows ${item.team_id}`);
-      for (const item of (await bed.assessments.listAssessments(attacker, { limit: 1000 })).items)
+      for (const item of (await bed.assessments.listAssessments(parseTeamId(attacker), { limit: 1000 })).items)
         if (item.team_id !== attacker) leaks.push(`${attacker}: listAssessments shows ${item.team_id}`);
       for (const victim of TEAMS) {
         if (victim === attacker) continue;
@@ -347,33 +351,41 @@ describe(`tenant isolation over every service method (seed ${SEED})`, () => {
           (d._id as ObjectId).toHexString(),
         );
         expect(assessments.length).toBeGreaterThan(0);
-        const resolved = await bed.accounts.resolveAccounts(attacker, accounts);
+        const resolved = await bed.accounts.resolveAccounts(parseTeamId(attacker), accounts);
         if (resolved.size > 0) leaks.push(`${attacker} -> ${victim}: resolveAccounts labelled ${resolved.size}`);
         for (const id of accounts.slice(0, 2)) {
-          await notFound("getAccount", attacker, victim, () => bed.accounts.getAccount(attacker, id));
+          await notFound("getAccount", attacker, victim, () => bed.accounts.getAccount(parseTeamId(attacker), id));
           await notFound("updateAccount", attacker, victim, () =>
-            bed.accounts.updateAccount(attacker, id, { name: `${attacker}: stolen` }),
+            bed.accounts.updateAccount(parseTeamId(attacker), id, { name: `${attacker}: stolen` }),
           );
-          await notFound("deactivateAccount", attacker, victim, () => bed.accounts.deactivateAccount(attacker, id));
-          await notFound("rotateCredentials", attacker, victim, () => bed.accounts.rotateCredentials(attacker, id, credentials()));
-          await notFound("recordLastScan", attacker, victim, () => bed.accounts.recordLastScan(attacker, id, { status: "failed" }));
-          await notFound("deleteAccount", attacker, victim, () => bed.accounts.deleteAccount(attacker, id));
+          await notFound("deactivateAccount", attacker, victim, () => bed.accounts.deactivateAccount(parseTeamId(attacker), id));
+          await notFound("rotateCredentials", attacker, victim, () =>
+            bed.accounts.rotateCredentials(parseTeamId(attacker), id, credentials()),
+          );
+          await notFound("recordLastScan", attacker, victim, () =>
+            bed.accounts.recordLastScan(parseTeamId(attacker), id, { status: "failed" }),
+          );
+          await notFound("deleteAccount", attacker, victim, () => bed.accounts.deleteAccount(parseTeamId(attacker), id));
         }
         for (const id of assessments.slice(0, 2)) {
-          await notFound("getAssessment", attacker, victim, () => bed.assessments.getAssessment(id, attacker));
-          await notFound("refreshEvidence", attacker, victim, () => bed.assessments.refreshEvidence(id, attacker));
-          await notFound("transitionStatus", attacker, victim, () => bed.assessments.transitionStatus(id, attacker, "in_progress"));
-          await notFound("collectComprehensiveEvidence", attacker, victim, () => bed.evidence.collectComprehensiveEvidence(id, attacker));
-          await notFound("evaluateControls", attacker, victim, () => bed.integration.evaluateControls(id, attacker));
-          if ((await bed.evidence.getEvidence(id, attacker)).length > 0)
+          await notFound("getAssessment", attacker, victim, () => bed.assessments.getAssessment(parseTeamId(attacker), id));
+          await notFound("refreshEvidence", attacker, victim, () => bed.assessments.refreshEvidence(parseTeamId(attacker), id));
+          await notFound("transitionStatus", attacker, victim, () =>
+            bed.assessments.transitionStatus(parseTeamId(attacker), id, "in_progress"),
+          );
+          await notFound("collectComprehensiveEvidence", attacker, victim, () =>
+            bed.evidence.collectComprehensiveEvidence(parseTeamId(attacker), id),
+          );
+          await notFound("evaluateControls", attacker, victim, () => bed.integration.evaluateControls(parseTeamId(attacker), id));
+          if ((await bed.evidence.getEvidence(parseTeamId(attacker), id)).length > 0)
             leaks.push(`${attacker} -> ${victim}: getEvidence returned evidence`);
         }
       }
       const figures = await expectedFigures(attacker);
-      const summary = await bed.aggregation.getDashboardSummary(attacker);
+      const summary = await bed.aggregation.getDashboardSummary(parseTeamId(attacker));
       if (summary.totals.findings !== figures.findings)
         leaks.push(`${attacker}: dashboard counts ${summary.totals.findings}, raw ${figures.findings}`);
-      const activity = await bed.aggregation.getScanActivity(attacker);
+      const activity = await bed.aggregation.getScanActivity(parseTeamId(attacker));
       if (activity.totals.runs !== figures.runs) leaks.push(`${attacker}: activity counts ${activity.totals.runs}, raw ${figures.runs}`);
     }
     expect(leaks).toEqual([]);

@@ -1,3 +1,4 @@
+import { parseTeamId, type TeamId } from "@cspm/repository";
 /**
  * Fault: a transaction fails half-way. Failures are injected after real writes have happened inside the
  * transaction (evidence stored, assessment inserted); the raw driver must then show no trace of them —
@@ -21,7 +22,7 @@ let bed: ReliabilityTestbed;
 class FailingAfterStore extends EvidenceIntegrationService {
   stored = 0;
   protected override async storeEvidence(
-    teamId: string,
+    teamId: TeamId,
     assessmentId: string,
     sources: readonly SourceEvidence[],
     session: ClientSession | undefined,
@@ -58,14 +59,19 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/** The assessment service over the testbed's dependencies with failing collaborators (fault injection). */
 function services(evidence: EvidenceIntegrationService, integration?: AssessmentIntegrationService): GlobalAssessmentService {
-  const deps = { manager: bed.manager, repositories: bed.repositories };
+  const clock = () => new Date();
   return new GlobalAssessmentService({
-    ...deps,
+    manager: bed.manager,
+    repositories: bed.repositories,
     evidence,
-    integration: integration ?? new AssessmentIntegrationService({ ...deps, evidence }),
+    integration: integration ?? new AssessmentIntegrationService({ repositories: bed.repositories, evidence, clock }),
+    clock,
   });
 }
+
+const evidenceDeps = () => ({ repositories: bed.repositories, clock: () => new Date() });
 
 beforeAll(async () => {
   bed = await openReliabilityTestbed({ label: "tx" });
@@ -83,33 +89,33 @@ afterAll(async () => {
 
 describe("a transaction failing half-way leaves no partial writes", () => {
   it("createAssessment: a failure after the evidence was written leaves neither assessment nor evidence", async () => {
-    const evidence = new FailingAfterStore({ manager: bed.manager, repositories: bed.repositories });
-    expect(await codeOf(services(evidence).createAssessment(INPUT, TEAM))).toBe("INTERNAL");
+    const evidence = new FailingAfterStore(evidenceDeps());
+    expect(await codeOf(services(evidence).createAssessment(parseTeamId(TEAM), INPUT))).toBe("INTERNAL");
     expect(evidence.stored).toBeGreaterThan(0);
     expect(await teamDocs()).toEqual({ assessments: [], evidence: [] });
   });
 
   it("createAssessment: a failure in control evaluation leaves nothing behind", async () => {
-    const deps = { manager: bed.manager, repositories: bed.repositories };
-    const evidence = new EvidenceIntegrationService(deps);
-    expect(await codeOf(services(evidence, new FailingEvaluation({ ...deps, evidence })).createAssessment(INPUT, TEAM))).toBe("INTERNAL");
+    const evidence = new EvidenceIntegrationService(evidenceDeps());
+    const failing = new FailingEvaluation({ ...evidenceDeps(), evidence });
+    expect(await codeOf(services(evidence, failing).createAssessment(parseTeamId(TEAM), INPUT))).toBe("INTERNAL");
     expect(await teamDocs()).toEqual({ assessments: [], evidence: [] });
   });
 
   it("refreshEvidence: a failure half-way leaves the existing assessment and its evidence byte-for-byte as they were", async () => {
-    const created = await bed.assessments.createAssessment(INPUT, TEAM);
+    const created = await bed.assessments.createAssessment(parseTeamId(TEAM), INPUT);
     const before = await teamDocs();
     expect(before.assessments).toHaveLength(1);
     expect(before.evidence.length).toBeGreaterThan(0);
     // New findings, so a successful refresh would change the stored evidence.
     await bed.seed("CLOUD_SECURITY", "prowler_findings", [findingDoc(TEAM, { check_id: "iam_root_mfa_enabled", status: "FAIL" })]);
-    const evidence = new FailingAfterStore({ manager: bed.manager, repositories: bed.repositories });
-    expect(await codeOf(services(evidence).refreshEvidence(created.id, TEAM))).toBe("INTERNAL");
+    const evidence = new FailingAfterStore(evidenceDeps());
+    expect(await codeOf(services(evidence).refreshEvidence(parseTeamId(TEAM), created.id))).toBe("INTERNAL");
     expect(evidence.stored).toBe(1);
     const after = await teamDocs();
     expect(BSON.EJSON.stringify(after, { relaxed: false })).toBe(BSON.EJSON.stringify(before, { relaxed: false }));
     // The same refresh without the fault does change it: the rollback above was real.
-    await bed.assessments.refreshEvidence(created.id, TEAM);
+    await bed.assessments.refreshEvidence(parseTeamId(TEAM), created.id);
     expect(BSON.EJSON.stringify(await teamDocs(), { relaxed: false })).not.toBe(BSON.EJSON.stringify(before, { relaxed: false }));
   });
 

@@ -1,3 +1,5 @@
+import { SEVERITIES } from "@cspm/domain";
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Cache figures beyond the dashboard's warm/cold: (1) a stampede — N concurrent cold requests for the
  * same dashboard summary, counting the loader's MongoDB aggregations (target 1), with an in-memory
@@ -11,8 +13,8 @@ import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
-import { RepositoryFactory } from "@cspm/repository";
-import { AggregationService, CentralAccountService } from "@cspm/services";
+import { RepositoryFactory, parseTeamId } from "@cspm/repository";
+import { AggregationService, CentralAccountService, createServices } from "@cspm/services";
 import type { Document } from "mongodb";
 import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
 
@@ -67,7 +69,7 @@ async function seed(manager: CSPMDatabaseManager, findings: number, now: Date): 
         check_title: `Cache benchmark check ${i % 120}`,
         status: i % 3 === 0 ? "PASS" : "FAIL",
         status_extended: "cache benchmark",
-        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        severity: SEVERITIES[i % 5],
         service_name: "iam",
         region: "us-east-1",
         resource_uid: `arn:aws:iam::bench:${i}`,
@@ -89,7 +91,7 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
   const findings = options.findings ?? 10_000;
   const concurrent = options.concurrent ?? 100;
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const monitor = new CommandMonitor();
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, commandMonitor: monitor, appName: "cspm-bench-cache" });
   await manager.connect();
@@ -111,10 +113,8 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
     await seed(manager, findings, now);
     const repositories = new RepositoryFactory({ provider: manager });
     const cipher = new CredentialCipher([{ id: "bench", key: generateKey() }]);
-    const servicesOn = (cache: CacheService): AggregationService => {
-      const deps = { manager, cache, repositories, now: () => now };
-      return new AggregationService({ ...deps, accounts: new CentralAccountService({ ...deps, cipher }) });
-    };
+    const servicesOn = (cache: CacheService): AggregationService =>
+      createServices({ manager, cache, cipher, repositories, clock: () => now }).aggregation;
 
     let redis: CacheStampedeResult["redis"] = "not configured";
     if (options.redisUrl) {
@@ -123,11 +123,13 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
     }
 
     const stampede = async (label: string, services: readonly AggregationService[]): Promise<StampedeFigure> => {
-      await services[0]?.invalidate(TEAM);
+      await services[0]?.invalidate(parseTeamId(TEAM));
       const started = performance.now();
       const measured = await monitor.measure(() =>
         Promise.all(
-          Array.from({ length: concurrent }, (_, i) => (services[i % services.length] as AggregationService).getDashboardSummary(TEAM)),
+          Array.from({ length: concurrent }, (_, i) =>
+            (services[i % services.length] as AggregationService).getDashboardSummary(parseTeamId(TEAM)),
+          ),
         ),
       );
       const ms = performance.now() - started;

@@ -18,7 +18,7 @@ import { generateKey } from "@cspm/crypto";
 import { fileSource, importRepositories, importScan, openIngestion } from "@cspm/ingest";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
-import { RepositoryFactory } from "@cspm/repository";
+import { parseTeamId, RepositoryFactory } from "@cspm/repository";
 import { fileFindingSource, importDependenciesFrom, importProwler } from "../../examples/worker/src/index";
 import type { IngestMemoryChildInput, IngestMemoryChildResult } from "./ingestMemoryChild";
 
@@ -270,7 +270,12 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     try {
       await services.initialize({ ensureIndexes: false });
       const deps = importDependenciesFrom(services);
-      await deps.accounts.registerAccount("bench_ingest_old", { provider: "aws", accountId: ACCOUNT, name: "bench", status: "active" });
+      await deps.accounts.registerAccount(parseTeamId("bench_ingest_old"), {
+        provider: "aws",
+        accountId: ACCOUNT,
+        name: "bench",
+        status: "active",
+      });
       started = performance.now();
       const report = await importProwler(deps, {
         teamId: "bench_ingest_old",

@@ -1,3 +1,5 @@
+import { SEVERITIES } from "@cspm/domain";
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Ingestion of Prowler findings through the domain repository: batched `bulkUpsert` (unordered bulk
  * writes of 1,000) against one `upsert` per finding, the way a naive importer writes.
@@ -9,7 +11,6 @@
  * is the sum of those rates over the chunks. Both sides therefore see the same growing collection. A
  * same-size comparison on an empty collection (medians of `runs`) is reported too.
  */
-import { randomUUID } from "node:crypto";
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
@@ -60,7 +61,6 @@ export interface IngestionBenchmarkResult {
 }
 
 const TEAM = "bench_ingest";
-const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
 const CHUNK = 10_000;
 
 /** A valid finding input (repository shape), deterministic by index and scan. */
@@ -92,7 +92,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
   const probe = Math.max(1, options.probe ?? 200);
   const runs = Math.max(1, options.runs ?? 3);
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, appName: "cspm-bench-ingestion" });
   await manager.connect();
   try {
@@ -137,6 +137,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
         for (let run = 0; run < runs; run++) {
           const scan = `probe-${start}-${run}`;
           probeRuns.push((await oneByOne(Array.from({ length: probe }, (_, i) => finding(i, seen, scan)))) / probe);
+          // cspm-contracts-disable-next-line no-hand-written-tenant-filter -- benchmark clean-up on the raw collection
           await collection.deleteMany({ team_id: TEAM, scan_id: scan });
         }
         const rate = median(probeRuns);
@@ -151,6 +152,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
           (options.perFindingInFull ? "" : `; one by one here: ${(rates.at(-1) ?? 0).toFixed(3)} ms per finding`),
       );
     }
+    // cspm-contracts-disable-next-line no-hand-written-tenant-filter -- benchmark check on the raw collection
     const storedAfterImport = await collection.countDocuments({ team_id: TEAM });
 
     if (options.perFindingInFull) {

@@ -1,3 +1,6 @@
+import { SEVERITIES } from "@cspm/domain";
+import { parseTeamId } from "@cspm/repository";
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * The load run: the example API (`buildApp`) listening on 127.0.0.1 over the benchmark's MongoDB, and a
  * bounded number of concurrent clients (loopback only) mixing reads and writes for a fixed time. It stops
@@ -104,7 +107,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   const findingsPerTeam = options.findingsPerTeam ?? 500;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const services = createServiceContainer({
     mongodb: { uri: options.uri, prefix, appName: "cspm-bench-load" },
     encryptionKeys: `k1:${generateKey()}`,
@@ -133,7 +136,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
       const list: { id: string; accountId: string }[] = [];
       for (let n = 0; n < 2; n++) {
         const accountId = `1${String(k).padStart(2, "0")}00000000${n}`;
-        const view = await accounts.registerAccount(team, { provider: "aws", accountId, name: `Seeded ${n}` });
+        const view = await accounts.registerAccount(parseTeamId(team), { provider: "aws", accountId, name: `Seeded ${n}` });
         list.push({ id: view.id, accountId });
       }
       seeded.set(team, list);
@@ -146,7 +149,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
         check_title: `Check ${i % 60}`,
         status: i % 3 === 0 ? "PASS" : "FAIL",
         status_extended: "seeded for the load run",
-        severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+        severity: SEVERITIES[i % 5],
         service_name: "iam",
         region: "us-east-1",
         resource_uid: `arn:aws:iam::seed:${team}:${i}`,

@@ -1,3 +1,5 @@
+import { SEVERITIES } from "@cspm/domain";
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Memory of reading many findings: `stream()` through the repository keeps RSS flat, where loading the
  * same findings at once (the driver's `toArray()`, the baseline) grows with them. Each side runs in a freshly forked
@@ -5,7 +7,6 @@
  * the findings are seeded by this process (where the offline engine, if any, lives).
  */
 import { fork } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
@@ -76,7 +77,7 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
   const batchSize = options.batchSize ?? 500;
   const timeoutMs = options.childTimeoutMs ?? 600_000;
   const log = options.log ?? (() => undefined);
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, appName: "cspm-bench-stream-seed" });
   await manager.connect();
   try {
@@ -95,7 +96,7 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
           check_title: `Streaming benchmark check ${i % 300}`,
           status: i % 3 === 0 ? "PASS" : "FAIL",
           status_extended: `Resource ${i} of the streaming benchmark, with a realistic amount of explanatory text attached to it.`,
-          severity: ["critical", "high", "medium", "low", "informational"][i % 5],
+          severity: SEVERITIES[i % 5],
           service_name: "ec2",
           region: `us-east-${(i % 2) + 1}`,
           resource_uid: `arn:aws:ec2:us-east-1:${100_000_000_000 + (i % 50)}:instance/i-${i.toString(16).padStart(17, "0")}`,

@@ -17,7 +17,7 @@ interface IdParams {
 }
 
 /**
- * `POST /assessments` — the brief's request flow: `GlobalAssessmentService.createAssessment(data, teamId)`
+ * `POST /assessments` — the brief's request flow: `GlobalAssessmentService.createAssessment(teamId, data)`
  * computes the period and due date, collects evidence from the cloud security, native scans,
  * vulnerabilities and AI governance databases, evaluates the frameworks' controls and stores the
  * assessment with its evidence summary and score in one transaction -> 201 `{ success: true, data }`.
@@ -27,7 +27,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
   app.post("/assessments", async (request, reply) => {
     const assessment = await request.scope
       .resolve(TOKENS.GlobalAssessmentService)
-      .createAssessment(request.body as CreateAssessmentInput, request.teamId);
+      .createAssessment(request.teamId, request.body as CreateAssessmentInput);
     return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
   });
 
@@ -43,15 +43,15 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
 
   app.get<{ Params: IdParams }>("/assessments/:id", async (request) => {
     return responses.successResponse(
-      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.params.id, request.teamId),
+      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id),
     );
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id/evidence", async (request) => {
     // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
-    await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.params.id, request.teamId);
+    await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id);
     return responses.successResponse(
-      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.params.id, request.teamId),
+      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.teamId, request.params.id),
     );
   });
 }

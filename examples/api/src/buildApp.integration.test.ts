@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { generateSampleFindings } from "@cspm-example/worker";
 import { createServiceContainer, TOKENS, type ServiceContainer } from "@cspm/container";
 import { ForbiddenError } from "@cspm/errors";
@@ -135,7 +136,7 @@ describe("team resolution and envelopes", () => {
       resolveTeamId: (request) => {
         const match = /^Bearer team:([A-Za-z0-9_-]+)$/.exec(String(request.headers.authorization ?? ""));
         if (!match) throw new ForbiddenError("A team token is required.");
-        return match[1] as string;
+        return parseTeamId(match[1]);
       },
     });
     try {

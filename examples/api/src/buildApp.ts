@@ -1,3 +1,4 @@
+import type { TeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
 import { NotFoundError, ValidationError } from "@cspm/errors";
@@ -86,7 +87,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     },
   });
 
-  app.decorateRequest("teamId", "");
+  app.decorateRequest("teamId", "" as TeamId);
   app.decorateRequest("scope", null as never);
 
   app.addHook("onRequest", async (request, reply) => {

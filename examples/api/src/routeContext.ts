@@ -1,10 +1,11 @@
 import type { RequestScope } from "@cspm/container";
+import type { TeamId } from "@cspm/repository";
 import type { ResponseService } from "@cspm/response";
 
 declare module "fastify" {
   interface FastifyRequest {
     /** The team the request acts for (from `resolveTeamId`); empty on public routes. */
-    teamId: string;
+    teamId: TeamId;
     /** This request's scope of the service container: resolve services and repositories from it. */
     scope: RequestScope;
   }

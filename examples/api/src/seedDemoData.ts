@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
 import {
   CATALOG_FRAMEWORKS,
@@ -523,7 +524,7 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
       const env = ENVIRONMENTS[a % ENVIRONMENTS.length] as string;
       const accountId = accountIdFor(provider, profile.slug, a);
       const name = `${profile.name} ${PROVIDER_LABELS[provider]} ${env}`;
-      const view = await accounts.registerAccount(teamId, {
+      const view = await accounts.registerAccount(parseTeamId(teamId), {
         provider,
         accountId,
         name,
@@ -612,7 +613,7 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
 
       if (a === accountsPerTeam - 1 && accountsPerTeam > 1) {
         // Leave the last account's newest scan running, as a live dashboard would show it.
-        await accounts.recordLastScan(teamId, view.id, { status: "running", at: latestAt });
+        await accounts.recordLastScan(parseTeamId(teamId), view.id, { status: "running", at: latestAt });
       } else {
         await scanRuns.complete(
           teamId,
@@ -620,7 +621,10 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
           { findings: findingsPerAccount, passed: counts.passed, failed: counts.failed },
           new Date(latestAt.getTime() + 11 * 60_000),
         );
-        await accounts.recordLastScan(teamId, view.id, { status: "completed", at: new Date(latestAt.getTime() + 11 * 60_000) });
+        await accounts.recordLastScan(parseTeamId(teamId), view.id, {
+          status: "completed",
+          at: new Date(latestAt.getTime() + 11 * 60_000),
+        });
       }
       const score =
         counts.passed + counts.failed === 0 ? 100 : Math.round((counts.passed / (counts.passed + counts.failed)) * 10_000) / 100;
@@ -652,16 +656,13 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
     if (options.assessments !== false) {
       const frameworkIds = [...new Set(seeded.map((a) => `cis_${a.provider}_2.0`))].concat("soc2");
       const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
-      const assessment = await services.resolve(TOKENS.GlobalAssessmentService).createAssessment(
-        {
-          name: `Q${Math.floor(now.getUTCMonth() / 3) + 1} ${now.getUTCFullYear()} cloud compliance review`,
-          frameworkIds,
-          frequency: "quarterly",
-          startDate: start,
-          owner: `secops@${profile.slug}.example`,
-        },
-        teamId,
-      );
+      const assessment = await services.resolve(TOKENS.GlobalAssessmentService).createAssessment(parseTeamId(teamId), {
+        name: `Q${Math.floor(now.getUTCMonth() / 3) + 1} ${now.getUTCFullYear()} cloud compliance review`,
+        frameworkIds,
+        frequency: "quarterly",
+        startDate: start,
+        owner: `secops@${profile.slug}.example`,
+      });
       assessmentId = assessment.id;
     }
     teams.push({
@@ -674,7 +675,7 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
   }
   bar?.finish(findingsWritten);
   // The seed wrote past the services' caches; start every dashboard fresh.
-  for (const team of teams) await services.resolve(TOKENS.AggregationService).invalidate(team.team_id);
+  for (const team of teams) await services.resolve(TOKENS.AggregationService).invalidate(parseTeamId(team.team_id));
   return {
     teams,
     findings: findingsWritten,

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,8 +36,15 @@ beforeAll(async () => {
   deps = importDependenciesFrom(services);
   dir = await mkdtemp(join(tmpdir(), "cspm-import-"));
   const accounts = services.resolve(TOKENS.CentralAccountService);
-  accountDocId = (await accounts.registerAccount(TEAM, { provider: "aws", accountId: AWS, name: "Import target", status: "active" })).id;
-  await accounts.registerAccount(OTHER_TEAM, { provider: "aws", accountId: AWS, name: "Same id, other team", status: "active" });
+  accountDocId = (
+    await accounts.registerAccount(parseTeamId(TEAM), { provider: "aws", accountId: AWS, name: "Import target", status: "active" })
+  ).id;
+  await accounts.registerAccount(parseTeamId(OTHER_TEAM), {
+    provider: "aws",
+    accountId: AWS,
+    name: "Same id, other team",
+    status: "active",
+  });
 });
 
 afterAll(async () => {
@@ -88,7 +96,7 @@ describe("importProwler", () => {
     expect(run.started_at).toBeInstanceOf(Date);
     expect(run.finished_at).toBeInstanceOf(Date);
 
-    const account = await services.resolve(TOKENS.CentralAccountService).getAccount(TEAM, accountDocId);
+    const account = await services.resolve(TOKENS.CentralAccountService).getAccount(parseTeamId(TEAM), accountDocId);
     expect(account.last_scan_status).toBe("completed");
 
     // Validation first (bytes), then writing in batches of 400: 400, 800, 900.
@@ -127,7 +135,9 @@ describe("importProwler", () => {
     const run = await runsOf(TEAM).getById(report.scan_run_id);
     expect(run.status).toBe("failed");
     expect(run.error).toMatch(/truncated/);
-    expect((await services.resolve(TOKENS.CentralAccountService).getAccount(TEAM, accountDocId)).last_scan_status).toBe("failed");
+    expect((await services.resolve(TOKENS.CentralAccountService).getAccount(parseTeamId(TEAM), accountDocId)).last_scan_status).toBe(
+      "failed",
+    );
   });
 
   it("fails a file of another account, rejecting every finding with the reason", async () => {
@@ -185,16 +195,16 @@ describe("importProwler", () => {
     const gcp = "acme-import-1234";
     await services
       .resolve(TOKENS.CentralAccountService)
-      .registerAccount(TEAM, { provider: "gcp", accountId: gcp, name: "GCP", status: "active" });
+      .registerAccount(parseTeamId(TEAM), { provider: "gcp", accountId: gcp, name: "GCP", status: "active" });
     const aggregation = services.resolve(TOKENS.AggregationService);
-    const before = await aggregation.getDashboardSummary(TEAM);
+    const before = await aggregation.getDashboardSummary(parseTeamId(TEAM));
     const report = await importProwler(deps, {
       teamId: TEAM,
       account: gcp,
       source: valueFindingSource([...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 40, accountId: gcp })]),
     });
     expect(report.inserted).toBe(40);
-    const after = await aggregation.getDashboardSummary(TEAM);
+    const after = await aggregation.getDashboardSummary(parseTeamId(TEAM));
     expect(after.totals.findings).toBe(before.totals.findings + 40);
   });
 });

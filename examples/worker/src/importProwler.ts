@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import type { RequestScope, ServiceContainer } from "@cspm/container";
 import { TOKENS } from "@cspm/container";
 import { ProwlerFindingRepository, ProwlerFindingSchema, ScanRunRepository, type CloudProvider } from "@cspm/domain";
@@ -99,7 +100,7 @@ export function importDependenciesFrom(services: ImportServiceResolver): ImportD
  * Throws `VALIDATION_FAILED` (bad team id), `NOT_FOUND` (no live account of the team; register it first).
  */
 export async function resolveImportAccount(accounts: CentralAccountService, teamId: string, account: string): Promise<AccountSummary> {
-  const found = (await accounts.resolveAccounts(teamId, [account])).get(account);
+  const found = (await accounts.resolveAccounts(parseTeamId(teamId), [account])).get(account);
   if (found === undefined || found.deleted) {
     throw new NotFoundError(`No cloud account "${account}" in this team.`, {
       details: { account, hint: "Register the account first (POST /accounts, or the worker's --create-account)." },
@@ -201,7 +202,7 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
   });
   const runId = run._id.toHexString();
   await deps.scanRuns.start(teamId, runId);
-  await deps.accounts.recordLastScan(teamId, account.id, { status: "running" });
+  await deps.accounts.recordLastScan(parseTeamId(teamId), account.id, { status: "running" });
 
   const counts = { total: 0, written: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, passed: 0, failed: 0, manual: 0 };
   const issues: ImportIssue[] = [];
@@ -231,8 +232,8 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
   };
   const fail = async (reason: string): Promise<ImportReport> => {
     await deps.scanRuns.fail(teamId, runId, reason.slice(0, 4000));
-    await deps.accounts.recordLastScan(teamId, account.id, { status: "failed" });
-    if (counts.written > 0) await deps.aggregation?.invalidate(teamId);
+    await deps.accounts.recordLastScan(parseTeamId(teamId), account.id, { status: "failed" });
+    if (counts.written > 0) await deps.aggregation?.invalidate(parseTeamId(teamId));
     return report("failed", reason);
   };
 
@@ -348,8 +349,8 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
     await flush();
     options.onProgress?.({ phase: "writing", done: total, total });
     await deps.scanRuns.complete(teamId, runId, { findings: counts.written, passed: counts.passed, failed: counts.failed });
-    await deps.accounts.recordLastScan(teamId, account.id, { status: "completed" });
-    await deps.aggregation?.invalidate(teamId);
+    await deps.accounts.recordLastScan(parseTeamId(teamId), account.id, { status: "completed" });
+    await deps.aggregation?.invalidate(parseTeamId(teamId));
     return report("completed");
   } catch (error) {
     // Infrastructure failure (MongoDB unreachable …): mark the run failed when we still can, then rethrow.
@@ -359,7 +360,7 @@ export async function importProwler(deps: ImportDependencies, options: ImportOpt
         runId,
         `Import aborted after ${counts.written} findings were written: ${describe(error)}`.slice(0, 4000),
       );
-      await deps.accounts.recordLastScan(teamId, account.id, { status: "failed" });
+      await deps.accounts.recordLastScan(parseTeamId(teamId), account.id, { status: "failed" });
     } catch {
       // The original error is the one to report.
     }

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { parseArgs } from "node:util";
 import { isCspmError, ValidationError } from "@cspm/errors";
 import type { CentralAccountService } from "@cspm/services";
@@ -107,7 +108,7 @@ async function ensureAccount(
     ]);
   const ocsfName = (first as { cloud?: { account?: { name?: unknown } } }).cloud?.account?.name;
   const label = name ?? (typeof ocsfName === "string" && ocsfName.trim() !== "" ? ocsfName : `${mapped.finding.provider} ${account}`);
-  const created = await accounts.registerAccount(teamId, {
+  const created = await accounts.registerAccount(parseTeamId(teamId), {
     provider: mapped.finding.provider,
     accountId: account,
     name: label,

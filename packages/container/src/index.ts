@@ -1,8 +1,8 @@
 export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
-export type { ContainerHealth, InitializeOptions, RequestContext } from "./serviceContainer";
+export type { ContainerHealth, InitializeOptions, RequestContext, ServiceContainerOverrides } from "./serviceContainer";
 export { CONFIG_ENV_VARIABLES, loadConfigFromEnv, parseServiceConfig, redactServiceConfig, ServiceConfigSchema } from "./serviceConfig";
 export type { ServiceConfig, ServiceConfigInput } from "./serviceConfig";
 export { TOKENS } from "./tokens";
 export type { ServiceToken } from "./tokens";
 export { registerDomainServices } from "./serviceRegistrations";
-export type { DomainServiceDependencies, ServiceTokenTypes } from "./serviceRegistrations";
+export type { ServiceTokenTypes } from "./serviceRegistrations";

@@ -1,5 +1,5 @@
 import { REDACTED, redactConnectionString } from "@cspm/crypto";
-import { ValidationError } from "@cspm/errors";
+import { ValidationError, issuesFromZod } from "@cspm/errors";
 import { z } from "zod";
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
@@ -50,7 +50,7 @@ export type ServiceConfig = z.output<typeof ServiceConfigSchema>;
 export function parseServiceConfig(input: unknown): ServiceConfig {
   const result = ServiceConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  const issues = issuesFromZod(result.error);
   throw new ValidationError(`Invalid CSPM configuration: ${issues.map((i) => `${i.path || "(root)"} ${i.message}`).join("; ")}.`, issues);
 }
 

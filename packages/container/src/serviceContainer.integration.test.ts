@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 import { isCspmError } from "@cspm/errors";
@@ -32,6 +33,47 @@ describe("ServiceContainer", () => {
     await client.close();
   });
 
+  it("two containers share no client and no counter: disposing one leaves the other working", async () => {
+    const a = build();
+    const b = build();
+    try {
+      await a.initialize();
+      await b.initialize();
+      const clientA = a.resolve(TOKENS.DatabaseManager).client;
+      expect(clientA).not.toBe(b.resolve(TOKENS.DatabaseManager).client);
+      const monitorA = a.resolve(TOKENS.CommandMonitor);
+      monitorA.reset();
+      await b.services.accounts.listAccounts(parseTeamId("team-b"));
+      expect(monitorA.count()).toBe(0);
+      await a.dispose();
+      expect((await b.health()).mongodb.ok).toBe(true);
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
+  it("takes a clock and a cache as overrides; every service uses them", async () => {
+    const fixed = new Date("2024-03-01T10:00:00.000Z");
+    const { MemoryCache } = await import("@cspm/cache");
+    const cache = new MemoryCache();
+    const prefix = testDatabasePrefix("container");
+    prefixes.push(prefix);
+    const services = createServiceContainer(
+      { mongodb: { uri: testMongoUri(), prefix, serverSelectionTimeoutMS: 3000 }, encryptionKeys: `k1:${KEY}` },
+      { clock: () => fixed, cache },
+    );
+    try {
+      await services.initialize();
+      expect(services.resolve(TOKENS.Cache)).toBe(cache);
+      const summary = await services.resolve(TOKENS.AggregationService).getDashboardSummary(parseTeamId("team-clock"));
+      expect(summary.generated_at).toEqual(fixed);
+      expect((await services.health()).cache.kind).toBe("custom");
+    } finally {
+      await services.dispose();
+    }
+  });
+
   it("wires every token and repository, and a request scope shares the singletons", async () => {
     const services = build();
     try {
@@ -60,9 +102,14 @@ describe("ServiceContainer", () => {
       expect(first.resolve(TOKENS.CentralAccountService)).not.toBe(second.resolve(TOKENS.CentralAccountService));
       const team = `team-${randomUUID().slice(0, 8)}`;
       const accounts = first.resolve(TOKENS.CentralAccountService);
-      await accounts.registerAccount(team, { provider: "aws", accountId: "123456789012", name: "prod", credentials: AWS_CREDENTIALS });
-      expect((await accounts.listAccounts(team)).items).toHaveLength(1);
-      expect((await second.resolve(TOKENS.CentralAccountService).listAccounts(team)).items).toHaveLength(0);
+      await accounts.registerAccount(parseTeamId(team), {
+        provider: "aws",
+        accountId: "123456789012",
+        name: "prod",
+        credentials: AWS_CREDENTIALS,
+      });
+      expect((await accounts.listAccounts(parseTeamId(team))).items).toHaveLength(1);
+      expect((await second.resolve(TOKENS.CentralAccountService).listAccounts(parseTeamId(team))).items).toHaveLength(0);
       const stored = await client
         .db(first.resolve(TOKENS.DatabaseManager).databaseName("CLOUD_SECURITY"))
         .collection("enhanced_cloud_accounts")

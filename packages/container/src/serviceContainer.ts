@@ -1,11 +1,20 @@
+// tsyringe refuses to load without a Reflect metadata polyfill, even though nothing here uses decorators.
 import "reflect-metadata";
 import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
 import { CredentialCipher } from "@cspm/crypto";
 import { UnavailableError } from "@cspm/errors";
 import { DOMAIN_REPOSITORIES } from "@cspm/domain";
-import { CommandMonitor, CSPMDatabaseManager, DatabaseFactory, type EnsureIndexesReport, type HealthReport } from "@cspm/mongo";
+import {
+  CommandMonitor,
+  CSPMDatabaseManager,
+  DatabaseFactory,
+  type EnsureIndexesReport,
+  type HealthReport,
+  MongoClientPool,
+} from "@cspm/mongo";
 import { RepositoryFactory } from "@cspm/repository";
 import { ResponseService } from "@cspm/response";
+import { type Clock, createServices, type Services } from "@cspm/services";
 import { type DependencyContainer, type InjectionToken, container as rootContainer, instanceCachingFactory } from "tsyringe";
 import { parseServiceConfig, redactServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
 import { registerDomainServices, type ServiceTokenTypes } from "./serviceRegistrations";
@@ -21,7 +30,7 @@ export interface RequestContext {
 export interface ContainerHealth {
   readonly ok: boolean;
   readonly mongodb: HealthReport;
-  readonly cache: { readonly ok: boolean; readonly kind: "redis" | "memory"; readonly state?: string };
+  readonly cache: { readonly ok: boolean; readonly kind: "redis" | "memory" | "custom"; readonly state?: string };
 }
 
 /** Options of `ServiceContainer.initialize`. */
@@ -30,13 +39,24 @@ export interface InitializeOptions {
   readonly ensureIndexes?: boolean;
 }
 
+/**
+ * What a host or a test may supply instead of what the configuration would build: a clock for every
+ * service, a cache (any `CacheService`; the container then closes it on `dispose`) or a cipher.
+ */
+export interface ServiceContainerOverrides {
+  readonly clock?: Clock;
+  readonly cache?: CacheService;
+  readonly cipher?: CredentialCipher;
+}
+
 /** Callers resolve by a `TOKENS` string or by a repository class. */
 type Resolvable<T> = InjectionToken<T>;
 
 /**
  * The data layer wired from one typed configuration on a tsyringe child container this object owns:
  * database manager, `DatabaseFactory`, cache (Redis or in-memory), credential cipher, repositories,
- * response service and the domain services. Two containers in one process share nothing.
+ * response service and the domain services (built by `createServices`). Each container owns its MongoDB
+ * clients (its own `MongoClientPool`) and its cache: two containers in one process share nothing.
  * @example
  * const services = createServiceContainer(loadConfigFromEnv());
  * await services.initialize();
@@ -48,12 +68,15 @@ export class ServiceContainer {
   readonly config: ServiceConfig;
   readonly #container: DependencyContainer;
   readonly #manager: CSPMDatabaseManager;
+  readonly #clientPool: MongoClientPool;
   readonly #cache: CacheService;
-  readonly #cacheKind: "redis" | "memory";
+  readonly #cacheKind: "redis" | "memory" | "custom";
+  /** Every service, as `createServices` built them. */
+  readonly services: Services;
   #initialized: Promise<void> | undefined;
   #disposed: Promise<void> | undefined;
 
-  constructor(config: ServiceConfigInput | ServiceConfig) {
+  constructor(config: ServiceConfigInput | ServiceConfig, overrides: ServiceContainerOverrides = {}) {
     const parsed = parseServiceConfig(config);
     // Secrets stay in this constructor's closures; the public view is redacted so logging it is harmless.
     this.config = Object.freeze(redactServiceConfig(parsed));
@@ -61,9 +84,12 @@ export class ServiceContainer {
     // here, never on the global one. A token this container does not register would fall back to whatever a
     // host registered globally; every token the data layer uses is registered here, so none does.
     this.#container = rootContainer.createChildContainer();
-    const cipher = new CredentialCipher(parsed.encryptionKeys);
+    const cipher = overrides.cipher ?? new CredentialCipher(parsed.encryptionKeys);
     const commandMonitor = new CommandMonitor();
+    // The container owns its clients: a pool of its own, closed with the container.
+    this.#clientPool = new MongoClientPool();
     this.#manager = new CSPMDatabaseManager({
+      clientPool: this.#clientPool,
       uri: parsed.mongodb.uri,
       prefix: this.config.mongodb.prefix,
       serverSelectionTimeoutMS: this.config.mongodb.serverSelectionTimeoutMS,
@@ -71,10 +97,12 @@ export class ServiceContainer {
       commandMonitor,
     });
     const redis = parsed.redis;
-    this.#cacheKind = redis ? "redis" : "memory";
-    this.#cache = redis
-      ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
-      : new MemoryCache({ maxEntries: this.config.cache.maxEntries });
+    this.#cacheKind = overrides.cache ? "custom" : redis ? "redis" : "memory";
+    this.#cache =
+      overrides.cache ??
+      (redis
+        ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
+        : new MemoryCache({ maxEntries: this.config.cache.maxEntries }));
     const repositories = new RepositoryFactory({
       provider: this.#manager,
       ...(parsed.cursorSecret ? { cursorSecret: parsed.cursorSecret } : {}),
@@ -92,13 +120,15 @@ export class ServiceContainer {
     for (const repository of DOMAIN_REPOSITORIES) {
       c.register(repository, { useFactory: instanceCachingFactory(() => repositories.get(repository)) });
     }
-    registerDomainServices(c, {
+    this.services = createServices({
       manager: this.#manager,
       cache: this.#cache,
-      repositories,
       cipher,
-      cacheTtlSeconds: this.config.cache.defaultTtlSeconds,
+      repositories,
+      ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
+      options: { summaryCacheTtlSeconds: this.config.cache.defaultTtlSeconds },
     });
+    registerDomainServices(c, this.services);
   }
 
   /**
@@ -150,7 +180,7 @@ export class ServiceContainer {
   /** Closes Redis and MongoDB connections; idempotent, safe to call concurrently. */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
-      const results = await Promise.allSettled([this.#cache.close(), this.#manager.close()]);
+      const results = await Promise.allSettled([this.#cache.close(), this.#manager.close().finally(() => this.#clientPool.close())]);
       await this.#container.dispose();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
@@ -181,9 +211,13 @@ export class RequestScope {
 }
 
 /**
- * Builds a `ServiceContainer` from a configuration object (see `loadConfigFromEnv` for env).
- * Throws `VALIDATION_FAILED` listing every configuration problem at once. Call `initialize()` next.
+ * Builds a `ServiceContainer` from a configuration object (see `loadConfigFromEnv` for env), with optional
+ * `overrides` (clock, cache, cipher). Throws `VALIDATION_FAILED` listing every configuration problem at
+ * once. Call `initialize()` next.
  */
-export function createServiceContainer(config: ServiceConfigInput | ServiceConfig): ServiceContainer {
-  return new ServiceContainer(config);
+export function createServiceContainer(
+  config: ServiceConfigInput | ServiceConfig,
+  overrides: ServiceContainerOverrides = {},
+): ServiceContainer {
+  return new ServiceContainer(config, overrides);
 }

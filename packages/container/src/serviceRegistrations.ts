@@ -3,14 +3,15 @@ import type { CredentialCipher } from "@cspm/crypto";
 import type { CommandMonitor, CSPMDatabaseManager, DatabaseFactory } from "@cspm/mongo";
 import type { RepositoryFactory } from "@cspm/repository";
 import type { ResponseService } from "@cspm/response";
-import {
+import type {
   AggregationService,
   AssessmentIntegrationService,
   CentralAccountService,
   EvidenceIntegrationService,
   GlobalAssessmentService,
+  Services,
 } from "@cspm/services";
-import { type DependencyContainer, instanceCachingFactory } from "tsyringe";
+import type { DependencyContainer } from "tsyringe";
 import type { ServiceConfig } from "./serviceConfig";
 import { TOKENS } from "./tokens";
 
@@ -31,50 +32,14 @@ export interface ServiceTokenTypes {
   [TOKENS.GlobalAssessmentService]: GlobalAssessmentService;
 }
 
-/** The shared singletons the domain services are built from. */
-export interface DomainServiceDependencies {
-  readonly manager: CSPMDatabaseManager;
-  readonly cache: CacheService;
-  readonly repositories: RepositoryFactory;
-  readonly cipher: CredentialCipher;
-  readonly cacheTtlSeconds: number;
-}
-
 /**
- * Registers the five domain services as lazily built singletons. Factories (not decorators) wire them,
- * so nothing depends on decorator metadata that esbuild-based builds do not emit.
+ * Registers the services `createServices` built (the one wiring of the service graph) under their tokens.
+ * Factories and values only: nothing depends on decorator metadata.
  */
-export function registerDomainServices(container: DependencyContainer, deps: DomainServiceDependencies): void {
-  const { manager, cache, repositories, cipher, cacheTtlSeconds } = deps;
-  const singleton = <T>(build: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory(build) });
-  container.register(
-    TOKENS.CentralAccountService,
-    singleton(() => new CentralAccountService({ manager, cache, repositories, cipher, cacheTtlSeconds })),
-  );
-  container.register(
-    TOKENS.AggregationService,
-    singleton(
-      (c) => new AggregationService({ manager, cache, repositories, cacheTtlSeconds, accounts: c.resolve(TOKENS.CentralAccountService) }),
-    ),
-  );
-  container.register(
-    TOKENS.EvidenceIntegrationService,
-    singleton(() => new EvidenceIntegrationService({ manager, repositories })),
-  );
-  container.register(
-    TOKENS.AssessmentIntegrationService,
-    singleton((c) => new AssessmentIntegrationService({ manager, repositories, evidence: c.resolve(TOKENS.EvidenceIntegrationService) })),
-  );
-  container.register(
-    TOKENS.GlobalAssessmentService,
-    singleton(
-      (c) =>
-        new GlobalAssessmentService({
-          manager,
-          repositories,
-          evidence: c.resolve(TOKENS.EvidenceIntegrationService),
-          integration: c.resolve(TOKENS.AssessmentIntegrationService),
-        }),
-    ),
-  );
+export function registerDomainServices(container: DependencyContainer, services: Services): void {
+  container.register(TOKENS.CentralAccountService, { useValue: services.accounts });
+  container.register(TOKENS.AggregationService, { useValue: services.aggregation });
+  container.register(TOKENS.EvidenceIntegrationService, { useValue: services.evidence });
+  container.register(TOKENS.AssessmentIntegrationService, { useValue: services.integration });
+  container.register(TOKENS.GlobalAssessmentService, { useValue: services.assessments });
 }

@@ -43,7 +43,7 @@ function places(violations: readonly Violation[]): { rule: string; file: string;
 }
 
 function check(rule: RuleId, dir: string, extra: Partial<Parameters<typeof checkContracts>[0]> = {}) {
-  return checkContracts({ paths: [dir], cwd: join(FIXTURES, rule), ...extra });
+  return checkContracts({ paths: [dir], cwd: join(FIXTURES, rule), rules: [rule], ...extra });
 }
 
 describe("checkContracts on the fixtures", () => {
@@ -93,7 +93,11 @@ describe("no-legacy-collection", () => {
   });
 
   it("takes the registry and migration exemptions from options", async () => {
-    const { violations } = await check("no-legacy-collection", "bad", { registryPackagePaths: [], migrationPaths: [] });
+    const { violations } = await check("no-legacy-collection", "bad", {
+      registryPackagePaths: [],
+      migrationPaths: [],
+      rules: ["no-legacy-collection", "registry-database-names"],
+    });
     const files = new Set(violations.map((v) => v.file));
     expect(files.has("bad/packages/registry/src/databases.ts")).toBe(true);
     expect(files.has("bad/packages/migrations/src/consolidateCloudAccounts.ts")).toBe(true);

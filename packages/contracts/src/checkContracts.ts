@@ -7,6 +7,7 @@ import { createPathMatcher } from "./pathMatcher";
 import { createRegistryModel, type RegistryModel } from "./registryModel";
 import { checkMigrationsRegistered } from "./rules/migrationsRegistered";
 import { checkNoCrossDatabaseLookup } from "./rules/noCrossDatabaseLookup";
+import { checkNoHandWrittenTenantFilter } from "./rules/noHandWrittenTenantFilter";
 import { checkNoLegacyCollection } from "./rules/noLegacyCollection";
 import { checkRegistryDatabaseNames } from "./rules/registryDatabaseNames";
 import { isRuleId, RULE_IDS, type RuleId, type Violation } from "./violation";
@@ -26,6 +27,9 @@ export const DEFAULT_REGISTRY_PACKAGE_PATHS: readonly string[] = ["**/packages/r
 /** Migration code, which may name the legacy collection to move its data (rule `no-legacy-collection` only). */
 export const DEFAULT_MIGRATION_PATHS: readonly string[] = ["**/migrations/**"];
 
+/** The package that scopes tenant data (and may write `team_id` conditions): rule `no-hand-written-tenant-filter` skips it. */
+export const DEFAULT_TENANCY_PACKAGE_PATHS: readonly string[] = ["**/packages/repository/**", "**/node_modules/@cspm/repository/**"];
+
 /** Test files, skipped by every rule unless `includeTests: true`. */
 export const DEFAULT_TEST_PATHS: readonly string[] = ["**/*.test.*", "**/*.spec.*", "**/test/**", "**/tests/**", "**/__tests__/**"];
 
@@ -39,6 +43,8 @@ export interface CheckContractsOptions {
   readonly registryPackagePaths?: readonly string[];
   /** Globs of migration code, exempt from `no-legacy-collection`. */
   readonly migrationPaths?: readonly string[];
+  /** Globs of the package that scopes tenant data, exempt from `no-hand-written-tenant-filter` (migrations are too). */
+  readonly tenancyPackagePaths?: readonly string[];
   /** Globs of test files. */
   readonly testPaths?: readonly string[];
   /** Check test files too (default `false`: tests may spell forbidden names to prove they are refused). */
@@ -67,7 +73,7 @@ function compareViolations(a: Violation, b: Violation): number {
 }
 
 /**
- * Checks source files against the four CSPM architecture contracts (`RULE_IDS`) by parsing them
+ * Checks source files against the CSPM architecture contracts (`RULE_IDS`) by parsing them
  * (no type checking) and reports every violation with file, line and column. Throws
  * `VALIDATION_FAILED` for empty `paths`, a missing path or an unknown rule id, `INTERNAL` when a
  * file cannot be read.
@@ -87,6 +93,7 @@ export async function checkContracts(options: CheckContractsOptions): Promise<Ch
   const isRegistry = createPathMatcher(options.registryPackagePaths ?? DEFAULT_REGISTRY_PACKAGE_PATHS);
   const isMigration = createPathMatcher(options.migrationPaths ?? DEFAULT_MIGRATION_PATHS);
   const isTest = createPathMatcher(options.testPaths ?? DEFAULT_TEST_PATHS);
+  const isTenancy = createPathMatcher(options.tenancyPackagePaths ?? DEFAULT_TENANCY_PACKAGE_PATHS);
   registryModel ??= createRegistryModel();
   const registry = registryModel;
 
@@ -109,6 +116,8 @@ export async function checkContracts(options: CheckContractsOptions): Promise<Ch
       violations.push(...checkNoLegacyCollection(source, registry));
     if (rules.has("registry-database-names") && !registryFile) violations.push(...checkRegistryDatabaseNames(source, registry));
     if (rules.has("no-cross-database-lookup")) violations.push(...checkNoCrossDatabaseLookup(source, registry));
+    if (rules.has("no-hand-written-tenant-filter") && !isTenancy(entry.file) && !isMigration(entry.file))
+      violations.push(...checkNoHandWrittenTenantFilter(source));
   }
   if (rules.has("migrations-registered")) violations.push(...checkMigrationsRegistered(sources));
   return { violations: violations.sort(compareViolations), filesChecked: sources.length };

@@ -4,6 +4,7 @@ import {
   checkContracts,
   DEFAULT_IGNORE,
   DEFAULT_MIGRATION_PATHS,
+  DEFAULT_TENANCY_PACKAGE_PATHS,
   DEFAULT_REGISTRY_PACKAGE_PATHS,
   type CheckContractsOptions,
 } from "./checkContracts";
@@ -32,6 +33,7 @@ Options:
   --rule <id>                run only this rule (repeatable)
   --registry-path <glob>     where the registry package lives (repeatable; default ${DEFAULT_REGISTRY_PACKAGE_PATHS.join(", ")})
   --migrations-path <glob>   migration code allowed to name legacy collections (repeatable; default ${DEFAULT_MIGRATION_PATHS.join(", ")})
+  --tenancy-path <glob>      the package that scopes tenant data, exempt from no-hand-written-tenant-filter (repeatable; default ${DEFAULT_TENANCY_PACKAGE_PATHS.join(", ")})
   --cwd <dir>                resolve paths and report file names relative to <dir>
   -h, --help                 show this help
 
@@ -69,6 +71,7 @@ export async function runCli(
         rule: { type: "string", multiple: true },
         "registry-path": { type: "string", multiple: true },
         "migrations-path": { type: "string", multiple: true },
+        "tenancy-path": { type: "string", multiple: true },
         cwd: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -101,6 +104,7 @@ export async function runCli(
     ...(values.rule ? { rules: values.rule as RuleId[] } : {}),
     ...(values["registry-path"] ? { registryPackagePaths: values["registry-path"] } : {}),
     ...(values["migrations-path"] ? { migrationPaths: values["migrations-path"] } : {}),
+    ...(values["tenancy-path"] ? { tenancyPackagePaths: values["tenancy-path"] } : {}),
   };
   let result;
   try {

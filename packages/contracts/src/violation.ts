@@ -1,5 +1,11 @@
-/** The stable ids of the four architecture contracts, in the order the brief lists them. */
-export const RULE_IDS = ["no-legacy-collection", "registry-database-names", "no-cross-database-lookup", "migrations-registered"] as const;
+/** The stable ids of the rules: the four contracts of the brief, in its order, then tenancy by construction. */
+export const RULE_IDS = [
+  "no-legacy-collection",
+  "registry-database-names",
+  "no-cross-database-lookup",
+  "migrations-registered",
+  "no-hand-written-tenant-filter",
+] as const;
 
 /** One of `RULE_IDS`, e.g. `"no-cross-database-lookup"`. */
 export type RuleId = (typeof RULE_IDS)[number];
@@ -19,6 +25,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   "registry-database-names": "a database-name literal outside the registry package; derive names from DatabaseRegistry",
   "no-cross-database-lookup": "a $lookup/$graphLookup/$unionWith names a collection another database owns",
   "migrations-registered": "a defineMigration() without a literal, unique id, or never registered with the runner",
+  "no-hand-written-tenant-filter": "a team_id condition written by hand in a filter or pipeline; use repository.forTeam(teamId)",
 };
 
 /** True when `value` is one of the stable rule ids. */

@@ -83,28 +83,28 @@ describe("CredentialCipher", () => {
       const error = caught(() => cipher.decrypt({ ...envelope, [field]: flipBit(envelope[field]) }));
       expect(error).toBeInstanceOf(InternalError);
       expect(error.message).toMatch(/^Ciphertext failed authentication/);
-      expect(error.details).toEqual({ reason: "authentication_failed", kid: "k1" });
+      expect(error.details).toEqual({ reason: "AUTHENTICATION_FAILED", kid: "k1" });
       expect(allTextOf(error)).not.toContain(PLAINTEXT);
     });
 
     it("a kid switched to another known key fails authentication", () => {
       const error = caught(() => cipher.decrypt({ ...envelope, kid: "k2" }));
       expect(error).toBeInstanceOf(InternalError);
-      expect(error.details).toEqual({ reason: "authentication_failed", kid: "k2" });
+      expect(error.details).toEqual({ reason: "AUTHENTICATION_FAILED", kid: "k2" });
     });
 
     it("a kid switched to an unknown key names the id", () => {
       const error = caught(() => cipher.decrypt({ ...envelope, kid: "k9" }));
       expect(error).toBeInstanceOf(InternalError);
       expect(error.message).toContain('"k9"');
-      expect(error.details).toEqual({ reason: "unknown_key_id", kid: "k9" });
+      expect(error.details).toEqual({ reason: "UNKNOWN_KEY_ID", kid: "k9" });
     });
 
     it("a truncated or extended ciphertext fails authentication", () => {
       const ct = Buffer.from(envelope.ct, "base64url");
       for (const changed of [ct.subarray(1), Buffer.concat([ct, Buffer.from([0])])]) {
         expect(caught(() => cipher.decrypt({ ...envelope, ct: changed.toString("base64url") })).details?.["reason"]).toBe(
-          "authentication_failed",
+          "AUTHENTICATION_FAILED",
         );
       }
     });
@@ -119,7 +119,7 @@ describe("CredentialCipher", () => {
       const options = wrong === undefined ? {} : { aad: wrong };
       const error = caught(() => cipher.decryptJson(envelope, options));
       expect(error).toBeInstanceOf(InternalError);
-      expect(error.details?.["reason"]).toBe("authentication_failed");
+      expect(error.details?.["reason"]).toBe("AUTHENTICATION_FAILED");
     }
     const withString = cipher.encrypt(PLAINTEXT, { aad: "ctx" });
     expect(cipher.decrypt(withString, { aad: "ctx" })).toBe(PLAINTEXT);
@@ -153,7 +153,7 @@ describe("CredentialCipher", () => {
     const cipher = new CredentialCipher([k1]);
     const error = caught(() => cipher.decrypt(value as EncryptedEnvelope));
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.details?.["reason"]).toBe("malformed_envelope");
+    expect(error.details?.["reason"]).toBe("MALFORMED_ENVELOPE");
     expect(isEncryptedEnvelope(value)).toBe(false);
     expect(allTextOf(error)).not.toContain(PLAINTEXT);
   });
@@ -164,7 +164,7 @@ describe("CredentialCipher", () => {
     expect(caught(() => cipher.encryptJson({ n: 1n }))).toBeInstanceOf(ValidationError);
     const error = caught(() => cipher.decryptJson(cipher.encrypt(PLAINTEXT)));
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.details?.["reason"]).toBe("not_json");
+    expect(error.details?.["reason"]).toBe("NOT_JSON");
     expect(allTextOf(error)).not.toContain(PLAINTEXT);
   });
 
@@ -188,7 +188,7 @@ describe("CredentialCipher", () => {
     const retired = new CredentialCipher(new KeyRing([k2]));
     expect(retired.decryptJson(fresh, { aad })).toEqual(CREDENTIALS);
     const error = caught(() => retired.decryptJson(old, { aad }));
-    expect(error.details).toEqual({ reason: "unknown_key_id", kid: "k1" });
+    expect(error.details).toEqual({ reason: "UNKNOWN_KEY_ID", kid: "k1" });
   });
 
   it("reencrypt keeps the AAD binding", () => {

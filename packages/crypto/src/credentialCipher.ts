@@ -81,8 +81,8 @@ export class CredentialCipher {
 
   /**
    * Decrypts an envelope to UTF-8 text. Throws `VALIDATION_FAILED` for a malformed envelope, `INTERNAL`
-   * (`details.reason: "unknown_key_id"`) when the ring lacks the key, and `INTERNAL`
-   * (`details.reason: "authentication_failed"`) when the ciphertext, IV, tag, key id or `aad` do not match.
+   * (`details.reason: "UNKNOWN_KEY_ID"`) when the ring lacks the key, and `INTERNAL`
+   * (`details.reason: "AUTHENTICATION_FAILED"`) when the ciphertext, IV, tag, key id or `aad` do not match.
    */
   decrypt(envelope: EncryptedEnvelope, options: CipherOptions = {}): string {
     const bytes = this.decryptBytes(envelope, options);
@@ -99,7 +99,8 @@ export class CredentialCipher {
     const key = keyBytes(this.keyRing, checked.kid);
     if (!key) {
       throw new InternalError(`Unknown encryption key id "${checked.kid}"; the key ring has [${this.keyRing.keyIds.join(", ")}].`, {
-        details: { reason: "unknown_key_id", kid: checked.kid },
+        reason: "UNKNOWN_KEY_ID",
+        details: { kid: checked.kid },
       });
     }
     const iv = decodeBase64Url(checked.iv) as Buffer;
@@ -118,7 +119,8 @@ export class CredentialCipher {
     } catch {
       // The crypto error text is dropped on purpose: it is not useful and the rule is "nothing from inside".
       throw new InternalError("Ciphertext failed authentication (wrong key, wrong associated data, or tampered data).", {
-        details: { reason: "authentication_failed", kid: checked.kid },
+        reason: "AUTHENTICATION_FAILED",
+        details: { kid: checked.kid },
       });
     }
   }
@@ -147,7 +149,7 @@ export class CredentialCipher {
       return JSON.parse(text) as T;
     } catch {
       throw new ValidationError("Decrypted value is not JSON.", [{ path: "", message: "not JSON" }], {
-        details: { reason: "not_json" },
+        reason: "NOT_JSON",
       });
     }
   }

@@ -59,7 +59,7 @@ export function assertEncryptedEnvelope(value: unknown): EncryptedEnvelope {
   const problem = envelopeProblem(value);
   if (problem) {
     throw new ValidationError(`Malformed encrypted envelope: ${problem.path || "envelope"} ${problem.message}.`, [problem], {
-      details: { reason: "malformed_envelope" },
+      reason: "MALFORMED_ENVELOPE",
     });
   }
   return value as EncryptedEnvelope;
@@ -81,7 +81,7 @@ export function parseEnvelope(text: string): EncryptedEnvelope {
     throw new ValidationError(
       'Malformed encrypted envelope: expected "v1:<kid>:<iv>:<tag>:<ct>".',
       [{ path: "", message: "must be a compact envelope" }],
-      { details: { reason: "malformed_envelope" } },
+      { reason: "MALFORMED_ENVELOPE" },
     );
   }
   const [, kid, iv, tag, ct] = parts as [string, string, string, string, string];

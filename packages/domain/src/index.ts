@@ -10,7 +10,7 @@ export {
   checkProviderAccountId,
 } from "./common/cloudProvider";
 export type { CloudProvider } from "./common/cloudProvider";
-export { ObjectIdSchema, TeamIdSchema, RefIdSchema, tenantDocumentSchema, sharedDocumentSchema } from "./common/documentSchema";
+export { ObjectIdSchema, RefIdSchema, tenantDocumentSchema, sharedDocumentSchema } from "./common/documentSchema";
 export { EncryptedEnvelopeObjectSchema, CompactEnvelopeSchema, EncryptedEnvelopeSchema } from "./common/encryptedEnvelopeSchema";
 export type { StoredEncryptedEnvelope } from "./common/encryptedEnvelopeSchema";
 export { FreeFormObjectSchema, FreeFormValueSchema } from "./common/freeFormObjectSchema";
@@ -130,7 +130,6 @@ export {
   canTransition,
   sourcesOf,
   assertTransition,
-  illegalTransition,
   LIFECYCLE_SHAPE,
 } from "./orchestration/lifecycle";
 export type { LifecycleStatus } from "./orchestration/lifecycle";

@@ -4,10 +4,13 @@ import {
   ContractViolationError,
   type CspmError,
   ERROR_CODES,
+  ERROR_REASONS,
   ForbiddenError,
   InternalError,
   isCspmError,
   isErrorCode,
+  isErrorReason,
+  issuesFromZod,
   NotFoundError,
   PayloadTooLargeError,
   UnavailableError,
@@ -59,5 +62,55 @@ describe("error taxonomy", () => {
     expect(isCspmError(null)).toBe(false);
     expect(isErrorCode("CONFLICT")).toBe(true);
     expect(isErrorCode("toString")).toBe(false);
+  });
+});
+
+describe("error reasons", () => {
+  it("ties every reason to exactly one declared code, in one casing", () => {
+    for (const [reason, { code }] of Object.entries(ERROR_REASONS)) {
+      expect(reason).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      expect(isErrorCode(code)).toBe(true);
+      expect(isErrorReason(reason)).toBe(true);
+    }
+    expect(isErrorReason("version_conflict")).toBe(false);
+  });
+
+  it("stores the reason in details and exposes it", () => {
+    const error = new ConflictError("taken", { reason: "DUPLICATE_KEY", details: { fields: ["name"] } });
+    expect(error.reason).toBe("DUPLICATE_KEY");
+    expect(error.toJSON()).toEqual({ code: "CONFLICT", message: "taken", details: { fields: ["name"], reason: "DUPLICATE_KEY" } });
+    expect(new NotFoundError("gone").reason).toBeUndefined();
+  });
+
+  it("builds the conflict factories with their reasons and details", () => {
+    const moved = ConflictError.illegalTransition("completed", "running", "scan run");
+    expect(moved.message).toBe('Cannot move scan run from "completed" to "running".');
+    expect(moved.details).toEqual({ from: "completed", to: "running", reason: "ILLEGAL_TRANSITION" });
+    const stale = ConflictError.versionConflict(3, 5, { model_id: "m1" });
+    expect(stale.details).toEqual({ model_id: "m1", expectedVersion: 3, actualVersion: 5, reason: "VERSION_CONFLICT" });
+  });
+
+  it("rejects a reason of another code at compile time", () => {
+    // @ts-expect-error VERSION_CONFLICT refines CONFLICT, not NOT_FOUND
+    const wrong = new NotFoundError("x", { reason: "VERSION_CONFLICT" });
+    expect(wrong.reason).toBe("VERSION_CONFLICT");
+  });
+});
+
+describe("issuesFromZod", () => {
+  it("dots paths under a prefix and keeps messages", () => {
+    const error = {
+      issues: [
+        { path: ["since"], message: "must be a date" },
+        { path: [], message: "bad" },
+        { path: ["a", 0, "b"], message: "m" },
+      ],
+    };
+    expect(issuesFromZod(error, "options")).toEqual([
+      { path: "options.since", message: "must be a date" },
+      { path: "options", message: "bad" },
+      { path: "options.a.0.b", message: "m" },
+    ]);
+    expect(issuesFromZod(error)[1]).toEqual({ path: "", message: "bad" });
   });
 });

@@ -1,5 +1,7 @@
 export { ERROR_CODES, httpStatusFor, isErrorCode } from "./errorCodes";
 export type { ErrorCode } from "./errorCodes";
+export { ERROR_REASONS, isErrorReason } from "./errorReasons";
+export type { ErrorReason, ReasonFor } from "./errorReasons";
 export {
   CspmError,
   isCspmError,
@@ -13,3 +15,5 @@ export {
   InternalError,
 } from "./cspmError";
 export type { CspmErrorOptions, ErrorDetails, FieldIssue } from "./cspmError";
+export { issuesFromZod } from "./issuesFromZod";
+export type { ZodLikeError } from "./issuesFromZod";

@@ -48,8 +48,8 @@ export function describeLockHolder(holder: MigrationLockHolder): string {
 /** The `CONFLICT` error for a lock held by someone else; `details` name the holder and the expiry. */
 export function lockHeldError(holder: MigrationLockHolder): ConflictError {
   return new ConflictError(`Migrations are locked by ${describeLockHolder(holder)} (server time); try again later.`, {
+    reason: "MIGRATION_LOCK_HELD",
     details: {
-      reason: "migration_lock_held",
       owner: holder.owner,
       acquired_at: holder.acquiredAt.toISOString(),
       expires_at: holder.expiresAt.toISOString(),

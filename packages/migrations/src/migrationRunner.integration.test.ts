@@ -135,7 +135,7 @@ describe("MigrationRunner.up", () => {
     const error = rejected[0]?.reason;
     expect(isCspmError(error) && error.code).toBe("CONFLICT");
     if (!isCspmError(error)) return;
-    expect(error.details).toMatchObject({ reason: "migration_lock_held", owner: winner?.owner });
+    expect(error.details).toMatchObject({ reason: "MIGRATION_LOCK_HELD", owner: winner?.owner });
     expect(typeof error.details?.expires_at).toBe("string");
     expect(error.message).toContain(`"${winner?.owner}" until `);
 
@@ -229,7 +229,7 @@ describe("MigrationRunner.up", () => {
 
     const error = await rejection(runner([edited, later]).up());
     expect(isCspmError(error) && error.code).toBe("CONFLICT");
-    expect(isCspmError(error) && error.details?.reason).toBe("checksum_mismatch");
+    expect(isCspmError(error) && error.details?.reason).toBe("CHECKSUM_MISMATCH");
     expect(calls.get("edited")).toBeUndefined();
     expect(calls.get("t-0002-later")).toBeUndefined();
     expect(await locks().countDocuments({})).toBe(0);
@@ -308,7 +308,7 @@ describe("MigrationRunner.up", () => {
     });
     const error = await rejection(runner([lossy], { lockTtlMs: 300 }).up());
     expect(isCspmError(error) && error.code).toBe("CONFLICT");
-    expect(isCspmError(error) && error.details?.reason).toBe("migration_lock_lost");
+    expect(isCspmError(error) && error.details?.reason).toBe("MIGRATION_LOCK_LOST");
     expect(await ledger().countDocuments({})).toBe(0);
     expect((await locks().findOne({ _id: MIGRATION_LOCK_ID }))?.owner).toBe("thief");
   });

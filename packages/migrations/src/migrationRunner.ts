@@ -282,8 +282,8 @@ export class MigrationRunner {
           `Applied migration${mismatched.length > 1 ? "s" : ""} changed since they ran: ${mismatched.map((m) => m.id).join(", ")}. ` +
             "Restore the original code, or accept the change with allowChecksumChange (--allow-checksum-change); it will not be re-run.",
           {
+            reason: "CHECKSUM_MISMATCH",
             details: {
-              reason: "checksum_mismatch",
               migrations: mismatched.map((m) => ({ id: m.id, recorded: m.recordedChecksum, current: m.checksum })),
             },
           },
@@ -479,7 +479,7 @@ export class MigrationRunner {
   private lockLostError(): ConflictError {
     return new ConflictError(
       `Runner "${this.owner}" lost the migration lock (its lease expired and another runner took it); stopped without recording.`,
-      { details: { reason: "migration_lock_lost", owner: this.owner } },
+      { reason: "MIGRATION_LOCK_LOST", details: { owner: this.owner } },
     );
   }
 

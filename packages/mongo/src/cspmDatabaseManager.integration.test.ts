@@ -1,3 +1,4 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 import { randomUUID } from "node:crypto";
 import { ConflictError } from "@cspm/errors";
 import { type DatabaseKey, DatabaseRegistry } from "@cspm/registry";
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CommandMonitor } from "./commandMonitor";
 import { CSPMDatabaseManager } from "./cspmDatabaseManager";
 import { DatabaseFactory } from "./databaseFactory";
-import { closeAsyncClients } from "./getAsyncClient";
+import { closeAsyncClients, MongoClientPool } from "./getAsyncClient";
 
 function testUri(): string {
   const uri = process.env.CSPM_TEST_MONGODB_URI;
@@ -14,7 +15,7 @@ function testUri(): string {
   return uri;
 }
 
-const prefix = `t_${randomUUID().slice(0, 8)}_`;
+const prefix = testDatabasePrefix("manager");
 const monitor = new CommandMonitor();
 let manager: CSPMDatabaseManager;
 
@@ -256,5 +257,50 @@ describe("close", () => {
     const health = await other.ping();
     expect(health.ok).toBe(false);
     expect(health.error?.code).toBe("UNAVAILABLE");
+  });
+});
+
+describe("client ownership", () => {
+  it("a manager's monitor stops counting when that manager is closed, even while another manager keeps the shared client", async () => {
+    const appName = `own-${prefix}`;
+    const monitorA = new CommandMonitor();
+    const monitorB = new CommandMonitor();
+    const a = new CSPMDatabaseManager({ uri: testUri(), prefix, appName, commandMonitor: monitorA });
+    const b = new CSPMDatabaseManager({ uri: testUri(), prefix, appName, commandMonitor: monitorB });
+    await a.connect();
+    await b.connect();
+    try {
+      expect(a.client).toBe(b.client);
+      await a.close();
+      monitorA.reset();
+      monitorB.reset();
+      await b.getPlatformDb().command({ ping: 1 });
+      await b.getPlatformDb().collection("settings").findOne({});
+      expect(monitorB.count()).toBeGreaterThan(0);
+      expect(monitorA.count()).toBe(0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("managers of different pools share no client; closing a pool closes its clients only", async () => {
+    const appName = `pool-${prefix}`;
+    const poolA = new MongoClientPool();
+    const poolB = new MongoClientPool();
+    const a = new CSPMDatabaseManager({ uri: testUri(), prefix, appName, clientPool: poolA });
+    const b = new CSPMDatabaseManager({ uri: testUri(), prefix, appName, clientPool: poolB });
+    await a.connect();
+    await b.connect();
+    try {
+      expect(a.client).not.toBe(b.client);
+      expect(poolA.stats()).toEqual({ clients: 1, connects: 1 });
+      await a.close();
+      await poolA.close();
+      expect(poolA.stats().clients).toBe(0);
+      expect((await b.ping()).ok).toBe(true);
+    } finally {
+      await b.close();
+      await poolB.close();
+    }
   });
 });

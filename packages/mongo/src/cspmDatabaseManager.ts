@@ -2,7 +2,7 @@ import { type ErrorCode, isCspmError, UnavailableError, ValidationError } from "
 import { type DatabaseKey, type DatabaseRef, DatabaseRegistry } from "@cspm/registry";
 import type { ClientSession, ClientSessionOptions, Collection, Db, Document, MongoClient, TransactionOptions } from "mongodb";
 import type { CommandMonitor } from "./commandMonitor";
-import { acquireAsyncClient, type AsyncClientOptions } from "./getAsyncClient";
+import { type AsyncClientOptions, type MongoClientPool, sharedClientPool } from "./getAsyncClient";
 import { mapMongoError } from "./mapMongoError";
 import { type EnsureIndexesOptions, type EnsureIndexesReport, syncIndexes } from "./syncIndexes";
 
@@ -20,6 +20,12 @@ export interface CSPMDatabaseManagerOptions {
   readonly appName?: string;
   /** Counts this manager's commands; the client is then created with `monitorCommands: true`. */
   readonly commandMonitor?: CommandMonitor;
+  /**
+   * Where the client comes from: managers of one pool with the same URI and options share a client; the
+   * default is the process-wide `sharedClientPool` (what `getAsyncClient` uses). A `ServiceContainer`
+   * passes its own pool, so it shares nothing with other containers.
+   */
+  readonly clientPool?: MongoClientPool;
 }
 
 /** Options when the manager wraps a `MongoClient` the caller created. */
@@ -45,7 +51,7 @@ export interface TransactionRunOptions extends TransactionOptions {
 }
 
 type ClientSource =
-  | { readonly kind: "uri"; readonly uri: string; readonly options: AsyncClientOptions }
+  | { readonly kind: "uri"; readonly uri: string; readonly options: AsyncClientOptions; readonly pool: MongoClientPool }
   | { readonly kind: "client"; readonly client: MongoClient; readonly closeClient: boolean };
 
 function notReady(operation: string, closed: boolean): UnavailableError {
@@ -99,7 +105,7 @@ export class CSPMDatabaseManager {
   #closing: Promise<void> | undefined;
 
   /**
-   * From connection options (the client is shared through `getAsyncClient`), or around an existing
+   * From connection options (the client comes from `clientPool`, default the shared pool), or around an existing
    * `MongoClient`. Throws `VALIDATION_FAILED` for an invalid prefix or a missing URI.
    */
   constructor(source: CSPMDatabaseManagerOptions | MongoClient, options: ExistingClientManagerOptions = {}) {
@@ -118,7 +124,7 @@ export class CSPMDatabaseManager {
       ...(source.appName === undefined ? {} : { appName: source.appName }),
       ...(source.commandMonitor === undefined ? {} : { commandMonitor: source.commandMonitor }),
     };
-    this.#source = { kind: "uri", uri: source.uri, options: clientOptions };
+    this.#source = { kind: "uri", uri: source.uri, options: clientOptions, pool: source.clientPool ?? sharedClientPool };
     this.#prefix = DatabaseRegistry.normalizePrefix(source.prefix ?? "");
   }
 
@@ -154,8 +160,8 @@ export class CSPMDatabaseManager {
       );
       return this.#connecting;
     }
-    const { uri, options } = this.#source;
-    this.#connecting ??= acquireAsyncClient(uri, options).then(
+    const { uri, options, pool } = this.#source;
+    this.#connecting ??= pool.acquire(uri, options).then(
       async ({ client, release }) => {
         if (this.#closing) {
           await release();

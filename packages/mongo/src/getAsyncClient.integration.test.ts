@@ -1,3 +1,4 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 import { randomUUID } from "node:crypto";
 import { DatabaseRegistry } from "@cspm/registry";
 import type { MongoClient } from "mongodb";
@@ -19,7 +20,7 @@ function withQuery(uri: string, query: string): string {
   return rest.includes("/") ? `${uri}?${query}` : `${scheme}://${rest}/?${query}`;
 }
 
-const prefix = `t_${randomUUID().slice(0, 8)}_`;
+const prefix = testDatabasePrefix("client");
 const run = randomUUID().slice(0, 8);
 const platform = DatabaseRegistry.databaseName("PLATFORM", prefix);
 

@@ -30,14 +30,11 @@ interface Entry {
   readonly key: string;
   readonly client: MongoClient;
   readonly ready: Promise<MongoClient>;
-  /** Set once anyone called `getAsyncClient` for this key: such a client lives until `closeAsyncClients()`. */
+  /** Set once anyone called `get` (`getAsyncClient`) for this key: such a client lives until the pool closes. */
   pinned: boolean;
-  /** Managers holding the client through `acquireAsyncClient`. */
+  /** Owners holding the client through `MongoClientPool.acquire` (managers). */
   leases: number;
 }
-
-const entries = new Map<string, Entry>();
-let connects = 0;
 
 /** A stable string for an options object: sorted keys; objects that are not plain data are keyed by identity. */
 function stableKey(value: unknown, identities: WeakMap<object, number>, seen = new Set<object>()): string {
@@ -167,10 +164,10 @@ function withoutCredentials(error: UnavailableError, uri: string): UnavailableEr
   const quotes = (text: unknown, list: string[]): boolean =>
     typeof text === "string" && list.some((fragment) => text.toLowerCase().includes(fragment));
   const cause = error.cause as { message?: unknown } | undefined;
-  const reason = error.details?.reason;
+  const driverMessage = error.details?.driverMessage;
   const passwordInMessage = quotes(error.message, fragments.password);
-  if (!passwordInMessage && !quotes(reason, fragments.all) && !quotes(cause?.message, fragments.all)) return error;
-  const { reason: _reason, ...details } = error.details ?? {};
+  if (!passwordInMessage && !quotes(driverMessage, fragments.all) && !quotes(cause?.message, fragments.all)) return error;
+  const { driverMessage: _withheld, ...details } = error.details ?? {};
   return new UnavailableError(passwordInMessage ? "Cannot connect to MongoDB." : error.message, {
     details,
     cause: new Error("connect failed: driver message withheld (it quoted part of the credentials)"),
@@ -197,99 +194,125 @@ function toUnavailable(error: unknown, uri: string, options: MongoClientOptions)
   });
 }
 
-function entryFor(uri: string, options: AsyncClientOptions): Entry {
-  const effective = effectiveOptions(uri, options);
-  const key = `${uri}\u0000${stableKey(effective, identities)}`;
-  const existing = entries.get(key);
-  if (existing) return existing;
+/**
+ * A set of `MongoClient`s keyed by connection string and options: one connected client per key, shared by
+ * everyone who asks this pool for the same key, closed when its last owner releases it (or the pool
+ * closes). `getAsyncClient` uses one process-wide pool (`sharedClientPool`); a `ServiceContainer` makes its
+ * own, so two containers share no client (and no monitor sees another container's commands).
+ */
+export class MongoClientPool {
+  readonly #entries = new Map<string, Entry>();
+  #connects = 0;
 
-  let client: MongoClient;
-  try {
-    client = new MongoClient(uri, effective);
-  } catch (error) {
-    // Bad connection string or options: nothing is cached, so a corrected configuration can be retried.
-    throw connectError(error, uri, effective);
-  }
-  connects += 1;
-  const ready = client.connect().then(
-    () => client,
-    async (error: unknown) => {
-      if (entries.get(key)?.client === client) entries.delete(key);
-      await client.close().catch(() => undefined);
+  #entryFor(uri: string, options: AsyncClientOptions): Entry {
+    const effective = effectiveOptions(uri, options);
+    const key = `${uri}\u0000${stableKey(effective, identities)}`;
+    const existing = this.#entries.get(key);
+    if (existing) return existing;
+
+    let client: MongoClient;
+    try {
+      client = new MongoClient(uri, effective);
+    } catch (error) {
+      // Bad connection string or options: nothing is cached, so a corrected configuration can be retried.
       throw connectError(error, uri, effective);
-    },
-  );
-  const entry: Entry = { key, client, ready, pinned: false, leases: 0 };
-  entries.set(key, entry);
-  return entry;
+    }
+    this.#connects += 1;
+    const ready = client.connect().then(
+      () => client,
+      async (error: unknown) => {
+        if (this.#entries.get(key)?.client === client) this.#entries.delete(key);
+        await client.close().catch(() => undefined);
+        throw connectError(error, uri, effective);
+      },
+    );
+    const entry: Entry = { key, client, ready, pinned: false, leases: 0 };
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  /** The pool's connected client for `uri` + options, kept until `close()` (see `getAsyncClient`). Throws `UNAVAILABLE`. */
+  async get(uri: string, options: AsyncClientOptions = {}): Promise<MongoClient> {
+    const entry = this.#entryFor(uri, options);
+    entry.pinned = true;
+    const client = await entry.ready;
+    if (options.commandMonitor) options.commandMonitor.attach(client);
+    return client;
+  }
+
+  /**
+   * The pool's client for an owner that gives it back: `release()` detaches the owner's command monitor at
+   * once and closes the client when no other owner holds it and nobody took it through `get`. Throws `UNAVAILABLE`.
+   */
+  async acquire(uri: string, options: AsyncClientOptions = {}): Promise<{ client: MongoClient; release: () => Promise<void> }> {
+    const entry = this.#entryFor(uri, options);
+    entry.leases += 1;
+    let client: MongoClient;
+    try {
+      client = await entry.ready;
+      if (options.commandMonitor) options.commandMonitor.attach(client);
+    } catch (error) {
+      entry.leases -= 1;
+      throw error;
+    }
+    let released = false;
+    return {
+      client,
+      release: async () => {
+        if (released) return;
+        released = true;
+        // The monitor belongs to this owner: it stops counting now, even if others keep the client.
+        options.commandMonitor?.detach(client);
+        entry.leases -= 1;
+        if (entry.leases > 0 || entry.pinned || this.#entries.get(entry.key) !== entry) return;
+        this.#entries.delete(entry.key);
+        await client.close().catch(() => undefined);
+      },
+    };
+  }
+
+  /** Closes every client of the pool and empties it. Never throws; later calls create new clients. */
+  async close(): Promise<void> {
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.all(
+      all.map(async (entry) => {
+        const client = await entry.ready.catch(() => undefined);
+        await client?.close().catch(() => undefined);
+      }),
+    );
+  }
+
+  /** How many clients the pool holds and how many connects it started. */
+  stats(): AsyncClientStats {
+    return { clients: this.#entries.size, connects: this.#connects };
+  }
 }
+
+/** The process-wide pool behind `getAsyncClient`, `closeAsyncClients` and managers created without a `clientPool`. */
+export const sharedClientPool = new MongoClientPool();
 
 /**
  * The shared, connected `MongoClient` for a connection string and options: created on first use,
  * connected exactly once even when many callers ask at the same moment, and reused afterwards (a
- * failed connect is forgotten, so a later call retries). Defaults: retryable reads and writes,
- * `w: "majority"`, `serverSelectionTimeoutMS` 5000, `appName` "cspm-data-layer" — each only where
- * neither the options nor the connection string set it. Works with replica sets, sharded clusters
- * and `mongodb+srv` URIs. Throws `UNAVAILABLE` (naming the hosts, never credentials, with
- * `details.hint`) for a bad connection string or an unreachable deployment, within the timeout.
+ * failed connect is forgotten, so a later call retries). It lives in the process-wide `sharedClientPool`
+ * until `closeAsyncClients()`. Defaults: retryable reads and writes, `w: "majority"`,
+ * `serverSelectionTimeoutMS` 5000, `appName` "cspm-data-layer" — each only where neither the options nor
+ * the connection string set it. Works with replica sets, sharded clusters and `mongodb+srv` URIs. Throws
+ * `UNAVAILABLE` (naming the hosts, never credentials, with `details.hint`) for a bad connection string or
+ * an unreachable deployment, within the timeout.
  * @example const client = await getAsyncClient(process.env.MONGODB_URI!, { readPreference: "secondaryPreferred" });
  */
-export async function getAsyncClient(uri: string, options: AsyncClientOptions = {}): Promise<MongoClient> {
-  const entry = entryFor(uri, options);
-  entry.pinned = true;
-  const client = await entry.ready;
-  if (options.commandMonitor) options.commandMonitor.attach(client);
-  return client;
+export function getAsyncClient(uri: string, options: AsyncClientOptions = {}): Promise<MongoClient> {
+  return sharedClientPool.get(uri, options);
 }
 
-/**
- * Like `getAsyncClient`, but for an owner that gives the client back: `release()` closes it when no
- * other owner holds it and nobody took it through `getAsyncClient`. Used by `CSPMDatabaseManager`.
- * Throws `UNAVAILABLE` like `getAsyncClient`.
- * @internal
- */
-export async function acquireAsyncClient(
-  uri: string,
-  options: AsyncClientOptions = {},
-): Promise<{ client: MongoClient; release: () => Promise<void> }> {
-  const entry = entryFor(uri, options);
-  entry.leases += 1;
-  let client: MongoClient;
-  try {
-    client = await entry.ready;
-    if (options.commandMonitor) options.commandMonitor.attach(client);
-  } catch (error) {
-    entry.leases -= 1;
-    throw error;
-  }
-  let released = false;
-  return {
-    client,
-    release: async () => {
-      if (released) return;
-      released = true;
-      entry.leases -= 1;
-      if (entry.leases > 0 || entry.pinned || entries.get(entry.key) !== entry) return;
-      entries.delete(entry.key);
-      options.commandMonitor?.detach(client);
-      await client.close().catch(() => undefined);
-    },
-  };
+/** Closes every client of `sharedClientPool` (call once at shutdown). Never throws; later calls create new clients. */
+export function closeAsyncClients(): Promise<void> {
+  return sharedClientPool.close();
 }
 
-/** Closes every shared client and empties the cache (call once at shutdown). Never throws; later calls create new clients. */
-export async function closeAsyncClients(): Promise<void> {
-  const all = [...entries.values()];
-  entries.clear();
-  await Promise.all(
-    all.map(async (entry) => {
-      const client = await entry.ready.catch(() => undefined);
-      await client?.close().catch(() => undefined);
-    }),
-  );
-}
-
-/** How many shared clients are cached and how many connects were started, e.g. to prove sharing. */
+/** How many clients `sharedClientPool` holds and how many connects it started, e.g. to prove sharing. */
 export function asyncClientStats(): AsyncClientStats {
-  return { clients: entries.size, connects };
+  return sharedClientPool.stats();
 }

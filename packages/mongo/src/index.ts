@@ -2,6 +2,8 @@ export {
   getAsyncClient,
   closeAsyncClients,
   asyncClientStats,
+  MongoClientPool,
+  sharedClientPool,
   DEFAULT_APP_NAME,
   DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
 } from "./getAsyncClient";

@@ -106,7 +106,7 @@ describe("mapMongoError", () => {
     expect(mapped.message).toContain("127.0.0.1:1");
     expect(mapped.details?.hosts).toEqual(["127.0.0.1:1", "127.0.0.2:27017"]);
     expect(String(mapped.details?.hint)).toContain("500 ms");
-    expect(mapped.details?.reason).toBe("connect ECONNREFUSED 127.0.0.1:1");
+    expect(mapped.details?.driverMessage).toBe("connect ECONNREFUSED 127.0.0.1:1");
   });
 
   it("prefers the hosts given in the context and scrubs connection strings from the reason", () => {

@@ -221,12 +221,12 @@ function duplicateKeyError(error: Loose, context: MongoErrorContext): ConflictEr
     fields.length > 0
       ? `A document with the same ${fields.join(", ")} already exists in ${target}.`
       : `A document with the same unique key already exists in ${target}.`;
-  const details: Loose = { ...baseDetails(context), reason: "DUPLICATE_KEY", fields };
+  const details: Loose = { ...baseDetails(context), fields };
   if (index) details.index = index;
   if (keyValue) {
     details.keyValue = Object.fromEntries(Object.entries(keyValue).map(([field, value]) => [field, safeValue(field, value)]));
   }
-  return new ConflictError(message, { details, cause: error });
+  return new ConflictError(message, { reason: "DUPLICATE_KEY", details, cause: error });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,8 +272,8 @@ function hostsOf(error: Loose): string[] {
   return [];
 }
 
-/** A short, credential-free reason from network-level errors only (server messages may quote data). */
-function networkReason(error: Loose, kind: Kind): string | undefined {
+/** A short, credential-free driver message from network-level errors only (server messages may quote data). */
+function networkMessage(error: Loose, kind: Kind): string | undefined {
   if (kind !== "selection" && kind !== "network") return undefined;
   const message = typeof error.message === "string" ? error.message : "";
   if (!message) return undefined;
@@ -301,8 +301,8 @@ function unavailableError(error: Loose, kind: Kind, context: MongoErrorContext):
                 : `MongoDB is unavailable${hostList ? ` at ${hostList}` : ""}${where}.`;
   const details: Loose = { ...baseDetails(context), hint: HINTS[kind](context, hostList) };
   if (hosts.length > 0) details.hosts = hosts;
-  const reason = networkReason(error, kind);
-  if (reason) details.reason = reason;
+  const driverMessage = networkMessage(error, kind);
+  if (driverMessage) details.driverMessage = driverMessage;
   if (hasLabel(error, "RetryableWriteError") || kind === "failover" || kind === "network") details.retryable = true;
   // A parse error's message can quote the whole connection string (password included): keep only its name.
   const cause =
@@ -352,7 +352,8 @@ export function mapMongoError(error: unknown, context: MongoErrorContext = {}): 
 
   if (isTransactionConflict(loose)) {
     return new ConflictError(`The write conflicted with a concurrent write${describeWhere(context)}; retry the operation.`, {
-      details: { ...baseDetails(context), reason: "WRITE_CONFLICT", retryable: true },
+      reason: "WRITE_CONFLICT",
+      details: { ...baseDetails(context), retryable: true },
       cause: error,
     });
   }

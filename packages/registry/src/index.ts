@@ -9,3 +9,7 @@ export type {
   IndexKeyDirection,
   LegacyCollectionDefinition,
 } from "./definitions";
+export { assertPipelineWithinDatabase } from "./pipelineDatabaseGuard";
+export type { PipelineGuardOptions } from "./pipelineDatabaseGuard";
+export { COLLECTION_STAGES, isPlainObject, stageTarget, subPipelines } from "./pipelineTargets";
+export type { CollectionStage, StageTarget, SubPipeline } from "./pipelineTargets";

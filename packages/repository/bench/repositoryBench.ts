@@ -1,3 +1,4 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Repository vs raw driver, same server, same run: findMany (1,000 docs), insertMany (10,000 docs),
  * bulkUpsert (10,000 docs, first import and identical re-import). Each case runs `runs` times, each run
@@ -8,7 +9,6 @@
  * before the clock starts, so the ratio is the whole client-side cost of the repository (validation,
  * scoping, stamping, operation building, result mapping).
  */
-import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { DatabaseRegistry } from "@cspm/registry";
 import { type AnyBulkWriteOperation, type Collection, type Document, MongoClient, ObjectId } from "mongodb";
@@ -163,7 +163,7 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
   const readCount = options.readDocuments ?? 1_000;
   const client = new MongoClient(uri);
   await client.connect();
-  const prefix = `bench_${randomUUID().slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const databaseName = DatabaseRegistry.databaseName("CLOUD_SECURITY", prefix);
   try {
     const provider = createCollectionProvider(client, { prefix });
@@ -314,7 +314,9 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       collectGarbage();
       insertCost.push(await time(async () => docs.map((doc) => core.stampNew(core.parseDocument(doc, TEAM), TEAM, now))));
       collectGarbage();
-      upsertCost.push(await time(async () => docs.map((doc) => core.buildUpsert(core.parseDocument(doc, TEAM), keyFields, TEAM, now))));
+      upsertCost.push(
+        await time(async () => docs.map((doc) => core.prepareUpsert({ input: doc, keyFields, teamId: TEAM, now, rules: undefined }))),
+      );
     }
     return {
       runs,

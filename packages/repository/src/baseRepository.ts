@@ -1,9 +1,8 @@
-import { ContractViolationError, ForbiddenError, ValidationError } from "@cspm/errors";
+import { ContractViolationError, ForbiddenError } from "@cspm/errors";
+import { parseTeamId, type TeamId } from "./parseInput";
 import { RepositoryCore } from "./repositoryCore";
 import type { ObjectSchema, RepositoryContext, RepositoryDefinition } from "./repositoryDefinition";
 import { ScopedRepository } from "./scopedRepository";
-
-const TEAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * A repository bound to one registry collection and its zod schema. It has no data methods of its own:
@@ -39,24 +38,22 @@ export class BaseRepository<S extends ObjectSchema = ObjectSchema> {
   }
 
   /**
-   * All data operations scoped to one team. Throws `VALIDATION_FAILED` for a malformed team id
-   * (1-128 characters of letters, digits, `_`, `-`) and `CONTRACT_VIOLATION` on a shared collection.
+   * All data operations scoped to one team. A plain string is parsed with `TeamIdSchema` here (the one
+   * tenancy check every path goes through). Throws `VALIDATION_FAILED` for a malformed team id (1-128
+   * letters, digits, `_`, `-`) and `CONTRACT_VIOLATION` on a shared collection.
    */
-  forTeam(teamId: string): ScopedRepository<S> {
-    if (typeof teamId !== "string" || !TEAM_ID.test(teamId)) {
-      throw new ValidationError("A team id must be 1-128 letters, digits, '_' or '-'.", [{ path: "teamId", message: "invalid team id" }]);
-    }
+  forTeam(teamId: TeamId | string): ScopedRepository<S> {
+    const scopeCached = this.#scopes.get(teamId);
+    if (scopeCached !== undefined) return scopeCached;
+    const team = parseTeamId(teamId);
     if (!this.#core.tenantOwned) {
       throw new ContractViolationError(`${this.#core.key} is shared by all teams; use shared() instead of forTeam().`, {
         details: { repository: this.#core.key },
       });
     }
-    let scope = this.#scopes.get(teamId);
-    if (scope === undefined) {
-      scope = new ScopedRepository(this.#core, teamId);
-      if (this.#scopes.size >= 1_000) this.#scopes.clear();
-      this.#scopes.set(teamId, scope);
-    }
+    const scope = new ScopedRepository(this.#core, team);
+    if (this.#scopes.size >= 1_000) this.#scopes.clear();
+    this.#scopes.set(team, scope);
     return scope;
   }
 

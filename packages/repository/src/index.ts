@@ -15,6 +15,7 @@ export type {
   PaginateOptions,
   ReadOptions,
   SortSpec,
+  StatusMove,
   StreamOptions,
   TenantScopedOperation,
   UpdateOptions,
@@ -58,4 +59,6 @@ export { CursorCodec, MAX_CURSOR_LENGTH } from "./cursorCodec";
 export type { CursorPosition } from "./cursorCodec";
 export { mapDriverError } from "./mapDriverError";
 export { ALLOWED_UPDATE_OPERATORS } from "./repositoryCore";
-export type { UpsertResetValue } from "./repositoryCore";
+export type { UpsertResetValue } from "./upsertPipeline";
+export { parseInput, parseTeamId, TeamIdSchema, ObjectIdHexSchema, toObjectId } from "./parseInput";
+export type { TeamId } from "./parseInput";

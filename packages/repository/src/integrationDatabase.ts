@@ -1,8 +1,8 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Test-only: one file's private databases on the test MongoDB (`CSPM_TEST_MONGODB_URI`, set by the
  * testkit's global setup). Not exported from the package.
  */
-import { randomUUID } from "node:crypto";
 import { DatabaseRegistry, type DatabaseRef } from "@cspm/registry";
 import { type Collection, type Document, MongoClient, type MongoClientOptions } from "mongodb";
 import { type CollectionProvider, createCollectionProvider } from "./collectionProvider";
@@ -31,7 +31,7 @@ export function testMongoUri(): string {
 export async function openIntegrationDatabase(options: MongoClientOptions = {}): Promise<IntegrationDatabase> {
   const client = new MongoClient(testMongoUri(), options);
   await client.connect();
-  const prefix = `t_${randomUUID().slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("repo");
   const used = new Set<string>();
   const databaseName = (ref: DatabaseRef) => {
     const name = DatabaseRegistry.databaseName(ref, prefix);

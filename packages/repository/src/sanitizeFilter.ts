@@ -1,4 +1,7 @@
 import { type FieldIssue, ValidationError } from "@cspm/errors";
+import { isPlainObject } from "@cspm/registry";
+
+export { isPlainObject };
 import type { Document } from "mongodb";
 
 /** Operators that run server-side JavaScript; refused in every filter, update, projection and pipeline. */
@@ -27,13 +30,6 @@ export interface SanitizeFilterOptions {
 
 function fail(message: string, path: string, issueMessage = message): never {
   throw new ValidationError(message, [{ path, message: issueMessage }]);
-}
-
-/** True for `{}` literals and `Object.create(null)`; false for arrays, class instances, BSON values. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /**

@@ -9,18 +9,20 @@ import {
   NotFoundError,
   ValidationError,
 } from "@cspm/errors";
-import {
-  type AnyBulkWriteOperation,
-  type BulkWriteResult,
-  type ClientSession,
-  type Document,
-  type FindOptions as DriverFindOptions,
+import type {
+  AnyBulkWriteOperation,
+  BulkWriteResult,
+  ClientSession,
+  Document,
+  FindOptions as DriverFindOptions,
   ObjectId,
-  type UpdateFilter,
+  UpdateFilter,
 } from "mongodb";
 import { mapDriverError } from "./mapDriverError";
+import { toObjectId } from "./parseInput";
 import { scopePipeline } from "./pipelineGuard";
-import type { RepositoryCore, UpsertResetValue } from "./repositoryCore";
+import type { RepositoryCore } from "./repositoryCore";
+import type { UpsertResetValue } from "./upsertPipeline";
 import type { ObjectSchema, RepositoryDocument, RepositoryInput } from "./repositoryDefinition";
 import { assertSafeExpression, bsonType, isPlainObject, sanitizeFilter } from "./sanitizeFilter";
 import { type FilterInput, isTrustedFilter } from "./trustedFilter";
@@ -204,6 +206,20 @@ export interface BulkUpsertError {
   readonly fields?: readonly string[];
 }
 
+/** A guarded status move for `ScopedRepository.moveStatus`. */
+export interface StatusMove {
+  /** The states the document may be in for the move to happen (the legal sources of `to`). */
+  readonly from: readonly string[];
+  readonly to: string;
+  /** Other fields written with the move (validated like `update`'s changes): `started_at`, `completed_at` … */
+  readonly set?: Readonly<Record<string, unknown>>;
+  /** How messages name the document: `"scan run"`, `"assessment"`. */
+  readonly entity: string;
+  /** The status field (default `status`). */
+  readonly field?: string;
+  readonly session?: ClientSession;
+}
+
 /** What `bulkUpsert` reports: "unchanged" documents matched but nothing in them differed. */
 export interface BulkUpsertResult {
   readonly inserted: number;
@@ -239,6 +255,7 @@ export const TENANT_SCOPED_OPERATIONS = [
   "deleteOne",
   "deleteMany",
   "restore",
+  "moveStatus",
 ] as const;
 
 /** One of `TENANT_SCOPED_OPERATIONS`. */
@@ -261,12 +278,6 @@ function intOption(value: number | undefined, name: string, min: number, max: nu
     throw new ValidationError(`${name} must be an integer from ${min} to ${max}.`, [{ path: name, message: `must be ${min}..${max}` }]);
   }
   return value;
-}
-
-function parseId(id: unknown): ObjectId {
-  if (typeof id === "string" && /^[0-9a-fA-F]{24}$/.test(id)) return new ObjectId(id);
-  if (bsonType(id) === "ObjectId") return id as ObjectId;
-  throw new ValidationError("The id is not a valid ObjectId.", [{ path: "id", message: "must be a 24-character hex ObjectId" }]);
 }
 
 function bulkErrorEntry(index: number, error: CspmError): BulkUpsertError {
@@ -340,7 +351,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     }
     if ("_id" in clean) {
       const value = clean._id as unknown;
-      clean._id = isPlainObject(value) ? { $in: (value.$in as unknown[]).map(parseId) } : parseId(value);
+      clean._id = isPlainObject(value) ? { $in: (value.$in as unknown[]).map((v) => toObjectId(v)) } : toObjectId(value);
     }
     return Object.assign(clean, base);
   }
@@ -406,9 +417,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
         this.#core.collection.findOne(withoutVersion, { projection: { version: 1 }, ...session }),
       );
       if (current !== null) {
-        throw new ConflictError("The document was changed by someone else; reload and retry.", {
-          details: { reason: "VERSION_CONFLICT", expectedVersion, actualVersion: current.version ?? null },
-        });
+        throw ConflictError.versionConflict(expectedVersion, typeof current.version === "number" ? current.version : null);
       }
     }
     if (notFound) throw new NotFoundError(`No such document in ${this.#core.definition.collection}.`);
@@ -430,7 +439,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
 
   /** The document with this id in scope, or null. Throws `VALIDATION_FAILED` for a malformed id. */
   async findById(id: ObjectId | string, options: ReadOptions = {}): Promise<RepositoryDocument<S> | null> {
-    const filter = { _id: parseId(id), ...this.#base(options.includeDeleted) };
+    const filter = { _id: toObjectId(id), ...this.#base(options.includeDeleted) };
     return (await this.#run("findOne", () =>
       this.#core.collection.findOne(filter, this.#session(options)),
     )) as RepositoryDocument<S> | null;
@@ -504,7 +513,8 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
    */
   async aggregate<R = Document>(pipeline: readonly Document[], options: AggregateOptions = {}): Promise<R[]> {
     const extra = this.#core.softDelete && options.includeDeleted !== true ? { deleted_at: null } : undefined;
-    const scoped = scopePipeline(pipeline, { database: this.#core.definition.database, teamId: this.#teamId }, extra);
+    const scope = { database: this.#core.definition.database, teamId: this.#teamId, databaseName: () => this.#core.collection.dbName };
+    const scoped = scopePipeline(pipeline, scope, extra);
     const driverOptions = {
       ...this.#session(options),
       ...(options.allowDiskUse === undefined ? {} : { allowDiskUse: options.allowDiskUse }),
@@ -619,7 +629,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
    * Throws `NOT_FOUND`, `CONFLICT` (`VERSION_CONFLICT` with `expectedVersion`; duplicate key), `VALIDATION_FAILED`.
    */
   async update(id: ObjectId | string, changes: Partial<RepositoryInput<S>>, options: UpdateOptions = {}): Promise<RepositoryDocument<S>> {
-    const filter = { _id: parseId(id), ...this.#base(false), ...this.#versionCheck(options.expectedVersion) };
+    const filter = { _id: toObjectId(id), ...this.#base(false), ...this.#versionCheck(options.expectedVersion) };
     const update = this.#core.addSystemChanges({ $set: this.#core.parseChanges(changes) }, new Date());
     const session = this.#session(options);
     const doc = await this.#run("findOneAndUpdate", () =>
@@ -698,7 +708,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const keyFields = this.#keyFields(options.keyFields);
     const rules = this.#core.upsertRules(options, keyFields);
     const now = new Date();
-    const { filter, update } = this.#core.prepareUpsert(data, keyFields, this.#teamId, now, rules);
+    const { filter, update } = this.#core.prepareUpsert({ input: data, keyFields, teamId: this.#teamId, now, rules });
     const result = await this.#run("findOneAndUpdate", () =>
       this.#core.collection.findOneAndUpdate(filter, update, {
         upsert: true,
@@ -743,7 +753,14 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
       const inputIndex: number[] = [];
       for (let i = start; i < end; i++) {
         try {
-          const { filter, update } = this.#core.prepareUpsert(docs[i], keyFields, this.#teamId, now, rules, String(i));
+          const { filter, update } = this.#core.prepareUpsert({
+            input: docs[i],
+            keyFields,
+            teamId: this.#teamId,
+            now,
+            rules,
+            path: String(i),
+          });
           operations.push({ updateOne: { filter, update, upsert: true } });
           inputIndex.push(i);
         } catch (error) {
@@ -772,6 +789,32 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     return { inserted, updated, unchanged, errors };
   }
 
+  /**
+   * Moves one document of the scope from one of `move.from` to `move.to` with ONE conditional
+   * `findOneAndUpdate({ _id, team_id, [field]: { $in: from } })`, so two concurrent movers cannot both win;
+   * returns the moved document. The shared state-machine step of every lifecycle repository. Throws
+   * `VALIDATION_FAILED` (bad id, invalid `set` values), `NOT_FOUND` (no such document in scope), `CONFLICT`
+   * with reason `ILLEGAL_TRANSITION` and details `{ from, to }` (its current state cannot go to `to`,
+   * including when another writer moved it first).
+   */
+  async moveStatus(id: ObjectId | string, move: StatusMove): Promise<RepositoryDocument<S>> {
+    const _id = toObjectId(id);
+    const field = move.field ?? "status";
+    const changes = this.#core.parseChanges({ ...move.set, [field]: move.to } as Partial<RepositoryInput<S>>);
+    const update = this.#core.addSystemChanges({ $set: changes }, new Date());
+    const filter = { _id, ...this.#base(false), [field]: { $in: [...move.from] } };
+    const session = this.#session(move);
+    const moved = await this.#run("findOneAndUpdate", () =>
+      this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+    );
+    if (moved !== null) return moved as RepositoryDocument<S>;
+    const current = await this.findById(_id, session);
+    if (current === null) {
+      throw new NotFoundError(`No ${move.entity} ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
+    }
+    throw ConflictError.illegalTransition(String((current as Record<string, unknown>)[field]), move.to, move.entity);
+  }
+
   // ---------------------------------------------------------------- deletes
 
   #softDeleteUpdate(now: Date): Document {
@@ -784,7 +827,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
    */
   async deleteById(id: ObjectId | string, options: DeleteOptions = {}): Promise<boolean> {
     const hard = !this.#core.softDelete || options.hard === true;
-    const filter = { _id: parseId(id), ...this.#base(hard), ...this.#versionCheck(options.expectedVersion) };
+    const filter = { _id: toObjectId(id), ...this.#base(hard), ...this.#versionCheck(options.expectedVersion) };
     const session = this.#session(options);
     const count = hard
       ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(filter, session))).deletedCount
@@ -824,7 +867,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   /** Undoes a soft delete; false when the document is absent or not deleted. Throws `CONTRACT_VIOLATION` when the repository does not soft-delete. */
   async restore(id: ObjectId | string, options: WriteOptions = {}): Promise<boolean> {
     if (!this.#core.softDelete) throw new ContractViolationError(`${this.#core.key} does not soft-delete; there is nothing to restore.`);
-    const filter = { _id: parseId(id), ...this.#base(true), deleted_at: { $ne: null } };
+    const filter = { _id: toObjectId(id), ...this.#base(true), deleted_at: { $ne: null } };
     const update = this.#core.addSystemChanges({ $unset: { deleted_at: "" } }, new Date());
     const result = await this.#run("updateOne", () => this.#core.collection.updateOne(filter, update, this.#session(options)));
     return result.matchedCount > 0;

@@ -218,6 +218,17 @@ const CASES: Record<TenantScopedOperation, () => Promise<void>> = {
   async restore() {
     expect(await scopeA.restore(bDeletedId)).toBe(false);
   },
+  async moveStatus() {
+    const move = { field: "role", from: ["member"], to: "admin", entity: "user" } as const;
+    for (const id of bIds) await expect(scopeA.moveStatus(id, move)).rejects.toBeInstanceOf(NotFoundError);
+    const [own] = await scopeA.findMany({ email: SHARED_EMAIL });
+    const moved = await scopeA.moveStatus(own?._id as ObjectId, move);
+    expect(moved).toMatchObject({ team_id: A, role: "admin" });
+    await expect(scopeA.moveStatus(own?._id as ObjectId, move)).rejects.toMatchObject({
+      code: "CONFLICT",
+      details: { reason: "ILLEGAL_TRANSITION", from: "admin", to: "admin" },
+    });
+  },
 };
 
 describe("tenant isolation on every scoped operation", () => {

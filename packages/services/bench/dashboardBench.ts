@@ -1,3 +1,6 @@
+import { parseTeamId, type RepositoryFactory } from "@cspm/repository";
+import { testDatabasePrefix } from "@cspm/testkit";
+import { ProwlerFindingRepository, SEVERITIES } from "@cspm/domain";
 /**
  * The brief's headline claim, measured: the dashboard summary as ONE aggregation (`getDashboardSummary`)
  * against a naive version that computes the same figures with one query per figure (11 `aggregate`
@@ -9,7 +12,6 @@
  * Run: `MONGODB_URI=mongodb://127.0.0.1:27017 pnpm exec tsx packages/services/bench/dashboardBench.ts [findings] [runs]`
  * (without MONGODB_URI the testkit's test MongoDB is started).
  */
-import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { pathToFileURL } from "node:url";
 import { MemoryCache, tenantCacheKey } from "@cspm/cache";
@@ -18,14 +20,13 @@ import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
 import { ObjectId, type Document } from "mongodb";
 import { AggregationService } from "../src/aggregationService";
-import { CentralAccountService } from "../src/centralAccountService";
+import { createServices } from "../src/createServices";
 import {
   buildDashboardSummaryPipeline,
   shapeDashboardSummary,
   type DashboardScope,
   type DashboardSummary,
 } from "../src/dashboardSummaryPipeline";
-import { runAggregation } from "../src/runAggregation";
 
 /** Options of `runDashboardBenchmark`. */
 export interface DashboardBenchmarkOptions {
@@ -74,7 +75,6 @@ export interface DashboardBenchmarkResult {
 const TEAM = "bench_team";
 const DAY_MS = 86_400_000;
 const CHECKS = 200;
-const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
 const FRAMEWORKS = ["CIS-2.0", "SOC2", "ISO27001", "PCI-4.0"] as const;
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"] as const;
 const SERVICES = ["iam", "s3", "ec2", "rds", "kms", "cloudtrail", "lambda", "vpc"] as const;
@@ -157,18 +157,16 @@ async function seed(manager: CSPMDatabaseManager, count: number, accounts: numbe
 }
 
 /** The naive dashboard: every `$facet` branch of the single pipeline sent as its own aggregation (after the same `$match`/`$project`). */
-async function naiveDashboard(manager: CSPMDatabaseManager, scope: DashboardScope, now: Date): Promise<DashboardSummary> {
+async function naiveDashboard(repositories: RepositoryFactory, scope: DashboardScope, now: Date): Promise<DashboardSummary> {
   const pipeline = buildDashboardSummaryPipeline(scope);
   const prefixStages = pipeline.slice(0, -1);
   const facetStage = pipeline.at(-1) as { $facet: Record<string, Document[]> };
   const facet: Document = {};
   for (const [name, branch] of Object.entries(facetStage.$facet)) {
-    facet[name] = await runAggregation(manager, {
-      database: "CLOUD_SECURITY",
-      collection: "prowler_findings",
-      pipeline: [...prefixStages, ...branch],
-      batchSize: 10_000,
-    });
+    facet[name] = await repositories
+      .get(ProwlerFindingRepository)
+      .forTeam(parseTeamId(scope.teamId))
+      .aggregate([...prefixStages, ...branch], { batchSize: 10_000 });
   }
   return shapeDashboardSummary(facet, scope, now);
 }
@@ -189,7 +187,7 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
   const runs = Math.max(1, options.runs ?? 5);
   const accounts = Math.max(1, options.accounts ?? 20);
   const monitor = new CommandMonitor();
-  const prefix = `bench_${randomUUID().replace(/-/g, "").slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("bench");
   const manager = new CSPMDatabaseManager({ uri: options.uri, prefix, commandMonitor: monitor, appName: "cspm-dashboard-bench" });
   await manager.connect();
   const now = new Date();
@@ -202,8 +200,7 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
     const seedMs = performance.now() - seedStarted;
 
     const cipher = new CredentialCipher([{ id: "bench", key: generateKey() }]);
-    const accountService = new CentralAccountService({ manager, cache, cipher, now: clock });
-    const service = new AggregationService({ manager, cache, accounts: accountService, now: clock });
+    const { aggregation: service, repositories } = createServices({ manager, cache, cipher, clock });
     const scope: DashboardScope = {
       teamId: TEAM,
       accountIds: null,
@@ -211,11 +208,11 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
     };
     const naiveKey = tenantCacheKey(TEAM, "bench", "naive-dashboard");
     const naive = (): Promise<DashboardSummary> =>
-      cache.wrap(naiveKey, { ttlSeconds: 600, tags: [AggregationService.cacheTag(TEAM)] }, () => naiveDashboard(manager, scope, now));
-    const single = (): Promise<DashboardSummary> => service.getDashboardSummary(TEAM);
+      cache.wrap(naiveKey, { ttlSeconds: 600, tags: [AggregationService.cacheTag(TEAM)] }, () => naiveDashboard(repositories, scope, now));
+    const single = (): Promise<DashboardSummary> => service.getDashboardSummary(parseTeamId(TEAM));
 
     // Correctness first: the same figures, or the comparison means nothing.
-    await service.invalidate(TEAM);
+    await service.invalidate(parseTeamId(TEAM));
     const expected = await single();
     const actual = await naive();
     if (!isDeepStrictEqual(expected, actual))
@@ -227,7 +224,7 @@ export async function runDashboardBenchmark(options: DashboardBenchmarkOptions):
     for (let run = 0; run < runs; run++) {
       const order: ReadonlyArray<keyof typeof variants> = run % 2 === 0 ? ["single", "naive"] : ["naive", "single"];
       for (const name of order) {
-        await service.invalidate(TEAM);
+        await service.invalidate(parseTeamId(TEAM));
         const cold = await monitor.measure(() => timed(variants[name]));
         times[name].cold.push(cold.result.ms);
         commands[name].cold = cold.commands.length;

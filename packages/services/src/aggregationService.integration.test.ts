@@ -1,7 +1,8 @@
+import { parseTeamId, type TeamId } from "@cspm/repository";
 import { isCspmError } from "@cspm/errors";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { findingDoc, scanRunDoc } from "./testing/serviceFixtures";
+import { findingDoc, scanRunDoc } from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -94,10 +95,10 @@ const excludedFindings: Document[] = [
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "agg" });
   await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "ORCHESTRATION"] });
-  prodId = (await bed.accounts.registerAccount("team_a", { provider: "aws", accountId: "111111111111", name: "Prod" })).id;
-  await bed.accounts.registerAccount("team_a", { provider: "aws", accountId: "222222222222", name: "Staging" });
+  prodId = (await bed.accounts.registerAccount(parseTeamId("team_a"), { provider: "aws", accountId: "111111111111", name: "Prod" })).id;
+  await bed.accounts.registerAccount(parseTeamId("team_a"), { provider: "aws", accountId: "222222222222", name: "Staging" });
   // Team B owns the same AWS account id under another name: names must never cross tenants.
-  await bed.accounts.registerAccount("team_b", { provider: "aws", accountId: "111111111111", name: "B-Prod" });
+  await bed.accounts.registerAccount(parseTeamId("team_b"), { provider: "aws", accountId: "111111111111", name: "B-Prod" });
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [...teamAFindings, ...excludedFindings]);
   await bed.seed("ORCHESTRATION", "scan_runs", [
     scanRunDoc("team_a", { account_id: "111111111111", status: "completed", created_at: daysAgo(5) }),
@@ -130,24 +131,24 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await bed.aggregation.invalidate("team_a");
-  await bed.accounts.invalidate("team_a");
+  await bed.aggregation.invalidate(parseTeamId("team_a"));
+  await bed.accounts.invalidate(parseTeamId("team_a"));
   bed.monitor.reset();
 });
 
 describe("AggregationService.getDashboardSummary", () => {
   it("answers with exactly one MongoDB command when the cache is cold, and none when warm", async () => {
-    const cold = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary("team_a"));
+    const cold = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
     expect(cold.commands.map((c) => [c.name, c.database, c.collection])).toEqual([
       ["aggregate", bed.manager.databaseName("CLOUD_SECURITY"), "prowler_findings"],
     ]);
-    const warm = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary("team_a"));
+    const warm = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
     expect(warm.commands).toHaveLength(0);
     expect(warm.result).toEqual(cold.result);
   });
 
   it("computes every figure of the team's unmuted findings in the window", async () => {
-    const summary = await bed.aggregation.getDashboardSummary("team_a");
+    const summary = await bed.aggregation.getDashboardSummary(parseTeamId("team_a"));
     expect(summary.team_id).toBe("team_a");
     expect(summary.window.since.toISOString()).toBe("2024-05-17T00:00:00.000Z");
     expect(summary.totals).toEqual({ findings: 9, passed: 4, failed: 4, manual: 1, accounts: 2, checks: 5 });
@@ -198,22 +199,22 @@ describe("AggregationService.getDashboardSummary", () => {
   });
 
   it("filters by accounts and by time window", async () => {
-    const staging = await bed.aggregation.getDashboardSummary("team_a", { accountIds: ["222222222222"] });
+    const staging = await bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { accountIds: ["222222222222"] });
     expect(staging.account_ids).toEqual(["222222222222"]);
     expect(staging.totals).toMatchObject({ findings: 3, passed: 2, failed: 1, accounts: 1 });
     expect(staging.by_account.map((a) => a.name)).toEqual(["Staging"]);
 
-    const lastTwoDays = await bed.aggregation.getDashboardSummary("team_a", { since: daysAgo(1).toISOString() });
+    const lastTwoDays = await bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since: daysAgo(1).toISOString() });
     expect(lastTwoDays.totals.findings).toBe(7);
     expect(lastTwoDays.daily_trend.map((p) => p.date)).toEqual(["2024-06-14", "2024-06-15"]);
 
-    const withOld = await bed.aggregation.getDashboardSummary("team_a", { since: daysAgo(61) });
+    const withOld = await bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since: daysAgo(61) });
     expect(withOld.totals.findings).toBe(10);
     expect(withOld.top_failing_checks.map((c) => c.check_id)).toContain("old_check");
   });
 
   it("returns a well-formed zero summary when there is no data", async () => {
-    const measured = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary("team_empty"));
+    const measured = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_empty")));
     expect(measured.commands).toHaveLength(1);
     const summary = measured.result;
     expect(summary.totals).toEqual({ findings: 0, passed: 0, failed: 0, manual: 0, accounts: 0, checks: 0 });
@@ -233,34 +234,34 @@ describe("AggregationService.getDashboardSummary", () => {
   });
 
   it("keeps account names of another tenant out", async () => {
-    const b = await bed.aggregation.getDashboardSummary("team_b");
+    const b = await bed.aggregation.getDashboardSummary(parseTeamId("team_b"));
     expect(b.totals.findings).toBe(4);
     expect(b.by_account).toEqual([
       { account_id: "111111111111", provider: "aws", name: "B-Prod", total: 4, passed: 0, failed: 4, pass_rate: 0 },
     ]);
-    const a = await bed.aggregation.getDashboardSummary("team_a");
+    const a = await bed.aggregation.getDashboardSummary(parseTeamId("team_a"));
     expect(a.by_account[0]?.name).toBe("Prod");
   });
 
   it("drops the cached summary when an account changes", async () => {
-    await bed.aggregation.getDashboardSummary("team_a");
-    await bed.accounts.updateAccount("team_a", prodId, { name: "Production" });
+    await bed.aggregation.getDashboardSummary(parseTeamId("team_a"));
+    await bed.accounts.updateAccount(parseTeamId("team_a"), prodId, { name: "Production" });
     bed.monitor.reset();
-    const after = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary("team_a"));
+    const after = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
     expect(after.commands).toHaveLength(1);
     expect(after.result.by_account[0]?.name).toBe("Production");
-    await bed.accounts.updateAccount("team_a", prodId, { name: "Prod" });
+    await bed.accounts.updateAccount(parseTeamId("team_a"), prodId, { name: "Prod" });
   });
 
   it.each([
     ["a team id that is an operator", () => bed.aggregation.getDashboardSummary({ $ne: "" } as never)],
-    ["an empty team id", () => bed.aggregation.getDashboardSummary("")],
-    ["since in the future", () => bed.aggregation.getDashboardSummary("team_a", { since: new Date(NOW.getTime() + DAY) })],
-    ["since more than 366 days back", () => bed.aggregation.getDashboardSummary("team_a", { since: daysAgo(400) })],
-    ["since that is not a date", () => bed.aggregation.getDashboardSummary("team_a", { since: "yesterday" })],
-    ["an empty account list", () => bed.aggregation.getDashboardSummary("team_a", { accountIds: [] })],
-    ["an operator as account id", () => bed.aggregation.getDashboardSummary("team_a", { accountIds: [{ $gt: "" }] as never })],
-    ["an unknown option", () => bed.aggregation.getDashboardSummary("team_a", { muted: true } as never)],
+    ["an empty team id", () => bed.aggregation.getDashboardSummary("" as TeamId)],
+    ["since in the future", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since: new Date(NOW.getTime() + DAY) })],
+    ["since more than 366 days back", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since: daysAgo(400) })],
+    ["since that is not a date", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since: "yesterday" })],
+    ["an empty account list", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { accountIds: [] })],
+    ["an operator as account id", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { accountIds: [{ $gt: "" }] as never })],
+    ["an unknown option", () => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { muted: true } as never)],
   ])("rejects %s with VALIDATION_FAILED before any command", async (_name, call) => {
     expect(await codeOf(call())).toBe("VALIDATION_FAILED");
     expect(bed.monitor.count()).toBe(0);
@@ -269,18 +270,18 @@ describe("AggregationService.getDashboardSummary", () => {
 
 describe("AggregationService.getScanActivity", () => {
   it("uses one aggregation on orchestration plus one batched account query on cloud security (cold), none warm", async () => {
-    const cold = await bed.monitor.measure(() => bed.aggregation.getScanActivity("team_a"));
+    const cold = await bed.monitor.measure(() => bed.aggregation.getScanActivity(parseTeamId("team_a")));
     expect(cold.commands.map((c) => [c.name, c.database, c.collection])).toEqual([
       ["aggregate", bed.manager.databaseName("ORCHESTRATION"), "scan_runs"],
       ["find", bed.manager.databaseName("CLOUD_SECURITY"), "enhanced_cloud_accounts"],
     ]);
-    const warm = await bed.monitor.measure(() => bed.aggregation.getScanActivity("team_a"));
+    const warm = await bed.monitor.measure(() => bed.aggregation.getScanActivity(parseTeamId("team_a")));
     expect(warm.commands).toHaveLength(0);
     expect(warm.result).toEqual(cold.result);
   });
 
   it("counts runs and labels accounts with the team's names", async () => {
-    const activity = await bed.aggregation.getScanActivity("team_a", { limit: 3 });
+    const activity = await bed.aggregation.getScanActivity(parseTeamId("team_a"), { limit: 3 });
     expect(activity.totals).toEqual({ runs: 6, pending: 1, running: 1, completed: 3, failed: 1, cancelled: 0 });
     expect(activity.by_scanner).toEqual([
       { scanner: "prowler", runs: 5, pending: 1, running: 0, completed: 3, failed: 1, cancelled: 0 },
@@ -301,7 +302,7 @@ describe("AggregationService.getScanActivity", () => {
   });
 
   it("sends a single command and returns zeros when the team has no runs", async () => {
-    const measured = await bed.monitor.measure(() => bed.aggregation.getScanActivity("team_empty"));
+    const measured = await bed.monitor.measure(() => bed.aggregation.getScanActivity(parseTeamId("team_empty")));
     expect(measured.commands.map((c) => c.name)).toEqual(["aggregate"]);
     expect(measured.result.totals).toEqual({ runs: 0, pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
     expect(measured.result.by_scanner).toEqual([]);
@@ -310,15 +311,15 @@ describe("AggregationService.getScanActivity", () => {
   });
 
   it("never shows another team's runs or names", async () => {
-    const b = await bed.aggregation.getScanActivity("team_b");
+    const b = await bed.aggregation.getScanActivity(parseTeamId("team_b"));
     expect(b.totals.runs).toBe(1);
     expect(b.by_account.map((a) => a.name)).toEqual(["B-Prod"]);
   });
 
   it("validates its options", async () => {
-    expect(await codeOf(bed.aggregation.getScanActivity("team_a", { limit: 0 }))).toBe("VALIDATION_FAILED");
-    expect(await codeOf(bed.aggregation.getScanActivity("team_a", { limit: 201 }))).toBe("VALIDATION_FAILED");
-    expect(await codeOf(bed.aggregation.getScanActivity("team_a", { since: new Date("nope") }))).toBe("VALIDATION_FAILED");
+    expect(await codeOf(bed.aggregation.getScanActivity(parseTeamId("team_a"), { limit: 0 }))).toBe("VALIDATION_FAILED");
+    expect(await codeOf(bed.aggregation.getScanActivity(parseTeamId("team_a"), { limit: 201 }))).toBe("VALIDATION_FAILED");
+    expect(await codeOf(bed.aggregation.getScanActivity(parseTeamId("team_a"), { since: new Date("nope") }))).toBe("VALIDATION_FAILED");
     expect(bed.monitor.count()).toBe(0);
   });
 });

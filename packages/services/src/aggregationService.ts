@@ -1,6 +1,7 @@
 import { type CacheService, tenantCacheKey, tenantCacheTag } from "@cspm/cache";
+import { ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
 import { ValidationError } from "@cspm/errors";
-import type { CSPMDatabaseManager } from "@cspm/mongo";
+import { parseInput, parseTeamId, type RepositoryFactory, type TeamId } from "@cspm/repository";
 import type { Document } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
@@ -11,9 +12,7 @@ import {
   type DashboardScope,
   type DashboardSummary,
 } from "./dashboardSummaryPipeline";
-import { parseServiceInput, parseTeamId } from "./parseServiceInput";
-import { runAggregation } from "./runAggregation";
-import type { ServiceDependencies } from "./serviceDependencies";
+import type { Clock } from "./clock";
 
 const DAY_MS = 86_400_000;
 /** Days a dashboard covers when no `since` is given (today included). */
@@ -84,8 +83,11 @@ export interface ScanActivity {
   readonly recent_runs: readonly RecentScanRun[];
 }
 
-/** Dependencies of `AggregationService`. */
-export interface AggregationServiceDependencies extends ServiceDependencies {
+/** Dependencies of `AggregationService` (built by `createServices`). */
+export interface AggregationServiceDependencies {
+  readonly repositories: RepositoryFactory;
+  readonly cache: CacheService;
+  readonly clock: Clock;
   /** Resolves account names for data of other databases (one batched query). */
   readonly accounts: CentralAccountService;
   /** TTL of cached summaries; default 60 s. */
@@ -133,23 +135,25 @@ function toRunCounts(row: Document | undefined): RunCounts {
  * `prowler_findings` (an indexed `$match`, then `$facet`; account names by a same-database `$lookup`), where
  * a naive version needs about ten queries. `getScanActivity` spans databases the allowed way: one
  * aggregation on `cspm_orchestration.scan_runs` plus one batched `resolveAccounts` query on cloud security —
- * never N+1, never a cross-database `$lookup`. Every pipeline passes `assertPipelineWithinDatabase` before it
- * is sent. Results are cached per tenant and options. Methods throw `VALIDATION_FAILED`, `CONTRACT_VIOLATION`,
+ * never N+1, never a cross-database `$lookup`. Every pipeline runs through a team-scoped repository
+ * (`forTeam(teamId).aggregate`), which scopes it to the team and checks it against the registry first. Results are cached per tenant and options. Methods throw `VALIDATION_FAILED`, `CONTRACT_VIOLATION`,
  * `UNAVAILABLE` or `INTERNAL`.
  */
 export class AggregationService {
-  readonly #manager: CSPMDatabaseManager;
+  readonly #findings: ProwlerFindingRepository;
+  readonly #scanRuns: ScanRunRepository;
   readonly #cache: CacheService;
   readonly #accounts: CentralAccountService;
   readonly #ttlSeconds: number;
-  readonly #now: () => Date;
+  readonly #now: Clock;
 
   constructor(deps: AggregationServiceDependencies) {
-    this.#manager = deps.manager;
+    this.#findings = deps.repositories.get(ProwlerFindingRepository);
+    this.#scanRuns = deps.repositories.get(ScanRunRepository);
     this.#cache = deps.cache;
     this.#accounts = deps.accounts;
     this.#ttlSeconds = deps.cacheTtlSeconds ?? 60;
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.clock;
   }
 
   /** The cache tag of a team's cached summaries; `invalidate(teamId)` drops them (e.g. after a findings import). */
@@ -164,20 +168,16 @@ export class AggregationService {
    * warm. Unmuted findings only. Empty data gives a zero summary. Throws `VALIDATION_FAILED` (bad team id,
    * account ids, `since` in the future or more than 366 days back), `UNAVAILABLE`, `INTERNAL`.
    */
-  async getDashboardSummary(teamId: string, options: DashboardSummaryOptions = {}): Promise<DashboardSummary> {
+  async getDashboardSummary(teamId: TeamId, options: DashboardSummaryOptions = {}): Promise<DashboardSummary> {
     const team = parseTeamId(teamId);
-    const input = parseServiceInput(DashboardOptionsSchema, options, "");
+    const input = parseInput(DashboardOptionsSchema, options, "");
     const now = this.#now();
     const since = this.#window(input.since, now);
     const accountIds = input.accountIds === undefined ? null : [...new Set(input.accountIds)].sort();
     const scope: DashboardScope = { teamId: team, accountIds, since };
     const key = tenantCacheKey(team, "dashboard", cacheKeyDigest({ accountIds, since: since.toISOString() }));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
-      const [facet] = await runAggregation(this.#manager, {
-        database: "CLOUD_SECURITY",
-        collection: "prowler_findings",
-        pipeline: buildDashboardSummaryPipeline(scope),
-      });
+      const [facet] = await this.#findings.forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
       return shapeDashboardSummary(facet, scope, now);
     });
   }
@@ -188,56 +188,52 @@ export class AggregationService {
    * `cspm_cloud_security.enhanced_cloud_accounts` for every account id it mentions (none if there are no
    * runs). Cached. Throws `VALIDATION_FAILED`, `UNAVAILABLE`, `INTERNAL`.
    */
-  async getScanActivity(teamId: string, options: ScanActivityOptions = {}): Promise<ScanActivity> {
+  async getScanActivity(teamId: TeamId, options: ScanActivityOptions = {}): Promise<ScanActivity> {
     const team = parseTeamId(teamId);
-    const input = parseServiceInput(ActivityOptionsSchema, options, "");
+    const input = parseInput(ActivityOptionsSchema, options, "");
     const now = this.#now();
     const since = this.#window(input.since, now);
     const limit = input.limit ?? 20;
     const key = tenantCacheKey(team, "scan_activity", cacheKeyDigest({ since: since.toISOString(), limit }));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
-      const [facet = {}] = await runAggregation(this.#manager, {
-        database: "ORCHESTRATION",
-        collection: "scan_runs",
-        pipeline: [
-          { $match: { team_id: team, created_at: { $gte: since } } },
-          {
-            $facet: {
-              totals: [{ $group: { _id: null, ...runCountStages() } }],
-              by_scanner: [{ $group: { _id: "$scanner", ...runCountStages() } }, { $sort: { runs: -1, _id: 1 } }],
-              by_account: [
-                {
-                  $group: {
-                    _id: "$account_id",
-                    ...runCountStages(),
-                    last_run_at: { $max: "$created_at" },
-                    findings: { $sum: { $ifNull: ["$stats.findings", 0] } },
-                  },
+      const [facet = {}] = await this.#scanRuns.forTeam(team).aggregate<Document>([
+        { $match: { created_at: { $gte: since } } },
+        {
+          $facet: {
+            totals: [{ $group: { _id: null, ...runCountStages() } }],
+            by_scanner: [{ $group: { _id: "$scanner", ...runCountStages() } }, { $sort: { runs: -1, _id: 1 } }],
+            by_account: [
+              {
+                $group: {
+                  _id: "$account_id",
+                  ...runCountStages(),
+                  last_run_at: { $max: "$created_at" },
+                  findings: { $sum: { $ifNull: ["$stats.findings", 0] } },
                 },
-                { $sort: { last_run_at: -1, _id: 1 } },
-                { $limit: ACTIVITY_ACCOUNT_LIMIT },
-              ],
-              recent_runs: [
-                { $sort: { created_at: -1, _id: -1 } },
-                { $limit: limit },
-                {
-                  $project: {
-                    account_id: 1,
-                    provider: 1,
-                    scanner: 1,
-                    status: 1,
-                    created_at: 1,
-                    started_at: 1,
-                    finished_at: 1,
-                    error: 1,
-                    findings: "$stats.findings",
-                  },
+              },
+              { $sort: { last_run_at: -1, _id: 1 } },
+              { $limit: ACTIVITY_ACCOUNT_LIMIT },
+            ],
+            recent_runs: [
+              { $sort: { created_at: -1, _id: -1 } },
+              { $limit: limit },
+              {
+                $project: {
+                  account_id: 1,
+                  provider: 1,
+                  scanner: 1,
+                  status: 1,
+                  created_at: 1,
+                  started_at: 1,
+                  finished_at: 1,
+                  error: 1,
+                  findings: "$stats.findings",
                 },
-              ],
-            },
+              },
+            ],
           },
-        ],
-      });
+        },
+      ]);
       const byAccount = (facet["by_account"] ?? []) as Document[];
       const recent = (facet["recent_runs"] ?? []) as Document[];
       const ids = [...new Set([...byAccount.map((row) => String(row["_id"])), ...recent.map((run) => String(run["account_id"]))])];
@@ -280,7 +276,7 @@ export class AggregationService {
   }
 
   /** Drops the team's cached summaries (call after importing findings or scan runs). Never throws for cache outages. */
-  async invalidate(teamId: string): Promise<void> {
+  async invalidate(teamId: TeamId): Promise<void> {
     await this.#cache.invalidateTags([AggregationService.cacheTag(parseTeamId(teamId))]);
   }
 

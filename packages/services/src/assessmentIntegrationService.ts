@@ -1,12 +1,11 @@
-import { GlobalAssessmentRepository } from "@cspm/domain";
+import { ControlRepository, GlobalAssessmentRepository } from "@cspm/domain";
 import { NotFoundError } from "@cspm/errors";
-import type { CSPMDatabaseManager } from "@cspm/mongo";
+import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId } from "@cspm/repository";
 import type { ClientSession, Document } from "mongodb";
 import { z } from "zod";
-import { EvidenceIntegrationService, type SourceEvidence } from "./evidenceIntegrationService";
-import { parseServiceInput, parseTeamId } from "./parseServiceInput";
-import { runAggregation } from "./runAggregation";
-import { repositoriesOf, type ServiceDependencies } from "./serviceDependencies";
+import type { Clock } from "./clock";
+import type { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import type { SourceEvidence } from "./evidencePipelines";
 
 /**
  * Status of one control: `passing` (mapped checks have evidence, none fails), `failing` (a mapped check
@@ -61,13 +60,14 @@ export interface EvaluateControlsOptions {
   readonly session?: ClientSession;
 }
 
-/** Dependencies of `AssessmentIntegrationService`. */
-export interface AssessmentIntegrationServiceDependencies extends Omit<ServiceDependencies, "cache"> {
-  /** Reads stored evidence when none is passed in; one over the same manager is created when absent. */
-  readonly evidence?: EvidenceIntegrationService;
+/** Dependencies of `AssessmentIntegrationService` (built by `createServices`). */
+export interface AssessmentIntegrationServiceDependencies {
+  readonly repositories: RepositoryFactory;
+  /** Reads stored evidence when none is passed in. */
+  readonly evidence: EvidenceIntegrationService;
+  readonly clock: Clock;
 }
 
-const AssessmentIdSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
 const FrameworkIdsSchema = z
   .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
   .min(1)
@@ -132,16 +132,16 @@ export function assessmentScore(totals: Pick<ControlTotals, "passing" | "failing
  * assessment score. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `UNAVAILABLE` or `INTERNAL`.
  */
 export class AssessmentIntegrationService {
-  readonly #manager: CSPMDatabaseManager;
   readonly #assessments: GlobalAssessmentRepository;
+  readonly #controls: ControlRepository;
   readonly #evidence: EvidenceIntegrationService;
-  readonly #now: () => Date;
+  readonly #clock: Clock;
 
   constructor(deps: AssessmentIntegrationServiceDependencies) {
-    this.#manager = deps.manager;
-    this.#assessments = repositoriesOf(deps).get(GlobalAssessmentRepository);
-    this.#evidence = deps.evidence ?? new EvidenceIntegrationService(deps);
-    this.#now = deps.now ?? (() => new Date());
+    this.#assessments = deps.repositories.get(GlobalAssessmentRepository);
+    this.#controls = deps.repositories.get(ControlRepository);
+    this.#evidence = deps.evidence;
+    this.#clock = deps.clock;
   }
 
   /**
@@ -149,25 +149,22 @@ export class AssessmentIntegrationService {
    * `evidence`). Reads: the assessment (only when frameworks are not given), the stored evidence (only
    * when not given) and one aggregation for controls + mappings. Throws `VALIDATION_FAILED`, `NOT_FOUND`.
    */
-  async evaluateControls(assessmentId: string, teamId: string, options: EvaluateControlsOptions = {}): Promise<ControlEvaluation> {
+  async evaluateControls(teamId: TeamId, assessmentId: string, options: EvaluateControlsOptions = {}): Promise<ControlEvaluation> {
     const team = parseTeamId(teamId);
-    const id = parseServiceInput(AssessmentIdSchema, assessmentId, "assessmentId").toLowerCase();
+    const id = parseInput(ObjectIdHexSchema, assessmentId, "assessmentId").toLowerCase();
     const session = options.session;
     const sessionOption = session === undefined ? {} : { session };
-    let frameworkIds = parseServiceInput(FrameworkIdsSchema, options.frameworkIds, "frameworkIds");
+    let frameworkIds = parseInput(FrameworkIdsSchema, options.frameworkIds, "frameworkIds");
     if (frameworkIds === undefined) {
       const assessment = await this.#assessments.forTeam(team).findById(id, sessionOption);
       if (assessment === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
       frameworkIds = assessment.framework_ids;
     }
-    const evidence = options.evidence ?? (await this.#evidence.getEvidence(id, team, sessionOption));
+    const evidence = options.evidence ?? (await this.#evidence.getEvidence(team, id, sessionOption));
     const results = checkResultsFromEvidence(evidence);
-    const controls = await runAggregation(this.#manager, {
-      database: "COMPLIANCE",
-      collection: "controls",
-      batchSize: MAX_CONTROLS,
-      ...sessionOption,
-      pipeline: [
+    // The catalogue is shared by all teams: the shared scope of the repository runs it (and its join).
+    const controls = await this.#controls.shared().aggregate(
+      [
         { $match: { framework_id: { $in: [...frameworkIds] } } },
         { $sort: { framework_id: 1, control_id: 1 } },
         { $limit: MAX_CONTROLS },
@@ -184,7 +181,8 @@ export class AssessmentIntegrationService {
         },
         { $project: { _id: 0, framework_id: 1, control_id: 1, title: 1, checks: "$mappings.check_id" } },
       ],
-    });
+      { batchSize: MAX_CONTROLS, ...sessionOption },
+    );
     const evaluated: ControlResult[] = controls.map((control: Document) => {
       const checkIds = Array.isArray(control["checks"]) ? [...new Set(control["checks"] as string[])].sort() : [];
       return {
@@ -198,7 +196,7 @@ export class AssessmentIntegrationService {
     return {
       assessment_id: id,
       team_id: team,
-      evaluated_at: this.#now(),
+      evaluated_at: this.#clock(),
       score: assessmentScore(totals),
       totals,
       frameworks: frameworkIds.map((frameworkId) => {

@@ -1,4 +1,4 @@
-import { ValidationError } from "@cspm/errors";
+import { ValidationError, issuesFromZod } from "@cspm/errors";
 import { z } from "zod";
 
 /** How often an assessment recurs, and so how long one period is. */
@@ -71,7 +71,7 @@ export function addUtcMonthsClamped(date: Date, months: number): Date {
 export function calculateAssessmentDates(input: AssessmentDatesInput): AssessmentDates {
   const parsed = InputSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+    const issues = issuesFromZod(parsed.error);
     throw new ValidationError(`Invalid assessment dates input: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues);
   }
   const { frequency, startDate, graceDays = DEFAULT_GRACE_DAYS } = parsed.data;

@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { isCspmError } from "@cspm/errors";
 import { ObjectId, type Document } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -48,7 +49,7 @@ beforeEach(() => {
 
 describe("CentralAccountService — registration and credentials", () => {
   it("encrypts credentials bound to team and account, stores no plaintext and never returns them", async () => {
-    const view = await bed.accounts.registerAccount("team_a", {
+    const view = await bed.accounts.registerAccount(parseTeamId("team_a"), {
       provider: "aws",
       accountId: " 123456789012 ",
       name: "Prod",
@@ -97,7 +98,7 @@ describe("CentralAccountService — registration and credentials", () => {
       ["kubernetes", "edge.cluster-1", { server: "https://k8s.example.com:6443", token: "eyJhbGciOiJSUzI1NiJ9.payload.sig" }],
     ];
     for (const [provider, accountId, credentials] of cases) {
-      const view = await bed.accounts.registerAccount("team_a", {
+      const view = await bed.accounts.registerAccount(parseTeamId("team_a"), {
         provider: provider as never,
         accountId,
         name: `${provider} ${accountId}`,
@@ -128,7 +129,7 @@ describe("CentralAccountService — registration and credentials", () => {
     ["kubernetes", "prod-cluster-2", "a string", ["credentials"]],
   ])("rejects %s %s with VALIDATION_FAILED naming the fields", async (provider, accountId, credentials, paths) => {
     const input = { provider: provider as never, accountId, name: "x", ...(credentials === undefined ? {} : { credentials }) };
-    const error = await failure(bed.accounts.registerAccount("team_a", input));
+    const error = await failure(bed.accounts.registerAccount(parseTeamId("team_a"), input));
     expect(error.code).toBe("VALIDATION_FAILED");
     for (const path of paths) expect(error.paths.some((p) => p === path || p.startsWith(path))).toBe(true);
     expect(error.text).not.toContain(AWS_SECRET);
@@ -137,26 +138,27 @@ describe("CentralAccountService — registration and credentials", () => {
 
   it("refuses to register the same provider account twice in a team (CONFLICT) but allows it in another team", async () => {
     expect(
-      (await failure(bed.accounts.registerAccount("team_a", { provider: "aws", accountId: "123456789012", name: "Again" }))).code,
+      (await failure(bed.accounts.registerAccount(parseTeamId("team_a"), { provider: "aws", accountId: "123456789012", name: "Again" })))
+        .code,
     ).toBe("CONFLICT");
-    const other = await bed.accounts.registerAccount("team_b", { provider: "aws", accountId: "123456789012", name: "B's" });
+    const other = await bed.accounts.registerAccount(parseTeamId("team_b"), { provider: "aws", accountId: "123456789012", name: "B's" });
     expect(other.team_id).toBe("team_b");
   });
 
   it("rotates credentials against the account's own provider", async () => {
-    const account = await bed.accounts.registerAccount("team_a", {
+    const account = await bed.accounts.registerAccount(parseTeamId("team_a"), {
       provider: "azure",
       accountId: "99999999-2222-3333-4444-555555555555",
       name: "Azure",
     });
     expect(account.has_credentials).toBe(false);
-    expect((await failure(bed.accounts.rotateCredentials("team_a", account.id, AWS_KEYS))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.rotateCredentials(parseTeamId("team_a"), account.id, AWS_KEYS))).code).toBe("VALIDATION_FAILED");
     const creds = {
       tenant_id: "11111111-2222-3333-4444-555555555555",
       client_id: "66666666-7777-8888-9999-000000000000",
       client_secret: "rotated-secret",
     };
-    const rotated = await bed.accounts.rotateCredentials("team_a", account.id, creds);
+    const rotated = await bed.accounts.rotateCredentials(parseTeamId("team_a"), account.id, creds);
     expect(rotated.has_credentials).toBe(true);
     expect(JSON.stringify(rotated)).not.toContain("rotated-secret");
     const raw = await rawAccount(account.id);
@@ -166,7 +168,9 @@ describe("CentralAccountService — registration and credentials", () => {
         aad: { team_id: "team_a", provider: "azure", account_id: account.account_id },
       }),
     ).toEqual(creds);
-    expect((await failure(bed.accounts.rotateCredentials("team_a", new ObjectId().toHexString(), creds))).code).toBe("NOT_FOUND");
+    expect((await failure(bed.accounts.rotateCredentials(parseTeamId("team_a"), new ObjectId().toHexString(), creds))).code).toBe(
+      "NOT_FOUND",
+    );
   });
 });
 
@@ -175,7 +179,7 @@ describe("CentralAccountService — reads, writes and the cache", () => {
 
   beforeAll(async () => {
     id = (
-      await bed.accounts.registerAccount("team_c", {
+      await bed.accounts.registerAccount(parseTeamId("team_c"), {
         provider: "aws",
         accountId: "400000000001",
         name: "C1",
@@ -183,14 +187,14 @@ describe("CentralAccountService — reads, writes and the cache", () => {
         status: "active",
       })
     ).id;
-    await bed.accounts.registerAccount("team_c", {
+    await bed.accounts.registerAccount(parseTeamId("team_c"), {
       provider: "aws",
       accountId: "400000000002",
       name: "C2",
       tags: [{ key: "env", value: "dev" }],
       status: "active",
     });
-    await bed.accounts.registerAccount("team_c", {
+    await bed.accounts.registerAccount(parseTeamId("team_c"), {
       provider: "gcp",
       accountId: "c-project-3",
       name: "C3",
@@ -199,45 +203,48 @@ describe("CentralAccountService — reads, writes and the cache", () => {
   });
 
   it("reads one account, from the cache the second time", async () => {
-    const first = await bed.monitor.measure(() => bed.accounts.getAccount("team_c", id));
+    const first = await bed.monitor.measure(() => bed.accounts.getAccount(parseTeamId("team_c"), id));
     expect(first.result.name).toBe("C1");
     expect(first.commands).toHaveLength(1);
-    const second = await bed.monitor.measure(() => bed.accounts.getAccount("team_c", id));
+    const second = await bed.monitor.measure(() => bed.accounts.getAccount(parseTeamId("team_c"), id));
     expect(second.commands).toHaveLength(0);
     expect(second.result).toEqual(first.result);
-    expect((await failure(bed.accounts.getAccount("team_c", new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
-    expect((await failure(bed.accounts.getAccount("team_c", "nope"))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.getAccount(parseTeamId("team_c"), new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
+    expect((await failure(bed.accounts.getAccount(parseTeamId("team_c"), "nope"))).code).toBe("VALIDATION_FAILED");
   });
 
   it("lists with keyset pagination and filters by provider, status and tag", async () => {
-    const page1 = await bed.accounts.listAccounts("team_c", { limit: 2 });
+    const page1 = await bed.accounts.listAccounts(parseTeamId("team_c"), { limit: 2 });
     expect(page1.items.map((a) => a.name)).toEqual(["C1", "C2"]);
     expect(page1.nextCursor).not.toBeNull();
-    const page2 = await bed.accounts.listAccounts("team_c", { limit: 2, cursor: page1.nextCursor });
+    const page2 = await bed.accounts.listAccounts(parseTeamId("team_c"), { limit: 2, cursor: page1.nextCursor });
     expect(page2.items.map((a) => a.name)).toEqual(["C3"]);
     expect(page2.nextCursor).toBeNull();
-    expect((await bed.accounts.listAccounts("team_c", { provider: "gcp" })).items.map((a) => a.name)).toEqual(["C3"]);
-    expect((await bed.accounts.listAccounts("team_c", { status: "active" })).items.map((a) => a.name)).toEqual(["C1", "C2"]);
-    expect((await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" } })).items.map((a) => a.name)).toEqual([
-      "C1",
-      "C3",
-    ]);
+    expect((await bed.accounts.listAccounts(parseTeamId("team_c"), { provider: "gcp" })).items.map((a) => a.name)).toEqual(["C3"]);
+    expect((await bed.accounts.listAccounts(parseTeamId("team_c"), { status: "active" })).items.map((a) => a.name)).toEqual(["C1", "C2"]);
     expect(
-      (await bed.accounts.listAccounts("team_c", { tag: { key: "env", value: "prod" }, provider: "aws" })).items.map((a) => a.name),
+      (await bed.accounts.listAccounts(parseTeamId("team_c"), { tag: { key: "env", value: "prod" } })).items.map((a) => a.name),
+    ).toEqual(["C1", "C3"]);
+    expect(
+      (await bed.accounts.listAccounts(parseTeamId("team_c"), { tag: { key: "env", value: "prod" }, provider: "aws" })).items.map(
+        (a) => a.name,
+      ),
     ).toEqual(["C1"]);
-    expect((await failure(bed.accounts.listAccounts("team_c", { cursor: "tampered" }))).code).toBe("VALIDATION_FAILED");
-    expect((await failure(bed.accounts.listAccounts("team_c", { provider: "oracle" as never }))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.listAccounts(parseTeamId("team_c"), { cursor: "tampered" }))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.listAccounts(parseTeamId("team_c"), { provider: "oracle" as never }))).code).toBe(
+      "VALIDATION_FAILED",
+    );
     expect(page1.items.every((a) => !("encrypted_credentials" in a))).toBe(true);
   });
 
   it("serves a repeated list from the cache and drops it on every write", async () => {
-    await bed.accounts.listAccounts("team_c", { provider: "aws" });
+    await bed.accounts.listAccounts(parseTeamId("team_c"), { provider: "aws" });
     bed.monitor.reset();
-    await bed.accounts.listAccounts("team_c", { provider: "aws" });
+    await bed.accounts.listAccounts(parseTeamId("team_c"), { provider: "aws" });
     expect(bed.monitor.count()).toBe(0);
-    await bed.accounts.recordLastScan("team_c", id, { status: "completed" });
+    await bed.accounts.recordLastScan(parseTeamId("team_c"), id, { status: "completed" });
     bed.monitor.reset();
-    const fresh = await bed.accounts.listAccounts("team_c", { provider: "aws" });
+    const fresh = await bed.accounts.listAccounts(parseTeamId("team_c"), { provider: "aws" });
     expect(bed.monitor.count()).toBeGreaterThan(0);
     const c1 = fresh.items.find((a) => a.id === id);
     expect(c1?.last_scan_status).toBe("completed");
@@ -245,80 +252,92 @@ describe("CentralAccountService — reads, writes and the cache", () => {
   });
 
   it("updates allowed fields, refuses identity changes and stale versions", async () => {
-    const before = await bed.accounts.getAccount("team_c", id);
+    const before = await bed.accounts.getAccount(parseTeamId("team_c"), id);
     const updated = await bed.accounts.updateAccount(
-      "team_c",
+      parseTeamId("team_c"),
       id,
       { name: "C1 renamed", regions: ["eu-west-1"], statusMessage: "ok" },
       { expectedVersion: before.version as number },
     );
     expect(updated).toMatchObject({ name: "C1 renamed", regions: ["eu-west-1"], status_message: "ok" });
-    expect((await bed.accounts.getAccount("team_c", id)).name).toBe("C1 renamed");
+    expect((await bed.accounts.getAccount(parseTeamId("team_c"), id)).name).toBe("C1 renamed");
     expect(
-      (await failure(bed.accounts.updateAccount("team_c", id, { name: "again" }, { expectedVersion: before.version as number }))).code,
+      (
+        await failure(
+          bed.accounts.updateAccount(parseTeamId("team_c"), id, { name: "again" }, { expectedVersion: before.version as number }),
+        )
+      ).code,
     ).toBe("CONFLICT");
-    expect((await failure(bed.accounts.updateAccount("team_c", id, { provider: "gcp" } as never))).code).toBe("VALIDATION_FAILED");
-    expect((await failure(bed.accounts.updateAccount("team_c", id, { accountId: "400000000009" } as never))).code).toBe(
+    expect((await failure(bed.accounts.updateAccount(parseTeamId("team_c"), id, { provider: "gcp" } as never))).code).toBe(
       "VALIDATION_FAILED",
     );
-    expect((await failure(bed.accounts.updateAccount("team_c", id, {}))).code).toBe("VALIDATION_FAILED");
-    expect((await failure(bed.accounts.updateAccount("team_c", new ObjectId().toHexString(), { name: "x" }))).code).toBe("NOT_FOUND");
+    expect((await failure(bed.accounts.updateAccount(parseTeamId("team_c"), id, { accountId: "400000000009" } as never))).code).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect((await failure(bed.accounts.updateAccount(parseTeamId("team_c"), id, {}))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.updateAccount(parseTeamId("team_c"), new ObjectId().toHexString(), { name: "x" }))).code).toBe(
+      "NOT_FOUND",
+    );
   });
 
   it("deactivates with a reason", async () => {
-    const view = await bed.accounts.deactivateAccount("team_c", id, "Decommissioned");
+    const view = await bed.accounts.deactivateAccount(parseTeamId("team_c"), id, "Decommissioned");
     expect(view).toMatchObject({ status: "inactive", status_message: "Decommissioned" });
-    expect((await bed.accounts.listAccounts("team_c", { status: "inactive" })).items.map((a) => a.id)).toEqual([id]);
+    expect((await bed.accounts.listAccounts(parseTeamId("team_c"), { status: "inactive" })).items.map((a) => a.id)).toEqual([id]);
   });
 
   it("soft-deletes: hidden from reads, kept in storage, restorable by registering again", async () => {
-    const doomed = await bed.accounts.registerAccount("team_c", { provider: "aws", accountId: "400000000099", name: "Doomed" });
-    await bed.accounts.getAccount("team_c", doomed.id);
-    await bed.accounts.deleteAccount("team_c", doomed.id);
-    expect((await failure(bed.accounts.getAccount("team_c", doomed.id))).code).toBe("NOT_FOUND");
-    expect((await bed.accounts.listAccounts("team_c")).items.map((a) => a.id)).not.toContain(doomed.id);
+    const doomed = await bed.accounts.registerAccount(parseTeamId("team_c"), {
+      provider: "aws",
+      accountId: "400000000099",
+      name: "Doomed",
+    });
+    await bed.accounts.getAccount(parseTeamId("team_c"), doomed.id);
+    await bed.accounts.deleteAccount(parseTeamId("team_c"), doomed.id);
+    expect((await failure(bed.accounts.getAccount(parseTeamId("team_c"), doomed.id))).code).toBe("NOT_FOUND");
+    expect((await bed.accounts.listAccounts(parseTeamId("team_c"))).items.map((a) => a.id)).not.toContain(doomed.id);
     expect((await rawAccount(doomed.id))?.["deleted_at"]).toBeInstanceOf(Date);
-    expect((await failure(bed.accounts.deleteAccount("team_c", doomed.id))).code).toBe("NOT_FOUND");
-    const resolved = await bed.accounts.resolveAccounts("team_c", ["400000000099"]);
+    expect((await failure(bed.accounts.deleteAccount(parseTeamId("team_c"), doomed.id))).code).toBe("NOT_FOUND");
+    const resolved = await bed.accounts.resolveAccounts(parseTeamId("team_c"), ["400000000099"]);
     expect(resolved.get("400000000099")).toMatchObject({ name: "Doomed", deleted: true });
-    const back = await bed.accounts.registerAccount("team_c", { provider: "aws", accountId: "400000000099", name: "Back" });
+    const back = await bed.accounts.registerAccount(parseTeamId("team_c"), { provider: "aws", accountId: "400000000099", name: "Back" });
     expect(back.id).toBe(doomed.id);
-    expect((await bed.accounts.getAccount("team_c", doomed.id)).name).toBe("Back");
+    expect((await bed.accounts.getAccount(parseTeamId("team_c"), doomed.id)).name).toBe("Back");
   });
 });
 
 describe("CentralAccountService.resolveAccounts", () => {
   it("resolves many ids — document ids and provider ids — in one query", async () => {
-    const a = await bed.accounts.registerAccount("team_d", { provider: "aws", accountId: "500000000001", name: "D1" });
-    await bed.accounts.registerAccount("team_d", { provider: "aws", accountId: "500000000002", name: "D2" });
-    await bed.accounts.registerAccount("team_d", { provider: "kubernetes", accountId: "d-cluster", name: "D3" });
+    const a = await bed.accounts.registerAccount(parseTeamId("team_d"), { provider: "aws", accountId: "500000000001", name: "D1" });
+    await bed.accounts.registerAccount(parseTeamId("team_d"), { provider: "aws", accountId: "500000000002", name: "D2" });
+    await bed.accounts.registerAccount(parseTeamId("team_d"), { provider: "kubernetes", accountId: "d-cluster", name: "D3" });
     bed.monitor.reset();
     const ids = [a.id, "500000000002", "d-cluster", "999999999999", new ObjectId().toHexString()];
-    const measured = await bed.monitor.measure(() => bed.accounts.resolveAccounts("team_d", ids));
+    const measured = await bed.monitor.measure(() => bed.accounts.resolveAccounts(parseTeamId("team_d"), ids));
     expect(measured.commands.map((c) => [c.name, c.collection])).toEqual([["find", "enhanced_cloud_accounts"]]);
     const map = measured.result;
     expect([...map.keys()].sort()).toEqual([a.id, "500000000002", "d-cluster"].sort());
     expect(map.get(a.id)).toMatchObject({ name: "D1", provider: "aws", account_id: "500000000001", deleted: false });
     expect(map.get("d-cluster")).toMatchObject({ name: "D3", provider: "kubernetes" });
-    const again = await bed.monitor.measure(() => bed.accounts.resolveAccounts("team_d", [...ids].reverse()));
+    const again = await bed.monitor.measure(() => bed.accounts.resolveAccounts(parseTeamId("team_d"), [...ids].reverse()));
     expect(again.commands).toHaveLength(0);
     expect(JSON.stringify([...again.result.values()])).not.toContain("encrypted");
   });
 
   it("sends nothing for no ids and validates the list", async () => {
-    expect((await bed.accounts.resolveAccounts("team_d", [])).size).toBe(0);
+    expect((await bed.accounts.resolveAccounts(parseTeamId("team_d"), [])).size).toBe(0);
     expect(bed.monitor.count()).toBe(0);
     expect(
       (
         await failure(
           bed.accounts.resolveAccounts(
-            "team_d",
+            parseTeamId("team_d"),
             Array.from({ length: 1001 }, (_, i) => `id-${i}`),
           ),
         )
       ).code,
     ).toBe("VALIDATION_FAILED");
-    expect((await failure(bed.accounts.resolveAccounts("team_d", [{ $ne: null }] as never))).code).toBe("VALIDATION_FAILED");
+    expect((await failure(bed.accounts.resolveAccounts(parseTeamId("team_d"), [{ $ne: null }] as never))).code).toBe("VALIDATION_FAILED");
     expect(bed.monitor.count()).toBe(0);
   });
 });

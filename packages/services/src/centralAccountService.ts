@@ -15,13 +15,12 @@ import {
   type ResourceTag,
 } from "@cspm/domain";
 import { isCspmError, NotFoundError, ValidationError } from "@cspm/errors";
-import { trustedFilter } from "@cspm/repository";
+import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
 import { ObjectId } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
-import { parseServiceInput, parseTeamId } from "./parseServiceInput";
 import { parseProviderCredentials } from "./providerCredentials";
-import { repositoriesOf, type ServiceDependencies } from "./serviceDependencies";
+import type { Clock } from "./clock";
 
 /** A cloud account status (`active`, `inactive`, `error`, `pending`). */
 export type CloudAccountStatus = (typeof CLOUD_ACCOUNT_STATUSES)[number];
@@ -103,9 +102,13 @@ export interface AccountPage {
   readonly nextCursor: string | null;
 }
 
-/** Dependencies of `CentralAccountService`: the common ones plus the credential cipher. */
-export interface CentralAccountServiceDependencies extends ServiceDependencies {
+/** Dependencies of `CentralAccountService` (built by `createServices`). */
+export interface CentralAccountServiceDependencies {
+  readonly repositories: RepositoryFactory;
+  /** Cache for reads; keys are tenant-scoped, every write invalidates by tag. */
+  readonly cache: CacheService;
   readonly cipher: CredentialCipher;
+  readonly clock: Clock;
   /** TTL of cached account reads; default 300 s. */
   readonly cacheTtlSeconds?: number;
 }
@@ -138,7 +141,6 @@ const ListSchema = z.strictObject({
   cursor: z.string().max(4096).nullable().optional(),
 });
 
-const IdSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
 const ResolveIdsSchema = z.array(z.string({ error: "must be a string" }).min(1).max(253)).max(1000);
 const ScanOutcomeSchema = z.strictObject({ status: z.enum(LAST_SCAN_STATUSES), at: z.date().optional() });
 const VersionSchema = z.number().int().min(0).optional();
@@ -214,9 +216,9 @@ export class CentralAccountService {
   constructor(deps: CentralAccountServiceDependencies) {
     this.#cipher = deps.cipher;
     this.#cache = deps.cache;
-    this.#accounts = repositoriesOf(deps).get(CloudAccountRepository);
+    this.#accounts = deps.repositories.get(CloudAccountRepository);
     this.#ttlSeconds = deps.cacheTtlSeconds ?? 300;
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.clock;
   }
 
   /** The cache tag covering every cached account read of a team (dashboards that show account names carry it too). */
@@ -230,9 +232,9 @@ export class CentralAccountService {
    * with the same provider id is brought back. Throws `VALIDATION_FAILED` (field paths such as
    * `accountId`, `credentials.secret_access_key`), `CONFLICT` (already registered).
    */
-  async registerAccount(teamId: string, input: RegisterAccountInput): Promise<CloudAccountView> {
+  async registerAccount(teamId: TeamId, input: RegisterAccountInput): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const data = parseServiceInput(RegisterSchema, input, "");
+    const data = parseInput(RegisterSchema, input, "");
     const accountId = canonicalAccountId(data.provider, data.accountId);
     const now = this.#now();
     const encrypted =
@@ -255,9 +257,9 @@ export class CentralAccountService {
   }
 
   /** One account by id (24 hex). Cached. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async getAccount(teamId: string, id: string): Promise<CloudAccountView> {
+  async getAccount(teamId: TeamId, id: string): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const view = await this.#cache.wrap(
       tenantCacheKey(team, "accounts", "id", accountId.toLowerCase()),
       this.#cacheOptions(team),
@@ -274,9 +276,9 @@ export class CentralAccountService {
    * A page of the team's accounts (keyset pagination by id), optionally filtered by provider, status and
    * tag. Cached per filter and cursor. Throws `VALIDATION_FAILED` (bad filter, limit or cursor).
    */
-  async listAccounts(teamId: string, options: ListAccountsOptions = {}): Promise<AccountPage> {
+  async listAccounts(teamId: TeamId, options: ListAccountsOptions = {}): Promise<AccountPage> {
     const team = parseTeamId(teamId);
-    const query = parseServiceInput(ListSchema, options, "");
+    const query = parseInput(ListSchema, options, "");
     const filter: Record<string, unknown> = {};
     if (query.provider !== undefined) filter["provider"] = query.provider;
     if (query.status !== undefined) filter["status"] = query.status;
@@ -298,15 +300,15 @@ export class CentralAccountService {
    * `CONFLICT` (`VERSION_CONFLICT`).
    */
   async updateAccount(
-    teamId: string,
+    teamId: TeamId,
     id: string,
     changes: UpdateAccountInput,
     options: { expectedVersion?: number } = {},
   ): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
-    const data = parseServiceInput(UpdateSchema, changes, "");
-    const { expectedVersion } = parseServiceInput(UpdateOptionsSchema, options, "options");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
+    const data = parseInput(UpdateSchema, changes, "");
+    const { expectedVersion } = parseInput(UpdateOptionsSchema, options, "options");
     const set: Record<string, unknown> = {};
     if (data.name !== undefined) set["name"] = data.name;
     if (data.regions !== undefined) set["regions"] = data.regions;
@@ -322,10 +324,10 @@ export class CentralAccountService {
   }
 
   /** Sets the account `inactive` (scans stop covering it), with an optional reason. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async deactivateAccount(teamId: string, id: string, reason?: string): Promise<CloudAccountView> {
+  async deactivateAccount(teamId: TeamId, id: string, reason?: string): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
-    const message = parseServiceInput(z.string().max(2000).optional(), reason, "reason");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
+    const message = parseInput(z.string().max(2000).optional(), reason, "reason");
     try {
       return toView(await this.#accounts.setStatus(team, accountId, "inactive", message));
     } finally {
@@ -337,9 +339,9 @@ export class CentralAccountService {
    * Soft-deletes the account: hidden from reads and lists, kept for history (`resolveAccounts` still labels
    * it); registering it again restores it. Throws `VALIDATION_FAILED`, `NOT_FOUND`.
    */
-  async deleteAccount(teamId: string, id: string): Promise<void> {
+  async deleteAccount(teamId: TeamId, id: string): Promise<void> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const deleted = await this.#accounts.remove(team, accountId);
     await this.#invalidate(team);
     if (!deleted) throw new NotFoundError(`No cloud account ${accountId} in this team.`, { details: { id: accountId } });
@@ -350,9 +352,9 @@ export class CentralAccountService {
    * and account), stamped with `credentials_updated_at`. Returns the view (never the credentials).
    * Throws `VALIDATION_FAILED`, `NOT_FOUND`.
    */
-  async rotateCredentials(teamId: string, id: string, credentials: unknown): Promise<CloudAccountView> {
+  async rotateCredentials(teamId: TeamId, id: string, credentials: unknown): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const current = await this.#accounts.forTeam(team).getById(accountId);
     const envelope = this.#cipher.encryptJson(parseProviderCredentials(current.provider, credentials), {
       aad: credentialAad(team, current.provider, current.account_id),
@@ -365,10 +367,10 @@ export class CentralAccountService {
   }
 
   /** Records the outcome and time (default now) of the account's last scan. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async recordLastScan(teamId: string, id: string, outcome: { status: LastScanStatus; at?: Date }): Promise<CloudAccountView> {
+  async recordLastScan(teamId: TeamId, id: string, outcome: { status: LastScanStatus; at?: Date }): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const accountId = parseServiceInput(IdSchema, id, "id");
-    const scan = parseServiceInput(ScanOutcomeSchema, outcome, "");
+    const accountId = parseInput(ObjectIdHexSchema, id, "id");
+    const scan = parseInput(ScanOutcomeSchema, outcome, "");
     try {
       return toView(await this.#accounts.recordScan(team, accountId, { status: scan.status, at: scan.at ?? this.#now() }));
     } finally {
@@ -383,9 +385,9 @@ export class CentralAccountService {
    * ids of no account of this team are absent. Soft-deleted accounts are included (`deleted: true`).
    * Cached. Throws `VALIDATION_FAILED` (more than 1,000 ids, non-string ids).
    */
-  async resolveAccounts(teamId: string, ids: readonly string[]): Promise<ReadonlyMap<string, AccountSummary>> {
+  async resolveAccounts(teamId: TeamId, ids: readonly string[]): Promise<ReadonlyMap<string, AccountSummary>> {
     const team = parseTeamId(teamId);
-    const wanted = [...new Set(parseServiceInput(ResolveIdsSchema, ids, "ids"))].sort();
+    const wanted = [...new Set(parseInput(ResolveIdsSchema, ids, "ids"))].sort();
     const result = new Map<string, AccountSummary>();
     if (wanted.length === 0) return result;
     const key = tenantCacheKey(team, "accounts", "resolve", cacheKeyDigest(wanted));
@@ -415,7 +417,7 @@ export class CentralAccountService {
   }
 
   /** Drops every cached account read of the team (also done by every write). Never throws for cache outages. */
-  async invalidate(teamId: string): Promise<void> {
+  async invalidate(teamId: TeamId): Promise<void> {
     await this.#invalidate(parseTeamId(teamId));
   }
 

@@ -1,7 +1,8 @@
+import { SEVERITIES } from "@cspm/domain";
 import type { Document } from "mongodb";
 
 /** The severities of a dashboard, most severe first. */
-export const DASHBOARD_SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
+export const DASHBOARD_SEVERITIES = SEVERITIES;
 
 /** A dashboard severity. */
 export type DashboardSeverity = (typeof DASHBOARD_SEVERITIES)[number];
@@ -116,11 +117,11 @@ const DASHBOARD_FIELDS: Document = {
 };
 
 /**
- * The indexed first stage of every findings aggregation: equality on `team_id` and `muted`, range on
- * `last_seen_at` (index `team_muted_last_seen`), then the account filter.
+ * The indexed first stage of every findings aggregation: equality on `muted`, range on `last_seen_at`, then
+ * the account filter. The repository merges the scope's `team_id` into it (index `team_muted_last_seen`).
  */
 export function findingsMatchStage(scope: DashboardScope): Document {
-  const match: Document = { team_id: scope.teamId, muted: false, last_seen_at: { $gte: scope.since } };
+  const match: Document = { muted: false, last_seen_at: { $gte: scope.since } };
   if (scope.accountIds !== null) match["account_id"] = { $in: [...scope.accountIds] };
   return { $match: match };
 }
@@ -129,7 +130,8 @@ export function findingsMatchStage(scope: DashboardScope): Document {
  * The ONE aggregation behind the dashboard: the indexed `$match`, a `$project` of the fields the figures
  * read, then a `$facet` with every figure. The
  * account names come from `enhanced_cloud_accounts` by a `$lookup` inside the pipeline — allowed, because
- * it is in the same database as `prowler_findings` — scoped to the team.
+ * it is in the same database as `prowler_findings` — which the repository scopes to the team. Run it
+ * through `ProwlerFindingRepository.forTeam(teamId).aggregate`.
  */
 export function buildDashboardSummaryPipeline(scope: DashboardScope): Document[] {
   return [
@@ -164,7 +166,6 @@ export function buildDashboardSummaryPipeline(scope: DashboardScope): Document[]
               from: "enhanced_cloud_accounts",
               let: { account_id: "$_id.account_id", provider: "$_id.provider" },
               pipeline: [
-                { $match: { team_id: scope.teamId } },
                 { $match: { $expr: { $and: [{ $eq: ["$account_id", "$$account_id"] }, { $eq: ["$provider", "$$provider"] }] } } },
                 { $sort: { deleted_at: 1 } },
                 { $limit: 1 },

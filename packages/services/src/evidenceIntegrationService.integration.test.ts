@@ -1,9 +1,10 @@
+import { parseTeamId } from "@cspm/repository";
 import { GlobalAssessmentRepository } from "@cspm/domain";
 import { isCspmError } from "@cspm/errors";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SourceEvidence } from "./evidenceIntegrationService";
-import { aiModelAndAssessment, findingDoc, headerDoc, nucleiDoc, occurrenceDoc, securityScoreDoc, sslDoc } from "./testing/serviceFixtures";
+import type { SourceEvidence } from "./evidencePipelines";
+import { aiModelAndAssessment, findingDoc, headerDoc, nucleiDoc, occurrenceDoc, securityScoreDoc, sslDoc } from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -100,7 +101,7 @@ beforeEach(() => {
 
 describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   it("reads each source with one aggregation and writes all evidence with one command", async () => {
-    const measured = await bed.monitor.measure(() => bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a"));
+    const measured = await bed.monitor.measure(() => bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId));
     expect(measured.commands.map((c) => [c.name, c.database, c.collection])).toEqual([
       ["find", bed.manager.databaseName("ASSESSMENTS"), "global_assessments"],
       ["aggregate", bed.manager.databaseName("CLOUD_SECURITY"), "prowler_findings"],
@@ -113,7 +114,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   });
 
   it("collects the team's findings per check and the latest score per account", async () => {
-    const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     const cloud = source(sources, "cloud_security");
     expect(cloud.summary).toMatchObject({
       findings: 3,
@@ -140,7 +141,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   });
 
   it("collects native scans (recent Nuclei matches, latest SSL and header results)", async () => {
-    const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     const native = source(sources, "native_scans");
     const nuclei = native.items.filter((i) => i["kind"] === "nuclei");
     expect(nuclei.map((n) => [n["template_id"], n["matches"], n["targets"]]).sort()).toEqual([
@@ -166,7 +167,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   });
 
   it("collects open vulnerabilities and SLA breaches", async () => {
-    const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     const vulns = source(sources, "vulnerabilities");
     expect(vulns.summary).toEqual({
       open: 4,
@@ -181,7 +182,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   });
 
   it("collects the latest AI risk assessment per model with the model's name", async () => {
-    const { sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     const ai = source(sources, "ai_governance");
     expect(ai.items).toEqual([
       expect.objectContaining({
@@ -198,29 +199,29 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   });
 
   it("limits cloud evidence to the assessment's accounts", async () => {
-    const { sources } = await bed.evidence.collectComprehensiveEvidence(scopedAssessmentId, "team_a");
+    const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), scopedAssessmentId);
     const cloud = source(sources, "cloud_security");
     expect(cloud.summary).toMatchObject({ findings: 1, passed: 1, failed: 0, accounts_scored: 1, average_score: 90 });
   });
 
   it("replaces evidence on re-collection instead of duplicating it", async () => {
-    await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
-    await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
+    await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);
     await bed.seed("CLOUD_SECURITY", "prowler_findings", [
       findingDoc("team_a", { check_id: "new_check", status: "FAIL", severity: "low" }),
     ]);
-    const third = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const third = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);
     expect(source(third.sources, "cloud_security").summary["checks"]).toBe(3);
-    const stored = await bed.evidence.getEvidence(assessmentId, "team_a");
+    const stored = await bed.evidence.getEvidence(parseTeamId("team_a"), assessmentId);
     expect(stored.map((s) => s.source)).toEqual(["ai_governance", "cloud_security", "native_scans", "vulnerabilities"]);
     expect(source(stored, "cloud_security").items.some((i) => i["check_id"] === "new_check")).toBe(true);
     await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").deleteMany({ check_id: "new_check" });
   });
 
   it("summarizes the sources for the assessment", async () => {
-    const { summary, sources } = await bed.evidence.collectComprehensiveEvidence(assessmentId, "team_a");
+    const { summary, sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     expect(summary.collected_at.toISOString()).toBe(NOW.toISOString());
     expect(summary.total_items).toBe(sources.reduce((n, s) => n + s.item_count, 0));
     expect(summary.sources.map((s) => [s.source, s.item_count])).toEqual(sources.map((s) => [s.source, s.item_count]));
@@ -235,7 +236,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
       bed.monitor.reset();
       let code = "resolved";
       try {
-        await bed.evidence.collectComprehensiveEvidence(id, team);
+        await bed.evidence.collectComprehensiveEvidence(parseTeamId(team), id);
       } catch (error) {
         code = isCspmError(error) ? error.code : "raw";
       }
@@ -243,6 +244,8 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
       expect(bed.monitor.commands().map((c) => c.name)).toEqual(["find"]);
     }
     expect(await evidenceDocs("team_b", assessmentId)).toBe(0);
-    await expect(bed.evidence.collectComprehensiveEvidence("nope", "team_a")).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), "nope")).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
   });
 });

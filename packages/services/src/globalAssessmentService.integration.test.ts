@@ -1,14 +1,22 @@
+import { parseTeamId, type TeamId } from "@cspm/repository";
 import { isCspmError } from "@cspm/errors";
 import { ObjectId, type ClientSession } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AssessmentIntegrationService } from "./assessmentIntegrationService";
-import { EvidenceIntegrationService, type EvidenceScope, type SourceEvidence } from "./evidenceIntegrationService";
+import { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import type { EvidenceScope, SourceEvidence } from "./evidencePipelines";
 import { GlobalAssessmentService, type CreateAssessmentInput } from "./globalAssessmentService";
-import { complianceCatalog, findingDoc, nucleiDoc } from "./testing/serviceFixtures";
+import { complianceCatalog, findingDoc, nucleiDoc } from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
 let bed: ServicesTestbed;
+
+/** The assessment service over the testbed's dependencies with one failing collaborator (fault injection). */
+function failingAssessments(evidence: EvidenceIntegrationService): GlobalAssessmentService {
+  const integration = new AssessmentIntegrationService({ repositories: bed.repositories, evidence, clock: bed.clock });
+  return new GlobalAssessmentService({ manager: bed.manager, repositories: bed.repositories, evidence, integration, clock: bed.clock });
+}
 
 const input: CreateAssessmentInput = {
   name: "Q2 2024 posture review",
@@ -39,7 +47,7 @@ async function storedCounts(teamId: string): Promise<{ assessments: number; evid
 class FailingAfterWriteEvidence extends EvidenceIntegrationService {
   writes = 0;
   protected override async storeEvidence(
-    teamId: string,
+    teamId: TeamId,
     assessmentId: string,
     sources: readonly SourceEvidence[],
     session: ClientSession | undefined,
@@ -52,7 +60,7 @@ class FailingAfterWriteEvidence extends EvidenceIntegrationService {
 
 /** Fails in the middle of collecting (after the assessment insert, before any evidence is stored). */
 class FailingSourceEvidence extends EvidenceIntegrationService {
-  protected override async collectAiGovernance(_scope: EvidenceScope): Promise<SourceEvidence> {
+  protected override async collectAiGovernance(_team: TeamId, _scope: EvidenceScope): Promise<SourceEvidence> {
     throw new Error("AI governance database exploded");
   }
 }
@@ -89,7 +97,7 @@ beforeEach(() => {
 
 describe("GlobalAssessmentService.createAssessment", () => {
   it("creates the assessment with dates, evidence summary and score in one transaction", async () => {
-    const measured = await bed.monitor.measure(() => bed.assessments.createAssessment(input, "team_a"));
+    const measured = await bed.monitor.measure(() => bed.assessments.createAssessment(parseTeamId("team_a"), input));
     const created = measured.result;
     expect(created).toMatchObject({
       team_id: "team_a",
@@ -119,24 +127,24 @@ describe("GlobalAssessmentService.createAssessment", () => {
     // The writes happened inside one transaction that was committed.
     expect(measured.commands.filter((c) => c.name === "commitTransaction")).toHaveLength(1);
     expect(measured.commands.filter((c) => c.name === "abortTransaction")).toHaveLength(0);
-    const stored = await bed.assessments.getAssessment(created.id, "team_a");
+    const stored = await bed.assessments.getAssessment(parseTeamId("team_a"), created.id);
     expect(stored).toEqual(created);
-    expect(await bed.evidence.getEvidence(created.id, "team_a")).toHaveLength(4);
+    expect(await bed.evidence.getEvidence(parseTeamId("team_a"), created.id)).toHaveLength(4);
   });
 
   it("leaves nothing behind when it fails after the evidence write", async () => {
-    const evidence = new FailingAfterWriteEvidence({ manager: bed.manager, repositories: bed.repositories, now: () => NOW });
-    const service = new GlobalAssessmentService({ manager: bed.manager, repositories: bed.repositories, evidence, now: () => NOW });
-    const failure = await codeOf(service.createAssessment(input, "team_fail"));
+    const evidence = new FailingAfterWriteEvidence({ repositories: bed.repositories, clock: bed.clock });
+    const service = failingAssessments(evidence);
+    const failure = await codeOf(service.createAssessment(parseTeamId("team_fail"), input));
     expect(failure.code).toBe("INTERNAL");
     expect(evidence.writes).toBeGreaterThanOrEqual(1);
     expect(await storedCounts("team_fail")).toEqual({ assessments: 0, evidence: 0 });
   });
 
   it("leaves nothing behind when a source fails mid-collection", async () => {
-    const evidence = new FailingSourceEvidence({ manager: bed.manager, repositories: bed.repositories, now: () => NOW });
-    const service = new GlobalAssessmentService({ manager: bed.manager, repositories: bed.repositories, evidence, now: () => NOW });
-    expect((await codeOf(service.createAssessment(input, "team_fail"))).code).toBe("INTERNAL");
+    const evidence = new FailingSourceEvidence({ repositories: bed.repositories, clock: bed.clock });
+    const service = failingAssessments(evidence);
+    expect((await codeOf(service.createAssessment(parseTeamId("team_fail"), input))).code).toBe("INTERNAL");
     expect(await storedCounts("team_fail")).toEqual({ assessments: 0, evidence: 0 });
   });
 
@@ -150,7 +158,7 @@ describe("GlobalAssessmentService.createAssessment", () => {
     [{ ...input, status: "completed" }, ""],
   ])("rejects invalid input %# with VALIDATION_FAILED and writes nothing", async (data, path) => {
     const before = await storedCounts("team_a");
-    const failure = await codeOf(bed.assessments.createAssessment(data as CreateAssessmentInput, "team_a"));
+    const failure = await codeOf(bed.assessments.createAssessment(parseTeamId("team_a"), data as CreateAssessmentInput));
     expect(failure.code).toBe("VALIDATION_FAILED");
     expect((failure.details["issues"] as Array<{ path: string }>).map((i) => i.path)).toContain(path);
     expect(await storedCounts("team_a")).toEqual(before);
@@ -161,43 +169,48 @@ describe("GlobalAssessmentService — read, list, status, refresh", () => {
   let id: string;
 
   beforeAll(async () => {
-    id = (await bed.assessments.createAssessment({ ...input, name: "Lifecycle" }, "team_l")).id;
-    await bed.assessments.createAssessment({ ...input, name: "Second", frequency: "monthly" }, "team_l");
-    await bed.assessments.createAssessment({ ...input, name: "Third", frequency: "annual" }, "team_l");
+    id = (await bed.assessments.createAssessment(parseTeamId("team_l"), { ...input, name: "Lifecycle" })).id;
+    await bed.assessments.createAssessment(parseTeamId("team_l"), { ...input, name: "Second", frequency: "monthly" });
+    await bed.assessments.createAssessment(parseTeamId("team_l"), { ...input, name: "Third", frequency: "annual" });
   });
 
   it("lists newest first with keyset pagination and a status filter", async () => {
-    const page1 = await bed.assessments.listAssessments("team_l", { limit: 2 });
+    const page1 = await bed.assessments.listAssessments(parseTeamId("team_l"), { limit: 2 });
     expect(page1.items.map((a) => a.name)).toEqual(["Third", "Second"]);
-    const page2 = await bed.assessments.listAssessments("team_l", { limit: 2, cursor: page1.nextCursor });
+    const page2 = await bed.assessments.listAssessments(parseTeamId("team_l"), { limit: 2, cursor: page1.nextCursor });
     expect(page2.items.map((a) => a.name)).toEqual(["Lifecycle"]);
     expect(page2.nextCursor).toBeNull();
-    expect((await bed.assessments.listAssessments("team_l", { status: "in_progress" })).items).toEqual([]);
-    expect((await codeOf(bed.assessments.listAssessments("team_l", { status: "archived" as never }))).code).toBe("VALIDATION_FAILED");
+    expect((await bed.assessments.listAssessments(parseTeamId("team_l"), { status: "in_progress" })).items).toEqual([]);
+    expect((await codeOf(bed.assessments.listAssessments(parseTeamId("team_l"), { status: "archived" as never }))).code).toBe(
+      "VALIDATION_FAILED",
+    );
   });
 
   it("moves draft -> in_progress -> completed and refuses every other move", async () => {
-    expect((await codeOf(bed.assessments.completeAssessment(id, "team_l"))).details).toMatchObject({
+    expect((await codeOf(bed.assessments.completeAssessment(parseTeamId("team_l"), id))).details).toMatchObject({
       from: "draft",
       to: "completed",
       reason: "ILLEGAL_TRANSITION",
     });
-    expect((await bed.assessments.startAssessment(id, "team_l")).status).toBe("in_progress");
-    expect((await codeOf(bed.assessments.startAssessment(id, "team_l"))).code).toBe("CONFLICT");
-    expect((await codeOf(bed.assessments.transitionStatus(id, "team_l", "draft"))).code).toBe("CONFLICT");
-    const done = await bed.assessments.completeAssessment(id, "team_l");
+    expect((await bed.assessments.startAssessment(parseTeamId("team_l"), id)).status).toBe("in_progress");
+    expect((await codeOf(bed.assessments.startAssessment(parseTeamId("team_l"), id))).code).toBe("CONFLICT");
+    expect((await codeOf(bed.assessments.transitionStatus(parseTeamId("team_l"), id, "draft"))).code).toBe("CONFLICT");
+    const done = await bed.assessments.completeAssessment(parseTeamId("team_l"), id);
     expect(done.status).toBe("completed");
     expect(done.completed_at?.toISOString()).toBe(NOW.toISOString());
-    expect((await codeOf(bed.assessments.startAssessment(id, "team_l"))).details).toMatchObject({ from: "completed", to: "in_progress" });
-    expect((await codeOf(bed.assessments.startAssessment(new ObjectId().toHexString(), "team_l"))).code).toBe("NOT_FOUND");
-    expect((await codeOf(bed.assessments.transitionStatus(id, "team_l", "archived" as never))).code).toBe("VALIDATION_FAILED");
+    expect((await codeOf(bed.assessments.startAssessment(parseTeamId("team_l"), id))).details).toMatchObject({
+      from: "completed",
+      to: "in_progress",
+    });
+    expect((await codeOf(bed.assessments.startAssessment(parseTeamId("team_l"), new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
+    expect((await codeOf(bed.assessments.transitionStatus(parseTeamId("team_l"), id, "archived" as never))).code).toBe("VALIDATION_FAILED");
   });
 
   it("lets exactly one of two concurrent starts win", async () => {
-    const fresh = await bed.assessments.createAssessment({ ...input, name: "Race" }, "team_l");
+    const fresh = await bed.assessments.createAssessment(parseTeamId("team_l"), { ...input, name: "Race" });
     const results = await Promise.allSettled([
-      bed.assessments.startAssessment(fresh.id, "team_l"),
-      bed.assessments.startAssessment(fresh.id, "team_l"),
+      bed.assessments.startAssessment(parseTeamId("team_l"), fresh.id),
+      bed.assessments.startAssessment(parseTeamId("team_l"), fresh.id),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -205,40 +218,48 @@ describe("GlobalAssessmentService — read, list, status, refresh", () => {
   });
 
   it("refreshes evidence idempotently and refuses to change a completed assessment", async () => {
-    const open = await bed.assessments.createAssessment({ ...input, name: "Refresh" }, "team_r");
+    const open = await bed.assessments.createAssessment(parseTeamId("team_r"), { ...input, name: "Refresh" });
     expect(open.score).toBe(0);
     // New findings arrive: refreshing picks them up (1.5 failing; 2.1 and CC6.1 passing).
     await bed.seed("CLOUD_SECURITY", "prowler_findings", [
       findingDoc("team_r", { check_id: "iam_root_mfa_enabled", status: "FAIL" }),
       findingDoc("team_r", { check_id: "s3_bucket_public_access", status: "PASS" }),
     ]);
-    await bed.assessments.refreshEvidence(open.id, "team_r");
-    const again = await bed.assessments.refreshEvidence(open.id, "team_r");
+    await bed.assessments.refreshEvidence(parseTeamId("team_r"), open.id);
+    const again = await bed.assessments.refreshEvidence(parseTeamId("team_r"), open.id);
     expect(again.score).toBe(66.67);
     expect(again.evidence_summary?.details?.["control_evaluation"]).toMatchObject({ totals: { passing: 2, failing: 1 } });
     expect(await storedCounts("team_r")).toEqual({ assessments: 1, evidence: 4 });
-    expect((await codeOf(bed.assessments.refreshEvidence(id, "team_l"))).details).toMatchObject({ reason: "ASSESSMENT_COMPLETED" });
-    expect((await codeOf(bed.assessments.refreshEvidence(new ObjectId().toHexString(), "team_r"))).code).toBe("NOT_FOUND");
+    expect((await codeOf(bed.assessments.refreshEvidence(parseTeamId("team_l"), id))).details).toMatchObject({
+      reason: "ASSESSMENT_COMPLETED",
+    });
+    expect((await codeOf(bed.assessments.refreshEvidence(parseTeamId("team_r"), new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
   });
 
   it("gets one assessment and answers NOT_FOUND / VALIDATION_FAILED otherwise", async () => {
-    expect((await bed.assessments.getAssessment(id, "team_l")).name).toBe("Lifecycle");
-    expect((await codeOf(bed.assessments.getAssessment(new ObjectId().toHexString(), "team_l"))).code).toBe("NOT_FOUND");
-    expect((await codeOf(bed.assessments.getAssessment("x", "team_l"))).code).toBe("VALIDATION_FAILED");
+    expect((await bed.assessments.getAssessment(parseTeamId("team_l"), id)).name).toBe("Lifecycle");
+    expect((await codeOf(bed.assessments.getAssessment(parseTeamId("team_l"), new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
+    expect((await codeOf(bed.assessments.getAssessment(parseTeamId("team_l"), "x"))).code).toBe("VALIDATION_FAILED");
   });
 });
 
 describe("AssessmentIntegrationService.evaluateControls", () => {
   it("maps evidence to controls and scores the assessment", async () => {
-    const created = await bed.assessments.createAssessment(input, "team_e");
-    const evaluation = await bed.integration.evaluateControls(created.id, "team_e");
+    const created = await bed.assessments.createAssessment(parseTeamId("team_e"), input);
+    const evaluation = await bed.integration.evaluateControls(parseTeamId("team_e"), created.id);
     // team_e has no findings: every mapped control lacks evidence, the unmapped one needs manual review.
     expect(evaluation.totals).toEqual({ controls: 6, passing: 0, failing: 0, no_evidence: 5, not_assessed: 1 });
     expect(evaluation.score).toBe(0);
 
-    const a = await bed.integration.evaluateControls(created.id, "team_e", {
-      evidence: (await bed.evidence.collectComprehensiveEvidence((await bed.assessments.createAssessment(input, "team_a")).id, "team_a"))
-        .sources,
+    const a = await bed.integration.evaluateControls(parseTeamId("team_e"), created.id, {
+      evidence: (
+        await bed.evidence.collectComprehensiveEvidence(
+          parseTeamId("team_a"),
+          (
+            await bed.assessments.createAssessment(parseTeamId("team_a"), input)
+          ).id,
+        )
+      ).sources,
     });
     const status = Object.fromEntries(a.controls.map((c) => [`${c.framework_id}/${c.control_id}`, c.status]));
     expect(status).toEqual({
@@ -262,17 +283,13 @@ describe("AssessmentIntegrationService.evaluateControls", () => {
 
   it("reads the controls with one aggregation when frameworks and evidence are given", async () => {
     const measured = await bed.monitor.measure(() =>
-      new AssessmentIntegrationService({ manager: bed.manager, repositories: bed.repositories }).evaluateControls(
-        new ObjectId().toHexString(),
-        "team_e",
-        { frameworkIds: ["soc2"], evidence: [] },
-      ),
+      bed.integration.evaluateControls(parseTeamId("team_e"), new ObjectId().toHexString(), { frameworkIds: ["soc2"], evidence: [] }),
     );
     expect(measured.commands.map((c) => [c.name, c.collection])).toEqual([["aggregate", "controls"]]);
     expect(measured.result.totals).toEqual({ controls: 1, passing: 0, failing: 0, no_evidence: 1, not_assessed: 0 });
   });
 
   it("answers NOT_FOUND for an unknown assessment", async () => {
-    expect((await codeOf(bed.integration.evaluateControls(new ObjectId().toHexString(), "team_e"))).code).toBe("NOT_FOUND");
+    expect((await codeOf(bed.integration.evaluateControls(parseTeamId("team_e"), new ObjectId().toHexString()))).code).toBe("NOT_FOUND");
   });
 });

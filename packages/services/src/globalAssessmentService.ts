@@ -8,14 +8,13 @@ import {
 } from "@cspm/domain";
 import { ConflictError, NotFoundError, ValidationError } from "@cspm/errors";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
-import { trustedFilter } from "@cspm/repository";
-import { ObjectId, type ClientSession } from "mongodb";
+import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
+import type { ClientSession } from "mongodb";
 import { z } from "zod";
-import { AssessmentIntegrationService, type ControlEvaluation } from "./assessmentIntegrationService";
-import { calculateAssessmentDates, type AssessmentFrequency } from "./calculateAssessmentDates";
-import { EvidenceIntegrationService, type ComprehensiveEvidence } from "./evidenceIntegrationService";
-import { parseServiceInput, parseTeamId } from "./parseServiceInput";
-import { repositoriesOf, type ServiceDependencies } from "./serviceDependencies";
+import type { AssessmentIntegrationService, ControlEvaluation } from "./assessmentIntegrationService";
+import { type AssessmentFrequency, calculateAssessmentDates } from "./calculateAssessmentDates";
+import type { Clock } from "./clock";
+import type { ComprehensiveEvidence, EvidenceIntegrationService } from "./evidenceIntegrationService";
 
 /** Input of `createAssessment`. */
 export interface CreateAssessmentInput {
@@ -50,10 +49,14 @@ export interface AssessmentPage {
   readonly nextCursor: string | null;
 }
 
-/** Dependencies of `GlobalAssessmentService`; the evidence and integration services default to ones over the same manager. */
-export interface GlobalAssessmentServiceDependencies extends Omit<ServiceDependencies, "cache"> {
-  readonly evidence?: EvidenceIntegrationService;
-  readonly integration?: AssessmentIntegrationService;
+/** Dependencies of `GlobalAssessmentService` (built by `createServices`). */
+export interface GlobalAssessmentServiceDependencies {
+  /** Runs create/refresh as one transaction. */
+  readonly manager: CSPMDatabaseManager;
+  readonly repositories: RepositoryFactory;
+  readonly evidence: EvidenceIntegrationService;
+  readonly integration: AssessmentIntegrationService;
+  readonly clock: Clock;
 }
 
 const CreateSchema = z.strictObject({
@@ -79,8 +82,6 @@ const ListSchema = z.strictObject({
   limit: z.number().int().min(1).max(1000).optional(),
   cursor: z.string().max(4096).nullable().optional(),
 });
-
-const IdSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
 
 function toView(doc: GlobalAssessmentDocument): AssessmentView {
   const { _id, deleted_at: _deleted, ...rest } = doc;
@@ -120,17 +121,15 @@ export class GlobalAssessmentService {
   readonly #frameworks: FrameworkRepository;
   readonly #evidence: EvidenceIntegrationService;
   readonly #integration: AssessmentIntegrationService;
-  readonly #now: () => Date;
+  readonly #now: Clock;
 
   constructor(deps: GlobalAssessmentServiceDependencies) {
-    const repositories = repositoriesOf(deps);
-    const shared = { ...deps, repositories };
     this.#manager = deps.manager;
-    this.#assessments = repositories.get(GlobalAssessmentRepository);
-    this.#frameworks = repositories.get(FrameworkRepository);
-    this.#evidence = deps.evidence ?? new EvidenceIntegrationService(shared);
-    this.#integration = deps.integration ?? new AssessmentIntegrationService({ ...shared, evidence: this.#evidence });
-    this.#now = deps.now ?? (() => new Date());
+    this.#assessments = deps.repositories.get(GlobalAssessmentRepository);
+    this.#frameworks = deps.repositories.get(FrameworkRepository);
+    this.#evidence = deps.evidence;
+    this.#integration = deps.integration;
+    this.#now = deps.clock;
   }
 
   /**
@@ -139,9 +138,9 @@ export class GlobalAssessmentService {
    * stored assessment. Throws `VALIDATION_FAILED` (field paths such as `frameworkIds.0`, `startDate`; unknown frameworks),
    * `UNAVAILABLE` (transactions unsupported or MongoDB unreachable), `CONFLICT` (transient conflict).
    */
-  async createAssessment(data: CreateAssessmentInput, teamId: string): Promise<AssessmentView> {
+  async createAssessment(teamId: TeamId, data: CreateAssessmentInput): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
-    const input = parseServiceInput(CreateSchema, data, "");
+    const input = parseInput(CreateSchema, data, "");
     const dates = datesOf(input);
     await this.#assertFrameworksExist(input.frameworkIds);
     return this.#manager.withTransaction(async (session) => {
@@ -159,7 +158,7 @@ export class GlobalAssessmentService {
         },
         { session },
       );
-      return toView(await this.#attachEvidence(created._id.toHexString(), team, input.frameworkIds, session));
+      return toView(await this.#attachEvidence(team, created._id.toHexString(), input.frameworkIds, session));
     });
   }
 
@@ -168,34 +167,35 @@ export class GlobalAssessmentService {
    * re-evaluates its controls and stores summary and score, in one transaction. Throws `VALIDATION_FAILED`,
    * `NOT_FOUND`, `CONFLICT` (the assessment is completed).
    */
-  async refreshEvidence(assessmentId: string, teamId: string): Promise<AssessmentView> {
+  async refreshEvidence(teamId: TeamId, assessmentId: string): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
-    const id = parseServiceInput(IdSchema, assessmentId, "assessmentId").toLowerCase();
+    const id = parseInput(ObjectIdHexSchema, assessmentId, "assessmentId").toLowerCase();
     return this.#manager.withTransaction(async (session) => {
       const current = await this.#assessments.forTeam(team).findById(id, { session });
       if (current === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
       if (current.status === "completed") {
         throw new ConflictError("A completed assessment's evidence cannot change.", {
-          details: { id, status: current.status, reason: "ASSESSMENT_COMPLETED" },
+          reason: "ASSESSMENT_COMPLETED",
+          details: { id, status: current.status },
         });
       }
-      return toView(await this.#attachEvidence(id, team, current.framework_ids, session));
+      return toView(await this.#attachEvidence(team, id, current.framework_ids, session));
     });
   }
 
   /** One assessment of the team. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
-  async getAssessment(assessmentId: string, teamId: string): Promise<AssessmentView> {
+  async getAssessment(teamId: TeamId, assessmentId: string): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
-    const id = parseServiceInput(IdSchema, assessmentId, "assessmentId");
+    const id = parseInput(ObjectIdHexSchema, assessmentId, "assessmentId");
     const doc = await this.#assessments.forTeam(team).findById(id);
     if (doc === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
     return toView(doc);
   }
 
   /** A page of the team's assessments, newest first, optionally in one status. Throws `VALIDATION_FAILED` (bad filter, limit or cursor). */
-  async listAssessments(teamId: string, options: ListAssessmentsOptions = {}): Promise<AssessmentPage> {
+  async listAssessments(teamId: TeamId, options: ListAssessmentsOptions = {}): Promise<AssessmentPage> {
     const team = parseTeamId(teamId);
-    const query = parseServiceInput(ListSchema, options, "");
+    const query = parseInput(ListSchema, options, "");
     const page = await this.#assessments.forTeam(team).paginate({
       filter: query.status === undefined ? {} : { status: query.status },
       sort: { field: "_id", direction: "desc" },
@@ -206,50 +206,40 @@ export class GlobalAssessmentService {
   }
 
   /** `draft -> in_progress`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
-  startAssessment(assessmentId: string, teamId: string): Promise<AssessmentView> {
-    return this.transitionStatus(assessmentId, teamId, "in_progress");
+  startAssessment(teamId: TeamId, assessmentId: string): Promise<AssessmentView> {
+    return this.transitionStatus(teamId, assessmentId, "in_progress");
   }
 
   /** `in_progress -> completed`, stamping `completed_at`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
-  completeAssessment(assessmentId: string, teamId: string): Promise<AssessmentView> {
-    return this.transitionStatus(assessmentId, teamId, "completed");
+  completeAssessment(teamId: TeamId, assessmentId: string): Promise<AssessmentView> {
+    return this.transitionStatus(teamId, assessmentId, "completed");
   }
 
   /**
-   * Moves an assessment to `to` with one conditional update (`{ _id, status: <a legal source> }`), so two
-   * concurrent moves cannot both win. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (details
-   * `{ from, to, reason: "ILLEGAL_TRANSITION" }`).
+   * Moves an assessment to `to` through `GlobalAssessmentRepository.transition` (one conditional update, so
+   * two concurrent moves cannot both win); `completed` stamps `completed_at`. Throws `VALIDATION_FAILED`,
+   * `NOT_FOUND`, `CONFLICT` (reason `ILLEGAL_TRANSITION`, details `{ from, to }`).
    */
-  async transitionStatus(assessmentId: string, teamId: string, to: AssessmentStatus): Promise<AssessmentView> {
+  async transitionStatus(teamId: TeamId, assessmentId: string, to: AssessmentStatus): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
-    const id = parseServiceInput(IdSchema, assessmentId, "assessmentId");
-    const target = parseServiceInput(z.enum(ASSESSMENT_STATUSES), to, "to");
-    const sources = ASSESSMENT_STATUSES.filter((from) => ASSESSMENT_TRANSITIONS[from].includes(target));
-    const scope = this.#assessments.forTeam(team);
-    const set: Record<string, unknown> = { status: target };
-    if (target === "completed") set["completed_at"] = this.#now();
-    const moved = await scope.findOneAndUpdate(
-      trustedFilter({ _id: new ObjectId(id), status: { $in: sources } }),
-      { $set: set },
-      { returnDocument: "after" },
-    );
-    if (moved !== null) return toView(moved);
-    const current = await scope.findById(id);
-    if (current === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
-    throw new ConflictError(`Cannot move assessment from "${current.status}" to "${target}".`, {
-      details: { from: current.status, to: target, reason: "ILLEGAL_TRANSITION" },
-    });
+    const id = parseInput(ObjectIdHexSchema, assessmentId, "assessmentId");
+    const target = parseInput(z.enum(ASSESSMENT_STATUSES), to, "to");
+    const moved =
+      target === "completed"
+        ? await this.#assessments.complete(team, id, { at: this.#now() })
+        : await this.#assessments.transition(team, id, target);
+    return toView(moved);
   }
 
   /** Collect, evaluate, store summary + score on the assessment: the part of create/refresh that runs in the transaction. */
   async #attachEvidence(
+    team: TeamId,
     id: string,
-    team: string,
     frameworkIds: readonly string[],
     session: ClientSession,
   ): Promise<GlobalAssessmentDocument> {
-    const evidence: ComprehensiveEvidence = await this.#evidence.collectComprehensiveEvidence(id, team, { session });
-    const evaluation: ControlEvaluation = await this.#integration.evaluateControls(id, team, {
+    const evidence: ComprehensiveEvidence = await this.#evidence.collectComprehensiveEvidence(team, id, { session });
+    const evaluation: ControlEvaluation = await this.#integration.evaluateControls(team, id, {
       frameworkIds,
       evidence: evidence.sources,
       session,

@@ -1,12 +1,12 @@
-export { assertPipelineWithinDatabase } from "./assertPipelineWithinDatabase";
-export type { PipelineGuardOptions } from "./assertPipelineWithinDatabase";
+export { createServices } from "./createServices";
+export type { Services, ServicesDependencies, ServicesOptions } from "./createServices";
+export type { Clock } from "./clock";
 export {
   calculateAssessmentDates,
   DEFAULT_GRACE_DAYS,
   MONTHS_PER_PERIOD,
 } from "./calculateAssessmentDates";
 export type { AssessmentDates, AssessmentDatesInput, AssessmentFrequency } from "./calculateAssessmentDates";
-export type { ServiceDependencies } from "./serviceDependencies";
 export {
   parseProviderCredentials,
   PROVIDER_CREDENTIAL_SHAPES,
@@ -52,15 +52,10 @@ export type {
   FrameworkComplianceRow,
   StatusCounts,
 } from "./dashboardSummaryPipeline";
-export { EvidenceIntegrationService, EVIDENCE_SOURCES } from "./evidenceIntegrationService";
-export type {
-  CollectEvidenceOptions,
-  ComprehensiveEvidence,
-  EvidenceIntegrationServiceDependencies,
-  EvidenceScope,
-  EvidenceSource,
-  SourceEvidence,
-} from "./evidenceIntegrationService";
+export { EvidenceIntegrationService } from "./evidenceIntegrationService";
+export type { CollectEvidenceOptions, ComprehensiveEvidence, EvidenceIntegrationServiceDependencies } from "./evidenceIntegrationService";
+export { EVIDENCE_SOURCES } from "./evidencePipelines";
+export type { EvidenceScope, EvidenceSource, SourceEvidence } from "./evidencePipelines";
 export { AssessmentIntegrationService, assessmentScore, checkResultsFromEvidence } from "./assessmentIntegrationService";
 export type {
   AssessmentIntegrationServiceDependencies,

@@ -1,7 +1,6 @@
 import type { CloudProvider } from "@cspm/domain";
-import { ValidationError } from "@cspm/errors";
+import { ValidationError, issuesFromZod } from "@cspm/errors";
 import { z } from "zod";
-import { fieldIssuesOf } from "./parseServiceInput";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const secret = (max: number) => z.string({ error: "must be a string" }).min(1, "is required").max(max);
@@ -141,7 +140,7 @@ export function parseProviderCredentials(provider: CloudProvider, credentials: u
   }
   const result = shapeFor(provider, value).safeParse(value);
   if (result.success) return result.data as ProviderCredentials;
-  const issues = fieldIssuesOf(result.error, "credentials");
+  const issues = issuesFromZod(result.error, "credentials");
   throw new ValidationError(`Invalid ${provider} credentials: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues, {
     details: { provider },
   });

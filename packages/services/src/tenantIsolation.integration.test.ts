@@ -1,3 +1,4 @@
+import { parseTeamId } from "@cspm/repository";
 import { isCspmError } from "@cspm/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AssessmentView } from "./globalAssessmentService";
@@ -9,7 +10,7 @@ import {
   occurrenceDoc,
   scanRunDoc,
   securityScoreDoc,
-} from "./testing/serviceFixtures";
+} from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -35,7 +36,7 @@ beforeAll(async () => {
   await bed.seed("COMPLIANCE", "controls", catalog.controls);
   await bed.seed("COMPLIANCE", "control_mappings", catalog.mappings);
   accountId = (
-    await bed.accounts.registerAccount("team_a", {
+    await bed.accounts.registerAccount(parseTeamId("team_a"), {
       provider: "aws",
       accountId: "111111111111",
       name: "A-Prod",
@@ -50,10 +51,12 @@ beforeAll(async () => {
   const ai = aiModelAndAssessment("team_a");
   await bed.seed("AI_GOVERNANCE", "ai_models", [ai.model]);
   await bed.seed("AI_GOVERNANCE", "ai_risk_assessments", [ai.assessment]);
-  assessment = await bed.assessments.createAssessment(
-    { name: "A review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
-    "team_a",
-  );
+  assessment = await bed.assessments.createAssessment(parseTeamId("team_a"), {
+    name: "A review",
+    frameworkIds: ["cis_aws_2.0"],
+    frequency: "monthly",
+    startDate: "2024-06-01",
+  });
 });
 
 afterAll(async () => {
@@ -62,57 +65,62 @@ afterAll(async () => {
 
 describe("tenant isolation: team B sees and touches nothing of team A", () => {
   it("CentralAccountService", async () => {
-    expect(await codeOf(bed.accounts.getAccount("team_b", accountId))).toBe("NOT_FOUND");
-    expect((await bed.accounts.listAccounts("team_b")).items).toEqual([]);
-    expect(await codeOf(bed.accounts.updateAccount("team_b", accountId, { name: "hijacked" }))).toBe("NOT_FOUND");
-    expect(await codeOf(bed.accounts.deactivateAccount("team_b", accountId))).toBe("NOT_FOUND");
+    expect(await codeOf(bed.accounts.getAccount(parseTeamId("team_b"), accountId))).toBe("NOT_FOUND");
+    expect((await bed.accounts.listAccounts(parseTeamId("team_b"))).items).toEqual([]);
+    expect(await codeOf(bed.accounts.updateAccount(parseTeamId("team_b"), accountId, { name: "hijacked" }))).toBe("NOT_FOUND");
+    expect(await codeOf(bed.accounts.deactivateAccount(parseTeamId("team_b"), accountId))).toBe("NOT_FOUND");
     expect(
       await codeOf(
-        bed.accounts.rotateCredentials("team_b", accountId, { access_key_id: "AKIAIOSFODNN7EXAMPLF", secret_access_key: SECRET }),
+        bed.accounts.rotateCredentials(parseTeamId("team_b"), accountId, {
+          access_key_id: "AKIAIOSFODNN7EXAMPLF",
+          secret_access_key: SECRET,
+        }),
       ),
     ).toBe("NOT_FOUND");
-    expect(await codeOf(bed.accounts.recordLastScan("team_b", accountId, { status: "failed" }))).toBe("NOT_FOUND");
-    expect(await codeOf(bed.accounts.deleteAccount("team_b", accountId))).toBe("NOT_FOUND");
-    expect((await bed.accounts.resolveAccounts("team_b", [accountId, "111111111111"])).size).toBe(0);
-    const untouched = await bed.accounts.getAccount("team_a", accountId);
+    expect(await codeOf(bed.accounts.recordLastScan(parseTeamId("team_b"), accountId, { status: "failed" }))).toBe("NOT_FOUND");
+    expect(await codeOf(bed.accounts.deleteAccount(parseTeamId("team_b"), accountId))).toBe("NOT_FOUND");
+    expect((await bed.accounts.resolveAccounts(parseTeamId("team_b"), [accountId, "111111111111"])).size).toBe(0);
+    const untouched = await bed.accounts.getAccount(parseTeamId("team_a"), accountId);
     expect(untouched).toMatchObject({ name: "A-Prod", status: "pending", has_credentials: true });
     expect(untouched.last_scan_status).toBeUndefined();
   });
 
   it("AggregationService", async () => {
-    const summary = await bed.aggregation.getDashboardSummary("team_b");
+    const summary = await bed.aggregation.getDashboardSummary(parseTeamId("team_b"));
     expect(summary.totals.findings).toBe(0);
     expect(summary.by_account).toEqual([]);
-    const activity = await bed.aggregation.getScanActivity("team_b");
+    const activity = await bed.aggregation.getScanActivity(parseTeamId("team_b"));
     expect(activity.totals.runs).toBe(0);
     // Team A's own view is populated, so the zeros above are isolation, not absence of data.
-    expect((await bed.aggregation.getDashboardSummary("team_a")).totals.findings).toBe(1);
-    expect((await bed.aggregation.getScanActivity("team_a")).by_account[0]?.name).toBe("A-Prod");
+    expect((await bed.aggregation.getDashboardSummary(parseTeamId("team_a"))).totals.findings).toBe(1);
+    expect((await bed.aggregation.getScanActivity(parseTeamId("team_a"))).by_account[0]?.name).toBe("A-Prod");
   });
 
   it("EvidenceIntegrationService and AssessmentIntegrationService", async () => {
-    expect(await codeOf(bed.evidence.collectComprehensiveEvidence(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect(await bed.evidence.getEvidence(assessment.id, "team_b")).toEqual([]);
-    expect(await codeOf(bed.integration.evaluateControls(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect((await bed.evidence.getEvidence(assessment.id, "team_a")).length).toBe(4);
+    expect(await codeOf(bed.evidence.collectComprehensiveEvidence(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect(await bed.evidence.getEvidence(parseTeamId("team_b"), assessment.id)).toEqual([]);
+    expect(await codeOf(bed.integration.evaluateControls(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect((await bed.evidence.getEvidence(parseTeamId("team_a"), assessment.id)).length).toBe(4);
   });
 
   it("GlobalAssessmentService", async () => {
-    expect(await codeOf(bed.assessments.getAssessment(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect((await bed.assessments.listAssessments("team_b")).items).toEqual([]);
-    expect(await codeOf(bed.assessments.startAssessment(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect(await codeOf(bed.assessments.completeAssessment(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect(await codeOf(bed.assessments.refreshEvidence(assessment.id, "team_b"))).toBe("NOT_FOUND");
-    expect((await bed.assessments.getAssessment(assessment.id, "team_a")).status).toBe("draft");
+    expect(await codeOf(bed.assessments.getAssessment(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect((await bed.assessments.listAssessments(parseTeamId("team_b"))).items).toEqual([]);
+    expect(await codeOf(bed.assessments.startAssessment(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect(await codeOf(bed.assessments.completeAssessment(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect(await codeOf(bed.assessments.refreshEvidence(parseTeamId("team_b"), assessment.id))).toBe("NOT_FOUND");
+    expect((await bed.assessments.getAssessment(parseTeamId("team_a"), assessment.id)).status).toBe("draft");
   });
 
   it("team B's own assessment collects none of team A's evidence", async () => {
-    const b = await bed.assessments.createAssessment(
-      { name: "B review", frameworkIds: ["cis_aws_2.0"], frequency: "monthly", startDate: "2024-06-01" },
-      "team_b",
-    );
+    const b = await bed.assessments.createAssessment(parseTeamId("team_b"), {
+      name: "B review",
+      frameworkIds: ["cis_aws_2.0"],
+      frequency: "monthly",
+      startDate: "2024-06-01",
+    });
     expect(b.evidence_summary?.total_items).toBe(0);
-    const evidence = await bed.evidence.getEvidence(b.id, "team_b");
+    const evidence = await bed.evidence.getEvidence(parseTeamId("team_b"), b.id);
     expect(evidence.every((s) => s.item_count === 0)).toBe(true);
     expect(evidence.find((s) => s.source === "vulnerabilities")?.summary["open"]).toBe(0);
     expect(evidence.find((s) => s.source === "cloud_security")?.summary["findings"]).toBe(0);
@@ -121,13 +129,13 @@ describe("tenant isolation: team B sees and touches nothing of team A", () => {
 
   it("no returned object carries credential material", async () => {
     const outputs = [
-      await bed.accounts.getAccount("team_a", accountId),
-      await bed.accounts.listAccounts("team_a"),
-      [...(await bed.accounts.resolveAccounts("team_a", [accountId])).values()],
-      await bed.aggregation.getDashboardSummary("team_a"),
-      await bed.aggregation.getScanActivity("team_a"),
-      await bed.evidence.getEvidence(assessment.id, "team_a"),
-      await bed.assessments.getAssessment(assessment.id, "team_a"),
+      await bed.accounts.getAccount(parseTeamId("team_a"), accountId),
+      await bed.accounts.listAccounts(parseTeamId("team_a")),
+      [...(await bed.accounts.resolveAccounts(parseTeamId("team_a"), [accountId])).values()],
+      await bed.aggregation.getDashboardSummary(parseTeamId("team_a")),
+      await bed.aggregation.getScanActivity(parseTeamId("team_a")),
+      await bed.evidence.getEvidence(parseTeamId("team_a"), assessment.id),
+      await bed.assessments.getAssessment(parseTeamId("team_a"), assessment.id),
     ];
     for (const output of outputs) {
       const text = JSON.stringify(output);

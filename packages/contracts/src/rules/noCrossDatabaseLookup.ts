@@ -1,5 +1,6 @@
 import ts from "typescript";
 import type { ParsedSource } from "../parseSource";
+import { stageTarget } from "@cspm/registry";
 import type { RegistryModel } from "../registryModel";
 import {
   calleeName,
@@ -83,31 +84,55 @@ function databaseKeyOfExpression(expression: ts.Expression | undefined, registry
   return undefined;
 }
 
+/** Not a static value: stands for anything the check cannot read (a variable, a call). */
+const UNKNOWN = Symbol("unknown");
+
+/** The static shape of a stage spec: string literals, object literals of them (one `{ db, coll }` level), else UNKNOWN. */
+function staticShape(expression: ts.Expression | undefined, depth = 0): unknown {
+  if (!expression) return undefined;
+  const value = unwrap(expression);
+  const text = staticString(value);
+  if (text !== undefined) return text;
+  const object = depth < 2 ? objectOf(value) : undefined;
+  if (!object) return UNKNOWN;
+  const shape: Record<string, unknown> = {};
+  for (const property of object.properties) {
+    const name = propertyNameText(property.name);
+    if (name !== undefined && ts.isPropertyAssignment(property)) shape[name] = staticShape(property.initializer, depth + 1);
+  }
+  return shape;
+}
+
+/** The node of a spec that holds `field` (`"from"`, `"coll"`, `"db"`, or `""` for the spec itself). */
+function nodeOf(spec: ts.Expression, field: string, inner: "db" | "coll"): ts.Node {
+  if (field === "") return spec;
+  const object = objectOf(spec);
+  const holder = object ? propertyValue(object, field) : undefined;
+  if (!holder) return spec;
+  const nested = objectOf(holder);
+  return (nested && propertyValue(nested, inner)) ?? holder;
+}
+
+/** The collections one stage object's join stages name, read with `stageTarget` of `@cspm/registry` (the run-time guard's reading). */
 function joinTargets(stageObject: ts.ObjectLiteralExpression, registry: RegistryModel): JoinTarget[] {
   const targets: JoinTarget[] = [];
   for (const property of stageObject.properties) {
     const stage = propertyNameText(property.name);
     if (!stage || !JOIN_STAGES.includes(stage) || !ts.isPropertyAssignment(property)) continue;
     const spec = unwrap(property.initializer);
-    let targetExpression: ts.Expression | undefined;
-    if (stage === "$unionWith" && staticString(spec) !== undefined) targetExpression = spec;
-    else {
-      const specObject = objectOf(spec);
-      if (!specObject) continue;
-      targetExpression =
-        stage === "$unionWith"
-          ? propertyValue(specObject, "db")
-            ? specObject
-            : propertyValue(specObject, "coll")
-          : propertyValue(specObject, "from");
-    }
-    if (!targetExpression) continue;
-    const fromObject = ts.isObjectLiteralExpression(targetExpression) ? targetExpression : undefined;
-    const collection = staticString(fromObject ? propertyValue(fromObject, "coll") : targetExpression);
-    const dbExpression = fromObject ? propertyValue(fromObject, "db") : undefined;
-    const database = databaseKeyOfExpression(dbExpression, registry);
+    const target = stageTarget(stage, staticShape(spec));
+    if (target === undefined) continue;
+    const collection = typeof target.collection === "string" ? target.collection : undefined;
+    if (collection === undefined && target.collection !== undefined && target.database === undefined) continue;
+    const dbText = typeof target.database === "string" ? target.database : undefined;
+    const dbExpression = target.database === undefined ? undefined : (nodeOf(spec, target.field, "db") as ts.Expression | undefined);
+    const database =
+      dbExpression === undefined
+        ? undefined
+        : (databaseKeyOfExpression(dbExpression, registry) ?? (dbText ? registry.databaseKeyOf(dbText) : undefined));
     const owner = database ?? (collection === undefined ? undefined : registry.ownerOf(collection));
-    targets.push({ stage, node: dbExpression ?? targetExpression, collection, database, owner });
+    const node = target.database !== undefined && dbExpression ? dbExpression : nodeOf(spec, target.field, "coll");
+    targets.push({ stage, node, collection, database, owner });
   }
   return targets;
 }

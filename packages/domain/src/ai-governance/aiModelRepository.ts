@@ -1,7 +1,14 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  toObjectId,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { AI_MODEL_STATUSES, AI_RISK_TIERS, AiModelSchema, AiRiskTierSchema, type AiRiskTier } from "./aiModelSchema";
 
 const definition = defineRepository({
@@ -31,15 +38,15 @@ export class AiModelRepository extends BaseRepository<typeof AiModelSchema> {
   /** The model with this name and version, or `null`. Throws `VALIDATION_FAILED`. */
   async findByNameVersion(teamId: string, name: string, modelVersion: string): Promise<AiModelDocument | null> {
     return this.forTeam(teamId).findOne({
-      name: parseArgument(AiModelSchema.shape.name, name, "name"),
-      model_version: parseArgument(AiModelSchema.shape.model_version, modelVersion, "modelVersion"),
+      name: parseInput(AiModelSchema.shape.name, name, "name"),
+      model_version: parseInput(AiModelSchema.shape.model_version, modelVersion, "modelVersion"),
     });
   }
 
   /** Models in one risk tier, by name. Throws `VALIDATION_FAILED`. */
   async listByRiskTier(teamId: string, tier: AiRiskTier): Promise<AiModelDocument[]> {
     return this.forTeam(teamId).findMany(
-      { risk_tier: parseArgument(AiRiskTierSchema, tier, "tier") },
+      { risk_tier: parseInput(AiRiskTierSchema, tier, "tier") },
       { sort: { name: 1, model_version: 1 }, limit: 1000 },
     );
   }
@@ -56,11 +63,11 @@ export class AiModelRepository extends BaseRepository<typeof AiModelSchema> {
 
   /** Re-classifies a model's risk tier. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setRiskTier(teamId: string, id: ObjectId | string, tier: AiRiskTier): Promise<AiModelDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { risk_tier: parseArgument(AiRiskTierSchema, tier, "tier") });
+    return this.forTeam(teamId).update(toObjectId(id), { risk_tier: parseInput(AiRiskTierSchema, tier, "tier") });
   }
 
   /** Sets a model's lifecycle status. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setStatus(teamId: string, id: ObjectId | string, status: (typeof AI_MODEL_STATUSES)[number]): Promise<AiModelDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { status: parseArgument(z.enum(AI_MODEL_STATUSES), status, "status") });
+    return this.forTeam(teamId).update(toObjectId(id), { status: parseInput(z.enum(AI_MODEL_STATUSES), status, "status") });
   }
 }

@@ -1,6 +1,13 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { AiRiskAssessmentSchema } from "./aiRiskAssessmentSchema";
 
 const definition = defineRepository({ database: "AI_GOVERNANCE", collection: "ai_risk_assessments", schema: AiRiskAssessmentSchema });
@@ -24,14 +31,14 @@ export class AiRiskAssessmentRepository extends BaseRepository<typeof AiRiskAsse
 
   /** The most recent assessment of a model, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForModel(teamId: string, modelId: string): Promise<AiRiskAssessmentDocument | null> {
-    return this.forTeam(teamId).findOne({ model_id: parseArgument(RefIdSchema, modelId, "modelId") }, { sort: { assessed_at: -1 } });
+    return this.forTeam(teamId).findOne({ model_id: parseInput(RefIdSchema, modelId, "modelId") }, { sort: { assessed_at: -1 } });
   }
 
   /** A model's assessments, newest first. Throws `VALIDATION_FAILED`. */
   async historyForModel(teamId: string, modelId: string, limit = DEFAULT_LIST_LIMIT): Promise<AiRiskAssessmentDocument[]> {
     return this.forTeam(teamId).findMany(
-      { model_id: parseArgument(RefIdSchema, modelId, "modelId") },
-      { sort: { assessed_at: -1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { model_id: parseInput(RefIdSchema, modelId, "modelId") },
+      { sort: { assessed_at: -1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

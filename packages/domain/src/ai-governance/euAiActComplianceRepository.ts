@@ -1,8 +1,14 @@
 import { ConflictError, isCspmError, NotFoundError } from "@cspm/errors";
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument } from "../common/parseArgument";
 import {
   AiActObligationSchema,
   EuAiActComplianceSchema,
@@ -49,13 +55,13 @@ export class EuAiActComplianceRepository extends BaseRepository<typeof EuAiActCo
 
   /** Creates or replaces the record of `model_id`, with `status` derived from the obligations. Throws `VALIDATION_FAILED`. */
   async upsertForModel(teamId: string, input: EuAiActComplianceInput): Promise<EuAiActComplianceDocument> {
-    const obligations = parseArgument(z.array(AiActObligationSchema), input.obligations, "obligations");
+    const obligations = parseInput(z.array(AiActObligationSchema), input.obligations, "obligations");
     return (await this.forTeam(teamId).upsert({ ...input, status: deriveAiActStatus(obligations) })).document;
   }
 
   /** The record of a model, or `null`. Throws `VALIDATION_FAILED`. */
   async findByModel(teamId: string, modelId: string): Promise<EuAiActComplianceDocument | null> {
-    return this.forTeam(teamId).findOne({ model_id: parseArgument(RefIdSchema, modelId, "modelId") });
+    return this.forTeam(teamId).findOne({ model_id: parseInput(RefIdSchema, modelId, "modelId") });
   }
 
   /**
@@ -69,9 +75,9 @@ export class EuAiActComplianceRepository extends BaseRepository<typeof EuAiActCo
     status: (typeof OBLIGATION_STATUSES)[number],
     reviewedAt: Date = new Date(),
   ): Promise<EuAiActComplianceDocument> {
-    const next = parseArgument(z.enum(OBLIGATION_STATUSES), status, "status");
-    const obligation = parseArgument(AiActObligationSchema.shape.obligation_id, obligationId, "obligationId");
-    const at = parseArgument(z.date(), reviewedAt, "reviewedAt");
+    const next = parseInput(z.enum(OBLIGATION_STATUSES), status, "status");
+    const obligation = parseInput(AiActObligationSchema.shape.obligation_id, obligationId, "obligationId");
+    const at = parseInput(z.date(), reviewedAt, "reviewedAt");
     const scope = this.forTeam(teamId);
     for (let attempt = 1; ; attempt += 1) {
       const record = await this.findByModel(teamId, modelId);
@@ -89,11 +95,12 @@ export class EuAiActComplianceRepository extends BaseRepository<typeof EuAiActCo
           record.version === undefined ? {} : { expectedVersion: record.version },
         );
       } catch (error) {
-        const stale = isCspmError(error) && error.code === "CONFLICT" && error.details?.["reason"] === "VERSION_CONFLICT";
+        const stale = isCspmError(error) && error.reason === "VERSION_CONFLICT";
         if (!stale) throw error;
         if (attempt >= MAX_ATTEMPTS) {
           throw new ConflictError("The EU AI Act record kept changing; try again.", {
-            details: { reason: "VERSION_CONFLICT", model_id: modelId },
+            reason: "VERSION_CONFLICT",
+            details: { model_id: modelId },
           });
         }
       }

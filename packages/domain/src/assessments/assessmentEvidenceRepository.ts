@@ -1,8 +1,7 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument } from "@cspm/repository";
+import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, parseInput } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
 import { FreeFormObjectSchema } from "../common/freeFormObjectSchema";
-import { parseArgument } from "../common/parseArgument";
 import { AssessmentEvidenceSchema, MAX_EVIDENCE_ITEMS } from "./assessmentEvidenceSchema";
 import type { EvidenceSummary } from "./globalAssessmentSchema";
 
@@ -43,14 +42,14 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
     source: string,
     evidence: CollectedEvidence,
   ): Promise<AssessmentEvidenceDocument> {
-    const items = parseArgument(z.array(FreeFormObjectSchema).max(MAX_EVIDENCE_ITEMS), evidence.items, "items");
+    const items = parseInput(z.array(FreeFormObjectSchema).max(MAX_EVIDENCE_ITEMS), evidence.items, "items");
     const result = await this.forTeam(teamId).upsert({
-      assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId"),
-      source: parseArgument(AssessmentEvidenceSchema.shape.source, source, "source"),
-      collected_at: parseArgument(z.date(), evidence.collectedAt ?? new Date(), "collectedAt"),
+      assessment_id: parseInput(RefIdSchema, assessmentId, "assessmentId"),
+      source: parseInput(AssessmentEvidenceSchema.shape.source, source, "source"),
+      collected_at: parseInput(z.date(), evidence.collectedAt ?? new Date(), "collectedAt"),
       item_count: items.length,
       items,
-      summary: parseArgument(FreeFormObjectSchema, evidence.summary, "summary"),
+      summary: parseInput(FreeFormObjectSchema, evidence.summary, "summary"),
     });
     return result.document;
   }
@@ -58,7 +57,7 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
   /** Every source's evidence for an assessment, by source. Throws `VALIDATION_FAILED`. */
   async listForAssessment(teamId: string, assessmentId: string): Promise<AssessmentEvidenceDocument[]> {
     return this.forTeam(teamId).findMany(
-      { assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId") },
+      { assessment_id: parseInput(RefIdSchema, assessmentId, "assessmentId") },
       { sort: { source: 1 }, limit: 1000 },
     );
   }
@@ -66,8 +65,8 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
   /** The evidence of one source for an assessment, or `null`. Throws `VALIDATION_FAILED`. */
   async findForSource(teamId: string, assessmentId: string, source: string): Promise<AssessmentEvidenceDocument | null> {
     return this.forTeam(teamId).findOne({
-      assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId"),
-      source: parseArgument(AssessmentEvidenceSchema.shape.source, source, "source"),
+      assessment_id: parseInput(RefIdSchema, assessmentId, "assessmentId"),
+      source: parseInput(AssessmentEvidenceSchema.shape.source, source, "source"),
     });
   }
 
@@ -77,7 +76,7 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
    */
   async summarize(teamId: string, assessmentId: string): Promise<EvidenceSummary | null> {
     const rows = await this.forTeam(teamId).findMany(
-      { assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId") },
+      { assessment_id: parseInput(RefIdSchema, assessmentId, "assessmentId") },
       { sort: { source: 1 }, limit: 1000, projection: { source: 1, item_count: 1, collected_at: 1 } },
     );
     if (rows.length === 0) return null;
@@ -91,6 +90,6 @@ export class AssessmentEvidenceRepository extends BaseRepository<typeof Assessme
 
   /** Deletes all evidence of an assessment; returns how many sources were removed. Throws `VALIDATION_FAILED`. */
   async deleteForAssessment(teamId: string, assessmentId: string): Promise<number> {
-    return this.forTeam(teamId).deleteMany({ assessment_id: parseArgument(RefIdSchema, assessmentId, "assessmentId") });
+    return this.forTeam(teamId).deleteMany({ assessment_id: parseInput(RefIdSchema, assessmentId, "assessmentId") });
   }
 }

@@ -102,10 +102,10 @@ describe("GlobalAssessmentRepository", () => {
   it("moves draft -> in_progress -> completed and refuses other moves with CONFLICT", async () => {
     const created = await assessments.create(A, input);
     expect(created.status).toBe("draft");
-    const early = await expectCspmError(assessments.complete(A, created._id, 80), "CONFLICT");
+    const early = await expectCspmError(assessments.complete(A, created._id, { score: 80 }), "CONFLICT");
     expect(early.details).toMatchObject({ from: "draft", to: "completed" });
     await assessments.start(A, created._id);
-    const done = await assessments.complete(A, created._id, 80, T2);
+    const done = await assessments.complete(A, created._id, { score: 80, at: T2 });
     expect(done).toMatchObject({ status: "completed", score: 80, completed_at: T2 });
     await expectCspmError(assessments.start(A, created._id), "CONFLICT");
     await expectCspmError(assessments.start(B, created._id), "NOT_FOUND");

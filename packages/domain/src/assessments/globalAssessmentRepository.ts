@@ -1,4 +1,3 @@
-import { ConflictError, NotFoundError } from "@cspm/errors";
 import {
   BaseRepository,
   defineRepository,
@@ -6,10 +5,12 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { ASSESSMENT_STATUSES, EvidenceSummarySchema, GlobalAssessmentSchema, type EvidenceSummary } from "./globalAssessmentSchema";
 
 const definition = defineRepository({
@@ -55,56 +56,52 @@ export class GlobalAssessmentRepository extends BaseRepository<typeof GlobalAsse
   /** Assessments in one status, newest first. Throws `VALIDATION_FAILED`. */
   async listByStatus(teamId: string, status: AssessmentStatus, limit = DEFAULT_LIST_LIMIT): Promise<GlobalAssessmentDocument[]> {
     return this.forTeam(teamId).findMany(
-      { status: parseArgument(z.enum(ASSESSMENT_STATUSES), status, "status") },
-      { sort: { created_at: -1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { status: parseInput(z.enum(ASSESSMENT_STATUSES), status, "status") },
+      { sort: { created_at: -1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** Assessments not yet completed that are due before `date`, soonest first. Throws `VALIDATION_FAILED`. */
   async findDueBefore(teamId: string, date: Date, limit = DEFAULT_LIST_LIMIT): Promise<GlobalAssessmentDocument[]> {
     return this.forTeam(teamId).findMany(
-      trustedFilter({ status: { $ne: "completed" }, due_date: { $lt: parseArgument(z.date(), date, "date") } }),
-      { sort: { due_date: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      trustedFilter({ status: { $ne: "completed" }, due_date: { $lt: parseInput(z.date(), date, "date") } }),
+      { sort: { due_date: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** Stores the evidence summary on the assessment. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setEvidenceSummary(teamId: string, id: ObjectId | string, summary: EvidenceSummary): Promise<GlobalAssessmentDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { evidence_summary: parseArgument(EvidenceSummarySchema, summary, "summary") });
+    return this.forTeam(teamId).update(toObjectId(id), { evidence_summary: parseInput(EvidenceSummarySchema, summary, "summary") });
   }
 
   /** `draft -> in_progress`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`, details `{ from, to }`). */
   async start(teamId: string, id: ObjectId | string): Promise<GlobalAssessmentDocument> {
-    return this.moveStatus(teamId, id, "in_progress", {});
+    return this.transition(teamId, id, "in_progress");
   }
 
-  /** `in_progress -> completed` with the final 0–100 score. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
-  async complete(teamId: string, id: ObjectId | string, score: number, at: Date = new Date()): Promise<GlobalAssessmentDocument> {
-    return this.moveStatus(teamId, id, "completed", {
-      score: parseArgument(z.number().min(0).max(100), score, "score"),
-      completed_at: parseArgument(z.date(), at, "at"),
+  /**
+   * `in_progress -> completed`, stamping `completed_at` (default now) and, when given, the final 0–100
+   * score (otherwise the stored score stays). Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`).
+   */
+  async complete(teamId: string, id: ObjectId | string, options: { score?: number; at?: Date } = {}): Promise<GlobalAssessmentDocument> {
+    return this.transition(teamId, id, "completed", {
+      ...(options.score === undefined ? {} : { score: parseInput(z.number().min(0).max(100), options.score, "score") }),
+      completed_at: parseInput(z.date(), options.at ?? new Date(), "at"),
     });
   }
 
-  private async moveStatus(
+  /**
+   * Moves an assessment to `to` from any state `ASSESSMENT_TRANSITIONS` allows, writing `set` with it, in one
+   * conditional update. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`, details `{ from, to }`).
+   */
+  async transition(
     teamId: string,
     id: ObjectId | string,
     to: AssessmentStatus,
-    extra: Record<string, unknown>,
+    set: Record<string, unknown> = {},
   ): Promise<GlobalAssessmentDocument> {
-    const scope = this.forTeam(teamId);
-    const _id = toObjectId(id);
-    const sources = ASSESSMENT_STATUSES.filter((from) => ASSESSMENT_TRANSITIONS[from].includes(to));
-    const moved = await scope.findOneAndUpdate(
-      trustedFilter({ _id, status: { $in: sources } }),
-      { $set: { ...extra, status: to } },
-      { returnDocument: "after" },
-    );
-    if (moved) return moved;
-    const current = await scope.findById(_id);
-    if (!current) throw new NotFoundError(`No assessment ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw new ConflictError(`Cannot move assessment from "${current.status}" to "${to}".`, {
-      details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" },
-    });
+    const target = parseInput(z.enum(ASSESSMENT_STATUSES), to, "to");
+    const from = ASSESSMENT_STATUSES.filter((status) => ASSESSMENT_TRANSITIONS[status].includes(target));
+    return this.forTeam(teamId).moveStatus(id, { from, to: target, set, entity: "assessment" });
   }
 }

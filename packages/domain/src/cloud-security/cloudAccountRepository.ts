@@ -6,12 +6,13 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { CloudProviderSchema, validateProviderAccountId, type CloudProvider } from "../common/cloudProvider";
 import { EncryptedEnvelopeSchema, type StoredEncryptedEnvelope } from "../common/encryptedEnvelopeSchema";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { ResourceTagSchema, type ResourceTag } from "../common/resourceTagSchema";
 import { CLOUD_ACCOUNT_STATUSES, CloudAccountSchema, LAST_SCAN_STATUSES } from "./cloudAccountSchema";
 
@@ -71,14 +72,14 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
 
   /** The account with this provider id, or `null`. Throws `VALIDATION_FAILED` (malformed id). */
   async findByProviderAccount(teamId: string, provider: CloudProvider, accountId: string): Promise<CloudAccountDocument | null> {
-    const p = parseArgument(CloudProviderSchema, provider, "provider");
+    const p = parseInput(CloudProviderSchema, provider, "provider");
     return this.forTeam(teamId).findOne({ provider: p, account_id: validateProviderAccountId(p, accountId) });
   }
 
   /** Accounts in `status`, optionally of one provider, by name. Throws `VALIDATION_FAILED`. */
   async listByStatus(teamId: string, status: CloudAccountStatus, provider?: CloudProvider): Promise<CloudAccountDocument[]> {
-    const filter: Record<string, unknown> = { status: parseArgument(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status") };
-    if (provider !== undefined) filter["provider"] = parseArgument(CloudProviderSchema, provider, "provider");
+    const filter: Record<string, unknown> = { status: parseInput(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status") };
+    if (provider !== undefined) filter["provider"] = parseInput(CloudProviderSchema, provider, "provider");
     return this.forTeam(teamId).findMany(filter, { sort: { name: 1 }, limit: 1000 });
   }
 
@@ -89,7 +90,7 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
 
   /** Accounts carrying the tag `{ key, value }` (served by the `team_tags` index). Throws `VALIDATION_FAILED`. */
   async findByTag(teamId: string, tag: ResourceTag): Promise<CloudAccountDocument[]> {
-    const { key, value } = parseArgument(ResourceTagSchema, tag, "tag");
+    const { key, value } = parseInput(ResourceTagSchema, tag, "tag");
     return this.forTeam(teamId).findMany(trustedFilter({ tags: { key, value } }), { sort: { name: 1 }, limit: 1000 });
   }
 
@@ -103,8 +104,8 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
     envelope: StoredEncryptedEnvelope,
     options: { at?: Date; expectedVersion?: number } = {},
   ): Promise<CloudAccountDocument> {
-    const encrypted = parseArgument(EncryptedEnvelopeSchema, envelope, "encrypted_credentials");
-    const at = parseArgument(z.date(), options.at ?? new Date(), "at");
+    const encrypted = parseInput(EncryptedEnvelopeSchema, envelope, "encrypted_credentials");
+    const at = parseInput(z.date(), options.at ?? new Date(), "at");
     return this.forTeam(teamId).update(
       toObjectId(id),
       { encrypted_credentials: encrypted, credentials_updated_at: at },
@@ -116,8 +117,8 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
   async setStatus(teamId: string, id: ObjectId | string, status: CloudAccountStatus, message?: string): Promise<CloudAccountDocument> {
     const update =
       message === undefined
-        ? { $set: { status: parseArgument(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status") }, $unset: { status_message: "" } }
-        : { $set: { status: parseArgument(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status"), status_message: message } };
+        ? { $set: { status: parseInput(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status") }, $unset: { status_message: "" } }
+        : { $set: { status: parseInput(z.enum(CLOUD_ACCOUNT_STATUSES), status, "status"), status_message: message } };
     const updated = await this.forTeam(teamId).findOneAndUpdate(trustedFilter({ _id: toObjectId(id) }), update, {
       returnDocument: "after",
     });
@@ -131,8 +132,8 @@ export class CloudAccountRepository extends BaseRepository<typeof CloudAccountSc
     outcome: { status: (typeof LAST_SCAN_STATUSES)[number]; at?: Date },
   ): Promise<CloudAccountDocument> {
     return this.forTeam(teamId).update(toObjectId(id), {
-      last_scan_status: parseArgument(z.enum(LAST_SCAN_STATUSES), outcome.status, "status"),
-      last_scan_at: parseArgument(z.date(), outcome.at ?? new Date(), "at"),
+      last_scan_status: parseInput(z.enum(LAST_SCAN_STATUSES), outcome.status, "status"),
+      last_scan_at: parseInput(z.date(), outcome.at ?? new Date(), "at"),
     });
   }
 

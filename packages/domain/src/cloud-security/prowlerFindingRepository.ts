@@ -6,11 +6,12 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
 import type { CloudProvider } from "../common/cloudProvider";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import {
   parseSightingScan,
   type ScanLifecycleCounts,
@@ -150,7 +151,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
    */
   async upsertFromScan(teamId: string, findings: readonly ScannedFinding[], options: { seenAt?: Date } = {}): Promise<BulkUpsertResult> {
     this.forTeam(teamId);
-    const seenAt = parseArgument(z.date(), options.seenAt ?? new Date(), "seenAt");
+    const seenAt = parseInput(z.date(), options.seenAt ?? new Date(), "seenAt");
     const byScan = new Map<string, { index: number; finding: SightedFinding }[]>();
     findings.forEach(({ scan_id, ...finding }, index) => {
       const group = byScan.get(String(scan_id)) ?? [];
@@ -191,8 +192,8 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
    */
   async resolveUnseen(teamId: string, scope: ResolveScope, at = new Date()): Promise<number> {
     const scan = parseSightingScan({ scanId: scope.scanId, seenAt: scope.seenAt });
-    const accounts = parseArgument(z.array(z.string().min(1).max(253)).max(10_000), [...scope.accountIds], "accountIds");
-    const sources = parseArgument(z.array(FindingSourceSchema).max(100), [...scope.sources], "sources");
+    const accounts = parseInput(z.array(z.string().min(1).max(253)).max(10_000), [...scope.accountIds], "accountIds");
+    const sources = parseInput(z.array(FindingSourceSchema).max(100), [...scope.sources], "sources");
     if (accounts.length === 0 || sources.length === 0) return 0;
     const result = await this.forTeam(teamId).updateMany(
       trustedFilter({
@@ -202,14 +203,14 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
         resolved_at: { $exists: false },
         last_seen_at: { $lt: scan.seenAt },
       }),
-      { $set: { resolved_at: parseArgument(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
+      { $set: { resolved_at: parseInput(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
     );
     return result.modifiedCount;
   }
 
   /** The exact lifecycle counts of one scan (one aggregation). Throws `VALIDATION_FAILED`, `UNAVAILABLE`. */
   async scanCounts(teamId: string, scanId: string): Promise<ScanLifecycleCounts> {
-    const id = parseArgument(RefIdSchema, scanId, "scanId");
+    const id = parseInput(RefIdSchema, scanId, "scanId");
     return scanCountsFrom(await this.forTeam(teamId).aggregate(scanCountsPipeline(id)));
   }
 
@@ -220,12 +221,12 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   async findFailing(teamId: string, query: FailingFindingsQuery = {}): Promise<ProwlerFindingDocument[]> {
     const filter: Record<string, unknown> = { status: "FAIL" };
     if (query.includeMuted !== true) filter["muted"] = false;
-    if (query.accountId !== undefined) filter["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
-    const severities = parseArgument(z.array(SeveritySchema).min(1).optional(), query.severities, "severities");
+    if (query.accountId !== undefined) filter["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
+    const severities = parseInput(z.array(SeveritySchema).min(1).optional(), query.severities, "severities");
     if (severities !== undefined) filter["severity"] = { $in: severities };
     // Severity names do not sort by rank, so rank order is applied per severity bucket.
     const wanted = SEVERITIES.filter((s) => severities === undefined || severities.includes(s));
-    const limit = parseArgument(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit");
+    const limit = parseInput(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit");
     return this.collectBySeverity(teamId, filter, wanted, limit);
   }
 
@@ -255,9 +256,9 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     teamId: string,
     query: { accountId?: string; status?: (typeof FINDING_STATUSES)[number]; includeMuted?: boolean } = {},
   ): Promise<SeverityCounts> {
-    const match: Record<string, unknown> = { status: parseArgument(z.enum(FINDING_STATUSES), query.status ?? "FAIL", "status") };
+    const match: Record<string, unknown> = { status: parseInput(z.enum(FINDING_STATUSES), query.status ?? "FAIL", "status") };
     if (query.includeMuted !== true) match["muted"] = false;
-    if (query.accountId !== undefined) match["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
+    if (query.accountId !== undefined) match["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
     const rows = await this.forTeam(teamId).aggregate<{ _id: Severity; count: number }>([
       { $match: match },
       { $group: { _id: "$severity", count: { $sum: 1 } } },
@@ -274,7 +275,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   ): Promise<Record<(typeof FINDING_STATUSES)[number], number>> {
     const match: Record<string, unknown> = {};
     if (query.includeMuted !== true) match["muted"] = false;
-    if (query.accountId !== undefined) match["account_id"] = parseArgument(z.string().min(1).max(253), query.accountId, "accountId");
+    if (query.accountId !== undefined) match["account_id"] = parseInput(z.string().min(1).max(253), query.accountId, "accountId");
     const rows = await this.forTeam(teamId).aggregate<{ _id: (typeof FINDING_STATUSES)[number]; count: number }>([
       { $match: match },
       { $group: { _id: "$status", count: { $sum: 1 } } },
@@ -287,8 +288,8 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   /** The findings written by one scan. Throws `VALIDATION_FAILED`. */
   async findByScan(teamId: string, scanId: string, limit = 1000): Promise<ProwlerFindingDocument[]> {
     return this.forTeam(teamId).findMany(
-      { scan_id: parseArgument(RefIdSchema, scanId, "scanId") },
-      { sort: { _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { scan_id: parseInput(RefIdSchema, scanId, "scanId") },
+      { sort: { _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
@@ -303,15 +304,15 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     reason?: string,
   ): Promise<number> {
     const filter: Record<string, unknown> = {
-      check_id: parseArgument(ProwlerFindingSchema.shape.check_id, target.checkId, "checkId"),
+      check_id: parseInput(ProwlerFindingSchema.shape.check_id, target.checkId, "checkId"),
     };
     if (target.resourceUid !== undefined)
-      filter["resource_uid"] = parseArgument(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
-    if (target.accountId !== undefined) filter["account_id"] = parseArgument(z.string().min(1).max(253), target.accountId, "accountId");
-    const flag = parseArgument(z.boolean(), muted, "muted");
+      filter["resource_uid"] = parseInput(z.string().min(1).max(2048), target.resourceUid, "resourceUid");
+    if (target.accountId !== undefined) filter["account_id"] = parseInput(z.string().min(1).max(253), target.accountId, "accountId");
+    const flag = parseInput(z.boolean(), muted, "muted");
     const update =
       flag && reason !== undefined
-        ? { $set: { muted: true, muted_reason: parseArgument(z.string().max(1000), reason, "reason") } }
+        ? { $set: { muted: true, muted_reason: parseInput(z.string().max(1000), reason, "reason") } }
         : flag
           ? { $set: { muted: true } }
           : { $set: { muted: false }, $unset: { muted_reason: "" } };

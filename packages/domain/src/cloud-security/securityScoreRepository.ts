@@ -5,9 +5,10 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { SecurityScoreSchema } from "./securityScoreSchema";
 
 const definition = defineRepository({ database: "CLOUD_SECURITY", collection: "security_scores", schema: SecurityScoreSchema });
@@ -34,18 +35,18 @@ export class SecurityScoreRepository extends BaseRepository<typeof SecurityScore
   /** The most recent score of an account, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForAccount(teamId: string, accountId: string): Promise<SecurityScoreDocument | null> {
     return this.forTeam(teamId).findOne(
-      { account_id: parseArgument(AccountIdArgument, accountId, "accountId") },
+      { account_id: parseInput(AccountIdArgument, accountId, "accountId") },
       { sort: { computed_at: -1 } },
     );
   }
 
   /** An account's scores since `since` (all when absent), newest first. Throws `VALIDATION_FAILED`. */
   async history(teamId: string, accountId: string, options: { since?: Date; limit?: number } = {}): Promise<SecurityScoreDocument[]> {
-    const filter: Record<string, unknown> = { account_id: parseArgument(AccountIdArgument, accountId, "accountId") };
-    if (options.since !== undefined) filter["computed_at"] = { $gte: parseArgument(z.date(), options.since, "since") };
+    const filter: Record<string, unknown> = { account_id: parseInput(AccountIdArgument, accountId, "accountId") };
+    if (options.since !== undefined) filter["computed_at"] = { $gte: parseInput(z.date(), options.since, "since") };
     return this.forTeam(teamId).findMany(trustedFilter(filter), {
       sort: { computed_at: -1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 

@@ -1,18 +1,9 @@
+import { TeamIdSchema } from "@cspm/repository";
 import { ObjectId } from "mongodb";
 import { z } from "zod";
 
 /** A MongoDB `ObjectId` as stored in `_id`. */
 export const ObjectIdSchema = z.instanceof(ObjectId, { message: "must be an ObjectId" });
-
-/**
- * A team id as stored in `team_id`: the team's id in text form (1–128 characters of letters, digits, `_`, `-`).
- * Text, not an `ObjectId`, so one value works in every database without conversion.
- */
-export const TeamIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, '_' or '-'");
 
 /**
  * A reference to another document (`scan_id`, `assessment_id`, `model_id` …) in text form: usually the

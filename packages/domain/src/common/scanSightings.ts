@@ -1,8 +1,7 @@
-import { type FieldIssue, isCspmError, ValidationError } from "@cspm/errors";
+import { type FieldIssue, isCspmError, issuesFromZod, ValidationError } from "@cspm/errors";
 import { mapDriverError, type RepositoryContext, type RepositoryDefinition } from "@cspm/repository";
 import { type AnyBulkWriteOperation, type Collection, type Document, MongoBulkWriteError, ObjectId } from "mongodb";
 import { z } from "zod";
-import { issuesOf } from "./parseArgument";
 
 /** How one finding compares with its state at the end of the previous scan that saw it. */
 export const SIGHTING_DELTAS = ["new", "changed", "unchanged"] as const;
@@ -143,7 +142,8 @@ export function sightingUpdate(
         ...kept,
       },
     },
-    { $set: { ...written, team_id: teamId } },
+    // team_id comes from the filter's equality on insert (as in the repository's own upserts).
+    { $set: written },
     {
       $set: {
         delta: { $cond: [missing("previous"), "new", { $cond: [{ $and: stateSame }, "unchanged", "changed"] }] },
@@ -176,6 +176,11 @@ function partialFailure(
  * the collection's schema, then records the whole batch as seen by one scan in ONE unordered `bulkWrite` of
  * update pipelines (no read first), keyed by the collection's unique identity. Later rules on the same
  * writes (rollup counters, mute rules) belong here.
+ *
+ * `@cspm/repository` has no scoped bulk write of update pipelines (its `bulkUpsert` rules cannot keep the
+ * previous scan's state), so this writer uses the registry collection directly and scopes every operation
+ * itself: the filter of each operation is the team plus the identity, and callers pass a team id that
+ * `forTeam` has already validated. It belongs in the repository package as a scoped primitive.
  */
 export class SightingWriter {
   readonly #collection: () => Collection<Document>;
@@ -209,7 +214,7 @@ export class SightingWriter {
       for (const field of LIFECYCLE_FIELDS) delete source[field];
       const parsed = this.#schema.safeParse(source);
       if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
+        const issues = issuesFromZod(parsed.error);
         errors.push({ index, code: "VALIDATION_FAILED", message: "The document is invalid.", issues });
         return;
       }
@@ -283,7 +288,7 @@ export function parseSightingScan(scan: { scanId: unknown; seenAt?: unknown }): 
     })
     .safeParse({ scanId: scan.scanId, seenAt: scan.seenAt ?? new Date() });
   if (!parsed.success) {
-    const issues = issuesOf(parsed.error);
+    const issues = issuesFromZod(parsed.error);
     throw new ValidationError(`Invalid scan: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues);
   }
   return parsed.data;

@@ -6,9 +6,9 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument } from "../common/parseArgument";
 import { ControlMappingSchema } from "./controlMappingSchema";
 import { ControlIdSchema } from "./controlSchema";
 import { FrameworkIdSchema } from "./frameworkSchema";
@@ -49,7 +49,7 @@ export class ControlMappingRepository extends BaseRepository<typeof ControlMappi
     frameworkId: string,
     mappings: readonly { control_id: string; check_id: string }[],
   ): Promise<{ inserted: number; removed: number; errors: BulkUpsertResult["errors"] }> {
-    const framework = parseArgument(FrameworkIdSchema, frameworkId, "frameworkId");
+    const framework = parseInput(FrameworkIdSchema, frameworkId, "frameworkId");
     const result = await this.upsertMappings(
       mappings.map((m) => ({ framework_id: framework, control_id: m.control_id, check_id: m.check_id })),
     );
@@ -65,8 +65,8 @@ export class ControlMappingRepository extends BaseRepository<typeof ControlMappi
   async checksForControl(frameworkId: string, controlId: string): Promise<string[]> {
     const rows = await this.shared().findMany(
       {
-        framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId"),
-        control_id: parseArgument(ControlIdSchema, controlId, "controlId"),
+        framework_id: parseInput(FrameworkIdSchema, frameworkId, "frameworkId"),
+        control_id: parseInput(ControlIdSchema, controlId, "controlId"),
       },
       { sort: { check_id: 1 }, limit: 1000 },
     );
@@ -78,8 +78,8 @@ export class ControlMappingRepository extends BaseRepository<typeof ControlMappi
    * Throws `VALIDATION_FAILED`.
    */
   async findByCheckIds(checkIds: readonly string[], frameworkId?: string): Promise<ControlMappingDocument[]> {
-    const ids = [...new Set(parseArgument(z.array(ControlMappingSchema.shape.check_id), checkIds, "checkIds"))];
-    const framework = frameworkId === undefined ? undefined : parseArgument(FrameworkIdSchema, frameworkId, "frameworkId");
+    const ids = [...new Set(parseInput(z.array(ControlMappingSchema.shape.check_id), checkIds, "checkIds"))];
+    const framework = frameworkId === undefined ? undefined : parseInput(FrameworkIdSchema, frameworkId, "frameworkId");
     const found: ControlMappingDocument[] = [];
     for (let start = 0; start < ids.length; start += CHECK_CHUNK) {
       const chunk = ids.slice(start, start + CHECK_CHUNK);

@@ -5,8 +5,8 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
-import { parseArgument } from "../common/parseArgument";
 import { ControlIdSchema, ControlSchema } from "./controlSchema";
 import { FrameworkIdSchema } from "./frameworkSchema";
 
@@ -37,7 +37,7 @@ export class ControlRepository extends BaseRepository<typeof ControlSchema> {
   /** The controls of a framework, by control id. Throws `VALIDATION_FAILED`. */
   async listForFramework(frameworkId: string): Promise<ControlDocument[]> {
     return this.shared().findMany(
-      { framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId") },
+      { framework_id: parseInput(FrameworkIdSchema, frameworkId, "frameworkId") },
       { sort: { control_id: 1 }, limit: 1000 },
     );
   }
@@ -45,8 +45,8 @@ export class ControlRepository extends BaseRepository<typeof ControlSchema> {
   /** One control, or `null`. Throws `VALIDATION_FAILED`. */
   async findControl(frameworkId: string, controlId: string): Promise<ControlDocument | null> {
     return this.shared().findOne({
-      framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId"),
-      control_id: parseArgument(ControlIdSchema, controlId, "controlId"),
+      framework_id: parseInput(FrameworkIdSchema, frameworkId, "frameworkId"),
+      control_id: parseInput(ControlIdSchema, controlId, "controlId"),
     });
   }
 }

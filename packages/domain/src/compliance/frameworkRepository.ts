@@ -1,7 +1,13 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
-import { trustedFilter } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  trustedFilter,
+} from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument } from "../common/parseArgument";
 import { FrameworkIdSchema, FrameworkSchema, frameworkIdFor } from "./frameworkSchema";
 
 const definition = defineRepository({
@@ -30,7 +36,7 @@ export class FrameworkRepository extends BaseRepository<typeof FrameworkSchema> 
 
   /** The framework with this id, or `null`. Throws `VALIDATION_FAILED`. */
   async findByFrameworkId(frameworkId: string): Promise<FrameworkDocument | null> {
-    return this.shared().findOne({ framework_id: parseArgument(FrameworkIdSchema, frameworkId, "frameworkId") });
+    return this.shared().findOne({ framework_id: parseInput(FrameworkIdSchema, frameworkId, "frameworkId") });
   }
 
   /**
@@ -38,8 +44,8 @@ export class FrameworkRepository extends BaseRepository<typeof FrameworkSchema> 
    * keys with no loaded catalogue are absent. One query. Throws `VALIDATION_FAILED`.
    */
   async resolveComplianceKeys(provider: string, keys: readonly string[]): Promise<Map<string, FrameworkDocument>> {
-    const p = parseArgument(z.string().regex(/^[a-z0-9]{2,32}$/), provider, "provider");
-    const wanted = parseArgument(z.array(z.string().min(1).max(128)).max(1000), [...keys], "keys");
+    const p = parseInput(z.string().regex(/^[a-z0-9]{2,32}$/), provider, "provider");
+    const wanted = parseInput(z.array(z.string().min(1).max(128)).max(1000), [...keys], "keys");
     const ids = [...new Set(wanted.map((key) => frameworkIdFor(p, key)))];
     const found = await this.shared().findMany(trustedFilter({ framework_id: { $in: ids } }), { limit: 1000 });
     const byId = new Map(found.map((f) => [f.framework_id, f]));

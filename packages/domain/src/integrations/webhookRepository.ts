@@ -5,10 +5,11 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { WebhookEventSchema, WebhookSchema } from "./webhookSchema";
 
 const definition = defineRepository({ database: "INTEGRATIONS", collection: "webhooks", schema: WebhookSchema });
@@ -35,7 +36,7 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
 
   /** Enabled webhooks subscribed to `event` (or to every event, `*`). Throws `VALIDATION_FAILED`. */
   async listForEvent(teamId: string, event: string): Promise<WebhookDocument[]> {
-    const e = parseArgument(WebhookEventSchema, event, "event");
+    const e = parseInput(WebhookEventSchema, event, "event");
     return this.forTeam(teamId).findMany(trustedFilter({ event: { $in: [e, "*"] }, enabled: true }), { sort: { _id: 1 }, limit: 1000 });
   }
 
@@ -49,9 +50,9 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
     statusCode: number,
     options: { at?: Date; disableAfter?: number } = {},
   ): Promise<WebhookDocument> {
-    const code = parseArgument(z.number().int().min(100).max(599), statusCode, "statusCode");
-    const at = parseArgument(z.date(), options.at ?? new Date(), "at");
-    const limit = parseArgument(z.number().int().min(1).max(1000), options.disableAfter ?? 10, "disableAfter");
+    const code = parseInput(z.number().int().min(100).max(599), statusCode, "statusCode");
+    const at = parseInput(z.date(), options.at ?? new Date(), "at");
+    const limit = parseInput(z.number().int().min(1).max(1000), options.disableAfter ?? 10, "disableAfter");
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
     const ok = code >= 200 && code < 300;
@@ -73,7 +74,7 @@ export class WebhookRepository extends BaseRepository<typeof WebhookSchema> {
 
   /** Enables or disables a webhook (enabling resets `failure_count`). Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setEnabled(teamId: string, id: ObjectId | string, enabled: boolean): Promise<WebhookDocument> {
-    const on = parseArgument(z.boolean(), enabled, "enabled");
+    const on = parseInput(z.boolean(), enabled, "enabled");
     return this.forTeam(teamId).update(toObjectId(id), on ? { enabled: true, failure_count: 0 } : { enabled: false });
   }
 }

@@ -6,9 +6,10 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { ResourceTagSchema, type ResourceTag } from "../common/resourceTagSchema";
 import { CloudResourceSchema, RESOURCE_IDENTITY_FIELDS } from "./cloudResourceSchema";
 
@@ -47,7 +48,7 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
     options: { seenAt?: Date } = {},
   ): Promise<BulkUpsertResult> {
     const scope = this.forTeam(teamId);
-    const seenAt = parseArgument(z.date(), options.seenAt ?? new Date(), "seenAt");
+    const seenAt = parseInput(z.date(), options.seenAt ?? new Date(), "seenAt");
     const docs = resources.map((resource) => ({ ...resource, first_seen_at: seenAt, last_seen_at: seenAt }));
     return scope.bulkUpsert(docs, { keyFields: RESOURCE_IDENTITY_FIELDS, insertOnlyFields: ["first_seen_at"] });
   }
@@ -58,26 +59,26 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
     resourceType: string,
     options: { accountId?: string; limit?: number } = {},
   ): Promise<CloudResourceDocument[]> {
-    const filter: Record<string, unknown> = { resource_type: parseArgument(z.string().min(1).max(256), resourceType, "resourceType") };
-    if (options.accountId !== undefined) filter["account_id"] = parseArgument(AccountIdArgument, options.accountId, "accountId");
+    const filter: Record<string, unknown> = { resource_type: parseInput(z.string().min(1).max(256), resourceType, "resourceType") };
+    if (options.accountId !== undefined) filter["account_id"] = parseInput(AccountIdArgument, options.accountId, "accountId");
     return this.forTeam(teamId).findMany(filter, {
       sort: { resource_uid: 1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 
   /** Resources carrying the tag `{ key, value }`. Throws `VALIDATION_FAILED`. */
   async findByTag(teamId: string, tag: ResourceTag, limit = DEFAULT_LIST_LIMIT): Promise<CloudResourceDocument[]> {
-    const { key, value } = parseArgument(ResourceTagSchema, tag, "tag");
+    const { key, value } = parseInput(ResourceTagSchema, tag, "tag");
     return this.forTeam(teamId).findMany(trustedFilter({ tags: { $elemMatch: { key, value } } }), {
       sort: { resource_uid: 1 },
-      limit: parseArgument(ListLimitSchema, limit, "limit"),
+      limit: parseInput(ListLimitSchema, limit, "limit"),
     });
   }
 
   /** How many resources per type, optionally in one account, most common first. Throws `VALIDATION_FAILED`. */
   async countByType(teamId: string, accountId?: string): Promise<{ resource_type: string; count: number }[]> {
-    const match = accountId === undefined ? {} : { account_id: parseArgument(AccountIdArgument, accountId, "accountId") };
+    const match = accountId === undefined ? {} : { account_id: parseInput(AccountIdArgument, accountId, "accountId") };
     const rows = await this.forTeam(teamId).aggregate<{ _id: string; count: number }>([
       { $match: match },
       { $group: { _id: "$resource_type", count: { $sum: 1 } } },
@@ -90,10 +91,10 @@ export class CloudResourceRepository extends BaseRepository<typeof CloudResource
   async findStale(teamId: string, accountId: string, before: Date, limit = DEFAULT_LIST_LIMIT): Promise<CloudResourceDocument[]> {
     return this.forTeam(teamId).findMany(
       trustedFilter({
-        account_id: parseArgument(AccountIdArgument, accountId, "accountId"),
-        last_seen_at: { $lt: parseArgument(z.date(), before, "before") },
+        account_id: parseInput(AccountIdArgument, accountId, "accountId"),
+        last_seen_at: { $lt: parseInput(z.date(), before, "before") },
       }),
-      { sort: { last_seen_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { sort: { last_seen_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

@@ -6,9 +6,9 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument } from "../common/parseArgument";
 import { ResourceRelationshipSchema } from "./resourceRelationshipSchema";
 
 const definition = defineRepository({
@@ -40,7 +40,7 @@ export class ResourceRelationshipRepository extends BaseRepository<typeof Resour
   /** Edges leaving `uid`. Throws `VALIDATION_FAILED`. */
   async outgoing(teamId: string, uid: string): Promise<ResourceRelationshipDocument[]> {
     return this.forTeam(teamId).findMany(
-      { source_uid: parseArgument(UidArgument, uid, "uid") },
+      { source_uid: parseInput(UidArgument, uid, "uid") },
       { sort: { relationship: 1, target_uid: 1 }, limit: 1000 },
     );
   }
@@ -48,14 +48,14 @@ export class ResourceRelationshipRepository extends BaseRepository<typeof Resour
   /** Edges arriving at `uid`. Throws `VALIDATION_FAILED`. */
   async incoming(teamId: string, uid: string): Promise<ResourceRelationshipDocument[]> {
     return this.forTeam(teamId).findMany(
-      { target_uid: parseArgument(UidArgument, uid, "uid") },
+      { target_uid: parseInput(UidArgument, uid, "uid") },
       { sort: { relationship: 1, source_uid: 1 }, limit: 1000 },
     );
   }
 
   /** Every edge touching `uid`, either direction. Throws `VALIDATION_FAILED`. */
   async neighbours(teamId: string, uid: string): Promise<ResourceRelationshipDocument[]> {
-    const u = parseArgument(UidArgument, uid, "uid");
+    const u = parseInput(UidArgument, uid, "uid");
     return this.forTeam(teamId).findMany(trustedFilter({ $or: [{ source_uid: u }, { target_uid: u }] }), { sort: { _id: 1 }, limit: 1000 });
   }
 }

@@ -1,7 +1,13 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument } from "../common/parseArgument";
 import { recordSnapshots, type SnapshotWriteResult } from "../common/scanSnapshots";
 import { HeaderScanSchema } from "./headerScanSchema";
 
@@ -30,7 +36,7 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
     scanId: string,
     scans: readonly Omit<RepositoryInput<typeof HeaderScanSchema>, "scan_id" | "fingerprint" | "delta">[],
   ): Promise<SnapshotWriteResult> {
-    return recordSnapshots(this.forTeam(teamId), parseArgument(RefIdSchema, scanId, "scanId"), scans, ["target"]);
+    return recordSnapshots(this.forTeam(teamId), parseInput(RefIdSchema, scanId, "scanId"), scans, ["target"]);
   }
 
   /** Stores one scan result. Throws `VALIDATION_FAILED`. */
@@ -41,7 +47,7 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
   /** The most recent scan of the URL `target`, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForTarget(teamId: string, target: string): Promise<HeaderScanDocument | null> {
     return this.forTeam(teamId).findOne(
-      { target: parseArgument(z.string().min(1).max(2048), target, "target") },
+      { target: parseInput(z.string().min(1).max(2048), target, "target") },
       { sort: { scanned_at: -1 } },
     );
   }
@@ -52,7 +58,7 @@ export class HeaderScanRepository extends BaseRepository<typeof HeaderScanSchema
       { $sort: { target: 1, scanned_at: -1 } },
       { $group: { _id: "$target", latest: { $first: "$$ROOT" } } },
       { $replaceRoot: { newRoot: "$latest" } },
-      { $match: { score: { $lt: parseArgument(z.number().min(0).max(100), threshold, "threshold") } } },
+      { $match: { score: { $lt: parseInput(z.number().min(0).max(100), threshold, "threshold") } } },
       { $sort: { score: 1, target: 1 } },
     ]);
   }

@@ -6,11 +6,11 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument } from "../common/parseArgument";
 import {
   parseSightingScan,
   type ScanLifecycleCounts,
@@ -113,7 +113,7 @@ export class NucleiScanRepository extends BaseRepository<typeof NucleiScanSchema
     at = new Date(),
   ): Promise<number> {
     const scan = parseSightingScan({ scanId: scope.scanId, seenAt: scope.seenAt });
-    const targets = parseArgument(z.array(TargetArgument).max(100_000), [...scope.targets], "targets");
+    const targets = parseInput(z.array(TargetArgument).max(100_000), [...scope.targets], "targets");
     if (targets.length === 0) return 0;
     const result = await this.forTeam(teamId).updateMany(
       trustedFilter({
@@ -123,20 +123,20 @@ export class NucleiScanRepository extends BaseRepository<typeof NucleiScanSchema
         resolved_at: { $exists: false },
         last_seen_at: { $lt: scan.seenAt },
       }),
-      { $set: { resolved_at: parseArgument(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
+      { $set: { resolved_at: parseInput(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
     );
     return result.modifiedCount;
   }
 
   /** The exact lifecycle counts of one scan (one aggregation). Throws `VALIDATION_FAILED`, `UNAVAILABLE`. */
   async scanCounts(teamId: string, scanId: string): Promise<ScanLifecycleCounts> {
-    return scanCountsFrom(await this.forTeam(teamId).aggregate(scanCountsPipeline(parseArgument(RefIdSchema, scanId, "scanId"))));
+    return scanCountsFrom(await this.forTeam(teamId).aggregate(scanCountsPipeline(parseInput(RefIdSchema, scanId, "scanId"))));
   }
 
   /** The matches of the most recent scan of `target` (empty when never scanned). Throws `VALIDATION_FAILED`. */
   async latestForTarget(teamId: string, target: string): Promise<NucleiScanDocument[]> {
     const scope = this.forTeam(teamId);
-    const t = parseArgument(TargetArgument, target, "target");
+    const t = parseInput(TargetArgument, target, "target");
     const newest = await scope.findOne({ target: t }, { sort: { scanned_at: -1 } });
     if (!newest) return [];
     return scope.findMany({ target: t, scan_id: newest.scan_id }, { sort: { _id: 1 }, limit: 1000 });
@@ -144,14 +144,14 @@ export class NucleiScanRepository extends BaseRepository<typeof NucleiScanSchema
 
   /** The matches of one scan. Throws `VALIDATION_FAILED`. */
   async findByScan(teamId: string, scanId: string): Promise<NucleiScanDocument[]> {
-    return this.forTeam(teamId).findMany({ scan_id: parseArgument(RefIdSchema, scanId, "scanId") }, { sort: { _id: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany({ scan_id: parseInput(RefIdSchema, scanId, "scanId") }, { sort: { _id: 1 }, limit: 1000 });
   }
 
   /** Matches per severity (every severity present), optionally for one target and since a time. Throws `VALIDATION_FAILED`. */
   async countBySeverity(teamId: string, query: { target?: string; since?: Date } = {}): Promise<SeverityCounts> {
     const match: Record<string, unknown> = {};
-    if (query.target !== undefined) match["target"] = parseArgument(TargetArgument, query.target, "target");
-    if (query.since !== undefined) match["scanned_at"] = { $gte: parseArgument(z.date(), query.since, "since") };
+    if (query.target !== undefined) match["target"] = parseInput(TargetArgument, query.target, "target");
+    if (query.since !== undefined) match["scanned_at"] = { $gte: parseInput(z.date(), query.since, "since") };
     const rows = await this.forTeam(teamId).aggregate<{ _id: Severity; count: number }>([
       { $match: match },
       { $group: { _id: "$severity", count: { $sum: 1 } } },
@@ -163,6 +163,6 @@ export class NucleiScanRepository extends BaseRepository<typeof NucleiScanSchema
 
   /** Deletes matches scanned before `before` (retention); returns how many. Throws `VALIDATION_FAILED`. */
   async purgeOlderThan(teamId: string, before: Date): Promise<number> {
-    return this.forTeam(teamId).deleteMany(trustedFilter({ scanned_at: { $lt: parseArgument(z.date(), before, "before") } }));
+    return this.forTeam(teamId).deleteMany(trustedFilter({ scanned_at: { $lt: parseInput(z.date(), before, "before") } }));
   }
 }

@@ -1,7 +1,13 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument } from "../common/parseArgument";
 import { recordSnapshots, type SnapshotWriteResult } from "../common/scanSnapshots";
 import { SslScanSchema } from "./sslScanSchema";
 
@@ -30,7 +36,7 @@ export class SslScanRepository extends BaseRepository<typeof SslScanSchema> {
     scanId: string,
     scans: readonly Omit<RepositoryInput<typeof SslScanSchema>, "scan_id" | "fingerprint" | "delta">[],
   ): Promise<SnapshotWriteResult> {
-    return recordSnapshots(this.forTeam(teamId), parseArgument(RefIdSchema, scanId, "scanId"), scans, ["target", "port"]);
+    return recordSnapshots(this.forTeam(teamId), parseInput(RefIdSchema, scanId, "scanId"), scans, ["target", "port"]);
   }
 
   /** Stores one scan result. Throws `VALIDATION_FAILED`. */
@@ -41,7 +47,7 @@ export class SslScanRepository extends BaseRepository<typeof SslScanSchema> {
   /** The most recent scan of `target` (on `port`, 443 by default), or `null`. Throws `VALIDATION_FAILED`. */
   async latestForTarget(teamId: string, target: string, port = 443): Promise<SslScanDocument | null> {
     return this.forTeam(teamId).findOne(
-      { target: parseArgument(SslScanSchema.shape.target, target, "target"), port: parseArgument(SslScanSchema.shape.port, port, "port") },
+      { target: parseInput(SslScanSchema.shape.target, target, "target"), port: parseInput(SslScanSchema.shape.port, port, "port") },
       { sort: { scanned_at: -1 } },
     );
   }
@@ -55,7 +61,7 @@ export class SslScanRepository extends BaseRepository<typeof SslScanSchema> {
       { $sort: { target: 1, port: 1, scanned_at: -1 } },
       { $group: { _id: { target: "$target", port: "$port" }, latest: { $first: "$$ROOT" } } },
       { $replaceRoot: { newRoot: "$latest" } },
-      { $match: { "certificate.not_after": { $lt: parseArgument(z.date(), before, "before") } } },
+      { $match: { "certificate.not_after": { $lt: parseInput(z.date(), before, "before") } } },
       { $sort: { "certificate.not_after": 1, target: 1 } },
     ]);
   }

@@ -1,4 +1,3 @@
-import { ConflictError, NotFoundError } from "@cspm/errors";
 import {
   BaseRepository,
   defineRepository,
@@ -6,10 +5,11 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { SeveritySchema, type Severity } from "../common/severity";
 import { type ALERT_STATUSES, AlertSchema } from "./alertSchema";
 
@@ -39,7 +39,7 @@ export class AlertRepository extends BaseRepository<typeof AlertSchema> {
   async raise(teamId: string, input: NewAlert): Promise<{ alert: AlertDocument; created: boolean }> {
     const scope = this.forTeam(teamId);
     if (input.fingerprint !== undefined) {
-      const fingerprint = parseArgument(z.string().min(1).max(256), input.fingerprint, "fingerprint");
+      const fingerprint = parseInput(z.string().min(1).max(256), input.fingerprint, "fingerprint");
       const existing = await scope.findOne(trustedFilter({ fingerprint, status: { $ne: "resolved" } }), { sort: { created_at: -1 } });
       if (existing) return { alert: existing, created: false };
     }
@@ -50,24 +50,24 @@ export class AlertRepository extends BaseRepository<typeof AlertSchema> {
   async listOpen(teamId: string, options: { severities?: readonly Severity[]; limit?: number } = {}): Promise<AlertDocument[]> {
     const filter: Record<string, unknown> = { status: { $in: ["open", "acknowledged"] } };
     if (options.severities !== undefined)
-      filter["severity"] = { $in: parseArgument(z.array(SeveritySchema).min(1), options.severities, "severities") };
+      filter["severity"] = { $in: parseInput(z.array(SeveritySchema).min(1), options.severities, "severities") };
     return this.forTeam(teamId).findMany(trustedFilter(filter), {
       sort: { created_at: -1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 
   /** `open -> acknowledged` by `by`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
   async acknowledge(teamId: string, id: ObjectId | string, by: string, at: Date = new Date()): Promise<AlertDocument> {
     return this.moveStatus(teamId, id, ["open"], "acknowledged", {
-      acknowledged_by: parseArgument(z.string().min(1).max(254), by, "by"),
-      acknowledged_at: parseArgument(z.date(), at, "at"),
+      acknowledged_by: parseInput(z.string().min(1).max(254), by, "by"),
+      acknowledged_at: parseInput(z.date(), at, "at"),
     });
   }
 
   /** `open | acknowledged -> resolved`. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
   async resolve(teamId: string, id: ObjectId | string, at: Date = new Date()): Promise<AlertDocument> {
-    return this.moveStatus(teamId, id, ["open", "acknowledged"], "resolved", { resolved_at: parseArgument(z.date(), at, "at") });
+    return this.moveStatus(teamId, id, ["open", "acknowledged"], "resolved", { resolved_at: parseInput(z.date(), at, "at") });
   }
 
   private async moveStatus(
@@ -75,20 +75,8 @@ export class AlertRepository extends BaseRepository<typeof AlertSchema> {
     id: ObjectId | string,
     from: readonly AlertStatus[],
     to: AlertStatus,
-    extra: Record<string, unknown>,
+    set: Record<string, unknown>,
   ): Promise<AlertDocument> {
-    const scope = this.forTeam(teamId);
-    const _id = toObjectId(id);
-    const moved = await scope.findOneAndUpdate(
-      trustedFilter({ _id, status: { $in: [...from] } }),
-      { $set: { ...extra, status: to } },
-      { returnDocument: "after" },
-    );
-    if (moved) return moved;
-    const current = await scope.findById(_id);
-    if (!current) throw new NotFoundError(`No alert ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw new ConflictError(`Cannot move alert from "${current.status}" to "${to}".`, {
-      details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" },
-    });
+    return this.forTeam(teamId).moveStatus(id, { from, to, set, entity: "alert" });
   }
 }

@@ -1,7 +1,14 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  toObjectId,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { CHANNEL_TYPES, ChannelSchema, type ChannelType } from "./channelSchema";
 
 const definition = defineRepository({ database: "NOTIFICATIONS", collection: "channels", schema: ChannelSchema, keyFields: ["name"] });
@@ -25,18 +32,18 @@ export class ChannelRepository extends BaseRepository<typeof ChannelSchema> {
 
   /** The channel named `name`, or `null`. Throws `VALIDATION_FAILED`. */
   async findByName(teamId: string, name: string): Promise<ChannelDocument | null> {
-    return this.forTeam(teamId).findOne({ name: parseArgument(ChannelSchema.shape.name, name, "name") });
+    return this.forTeam(teamId).findOne({ name: parseInput(ChannelSchema.shape.name, name, "name") });
   }
 
   /** Enabled channels, optionally of one type, by name. Throws `VALIDATION_FAILED`. */
   async listEnabled(teamId: string, type?: ChannelType): Promise<ChannelDocument[]> {
     const filter: Record<string, unknown> = { enabled: true };
-    if (type !== undefined) filter["type"] = parseArgument(z.enum(CHANNEL_TYPES), type, "type");
+    if (type !== undefined) filter["type"] = parseInput(z.enum(CHANNEL_TYPES), type, "type");
     return this.forTeam(teamId).findMany(filter, { sort: { name: 1 }, limit: 1000 });
   }
 
   /** Enables or disables a channel. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setEnabled(teamId: string, id: ObjectId | string, enabled: boolean): Promise<ChannelDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { enabled: parseArgument(z.boolean(), enabled, "enabled") });
+    return this.forTeam(teamId).update(toObjectId(id), { enabled: parseInput(z.boolean(), enabled, "enabled") });
   }
 }

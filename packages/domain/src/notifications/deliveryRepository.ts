@@ -1,8 +1,15 @@
 import { isCspmError } from "@cspm/errors";
-import { BaseRepository, defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  parseInput,
+} from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { DeliverySchema } from "./deliverySchema";
 
 const definition = defineRepository({
@@ -38,12 +45,12 @@ export class DeliveryRepository extends BaseRepository<typeof DeliverySchema> {
   async recordAttempt(teamId: string, alertId: string, channelId: string, attempt: DeliveryAttempt): Promise<DeliveryDocument> {
     const scope = this.forTeam(teamId);
     const key = {
-      alert_id: parseArgument(RefIdSchema, alertId, "alertId"),
-      channel_id: parseArgument(RefIdSchema, channelId, "channelId"),
+      alert_id: parseInput(RefIdSchema, alertId, "alertId"),
+      channel_id: parseInput(RefIdSchema, channelId, "channelId"),
     };
-    const ok = parseArgument(z.boolean(), attempt.ok, "ok");
-    const at = parseArgument(z.date(), attempt.at ?? new Date(), "at");
-    const error = attempt.error === undefined ? undefined : parseArgument(z.string().max(4000), attempt.error, "error");
+    const ok = parseInput(z.boolean(), attempt.ok, "ok");
+    const at = parseInput(z.date(), attempt.at ?? new Date(), "at");
+    const error = attempt.error === undefined ? undefined : parseInput(z.string().max(4000), attempt.error, "error");
     const set = ok
       ? { status: "sent" as const, last_attempt_at: at, delivered_at: at }
       : { status: "failed" as const, last_attempt_at: at, ...(error === undefined ? {} : { error }) };
@@ -64,7 +71,7 @@ export class DeliveryRepository extends BaseRepository<typeof DeliverySchema> {
   /** The deliveries of one alert. Throws `VALIDATION_FAILED`. */
   async listForAlert(teamId: string, alertId: string): Promise<DeliveryDocument[]> {
     return this.forTeam(teamId).findMany(
-      { alert_id: parseArgument(RefIdSchema, alertId, "alertId") },
+      { alert_id: parseInput(RefIdSchema, alertId, "alertId") },
       { sort: { channel_id: 1 }, limit: 1000 },
     );
   }
@@ -72,8 +79,8 @@ export class DeliveryRepository extends BaseRepository<typeof DeliverySchema> {
   /** Failed deliveries with fewer than `maxAttempts` attempts (retry candidates), oldest attempt first. Throws `VALIDATION_FAILED`. */
   async listRetryable(teamId: string, maxAttempts: number, limit = DEFAULT_LIST_LIMIT): Promise<DeliveryDocument[]> {
     return this.forTeam(teamId).findMany(
-      trustedFilter({ status: "failed", attempts: { $lt: parseArgument(z.number().int().min(1).max(1000), maxAttempts, "maxAttempts") } }),
-      { sort: { last_attempt_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      trustedFilter({ status: "failed", attempts: { $lt: parseInput(z.number().int().min(1).max(1000), maxAttempts, "maxAttempts") } }),
+      { sort: { last_attempt_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

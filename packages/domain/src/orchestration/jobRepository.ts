@@ -1,9 +1,16 @@
-import { defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
 import { FreeFormObjectSchema } from "../common/freeFormObjectSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { JobSchema } from "./jobSchema";
 import { LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
 import { LifecycleRepository } from "./lifecycleRepository";
@@ -48,11 +55,11 @@ export class JobRepository extends LifecycleRepository<typeof JobSchema> {
     workerId: string,
     options: { types?: readonly string[]; now?: Date } = {},
   ): Promise<JobDocument | null> {
-    const claimedBy = parseArgument(WorkerIdSchema, workerId, "workerId");
-    const now = parseArgument(z.date(), options.now ?? new Date(), "now");
+    const claimedBy = parseInput(WorkerIdSchema, workerId, "workerId");
+    const now = parseInput(z.date(), options.now ?? new Date(), "now");
     const filter: Record<string, unknown> = { status: "pending" };
     if (options.types !== undefined)
-      filter["type"] = { $in: parseArgument(z.array(JobSchema.shape.type).min(1).max(100), options.types, "types") };
+      filter["type"] = { $in: parseInput(z.array(JobSchema.shape.type).min(1).max(100), options.types, "types") };
     return this.forTeam(teamId).findOneAndUpdate(
       trustedFilter(filter),
       { $set: { status: "running", claimed_by: claimedBy, started_at: now }, $inc: { attempts: 1 } },
@@ -62,22 +69,22 @@ export class JobRepository extends LifecycleRepository<typeof JobSchema> {
 
   /** `running -> completed` with an optional result. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
   async complete(teamId: string, id: ObjectId | string, result?: Record<string, unknown>, at?: Date): Promise<JobDocument> {
-    const extra = result === undefined ? {} : { result: parseArgument(FreeFormObjectSchema, result, "result") };
+    const extra = result === undefined ? {} : { result: parseInput(FreeFormObjectSchema, result, "result") };
     return this.move(teamId, id, "completed", at === undefined ? {} : { at }, extra);
   }
 
   /** Jobs in one state, highest priority then oldest first. Throws `VALIDATION_FAILED`. */
   async listByStatus(teamId: string, status: LifecycleStatus, limit = DEFAULT_LIST_LIMIT): Promise<JobDocument[]> {
     return this.forTeam(teamId).findMany(
-      { status: parseArgument(LifecycleStatusSchema, status, "status") },
-      { sort: { priority: -1, created_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { status: parseInput(LifecycleStatusSchema, status, "status") },
+      { sort: { priority: -1, created_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** The jobs of one scan run, oldest first. Throws `VALIDATION_FAILED`. */
   async listForScanRun(teamId: string, scanRunId: string): Promise<JobDocument[]> {
     return this.forTeam(teamId).findMany(
-      { scan_run_id: parseArgument(RefIdSchema, scanRunId, "scanRunId") },
+      { scan_run_id: parseInput(RefIdSchema, scanRunId, "scanRunId") },
       { sort: { created_at: 1, _id: 1 }, limit: 1000 },
     );
   }
@@ -85,7 +92,7 @@ export class JobRepository extends LifecycleRepository<typeof JobSchema> {
   /** Jobs a worker holds in `running`. Throws `VALIDATION_FAILED`. */
   async listClaimedBy(teamId: string, workerId: string): Promise<JobDocument[]> {
     return this.forTeam(teamId).findMany(
-      { status: "running", claimed_by: parseArgument(WorkerIdSchema, workerId, "workerId") },
+      { status: "running", claimed_by: parseInput(WorkerIdSchema, workerId, "workerId") },
       { limit: 1000 },
     );
   }

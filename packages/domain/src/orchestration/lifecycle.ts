@@ -37,14 +37,7 @@ export function sourcesOf(to: LifecycleStatus): LifecycleStatus[] {
 
 /** Throws `CONFLICT` with details `{ from, to }` unless `from -> to` is legal. */
 export function assertTransition(from: LifecycleStatus, to: LifecycleStatus, what = "document"): void {
-  if (!canTransition(from, to)) throw illegalTransition(from, to, what);
-}
-
-/** The `CONFLICT` error for an illegal lifecycle transition, details `{ from, to, reason: "ILLEGAL_TRANSITION" }`. */
-export function illegalTransition(from: LifecycleStatus, to: LifecycleStatus, what = "document"): ConflictError {
-  return new ConflictError(`Cannot move ${what} from "${from}" to "${to}".`, {
-    details: { from, to, reason: "ILLEGAL_TRANSITION" },
-  });
+  if (!canTransition(from, to)) throw ConflictError.illegalTransition(from, to, what);
 }
 
 /** The lifecycle fields shared by scan runs, jobs and sub-jobs. */

@@ -1,16 +1,7 @@
-import { NotFoundError } from "@cspm/errors";
-import { BaseRepository, trustedFilter, type ObjectSchema, type RepositoryDocument, type UpdateSpec } from "@cspm/repository";
+import { BaseRepository, type ObjectSchema, type RepositoryDocument, parseInput, toObjectId } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { parseArgument, toObjectId } from "../common/parseArgument";
-import {
-  assertTransition,
-  illegalTransition,
-  LifecycleStatusSchema,
-  sourcesOf,
-  TERMINAL_STATUSES,
-  type LifecycleStatus,
-} from "./lifecycle";
+import { assertTransition, LifecycleStatusSchema, sourcesOf, TERMINAL_STATUSES, type LifecycleStatus } from "./lifecycle";
 
 /** Options of a lifecycle transition. */
 export interface TransitionOptions {
@@ -70,23 +61,15 @@ export abstract class LifecycleRepository<S extends ObjectSchema> extends BaseRe
   ): Promise<RepositoryDocument<S>> {
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
-    const target = parseArgument(LifecycleStatusSchema, to, "to");
-    const from = options.from === undefined ? undefined : parseArgument(LifecycleStatusSchema, options.from, "from");
+    const target = parseInput(LifecycleStatusSchema, to, "to");
+    const from = options.from === undefined ? undefined : parseInput(LifecycleStatusSchema, options.from, "from");
     if (from !== undefined) assertTransition(from, target, this.noun);
     const sources = from === undefined ? sourcesOf(target) : [from];
-    const at = parseArgument(z.date(), options.at ?? new Date(), "at");
-    const set: Record<string, unknown> = { ...extra, status: target };
+    const at = parseInput(z.date(), options.at ?? new Date(), "at");
+    const set: Record<string, unknown> = { ...extra };
     if (target === "running") set["started_at"] = at;
     if (TERMINAL_STATUSES.includes(target)) set["finished_at"] = at;
-    if (options.error !== undefined) set["error"] = parseArgument(z.string().max(4000), options.error, "error");
-    const moved = await scope.findOneAndUpdate(
-      trustedFilter({ _id, status: { $in: sources } }),
-      { $set: set } as UpdateSpec<RepositoryDocument<S>>,
-      { returnDocument: "after" },
-    );
-    if (moved) return moved;
-    const current = await scope.findById(_id);
-    if (!current) throw new NotFoundError(`No ${this.noun} ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw illegalTransition((current as unknown as { status: LifecycleStatus }).status, target, this.noun);
+    if (options.error !== undefined) set["error"] = parseInput(z.string().max(4000), options.error, "error");
+    return scope.moveStatus(_id, { from: sources, to: target, set, entity: this.noun });
   }
 }

@@ -1,9 +1,17 @@
-import { defineRepository, trustedFilter, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  defineRepository,
+  trustedFilter,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  toObjectId,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { NotFoundError } from "@cspm/errors";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
-import { illegalTransition, LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
+import { ConflictError, NotFoundError } from "@cspm/errors";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
+import { LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
 import { LifecycleRepository } from "./lifecycleRepository";
 import { type ScanRun, ScanRunSchema } from "./scanRunSchema";
 
@@ -39,7 +47,7 @@ export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema>
   async resume(teamId: string, id: ObjectId | string, at = new Date()): Promise<ScanRunDocument> {
     const scope = this.forTeam(teamId);
     const _id = toObjectId(id);
-    const startedAt = parseArgument(z.date(), at, "at");
+    const startedAt = parseInput(z.date(), at, "at");
     const resumed = await scope.findOneAndUpdate(
       trustedFilter({ _id, status: { $in: ["pending", "running", "failed"] } }),
       { $set: { status: "running" }, $unset: { error: "", finished_at: "" } },
@@ -55,7 +63,7 @@ export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema>
     }
     const current = await scope.findById(_id);
     if (!current) throw new NotFoundError(`No scan run ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw illegalTransition(current.status, "running", "scan run");
+    throw ConflictError.illegalTransition(current.status, "running", "scan run");
   }
 
   /** `running -> completed` with the run's counts. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
@@ -66,17 +74,17 @@ export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema>
   /** The most recently started run of an account, or `null`. Throws `VALIDATION_FAILED`. */
   async latestForAccount(teamId: string, accountId: string): Promise<ScanRunDocument | null> {
     return this.forTeam(teamId).findOne(
-      trustedFilter({ account_id: parseArgument(z.string().min(1).max(253), accountId, "accountId"), started_at: { $exists: true } }),
+      trustedFilter({ account_id: parseInput(z.string().min(1).max(253), accountId, "accountId"), started_at: { $exists: true } }),
       { sort: { started_at: -1 } },
     );
   }
 
   /** Runs newest first, optionally in one state. Throws `VALIDATION_FAILED`. */
   async listRecent(teamId: string, options: { status?: LifecycleStatus; limit?: number } = {}): Promise<ScanRunDocument[]> {
-    const filter = options.status === undefined ? {} : { status: parseArgument(LifecycleStatusSchema, options.status, "status") };
+    const filter = options.status === undefined ? {} : { status: parseInput(LifecycleStatusSchema, options.status, "status") };
     return this.forTeam(teamId).findMany(filter, {
       sort: { created_at: -1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 }

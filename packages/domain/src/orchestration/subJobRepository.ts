@@ -1,9 +1,8 @@
-import { defineRepository, type RepositoryContext, type RepositoryDocument } from "@cspm/repository";
+import { defineRepository, type RepositoryContext, type RepositoryDocument, parseInput } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
 import { FreeFormObjectSchema } from "../common/freeFormObjectSchema";
-import { parseArgument } from "../common/parseArgument";
 import { LIFECYCLE_STATUSES, type LifecycleStatus } from "./lifecycle";
 import { LifecycleRepository } from "./lifecycleRepository";
 import { SubJobSchema } from "./subJobSchema";
@@ -25,26 +24,26 @@ export class SubJobRepository extends LifecycleRepository<typeof SubJobSchema> {
 
   /** Creates one `pending` sub-job per name, numbered in order. Throws `VALIDATION_FAILED`. */
   async createForJob(teamId: string, jobId: string, names: readonly string[]): Promise<SubJobDocument[]> {
-    const job = parseArgument(RefIdSchema, jobId, "jobId");
-    const steps = parseArgument(z.array(SubJobSchema.shape.name).max(1000), names, "names");
+    const job = parseInput(RefIdSchema, jobId, "jobId");
+    const steps = parseInput(z.array(SubJobSchema.shape.name).max(1000), names, "names");
     if (steps.length === 0) return [];
     return this.forTeam(teamId).insertMany(steps.map((name, sequence) => ({ job_id: job, name, sequence, status: "pending" as const })));
   }
 
   /** The sub-jobs of a job in order. Throws `VALIDATION_FAILED`. */
   async listForJob(teamId: string, jobId: string): Promise<SubJobDocument[]> {
-    return this.forTeam(teamId).findMany({ job_id: parseArgument(RefIdSchema, jobId, "jobId") }, { sort: { sequence: 1 }, limit: 1000 });
+    return this.forTeam(teamId).findMany({ job_id: parseInput(RefIdSchema, jobId, "jobId") }, { sort: { sequence: 1 }, limit: 1000 });
   }
 
   /** Atomically claims the first `pending` sub-job of a job for `workerId` (`-> running`), or `null`. Throws `VALIDATION_FAILED`. */
   async claimNext(teamId: string, jobId: string, workerId: string, now: Date = new Date()): Promise<SubJobDocument | null> {
     return this.forTeam(teamId).findOneAndUpdate(
-      { job_id: parseArgument(RefIdSchema, jobId, "jobId"), status: "pending" },
+      { job_id: parseInput(RefIdSchema, jobId, "jobId"), status: "pending" },
       {
         $set: {
           status: "running",
-          claimed_by: parseArgument(z.string().min(1).max(256), workerId, "workerId"),
-          started_at: parseArgument(z.date(), now, "now"),
+          claimed_by: parseInput(z.string().min(1).max(256), workerId, "workerId"),
+          started_at: parseInput(z.date(), now, "now"),
         },
       },
       { sort: { sequence: 1 }, returnDocument: "after" },
@@ -53,14 +52,14 @@ export class SubJobRepository extends LifecycleRepository<typeof SubJobSchema> {
 
   /** `running -> completed` with an optional result. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
   async complete(teamId: string, id: ObjectId | string, result?: Record<string, unknown>, at?: Date): Promise<SubJobDocument> {
-    const extra = result === undefined ? {} : { result: parseArgument(FreeFormObjectSchema, result, "result") };
+    const extra = result === undefined ? {} : { result: parseInput(FreeFormObjectSchema, result, "result") };
     return this.move(teamId, id, "completed", at === undefined ? {} : { at }, extra);
   }
 
   /** How many sub-jobs of a job are in each state (every state present). Throws `VALIDATION_FAILED`. */
   async countByStatus(teamId: string, jobId: string): Promise<Record<LifecycleStatus, number>> {
     const rows = await this.forTeam(teamId).aggregate<{ _id: LifecycleStatus; count: number }>([
-      { $match: { job_id: parseArgument(RefIdSchema, jobId, "jobId") } },
+      { $match: { job_id: parseInput(RefIdSchema, jobId, "jobId") } },
       { $group: { _id: "$status", count: { $sum: 1 } } },
     ]);
     const counts = Object.fromEntries(LIFECYCLE_STATUSES.map((s) => [s, 0])) as Record<LifecycleStatus, number>;

@@ -5,10 +5,11 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { AuditLogSchema } from "./auditLogSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "audit_logs", schema: AuditLogSchema });
@@ -41,12 +42,12 @@ export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
   /** The newest entries first, optionally by action, actor and start time. Throws `VALIDATION_FAILED`. */
   async listRecent(teamId: string, query: AuditLogQuery = {}): Promise<AuditLogDocument[]> {
     const filter: Record<string, unknown> = {};
-    if (query.action !== undefined) filter["action"] = parseArgument(z.string().min(1).max(200), query.action, "action");
-    if (query.actorId !== undefined) filter["actor.id"] = parseArgument(RefIdSchema, query.actorId, "actorId");
-    if (query.since !== undefined) filter["created_at"] = { $gte: parseArgument(z.date(), query.since, "since") };
+    if (query.action !== undefined) filter["action"] = parseInput(z.string().min(1).max(200), query.action, "action");
+    if (query.actorId !== undefined) filter["actor.id"] = parseInput(RefIdSchema, query.actorId, "actorId");
+    if (query.since !== undefined) filter["created_at"] = { $gte: parseInput(z.date(), query.since, "since") };
     return this.forTeam(teamId).findMany(trustedFilter(filter), {
       sort: { created_at: -1 },
-      limit: parseArgument(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 
@@ -54,10 +55,10 @@ export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
   async listForTarget(teamId: string, targetType: string, targetId: string, limit = DEFAULT_LIST_LIMIT): Promise<AuditLogDocument[]> {
     return this.forTeam(teamId).findMany(
       trustedFilter({
-        "target.type": parseArgument(z.string().min(1).max(64), targetType, "targetType"),
-        "target.id": parseArgument(RefIdSchema, targetId, "targetId"),
+        "target.type": parseInput(z.string().min(1).max(64), targetType, "targetType"),
+        "target.id": parseInput(RefIdSchema, targetId, "targetId"),
       }),
-      { sort: { created_at: -1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { sort: { created_at: -1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

@@ -5,10 +5,10 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument } from "../common/parseArgument";
 import { SessionSchema } from "./sessionSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "sessions", schema: SessionSchema, keyFields: ["token_hash"] });
@@ -36,9 +36,9 @@ export class SessionRepository extends BaseRepository<typeof SessionSchema> {
   async findActive(teamId: string, tokenHash: string, now: Date = new Date()): Promise<SessionDocument | null> {
     return this.forTeam(teamId).findOne(
       trustedFilter({
-        token_hash: parseArgument(TokenHashArgument, tokenHash, "tokenHash"),
+        token_hash: parseInput(TokenHashArgument, tokenHash, "tokenHash"),
         revoked_at: { $exists: false },
-        expires_at: { $gt: parseArgument(z.date(), now, "now") },
+        expires_at: { $gt: parseInput(z.date(), now, "now") },
       }),
     );
   }
@@ -46,8 +46,8 @@ export class SessionRepository extends BaseRepository<typeof SessionSchema> {
   /** Revokes the session with this token hash; `true` when one was revoked. Throws `VALIDATION_FAILED`. */
   async revoke(teamId: string, tokenHash: string, at: Date = new Date()): Promise<boolean> {
     const result = await this.forTeam(teamId).updateOne(
-      trustedFilter({ token_hash: parseArgument(TokenHashArgument, tokenHash, "tokenHash"), revoked_at: { $exists: false } }),
-      { $set: { revoked_at: parseArgument(z.date(), at, "at") } },
+      trustedFilter({ token_hash: parseInput(TokenHashArgument, tokenHash, "tokenHash"), revoked_at: { $exists: false } }),
+      { $set: { revoked_at: parseInput(z.date(), at, "at") } },
     );
     return result.modifiedCount === 1;
   }
@@ -55,8 +55,8 @@ export class SessionRepository extends BaseRepository<typeof SessionSchema> {
   /** Revokes every live session of a user (log out everywhere); returns how many. Throws `VALIDATION_FAILED`. */
   async revokeAllForUser(teamId: string, userId: string, at: Date = new Date()): Promise<number> {
     const result = await this.forTeam(teamId).updateMany(
-      trustedFilter({ user_id: parseArgument(RefIdSchema, userId, "userId"), revoked_at: { $exists: false } }),
-      { $set: { revoked_at: parseArgument(z.date(), at, "at") } },
+      trustedFilter({ user_id: parseInput(RefIdSchema, userId, "userId"), revoked_at: { $exists: false } }),
+      { $set: { revoked_at: parseInput(z.date(), at, "at") } },
     );
     return result.modifiedCount;
   }

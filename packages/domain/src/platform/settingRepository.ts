@@ -1,5 +1,4 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument } from "@cspm/repository";
-import { parseArgument } from "../common/parseArgument";
+import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, parseInput } from "@cspm/repository";
 import { SettingSchema } from "./settingSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "settings", schema: SettingSchema, keyFields: ["key"] });
@@ -20,19 +19,19 @@ export class SettingRepository extends BaseRepository<typeof SettingSchema> {
 
   /** The value of `key`, or `undefined` when unset. Throws `VALIDATION_FAILED`. */
   async get(teamId: string, key: string): Promise<unknown> {
-    const setting = await this.forTeam(teamId).findOne({ key: parseArgument(KeyArgument, key, "key") });
+    const setting = await this.forTeam(teamId).findOne({ key: parseInput(KeyArgument, key, "key") });
     return setting?.value;
   }
 
   /** Sets `key` to `value` (insert or replace). Throws `VALIDATION_FAILED`. */
   async set(teamId: string, key: string, value: unknown): Promise<SettingDocument> {
-    const result = await this.forTeam(teamId).upsert({ key: parseArgument(KeyArgument, key, "key"), value });
+    const result = await this.forTeam(teamId).upsert({ key: parseInput(KeyArgument, key, "key"), value });
     return result.document;
   }
 
   /** Removes `key`; `true` when it existed. Throws `VALIDATION_FAILED`. */
   async remove(teamId: string, key: string): Promise<boolean> {
-    return this.forTeam(teamId).deleteOne({ key: parseArgument(KeyArgument, key, "key") });
+    return this.forTeam(teamId).deleteOne({ key: parseInput(KeyArgument, key, "key") });
   }
 
   /** Every setting of the team as a `{ key: value }` object. */

@@ -5,9 +5,9 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
-import { parseArgument } from "../common/parseArgument";
 import { TeamSchema } from "./teamSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "teams", schema: TeamSchema, keyFields: ["slug"] });
@@ -31,7 +31,7 @@ export class TeamRepository extends BaseRepository<typeof TeamSchema> {
 
   /** The team with this slug, or `null`. Throws `VALIDATION_FAILED` for a non-string slug. */
   async findBySlug(slug: string): Promise<TeamDocument | null> {
-    return this.shared().findOne({ slug: parseArgument(z.string().min(1).max(63), slug, "slug") });
+    return this.shared().findOne({ slug: parseInput(z.string().min(1).max(63), slug, "slug") });
   }
 
   /** The active teams by name, at most 10,000 (`MAX_FIND_LIMIT`); `streamActive()` reads every one. */

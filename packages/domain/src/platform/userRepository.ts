@@ -1,6 +1,14 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  toObjectId,
+} from "@cspm/repository";
 import { z } from "zod";
-import { ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { ListLimitSchema } from "../common/listLimit";
 import { USER_ROLES, UserSchema } from "./userSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "users", schema: UserSchema, keyFields: ["email"] });
@@ -21,25 +29,25 @@ export class UserRepository extends BaseRepository<typeof UserSchema> {
 
   /** Creates a user (email lowercased). Throws `VALIDATION_FAILED`, `CONFLICT` (email taken in this team). */
   async create(teamId: string, input: RepositoryInput<typeof UserSchema>): Promise<UserDocument> {
-    const email = parseArgument(EmailArgument, input.email, "email");
+    const email = parseInput(EmailArgument, input.email, "email");
     return this.forTeam(teamId).insertOne({ ...input, email });
   }
 
   /** The team's user with this email (case-insensitive), or `null`. Throws `VALIDATION_FAILED`. */
   async findByEmail(teamId: string, email: string): Promise<UserDocument | null> {
-    return this.forTeam(teamId).findOne({ email: parseArgument(EmailArgument, email, "email") });
+    return this.forTeam(teamId).findOne({ email: parseInput(EmailArgument, email, "email") });
   }
 
   /** The team's users with `role`, by email, at most `limit` (1..1,000, default 1,000). Throws `VALIDATION_FAILED`. */
   async listByRole(teamId: string, role: (typeof USER_ROLES)[number], limit = 1000): Promise<UserDocument[]> {
     return this.forTeam(teamId).findMany(
-      { role: parseArgument(z.enum(USER_ROLES), role, "role") },
-      { sort: { email: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { role: parseInput(z.enum(USER_ROLES), role, "role") },
+      { sort: { email: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** Sets `last_login_at`. Throws `VALIDATION_FAILED`, `NOT_FOUND` (no such user in this team). */
   async recordLogin(teamId: string, userId: string, at: Date = new Date()): Promise<UserDocument> {
-    return this.forTeam(teamId).update(toObjectId(userId, "userId"), { last_login_at: parseArgument(z.date(), at, "at") });
+    return this.forTeam(teamId).update(toObjectId(userId, "userId"), { last_login_at: parseInput(z.date(), at, "at") });
   }
 }

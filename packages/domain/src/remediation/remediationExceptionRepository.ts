@@ -5,10 +5,12 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { ANY_RESOURCE, RemediationExceptionSchema } from "./remediationExceptionSchema";
 
 const definition = defineRepository({ database: "REMEDIATION", collection: "exceptions", schema: RemediationExceptionSchema });
@@ -45,10 +47,10 @@ export class RemediationExceptionRepository extends BaseRepository<typeof Remedi
   ): Promise<RemediationExceptionDocument | null> {
     return this.forTeam(teamId).findOne(
       trustedFilter({
-        check_id: parseArgument(RemediationExceptionSchema.shape.check_id, checkId, "checkId"),
-        resource_uid: { $in: [parseArgument(z.string().min(1).max(2048), resourceUid, "resourceUid"), ANY_RESOURCE] },
+        check_id: parseInput(RemediationExceptionSchema.shape.check_id, checkId, "checkId"),
+        resource_uid: { $in: [parseInput(z.string().min(1).max(2048), resourceUid, "resourceUid"), ANY_RESOURCE] },
         revoked_at: { $exists: false },
-        expires_at: { $gt: parseArgument(z.date(), now, "now") },
+        expires_at: { $gt: parseInput(z.date(), now, "now") },
       }),
       { sort: { expires_at: -1 } },
     );
@@ -64,14 +66,14 @@ export class RemediationExceptionRepository extends BaseRepository<typeof Remedi
     return this.forTeam(teamId).findMany(
       trustedFilter({
         revoked_at: { $exists: false },
-        expires_at: { $gt: parseArgument(z.date(), now, "now"), $lt: parseArgument(z.date(), before, "before") },
+        expires_at: { $gt: parseInput(z.date(), now, "now"), $lt: parseInput(z.date(), before, "before") },
       }),
-      { sort: { expires_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      { sort: { expires_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** Revokes an exception before it expires. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async revoke(teamId: string, id: ObjectId | string, at: Date = new Date()): Promise<RemediationExceptionDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { revoked_at: parseArgument(z.date(), at, "at") });
+    return this.forTeam(teamId).update(toObjectId(id), { revoked_at: parseInput(z.date(), at, "at") });
   }
 }

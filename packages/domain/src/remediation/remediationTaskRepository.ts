@@ -5,11 +5,13 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { OPEN_REMEDIATION_STATUSES, REMEDIATION_STATUSES, RemediationTaskSchema } from "./remediationTaskSchema";
 
 const definition = defineRepository({ database: "REMEDIATION", collection: "remediation_tasks", schema: RemediationTaskSchema });
@@ -39,14 +41,14 @@ export class RemediationTaskRepository extends BaseRepository<typeof Remediation
   /** The tasks of one finding, newest first. Throws `VALIDATION_FAILED`. */
   async findByFinding(teamId: string, findingId: string): Promise<RemediationTaskDocument[]> {
     return this.forTeam(teamId).findMany(
-      { finding_id: parseArgument(RefIdSchema, findingId, "findingId") },
+      { finding_id: parseInput(RefIdSchema, findingId, "findingId") },
       { sort: { created_at: -1 }, limit: 100 },
     );
   }
 
   /** Assigns a task. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async assign(teamId: string, id: ObjectId | string, assignee: string): Promise<RemediationTaskDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { assignee: parseArgument(AssigneeArgument, assignee, "assignee") });
+    return this.forTeam(teamId).update(toObjectId(id), { assignee: parseInput(AssigneeArgument, assignee, "assignee") });
   }
 
   /** Sets a task's status: `resolved` stamps `resolved_at`, other statuses clear it. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
@@ -56,8 +58,8 @@ export class RemediationTaskRepository extends BaseRepository<typeof Remediation
     status: (typeof REMEDIATION_STATUSES)[number],
     at: Date = new Date(),
   ): Promise<RemediationTaskDocument> {
-    const next = parseArgument(z.enum(REMEDIATION_STATUSES), status, "status");
-    const when = parseArgument(z.date(), at, "at");
+    const next = parseInput(z.enum(REMEDIATION_STATUSES), status, "status");
+    const when = parseInput(z.date(), at, "at");
     const _id = toObjectId(id);
     const update =
       next === "resolved" ? { $set: { status: next, resolved_at: when } } : { $set: { status: next }, $unset: { resolved_at: "" } };
@@ -68,16 +70,16 @@ export class RemediationTaskRepository extends BaseRepository<typeof Remediation
   /** Unfinished tasks due before `now`, most overdue first. Throws `VALIDATION_FAILED`. */
   async listOverdue(teamId: string, now: Date = new Date(), limit = DEFAULT_LIST_LIMIT): Promise<RemediationTaskDocument[]> {
     return this.forTeam(teamId).findMany(
-      trustedFilter({ status: { $in: [...OPEN_REMEDIATION_STATUSES] }, due_at: { $lt: parseArgument(z.date(), now, "now") } }),
-      { sort: { due_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      trustedFilter({ status: { $in: [...OPEN_REMEDIATION_STATUSES] }, due_at: { $lt: parseInput(z.date(), now, "now") } }),
+      { sort: { due_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 
   /** Unfinished tasks of one assignee, soonest due first. Throws `VALIDATION_FAILED`. */
   async listForAssignee(teamId: string, assignee: string, limit = DEFAULT_LIST_LIMIT): Promise<RemediationTaskDocument[]> {
     return this.forTeam(teamId).findMany(
-      trustedFilter({ assignee: parseArgument(AssigneeArgument, assignee, "assignee"), status: { $in: [...OPEN_REMEDIATION_STATUSES] } }),
-      { sort: { due_at: 1, _id: 1 }, limit: parseArgument(ListLimitSchema, limit, "limit") },
+      trustedFilter({ assignee: parseInput(AssigneeArgument, assignee, "assignee"), status: { $in: [...OPEN_REMEDIATION_STATUSES] } }),
+      { sort: { due_at: 1, _id: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

@@ -1,15 +1,14 @@
-import { ConflictError, NotFoundError } from "@cspm/errors";
 import {
   BaseRepository,
   defineRepository,
-  trustedFilter,
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { REPORT_STATUSES, REPORT_TYPES, ReportSchema } from "./reportSchema";
 
 const definition = defineRepository({ database: "REPORTING", collection: "reports", schema: ReportSchema });
@@ -56,45 +55,28 @@ export class ReportRepository extends BaseRepository<typeof ReportSchema> {
     output: { storageKey: string; sizeBytes: number; at?: Date },
   ): Promise<ReportDocument> {
     return this.moveStatus(teamId, id, "completed", {
-      storage_key: parseArgument(z.string().min(1).max(1024), output.storageKey, "storageKey"),
-      size_bytes: parseArgument(z.number().int().nonnegative(), output.sizeBytes, "sizeBytes"),
-      generated_at: parseArgument(z.date(), output.at ?? new Date(), "at"),
+      storage_key: parseInput(z.string().min(1).max(1024), output.storageKey, "storageKey"),
+      size_bytes: parseInput(z.number().int().nonnegative(), output.sizeBytes, "sizeBytes"),
+      generated_at: parseInput(z.date(), output.at ?? new Date(), "at"),
     });
   }
 
   /** `queued | generating -> failed` with the error. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
   async markFailed(teamId: string, id: ObjectId | string, error: string): Promise<ReportDocument> {
-    return this.moveStatus(teamId, id, "failed", { error: parseArgument(z.string().min(1).max(4000), error, "error") });
+    return this.moveStatus(teamId, id, "failed", { error: parseInput(z.string().min(1).max(4000), error, "error") });
   }
 
   /** Reports newest first, optionally of one type. Throws `VALIDATION_FAILED`. */
   async listRecent(teamId: string, options: { type?: (typeof REPORT_TYPES)[number]; limit?: number } = {}): Promise<ReportDocument[]> {
-    const filter = options.type === undefined ? {} : { type: parseArgument(z.enum(REPORT_TYPES), options.type, "type") };
+    const filter = options.type === undefined ? {} : { type: parseInput(z.enum(REPORT_TYPES), options.type, "type") };
     return this.forTeam(teamId).findMany(filter, {
       sort: { created_at: -1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 
-  private async moveStatus(
-    teamId: string,
-    id: ObjectId | string,
-    to: ReportStatus,
-    extra: Record<string, unknown>,
-  ): Promise<ReportDocument> {
-    const scope = this.forTeam(teamId);
-    const _id = toObjectId(id);
-    const sources = REPORT_STATUSES.filter((from) => REPORT_TRANSITIONS[from].includes(to));
-    const moved = await scope.findOneAndUpdate(
-      trustedFilter({ _id, status: { $in: sources } }),
-      { $set: { ...extra, status: to } },
-      { returnDocument: "after" },
-    );
-    if (moved) return moved;
-    const current = await scope.findById(_id);
-    if (!current) throw new NotFoundError(`No report ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
-    throw new ConflictError(`Cannot move report from "${current.status}" to "${to}".`, {
-      details: { from: current.status, to, reason: "ILLEGAL_TRANSITION" },
-    });
+  private async moveStatus(teamId: string, id: ObjectId | string, to: ReportStatus, set: Record<string, unknown>): Promise<ReportDocument> {
+    const from = REPORT_STATUSES.filter((status) => REPORT_TRANSITIONS[status].includes(to));
+    return this.forTeam(teamId).moveStatus(id, { from, to, set, entity: "report" });
   }
 }

@@ -6,10 +6,12 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { ReportScheduleSchema } from "./reportScheduleSchema";
 
 const definition = defineRepository({ database: "REPORTING", collection: "report_schedules", schema: ReportScheduleSchema });
@@ -33,9 +35,9 @@ export class ReportScheduleRepository extends BaseRepository<typeof ReportSchedu
 
   /** Enabled schedules due at `now`, most overdue first. Throws `VALIDATION_FAILED`. */
   async findDue(teamId: string, now: Date = new Date(), limit = DEFAULT_LIST_LIMIT): Promise<ReportScheduleDocument[]> {
-    return this.forTeam(teamId).findMany(trustedFilter({ enabled: true, next_run_at: { $lte: parseArgument(z.date(), now, "now") } }), {
+    return this.forTeam(teamId).findMany(trustedFilter({ enabled: true, next_run_at: { $lte: parseInput(z.date(), now, "now") } }), {
       sort: { next_run_at: 1, _id: 1 },
-      limit: parseArgument(ListLimitSchema, limit, "limit"),
+      limit: parseInput(ListLimitSchema, limit, "limit"),
     });
   }
 
@@ -51,18 +53,18 @@ export class ReportScheduleRepository extends BaseRepository<typeof ReportSchedu
     nextRunAt: Date,
     ranAt: Date = new Date(),
   ): Promise<ReportScheduleDocument | null> {
-    const due = parseArgument(z.date(), dueAt, "dueAt");
-    const next = parseArgument(z.date(), nextRunAt, "nextRunAt");
+    const due = parseInput(z.date(), dueAt, "dueAt");
+    const next = parseInput(z.date(), nextRunAt, "nextRunAt");
     if (next <= due) throw new ValidationError("nextRunAt must be after dueAt.", [{ path: "nextRunAt", message: "must be after dueAt" }]);
     return this.forTeam(teamId).findOneAndUpdate(
       trustedFilter({ _id: toObjectId(id), enabled: true, next_run_at: due }),
-      { $set: { next_run_at: next, last_run_at: parseArgument(z.date(), ranAt, "ranAt") } },
+      { $set: { next_run_at: next, last_run_at: parseInput(z.date(), ranAt, "ranAt") } },
       { returnDocument: "after" },
     );
   }
 
   /** Enables or disables a schedule. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setEnabled(teamId: string, id: ObjectId | string, enabled: boolean): Promise<ReportScheduleDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { enabled: parseArgument(z.boolean(), enabled, "enabled") });
+    return this.forTeam(teamId).update(toObjectId(id), { enabled: parseInput(z.boolean(), enabled, "enabled") });
   }
 }

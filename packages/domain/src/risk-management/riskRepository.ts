@@ -5,10 +5,12 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
-import { DEFAULT_LIST_LIMIT, ListLimitSchema, parseArgument, toObjectId } from "../common/parseArgument";
+import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { RISK_STATUSES, RiskSchema, riskScore } from "./riskSchema";
 
 const definition = defineRepository({ database: "RISK_MANAGEMENT", collection: "risks", schema: RiskSchema, versioned: true });
@@ -35,8 +37,8 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
 
   /** Adds a risk with its computed score. Throws `VALIDATION_FAILED`. */
   async create(teamId: string, input: NewRisk): Promise<RiskDocument> {
-    const likelihood = parseArgument(Rating, input.likelihood, "likelihood");
-    const impact = parseArgument(Rating, input.impact, "impact");
+    const likelihood = parseInput(Rating, input.likelihood, "likelihood");
+    const impact = parseInput(Rating, input.impact, "impact");
     return this.forTeam(teamId).insertOne({ status: "identified", ...input, likelihood, impact, score: riskScore(likelihood, impact) });
   }
 
@@ -49,8 +51,8 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
     id: ObjectId | string,
     rating: { likelihood: number; impact: number; expectedVersion?: number },
   ): Promise<RiskDocument> {
-    const likelihood = parseArgument(Rating, rating.likelihood, "likelihood");
-    const impact = parseArgument(Rating, rating.impact, "impact");
+    const likelihood = parseInput(Rating, rating.likelihood, "likelihood");
+    const impact = parseInput(Rating, rating.impact, "impact");
     return this.forTeam(teamId).update(
       toObjectId(id),
       { likelihood, impact, score: riskScore(likelihood, impact) },
@@ -60,19 +62,19 @@ export class RiskRepository extends BaseRepository<typeof RiskSchema> {
 
   /** Sets a risk's status. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
   async setStatus(teamId: string, id: ObjectId | string, status: RiskStatus): Promise<RiskDocument> {
-    return this.forTeam(teamId).update(toObjectId(id), { status: parseArgument(z.enum(RISK_STATUSES), status, "status") });
+    return this.forTeam(teamId).update(toObjectId(id), { status: parseInput(z.enum(RISK_STATUSES), status, "status") });
   }
 
   /** The highest-scored risks, not closed unless `statuses` says otherwise. Throws `VALIDATION_FAILED`. */
   async listTop(teamId: string, options: { statuses?: readonly RiskStatus[]; limit?: number } = {}): Promise<RiskDocument[]> {
-    const statuses = parseArgument(
+    const statuses = parseInput(
       z.array(z.enum(RISK_STATUSES)).min(1),
       options.statuses ?? RISK_STATUSES.filter((s) => s !== "closed"),
       "statuses",
     );
     return this.forTeam(teamId).findMany(trustedFilter({ status: { $in: statuses } }), {
       sort: { score: -1, _id: 1 },
-      limit: parseArgument(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+      limit: parseInput(ListLimitSchema, options.limit ?? DEFAULT_LIST_LIMIT, "limit"),
     });
   }
 

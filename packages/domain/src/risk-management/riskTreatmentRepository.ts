@@ -1,8 +1,15 @@
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, type RepositoryInput } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type RepositoryInput,
+  parseInput,
+  toObjectId,
+} from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { RiskTreatmentSchema, TREATMENT_STATUSES } from "./riskTreatmentSchema";
 
 const definition = defineRepository({ database: "RISK_MANAGEMENT", collection: "risk_treatments", schema: RiskTreatmentSchema });
@@ -27,7 +34,7 @@ export class RiskTreatmentRepository extends BaseRepository<typeof RiskTreatment
   /** The treatments of one risk, oldest first. Throws `VALIDATION_FAILED`. */
   async listForRisk(teamId: string, riskId: string): Promise<RiskTreatmentDocument[]> {
     return this.forTeam(teamId).findMany(
-      { risk_id: parseArgument(RefIdSchema, riskId, "riskId") },
+      { risk_id: parseInput(RefIdSchema, riskId, "riskId") },
       { sort: { created_at: 1, _id: 1 }, limit: 1000 },
     );
   }
@@ -39,10 +46,10 @@ export class RiskTreatmentRepository extends BaseRepository<typeof RiskTreatment
     status: (typeof TREATMENT_STATUSES)[number],
     at: Date = new Date(),
   ): Promise<RiskTreatmentDocument> {
-    const next = parseArgument(z.enum(TREATMENT_STATUSES), status, "status");
+    const next = parseInput(z.enum(TREATMENT_STATUSES), status, "status");
     return this.forTeam(teamId).update(
       toObjectId(id),
-      next === "completed" ? { status: next, completed_at: parseArgument(z.date(), at, "at") } : { status: next },
+      next === "completed" ? { status: next, completed_at: parseInput(z.date(), at, "at") } : { status: next },
     );
   }
 }

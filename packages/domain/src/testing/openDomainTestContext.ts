@@ -1,9 +1,9 @@
+import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Test-only (not exported): one test file's private databases on the test MongoDB
  * (`CSPM_TEST_MONGODB_URI`, set by the testkit's global setup), with the registry's indexes and a
  * `RepositoryFactory` over a `CSPMDatabaseManager`.
  */
-import { randomUUID } from "node:crypto";
 import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry, type DatabaseRef } from "@cspm/registry";
 import { RepositoryFactory } from "@cspm/repository";
@@ -30,7 +30,7 @@ export async function openDomainTestContext(databases: readonly DatabaseRef[]): 
   const client = new MongoClient(uri, { monitorCommands: true });
   await client.connect();
   const monitor = new CommandMonitor().attach(client);
-  const prefix = `t_${randomUUID().slice(0, 8)}_`;
+  const prefix = testDatabasePrefix("domain");
   const manager = new CSPMDatabaseManager(client, { prefix });
   await manager.connect();
   await manager.ensureIndexes({ databases });

@@ -6,9 +6,10 @@ import {
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
+  parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
-import { parseArgument, toObjectId } from "../common/parseArgument";
 import { SlaPolicySchema } from "./slaPolicySchema";
 
 const definition = defineRepository({
@@ -37,7 +38,7 @@ export class SlaPolicyRepository extends BaseRepository<typeof SlaPolicySchema> 
 
   /** The policy named `name`, or `null`. Throws `VALIDATION_FAILED`. */
   async findByName(teamId: string, name: string): Promise<SlaPolicyDocument | null> {
-    return this.forTeam(teamId).findOne({ name: parseArgument(SlaPolicySchema.shape.name, name, "name") });
+    return this.forTeam(teamId).findOne({ name: parseInput(SlaPolicySchema.shape.name, name, "name") });
   }
 
   /** The team's default policy, or `null`. */

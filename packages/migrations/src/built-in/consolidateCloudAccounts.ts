@@ -1,6 +1,6 @@
 import type { AssociatedData, CredentialCipher, EncryptedEnvelope } from "@cspm/crypto";
 import { CloudAccountSchema, cloudAccountCredentialAad } from "@cspm/domain";
-import { type FieldIssue, ValidationError } from "@cspm/errors";
+import { type FieldIssue, ValidationError, issuesFromZod } from "@cspm/errors";
 import { type AnyBulkWriteOperation, type Collection, type Document, type Filter, ObjectId } from "mongodb";
 import { defineMigration, type MigrationReport } from "../defineMigration";
 import { driverCall, driverCursor } from "../driverCall";
@@ -122,7 +122,7 @@ function invalidError(invalid: readonly InvalidSource[], what: string): Validati
   return new ValidationError(
     `${invalid.length} legacy cloud account${invalid.length === 1 ? "" : "s"} ${what}. Fix them, or set cloudAccounts.onInvalid = "skip" to leave them behind.`,
     issues,
-    { details: { reason: "invalid_legacy_documents", ids: invalid.slice(0, MAX_REPORTED_IDS).map((i) => i.id) } },
+    { reason: "INVALID_LEGACY_DOCUMENTS", details: { ids: invalid.slice(0, MAX_REPORTED_IDS).map((i) => i.id) } },
   );
 }
 
@@ -263,7 +263,7 @@ function plannedFields(
 
 function schemaIssues(document: Record<string, unknown>): FieldIssue[] {
   const parsed = CloudAccountSchema.safeParse(document);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return parsed.success ? [] : issuesFromZod(parsed.error);
 }
 
 async function writeBatch(

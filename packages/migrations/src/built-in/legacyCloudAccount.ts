@@ -1,3 +1,4 @@
+import { TeamIdSchema } from "@cspm/repository";
 import type { FieldIssue } from "@cspm/errors";
 import { isEncryptedEnvelope, parseEnvelope, type EncryptedEnvelope } from "@cspm/crypto";
 import { CLOUD_PROVIDERS, type CloudProvider, validateProviderAccountId } from "@cspm/domain";
@@ -58,7 +59,6 @@ const ACCOUNT_ID_FIELDS = ["account_id", "account_number", "subscription_id", "p
 const NAME_FIELDS = ["account_name", "name", "alias", "display_name"] as const;
 const STATUSES = new Set(["active", "inactive", "error", "pending"]);
 const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const TEAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const EPOCH = new Date(0);
 
 function firstPresent(doc: LegacyCloudAccountDocument, fields: readonly string[]): unknown {
@@ -90,7 +90,7 @@ function teamIdOf(value: unknown): string | undefined {
       : typeof value === "string" || typeof value === "number"
         ? String(value).trim()
         : undefined;
-  return text !== undefined && TEAM_ID.test(text) ? text : undefined;
+  return text !== undefined && TeamIdSchema.safeParse(text).success ? text : undefined;
 }
 
 function providerOf(doc: LegacyCloudAccountDocument): CloudProvider | undefined {

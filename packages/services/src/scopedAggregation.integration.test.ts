@@ -1,8 +1,9 @@
 import { isCspmError } from "@cspm/errors";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runAggregation } from "./runAggregation";
-import { findingDoc, securityScoreDoc } from "./testing/serviceFixtures";
+import { ProwlerFindingRepository } from "@cspm/domain";
+import { parseTeamId } from "@cspm/repository";
+import { findingDoc, securityScoreDoc } from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 let bed: ServicesTestbed;
@@ -66,15 +67,16 @@ const forbidden: Array<[string, Document[], string]> = [
     [{ $lookup: { from: "cloud_accounts", localField: "a", foreignField: "b", as: "x" } }],
     "pipeline.0.$lookup.from",
   ],
-  ["$out into another database", [{ $out: { db: "cspm_reporting", coll: "reports" } }], "pipeline.0.$out"],
-  ["$merge into another database", [{ $merge: { into: { db: "cspm_reporting", coll: "reports" } } }], "pipeline.0.$merge.into"],
 ];
 
-describe("runAggregation — the cross-database guard in front of the server", () => {
+/** How every service reads tenant data: the team-scoped repository of the collection. */
+const findingsOf = (team: string) => bed.repositories.get(ProwlerFindingRepository).forTeam(parseTeamId(team));
+
+describe("forTeam(teamId).aggregate — the tenant scope and the cross-database guard in front of the server", () => {
   it.each(forbidden)("refuses %s with CONTRACT_VIOLATION and sends nothing", async (_name, pipeline, path) => {
     let caught: unknown;
     try {
-      await runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "prowler_findings", pipeline });
+      await findingsOf("team_a").aggregate(pipeline);
     } catch (error) {
       caught = error;
     }
@@ -83,65 +85,64 @@ describe("runAggregation — the cross-database guard in front of the server", (
     expect(bed.monitor.count()).toBe(0);
   });
 
-  it("refuses a collection the database does not own before sending", async () => {
-    await expect(runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "scan_runs", pipeline: [] })).rejects.toMatchObject({
-      code: "VALIDATION_FAILED",
-    });
-    await expect(
-      runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "cloud_accounts", pipeline: [] }),
-    ).rejects.toMatchObject({ code: "CONTRACT_VIOLATION" });
-    expect(bed.monitor.count()).toBe(0);
+  it.each([
+    ["$out", [{ $out: { db: "cspm_reporting", coll: "reports" } }], "pipeline.0.$out"],
+    ["$merge", [{ $merge: { into: { db: "cspm_reporting", coll: "reports" } } }], "pipeline.0.$merge"],
+    ["$out inside $facet", [{ $facet: { a: [{ $out: "x" }] } }], "pipeline.0.$facet.a.0.$out"],
+  ] as Array<[string, Document[], string]>)(
+    "refuses the writing stage %s with VALIDATION_FAILED and sends nothing",
+    async (_name, pipeline, path) => {
+      await expect(findingsOf("team_a").aggregate(pipeline)).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+        details: { issues: [{ path }] },
+      });
+      expect(bed.monitor.count()).toBe(0);
+    },
+  );
+
+  it("sees only the scope's team: another team's findings are invisible, even when the pipeline names that team", async () => {
+    await bed.seed("CLOUD_SECURITY", "prowler_findings", [findingDoc("team_other")]);
+    expect(await findingsOf("team_a").aggregate([{ $count: "n" }])).toEqual([{ n: 2 }]);
+    expect(await findingsOf("team_a").aggregate([{ $match: { team_id: "team_other" } }])).toEqual([]);
+    const joined = await findingsOf("team_a").aggregate([
+      { $limit: 1 },
+      { $lookup: { from: "prowler_findings", pipeline: [{ $match: { team_id: "team_other" } }], as: "stolen" } },
+      { $project: { _id: 0, stolen: 1 } },
+    ]);
+    expect(joined).toEqual([{ stolen: [] }]);
   });
 
   it("runs an allowed same-database $lookup in one command and returns its result", async () => {
     const measured = await bed.monitor.measure(() =>
-      runAggregation(bed.manager, {
-        database: "CLOUD_SECURITY",
-        collection: "prowler_findings",
-        pipeline: [
-          { $match: { team_id: "team_a", account_id: "111111111111" } },
-          {
-            $lookup: {
-              from: "security_scores",
-              let: { account_id: "$account_id" },
-              pipeline: [
-                { $match: { team_id: "team_a" } },
-                { $match: { $expr: { $eq: ["$account_id", "$$account_id"] } } },
-                { $project: { _id: 0, score: 1 } },
-              ],
-              as: "scores",
-            },
+      findingsOf("team_a").aggregate([
+        { $match: { account_id: "111111111111" } },
+        {
+          $lookup: {
+            from: "security_scores",
+            let: { account_id: "$account_id" },
+            pipeline: [{ $match: { $expr: { $eq: ["$account_id", "$$account_id"] } } }, { $project: { _id: 0, score: 1 } }],
+            as: "scores",
           },
-          { $project: { _id: 0, account_id: 1, scores: 1 } },
-        ],
-      }),
+        },
+        { $project: { _id: 0, account_id: 1, scores: 1 } },
+      ]),
     );
     expect(measured.result).toEqual([{ account_id: "111111111111", scores: [{ score: 90 }] }]);
     expect(measured.commands.map((c) => c.name)).toEqual(["aggregate"]);
   });
 
   it("runs an allowed same-database $unionWith", async () => {
-    const rows = await runAggregation(bed.manager, {
-      database: "CLOUD_SECURITY",
-      collection: "prowler_findings",
-      pipeline: [
-        { $match: { team_id: "team_a" } },
-        { $project: { _id: 0, kind: { $literal: "finding" } } },
-        {
-          $unionWith: {
-            coll: "security_scores",
-            pipeline: [{ $match: { team_id: "team_a" } }, { $project: { _id: 0, kind: { $literal: "score" } } }],
-          },
-        },
-      ],
-    });
+    const rows = await findingsOf("team_a").aggregate([
+      { $project: { _id: 0, kind: { $literal: "finding" } } },
+      { $unionWith: { coll: "security_scores", pipeline: [{ $project: { _id: 0, kind: { $literal: "score" } } }] } },
+    ]);
     expect(rows.map((r) => r["kind"]).sort()).toEqual(["finding", "finding", "score"]);
   });
 
   it("maps a server-side failure to the taxonomy instead of leaking the driver error", async () => {
     let caught: unknown;
     try {
-      await runAggregation(bed.manager, { database: "CLOUD_SECURITY", collection: "prowler_findings", pipeline: [{ $notAStage: {} }] });
+      await findingsOf("team_a").aggregate([{ $notAStage: {} }]);
     } catch (error) {
       caught = error;
     }

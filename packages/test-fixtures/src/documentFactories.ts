@@ -1,6 +1,6 @@
 /**
  * Test-only document factories in stored shape (snake_case, system fields filled), valid against the
- * `@cspm/domain` schemas. Not exported from the package.
+ * `@cspm/domain` schemas.
  */
 import { ObjectId, type Document } from "mongodb";
 

@@ -1,6 +1,6 @@
 import { isCspmError } from "@cspm/errors";
 import { describe, expect, it } from "vitest";
-import { assertPipelineWithinDatabase } from "./assertPipelineWithinDatabase";
+import { assertPipelineWithinDatabase } from "./pipelineDatabaseGuard";
 
 function violationOf(fn: () => void): { code: string; details: Record<string, unknown>; message: string } {
   try {

@@ -1,0 +1,47 @@
+import type { ErrorCode } from "./errorCodes";
+
+/**
+ * Every `details.reason` the data layer sets, each tied to the one code it refines. Reasons are stable
+ * like codes: clients may switch on `(code, reason)`. Add a reason here before using it anywhere.
+ */
+export const ERROR_REASONS = {
+  /** A write carried an `expectedVersion` that is no longer the stored one. */
+  VERSION_CONFLICT: { code: "CONFLICT" },
+  /** A status move that the entity's state machine does not allow (details `from`, `to`). */
+  ILLEGAL_TRANSITION: { code: "CONFLICT" },
+  /** A unique index already holds the key (details `fields`). */
+  DUPLICATE_KEY: { code: "CONFLICT" },
+  /** A concurrent transaction won; the whole unit of work may be retried (details `retryable`). */
+  WRITE_CONFLICT: { code: "CONFLICT" },
+  /** A completed assessment is read-only. */
+  ASSESSMENT_COMPLETED: { code: "CONFLICT" },
+  /** A migration's code changed since it was recorded in the ledger. */
+  CHECKSUM_MISMATCH: { code: "CONFLICT" },
+  /** Another runner holds the migration lock (details `owner`). */
+  MIGRATION_LOCK_HELD: { code: "CONFLICT" },
+  /** This runner lost the migration lock while working. */
+  MIGRATION_LOCK_LOST: { code: "CONFLICT" },
+  /** Legacy documents that cannot be migrated (details `ids`). */
+  INVALID_LEGACY_DOCUMENTS: { code: "VALIDATION_FAILED" },
+  /** An encrypted envelope does not have the versioned shape. */
+  MALFORMED_ENVELOPE: { code: "VALIDATION_FAILED" },
+  /** An envelope names a key id the key ring does not hold (details `kid`). */
+  UNKNOWN_KEY_ID: { code: "INTERNAL" },
+  /** Ciphertext, IV, tag, key id or associated data do not match (details `kid`). */
+  AUTHENTICATION_FAILED: { code: "INTERNAL" },
+  /** A decrypted payload is not the JSON it should be. */
+  NOT_JSON: { code: "VALIDATION_FAILED" },
+} as const satisfies Record<string, { readonly code: ErrorCode }>;
+
+/** A stable reason of the taxonomy (`details.reason`). */
+export type ErrorReason = keyof typeof ERROR_REASONS;
+
+/** The reasons that refine one code: `ReasonFor<"CONFLICT">` is `"VERSION_CONFLICT" | "ILLEGAL_TRANSITION" | …`. */
+export type ReasonFor<C extends ErrorCode> = {
+  [R in ErrorReason]: (typeof ERROR_REASONS)[R]["code"] extends C ? R : never;
+}[ErrorReason];
+
+/** True when `value` is a known reason. */
+export function isErrorReason(value: unknown): value is ErrorReason {
+  return typeof value === "string" && Object.hasOwn(ERROR_REASONS, value);
+}

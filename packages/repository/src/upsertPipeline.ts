@@ -1,0 +1,280 @@
+import { ContractViolationError, ValidationError } from "@cspm/errors";
+import { type Document, ObjectId } from "mongodb";
+import type { z } from "zod";
+import { bsonType, isPlainObject } from "./sanitizeFilter";
+
+/**
+ * How an upsert by natural key is written in one round trip: the equality filter on the key and the update
+ * pipeline that applies the caller's write rules (insert-only fields, defaults, relative dates, resets) on
+ * the server against the stored document. Pure functions: `RepositoryCore` validates the input document and
+ * calls `buildUpsertPipeline`; `ScopedRepository.upsert`/`bulkUpsert` send the result.
+ */
+
+/** The filter and update pipeline of one upsert. */
+export interface UpsertOperation {
+  readonly filter: Document;
+  readonly update: Document[];
+}
+
+/** What `buildUpsertPipeline` needs: a validated document, the key, the scope and the repository's options. */
+export interface UpsertPipelineRequest {
+  readonly doc: Document;
+  readonly keyFields: readonly string[];
+  readonly teamId: string | null;
+  readonly now: Date;
+  /** Prefix of field paths in error issues (the input index in a bulk upsert). */
+  readonly path?: string;
+  readonly rules?: UpsertRules | undefined;
+  /** Fields whose value came from `rules.defaults` (the input left them out). */
+  readonly defaulted?: ReadonlySet<string>;
+  readonly versioned: boolean;
+  readonly softDelete: boolean;
+}
+
+/** The schema facts rule checks need: the writable fields and, for messages, the repository key. */
+export interface RuleSchema {
+  readonly fieldSchemas: ReadonlyMap<string, z.core.$ZodType>;
+  readonly repository: string;
+}
+
+/** True when a value can be part of a natural key (and so of an upsert's equality filter). */
+function isKeyScalar(value: unknown): boolean {
+  if (typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (value instanceof Date) return !Number.isNaN(value.getTime());
+  return bsonType(value) === "ObjectId";
+}
+
+/** A value as an aggregation expression: wrapped in `$literal` when it could be read as a path or expression. */
+function literal(value: unknown): unknown {
+  if (typeof value === "string") return value.startsWith("$") ? { $literal: value } : value;
+  if (typeof value !== "object" || value === null || value instanceof Date) return value;
+  if (bsonType(value) !== undefined) return value;
+  return { $literal: value };
+}
+
+/** A value a `resetWhen` condition may test the stored document for. */
+export type UpsertResetValue = string | number | boolean | null;
+
+/** The write rules of an upsert as callers give them (the extra fields of `UpsertOptions`). */
+export interface UpsertRuleOptions {
+  readonly insertOnlyFields?: readonly string[] | undefined;
+  readonly defaults?: Readonly<Record<string, unknown>> | undefined;
+  readonly relativeFields?: Readonly<Record<string, string>> | undefined;
+  readonly resetWhen?:
+    | {
+        readonly field: string;
+        readonly in: readonly UpsertResetValue[];
+        readonly fields?: readonly string[] | undefined;
+        readonly unset?: readonly string[] | undefined;
+      }
+    | undefined;
+}
+
+/** The checked write rules of one upsert call. Internal. */
+export interface UpsertRules {
+  readonly insertOnly: ReadonlySet<string>;
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** field -> anchor field. */
+  readonly relative: ReadonlyMap<string, string>;
+  readonly reset:
+    | {
+        readonly field: string;
+        readonly in: readonly UpsertResetValue[];
+        readonly fields: ReadonlySet<string>;
+        readonly unset: readonly string[];
+      }
+    | undefined;
+}
+
+const MAX_RESET_VALUES = 100;
+
+function isResetValue(value: unknown): value is UpsertResetValue {
+  return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+}
+
+/** True when a stored field holds a value (neither missing nor null), as an aggregation expression. */
+function present(field: string): Document {
+  return { $not: [{ $in: [{ $type: `$${field}` }, ["missing", "null"]] }] };
+}
+
+/** A field named by upsert rules must be a writable schema field and not part of the natural key. */
+function ruleField(schema: RuleSchema, field: unknown, option: string, keyFields: readonly string[]): string {
+  if (typeof field !== "string" || !schema.fieldSchemas.has(field)) {
+    throw new ContractViolationError(`${option} names "${String(field)}", which is not a writable field of ${schema.repository}.`, {
+      details: { option, field: String(field), repository: schema.repository },
+    });
+  }
+  if (keyFields.includes(field)) {
+    throw new ContractViolationError(`${option} cannot name the key field "${field}": key fields always come from the filter.`, {
+      details: { option, field, repository: schema.repository },
+    });
+  }
+  return field;
+}
+
+/**
+ * Checks the write rules of an upsert call (`insertOnlyFields`, `defaults`, `relativeFields`, `resetWhen`);
+ * undefined when none is given. They are code-written, so a mistake is `CONTRACT_VIOLATION`.
+ */
+export function checkUpsertRules(schema: RuleSchema, options: UpsertRuleOptions, keyFields: readonly string[]): UpsertRules | undefined {
+  const { insertOnlyFields, defaults, relativeFields, resetWhen } = options;
+  if (insertOnlyFields === undefined && defaults === undefined && relativeFields === undefined && resetWhen === undefined) return undefined;
+  const insertOnly = new Set<string>();
+  if (insertOnlyFields !== undefined) {
+    if (!Array.isArray(insertOnlyFields)) throw new ContractViolationError("insertOnlyFields must be an array of field names.");
+    for (const field of insertOnlyFields) insertOnly.add(ruleField(schema, field, "insertOnlyFields", keyFields));
+  }
+  const defaultValues: Record<string, unknown> = {};
+  if (defaults !== undefined) {
+    if (!isPlainObject(defaults)) throw new ContractViolationError("defaults must be an object of field: value.");
+    for (const [field, value] of Object.entries(defaults)) {
+      ruleField(schema, field, "defaults", keyFields);
+      if (value === undefined)
+        throw new ContractViolationError(`defaults.${field} is undefined.`, { details: { option: "defaults", field } });
+      defaultValues[field] = value;
+    }
+  }
+  const relative = new Map<string, string>();
+  if (relativeFields !== undefined) {
+    if (!isPlainObject(relativeFields)) throw new ContractViolationError("relativeFields must be an object of field: anchor field.");
+    for (const [field, anchor] of Object.entries(relativeFields)) {
+      ruleField(schema, field, "relativeFields", keyFields);
+      ruleField(schema, anchor, "relativeFields", keyFields);
+      if (field === anchor || insertOnly.has(field) || field in defaultValues) {
+        throw new ContractViolationError(`relativeFields.${field} cannot also be its own anchor, insert-only or defaulted.`, {
+          details: { option: "relativeFields", field },
+        });
+      }
+      relative.set(field, anchor as string);
+    }
+    for (const anchor of relative.values()) {
+      if (relative.has(anchor)) {
+        throw new ContractViolationError(`relativeFields: the anchor "${anchor}" is itself relative.`, {
+          details: { option: "relativeFields", field: anchor },
+        });
+      }
+    }
+  }
+  let reset: UpsertRules["reset"];
+  if (resetWhen !== undefined) {
+    if (!isPlainObject(resetWhen)) throw new ContractViolationError("resetWhen must be { field, in, fields?, unset? }.");
+    const field = ruleField(schema, resetWhen.field, "resetWhen.field", []);
+    const values = resetWhen.in;
+    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_RESET_VALUES || !values.every(isResetValue)) {
+      throw new ContractViolationError(`resetWhen.in must be 1-${MAX_RESET_VALUES} strings, finite numbers, booleans or null.`, {
+        details: { option: "resetWhen.in" },
+      });
+    }
+    const fields = new Set<string>();
+    for (const name of resetWhen.fields ?? []) {
+      ruleField(schema, name, "resetWhen.fields", keyFields);
+      if (!insertOnly.has(name) && !(name in defaultValues)) {
+        throw new ContractViolationError(
+          `resetWhen.fields names "${name}", which is neither insert-only nor defaulted (it is written anyway).`,
+          {
+            details: { option: "resetWhen.fields", field: name },
+          },
+        );
+      }
+      fields.add(name);
+    }
+    const unset: string[] = [];
+    for (const name of resetWhen.unset ?? []) {
+      ruleField(schema, name, "resetWhen.unset", keyFields);
+      if (!(schema.fieldSchemas.get(name) as z.ZodType).safeParse(undefined).success) {
+        throw new ContractViolationError(`resetWhen.unset names the required field "${name}".`, {
+          details: { option: "resetWhen.unset", field: name },
+        });
+      }
+      unset.push(name);
+    }
+    reset = { field, in: [...values], fields, unset };
+  }
+  return { insertOnly, defaults: defaultValues, relative, reset };
+}
+
+/**
+ * The equality filter and update pipeline that upsert one validated document by its natural key:
+ * data fields are `$set`; `created_at` is kept (or set on insert); `updated_at` and `version` change only
+ * when a data field actually changes, so re-importing the same data reports "unchanged".
+ * With `rules`: insert-only (and defaulted) fields keep a stored value and are written only where the stored
+ * document has none (a new document, or one stored without it) — or when `resetWhen` matches; relative
+ * fields follow their anchor's resulting value; `resetWhen.unset` fields are removed on a reset. Only the
+ * fields that would be written count for "unchanged"; a reset always counts as a change.
+ * Throws `VALIDATION_FAILED` when a key field is missing or not a scalar, or a relative field lacks its anchor.
+ */
+export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOperation {
+  const { doc, keyFields, teamId, now, rules, defaulted } = request;
+  const prefix = request.path ?? "";
+  const path = (field: string) => (prefix === "" ? field : `${prefix}.${field}`);
+  const filter: Document = teamId === null ? {} : { team_id: teamId };
+  for (const field of keyFields) {
+    const value = doc[field];
+    if (!isKeyScalar(value)) {
+      throw new ValidationError(`Key field "${field}" must be a string, number, boolean, date or ObjectId.`, [
+        { path: path(field), message: value === undefined || value === null ? "key field is required" : "must be a scalar" },
+      ]);
+    }
+    filter[field] = value;
+  }
+  const same: Document[] = [];
+  const set: Document = {};
+  const kept: Document = {};
+  const reset = rules?.reset;
+  const resetCondition: Document | undefined = reset === undefined ? undefined : { $in: [`$${reset.field}`, reset.in.map(literal)] };
+  if (resetCondition !== undefined) same.push({ $not: [resetCondition] });
+  const relative: string[] = [];
+  for (const field of Object.keys(doc)) {
+    if (field === "team_id") continue;
+    const value = literal(doc[field]);
+    if (rules !== undefined && rules.relative.has(field)) {
+      relative.push(field);
+    } else if (rules !== undefined && (rules.insertOnly.has(field) || defaulted?.has(field) === true)) {
+      // Written only where the stored document has no value (so also on insert), or on a reset.
+      const keep = { $ifNull: [`$${field}`, value] };
+      kept[field] = resetCondition !== undefined && reset?.fields.has(field) === true ? { $cond: [resetCondition, value, keep] } : keep;
+      same.push(present(field));
+    } else {
+      same.push({ $eq: [`$${field}`, value] });
+      set[field] = value;
+    }
+  }
+  for (const field of relative) {
+    const anchor = rules?.relative.get(field) as string;
+    const value = doc[field];
+    const anchorValue = doc[anchor];
+    if (!(value instanceof Date) || !(anchorValue instanceof Date)) {
+      throw new ValidationError(`"${field}" is kept relative to "${anchor}": both must be dates in the same document.`, [
+        {
+          path: path(anchorValue instanceof Date ? field : anchor),
+          message: anchorValue === undefined ? "required with its relative field" : "must be a date",
+        },
+      ]);
+    }
+    const anchorExpression = kept[anchor] ?? set[anchor];
+    const expression = { $add: [anchorExpression, value.getTime() - anchorValue.getTime()] };
+    kept[field] = expression;
+    same.push({ $eq: [`$${field}`, expression] });
+  }
+  if (resetCondition !== undefined) {
+    for (const field of reset?.unset ?? []) {
+      if (field in doc) continue; // the input's value wins
+      kept[field] = { $cond: [resetCondition, "$$REMOVE", `$${field}`] };
+    }
+  }
+  if (request.softDelete) same.push({ $eq: [{ $type: "$deleted_at" }, "missing"] });
+  const unchanged = { $and: same };
+  const system: Document = {
+    // The id of an inserted document is made client-side, as insertOne does (an existing _id is kept as is);
+    // this also spares servers and engines that would not assign one to a pipeline upsert.
+    _id: { $ifNull: ["$_id", new ObjectId()] },
+    updated_at: { $cond: [unchanged, "$updated_at", now] },
+    created_at: { $ifNull: ["$created_at", now] },
+  };
+  if (request.versioned) system.version = { $cond: [unchanged, "$version", { $add: [{ $ifNull: ["$version", 0] }, 1] }] };
+  // One stage sees the stored document as it was: system fields and kept fields are computed from it.
+  const update: Document[] = [{ $set: { ...system, ...kept } }, { $set: set }];
+  if (request.softDelete) update.push({ $unset: "deleted_at" });
+  return { filter, update };
+}

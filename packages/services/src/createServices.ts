@@ -1,0 +1,80 @@
+import type { CacheService } from "@cspm/cache";
+import type { CredentialCipher } from "@cspm/crypto";
+import type { CSPMDatabaseManager } from "@cspm/mongo";
+import { RepositoryFactory } from "@cspm/repository";
+import { AggregationService } from "./aggregationService";
+import { AssessmentIntegrationService } from "./assessmentIntegrationService";
+import { CentralAccountService } from "./centralAccountService";
+import type { Clock } from "./clock";
+import { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import { GlobalAssessmentService } from "./globalAssessmentService";
+
+/** Tunables of the service graph; every one has a default. */
+export interface ServicesOptions {
+  /** TTL of cached account reads (default 300 s). */
+  readonly accountCacheTtlSeconds?: number;
+  /** TTL of cached dashboard and activity summaries (default 60 s). */
+  readonly summaryCacheTtlSeconds?: number;
+  /** Native scans count as assessment evidence when scanned within this many days (default 90). */
+  readonly scanWindowDays?: number;
+}
+
+/** What the whole service graph is built from. */
+export interface ServicesDependencies {
+  /** Connected (or connecting) manager; every database and collection name comes from the registry through it. */
+  readonly manager: CSPMDatabaseManager;
+  /** Cache for reads (`MemoryCache`, `RedisCache`, or a disabled cache); keys are tenant-scoped. */
+  readonly cache: CacheService;
+  /** Encrypts cloud credentials before they are stored. */
+  readonly cipher: CredentialCipher;
+  /** Repository factory to share with the rest of the host app; one over `manager` when absent. */
+  readonly repositories?: RepositoryFactory;
+  /** Source of "now" (default `() => new Date()`); tests pass a fixed clock. */
+  readonly clock?: Clock;
+  readonly options?: ServicesOptions;
+}
+
+/** Every service of the data layer, wired to one set of dependencies. */
+export interface Services {
+  readonly repositories: RepositoryFactory;
+  readonly accounts: CentralAccountService;
+  readonly aggregation: AggregationService;
+  readonly evidence: EvidenceIntegrationService;
+  readonly integration: AssessmentIntegrationService;
+  readonly assessments: GlobalAssessmentService;
+}
+
+/**
+ * Builds the whole service graph from its dependencies: the one place services are wired (the container,
+ * the example apps and every test bed call it). Services never build their own collaborators, so a clock, a
+ * cache or a cipher passed here is the one every service uses. Never throws.
+ * @example const services = createServices({ manager, cache: new MemoryCache(), cipher });
+ * await services.assessments.createAssessment(teamId, input);
+ */
+export function createServices(deps: ServicesDependencies): Services {
+  const repositories = deps.repositories ?? new RepositoryFactory({ provider: deps.manager });
+  const clock = deps.clock ?? (() => new Date());
+  const options = deps.options ?? {};
+  const accounts = new CentralAccountService({
+    repositories,
+    cache: deps.cache,
+    cipher: deps.cipher,
+    clock,
+    ...(options.accountCacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: options.accountCacheTtlSeconds }),
+  });
+  const aggregation = new AggregationService({
+    repositories,
+    cache: deps.cache,
+    clock,
+    accounts,
+    ...(options.summaryCacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: options.summaryCacheTtlSeconds }),
+  });
+  const evidence = new EvidenceIntegrationService({
+    repositories,
+    clock,
+    ...(options.scanWindowDays === undefined ? {} : { scanWindowDays: options.scanWindowDays }),
+  });
+  const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
+  const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
+  return { repositories, accounts, aggregation, evidence, integration, assessments };
+}
