@@ -156,7 +156,10 @@ export function sightingUpdate(
   return { filter, update };
 }
 
-/** The driver's per-operation failures of an unordered bulk write, when it failed only partly. */
+/**
+ * The driver's per-operation failures of an unordered bulk write when only some operations failed; undefined
+ * when the write failed as a whole (a network error or write-concern failure carries no write errors).
+ */
 function partialFailure(
   error: unknown,
 ):
@@ -164,7 +167,8 @@ function partialFailure(
   | undefined {
   if (!(error instanceof MongoBulkWriteError)) return undefined;
   const raw = error.writeErrors;
-  const list = Array.isArray(raw) ? raw : [raw];
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (list.length === 0) return undefined;
   return {
     result: error.result,
     writeErrors: list.map((e) => ({ index: e.index, err: e })),
