@@ -13,7 +13,7 @@ import type { CommandStartedEvent, Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openReliabilityTestbed, type ReliabilityTestbed } from "./reliabilityTestbed";
 import { scannedFindings } from "./reliabilityFixtures";
-import { startTcpProxy, type TcpProxy } from "./tcpProxy";
+import { startTcpProxy, type TcpProxy } from "@cspm/testkit";
 
 const FINDINGS = 2_200;
 

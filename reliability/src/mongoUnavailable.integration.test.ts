@@ -9,9 +9,8 @@ import { generateKey } from "@cspm/crypto";
 import { isCspmError } from "@cspm/errors";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { type CompatServer, startCompatServer } from "@cspm/mongo-engine";
-import { dropDatabasesWithPrefix } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, freePort } from "@cspm/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "./localProcesses";
 
 const TEAM = "team_fault";
 let server: CompatServer | undefined;

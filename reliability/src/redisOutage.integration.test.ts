@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type CacheErrorEvent, RedisCache } from "@cspm/cache";
 import { isCspmError } from "@cspm/errors";
+import { type RedisServer, startRedisServer } from "@cspm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type RedisProcess, spawnRedisServer } from "./localProcesses";
 import { findingDoc } from "./reliabilityFixtures";
 import { openReliabilityTestbed, type ReliabilityTestbed } from "./reliabilityTestbed";
 
@@ -18,8 +18,7 @@ const TEAM = "team_redis";
 const NOW = new Date("2024-06-15T12:00:00.000Z");
 const DAY_MS = 86_400_000;
 
-let redis: RedisProcess | undefined;
-let port: number;
+let redis: RedisServer;
 let cache: RedisCache;
 let bed: ReliabilityTestbed;
 let accountId: string;
@@ -38,8 +37,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  redis = await spawnRedisServer(port);
+  redis = await startRedisServer();
   cache = new RedisCache({
     redis: redis.url,
     keyPrefix: `rel:${randomUUID().slice(0, 8)}:`,
@@ -65,7 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await redis?.kill();
+  await redis?.stop();
   await bed?.close();
 });
 
@@ -112,7 +110,7 @@ describe("Redis killed mid-run", () => {
     const workers = [0, 1, 2].map((id) => worker(id));
 
     await sleep(300);
-    await redis?.kill();
+    await redis.kill();
     const killedAt = served;
     await waitFor("the cache to notice Redis is gone", async () => !(await cache.health()).ok);
     // While down, the summaries the reader keeps asking for are computed by MongoDB (warm, they cost nothing).
@@ -124,7 +122,7 @@ describe("Redis killed mid-run", () => {
     const duringOutage = served - killedAt;
     const aggregatesDuringOutage = bed.monitor.count({ name: "aggregate" }) - aggregatesBefore;
 
-    redis = await spawnRedisServer(port);
+    await redis.start(); // the same port, empty
     await waitFor("the cache to reconnect", async () => (await cache.health()).ok);
     await sleep(300);
     stop = true;

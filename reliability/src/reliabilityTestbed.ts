@@ -76,6 +76,8 @@ export interface ReliabilityTestbedOptions {
   readonly uri?: string;
   /** Fixed clock for every service. */
   readonly now?: () => Date;
+  /** The manager's deadline for every MongoDB operation (default none). */
+  readonly operationTimeoutMS?: number;
 }
 
 const WRITE_COMMANDS = new Set([
@@ -106,6 +108,7 @@ export async function openReliabilityTestbed(options: ReliabilityTestbedOptions)
     ...(options.uri === undefined ? {} : { uri: options.uri }),
     ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.now === undefined ? {} : { clock: options.now }),
+    ...(options.operationTimeoutMS === undefined ? {} : { operationTimeoutMS: options.operationTimeoutMS }),
   });
   const { prefix, manager, monitor, cache, cipher, repositories } = base;
   const bodies: CapturedCommand[][] = [];

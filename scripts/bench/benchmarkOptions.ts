@@ -37,6 +37,8 @@ export interface BenchmarkOptions {
   readonly cacheFindings: number;
   /** Concurrent cold requests of the stampede test. */
   readonly stampede: number;
+  /** Timed calls per case of the cache round-trip comparison (before/after generation-stamped tags). */
+  readonly cacheRoundTripCalls: number;
   /** Repetitions of every measured case (medians are reported). */
   readonly runs: number;
   /** Load run: seconds and concurrent clients. */
@@ -60,6 +62,7 @@ type Scales = Record<
   | "ingestCompareRecords"
   | "ingestNdjsonMegabytes"
   | "stampede"
+  | "cacheRoundTripCalls"
   | "runs"
   | "loadSeconds"
   | "loadClients",
@@ -79,6 +82,7 @@ const FULL: Scales = {
   ingestCompareRecords: 10_000,
   ingestNdjsonMegabytes: 1024,
   stampede: 100,
+  cacheRoundTripCalls: 200,
   runs: 3,
   loadSeconds: 30,
   loadClients: 16,
@@ -97,6 +101,7 @@ const SMALL: Scales = {
   ingestCompareRecords: 2_000,
   ingestNdjsonMegabytes: 64,
   stampede: 100,
+  cacheRoundTripCalls: 50,
   runs: 3,
   loadSeconds: 10,
   loadClients: 16,
@@ -116,6 +121,7 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
   ingestCompareRecords: "CSPM_BENCH_INGEST_COMPARE_RECORDS",
   ingestNdjsonMegabytes: "CSPM_BENCH_INGEST_NDJSON_MB",
   stampede: "CSPM_BENCH_STAMPEDE",
+  cacheRoundTripCalls: "CSPM_BENCH_CACHE_ROUND_TRIP_CALLS",
   runs: "CSPM_BENCH_RUNS",
   loadSeconds: "CSPM_BENCH_LOAD_SECONDS",
   loadClients: "CSPM_BENCH_LOAD_CLIENTS",

@@ -168,6 +168,51 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
       });
     }
   } else missing("Cache", "concurrent cold requests -> 1 loader call", "cache");
+  const rt = c?.roundTrips;
+  if (rt) {
+    const find = (prefix: string) => rt.cases.filter((x) => x.name.startsWith(prefix));
+    const worst = (prefix: string) => Math.max(...find(prefix).map((x) => x.after.roundTrips));
+    const baseline = (prefix: string) =>
+      find(prefix)
+        .map((x) => `${x.name}: ${x.before.roundTrips}`)
+        .join("; ");
+    for (const [prefix, what] of [
+      ["get", "get (hit or miss), generation check included: 1 Redis round trip"],
+      ["set", "set (1 or 3 tags): 1 Redis round trip"],
+      ["invalidateTags", "invalidateTags (1 or 3 tags, 1 or 100 entries): 1 Redis round trip"],
+    ] as const) {
+      rows.push({
+        area: "Cache",
+        target: what,
+        figure: `${worst(prefix)} at most`,
+        baseline: `tag sets: ${baseline(prefix)}`,
+        result: pass(worst(prefix) === 1),
+      });
+    }
+    const hit = find("get, hit")[0];
+    if (hit) {
+      const slower = hit.after.medianMs / hit.before.medianMs;
+      rows.push({
+        area: "Cache",
+        target: "get (hit) latency <= 1.5x the tag-set algorithm's plain GET",
+        figure: `${ratio(slower)} (${duration(hit.after.medianMs)})`,
+        baseline: `tag sets ${duration(hit.before.medianMs)}`,
+        result: pass(slower <= 1.5),
+        ...edge(slower, 1.5),
+      });
+    }
+    const lost = rt.lostReply;
+    rows.push({
+      area: "Cache",
+      target: "invalidation reply lost to a client timeout: no stale read afterwards",
+      figure: lost.after.staleRead || lost.after.staleAfterRetry ? "stale read" : "no stale read",
+      baseline: `tag sets: ${lost.before.staleRead ? "stale read" : "no stale read"}${lost.before.staleAfterRetry ? ", still stale after a successful retry" : ""}`,
+      result: pass(lost.after.timedOut && !lost.after.staleRead && !lost.after.staleAfterRetry),
+      ...(lost.after.timedOut
+        ? {}
+        : { note: "the repro's precondition did not occur (the reply was not lost), so this run proves nothing" }),
+    });
+  } else if (c) missing("Cache", "Redis round trips before/after generation-stamped tags (Redis not measured)", "cache");
 
   const g = run.ingest;
   if (g) {
@@ -424,6 +469,48 @@ export function renderReport(run: BenchmarkRun): string {
       "",
     );
     for (const skipped of c.hitMiss.skipped) lines.push(`Skipped ${skipped.cache}: ${skipped.reason}.`, "");
+    if (c.roundTrips) {
+      const rt = c.roundTrips;
+      lines.push(
+        "### Redis round trips: tag sets (before) vs generation-stamped tags (after)",
+        "",
+        "Same run, same Redis. Before is the former algorithm's command sequence (`packages/cache/bench/legacyTagCache.ts`: " +
+          "tags as Redis sets of keys, popped and deleted on invalidation); after is `RedisCache`. Commands and round trips " +
+          "per call are counted from ioredis's `ioredis:command` tracing channel (round trips: the longest chain of commands sent " +
+          "after an earlier one's reply; parallel commands share one; an upper bound when unrelated replies interleave); " +
+          `latency is the median of ${count(rt.iterations)} single calls per side (a quarter of that for 100 entries), the sides alternating.`,
+        "",
+        table(
+          ["Operation", "Round trips before", "after", "Commands before", "after", "Median before", "after", "After / before"],
+          rt.cases.map((x) => [
+            x.name,
+            String(x.before.roundTrips),
+            String(x.after.roundTrips),
+            String(x.before.commands),
+            String(x.after.commands),
+            duration(x.before.medianMs),
+            duration(x.after.medianMs),
+            ratio(x.after.medianMs / x.before.medianMs),
+          ]),
+        ),
+        "",
+        "The issue's repro (an invalidation whose reply is lost to a client timeout while the event loop is blocked, then a read by another process):",
+        "",
+        table(
+          ["Algorithm", "Invalidation timed out", "Stale read", "Stale after a successful retry"],
+          (["before", "after"] as const).map((side) => {
+            const o = rt.lostReply[side];
+            return [
+              side === "before" ? "tag sets (before)" : "generations (after)",
+              String(o.timedOut),
+              String(o.staleRead),
+              String(o.staleAfterRetry),
+            ];
+          }),
+        ),
+        "",
+      );
+    }
   }
   if (run.ingest) {
     const g = run.ingest;

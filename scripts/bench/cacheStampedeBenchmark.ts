@@ -5,7 +5,9 @@ import { testDatabasePrefix } from "@cspm/testkit";
  * same dashboard summary, counting the loader's MongoDB aggregations (target 1), with an in-memory
  * cache, with Redis, and with two Redis-backed "processes" (separate caches and clients) splitting the
  * requests; (2) hit vs miss of `wrap` for a loader that costs one MongoDB aggregation
- * (`runCacheBenchmark` of @cspm/cache), in memory and in Redis.
+ * (`runCacheBenchmark` of @cspm/cache), in memory and in Redis; (3) Redis round trips and latency of get / set /
+ * wrap / invalidateTags before and after generation-stamped tags, and the lost-reply repro on both
+ * (`runCacheRoundTripBenchmark`).
  */
 import { randomUUID } from "node:crypto";
 import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
@@ -17,6 +19,7 @@ import { RepositoryFactory, parseTeamId } from "@cspm/repository";
 import { AggregationService, CentralAccountService, createServices } from "@cspm/services";
 import type { Document } from "mongodb";
 import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
+import { type CacheRoundTripResult, deleteRedisPrefix, runCacheRoundTripBenchmark } from "../../packages/cache/bench/roundTripBench";
 
 /** Options of `runCacheStampedeBenchmark`. */
 export interface CacheStampedeOptions {
@@ -29,6 +32,8 @@ export interface CacheStampedeOptions {
   readonly redisUrl?: string | undefined;
   /** Runs of the hit/miss measurement (default 5). */
   readonly runs?: number;
+  /** Timed calls per case of the round-trip comparison (default 200). */
+  readonly roundTripIterations?: number | undefined;
   readonly log?: (line: string) => void;
 }
 
@@ -48,6 +53,8 @@ export interface CacheStampedeResult {
   readonly findings: number;
   readonly stampedes: readonly StampedeFigure[];
   readonly hitMiss: CacheBenchmarkResult;
+  /** Redis round trips before/after generation-stamped tags (when Redis was measured). */
+  readonly roundTrips?: CacheRoundTripResult;
   readonly redis: "measured" | "unreachable" | "not configured";
 }
 
@@ -160,12 +167,22 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
       runs: options.runs ?? 5,
       iterations: 10,
     });
-    return { findings, stampedes, hitMiss, redis };
+    if (redis !== "measured" || !options.redisUrl) return { findings, stampedes, hitMiss, redis };
+    log("  Redis round trips and latency of get / set / wrap / invalidateTags, before and after generation-stamped tags");
+    const roundTrips = await runCacheRoundTripBenchmark({ redisUrl: options.redisUrl, iterations: options.roundTripIterations });
+    for (const c of roundTrips.cases) {
+      log(
+        `    ${c.name}: ${c.before.roundTrips} -> ${c.after.roundTrips} round trip(s), ${c.before.commands} -> ${c.after.commands} command(s), median ${(c.before.medianMs * 1000).toFixed(0)} -> ${(c.after.medianMs * 1000).toFixed(0)} us`,
+      );
+    }
+    return { findings, stampedes, hitMiss, roundTrips, redis };
   } finally {
     for (const cache of created) {
       await cache.invalidateTags([AggregationService.cacheTag(TEAM), CentralAccountService.cacheTag(TEAM)]).catch(() => undefined);
       await cache.close();
     }
+    // Invalidated entries stay until read or expired: delete everything under this run's prefix.
+    if (options.redisUrl) await deleteRedisPrefix(options.redisUrl, redisPrefix).catch(() => undefined);
     for (const key of DatabaseRegistry.keys())
       await manager
         .getDatabase(key)

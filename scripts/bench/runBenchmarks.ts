@@ -137,6 +137,7 @@ async function main(): Promise<number> {
         concurrent: options.stampede,
         redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
         runs: Math.max(options.runs, 5),
+        roundTripIterations: options.cacheRoundTripCalls,
         log,
       });
       figures.cache = result;

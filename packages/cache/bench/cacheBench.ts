@@ -60,8 +60,8 @@ async function meanMs(iterations: number, fn: (i: number) => Promise<unknown>): 
 
 /**
  * Measures each cache: bare loader, `wrap` miss (fresh key each call) and `wrap` hit (one warm key), as the
- * median of `runs` runs of `iterations` sequential calls. Writes only keys tagged with a per-benchmark tag and
- * invalidates that tag at the end.
+ * median of `runs` runs of `iterations` sequential calls. Writes only keys tagged with a per-benchmark tag,
+ * invalidates that tag and deletes the keys at the end.
  */
 export async function runCacheBenchmark<T>(options: CacheBenchmarkOptions<T>): Promise<CacheBenchmarkResult> {
   const runs = options.runs ?? 7;
@@ -98,16 +98,20 @@ export async function runCacheBenchmark<T>(options: CacheBenchmarkOptions<T>): P
       const missRuns: number[] = [];
       const hitRuns: number[] = [];
       let loaderCallsDuringHits = 0;
+      const written: string[] = [];
       for (let run = 0; run < runs; run += 1) {
         loaderRuns.push(await meanMs(iterations, () => options.loader()));
-        missRuns.push(await meanMs(iterations, (i) => cache.wrap(`bench:miss:${tag}:${run}:${i}`, wrapOptions, counted)));
+        const missKey = (i: number) => `bench:miss:${tag}:${run}:${i}`;
+        missRuns.push(await meanMs(iterations, (i) => cache.wrap(missKey(i), wrapOptions, counted)));
         const hotKey = `bench:hit:${tag}:${run}`;
+        written.push(...Array.from({ length: iterations }, (_, i) => missKey(i)), hotKey);
         await cache.wrap(hotKey, wrapOptions, counted);
         const before = loaderCalls;
         hitRuns.push(await meanMs(iterations, () => cache.wrap(hotKey, wrapOptions, counted)));
         loaderCallsDuringHits += loaderCalls - before;
       }
       await cache.invalidateTags(tag);
+      await cache.del(written);
       const missMs = median(missRuns);
       const hitMs = median(hitRuns);
       results.push({

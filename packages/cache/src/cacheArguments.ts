@@ -26,6 +26,13 @@ export function assertCacheKey(key: unknown): asserts key is string {
   if (issue) fail("Invalid cache key.", [issue]);
 }
 
+/** Builds a key given as a function, then checks it; throws `ValidationError` (`VALIDATION_FAILED`). */
+export function resolveCacheKey(key: unknown): string {
+  const value: unknown = typeof key === "function" ? (key as () => unknown)() : key;
+  assertCacheKey(value);
+  return value;
+}
+
 /** Checks one key or a list of keys and returns them as a list; throws `ValidationError` (`VALIDATION_FAILED`). */
 export function normalizeCacheKeys(keys: unknown): readonly string[] {
   const list: unknown[] = Array.isArray(keys) ? keys : [keys];

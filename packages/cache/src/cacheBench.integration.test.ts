@@ -1,21 +1,20 @@
-import { Redis } from "ioredis";
+import { startTestRedis, type TestRedis } from "@cspm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCacheBenchmark } from "../bench/cacheBench";
 import { MemoryCache, RedisCache } from "./index";
-import { deleteKeysWithPrefix, keysWithPrefix, SHARED_REDIS_URL, uniquePrefix } from "../test-support/sharedRedis";
 
 // Checks what the benchmark does, never how fast anything is.
 describe("runCacheBenchmark", () => {
-  const prefix = uniquePrefix("cachebench");
-  let admin: Redis;
+  let redis: TestRedis;
+  let prefix: string;
 
-  beforeAll(() => {
-    admin = new Redis(SHARED_REDIS_URL);
+  beforeAll(async () => {
+    redis = await startTestRedis({ label: "cachebench" });
+    prefix = redis.prefix;
   });
 
   afterAll(async () => {
-    await deleteKeysWithPrefix(admin, prefix);
-    await admin.quit();
+    await redis.stop();
   });
 
   it("reports loader, miss and hit figures per cache, serves hits without the loader and cleans up its keys", async () => {
@@ -25,9 +24,9 @@ describe("runCacheBenchmark", () => {
       return { rows: [{ at: new Date(0), n: calls }] };
     };
     const memory = new MemoryCache();
-    const redis = new RedisCache({ redis: SHARED_REDIS_URL, keyPrefix: prefix });
+    const cache = new RedisCache({ redis: redis.url, keyPrefix: prefix });
     try {
-      const result = await runCacheBenchmark({ loader, caches: { memory, redis }, runs: 3, iterations: 4 });
+      const result = await runCacheBenchmark({ loader, caches: { memory, redis: cache }, runs: 3, iterations: 4 });
       expect(result.skipped).toEqual([]);
       expect(result.results.map((r) => r.cache)).toEqual(["memory", "redis"]);
       for (const figures of result.results) {
@@ -38,12 +37,14 @@ describe("runCacheBenchmark", () => {
       }
       // Per cache: 1 warm-up + runs × (iterations bare + iterations misses + 1 warm hit key).
       expect(calls).toBe(2 * (1 + 3 * (4 + 4 + 1)));
-      expect(redis.stats().hits).toBe(3 * 4);
-      expect(await keysWithPrefix(admin, prefix)).toEqual([]);
+      expect(cache.stats().hits).toBe(3 * 4);
+      // Only the prefix's generations and the fence marker remain: every entry was invalidated and read no more.
+      const left = await redis.keys();
+      expect(left.filter((key) => key.startsWith(`${prefix}v:`))).toEqual([]);
       expect(memory.size).toBe(0);
     } finally {
       await memory.close();
-      await redis.close();
+      await cache.close();
     }
   });
 

@@ -8,6 +8,12 @@ export interface CacheSetOptions {
   readonly tags?: readonly string[];
 }
 
+/**
+ * A cache key, or a function that builds it: a disabled cache (`NoCache`) never calls it, so callers pay for no
+ * key building (hashing filters, escaping parts) when caching is off. The other caches call it once per call.
+ */
+export type CacheKey = string | (() => string);
+
 /** State of a cache's circuit breaker; a `MemoryCache` is always `"closed"`. */
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -40,9 +46,12 @@ export interface CacheErrorEvent {
 /** Called for every failure a cache swallows (fail-open); exceptions thrown by the hook are ignored. */
 export type CacheErrorHook = (event: CacheErrorEvent) => void;
 
+/** Which implementation answers: Redis, process memory, or none (caching switched off). */
+export type CacheBackend = "redis" | "memory" | "none";
+
 /** Counters since the cache was created. */
 export interface CacheStats {
-  readonly backend: "redis" | "memory";
+  readonly backend: CacheBackend;
   /** Reads (`get` or `wrap`) answered from the cache; concurrent `wrap` calls sharing one flight count once. */
   readonly hits: number;
   /** Reads that found nothing (including reads skipped because the backend is unavailable). */
@@ -61,12 +70,17 @@ export interface CacheStats {
   readonly evictions: number;
   /** `wrap` calls currently computing a value (one per key, shared by concurrent callers). */
   readonly inFlight: number;
+  /**
+   * Tag generations whose invalidation Redis has not confirmed yet (Redis only): while above 0, this process
+   * reads nothing from Redis and retries the invalidations first.
+   */
+  readonly pendingInvalidations: number;
   readonly breaker: CircuitState;
 }
 
 /** Result of `health()`: whether the backend answers right now. */
 export interface CacheHealth {
-  readonly backend: "redis" | "memory";
+  readonly backend: CacheBackend;
   /** True when the backend answered (a Redis `PING` within the command timeout) and the cache is not closed. */
   readonly ok: boolean;
   readonly breaker: CircuitState;
@@ -80,25 +94,33 @@ export interface CacheHealth {
 export type CacheLoader<T> = () => T | Promise<T>;
 
 /**
- * A cache-aside store shared by `RedisCache` and `MemoryCache`. Backend failures never throw (fail-open:
- * reads miss, writes return `false`, `wrap` runs the loader); invalid arguments throw `ValidationError`
- * (`VALIDATION_FAILED`). Values go through EJSON, so `Date`, `ObjectId` and `Decimal128` survive and every
- * caller gets its own copy.
+ * A cache-aside store shared by `RedisCache`, `MemoryCache` and `NoCache`. Backend failures never throw
+ * (fail-open: reads miss, writes return `false`, `wrap` runs the loader); invalid arguments throw
+ * `ValidationError` (`VALIDATION_FAILED`). Values go through EJSON, so `Date`, `ObjectId` and `Decimal128`
+ * survive and every caller gets its own copy.
+ *
+ * Freshness contract: once `invalidateTags(tags)` has returned (whatever it resolved), no read started afterwards
+ * through the same cache object returns a value stored before the call under any of `tags`, nor a value a `wrap`
+ * loader computed from data it began reading before the call. Across processes sharing a Redis the same holds from
+ * the moment Redis executed the invalidation (`true` says it did).
  */
 export interface CacheService {
   /**
    * The cached value, or `undefined` on a miss or when the backend is unavailable. `T` is not checked.
    * Throws `ValidationError` (`VALIDATION_FAILED`) for an empty or oversized key.
    */
-  get<T>(key: string): Promise<T | undefined>;
+  get<T>(key: CacheKey): Promise<T | undefined>;
 
   /**
    * Stores `value` (anything EJSON can encode except `undefined`) for `ttlSeconds`, registering it under `tags`.
    * Resolves `false` when the backend was unavailable. Throws `ValidationError` for a bad key, TTL, tag or value.
    */
-  set(key: string, value: unknown, options: CacheSetOptions): Promise<boolean>;
+  set(key: CacheKey, value: unknown, options: CacheSetOptions): Promise<boolean>;
 
-  /** Removes one or more keys; resolves `false` when the backend was unavailable. Throws `ValidationError` for a bad key. */
+  /**
+   * Removes one or more keys; a `wrap` loader already running for one of them stores nothing. Resolves `false`
+   * when the backend was unavailable. Throws `ValidationError` for a bad key.
+   */
   del(keys: string | readonly string[]): Promise<boolean>;
 
   /**
@@ -106,11 +128,13 @@ export interface CacheService {
    * (unless `undefined`) and returns it. Never throws for backend failures; rethrows loader errors unchanged.
    * Throws `ValidationError` (`VALIDATION_FAILED`) for a bad key, TTL or tag.
    */
-  wrap<T>(key: string, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T>;
+  wrap<T>(key: CacheKey, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T>;
 
   /**
-   * Deletes every key stored with any of `tags`, then the tags themselves; resolves `false` if the backend
-   * was unavailable for part of it. Throws `ValidationError` for an empty tag.
+   * Makes every value stored with any of `tags` unreadable, including values that `wrap` loaders still running
+   * will store. Resolves `true` when the backend confirmed it; `false` when it could not confirm it (unreachable,
+   * timed out): then this cache object reads nothing from Redis until it has re-sent the invalidation and Redis
+   * confirmed it. Throws `ValidationError` for an empty tag.
    */
   invalidateTags(tags: string | readonly string[]): Promise<boolean>;
 

@@ -1,7 +1,9 @@
 export type {
+  CacheBackend,
   CacheErrorEvent,
   CacheErrorHook,
   CacheHealth,
+  CacheKey,
   CacheLoader,
   CacheOperation,
   CacheService,
@@ -15,6 +17,7 @@ export { MAX_CACHE_KEY_LENGTH } from "./cacheArguments";
 export { CircuitBreaker } from "./circuitBreaker";
 export type { CircuitBreakerOptions } from "./circuitBreaker";
 export { MemoryCache } from "./memoryCache";
+export { NoCache } from "./noCache";
 export type { MemoryCacheOptions } from "./memoryCache";
 export { RedisCache, REDIS_CACHE_CLIENT_DEFAULTS } from "./redisCache";
 export type { RedisCacheClient, RedisCacheLockOptions, RedisCacheOptions } from "./redisCache";

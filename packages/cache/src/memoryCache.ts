@@ -1,16 +1,17 @@
 import { ValidationError } from "@cspm/errors";
 import {
-  assertCacheKey,
   assertLoader,
   normalizeCacheKeys,
   normalizeCacheTags,
   normalizeSetOptions,
   optionIssue,
+  resolveCacheKey,
   type NormalizedSetOptions,
 } from "./cacheArguments";
 import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
-import type { CacheErrorHook, CacheHealth, CacheLoader, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
+import type { CacheErrorHook, CacheHealth, CacheKey, CacheLoader, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
 import { CacheTelemetry } from "./cacheTelemetry";
+import { LoadFence } from "./loadFence";
 import { SingleFlight } from "./singleFlight";
 
 /** Options of a `MemoryCache`. */
@@ -29,10 +30,15 @@ interface MemoryEntry {
   readonly tags: readonly string[];
 }
 
+/** Fence names: tags and keys live in one map, so they are told apart by a prefix. */
+const tagName = (tag: string): string => `t:${tag}`;
+const keyName = (key: string): string => `k:${key}`;
+
 /**
  * An in-process `CacheService`: TTL, tags, a bounded least-recently-used store, single-flight `wrap`.
  * Values are stored as EJSON text (the same encoding as `RedisCache`), so every read returns a fresh copy
- * that keeps `Date`/`ObjectId` types and callers can never mutate cached state.
+ * that keeps `Date`/`ObjectId` types and callers can never mutate cached state. Invalidation is synchronous,
+ * and a `wrap` loader that was running when one of its tags (or its key) was invalidated stores nothing.
  * Throws `ValidationError` (`VALIDATION_FAILED`) for invalid options.
  */
 export class MemoryCache implements CacheService {
@@ -41,6 +47,7 @@ export class MemoryCache implements CacheService {
   private readonly entries = new Map<string, MemoryEntry>();
   private readonly tagIndex = new Map<string, Set<string>>();
   private readonly flights = new SingleFlight<Flight>();
+  private readonly fence = new LoadFence();
   private readonly telemetry: CacheTelemetry;
   private closed = false;
 
@@ -57,8 +64,8 @@ export class MemoryCache implements CacheService {
     return this.entries.size;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    assertCacheKey(key);
+  async get<T>(cacheKey: CacheKey): Promise<T | undefined> {
+    const key = resolveCacheKey(cacheKey);
     const entry = this.lookup(key);
     if (!entry) {
       this.telemetry.misses += 1;
@@ -68,8 +75,8 @@ export class MemoryCache implements CacheService {
     return decodeCacheValue(entry.encoded) as T;
   }
 
-  async set(key: string, value: unknown, options: CacheSetOptions): Promise<boolean> {
-    assertCacheKey(key);
+  async set(cacheKey: CacheKey, value: unknown, options: CacheSetOptions): Promise<boolean> {
+    const key = resolveCacheKey(cacheKey);
     const normalized = normalizeSetOptions(options);
     const encoded = encodeOrThrow(value);
     if (this.closed) return false;
@@ -81,11 +88,12 @@ export class MemoryCache implements CacheService {
     const list = normalizeCacheKeys(keys);
     if (this.closed) return false;
     for (const key of list) this.remove(key);
+    this.fence.invalidated(list.map(keyName));
     return true;
   }
 
-  async wrap<T>(key: string, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
-    assertCacheKey(key);
+  async wrap<T>(cacheKey: CacheKey, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
+    const key = resolveCacheKey(cacheKey);
     const options = normalizeSetOptions(ttl);
     assertLoader(loader);
     const { result, shared } = await this.flights.run(key, () => this.resolve(key, options, loader));
@@ -101,6 +109,7 @@ export class MemoryCache implements CacheService {
       for (const key of [...keys]) this.remove(key);
       this.tagIndex.delete(tag);
     }
+    this.fence.invalidated(list.map(tagName));
     return true;
   }
 
@@ -121,6 +130,7 @@ export class MemoryCache implements CacheService {
       lockTimeouts: 0,
       evictions: t.evictions,
       inFlight: this.flights.size,
+      pendingInvalidations: 0,
       breaker: "closed",
     };
   }
@@ -138,9 +148,15 @@ export class MemoryCache implements CacheService {
       return { value: decodeCacheValue(entry.encoded), encoded: entry.encoded };
     }
     this.telemetry.misses += 1;
-    const loaded = await loadAndEncode(this.telemetry, key, loader);
-    if (loaded.encoded !== undefined && !this.closed) this.store(key, loaded.encoded, options);
-    return loaded;
+    const ticket = this.fence.begin();
+    try {
+      const loaded = await loadAndEncode(this.telemetry, key, loader);
+      const fresh = this.fence.unchangedSince(ticket, [keyName(key), ...options.tags.map(tagName)]);
+      if (loaded.encoded !== undefined && fresh && !this.closed) this.store(key, loaded.encoded, options);
+      return loaded;
+    } finally {
+      this.fence.end();
+    }
   }
 
   /** The live entry for `key`, marked most recently used; drops it if expired. */

@@ -1,25 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { InternalError, UnavailableError, ValidationError, type CspmError, type FieldIssue } from "@cspm/errors";
-import { Redis, type Cluster, type RedisOptions } from "ioredis";
+import { InternalError, UnavailableError, ValidationError, type FieldIssue } from "@cspm/errors";
+import { Redis, type RedisOptions } from "ioredis";
 import {
-  assertCacheKey,
   assertLoader,
   normalizeCacheKeys,
   normalizeCacheTags,
   normalizeSetOptions,
   optionIssue,
+  resolveCacheKey,
   type NormalizedSetOptions,
 } from "./cacheArguments";
 import { decodeCacheValue, encodeOrThrow, type Flight, loadAndEncode } from "./cacheCodec";
-import type { CacheErrorHook, CacheHealth, CacheLoader, CacheOperation, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
+import type { CacheErrorHook, CacheHealth, CacheKey, CacheLoader, CacheService, CacheSetOptions, CacheStats } from "./cacheService";
 import { CacheTelemetry, sanitizeCause } from "./cacheTelemetry";
 import { CircuitBreaker } from "./circuitBreaker";
+import { encodeEntry, GenerationTokens, generationsOf, stampsOf, tagGeneration } from "./generationStamps";
+import { InvalidationJournal } from "./invalidationJournal";
+import { type RedisCacheClient, RedisCommands, withTimeout } from "./redisCommands";
+import { type EntryRead, RedisEntryStore } from "./redisEntryStore";
 import { SingleFlight } from "./singleFlight";
 
-/** An ioredis client: one node, or a Cluster. */
-export type RedisCacheClient = Redis | Cluster;
+export type { RedisCacheClient } from "./redisCommands";
 
 /** The cross-process recompute lock taken by `wrap` on a miss. */
 export interface RedisCacheLockOptions {
@@ -73,54 +76,21 @@ interface LockSettings {
   readonly pollIntervalMs: number;
 }
 
-type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
-
+/** A read as the cache sees it: a decoded hit, a miss (with observed generation tokens), or Redis unusable. */
 type Read =
   | { readonly state: "hit"; readonly value: unknown; readonly encoded: string }
-  | { readonly state: "miss" }
+  | { readonly state: "miss"; readonly tokens: readonly string[] | undefined }
   | { readonly state: "down" };
 
-const REGISTER_TAG_SCRIPT = `
-redis.call('SADD', KEYS[1], ARGV[1])
-local ttl = tonumber(ARGV[2])
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`;
-
-const POP_TAG_SCRIPT = `
-local members = redis.call('SMEMBERS', KEYS[1])
-redis.call('DEL', KEYS[1])
-return members`;
-
-const RELEASE_LOCK_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-/** Extra life of a tag set beyond the longest-lived key registered in it, in ms. */
-const TAG_TTL_MARGIN_MS = 1000;
+/** Extra life of a generation beyond the longest-lived entry stamped with it, in ms. */
+const GENERATION_TTL_MARGIN_MS = 1000;
 /** Longest wait for QUIT and for the connection to end in `close()`, in ms. */
 const CLOSE_TIMEOUT_MS = 1000;
-/** Keys per DEL command on a single node (a Cluster gets one DEL per key). */
-const DEL_BATCH = 256;
-
-class NotConnectedError extends Error {
-  constructor(status: string) {
-    super(`Redis connection is not ready (status: ${status})`);
-    this.name = "NotConnectedError";
-  }
-}
+/** Shortest pause between background retries of unconfirmed invalidations, in ms. */
+const MIN_RETRY_MS = 50;
 
 /** Connection states with a socket that `close()` should see end (while reconnecting there is none, only a timer). */
 const SOCKET_STATES = new Set(["connecting", "connect", "ready", "disconnecting"]);
-
-/** Connection states in which a command is worth waiting for: the first connection is still being made. */
-const CONNECTING_STATES = new Set(["wait", "connecting", "connect"]);
-
-class CommandTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`Redis command timed out after ${ms} ms`);
-    this.name = "CommandTimeoutError";
-  }
-}
 
 function isClient(value: unknown): value is RedisCacheClient {
   return (
@@ -131,50 +101,52 @@ function isClient(value: unknown): value is RedisCacheClient {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
-  promise.catch(() => undefined); // a late rejection after the timeout is expected and harmless
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout?.();
-      reject(new CommandTimeoutError(ms));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 /**
- * A `CacheService` on ioredis, for one node or a Cluster. Values are canonical EJSON strings with `PX` expiry;
- * tags are Redis sets of keys; `wrap` is single-flight per process plus a short `SET NX PX` lock across
- * processes. Every command is single-key, so it works unchanged on a Cluster. Fail-open: a command that fails
- * or exceeds `commandTimeoutMs` counts as a miss or a skipped write, and a circuit breaker stops calling a dead
- * Redis until it answers again. Throws `ValidationError` (`VALIDATION_FAILED`) for invalid options.
+ * A `CacheService` on ioredis, for one node or a Cluster, whose invalidation does not depend on timing.
+ *
+ * Every tag has a generation token in Redis; an entry records the tokens of its tags (and of the key prefix's
+ * epoch) as they were before its value was computed, and a read returns it only while all of them are unchanged
+ * (one Lua script on a single node: one round trip). `invalidateTags` replaces the tokens: an invalidation that
+ * Redis executed but whose reply was lost still works, and a loader that raced it cannot store a value anyone will
+ * read. An invalidation Redis did not confirm is journaled in the process; until it is re-sent and confirmed, this
+ * instance reads nothing from Redis. After every (re)connection to a single node, a fence compares the server's run
+ * id with the one recorded in Redis and bumps the epoch if they differ (a restart that restored a snapshot, or a
+ * failover), before any read. `wrap` is single-flight per process plus a `SET NX PX` lock across processes.
+ * Fail-open: a command that fails or exceeds `commandTimeoutMs` counts as a miss or a skipped write, and a circuit
+ * breaker stops calling a dead Redis until it answers again. Throws `ValidationError` (`VALIDATION_FAILED`) for
+ * invalid options.
  */
 export class RedisCache implements CacheService {
   private readonly client: RedisCacheClient;
   private readonly ownsClient: boolean;
   private readonly closeClient: boolean;
-  private readonly keyPrefix: string;
   private readonly commandTimeoutMs: number;
+  private readonly retryMs: number;
   private readonly lock: LockSettings | undefined;
   private readonly breaker: CircuitBreaker;
   private readonly telemetry: CacheTelemetry;
+  private readonly commands: RedisCommands;
+  private readonly entries: RedisEntryStore;
+  private readonly journal = new InvalidationJournal();
   private readonly flights = new SingleFlight<Flight>();
+  /** Whether the restart/failover fence must run before the next read (single node only). */
+  private fencePending: boolean;
+  /** Counts reconnections, so a fence that started before one does not clear the fence that one asks for. */
+  private reconnections = 0;
+  private wasReady = false;
+  private recovering: Promise<boolean> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly onReady = (): void => {
     this.breaker.reset();
-    this.resolveReady?.();
-    this.resolveReady = undefined;
-    this.readyPromise = undefined;
+    this.commands.markReady();
+    // The first connection's fence is already due (set in the constructor); every later one needs its own.
+    if (this.wasReady) {
+      this.reconnections += 1;
+      if (!this.client.isCluster) this.fencePending = true;
+    }
+    this.wasReady = true;
+    void this.recover();
   };
-  /** Settles when the client becomes ready; shared by all commands waiting for the first connection. */
-  private readyPromise: Promise<void> | undefined;
-  private resolveReady: (() => void) | undefined;
   private readonly onClientError = (error: unknown): void => {
     this.telemetry.report(
       "connection",
@@ -207,7 +179,6 @@ export class RedisCache implements CacheService {
     }
     if (issues.length > 0) throw new ValidationError("Invalid RedisCache options.", issues);
 
-    this.keyPrefix = options.keyPrefix ?? "cspm:cache:";
     this.commandTimeoutMs = options.commandTimeoutMs ?? 150;
     this.lock =
       options.lock === false
@@ -221,6 +192,7 @@ export class RedisCache implements CacheService {
       failureThreshold: options.breaker?.failureThreshold,
       cooldownMs: options.breaker?.cooldownMs,
     });
+    this.retryMs = Math.max(MIN_RETRY_MS, this.breaker.cooldownMs);
     this.telemetry = new CacheTelemetry(options.onError);
 
     if (isClient(options.redis)) {
@@ -242,25 +214,25 @@ export class RedisCache implements CacheService {
       this.client.on("error", this.onClientError);
     }
     this.closeClient = options.closeClient ?? this.ownsClient;
+    this.commands = new RedisCommands(this.client, this.commandTimeoutMs, this.breaker, this.telemetry);
+    this.entries = new RedisEntryStore(this.commands, options.keyPrefix ?? "cspm:cache:", new GenerationTokens());
+    this.fencePending = !this.client.isCluster;
     this.client.on("ready", this.onReady);
   }
 
-  /** The Redis key that holds a cache key's value (for tests and diagnostics). */
+  /** The Redis key that holds a cache key's entry (for tests and diagnostics). */
   redisKeyFor(key: string): string {
-    return `${this.keyPrefix}v:${key}`;
+    return this.entries.entryKey(key);
   }
 
-  private tagKey(tag: string): string {
-    return `${this.keyPrefix}tag:${tag}`;
+  /** The Redis key that holds a tag's generation token (for tests and diagnostics). */
+  redisKeyForTag(tag: string): string {
+    return this.entries.generationKey(tagGeneration(tag));
   }
 
-  private lockKey(key: string): string {
-    return `${this.keyPrefix}lock:${key}`;
-  }
-
-  async get<T>(key: string): Promise<T | undefined> {
-    assertCacheKey(key);
-    const read = await this.read(key);
+  async get<T>(cacheKey: CacheKey): Promise<T | undefined> {
+    const key = resolveCacheKey(cacheKey);
+    const read = await this.read(key, undefined);
     if (read.state !== "hit") {
       this.telemetry.misses += 1;
       return undefined;
@@ -269,23 +241,22 @@ export class RedisCache implements CacheService {
     return read.value as T;
   }
 
-  async set(key: string, value: unknown, options: CacheSetOptions): Promise<boolean> {
-    assertCacheKey(key);
+  async set(cacheKey: CacheKey, value: unknown, options: CacheSetOptions): Promise<boolean> {
+    const key = resolveCacheKey(cacheKey);
     const normalized = normalizeSetOptions(options);
-    return this.store(key, encodeOrThrow(value), normalized);
+    const encoded = encodeOrThrow(value);
+    if (!(await this.recovered())) return false;
+    const ttlMs = normalized.ttlMs;
+    return this.entries.write(key, encoded, generationsOf(normalized.tags), ttlMs, ttlMs + GENERATION_TTL_MARGIN_MS);
   }
 
   async del(keys: string | readonly string[]): Promise<boolean> {
     const list = normalizeCacheKeys(keys);
-    return this.deleteRedisKeys(
-      "del",
-      list.map((key) => this.redisKeyFor(key)),
-      list.length === 1 ? list[0] : undefined,
-    );
+    return this.entries.del(list, list.length === 1 ? list[0] : undefined);
   }
 
-  async wrap<T>(key: string, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
-    assertCacheKey(key);
+  async wrap<T>(cacheKey: CacheKey, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
+    const key = resolveCacheKey(cacheKey);
     const options = normalizeSetOptions(ttl);
     assertLoader(loader);
     const { result, shared } = await this.flights.run(key, () => this.resolve(key, options, loader));
@@ -293,16 +264,17 @@ export class RedisCache implements CacheService {
   }
 
   async invalidateTags(tags: string | readonly string[]): Promise<boolean> {
-    const list = normalizeCacheTags(tags);
-    const results = await Promise.all(
-      list.map(async (tag) => {
-        const popped = await this.command("invalidateTags", undefined, (client) => client.eval(POP_TAG_SCRIPT, 1, this.tagKey(tag)));
-        if (!popped.ok) return false;
-        const members = Array.isArray(popped.value) ? popped.value.filter((m): m is string => typeof m === "string") : [];
-        return this.deleteRedisKeys("invalidateTags", members, undefined);
-      }),
-    );
-    return results.every(Boolean);
+    const requested = normalizeCacheTags(tags).map(tagGeneration);
+    if (this.closing) return false;
+    // Re-send what is still unconfirmed along with it: one script either way.
+    const pending = this.journal.snapshot();
+    const bumped = new Set(await this.entries.bump("invalidateTags", [...new Set([...requested, ...pending.generations])], true));
+    this.journal.confirm(pending, bumped);
+    const unconfirmed = requested.filter((name) => !bumped.has(name));
+    if (unconfirmed.length === 0) return true;
+    this.journal.record(unconfirmed);
+    this.scheduleRetry();
+    return false;
   }
 
   async health(): Promise<CacheHealth> {
@@ -310,7 +282,7 @@ export class RedisCache implements CacheService {
     if (this.closing) return { ...base(), ok: false };
     const started = performance.now();
     try {
-      await this.send((client) => client.ping());
+      await this.commands.send((client) => client.ping());
       return { ...base(), ok: true, latencyMs: performance.now() - started };
     } catch {
       return { ...base(), ok: false };
@@ -330,6 +302,7 @@ export class RedisCache implements CacheService {
       lockTimeouts: t.lockTimeouts,
       evictions: 0,
       inFlight: this.flights.size,
+      pendingInvalidations: this.journal.size,
       breaker: this.breaker.state,
     };
   }
@@ -340,6 +313,8 @@ export class RedisCache implements CacheService {
   }
 
   private async shutdown(): Promise<void> {
+    this.commands.closed = true;
+    clearTimeout(this.retryTimer);
     this.client.off("ready", this.onReady);
     if (!this.closeClient) return;
     const ended = this.client.status === "end" ? Promise.resolve() : once(this.client, "end").then(() => undefined);
@@ -363,153 +338,148 @@ export class RedisCache implements CacheService {
     if (this.ownsClient) this.client.off("error", this.onClientError);
   }
 
-  /** Runs one Redis command through the breaker and the timeout; failures are reported and become `{ ok: false }`. */
-  private async command<T>(
-    operation: CacheOperation,
-    key: string | undefined,
-    run: (client: RedisCacheClient) => Promise<T>,
-  ): Promise<Attempt<T>> {
-    if (this.closing || !this.breaker.tryAcquire()) return { ok: false };
-    try {
-      const value = await this.send(run);
-      this.breaker.recordSuccess();
-      return { ok: true, value };
-    } catch (error) {
-      this.failed(operation, key, error);
-      return { ok: false };
-    }
+  /** Whether Redis may be read: no fence due and no unconfirmed invalidation left (recovering first if needed). */
+  private async recovered(): Promise<boolean> {
+    if (!this.fencePending && this.journal.size === 0) return true;
+    return this.recover();
   }
 
-  /**
-   * Sends one command within `commandTimeoutMs`: only on a ready connection (while the first connection is
-   * being made it waits for it, within the same budget); a disconnected client fails at once, and a command
-   * whose budget ran out while waiting is never sent late.
-   */
-  private async send<T>(run: (client: RedisCacheClient) => Promise<T>): Promise<T> {
-    let expired = false;
-    const task = (async () => {
-      await this.whenReady();
-      if (expired) throw new CommandTimeoutError(this.commandTimeoutMs);
-      return run(this.client);
-    })();
-    return withTimeout(task, this.commandTimeoutMs, () => {
-      expired = true;
+  /** Runs the fence (if due) and re-sends unconfirmed invalidations; one recovery at a time. Never throws. */
+  private recover(): Promise<boolean> {
+    this.recovering ??= this.runRecovery().finally(() => {
+      this.recovering = undefined;
     });
+    return this.recovering;
   }
 
-  private whenReady(): Promise<void> | undefined {
-    const status = this.client.status;
-    if (status === "ready") return undefined;
-    if (!CONNECTING_STATES.has(status)) throw new NotConnectedError(status);
-    if (!this.readyPromise) {
-      this.readyPromise = new Promise<void>((resolve) => (this.resolveReady = resolve));
-      if (status === "wait") this.client.connect().catch(() => undefined); // a lazyConnect client
+  private async runRecovery(): Promise<boolean> {
+    if (this.closing) return false;
+    if (this.fencePending) {
+      const connection = this.reconnections;
+      const outcome = await this.entries.fence();
+      if (outcome === "failed") {
+        this.scheduleRetry();
+        return false;
+      }
+      if (outcome === "unsupported") {
+        this.telemetry.report(
+          "connection",
+          new InternalError("Redis did not report its run id, so restarts and failovers cannot be fenced.", {
+            details: { hint: "Allow INFO for the cache's Redis user; see the @cspm/cache README on persistence and failover." },
+          }),
+        );
+      }
+      if (this.reconnections === connection) this.fencePending = false;
     }
-    return this.readyPromise;
-  }
-
-  private failed(operation: CacheOperation, key: string | undefined, error: unknown): void {
-    const cause = sanitizeCause(error);
-    let reported: CspmError;
-    if (cause.name === "ReplyError") {
-      // Redis answered, so it is up: an error reply says nothing about availability.
-      this.breaker.recordSuccess();
-      reported = new InternalError("Redis rejected a cache command.", { cause });
-    } else {
-      this.breaker.recordFailure();
-      reported = new UnavailableError("Redis cache command failed or timed out; served without the cache.", {
-        details: { hint: "Check that Redis is reachable and fast; the cache fails open meanwhile." },
-        cause,
-      });
+    const pending = this.journal.snapshot();
+    if (pending.generations.length > 0) {
+      this.journal.confirm(pending, await this.entries.bump("invalidateTags", pending.generations));
     }
-    this.telemetry.report(operation, reported, key);
+    const done = !this.fencePending && this.journal.size === 0;
+    if (!done) this.scheduleRetry();
+    return done;
   }
 
-  private async read(key: string): Promise<Read> {
-    const got = await this.command("get", key, (client) => client.get(this.redisKeyFor(key)));
-    if (!got.ok) return { state: "down" };
-    if (got.value === null) return { state: "miss" };
+  /** Retries recovery in the background (unref'd timer) so other processes see the invalidation soon too. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closing) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.fencePending || this.journal.size > 0) void this.recover();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** Reads and decodes an entry, after recovery; with `options` (a `wrap` miss) also observes its generations. */
+  private async read(key: string, options: NormalizedSetOptions | undefined): Promise<Read> {
+    if ((this.fencePending || this.journal.size > 0) && !(await this.recover())) return { state: "down" };
+    const observe = options ? generationsOf(options.tags) : [];
+    const observeTtlMs = options ? options.ttlMs + (this.lock?.ttlMs ?? 0) + GENERATION_TTL_MARGIN_MS : 0;
+    const read: EntryRead = await this.entries.read(key, observe, observeTtlMs);
+    if (read.state === "down") return read;
+    if (read.state === "miss") {
+      if (read.corrupt) this.reportUndecodable(key, new Error("Stored entry has no valid generation header"));
+      return read;
+    }
     try {
-      return { state: "hit", value: decodeCacheValue(got.value), encoded: got.value };
+      return { state: "hit", value: decodeCacheValue(read.body), encoded: read.body };
     } catch (error) {
-      this.telemetry.report("decode", new InternalError("A cached value could not be decoded.", { cause: sanitizeCause(error) }), key);
-      return { state: "miss" };
+      this.reportUndecodable(key, error);
+      return { state: "miss", tokens: undefined };
     }
   }
 
-  /** Registers the key in its tags first, then writes the value, so a value never exists untracked by its tags. */
-  private async store(key: string, encoded: string, options: NormalizedSetOptions): Promise<boolean> {
-    const redisKey = this.redisKeyFor(key);
-    const tagTtlMs = options.ttlMs + TAG_TTL_MARGIN_MS;
-    const tagged = await Promise.all(
-      options.tags.map((tag) =>
-        this.command("set", key, (client) => client.eval(REGISTER_TAG_SCRIPT, 1, this.tagKey(tag), redisKey, tagTtlMs)),
-      ),
-    );
-    if (!tagged.every((attempt) => attempt.ok)) return false;
-    const written = await this.command("set", key, (client) => client.set(redisKey, encoded, "PX", options.ttlMs));
-    return written.ok;
-  }
-
-  /** Deletes Redis keys: batched DELs on one node, one DEL per key on a Cluster (keys live in different slots). */
-  private async deleteRedisKeys(operation: CacheOperation, redisKeys: readonly string[], key: string | undefined): Promise<boolean> {
-    if (redisKeys.length === 0) return !this.closing;
-    const batches = this.client.isCluster ? redisKeys.map((k) => [k]) : chunk(redisKeys, DEL_BATCH);
-    const results = await Promise.all(batches.map((batch) => this.command(operation, key, (client) => client.del(...batch))));
-    return results.every((attempt) => attempt.ok);
+  private reportUndecodable(key: string, error: unknown): void {
+    this.telemetry.report("decode", new InternalError("A cached value could not be decoded.", { cause: sanitizeCause(error) }), key);
   }
 
   private async resolve<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
-    const first = await this.read(key);
+    const first = await this.read(key, options);
     if (first.state === "hit") {
       this.telemetry.hits += 1;
       return { value: first.value, encoded: first.encoded };
     }
     this.telemetry.misses += 1;
-    if (first.state === "down" || !this.lock) return this.load(key, options, loader);
-    return this.loadUnderLock(key, options, loader, this.lock);
+    if (first.state === "down") return loadAndEncode(this.telemetry, key, loader);
+    if (this.lock) return this.loadUnderLock(key, options, loader, this.lock);
+    const loaded = await loadAndEncode(this.telemetry, key, loader);
+    await this.store(key, options, first.tokens, loaded, undefined);
+    return loaded;
   }
 
   /**
    * Takes the recompute lock and loads, or — while another process holds it — polls for the value it will
-   * write. Gives up waiting after `waitMs` (or on any Redis failure) and loads without the lock.
+   * write. Gives up waiting after `waitMs` (or on any Redis failure) and loads without storing: only the lock's
+   * holder stores, and only while it still holds the lock.
    */
   private async loadUnderLock<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>, lock: LockSettings): Promise<Flight> {
-    const lockKey = this.lockKey(key);
     const token = randomUUID();
     const deadline = Date.now() + lock.waitMs;
     let waiting = false;
     for (;;) {
-      const acquired = await this.command("lock", key, (client) => client.set(lockKey, token, "PX", lock.ttlMs, "NX"));
-      if (!acquired.ok) return this.load(key, options, loader);
-      if (acquired.value === "OK") {
-        try {
-          // Another process may have written the value between our miss and our lock.
-          const again = await this.read(key);
-          if (again.state === "hit") return { value: again.value, encoded: again.encoded };
-          return await this.load(key, options, loader);
-        } finally {
-          await this.command("unlock", key, (client) => client.eval(RELEASE_LOCK_SCRIPT, 1, lockKey, token));
-        }
-      }
+      const acquired = await this.entries.lock(key, token, lock.ttlMs);
+      if (!acquired.ok) return loadAndEncode(this.telemetry, key, loader);
+      if (acquired.value === "OK") return this.loadHoldingLock(key, options, loader, token);
       if (!waiting) {
         waiting = true;
         this.telemetry.lockWaits += 1;
       }
       if (this.closing || Date.now() >= deadline) {
         this.telemetry.lockTimeouts += 1;
-        return this.load(key, options, loader);
+        return loadAndEncode(this.telemetry, key, loader);
       }
       await sleep(lock.pollIntervalMs);
-      const polled = await this.read(key);
+      const polled = await this.read(key, undefined);
       if (polled.state === "hit") return { value: polled.value, encoded: polled.encoded };
-      if (polled.state === "down") return this.load(key, options, loader);
+      if (polled.state === "down") return loadAndEncode(this.telemetry, key, loader);
     }
   }
 
-  private async load<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
-    const loaded = await loadAndEncode(this.telemetry, key, loader);
-    if (loaded.encoded !== undefined) await this.store(key, loaded.encoded, options);
-    return loaded;
+  private async loadHoldingLock<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>, token: string): Promise<Flight> {
+    let released = false;
+    try {
+      // Another process may have written the value between our miss and our lock; observe the generations again.
+      const again = await this.read(key, options);
+      if (again.state === "hit") return { value: again.value, encoded: again.encoded };
+      const loaded = await loadAndEncode(this.telemetry, key, loader);
+      if (again.state === "miss") released = await this.store(key, options, again.tokens, loaded, token);
+      return loaded;
+    } finally {
+      if (!released) await this.entries.unlock(key, token);
+    }
+  }
+
+  /** Stores a loaded value stamped with the tokens observed before loading; resolves whether the command ran. */
+  private async store(
+    key: string,
+    options: NormalizedSetOptions,
+    tokens: readonly string[] | undefined,
+    loaded: Flight,
+    lockToken: string | undefined,
+  ): Promise<boolean> {
+    const generations = generationsOf(options.tags);
+    if (loaded.encoded === undefined || tokens?.length !== generations.length) return false;
+    const payload = encodeEntry(stampsOf(generations, tokens), loaded.encoded);
+    return this.entries.store(key, payload, options.ttlMs, lockToken);
   }
 }

@@ -5,10 +5,10 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeCacheServiceContract } from "../test-support/cacheServiceContract";
-import { startLocalRedisCluster, type LocalRedisCluster } from "../test-support/localRedisServer";
+import { type RedisClusterServers, startRedisCluster } from "@cspm/testkit";
 import { RedisCache } from "./index";
 
-let cluster: LocalRedisCluster;
+let cluster: RedisClusterServers;
 let client: Cluster;
 let counter = 0;
 
@@ -17,7 +17,7 @@ function connect(): Cluster {
 }
 
 beforeAll(async () => {
-  cluster = await startLocalRedisCluster(3);
+  cluster = await startRedisCluster(3);
   client = connect();
   await client.ping();
 }, 60_000);

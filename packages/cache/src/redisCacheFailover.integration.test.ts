@@ -1,15 +1,15 @@
 /**
- * Fail-open behaviour against a private redis-server child process that the tests kill, freeze, flush and
- * restart (the shared Redis at 6379 is never touched here).
+ * Fail-open behaviour and invalidation under faults, against a private redis-server child process that the
+ * tests kill, freeze, flush and restart (the shared Redis at 6379 is never touched here).
  */
 import { inspect } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type RedisServer, startRedisServer } from "@cspm/testkit";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startLocalRedisServer, type LocalRedisServer } from "../test-support/localRedisServer";
 import { RedisCache, type CacheErrorEvent, type RedisCacheOptions } from "./index";
 
-let server: LocalRedisServer;
+let server: RedisServer;
 let admin: Redis;
 const caches: RedisCache[] = [];
 
@@ -37,7 +37,7 @@ async function eventually(condition: () => boolean | Promise<boolean>, what: str
 const commandEvents = (events: readonly CacheErrorEvent[]) => events.filter((e) => e.operation !== "connection");
 
 beforeAll(async () => {
-  server = await startLocalRedisServer();
+  server = await startRedisServer();
   admin = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
   admin.on("error", () => undefined); // the admin connection also sees the kill
 });
@@ -106,7 +106,7 @@ describe("RedisCache fail-open against a private redis-server", () => {
     expect(await cache.get("k")).toBeUndefined();
     expect(cache.stats().breaker).not.toBe("closed");
     expect(commandEvents(events).some((e) => String((e.error.cause as Error).message).includes("timed out"))).toBe(true);
-    server.resume();
+    server.thaw();
     await eventually(async () => (await cache.get("k")) === "v", "probe succeeded and the value is served again");
     expect(cache.stats().breaker).toBe("closed");
   });
@@ -119,7 +119,7 @@ describe("RedisCache fail-open against a private redis-server", () => {
     try {
       expect(await cache.wrap("slow", 60, () => "from loader")).toBe("from loader");
     } finally {
-      server.resume();
+      server.thaw();
     }
     const timeouts = commandEvents(events);
     expect(timeouts.length).toBeGreaterThanOrEqual(1);
@@ -143,29 +143,107 @@ describe("RedisCache fail-open against a private redis-server", () => {
 
   it("never puts a cached value into onError, even when ioredis's own error carries it", async () => {
     const secret = "s3cr3t-credential-value";
-    await admin.config("SET", "maxmemory-policy", "noeviction");
-    await admin.config("SET", "maxmemory", "1");
-    try {
-      // Precondition: the raw ioredis error for this failure does contain the value.
-      const raw = await admin.set("failover:probe", secret).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(inspect(raw, { depth: null, showHidden: true })).toContain(secret);
+    const events: CacheErrorEvent[] = [];
+    const cache = makeCache(events);
+    // A tag whose generation key holds a set: every script that reads it fails with WRONGTYPE.
+    const tagKey = cache.redisKeyForTag("broken");
+    await admin.sadd(tagKey, "member");
+    // Precondition: the raw ioredis error of such a failure carries the command's arguments.
+    const raw = await admin.eval("return redis.call('GET', KEYS[1])", 1, tagKey, secret).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(inspect(raw, { depth: null, showHidden: true })).toContain(secret);
 
-      const events: CacheErrorEvent[] = [];
-      const cache = makeCache(events);
-      expect(await cache.set("k", { secret }, { ttlSeconds: 60 })).toBe(false);
-      expect(await cache.wrap("w", 60, () => ({ secret }))).toEqual({ secret });
-      expect(events.length).toBeGreaterThanOrEqual(2);
-      for (const event of events) {
-        expect(event.error.code).toBe("INTERNAL"); // an error reply: Redis is up, the breaker stays closed
-        expect(inspect(event, { depth: null, showHidden: true })).not.toContain(secret);
-        expect(JSON.stringify(event)).not.toContain(secret);
-      }
-      expect(cache.stats().breaker).toBe("closed");
+    expect(await cache.set("k", { secret }, { ttlSeconds: 60, tags: ["broken"] })).toBe(false);
+    expect(await cache.wrap("w", { ttlSeconds: 60, tags: ["broken"] }, () => ({ secret }))).toEqual({ secret });
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    for (const event of events) {
+      expect(event.error.code).toBe("INTERNAL"); // an error reply: Redis is up, the breaker stays closed
+      expect(inspect(event, { depth: null, showHidden: true })).not.toContain(secret);
+      expect(JSON.stringify(event)).not.toContain(secret);
+    }
+    expect(cache.stats().breaker).toBe("closed");
+  });
+
+  it("an invalidation whose reply never came blocks this instance's reads until Redis confirms it; a background retry does that", async () => {
+    const events: CacheErrorEvent[] = [];
+    const cache = makeCache(events, { breaker: { failureThreshold: 100, cooldownMs: 50 } });
+    await cache.set("k", "old", { ttlSeconds: 60, tags: ["t"] });
+    const token = await admin.get(cache.redisKeyForTag("t"));
+    server.freeze();
+    let thawed = false;
+    try {
+      expect(await cache.invalidateTags("t")).toBe(false);
+      expect(cache.stats().pendingInvalidations).toBe(1);
+      // Reads do not touch Redis until the invalidation is confirmed: a miss, and the loader's value is served.
+      expect(await cache.get("k")).toBeUndefined();
+      expect(await cache.wrap("k", { ttlSeconds: 60, tags: ["t"] }, () => "new")).toBe("new");
+      server.thaw();
+      thawed = true;
+      // No read needed: the retry timer re-sends it and Redis confirms.
+      await eventually(() => cache.stats().pendingInvalidations === 0, "the journal is replayed");
     } finally {
-      await admin.config("SET", "maxmemory", "0");
+      if (!thawed) server.thaw();
+    }
+    expect(await admin.get(cache.redisKeyForTag("t"))).not.toBe(token);
+    expect(await cache.get("k")).toBeUndefined();
+    const other = makeCache([]);
+    expect(await other.get("k")).toBeUndefined();
+    expect(commandEvents(events).every((e) => e.error.code === "UNAVAILABLE")).toBe(true);
+  });
+
+  it("a restart that restores a snapshot taken before an invalidation is fenced: the resurrected entry is never served", async () => {
+    const persistent = await startRedisServer({ persistence: true });
+    const raw = new Redis(persistent.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    raw.on("error", () => undefined);
+    const events: CacheErrorEvent[] = [];
+    const cache = makeCache(events, { redis: persistent.url, keyPrefix: "fence:" });
+    try {
+      await cache.set("account", { version: 1 }, { ttlSeconds: 60, tags: ["accounts"] });
+      const epoch = await raw.get("fence:epoch");
+      await raw.save(); // the snapshot holds version 1 and the tag's token before the invalidation
+      expect(await cache.invalidateTags("accounts")).toBe(true);
+      expect(await cache.get("account")).toBeUndefined();
+
+      await persistent.kill();
+      await persistent.start();
+      await eventually(async () => (await raw.ping().catch(() => "")) === "PONG", "the raw client reconnected");
+      // Precondition: the old entry and the token it was stamped with are back, so stamps alone would serve it.
+      const resurrected = await raw.get(cache.redisKeyFor("account"));
+      expect(resurrected).toContain('"version"');
+      expect(resurrected).toContain(String(await raw.get("fence:g:accounts")));
+
+      await eventually(async () => (await cache.health()).ok, "the cache reconnected");
+      expect(await cache.get("account")).toBeUndefined();
+      expect(await raw.get("fence:epoch")).not.toBe(epoch);
+      expect(await raw.get("fence:server")).toMatch(/^[0-9a-f]{40}$/);
+      expect(await cache.wrap("account", { ttlSeconds: 60, tags: ["accounts"] }, () => ({ version: 2 }))).toEqual({ version: 2 });
+      expect(await cache.get("account")).toEqual({ version: 2 });
+    } finally {
+      raw.disconnect();
+      await persistent.stop();
+    }
+  });
+
+  it("a Redis user without INFO: the fence is reported as unavailable and the cache still works", async () => {
+    await admin.acl("SETUSER", "no-info", "on", ">no-info-pass", "~*", "&*", "+@all", "-info");
+    const events: CacheErrorEvent[] = [];
+    const cache = makeCache(events, {
+      redis: { host: "127.0.0.1", port: server.port, username: "no-info", password: "no-info-pass", enableReadyCheck: false },
+      keyPrefix: "acl:",
+    });
+    try {
+      expect(await cache.set("k", "v", { ttlSeconds: 60, tags: ["t"] })).toBe(true);
+      expect(await cache.get("k")).toBe("v");
+      expect(await cache.invalidateTags("t")).toBe(true);
+      expect(await cache.get("k")).toBeUndefined();
+      const fence = events.filter((e) => e.operation === "connection");
+      expect(fence.map((e) => e.error.code)).toContain("INTERNAL");
+      expect(fence.some((e) => e.error.message.includes("run id"))).toBe(true);
+      expect(await admin.exists("acl:server")).toBe(0);
+    } finally {
+      await admin.acl("DELUSER", "no-info");
     }
   });
 });

@@ -23,6 +23,26 @@ async function expectValidationError(promise: Promise<unknown>): Promise<void> {
   expect(isCspmError(error) && error.code).toBe("VALIDATION_FAILED");
 }
 
+/**
+ * A loader that stops once started until `release()`: `running` settles when it has begun reading. Its value is
+ * what it would have read at that moment (`values[n]` for the n-th call).
+ */
+function pausedLoader(...values: string[]) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let calls = 0;
+  const loader = async () => {
+    const seen = values[Math.min(calls, values.length - 1)] as string;
+    calls += 1;
+    started();
+    await gate;
+    return seen;
+  };
+  return { loader, running, release, calls: () => calls };
+}
+
 /** Declares the shared `CacheService` tests; `create` is called once per test, and its cache closed afterwards. */
 export function describeCacheServiceContract(name: string, create: () => Promise<ContractSubject>): void {
   describe(`${name} — CacheService contract`, () => {
@@ -154,6 +174,58 @@ export function describeCacheServiceContract(name: string, create: () => Promise
       expect(await cache.wrap("tagged", { ttlSeconds: 60, tags: ["t1"] }, loader)).toBe(1);
       await cache.invalidateTags("t1");
       expect(await cache.wrap("tagged", { ttlSeconds: 60, tags: ["t1"] }, loader)).toBe(2);
+    });
+
+    it("wrap: a loader that was running when its tag was invalidated stores nothing (its caller still gets the value)", async () => {
+      const { cache } = await open();
+      const { loader, running, release, calls } = pausedLoader("read before the write", "read after the write");
+      const racing = cache.wrap("raced", { ttlSeconds: 60, tags: ["team"] }, loader);
+      await running;
+      // The write lands now and invalidates while the first loader is still running.
+      expect(await cache.invalidateTags("team")).toBe(true);
+      release();
+      expect(await racing).toBe("read before the write");
+      expect(await cache.get("raced")).toBeUndefined();
+      expect(await cache.wrap("raced", { ttlSeconds: 60, tags: ["team"] }, loader)).toBe("read after the write");
+      expect(await cache.get("raced")).toBe("read after the write");
+      expect(calls()).toBe(2);
+    });
+
+    it("wrap: a loader that was running when its key was deleted stores nothing", async () => {
+      const { cache } = await open();
+      const { loader, running, release } = pausedLoader("old");
+      const racing = cache.wrap("deleted", 60, loader);
+      await running;
+      expect(await cache.del("deleted")).toBe(true);
+      release();
+      expect(await racing).toBe("old");
+      expect(await cache.get("deleted")).toBeUndefined();
+    });
+
+    it("an invalidated value stays invalid however often the tag is invalidated, and a later value of the tag is served", async () => {
+      const { cache } = await open();
+      await cache.set("a", "v1", { ttlSeconds: 60, tags: ["t", "u"] });
+      expect(await cache.invalidateTags(["u"])).toBe(true);
+      expect(await cache.invalidateTags(["u", "t"])).toBe(true);
+      expect(await cache.get("a")).toBeUndefined();
+      await cache.set("a", "v2", { ttlSeconds: 60, tags: ["t", "u"] });
+      expect(await cache.get("a")).toBe("v2");
+      expect(cache.stats().pendingInvalidations).toBe(0);
+    });
+
+    it("accepts a key given as a function and builds it for each call", async () => {
+      const { cache } = await open();
+      let built = 0;
+      const key = () => {
+        built += 1;
+        return tenantCacheKey("team", "lazy");
+      };
+      expect(await cache.wrap(key, 60, () => "value")).toBe("value");
+      expect(await cache.get(key)).toBe("value");
+      expect(await cache.set(key, "next", { ttlSeconds: 60 })).toBe(true);
+      expect(await cache.get(tenantCacheKey("team", "lazy"))).toBe("next");
+      expect(built).toBe(3);
+      await expectValidationError(cache.get(() => ""));
     });
 
     it("wrap: a loader error reaches every concurrent caller unchanged and is not cached", async () => {

@@ -16,6 +16,8 @@ export const ServiceConfigSchema = z.strictObject({
       .max(30)
       .default(""),
     serverSelectionTimeoutMS: positiveInt(120_000).default(5_000),
+    /** The most one MongoDB operation may take before `UNAVAILABLE`; default: the server selection timeout. */
+    operationTimeoutMS: positiveInt(600_000).optional(),
     appName: z.string().min(1).max(128).default("cspm-data-layer"),
   }),
   /** Without `redis`, the container uses an in-process `MemoryCache`. */
@@ -59,6 +61,7 @@ export const CONFIG_ENV_VARIABLES = {
   MONGODB_URI: "mongodb.uri",
   CSPM_DB_PREFIX: "mongodb.prefix",
   CSPM_MONGO_TIMEOUT_MS: "mongodb.serverSelectionTimeoutMS",
+  CSPM_MONGO_OPERATION_TIMEOUT_MS: "mongodb.operationTimeoutMS",
   CSPM_APP_NAME: "mongodb.appName",
   REDIS_URL: "redis.url",
   CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",

@@ -93,6 +93,8 @@ export class ServiceContainer {
       uri: parsed.mongodb.uri,
       prefix: this.config.mongodb.prefix,
       serverSelectionTimeoutMS: this.config.mongodb.serverSelectionTimeoutMS,
+      // Every operation is bounded: a stalled server or network answers UNAVAILABLE within this time.
+      operationTimeoutMS: this.config.mongodb.operationTimeoutMS ?? this.config.mongodb.serverSelectionTimeoutMS,
       appName: this.config.mongodb.appName,
       commandMonitor,
     });

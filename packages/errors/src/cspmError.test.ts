@@ -114,3 +114,29 @@ describe("issuesFromZod", () => {
     expect(issuesFromZod(error)[1]).toEqual({ path: "", message: "bad" });
   });
 });
+
+describe("issuesFromZod and unknown keys", () => {
+  const error = {
+    issues: [
+      {
+        code: "unrecognized_keys",
+        keys: ["AKIAIOSFODNN7EXAMPLE", "foo"],
+        path: ["credentials"],
+        message: 'Unrecognized keys: "AKIAIOSFODNN7EXAMPLE", "foo"',
+      },
+    ],
+  };
+
+  it("names unknown fields by default", () => {
+    expect(issuesFromZod(error)).toEqual([{ path: "credentials", message: "unknown fields: AKIAIOSFODNN7EXAMPLE, foo" }]);
+  });
+
+  it("reports them by position only for secret values", () => {
+    const issues = issuesFromZod(error, "", { secret: true });
+    expect(issues).toEqual([
+      { path: "credentials", message: "unexpected field (1 of 2)" },
+      { path: "credentials", message: "unexpected field (2 of 2)" },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain("AKIA");
+  });
+});

@@ -16,4 +16,4 @@ export {
 } from "./cspmError";
 export type { CspmErrorOptions, ErrorDetails, FieldIssue } from "./cspmError";
 export { issuesFromZod } from "./issuesFromZod";
-export type { ZodLikeError } from "./issuesFromZod";
+export type { IssuesFromZodOptions, ZodLikeError } from "./issuesFromZod";

@@ -4,6 +4,7 @@ import type { ClientSession, ClientSessionOptions, Collection, Db, Document, Mon
 import type { CommandMonitor } from "./commandMonitor";
 import { type AsyncClientOptions, type MongoClientPool, sharedClientPool } from "./getAsyncClient";
 import { mapMongoError } from "./mapMongoError";
+import { withDeadline } from "./operationDeadline";
 import { type EnsureIndexesOptions, type EnsureIndexesReport, syncIndexes } from "./syncIndexes";
 
 /** How a `CSPMDatabaseManager` reaches MongoDB when it creates (shares) its own client. */
@@ -21,6 +22,13 @@ export interface CSPMDatabaseManagerOptions {
   /** Counts this manager's commands; the client is then created with `monitorCommands: true`. */
   readonly commandMonitor?: CommandMonitor;
   /**
+   * The most any one MongoDB operation may take before it fails with `UNAVAILABLE` (`withDeadline`): the
+   * repositories, `ping`, and every step of `withTransaction` (whose retries also stop once it has passed)
+   * are held to it, and the client's `socketTimeoutMS` / `connectTimeoutMS` default to it, so a stalled
+   * connection is given up rather than waited on. Default: no deadline (the driver's own timeouts only).
+   */
+  readonly operationTimeoutMS?: number;
+  /**
    * Where the client comes from: managers of one pool with the same URI and options share a client; the
    * default is the process-wide `sharedClientPool` (what `getAsyncClient` uses). A `ServiceContainer`
    * passes its own pool, so it shares nothing with other containers.
@@ -34,6 +42,8 @@ export interface ExistingClientManagerOptions {
   readonly prefix?: string;
   /** Close the client in `close()`. Default `false`: whoever created the client closes it. */
   readonly closeClient?: boolean;
+  /** The deadline of every operation, as `CSPMDatabaseManagerOptions.operationTimeoutMS` (the client's own timeouts are the caller's). */
+  readonly operationTimeoutMS?: number;
 }
 
 /** What `ping()` reports: never throws, so a health endpoint can return it as is. */
@@ -65,6 +75,29 @@ function notReady(operation: string, closed: boolean): UnavailableError {
 }
 
 /** Duck-typed so a client from another copy of the driver is recognised too. */
+function checkTimeout(timeoutMS: number | undefined): number | undefined {
+  if (timeoutMS !== undefined && (!Number.isInteger(timeoutMS) || timeoutMS < 1)) {
+    throw new ValidationError("operationTimeoutMS must be a positive integer (milliseconds).", [
+      { path: "operationTimeoutMS", message: "must be a positive integer" },
+    ]);
+  }
+  return timeoutMS;
+}
+
+/** A driver error's labels, read without importing the driver's error classes. */
+function hasLabel(error: unknown, label: string): boolean {
+  const candidate = error as { hasErrorLabel?: (label: string) => boolean } | null;
+  return typeof candidate?.hasErrorLabel === "function" && candidate.hasErrorLabel(label);
+}
+
+function isMaxTimeMSExpired(error: unknown): boolean {
+  const candidate = error as { code?: unknown; codeName?: unknown; writeConcernError?: { code?: unknown } } | null;
+  return candidate?.code === 50 || candidate?.codeName === "MaxTimeMSExpired" || candidate?.writeConcernError?.code === 50;
+}
+
+/** How long the driver's convenient transaction API keeps retrying without a deadline. */
+const UNBOUNDED_TRANSACTION_RETRY_MS = 120_000;
+
 function isMongoClient(value: unknown): value is MongoClient {
   const candidate = value as Partial<MongoClient> | null;
   return (
@@ -99,6 +132,7 @@ export class CSPMDatabaseManager {
   readonly #source: ClientSource;
   readonly #prefix: string;
   readonly #databases = new Map<DatabaseKey, Db>();
+  readonly #operationTimeoutMS: number | undefined;
   #client: MongoClient | undefined;
   #release: (() => Promise<void>) | undefined;
   #connecting: Promise<void> | undefined;
@@ -112,13 +146,17 @@ export class CSPMDatabaseManager {
     if (isMongoClient(source)) {
       this.#source = { kind: "client", client: source, closeClient: options.closeClient === true };
       this.#prefix = DatabaseRegistry.normalizePrefix(options.prefix ?? "");
+      this.#operationTimeoutMS = checkTimeout(options.operationTimeoutMS);
       this.#client = source;
       return;
     }
     if (typeof source?.uri !== "string" || source.uri.trim() === "") {
       throw new ValidationError("CSPMDatabaseManager needs a MongoDB connection string.", [{ path: "uri", message: "Required" }]);
     }
+    const operationTimeoutMS = checkTimeout(source.operationTimeoutMS);
+    this.#operationTimeoutMS = operationTimeoutMS;
     const clientOptions: AsyncClientOptions = {
+      ...(operationTimeoutMS === undefined ? {} : { socketTimeoutMS: operationTimeoutMS, connectTimeoutMS: operationTimeoutMS }),
       ...source.clientOptions,
       ...(source.serverSelectionTimeoutMS === undefined ? {} : { serverSelectionTimeoutMS: source.serverSelectionTimeoutMS }),
       ...(source.appName === undefined ? {} : { appName: source.appName }),
@@ -126,6 +164,11 @@ export class CSPMDatabaseManager {
     };
     this.#source = { kind: "uri", uri: source.uri, options: clientOptions, pool: source.clientPool ?? sharedClientPool };
     this.#prefix = DatabaseRegistry.normalizePrefix(source.prefix ?? "");
+  }
+
+  /** The deadline of every operation in ms (`operationTimeoutMS` of the options), or undefined for none. */
+  get operationTimeoutMS(): number | undefined {
+    return this.#operationTimeoutMS;
   }
 
   /** The normalised database-name prefix (`""` when none). */
@@ -288,8 +331,11 @@ export class CSPMDatabaseManager {
     const started = performance.now();
     const latency = (): number => Math.round((performance.now() - started) * 100) / 100;
     try {
-      await this.connect();
-      await this.getDatabase("PLATFORM").command({ ping: 1 });
+      await withDeadline(
+        this.connect().then(() => this.getDatabase("PLATFORM").command({ ping: 1 })),
+        this.#operationTimeoutMS,
+        { operation: "ping" },
+      );
       return { ok: true, latencyMs: latency() };
     } catch (error) {
       const mapped = mapMongoError(error, { operation: "ping" });
@@ -303,11 +349,15 @@ export class CSPMDatabaseManager {
   }
 
   /**
-   * Runs `fn` in one transaction that may span several databases of this client (the driver's
-   * `session.withTransaction`: commit on success, abort on throw, retry on transient errors). Pass the
-   * session to every operation inside. Needs a replica set or sharded cluster. Errors thrown by `fn`
-   * propagate (CSPM errors unchanged); driver errors are mapped (`CONFLICT` for write conflicts,
-   * `UNAVAILABLE` when the deployment cannot run transactions or is unreachable, `INTERNAL` otherwise).
+   * Runs `fn` in one transaction that may span several databases of this client, the way the driver's
+   * convenient API does (commit on success, abort on throw, retry the whole unit on `TransientTransactionError`,
+   * retry the commit on `UnknownTransactionCommitResult`) — but held to `operationTimeoutMS`: every commit
+   * and abort has that deadline and no retry starts once it has passed since the first attempt (without
+   * a deadline, retries stop after 120 s like the driver's). Pass the session to every operation inside
+   * (repository operations have the same deadline). Needs a replica set or sharded cluster. Errors thrown
+   * by `fn` propagate (CSPM errors unchanged); driver errors are mapped (`CONFLICT` for write conflicts,
+   * `UNAVAILABLE` when the deployment cannot run transactions, is unreachable or does not answer in time —
+   * a commit that timed out says its outcome is unknown — `INTERNAL` otherwise).
    */
   async withTransaction<T>(fn: (session: ClientSession) => Promise<T>, options: TransactionRunOptions = {}): Promise<T> {
     const client = this.#requireClient("withTransaction");
@@ -318,21 +368,64 @@ export class CSPMDatabaseManager {
     } catch (error) {
       throw mapMongoError(error, { operation: "withTransaction" });
     }
+    const timeout = this.#operationTimeoutMS;
+    const started = Date.now();
+    const mayRetry = (): boolean => Date.now() - started < (timeout ?? UNBOUNDED_TRANSACTION_RETRY_MS);
+    let gaveUp = false;
     try {
-      let result: T | undefined;
-      await session.withTransaction(async (s) => {
+      for (;;) {
+        session.startTransaction(transactionOptions);
+        let result: T;
         try {
-          result = await fn(s);
+          result = await fn(session);
         } catch (error) {
-          throw visibleToDriver(error);
+          const visible = visibleToDriver(error);
+          if (session.inTransaction()) await this.#abort(session);
+          if (hasLabel(visible, "TransientTransactionError") && mayRetry()) continue;
+          throw error;
         }
-      }, transactionOptions);
-      return result as T;
+        if (!session.inTransaction()) return result; // the callback ended the transaction itself
+        const outcome = await this.#commit(session, mayRetry);
+        if (outcome === "committed") return result;
+      }
     } catch (error) {
-      throw mapMongoError(error, { operation: "withTransaction" });
+      gaveUp = isCspmError(error) && error.code === "UNAVAILABLE";
+      throw isCspmError(error) ? error : mapMongoError(error, { operation: "withTransaction" });
     } finally {
-      await session.endSession().catch(() => undefined);
+      // After a deadline the connection may be stalled: end the session without waiting on it.
+      const ending = session.endSession().catch(() => undefined);
+      if (!gaveUp) await ending;
     }
+  }
+
+  /** Commits, retrying an unknown outcome; "retry" means the whole unit of work should run again. */
+  async #commit(session: ClientSession, mayRetry: () => boolean): Promise<"committed" | "retry"> {
+    for (;;) {
+      try {
+        await withDeadline(session.commitTransaction(), this.#operationTimeoutMS, { operation: "commitTransaction" });
+        return "committed";
+      } catch (error) {
+        if (isCspmError(error)) {
+          // The deadline passed: the commit may or may not have been applied.
+          throw new UnavailableError("The outcome of a transaction commit is unknown: MongoDB did not answer in time.", {
+            details: {
+              ...error.details,
+              operation: "commitTransaction",
+              hint: "Read the data back before retrying a non-idempotent transaction.",
+            },
+            cause: error,
+          });
+        }
+        if (!isMaxTimeMSExpired(error) && hasLabel(error, "UnknownTransactionCommitResult") && mayRetry()) continue;
+        if (hasLabel(error, "TransientTransactionError") && mayRetry()) return "retry";
+        throw error;
+      }
+    }
+  }
+
+  /** Aborts within the deadline; an abort that fails or times out is dropped (the server aborts idle transactions itself). */
+  async #abort(session: ClientSession): Promise<void> {
+    await withDeadline(session.abortTransaction(), this.#operationTimeoutMS, { operation: "abortTransaction" }).catch(() => undefined);
   }
 
   /**

@@ -31,3 +31,5 @@ export { mapMongoError } from "./mapMongoError";
 export type { MongoErrorContext } from "./mapMongoError";
 export { redactConnectionString, scrubConnectionStrings, summarizeConnectionString } from "./redactConnectionString";
 export type { ConnectionStringSummary } from "./redactConnectionString";
+export { deadlineExceeded, withDeadline } from "./operationDeadline";
+export type { DeadlineContext } from "./operationDeadline";

@@ -9,12 +9,16 @@ import type { Collection, Document, MongoClient } from "mongodb";
  */
 export interface CollectionProvider {
   getCollection<T extends Document = Document>(database: DatabaseRef, collection: string): Collection<T>;
+  /** The deadline of every repository operation in ms (`UNAVAILABLE` past it); undefined for none. */
+  readonly operationTimeoutMS?: number | undefined;
 }
 
 /** Options of `createCollectionProvider`. */
 export interface CollectionProviderOptions {
   /** Environment prefix for database names (`"test_42"` -> `test_42_cspm_platform`). */
   readonly prefix?: string;
+  /** The deadline of every repository operation in ms; default none. */
+  readonly operationTimeoutMS?: number;
 }
 
 /**
@@ -25,6 +29,7 @@ export interface CollectionProviderOptions {
 export function createCollectionProvider(client: MongoClient, options: CollectionProviderOptions = {}): CollectionProvider {
   const prefix = options.prefix ?? "";
   return {
+    operationTimeoutMS: options.operationTimeoutMS,
     getCollection<T extends Document = Document>(database: DatabaseRef, collection: string): Collection<T> {
       DatabaseRegistry.getCollection(database, collection);
       return client.db(DatabaseRegistry.databaseName(database, prefix)).collection<T>(collection);

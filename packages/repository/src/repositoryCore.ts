@@ -82,6 +82,11 @@ export class RepositoryCore<S extends ObjectSchema> {
     else this.keyFields = undefined;
   }
 
+  /** The provider's deadline for every operation of this repository, in ms (undefined: none). */
+  get operationTimeoutMS(): number | undefined {
+    return this.#context.provider.operationTimeoutMS;
+  }
+
   /** The driver collection, fetched from the provider on first use. */
   get collection(): Collection<Document> {
     if (this.#collection === undefined) {

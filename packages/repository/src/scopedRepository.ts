@@ -18,6 +18,7 @@ import type {
   ObjectId,
   UpdateFilter,
 } from "mongodb";
+import { withDeadline } from "@cspm/mongo";
 import { mapDriverError } from "./mapDriverError";
 import { toObjectId } from "./parseInput";
 import { scopePipeline } from "./pipelineGuard";
@@ -427,9 +428,13 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     return mapDriverError(error, { operation, collection: this.#core.definition.collection });
   }
 
+  /** Every driver call goes through here: held to the provider's operation deadline, errors mapped to the taxonomy. */
   async #run<R>(name: string, operation: () => Promise<R>): Promise<R> {
     try {
-      return await operation();
+      return await withDeadline(operation(), this.#core.operationTimeoutMS, {
+        operation: name,
+        collection: this.#core.definition.collection,
+      });
     } catch (error) {
       throw this.#mapError(error, name);
     }
@@ -534,15 +539,25 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const driverOptions = this.#findOptions({ ...options, batchSize });
     const core = this.#core;
     const mapError = (error: unknown) => this.#mapError(error, "stream");
+    const context = { operation: "getMore", collection: core.definition.collection };
     return {
       async *[Symbol.asyncIterator]() {
         const cursor = core.collection.find(query, driverOptions);
+        let timedOut = false;
         try {
-          for await (const doc of cursor) yield doc as RepositoryDocument<S>;
+          for (;;) {
+            // Only a fetch from the server (first batch, getMore) is held to the deadline; buffered documents are local.
+            const next =
+              cursor.bufferedCount() > 0 ? await cursor.next() : await withDeadline(cursor.next(), core.operationTimeoutMS, context);
+            if (next === null) return;
+            yield next as RepositoryDocument<S>;
+          }
         } catch (error) {
+          timedOut = isCspmError(error) && error.code === "UNAVAILABLE";
           throw mapError(error);
         } finally {
-          await cursor.close().catch(() => undefined);
+          const closing = cursor.close().catch(() => undefined);
+          if (!timedOut) await closing; // a stalled connection would hold killCursors too
         }
       },
     };
@@ -771,7 +786,14 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
       if (operations.length === 0) continue;
       let result: BulkWriteResult;
       try {
-        result = await this.#core.collection.bulkWrite(operations, { ordered: false, ...session });
+        result = await withDeadline(
+          this.#core.collection.bulkWrite(operations, { ordered: false, ...session }),
+          this.#core.operationTimeoutMS,
+          {
+            operation: "bulkWrite",
+            collection: this.#core.definition.collection,
+          },
+        );
       } catch (error) {
         const partial = bulkFailure(error);
         if (partial === undefined) throw this.#mapError(error, "bulkUpsert");

@@ -341,3 +341,41 @@ describe("CentralAccountService.resolveAccounts", () => {
     expect(bed.monitor.count()).toBe(0);
   });
 });
+
+describe("CentralAccountService — secret-looking credential input is never echoed", () => {
+  /** 20 keys and values that look like secrets (access keys, tokens, private keys, passwords). */
+  const SECRETS = Array.from({ length: 20 }, (_, i) => [
+    `AKIA${String(i).padStart(2, "0")}SECRETKEYNAME${"Q".repeat(4)}`,
+    `wJalr${i}XUtnFEMI/K7MDENG/bPxRfiCY${"S".repeat(8)}${i}`,
+  ]);
+  const needles = SECRETS.flat();
+
+  it("an unknown credential field is reported by position, never by its name or value, and nothing is read", async () => {
+    const team = parseTeamId("team_echo");
+    const account = await bed.accounts.registerAccount(team, { provider: "aws", accountId: "444444444444", name: "Echo" });
+    for (const [key, value] of SECRETS) {
+      const credentials = { ...AWS_KEYS, [key as string]: value };
+      bed.monitor.reset();
+      const registered = await failure(
+        bed.accounts.registerAccount(team, { provider: "aws", accountId: "555555555555", name: "X", credentials }),
+      );
+      const rotated = await failure(bed.accounts.rotateCredentials(team, account.id, credentials));
+      for (const result of [registered, rotated]) {
+        expect(result.code).toBe("VALIDATION_FAILED");
+        expect(result.text).toContain("unexpected field");
+        for (const needle of needles) expect(result.text).not.toContain(needle);
+      }
+      expect(bed.monitor.count()).toBe(0);
+    }
+  });
+
+  it("rotateCredentials refuses an operator object before any read", async () => {
+    const team = parseTeamId("team_echo");
+    bed.monitor.reset();
+    const result = await failure(
+      bed.accounts.rotateCredentials(team, new ObjectId().toHexString(), { access_key_id: { $ne: 1 }, secret_access_key: { $ne: 1 } }),
+    );
+    expect(result.code).toBe("VALIDATION_FAILED");
+    expect(bed.monitor.count()).toBe(0);
+  });
+});

@@ -19,7 +19,7 @@ import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, typ
 import { ObjectId } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
-import { parseProviderCredentials } from "./providerCredentials";
+import { parseProviderCredentials, preflightCredentials } from "./providerCredentials";
 import type { Clock } from "./clock";
 
 /** A cloud account status (`active`, `inactive`, `error`, `pending`). */
@@ -355,6 +355,7 @@ export class CentralAccountService {
   async rotateCredentials(teamId: TeamId, id: string, credentials: unknown): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
+    preflightCredentials(credentials); // nothing is read for input that can be no provider's credentials
     const current = await this.#accounts.forTeam(team).getById(accountId);
     const envelope = this.#cipher.encryptJson(parseProviderCredentials(current.provider, credentials), {
       aad: credentialAad(team, current.provider, current.account_id),

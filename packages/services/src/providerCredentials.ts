@@ -140,8 +140,29 @@ export function parseProviderCredentials(provider: CloudProvider, credentials: u
   }
   const result = shapeFor(provider, value).safeParse(value);
   if (result.success) return result.data as ProviderCredentials;
-  const issues = issuesFromZod(result.error, "credentials");
+  const issues = issuesFromZod(result.error, "credentials", { secret: true });
   throw new ValidationError(`Invalid ${provider} credentials: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}.`, issues, {
     details: { provider },
   });
+}
+
+/**
+ * The provider-independent check run before anything is read: credentials must be an object (or, for GCP,
+ * JSON text) matching the shape of at least one provider. Lets `rotateCredentials` refuse an operator object
+ * or a mistyped field before it looks the account up; the provider-specific check follows. Throws
+ * `VALIDATION_FAILED` (issues under `credentials.`, never values or unknown key names).
+ */
+export function preflightCredentials(credentials: unknown): void {
+  const providers = Object.keys(PROVIDER_CREDENTIAL_SHAPES) as CloudProvider[];
+  let first: unknown;
+  for (const provider of providers) {
+    try {
+      parseProviderCredentials(provider, credentials);
+      return;
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  const issues = first instanceof ValidationError ? first.issues : [{ path: "credentials", message: "must be provider credentials" }];
+  throw new ValidationError("Invalid credentials: they match no provider's credential shape.", issues);
 }

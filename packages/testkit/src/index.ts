@@ -1,10 +1,15 @@
 export { startTestMongo } from "./startTestMongo";
 export type { StartTestMongoOptions, TestMongo, TestMongoEngine } from "./startTestMongo";
-export { startTestRedis, RedisUnavailableError } from "./startTestRedis";
+export { startTestRedis } from "./startTestRedis";
 export type { StartTestRedisOptions, TestRedis } from "./startTestRedis";
+export { freePort, startRedisCluster, startRedisServer } from "./redisServer";
+export type { RedisClusterServers, RedisServer, RedisServerOptions } from "./redisServer";
+export { RedisUnavailableError } from "./redisUnavailableError";
 export { testDatabasePrefix } from "./testDatabasePrefix";
 export { connectTestClient, testMongoUri } from "./connectTestClient";
 export type { ConnectTestClientOptions } from "./connectTestClient";
 export { dropDatabasesWithPrefix } from "./dropDatabasesWithPrefix";
 export { setup as vitestGlobalSetup } from "./vitestGlobalSetup";
 export type { ProvideTarget } from "./vitestGlobalSetup";
+export { startTcpProxy } from "./startTcpProxy";
+export type { TcpProxy, TcpProxyOptions } from "./startTcpProxy";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RedisUnavailableError, startTestRedis, type TestRedis } from "./startTestRedis";
+import { RedisUnavailableError } from "./redisUnavailableError";
+import { startTestRedis, type TestRedis } from "./startTestRedis";
 
 async function redisOrSkip(skip: (note: string) => void, label: string): Promise<TestRedis | undefined> {
   try {
@@ -27,7 +28,9 @@ describe("startTestRedis", () => {
       await client.set(`${redis.prefix}a`, "1");
       await client.set(`${redis.prefix}b`, "2");
       await client.set(`${neighbour.prefix}keep`, "3");
+      expect(await redis.keys()).toEqual([`${redis.prefix}a`, `${redis.prefix}b`]);
       expect(await redis.cleanup()).toBe(2);
+      expect(await redis.keys()).toEqual([]);
       expect(await client.get(`${redis.prefix}a`)).toBeNull();
       expect(await client.get(`${neighbour.prefix}keep`)).toBe("3");
     } finally {
