@@ -109,7 +109,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
 
   constructor(context: RepositoryContext) {
     super(context, definition);
-    this.#sightings = new SightingWriter(context, definition, FINDING_SIGHTINGS);
+    this.#sightings = new SightingWriter(this, FINDING_SIGHTINGS);
   }
 
   /**

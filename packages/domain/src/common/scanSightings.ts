@@ -1,6 +1,6 @@
 import { type FieldIssue, isCspmError, issuesFromZod, ValidationError } from "@cspm/errors";
-import { mapDriverError, type RepositoryContext, type RepositoryDefinition } from "@cspm/repository";
-import { type AnyBulkWriteOperation, type Collection, type Document, MongoBulkWriteError, ObjectId } from "mongodb";
+import type { BaseRepository, ScopedPipelineUpdate } from "@cspm/repository";
+import { type Document, ObjectId } from "mongodb";
 import { z } from "zod";
 
 /** How one finding compares with its state at the end of the previous scan that saw it. */
@@ -99,12 +99,11 @@ function missing(path: string): Document {
 export function sightingUpdate(
   doc: Document,
   spec: SightingSpec,
-  teamId: string,
   scan: SightingScan,
   now: Date,
   given: ReadonlySet<string>,
 ): { filter: Document; update: Document[] } {
-  const filter: Document = { team_id: teamId };
+  const filter: Document = {};
   for (const field of spec.identity) filter[field] = doc[field];
   const scanId = literal(scan.scanId);
   const sameScan = { $eq: ["$scan_id", scanId] };
@@ -134,15 +133,13 @@ export function sightingUpdate(
   const update: Document[] = [
     {
       $set: {
-        _id: { $ifNull: ["$_id", new ObjectId()] },
-        created_at: { $ifNull: ["$created_at", now] },
         updated_at: { $cond: [{ $and: same }, "$updated_at", now] },
         first_seen_at: { $ifNull: ["$first_seen_at", scan.seenAt] },
         previous: { $cond: [sameScan, "$previous", { $cond: [isNew, "$$REMOVE", previousState] }] },
         ...kept,
       },
     },
-    // team_id comes from the filter's equality on insert (as in the repository's own upserts).
+    // _id, created_at and team_id come from the repository (bulkUpdate stamps them, the scope is the filter's equality).
     { $set: written },
     {
       $set: {
@@ -157,47 +154,22 @@ export function sightingUpdate(
 }
 
 /**
- * The driver's per-operation failures of an unordered bulk write when only some operations failed; undefined
- * when the write failed as a whole (a network error or write-concern failure carries no write errors).
- */
-function partialFailure(
-  error: unknown,
-):
-  | { result: { upsertedCount: number; modifiedCount: number; matchedCount: number }; writeErrors: { index: number; err: unknown }[] }
-  | undefined {
-  if (!(error instanceof MongoBulkWriteError)) return undefined;
-  const raw = error.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  if (list.length === 0) return undefined;
-  return {
-    result: error.result,
-    writeErrors: list.map((e) => ({ index: e.index, err: e })),
-  };
-}
-
-/**
  * The one write path of sighted documents (Prowler findings, Nuclei matches): validates each document with
  * the collection's schema, then records the whole batch as seen by one scan in ONE unordered `bulkWrite` of
  * update pipelines (no read first), keyed by the collection's unique identity. Later rules on the same
  * writes (rollup counters, mute rules) belong here.
  *
- * `@cspm/repository` has no scoped bulk write of update pipelines (its `bulkUpsert` rules cannot keep the
- * previous scan's state), so this writer uses the registry collection directly and scopes every operation
- * itself: the filter of each operation is the team plus the identity, and callers pass a team id that
- * `forTeam` has already validated. It belongs in the repository package as a scoped primitive.
+ * The writes go through the repository's team scope (`forTeam(teamId).bulkUpdate`), which adds the team to
+ * every filter and refuses any stage that would write `team_id`: tenancy stays in the repository.
  */
 export class SightingWriter {
-  readonly #collection: () => Collection<Document>;
+  readonly #repository: BaseRepository<any>;
   readonly #schema: z.ZodType;
   readonly #spec: SightingSpec;
 
-  constructor(context: RepositoryContext, definition: RepositoryDefinition, spec: SightingSpec) {
-    let collection: Collection<Document> | undefined;
-    this.#collection = () => {
-      collection ??= context.provider.getCollection(definition.database, definition.collection);
-      return collection;
-    };
-    this.#schema = definition.schema;
+  constructor(repository: BaseRepository<any>, spec: SightingSpec) {
+    this.#repository = repository;
+    this.#schema = repository.definition.schema;
     this.#spec = spec;
   }
 
@@ -210,7 +182,7 @@ export class SightingWriter {
   async write(teamId: string, docs: readonly Document[], scan: SightingScan): Promise<SightingWriteResult> {
     const now = new Date();
     const errors: SightingError[] = [];
-    const byIdentity = new Map<string, { index: number; op: AnyBulkWriteOperation<Document> }>();
+    const byIdentity = new Map<string, { index: number; op: ScopedPipelineUpdate }>();
     docs.forEach((input, index) => {
       const given = new Set(Object.keys(input).filter((k) => input[k] !== undefined));
       const source: Document = { ...input, team_id: teamId, scan_id: scan.scanId, first_seen_at: scan.seenAt, last_seen_at: scan.seenAt };
@@ -224,29 +196,18 @@ export class SightingWriter {
       }
       const doc = parsed.data as Document;
       for (const key of Object.keys(doc)) if (doc[key] === undefined) delete doc[key];
-      const { filter, update } = sightingUpdate(doc, this.#spec, teamId, scan, now, given);
+      const { filter, update } = sightingUpdate(doc, this.#spec, scan, now, given);
       const key = JSON.stringify(this.#spec.identity.map((field) => doc[field]));
-      byIdentity.set(key, { index, op: { updateOne: { filter, update, upsert: true } } });
+      byIdentity.set(key, { index, op: { filter, pipeline: update, upsert: true } });
     });
     const entries = [...byIdentity.values()];
     if (entries.length === 0) return { inserted: 0, updated: 0, unchanged: 0, errors };
-    let counts: { upsertedCount: number; modifiedCount: number; matchedCount: number };
-    try {
-      counts = await this.#collection().bulkWrite(
-        entries.map((e) => e.op),
-        { ordered: false },
-      );
-    } catch (error) {
-      const partial = partialFailure(error);
-      if (partial === undefined) throw mapDriverError(error, { operation: "bulkWrite" });
-      counts = partial.result;
-      for (const failure of partial.writeErrors) {
-        const mapped = mapDriverError(failure.err, { operation: "bulkWrite" });
-        errors.push({ index: entries[failure.index]?.index ?? -1, code: mapped.code, message: mapped.message });
-      }
+    const result = await this.#repository.forTeam(teamId).bulkUpdate(entries.map((e) => e.op));
+    for (const failure of result.errors) {
+      errors.push({ index: entries[failure.index]?.index ?? -1, code: failure.code, message: failure.message });
     }
     errors.sort((a, b) => a.index - b.index);
-    return { inserted: counts.upsertedCount, updated: counts.modifiedCount, unchanged: counts.matchedCount - counts.modifiedCount, errors };
+    return { inserted: result.upserted, updated: result.modified, unchanged: result.matched - result.modified, errors };
   }
 }
 

@@ -72,7 +72,7 @@ export class NucleiScanRepository extends BaseRepository<typeof NucleiScanSchema
 
   constructor(context: RepositoryContext) {
     super(context, definition);
-    this.#sightings = new SightingWriter(context, definition, NUCLEI_SIGHTINGS);
+    this.#sightings = new SightingWriter(this, NUCLEI_SIGHTINGS);
   }
 
   /** Stores the matches of one scan (all or nothing on validation). Throws `VALIDATION_FAILED`. */
