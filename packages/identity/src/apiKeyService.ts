@@ -97,7 +97,9 @@ export class ApiKeyService {
     const rolePermissions = await this.#roles.requireRole(team, data.role);
     const granted = data.scopes === undefined ? [...rolePermissions] : data.scopes.filter((p) => rolePermissions.has(p));
     if (data.scopes !== undefined && granted.length !== data.scopes.length) {
-      throw new ValidationError("Scopes must be permissions of the key's role.", [{ path: "scopes", message: `are not all granted by the role "${data.role}"` }]);
+      throw new ValidationError("Scopes must be permissions of the key's role.", [
+        { path: "scopes", message: `are not all granted by the role "${data.role}"` },
+      ]);
     }
     assertCanGrant(grantor, data.role, granted);
     const now = this.#now();
@@ -115,7 +117,10 @@ export class ApiKeyService {
   }
 
   /** A page of the team's keys, newest first, revoked and expired ones included. Throws `VALIDATION_FAILED`. */
-  async listKeys(teamId: TeamId, options: { limit?: number; cursor?: string | null } = {}): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
+  async listKeys(
+    teamId: TeamId,
+    options: { limit?: number; cursor?: string | null } = {},
+  ): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
     const team = parseTeamId(teamId);
     const query = parseInput(ListSchema, options, "");
     const page = await this.#keys.page(team, query);

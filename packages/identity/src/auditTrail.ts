@@ -1,10 +1,4 @@
-import {
-  type AuditLogDocument,
-  type AuditLogPageQuery,
-  AuditLogRepository,
-  AuditOutboxRepository,
-  type Permission,
-} from "@cspm/domain";
+import { type AuditLogDocument, type AuditLogPageQuery, AuditLogRepository, AuditOutboxRepository, type Permission } from "@cspm/domain";
 import { isCspmError } from "@cspm/errors";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
 import { type Page, parseTeamId, type RepositoryFactory, type TeamId } from "@cspm/repository";
@@ -131,7 +125,9 @@ export class AuditTrail {
       await this.#record(team, fields, "denied", error);
       throw error;
     }
-    return mutation.mode === "transaction" ? this.#runInTransaction(team, fields, mutation, fn) : this.#runThroughOutbox(team, fields, mutation, fn);
+    return mutation.mode === "transaction"
+      ? this.#runInTransaction(team, fields, mutation, fn)
+      : this.#runThroughOutbox(team, fields, mutation, fn);
   }
 
   /** A keyset page of the team's audit log, newest first (see `AuditLogRepository.page` for the filters). Throws `VALIDATION_FAILED`. */
@@ -158,7 +154,12 @@ export class AuditTrail {
     return moved;
   }
 
-  async #runInTransaction<R>(team: TeamId, fields: EntryFields, mutation: AuditedMutation<R>, fn: (scope: MutationScope) => Promise<R>): Promise<R> {
+  async #runInTransaction<R>(
+    team: TeamId,
+    fields: EntryFields,
+    mutation: AuditedMutation<R>,
+    fn: (scope: MutationScope) => Promise<R>,
+  ): Promise<R> {
     try {
       return await this.#manager.withTransaction(async (session) => {
         const result = await fn({ session });
@@ -172,7 +173,12 @@ export class AuditTrail {
     }
   }
 
-  async #runThroughOutbox<R>(team: TeamId, fields: EntryFields, mutation: AuditedMutation<R>, fn: (scope: MutationScope) => Promise<R>): Promise<R> {
+  async #runThroughOutbox<R>(
+    team: TeamId,
+    fields: EntryFields,
+    mutation: AuditedMutation<R>,
+    fn: (scope: MutationScope) => Promise<R>,
+  ): Promise<R> {
     const { _id, ...entry } = fields;
     await this.#outbox.add({ _id: _id as ObjectId, entry: { team_id: team, ...entry } });
     let result: R;
@@ -186,7 +192,12 @@ export class AuditTrail {
     return result;
   }
 
-  #settled<R>(fields: EntryFields, mutation: AuditedMutation<R>, result: R, outcome: "success"): Parameters<AuditLogRepository["record"]>[1] {
+  #settled<R>(
+    fields: EntryFields,
+    mutation: AuditedMutation<R>,
+    result: R,
+    outcome: "success",
+  ): Parameters<AuditLogRepository["record"]>[1] {
     const targetId = fields.target.id === NEW_TARGET ? mutation.targetIdOf?.(result) : undefined;
     const metadata = mutation.metadataOf?.(result);
     return {

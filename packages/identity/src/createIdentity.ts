@@ -49,8 +49,17 @@ export function createIdentity(deps: {
   const onError = options.onError ?? (() => undefined);
   const { repositories } = deps;
   const roles = new RoleCatalog(repositories);
-  const sessions = new SessionService({ repositories, clock, ...(options.sessionTtlSeconds === undefined ? {} : { ttlSeconds: options.sessionTtlSeconds }) });
-  const lastUsed = new LastUsedTracker({ repositories, clock, onError, ...(options.lastUsedFlushMs === undefined ? {} : { flushAfterMs: options.lastUsedFlushMs }) });
+  const sessions = new SessionService({
+    repositories,
+    clock,
+    ...(options.sessionTtlSeconds === undefined ? {} : { ttlSeconds: options.sessionTtlSeconds }),
+  });
+  const lastUsed = new LastUsedTracker({
+    repositories,
+    clock,
+    onError,
+    ...(options.lastUsedFlushMs === undefined ? {} : { flushAfterMs: options.lastUsedFlushMs }),
+  });
   return {
     roles,
     sessions,
@@ -58,6 +67,12 @@ export function createIdentity(deps: {
     apiKeys: new ApiKeyService({ repositories, roles, clock }),
     members: new MemberService({ repositories, roles, sessions }),
     audit: new AuditTrail({ manager: deps.manager, repositories, clock, onError }),
-    authenticator: new Authenticator({ repositories, roles, lastUsed, clock, ...(options.jwt === undefined ? {} : { jwt: new JwtVerifier(options.jwt) }) }),
+    authenticator: new Authenticator({
+      repositories,
+      roles,
+      lastUsed,
+      clock,
+      ...(options.jwt === undefined ? {} : { jwt: new JwtVerifier(options.jwt) }),
+    }),
   };
 }

@@ -8,7 +8,15 @@ export type { IssuedToken, ParsedToken, TokenKind } from "./credentialTokens";
 export { auditDigest } from "./auditDigest";
 export type { AuditChanges } from "./auditDigest";
 export { AuditTrail } from "./auditTrail";
-export type { AuditContext, AuditedMutation, AuditMetadata, AuditMode, AuditTrailDependencies, MutationScope, RelayOptions } from "./auditTrail";
+export type {
+  AuditContext,
+  AuditedMutation,
+  AuditMetadata,
+  AuditMode,
+  AuditTrailDependencies,
+  MutationScope,
+  RelayOptions,
+} from "./auditTrail";
 export { assertCanGrant, RoleCatalog } from "./roleCatalog";
 export type { CreateRoleInput, RoleView } from "./roleCatalog";
 export { ApiKeyService, apiKeyView } from "./apiKeyService";

@@ -55,9 +55,14 @@ export class JwtVerifier {
 
   constructor(options: JwtOptions) {
     const sources = [options.jwksFile, options.jwksUrl, options.jwks].filter((s) => s !== undefined);
-    if (sources.length !== 1) throw new ValidationError("Configure exactly one JWKS source.", [{ path: "jwt", message: "needs exactly one of jwksFile, jwksUrl, jwks" }]);
+    if (sources.length !== 1)
+      throw new ValidationError("Configure exactly one JWKS source.", [
+        { path: "jwt", message: "needs exactly one of jwksFile, jwksUrl, jwks" },
+      ]);
     if (!options.issuer || (Array.isArray(options.audience) ? options.audience.length === 0 : !options.audience)) {
-      throw new ValidationError("JWT verification needs an issuer and an audience.", [{ path: "jwt", message: "issuer and audience are required" }]);
+      throw new ValidationError("JWT verification needs an issuer and an audience.", [
+        { path: "jwt", message: "issuer and audience are required" },
+      ]);
     }
     this.#options = options;
     if (options.jwksUrl !== undefined) {
@@ -74,7 +79,11 @@ export class JwtVerifier {
         try {
           set = JSON.parse(readFileSync(options.jwksFile, "utf8")) as JSONWebKeySet;
         } catch (error) {
-          throw new ValidationError("The JWKS file cannot be read as JSON.", [{ path: "jwt.jwksFile", message: "must be a readable JSON Web Key Set" }], { cause: error });
+          throw new ValidationError(
+            "The JWKS file cannot be read as JSON.",
+            [{ path: "jwt.jwksFile", message: "must be a readable JSON Web Key Set" }],
+            { cause: error },
+          );
         }
       }
       if (!set || !Array.isArray((set as { keys?: unknown }).keys)) {

@@ -15,7 +15,12 @@ export class LastUsedTracker {
   #pending = new Map<string, Set<string>>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(deps: { readonly repositories: RepositoryFactory; readonly clock: () => Date; readonly flushAfterMs?: number; readonly onError?: (error: unknown) => void }) {
+  constructor(deps: {
+    readonly repositories: RepositoryFactory;
+    readonly clock: () => Date;
+    readonly flushAfterMs?: number;
+    readonly onError?: (error: unknown) => void;
+  }) {
     this.#keys = deps.repositories.get(ApiKeyRepository);
     this.#now = deps.clock;
     this.#flushAfterMs = deps.flushAfterMs ?? 30_000;

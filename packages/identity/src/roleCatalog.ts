@@ -73,7 +73,8 @@ export class RoleCatalog {
   /** Like `permissionsOf`, but throws `VALIDATION_FAILED` (path `role`) for an unknown role. */
   async requireRole(teamId: TeamId, role: string): Promise<ReadonlySet<Permission>> {
     const permissions = await this.permissionsOf(teamId, parseInput(RoleNameSchema, role, "role"));
-    if (permissions === null) throw new ValidationError(`No role "${role}" in this team.`, [{ path: "role", message: "is not a role of this team" }]);
+    if (permissions === null)
+      throw new ValidationError(`No role "${role}" in this team.`, [{ path: "role", message: "is not a role of this team" }]);
     return permissions;
   }
 
@@ -102,14 +103,20 @@ export class RoleCatalog {
       { name: data.name, permissions: data.permissions, ...(data.description === undefined ? {} : { description: data.description }) },
       options,
     );
-    return { name: role.name, permissions: [...role.permissions], built_in: false, ...(role.description === undefined ? {} : { description: role.description }) };
+    return {
+      name: role.name,
+      permissions: [...role.permissions],
+      built_in: false,
+      ...(role.description === undefined ? {} : { description: role.description }),
+    };
   }
 
   /** Deletes a custom role nobody holds. Throws `VALIDATION_FAILED` (built-in), `NOT_FOUND`, `CONFLICT` (`ROLE_IN_USE`, details `members`, `api_keys`). */
   async deleteRole(teamId: TeamId, name: string, options: WriteOptions = {}): Promise<void> {
     const team = parseTeamId(teamId);
     const role = parseInput(RoleNameSchema, name, "name");
-    if (isBuiltInRole(role)) throw new ValidationError("Built-in roles cannot be deleted.", [{ path: "name", message: "is a built-in role" }]);
+    if (isBuiltInRole(role))
+      throw new ValidationError("Built-in roles cannot be deleted.", [{ path: "name", message: "is a built-in role" }]);
     const members = (await this.#users.listByRole(team, role)).filter((u) => u.status !== "disabled").length;
     const apiKeys = await this.#keys.countWithRole(team, role);
     if (members > 0 || apiKeys > 0) {
@@ -118,6 +125,7 @@ export class RoleCatalog {
         details: { members, api_keys: apiKeys },
       });
     }
-    if (!(await this.#roles.deleteByName(team, role, options))) throw new NotFoundError(`No custom role "${role}" in this team.`, { details: { name: role } });
+    if (!(await this.#roles.deleteByName(team, role, options)))
+      throw new NotFoundError(`No custom role "${role}" in this team.`, { details: { name: role } });
   }
 }

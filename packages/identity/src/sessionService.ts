@@ -1,6 +1,14 @@
 import { SessionRepository, type SessionDocument } from "@cspm/domain";
 import { NotFoundError } from "@cspm/errors";
-import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, toObjectId, trustedFilter } from "@cspm/repository";
+import {
+  ObjectIdHexSchema,
+  parseInput,
+  parseTeamId,
+  type RepositoryFactory,
+  type TeamId,
+  toObjectId,
+  trustedFilter,
+} from "@cspm/repository";
 import { z } from "zod";
 import { issueToken, TOKEN_KINDS } from "./credentialTokens";
 
@@ -98,10 +106,12 @@ export class SessionService {
 
   async #revoke(team: TeamId, sessionId: string): Promise<SessionDocument> {
     const id = parseInput(ObjectIdHexSchema, sessionId, "sessionId");
-    const revoked = await this.#sessions.forTeam(team).findOneAndUpdate(
-      trustedFilter({ _id: toObjectId(id, "sessionId"), revoked_at: { $exists: false }, expires_at: { $gt: this.#now() } }),
-      { $set: { revoked_at: this.#now() } },
-    );
+    const revoked = await this.#sessions
+      .forTeam(team)
+      .findOneAndUpdate(
+        trustedFilter({ _id: toObjectId(id, "sessionId"), revoked_at: { $exists: false }, expires_at: { $gt: this.#now() } }),
+        { $set: { revoked_at: this.#now() } },
+      );
     if (revoked === null) throw new NotFoundError(`No live session ${id} in this team.`, { details: { id } });
     return revoked;
   }
