@@ -175,13 +175,16 @@ export class ServiceContainer {
     return this.services.forActor(actor, context);
   }
 
-  /** Moves audit outbox entries left by a crashed process to the audit log, now and every `auth.auditRelayIntervalMs`. */
-  #startAuditRelay(): void {
+  /**
+   * Moves audit outbox entries left by a crashed process to the audit log: once before `initialize`
+   * resolves, then every `auth.auditRelayIntervalMs` (`0`: never). A failed relay is retried next time.
+   */
+  async #startAuditRelay(): Promise<void> {
     const { auditRelayIntervalMs, auditOutboxGraceMs } = this.config.auth;
     if (auditRelayIntervalMs === 0 || this.#relayTimer !== undefined) return;
-    const relay = () => void this.services.identity.audit.relayOutbox({ olderThanMs: auditOutboxGraceMs }).catch(() => undefined);
-    relay();
-    this.#relayTimer = setInterval(relay, auditRelayIntervalMs);
+    const relay = () => this.services.identity.audit.relayOutbox({ olderThanMs: auditOutboxGraceMs }).catch(() => 0);
+    await relay();
+    this.#relayTimer = setInterval(() => void relay(), auditRelayIntervalMs);
     this.#relayTimer.unref();
   }
 
