@@ -5,10 +5,10 @@
  * credential anywhere it should not be.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateSampleFindings, seededRandom } from "@cspm-example/worker";
+import { generateSampleFindings, runCli, seededRandom } from "@cspm-example/worker";
 import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/container";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import type { FastifyInstance, InjectOptions } from "fastify";
@@ -16,7 +16,7 @@ import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } fr
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES, buildApp } from "./buildApp";
-import { seedDemoData, type SeededTeam } from "./seedDemoData";
+import { type DemoSeedResult, seedDemoData, type SeededTeam, writeDemoCredentials } from "./seedDemoData";
 
 const prefix = testDatabasePrefix("apiauth");
 const KEYS = `k1:${Buffer.alloc(32, 7).toString("base64")}`;
@@ -27,6 +27,7 @@ const AWS_SECRET = "Zq3vN8x/Lm2Pw7Rt5Yb1Kc9Hd4Fg6Js0Ae+AuthTest";
 let client: MongoClient;
 let services: ServiceContainer;
 let app: FastifyInstance;
+let seed: DemoSeedResult;
 let a: SeededTeam;
 let b: SeededTeam;
 let clockOffsetMs = 0;
@@ -146,7 +147,7 @@ beforeAll(async () => {
     { clock: () => new Date(Date.now() + clockOffsetMs) },
   );
   await services.initialize({ ensureIndexes: true });
-  const seed = await seedDemoData(services, { teams: 2, accountsPerTeam: 1, findingsPerAccount: 5, output: null });
+  seed = await seedDemoData(services, { teams: 2, accountsPerTeam: 1, findingsPerAccount: 5, output: null });
   [a, b] = seed.teams as [SeededTeam, SeededTeam];
   for (const t of seed.teams) for (const token of Object.values(t.tokens ?? {})) issuedTokens.add(token);
   app = buildApp({ services, rateLimit: false, logger: { level: "trace", stream: { write: (line: string) => logLines.push(line) } } });
@@ -470,4 +471,59 @@ describe("the audit trail under random mutations by random actors", () => {
     }
     expect(logLines.length).toBeGreaterThan(50);
   }, 120_000);
+});
+
+describe("demo credentials and the CLI", () => {
+  it("the demo seed's keys go to a 0600 JSON file in the documented shape", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "cspm-demo-creds-")), "credentials.json");
+    writeFileSync(file, "old", { mode: 0o644 });
+    writeDemoCredentials(file, seed);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const written = JSON.parse(readFileSync(file, "utf8"));
+    expect(written).toEqual({
+      teams: seed.teams.map((t) => ({ team_id: t.team_id, name: t.name, tokens: { owner: t.tokens?.owner, viewer: t.tokens?.viewer } })),
+    });
+  });
+
+  it("the worker CLI imports through the API with a bearer token, and is refused without one", async () => {
+    const listening = buildApp({ services, rateLimit: false });
+    await listening.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const address = listening.server.address() as { port: number };
+      const file = join(mkdtempSync(join(tmpdir(), "cspm-cli-api-")), "findings.json");
+      const account = a.accounts[0] as { account_id: string };
+      writeFileSync(
+        file,
+        JSON.stringify([...generateSampleFindings({ format: "ocsf", count: 4, accountId: account.account_id, seed: "cli-api" })]),
+      );
+      const run = async (env: Record<string, string>) => {
+        let stdout = "";
+        let stderr = "";
+        const code = await runCli(
+          ["import", file, "--api", `http://127.0.0.1:${address.port}`, "--account", account.account_id, "--json"],
+          {
+            env,
+            stdout: (t) => (stdout += t),
+            stderr: { write: (t: string) => (stderr += t), isTTY: false },
+          },
+        );
+        return { code, stdout, stderr };
+      };
+      const ok = await run({ CSPM_API_TOKEN: owner(a) });
+      expect(ok.code, ok.stderr).toBe(0);
+      const report = JSON.parse(ok.stdout);
+      expect(report).toMatchObject({ status: "completed", total: 4 });
+      const [entry] = await database("PLATFORM")
+        .collection("audit_logs")
+        .find({ action: "findings.import", "metadata.scan_run_id": report.scan_run_id })
+        .toArray();
+      expect(entry).toMatchObject({ outcome: "success", actor: { type: "api_key", via: "api_key" } });
+      expect((await run({})).code).toBe(2);
+      const refused = await run({ CSPM_API_TOKEN: viewer(a) });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/FORBIDDEN/);
+    } finally {
+      await listening.close();
+    }
+  });
 });

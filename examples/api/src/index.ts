@@ -4,6 +4,6 @@ export type { BuildAppOptions } from "./buildApp";
 export { DEVELOPMENT_HEADER_WARNING, developmentActor, TEAM_HEADER } from "./developmentActor";
 
 export { fastifyErrorToCspm } from "./fastifyErrorToCspm";
-export { demoTeamId, isDemoDatabaseEmpty, seedDemoData } from "./seedDemoData";
+export { demoTeamId, isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials } from "./seedDemoData";
 export type { DemoSeedOptions, DemoSeedResult, SeededAccount, SeededTeam } from "./seedDemoData";
 export type { RouteContext } from "./routeContext";

@@ -1,11 +1,10 @@
 // Entry point of the example API: `tsx src/main.ts` (or `pnpm --filter @cspm-example/api start`).
 // With no MONGODB_URI it runs on an embedded MongoDB with seeded demo data; see README.md.
 import { startRuntime } from "@cspm-example/worker";
-import { writeFileSync, chmodSync } from "node:fs";
 import { isCspmError } from "@cspm/errors";
 import { Redis } from "ioredis";
 import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT, DEFAULT_RATE_LIMIT } from "./buildApp";
-import { isDemoDatabaseEmpty, seedDemoData, type DemoSeedResult } from "./seedDemoData";
+import { isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials, type DemoSeedResult } from "./seedDemoData";
 
 const env = process.env;
 
@@ -64,10 +63,7 @@ if (runtime.embedded && env.CSPM_DEMO_SEED !== "0") {
 }
 
 if (seed && credentialsFile) {
-  // Demo credentials for scripts and tests; readable by this user only.
-  const content = { teams: seed.teams.map((t) => ({ team_id: t.team_id, name: t.name, tokens: t.tokens })) };
-  writeFileSync(credentialsFile, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(credentialsFile, 0o600);
+  writeDemoCredentials(credentialsFile, seed);
   process.stderr.write(`wrote the demo API keys to ${credentialsFile} (mode 0600)\n`);
 }
 

@@ -1,5 +1,6 @@
 import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
+import { chmodSync, writeFileSync } from "node:fs";
 import {
   CATALOG_FRAMEWORKS,
   CHECK_CATALOG,
@@ -884,4 +885,15 @@ async function seedNativeScans(services: ServiceContainer, teamId: string, targe
       grade: i === 0 ? "B" : "D",
     });
   }
+}
+
+/**
+ * Writes the seeded teams' API keys as `{"teams":[{"team_id","name","tokens":{"owner","viewer"}}]}` to `path`
+ * with mode 0600 (readable by this user only; an existing file is narrowed to 0600 too), for scripts and
+ * tests that talk to the demo. Demo secrets only. Throws the file system's error.
+ */
+export function writeDemoCredentials(path: string, seed: Pick<DemoSeedResult, "teams">): void {
+  const content = { teams: seed.teams.map((t) => ({ team_id: t.team_id, name: t.name, tokens: t.tokens })) };
+  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
