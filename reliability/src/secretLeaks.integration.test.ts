@@ -327,7 +327,7 @@ describe("no plaintext credential anywhere", () => {
       await send("GET secret as a key of this team", {
         method: "GET",
         path: "/accounts",
-        headers: { authorization: `Bearer cspm_ak.${TEAM}.${Buffer.from(SECRETS.awsHttp).toString("base64url").slice(0, 43)}` },
+        headers: { authorization: `Bearer cspm-ak.${TEAM}.${Buffer.from(SECRETS.awsHttp).toString("base64url").slice(0, 43)}` },
       }),
     ];
     expect(refusals.map((r) => r.status)).toEqual([409, 400, 400, 400, 400, 400, 404, 401, 401]);

@@ -190,7 +190,7 @@ describe("authentication on every route", () => {
     const revoked = await send("POST", "/api-keys", owner(a), { name: "to revoke", role: "admin" });
     issuedTokens.add(revoked.body.data.token);
     expect((await send("POST", `/api-keys/${revoked.body.data.key.id}/revoke`, owner(a))).body.data.status).toBe("revoked");
-    const login = await jwt({ cspm_team: a.team_id, cspm_role: "admin", email: "short@example.com", sub: "idp|short" });
+    const login = await jwt({ team_id: a.team_id, role: "admin", email: "short@example.com", sub: "idp|short" });
     const session = await send("POST", "/sessions", login);
     expect(session.status, session.text).toBe(201);
     const expiring = session.body.data.token as string;
@@ -202,8 +202,8 @@ describe("authentication on every route", () => {
         none: undefined,
         revoked: revoked.body.data.token,
         "expired session": expiring,
-        "JWT of another key": await jwt({ cspm_team: a.team_id, cspm_role: "owner" }, { key: strangerKey }),
-        "JWT for another audience": await jwt({ cspm_team: a.team_id, cspm_role: "owner" }, { audience: "some-other-api" }),
+        "JWT of another key": await jwt({ team_id: a.team_id, role: "owner" }, { key: strangerKey }),
+        "JWT for another audience": await jwt({ team_id: a.team_id, role: "owner" }, { audience: "some-other-api" }),
         garbage: "not-a-token",
       };
       const failures: string[] = [];
@@ -226,7 +226,7 @@ describe("authentication on every route", () => {
     const bodies = new Set<string>();
     for (let i = 0; i < 1000; i++) {
       const token =
-        i % 2 === 0 ? `cspm_ak.${a.team_id}.${randomBytes(32).toString("base64url")}` : randomBytes(1 + (i % 60)).toString("base64url");
+        i % 2 === 0 ? `cspm-ak.${a.team_id}.${randomBytes(32).toString("base64url")}` : randomBytes(1 + (i % 60)).toString("base64url");
       const reply = await send("GET", "/accounts", token);
       expect(reply.status).toBe(401);
       bodies.add(JSON.stringify(reply.body));
@@ -309,7 +309,7 @@ describe("authorization", () => {
 
 describe("sessions and JWTs", () => {
   it("a JWT opens a session for its (just-in-time) member; the session rotates and ends", async () => {
-    const login = await jwt({ cspm_team: a.team_id, cspm_role: "analyst", email: "Dana@Example.com", sub: "idp|dana" });
+    const login = await jwt({ team_id: a.team_id, role: "analyst", email: "Dana@Example.com", sub: "idp|dana" });
     expect((await send("GET", "/me", login)).body.data).toMatchObject({ via: "jwt", role: "analyst", team_id: a.team_id });
     const opened = await send("POST", "/sessions", login);
     expect(opened.status, opened.text).toBe(201);
@@ -363,7 +363,7 @@ describe("the audit trail under random mutations by random actors", () => {
     const later: Reply[] = [];
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random.next() * list.length)] as T;
     const ops: ((team: SeededTeam) => { method: string; url: string; body?: unknown })[] = [
-      (t) => ({
+      () => ({
         method: "POST",
         url: "/accounts",
         body: {

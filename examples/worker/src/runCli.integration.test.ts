@@ -117,7 +117,7 @@ describe("worker CLI", () => {
     expect(JSON.stringify(await audit.find({}).toArray())).not.toContain(analyst.token.split(".")[2]);
     const wrongTeam = await cli(["import", file, "--team", "team-other", "--account", "x"], { ...env, CSPM_API_KEY: analyst.token });
     expect(wrongTeam.code).toBe(2);
-    expect((await cli(["import", file, "--account", "x"], { ...env, CSPM_API_KEY: "cspm_ak.team-cli.forged" })).stderr).toMatch(
+    expect((await cli(["import", file, "--account", "x"], { ...env, CSPM_API_KEY: "cspm-ak.team-cli.forged" })).stderr).toMatch(
       /UNAUTHENTICATED/,
     );
   });

@@ -10,7 +10,7 @@ import { assertCanGrant, type RoleCatalog } from "./roleCatalog";
 export interface ApiKeyView {
   readonly id: string;
   readonly name: string;
-  /** The token's visible beginning (`cspm_ak.<team>.<8 characters>`), to tell keys apart. */
+  /** The token's visible beginning (`cspm-ak.<team>.<8 characters>`), to tell keys apart. */
   readonly prefix: string;
   readonly role: string;
   readonly scopes?: Permission[];

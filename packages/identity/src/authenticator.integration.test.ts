@@ -125,14 +125,14 @@ describe("API keys", () => {
     try {
       for (let i = 0; i < 1000; i++) {
         const secret = randomBytes(32).toString("base64url");
-        const token = i % 4 === 3 ? randomBytes(24).toString("base64url") : `cspm_ak.${i % 2 === 0 ? TEAM : OTHER}.${secret}`;
+        const token = i % 4 === 3 ? randomBytes(24).toString("base64url") : `cspm-ak.${i % 2 === 0 ? TEAM : OTHER}.${secret}`;
         tokens.push(token);
         expect(await refusal(token)).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
       }
     } finally {
       db.manager.client.off("commandStarted", listen);
     }
-    const wellFormed = tokens.filter((t) => t.startsWith("cspm_ak."));
+    const wellFormed = tokens.filter((t) => t.startsWith("cspm-ak."));
     expect(filters).toHaveLength(wellFormed.length);
     filters.forEach((filter, i) => {
       const text = JSON.stringify(filter);
@@ -190,19 +190,19 @@ describe("sessions", () => {
 describe("JWT bearer tokens (OIDC)", () => {
   it("verify against the JWKS file and map claims to team and role", async () => {
     const actor = await identity.authenticator.authenticate(
-      await jwt({ cspm_team: TEAM, cspm_role: ["unknown-group", "idp-security-team"], email: "ida@example.com" }),
+      await jwt({ team_id: TEAM, role: ["unknown-group", "idp-security-team"], email: "ida@example.com" }),
     );
     expect(actor).toMatchObject({ type: "user", id: "idp-user-1", teamId: TEAM, via: "jwt", role: "analyst", label: "ida@example.com" });
   });
 
   it("refuse another signing key, another audience, an expired token, no team and an unknown role — all alike", async () => {
-    const claims = { cspm_team: TEAM, cspm_role: "viewer" };
+    const claims = { team_id: TEAM, role: "viewer" };
     expect(await refusal(await jwt(claims))).toBe("accepted");
     expect(await refusal(await jwt(claims, { key: strangerKey }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
     expect(await refusal(await jwt(claims, { audience: "another-api" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
     expect(await refusal(await jwt(claims, { expiresIn: "-1h" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
-    expect(await refusal(await jwt({ cspm_role: "viewer" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
-    expect(await refusal(await jwt({ cspm_team: TEAM, cspm_role: "superuser" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
+    expect(await refusal(await jwt({ role: "viewer" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
+    expect(await refusal(await jwt({ team_id: TEAM, role: "superuser" }))).toBe("UNAUTHENTICATED:CREDENTIAL_INVALID");
     expect(await refusal(undefined)).toBe("UNAUTHENTICATED:CREDENTIAL_MISSING");
   });
 });

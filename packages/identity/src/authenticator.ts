@@ -24,7 +24,7 @@ function invalid(): UnauthenticatedError {
 }
 
 /**
- * Resolves a bearer credential to an `Actor`: an API key (`cspm_ak.…`), a session token (`cspm_st.…`) or an
+ * Resolves a bearer credential to an `Actor`: an API key (`cspm-ak.…`), a session token (`cspm-st.…`) or an
  * IdP JWT. Our tokens are looked up by the SHA-256 of the whole token only — within the team the token names,
  * so a token can never resolve in another team — and the stored hash is compared again in constant time;
  * nothing is ever looked up by prefix, so answers do not depend on whether some part of a guess exists.

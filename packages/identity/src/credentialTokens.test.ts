@@ -7,7 +7,7 @@ const TEAM = parseTeamId("team_a-1");
 describe("credential tokens", () => {
   it("issues 256-bit tokens naming their team, stored as SHA-256 with a visible prefix", () => {
     const issued = issueToken(TOKEN_KINDS.apiKey, TEAM);
-    expect(issued.token).toMatch(/^cspm_ak\.team_a-1\.[A-Za-z0-9_-]{43}$/);
+    expect(issued.token).toMatch(/^cspm-ak\.team_a-1\.[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(issued.token.split(".")[2] as string, "base64url")).toHaveLength(32);
     expect(issued.hash).toBe(hashToken(issued.token));
     expect(issued.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -18,18 +18,18 @@ describe("credential tokens", () => {
 
   it("parses only well-formed tokens of our kinds", () => {
     const session = issueToken(TOKEN_KINDS.session, TEAM);
-    expect(parseToken(session.token)).toEqual({ kind: "cspm_st", teamId: TEAM, hash: session.hash });
+    expect(parseToken(session.token)).toEqual({ kind: "cspm-st", teamId: TEAM, hash: session.hash });
     const secret = session.token.split(".")[2] as string;
     for (const bad of [
       "",
-      "cspm_ak",
+      "cspm-ak",
       `cspm_xx.team_a-1.${secret}`,
-      `cspm_ak.team a.${secret}`,
-      `cspm_ak.team_a-1.${secret.slice(1)}`,
-      `cspm_ak.team_a-1.${secret}.extra`,
-      `cspm_ak.${"t".repeat(129)}.${secret}`,
+      `cspm-ak.team a.${secret}`,
+      `cspm-ak.team_a-1.${secret.slice(1)}`,
+      `cspm-ak.team_a-1.${secret}.extra`,
+      `cspm-ak.${"t".repeat(129)}.${secret}`,
       "eyJhbGciOiJSUzI1NiJ9.e30.sig",
-      `cspm_ak.team_a-1.${secret.slice(0, 42)}!`,
+      `cspm-ak.team_a-1.${secret.slice(0, 42)}!`,
     ]) {
       expect(parseToken(bad), bad).toBeNull();
     }

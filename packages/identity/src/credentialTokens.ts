@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type TeamId, TeamIdSchema } from "@cspm/repository";
 
 /** The kinds of opaque token the platform issues. */
-export const TOKEN_KINDS = { apiKey: "cspm_ak", session: "cspm_st" } as const;
-/** `cspm_ak` (API key) or `cspm_st` (session). */
+export const TOKEN_KINDS = { apiKey: "cspm-ak", session: "cspm-st" } as const;
+/** `cspm-ak` (API key) or `cspm-st` (session). */
 export type TokenKind = (typeof TOKEN_KINDS)[keyof typeof TOKEN_KINDS];
 
 /** Random bytes in every secret: 256 bits. */

@@ -15,9 +15,9 @@ export interface JwtOptions {
   readonly issuer: string;
   /** Required `aud` (one of). */
   readonly audience: string | readonly string[];
-  /** Claim holding the team id (default `cspm_team`). */
+  /** Claim holding the team id (default `team_id`). */
   readonly teamClaim?: string;
-  /** Claim holding the role, a string or an array such as IdP groups (default `cspm_role`). */
+  /** Claim holding the role, a string or an array such as IdP groups (default `role`). */
   readonly roleClaim?: string;
   /** IdP values -> role names (`{ "cspm-admins": "admin" }`); values not listed are taken as role names. */
   readonly roleMap?: Readonly<Record<string, string>>;
@@ -113,9 +113,9 @@ export class JwtVerifier {
     } catch {
       return null;
     }
-    const team = TeamIdSchema.safeParse(payload[o.teamClaim ?? "cspm_team"]);
+    const team = TeamIdSchema.safeParse(payload[o.teamClaim ?? "team_id"]);
     if (!team.success || typeof payload.sub !== "string" || payload.sub === "" || payload.sub.length > 128) return null;
-    const claim = payload[o.roleClaim ?? "cspm_role"];
+    const claim = payload[o.roleClaim ?? "role"];
     const raw = typeof claim === "string" ? [claim] : Array.isArray(claim) ? claim.filter((v): v is string => typeof v === "string") : [];
     const roles = raw.map((value) => o.roleMap?.[value] ?? value);
     if (roles.length === 0 && o.defaultRole !== undefined) roles.push(o.defaultRole);

@@ -39,7 +39,10 @@ export class ApiKeyRepository extends BaseRepository<typeof ApiKeySchema> {
   }
 
   /** A page of the team's keys, newest first. Throws `VALIDATION_FAILED` (bad limit or cursor). */
-  async page(teamId: string, options: { limit?: number | undefined; cursor?: string | null | undefined } = {}): Promise<Page<ApiKeyDocument>> {
+  async page(
+    teamId: string,
+    options: { limit?: number | undefined; cursor?: string | null | undefined } = {},
+  ): Promise<Page<ApiKeyDocument>> {
     return this.forTeam(teamId).paginate({
       sort: { field: "_id", direction: "desc" },
       ...(options.limit === undefined ? {} : { limit: options.limit }),

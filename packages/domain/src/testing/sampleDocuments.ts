@@ -22,7 +22,7 @@ const SAMPLES = {
   api_keys: {
     team_id: "team-a",
     name: "CI import key",
-    prefix: "cspm_ak.team-a.Ab12Cd34",
+    prefix: "cspm-ak.team-a.Ab12Cd34",
     key_hash: "b".repeat(64),
     role: "analyst",
     created_by: { type: "user", id: "u1" },
