@@ -25,6 +25,7 @@ const PACKAGES: readonly PackageTests[] = [
   { dir: "packages/cache", mongo: false },
   { dir: "packages/repository", mongo: true },
   { dir: "packages/domain", mongo: true },
+  { dir: "packages/ingest", mongo: true },
   { dir: "packages/services", mongo: true },
   { dir: "packages/container", mongo: true },
   { dir: "packages/migrations", mongo: true },

@@ -191,6 +191,13 @@ const OPERATIONS: Record<TenantScopedOperation, Operation> = {
     const deleted = await raw.find({ deleted_at: { $ne: null } }, { projection: { _id: 1 } }).toArray();
     return scope.restore(deleted.length > 0 ? (random.pick(deleted)._id as ObjectId) : new ObjectId());
   },
+  async bulkUpdate(scope) {
+    const target = await anyDocument(false);
+    return scope.bulkUpdate([
+      { filter: { account_id: target?.account_id ?? "x" }, pipeline: [{ $set: { name: `bulk ${random.int(1000)}` } }] },
+      { filter: { _id: target?._id ?? new ObjectId() }, pipeline: [{ $set: { status: "inactive" } }] },
+    ]);
+  },
   async moveStatus(scope) {
     const target = await anyDocument(false);
     const to = random.pick(["active", "inactive"] as const);

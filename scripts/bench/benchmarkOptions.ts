@@ -5,7 +5,7 @@
  */
 
 /** Every benchmark `pnpm bench` knows, in the order it runs them. */
-export const BENCHMARKS = ["engine", "repository", "ingestion", "dashboard", "cache", "streaming", "load"] as const;
+export const BENCHMARKS = ["engine", "repository", "ingestion", "ingest", "dashboard", "cache", "streaming", "load"] as const;
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -29,6 +29,10 @@ export interface BenchmarkOptions {
   /** Documents of the engine benchmark's large collection / `$facet` collection. */
   readonly engineDocuments: number;
   readonly facetDocuments: number;
+  /** `@cspm/ingest`: records per format file, records of the new-vs-old import, MiB of the NDJSON memory run. */
+  readonly ingestRecords: number;
+  readonly ingestCompareRecords: number;
+  readonly ingestNdjsonMegabytes: number;
   /** Findings the cache benchmarks aggregate over. */
   readonly cacheFindings: number;
   /** Concurrent cold requests of the stampede test. */
@@ -54,6 +58,9 @@ type Scales = Record<
   | "engineDocuments"
   | "facetDocuments"
   | "cacheFindings"
+  | "ingestRecords"
+  | "ingestCompareRecords"
+  | "ingestNdjsonMegabytes"
   | "stampede"
   | "cacheRoundTripCalls"
   | "runs"
@@ -71,6 +78,9 @@ const FULL: Scales = {
   engineDocuments: 100_000,
   facetDocuments: 10_000,
   cacheFindings: 10_000,
+  ingestRecords: 100_000,
+  ingestCompareRecords: 10_000,
+  ingestNdjsonMegabytes: 1024,
   stampede: 100,
   cacheRoundTripCalls: 200,
   runs: 3,
@@ -87,6 +97,9 @@ const SMALL: Scales = {
   engineDocuments: 20_000,
   facetDocuments: 5_000,
   cacheFindings: 2_000,
+  ingestRecords: 10_000,
+  ingestCompareRecords: 2_000,
+  ingestNdjsonMegabytes: 64,
   stampede: 100,
   cacheRoundTripCalls: 50,
   runs: 3,
@@ -104,6 +117,9 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
   engineDocuments: "CSPM_BENCH_ENGINE_DOCS",
   facetDocuments: "CSPM_BENCH_FACET_DOCS",
   cacheFindings: "CSPM_BENCH_CACHE_FINDINGS",
+  ingestRecords: "CSPM_BENCH_INGEST_RECORDS",
+  ingestCompareRecords: "CSPM_BENCH_INGEST_COMPARE_RECORDS",
+  ingestNdjsonMegabytes: "CSPM_BENCH_INGEST_NDJSON_MB",
   stampede: "CSPM_BENCH_STAMPEDE",
   cacheRoundTripCalls: "CSPM_BENCH_CACHE_ROUND_TRIP_CALLS",
   runs: "CSPM_BENCH_RUNS",

@@ -7,6 +7,7 @@ import type { LoadRunResult } from "./loadRun";
 import { count, duration, megabytes, ratio } from "./benchmarkMath";
 import type { BenchmarkOptions } from "./benchmarkOptions";
 import type { CacheStampedeResult } from "./cacheStampedeBenchmark";
+import type { IngestFormatsBenchmarkResult } from "./ingestFormatsBenchmark";
 import type { IngestionBenchmarkResult } from "./ingestionBenchmark";
 import type { StreamingBenchmarkResult } from "./streamingBenchmark";
 import type { DashboardBenchmarkResult } from "../../packages/services/bench/dashboardBench";
@@ -51,6 +52,7 @@ export interface BenchmarkRun {
   readonly engine?: EngineBenchmarkResult;
   readonly repository?: RepositoryBenchmarkResult;
   readonly ingestion?: IngestionBenchmarkResult;
+  readonly ingest?: IngestFormatsBenchmarkResult;
   readonly dashboard?: DashboardBenchmarkResult;
   readonly cache?: CacheStampedeResult;
   readonly streaming?: StreamingBenchmarkResult;
@@ -211,6 +213,28 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
         : { note: "the repro's precondition did not occur (the reply was not lost), so this run proves nothing" }),
     });
   } else if (c) missing("Cache", "Redis round trips before/after generation-stamped tags (Redis not measured)", "cache");
+
+  const g = run.ingest;
+  if (g) {
+    rows.push({
+      area: "Ingest",
+      target: `import of ${megabytes(g.memory.bytes)} NDJSON (${count(g.memory.records)} findings): peak RSS growth < 200 MB`,
+      figure: megabytes(g.memory.rssGrowthBytes),
+      baseline: `file ${megabytes(g.memory.bytes)}`,
+      result: pass(g.memory.rssGrowthBytes < 200 * 1_048_576 && g.memory.written === g.memory.records),
+      ...joinNotes(
+        g.memory.bytes < g.memory.targetBytes * 0.99 ? "below the 1 GiB of the full scale" : undefined,
+        edge(g.memory.rssGrowthBytes, 200 * 1_048_576).note,
+      ),
+    });
+    rows.push({
+      area: "Ingest",
+      target: `import of ${count(g.compare.records)} Prowler OCSF findings: faster than the old worker path`,
+      figure: `${ratio(g.compare.speedup)} (${duration(g.compare.ingestMs)})`,
+      baseline: `worker importProwler ${duration(g.compare.workerMs)}`,
+      result: pass(g.compare.speedup > 1 && g.compare.ingestWritten === g.compare.workerWritten),
+    });
+  } else missing("Ingest", "1 GiB NDJSON import: peak RSS growth < 200 MB", "ingest");
 
   const s = run.streaming;
   if (s) {
@@ -487,6 +511,33 @@ export function renderReport(run: BenchmarkRun): string {
         "",
       );
     }
+  }
+  if (run.ingest) {
+    const g = run.ingest;
+    lines.push(
+      "## Ingest (`@cspm/ingest`)",
+      "",
+      "Files built from the real fixtures by repeating their records with distinct resource ids (hosts, URLs), in a temporary folder deleted afterwards.",
+      "Records/s are detection + streaming parse + mapping, no database.",
+      "",
+      table(
+        ["Format", "Built from", "Records", "File", "Documents", "Time", "Records/s"],
+        g.formats.map((f) => [
+          f.format,
+          f.source,
+          count(f.records),
+          megabytes(f.bytes),
+          count(f.documents),
+          duration(f.ms),
+          count(Math.round(f.recordsPerSecond)),
+        ]),
+      ),
+      "",
+      `End to end on the same ${count(g.compare.records)}-finding Prowler OCSF file and server: \`importScan\` ${duration(g.compare.ingestMs)} (${count(g.compare.ingestWritten)} written) vs the old worker path (\`examples/worker\` \`importProwler\`: a validation pass, then \`upsertFromScan\`) ${duration(g.compare.workerMs)} (${count(g.compare.workerWritten)} written): ${ratio(g.compare.speedup)}.`,
+      "",
+      `Memory: importing ${megabytes(g.memory.bytes)} of NDJSON (${count(g.memory.records)} findings, ${count(g.memory.written)} written) in a forked child process: peak RSS growth ${megabytes(g.memory.rssGrowthBytes)} over a ${megabytes(g.memory.baselineRssBytes)} baseline, ${duration(g.memory.ms)}.`,
+      "",
+    );
   }
   if (run.streaming) {
     const s = run.streaming;

@@ -19,6 +19,7 @@ import { count, duration, megabytes, ratio } from "./benchmarkMath";
 import { type BenchmarkName, BENCHMARKS, parseBenchmarkOptions } from "./benchmarkOptions";
 import { type BenchmarkRun, type MachineInfo, renderReport, targetRows } from "./benchmarkReport";
 import { runCacheStampedeBenchmark } from "./cacheStampedeBenchmark";
+import { runIngestFormatsBenchmark } from "./ingestFormatsBenchmark";
 import { runIngestionBenchmark } from "./ingestionBenchmark";
 import { runLoad } from "./loadRun";
 import { runStreamingBenchmark } from "./streamingBenchmark";
@@ -112,6 +113,15 @@ async function main(): Promise<number> {
       log(
         `  batched ${duration(result.batchedFullMs)} vs one upsert per finding ${duration(result.perFindingFullMs)}${result.perFindingExtrapolated ? " (sampled)" : ""}: ${ratio(result.speedup)}`,
       );
+    },
+    ingest: async () => {
+      figures.ingest = await runIngestFormatsBenchmark({
+        uri,
+        records: options.ingestRecords,
+        compareRecords: options.ingestCompareRecords,
+        ndjsonMegabytes: options.ingestNdjsonMegabytes,
+        log,
+      });
     },
     dashboard: async () => {
       const result = await runDashboardBenchmark({ uri, findings: options.findings, runs: options.runs });

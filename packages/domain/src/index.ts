@@ -20,6 +20,10 @@ export type { NonSecretConfig } from "./common/nonSecretConfigSchema";
 export { ResourceTagSchema, ResourceTagsSchema, tagsFromMap } from "./common/resourceTagSchema";
 export type { ResourceTag } from "./common/resourceTagSchema";
 export { SEVERITIES, SeveritySchema, emptySeverityCounts } from "./common/severity";
+export { SIGHTING_DELTAS, SightingDeltaSchema } from "./common/scanSightings";
+export type { SightingDelta, SightingError, SightingWriteResult, ScanLifecycleCounts } from "./common/scanSightings";
+export { snapshotFingerprint } from "./common/scanSnapshots";
+export type { SnapshotWriteResult } from "./common/scanSnapshots";
 export type { Severity, SeverityCounts } from "./common/severity";
 
 // platform
@@ -79,8 +83,18 @@ export {
 } from "./cloud-security/cloudAccountSchema";
 export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
 export { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
-export type { ProwlerFindingDocument, ScannedFinding, FailingFindingsQuery } from "./cloud-security/prowlerFindingRepository";
+export type {
+  ProwlerFindingDocument,
+  ScannedFinding,
+  SightedFinding,
+  ResolveScope,
+  FailingFindingsQuery,
+} from "./cloud-security/prowlerFindingRepository";
 export {
+  FINDING_PROVIDERS,
+  FindingProviderSchema,
+  FindingSourceSchema,
+  FINDING_STATE_FIELDS,
   FINDING_STATUSES,
   FINDING_IDENTITY_FIELDS,
   FindingComplianceSchema,
@@ -89,7 +103,7 @@ export {
   complianceFromMap,
   complianceToMap,
 } from "./cloud-security/prowlerFindingSchema";
-export type { FindingCompliance, ProwlerFinding } from "./cloud-security/prowlerFindingSchema";
+export type { FindingCompliance, FindingProvider, ProwlerFinding } from "./cloud-security/prowlerFindingSchema";
 export { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
 export type { SecurityScoreDocument } from "./cloud-security/securityScoreRepository";
 export { SeverityCountsSchema, SecurityScoreSchema } from "./cloud-security/securityScoreSchema";
@@ -98,15 +112,30 @@ export type { SecurityScore } from "./cloud-security/securityScoreSchema";
 // native-scans
 export { HeaderScanRepository } from "./native-scans/headerScanRepository";
 export type { HeaderScanDocument } from "./native-scans/headerScanRepository";
-export { HeaderScanSchema } from "./native-scans/headerScanSchema";
+export { HEADER_SCAN_TOOLS, HeaderIssueSchema, HeaderScanSchema } from "./native-scans/headerScanSchema";
 export type { HeaderScan } from "./native-scans/headerScanSchema";
 export { NucleiScanRepository } from "./native-scans/nucleiScanRepository";
-export type { NucleiScanDocument } from "./native-scans/nucleiScanRepository";
-export { NUCLEI_TEMPLATE_TYPES, NucleiScanSchema, severityFromNuclei } from "./native-scans/nucleiScanSchema";
+export { nucleiMatchKey } from "./native-scans/nucleiScanRepository";
+export type { NucleiScanDocument, SightedNucleiMatch } from "./native-scans/nucleiScanRepository";
+export {
+  NUCLEI_MATCH_IDENTITY_FIELDS,
+  NUCLEI_MATCH_STATE_FIELDS,
+  NUCLEI_TEMPLATE_TYPES,
+  NucleiScanSchema,
+  severityFromNuclei,
+} from "./native-scans/nucleiScanSchema";
 export type { NucleiScan } from "./native-scans/nucleiScanSchema";
 export { SslScanRepository } from "./native-scans/sslScanRepository";
 export type { SslScanDocument } from "./native-scans/sslScanRepository";
-export { TLS_PROTOCOLS, CertificateSchema, SslIssueSchema, SslScanSchema } from "./native-scans/sslScanSchema";
+export {
+  TLS_PROTOCOLS,
+  SSL_SCAN_TOOLS,
+  CertificateSchema,
+  SslCipherSchema,
+  SslIssueSchema,
+  SslVulnerabilitySchema,
+  SslScanSchema,
+} from "./native-scans/sslScanSchema";
 export type { SslScan } from "./native-scans/sslScanSchema";
 
 // orchestration
@@ -129,7 +158,7 @@ export { LifecycleRepository } from "./orchestration/lifecycleRepository";
 export type { TransitionOptions } from "./orchestration/lifecycleRepository";
 export { ScanRunRepository } from "./orchestration/scanRunRepository";
 export type { ScanRunDocument, NewScanRun } from "./orchestration/scanRunRepository";
-export { SCANNERS, ScanRunSchema } from "./orchestration/scanRunSchema";
+export { SCANNERS, ScanRunLifecycleSchema, ScanRunSchema } from "./orchestration/scanRunSchema";
 export type { ScanRun } from "./orchestration/scanRunSchema";
 export { SubJobRepository } from "./orchestration/subJobRepository";
 export type { SubJobDocument } from "./orchestration/subJobRepository";
@@ -218,7 +247,7 @@ export { ControlIdSchema, ControlSchema } from "./compliance/controlSchema";
 export type { Control } from "./compliance/controlSchema";
 export { FrameworkRepository } from "./compliance/frameworkRepository";
 export type { FrameworkDocument } from "./compliance/frameworkRepository";
-export { FrameworkIdSchema, FrameworkSchema } from "./compliance/frameworkSchema";
+export { FrameworkIdSchema, FrameworkSchema, frameworkIdFor } from "./compliance/frameworkSchema";
 export type { Framework } from "./compliance/frameworkSchema";
 
 // inventory

@@ -19,6 +19,8 @@ export const ERROR_REASONS = {
   CHECKSUM_MISMATCH: { code: "CONFLICT" },
   /** Another runner holds the migration lock (details `owner`). */
   MIGRATION_LOCK_HELD: { code: "CONFLICT" },
+  /** A migration needs another one applied first (details `requires`). */
+  MIGRATION_PREREQUISITE: { code: "CONFLICT" },
   /** This runner lost the migration lock while working. */
   MIGRATION_LOCK_LOST: { code: "CONFLICT" },
   /** Legacy documents that cannot be migrated (details `ids`). */

@@ -1,5 +1,6 @@
 import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./built-in/consolidateCloudAccounts";
 import { EMBEDDINGS_BACKFILL_MIGRATION } from "./built-in/embeddingsBackfill";
+import { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
 import { SYNC_INDEXES_MIGRATION } from "./built-in/syncIndexes";
 import type { Migration } from "./defineMigration";
 
@@ -12,4 +13,5 @@ export const BUILT_IN_MIGRATIONS: readonly Migration[] = [
   SYNC_INDEXES_MIGRATION,
   CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION,
   EMBEDDINGS_BACKFILL_MIGRATION,
+  PURGE_LEGACY_CREDENTIALS_MIGRATION,
 ];

@@ -29,6 +29,7 @@ export type { LegacyCloudAccountDocument, LegacyNormalization, NormalizedLegacyA
 export { mergeCloudAccountSources } from "./built-in/cloudAccountMerge";
 export type { CloudAccountMerge, CredentialsChoice, ExistingCloudAccount, MergedCloudAccountFields } from "./built-in/cloudAccountMerge";
 export { EMBEDDINGS_BACKFILL_MIGRATION, EMBEDDING_MODEL_FIELD } from "./built-in/embeddingsBackfill";
+export { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
 export type { EmbedFunction, EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfillOptions";
 export { MIGRATE_EXIT_CODES, MIGRATE_USAGE, runMigrateCli } from "./migrateCli";
 export type { MigrateCliIo } from "./migrateCli";

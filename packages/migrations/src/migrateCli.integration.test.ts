@@ -53,6 +53,7 @@ describe("cspm-migrate", () => {
     expect(up.out).toMatch(/applied\s+0001-sync-indexes/);
     expect(up.out).toMatch(/applied\s+0002-consolidate-cloud-accounts.*accounts_inserted=1/);
     expect(up.out).toMatch(/skipped\s+0003-embeddings-backfill/);
+    expect(up.out).toMatch(/applied\s+0004-purge-legacy-credentials.*credentials_purged=1/);
     expect(up.out + up.err).not.toContain("SECRET-CLI");
     const account = await t.manager.getCollection("CLOUD_SECURITY", "enhanced_cloud_accounts").findOne({ team_id: "team-1" });
     expect(
@@ -65,7 +66,10 @@ describe("cspm-migrate", () => {
 
     const after = await cli(["status", "--json"]);
     const report = JSON.parse(after.out) as { migrations: { id: string; state: string }[] };
-    expect(report.migrations.map((m) => m.state)).toEqual(["applied", "applied", "not_applicable"]);
+    expect(report.migrations.map((m) => m.state)).toEqual(["applied", "applied", "not_applicable", "applied"]);
+    // The legacy source kept by default no longer holds the plaintext (0004-purge-legacy-credentials).
+    const source = await t.manager.getLegacyCollectionForMigration("cloud_accounts").findOne({});
+    expect(JSON.stringify(source)).not.toContain("SECRET-CLI");
     expect((await cli(["up"])).out).toContain("Nothing to apply: up to date.");
   });
 

@@ -42,4 +42,6 @@ export interface MigrationContext {
   progress(done: number, total: number): void;
   /** Throws `CONFLICT` when the lock was lost. */
   throwIfAborted(): void;
+  /** True when the ledger records the migration `id` as applied (for migrations that depend on another). */
+  hasApplied(id: string): Promise<boolean>;
 }

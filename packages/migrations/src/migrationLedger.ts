@@ -72,6 +72,15 @@ export class MigrationLedger {
     }
   }
 
+  /** True when the ledger records `id` as applied. */
+  async isApplied(id: string): Promise<boolean> {
+    try {
+      return (await this.collection.countDocuments({ id, outcome: "applied" }, { limit: 1 })) > 0;
+    } catch (error) {
+      throw mapMongoError(error, { operation: "read ledger", collection: this.collection.collectionName });
+    }
+  }
+
   /** Records a successful run of a migration. */
   async recordApplied(record: LedgerRecord): Promise<void> {
     await this.record("applied", record);

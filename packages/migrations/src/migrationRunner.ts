@@ -427,6 +427,7 @@ export class MigrationRunner {
         reporter.report(done, total);
       },
       throwIfAborted,
+      hasApplied: (id) => this.ledger().isApplied(id),
     };
   }
 

@@ -2,14 +2,24 @@ import type { Document } from "bson";
 import type { Options, PipelineOperator } from "mingo/core";
 import { Lazy } from "mingo/lazy";
 import type { Query } from "mingo/query";
-import { canonicalKey, cloneValue, compareBsonValues, formatBsonValue, isPlainDocument, toNumber, typeRank } from "./bsonOrder";
+import {
+  canonicalKey,
+  cloneValue,
+  compareBsonValues,
+  formatBsonValue,
+  isPlainDocument,
+  type StringCollation,
+  toNumber,
+  typeRank,
+} from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { compileExpression, truthy, type CompiledExpression } from "./expressionCompiler";
 import { compileGroup, GroupPlan, validateAccumulators, type DocumentConsumer } from "./groupAccumulators";
-import { createMingoOptions, MingoQuery, type EvaluationSettings } from "./mingoContext";
+import { collationOf, createMingoOptions, MingoQuery, sortMemoryOf, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { compileAddFields, compileProjection } from "./projection";
 import { evaluating } from "./queryMatcher";
+import { assertSortFits } from "./queryRules";
 import { prepareFilter } from "./queryOperators";
 import { parseSortSpec, sortDocuments, sortTopK } from "./sortDocuments";
 
@@ -47,15 +57,12 @@ const UNSUPPORTED_STAGES = new Set([
   "$search",
   "$searchMeta",
   "$vectorSearch",
-  "$changeStream",
   "$changeStreamSplitLargeEvent",
   "$collStats",
   "$indexStats",
   "$currentOp",
   "$listSessions",
-  "$listLocalSessions",
   "$planCacheStats",
-  "$listSearchIndexes",
   "$shardedDataDistribution",
   "$listSampledQueries",
   "$queryStats",
@@ -84,6 +91,18 @@ export function validatePipeline(pipeline: unknown, topLevel: boolean): Document
         throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
       }
       return;
+    }
+    if (name === "$listLocalSessions") {
+      if (!topLevel || i !== 0) throw new CommandError(40602, "$listLocalSessions is only valid as the first stage in a pipeline");
+      return;
+    }
+    if (name === "$changeStream") {
+      if (!topLevel || i !== 0) throw new CommandError(40602, "$changeStream is only valid as the first stage in a pipeline");
+      return;
+    }
+    if (name === "$listSearchIndexes") {
+      // What mongod 7.0 without Atlas Search answers.
+      throw new CommandError(6047401, "$listSearchIndexes stage is only allowed on MongoDB Atlas");
     }
     if (UNSUPPORTED_STAGES.has(name)) throw notImplemented(`aggregation stage ${name}`);
     if (!SUPPORTED_STAGES.has(name)) throw new CommandError(40324, `Unrecognized pipeline stage name: '${name}'`);
@@ -163,12 +182,12 @@ function setPath(doc: Document, path: string, value: unknown): Document {
   return out;
 }
 
-function lookupKeys(doc: Document, path: string): string[] {
+function lookupKeys(doc: Document, path: string, collation: StringCollation | undefined): string[] {
   const found = collectPathValues(doc, path, false);
   const keys: string[] = [];
   for (const v of found.values) {
-    if (Array.isArray(v)) for (const el of v) keys.push(canonicalKey(el));
-    else keys.push(canonicalKey(v));
+    if (Array.isArray(v)) for (const el of v) keys.push(canonicalKey(el, collation));
+    else keys.push(canonicalKey(v, collation));
   }
   if (found.missing || keys.length === 0) keys.push(canonicalKey(null));
   return keys;
@@ -267,8 +286,12 @@ function positiveInteger(name: string, value: unknown, allowZero: boolean): numb
 
 function compileSort(expr: unknown, limit: number | undefined): CompiledStage {
   const spec = parseSortSpec(expr);
-  if (limit !== undefined) return (docs: Document[]) => sortTopK(docs, spec, limit);
-  return (docs: Document[]) => sortDocuments(docs.slice(), spec);
+  return (docs: Document[], run: Options) => {
+    const memory = sortMemoryOf(run);
+    if (memory !== undefined) assertSortFits(docs, memory, limit, "aggregate");
+    if (limit !== undefined) return sortTopK(docs, spec, limit, collationOf(run));
+    return sortDocuments(docs.slice(), spec, collationOf(run));
+  };
 }
 
 /** `$unwind` with mongod's rules (no array traversal in the path; scalars unwind to themselves). */
@@ -385,7 +408,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
   if (localField === undefined && pipeline === undefined) {
     throw new CommandError(40322, "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified");
   }
-  if (from === undefined && !(pipeline && pipeline[0] && "$documents" in pipeline[0])) {
+  if (from === undefined && !(pipeline?.[0] && "$documents" in pipeline[0])) {
     throw new CommandError(40320, "$lookup requires 'from' unless the pipeline starts with $documents");
   }
   const letSpec = isPlainDocument(expr.let) ? expr.let : undefined;
@@ -402,7 +425,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
     if (joinLocal !== undefined && joinForeign !== undefined) {
       byKey = new Map();
       foreign.forEach((doc, i) => {
-        for (const k of new Set(lookupKeys(doc, joinForeign))) {
+        for (const k of new Set(lookupKeys(doc, joinForeign, collationOf(run)))) {
           const list = byKey?.get(k);
           if (list) list.push(i);
           else byKey?.set(k, [i]);
@@ -415,7 +438,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
       let joined: Document[];
       if (byKey && joinLocal !== undefined) {
         const hits = new Set<number>();
-        for (const k of lookupKeys(doc, joinLocal)) for (const i of byKey.get(k) ?? []) hits.add(i);
+        for (const k of lookupKeys(doc, joinLocal, collationOf(run))) for (const i of byKey.get(k) ?? []) hits.add(i);
         joined = [...hits].sort((a, b) => a - b).map((i) => foreign[i] as Document);
       } else {
         joined = foreign;
@@ -477,7 +500,7 @@ function compileSortByCount(expr: unknown): CompiledStage {
       push(doc) {
         let value = fn(doc, run);
         if (value === undefined) value = null;
-        const k = canonicalKey(value);
+        const k = canonicalKey(value, collationOf(run));
         const g = groups.get(k);
         if (g) g.count += 1;
         else groups.set(k, { _id: value, count: 1 });

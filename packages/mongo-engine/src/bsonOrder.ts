@@ -6,6 +6,15 @@ import type { Document } from "bson";
  * objects, arrays, binData, ObjectId, bool, date, timestamp, regex, ..., MaxKey).
  */
 
+/**
+ * A collation's view of strings (see collation.ts): an order, and a key that is equal for two strings
+ * exactly when the collation holds them equal. Absent = simple collation (UTF-8 byte order).
+ */
+export interface StringCollation {
+  compare(a: string, b: string): number;
+  key(value: string): string;
+}
+
 /** Canonical type ranks (mongod's `canonicalizeBSONType`). */
 export const TYPE_RANK = {
   minKey: -1,
@@ -174,7 +183,7 @@ function entriesOf(value: unknown): [string, unknown][] {
   return Object.entries(value as Document);
 }
 
-function compareDocuments(a: unknown, b: unknown): number {
+function compareDocuments(a: unknown, b: unknown, collation: StringCollation | undefined): number {
   const x = entriesOf(a);
   const y = entriesOf(b);
   const n = Math.min(x.length, y.length);
@@ -186,23 +195,23 @@ function compareDocuments(a: unknown, b: unknown): number {
     if (ra !== rb) return ra < rb ? -1 : 1;
     const kc = compareStrings(ka, kb);
     if (kc !== 0) return kc;
-    const vc = compareBsonValues(va, vb);
+    const vc = compareBsonValues(va, vb, collation);
     if (vc !== 0) return vc;
   }
   return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
 }
 
-function compareArrays(a: unknown[], b: unknown[]): number {
+function compareArrays(a: unknown[], b: unknown[], collation: StringCollation | undefined): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compareBsonValues(a[i], b[i]);
+    const c = compareBsonValues(a[i], b[i], collation);
     if (c !== 0) return c;
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
-/** Total order over BSON values, as mongod compares them (no collation). */
-export function compareBsonValues(a: unknown, b: unknown): number {
+/** Total order over BSON values, as mongod compares them (strings by `collation`, else by UTF-8 bytes). */
+export function compareBsonValues(a: unknown, b: unknown, collation?: StringCollation): number {
   if (a === b) return 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
@@ -211,11 +220,11 @@ export function compareBsonValues(a: unknown, b: unknown): number {
     case TYPE_RANK.number:
       return compareNumbers(a, b);
     case TYPE_RANK.string:
-      return compareStrings(String(a), String(b));
+      return collation ? collation.compare(String(a), String(b)) : compareStrings(String(a), String(b));
     case TYPE_RANK.object:
-      return compareDocuments(a, b);
+      return compareDocuments(a, b, collation);
     case TYPE_RANK.array:
-      return compareArrays(a as unknown[], b as unknown[]);
+      return compareArrays(a as unknown[], b as unknown[], collation);
     case TYPE_RANK.binData:
       return compareBinary(a, b);
     case TYPE_RANK.objectId:
@@ -256,11 +265,11 @@ function regexParts(value: unknown): [string, string] {
 }
 
 /** Equality as mongod's `$eq` sees it: same canonical type and equal value (1 == 1.0 == Long(1)). */
-export function bsonEquals(a: unknown, b: unknown): boolean {
+export function bsonEquals(a: unknown, b: unknown, collation?: StringCollation): boolean {
   if (a === b) return true;
   const ra = typeRank(a);
   if (ra !== typeRank(b)) return false;
-  return compareBsonValues(a, b) === 0;
+  return compareBsonValues(a, b, collation) === 0;
 }
 
 function numberKey(value: unknown): string {
@@ -281,10 +290,10 @@ function numberKey(value: unknown): string {
  * A string that is equal for two values exactly when `bsonEquals` holds (up to Decimal128 precision):
  * the key of hash indexes, `$in` sets and grouping.
  */
-export function canonicalKey(value: unknown): string {
+export function canonicalKey(value: unknown, collation?: StringCollation): string {
   switch (typeof value) {
     case "string":
-      return `s${value.length}:${value}`;
+      return collation ? `s~${collation.key(value)}` : `s${value.length}:${value}`;
     case "number":
       return numberKey(value);
     case "boolean":
@@ -295,14 +304,14 @@ export function canonicalKey(value: unknown): string {
       break;
   }
   if (value === null) return "N";
-  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalKey(v, collation)).join(",")}]`;
   if (value instanceof Date) return `d${value.getTime()}`;
   if (value instanceof RegExp) return `r${value.source.length}:${value.source}/${value.flags}`;
   const tag = bsonTypeTag(value);
   switch (tag) {
     case undefined:
       if (ArrayBuffer.isView(value)) return `x0:${Buffer.from(bytesOf(value)).toString("base64")}`;
-      return plainDocumentKey(value as Document);
+      return plainDocumentKey(value as Document, collation);
     case "ObjectId":
       return `o${(value as { toHexString(): string }).toHexString()}`;
     case "Long":
@@ -315,9 +324,9 @@ export function canonicalKey(value: unknown): string {
     case "Timestamp":
       return `t${(value as { toBigInt(): bigint }).toBigInt().toString()}`;
     case "Symbol":
-      return canonicalKey(String(value));
+      return canonicalKey(String(value), collation);
     case "DBRef":
-      return documentKey(entriesOf(value));
+      return documentKey(entriesOf(value), collation);
     case "MinKey":
       return "m-";
     case "MaxKey":
@@ -333,15 +342,15 @@ export function canonicalKey(value: unknown): string {
   }
 }
 
-function documentKey(entries: [string, unknown][]): string {
+function documentKey(entries: [string, unknown][], collation: StringCollation | undefined): string {
   let out = "{";
-  for (const [k, v] of entries) out += `${k.length}:${k}=${canonicalKey(v)},`;
+  for (const [k, v] of entries) out += `${k.length}:${k}=${canonicalKey(v, collation)},`;
   return `${out}}`;
 }
 
-function plainDocumentKey(doc: Document): string {
+function plainDocumentKey(doc: Document, collation: StringCollation | undefined): string {
   let out = "{";
-  for (const k of Object.keys(doc)) out += `${k.length}:${k}=${canonicalKey(doc[k])},`;
+  for (const k of Object.keys(doc)) out += `${k.length}:${k}=${canonicalKey(doc[k], collation)},`;
   return `${out}}`;
 }
 

@@ -49,6 +49,25 @@ describe("cspm-mongo-engine bin", () => {
     expect(code).toBe(0);
   });
 
+  it("turns on test commands and notablescan with --enable-test-commands and --notablescan", async () => {
+    const proc = startBin(["--enable-test-commands", "--notablescan"]);
+    const uri = await firstLine(proc.stdout as NodeJS.ReadableStream);
+    const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const admin = client.db("admin");
+      expect(await admin.command({ getParameter: 1, notablescan: 1, enableTestCommands: 1 })).toMatchObject({
+        notablescan: true,
+        enableTestCommands: true,
+      });
+      await admin.command({ configureFailPoint: "failCommand", mode: { times: 1 }, data: { failCommands: ["ping"], errorCode: 2 } });
+      await expect(client.db("bin_test").command({ ping: 1 })).rejects.toMatchObject({ code: 2 });
+      await client.db("bin_test").collection("c").insertOne({ a: 1 });
+      await expect(client.db("bin_test").collection("c").find({ a: 1 }).toArray()).rejects.toMatchObject({ code: 291 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it("prints the bare URI by default", async () => {
     const proc = startBin([]);
     expect(await firstLine(proc.stdout as NodeJS.ReadableStream)).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);

@@ -1,23 +1,34 @@
 import { parseArgs } from "node:util";
 import { startCompatServer } from "./compatServer";
 
-const USAGE = `Usage: cspm-mongo-engine [--port <n>] [--replica-set <name>] [--json]
+const USAGE = `Usage: cspm-mongo-engine [--port <n>] [--replica-set <name>] [--enable-test-commands] [--notablescan] [--json]
 
 Starts the offline MongoDB-compatible engine on 127.0.0.1 and prints its connection string.
-  --port <n>            TCP port (default 0: an ephemeral port)
-  --replica-set <name>  replica set name advertised by hello (default rs0)
-  --json                print {"uri": ..., "port": ..., "pid": ...} instead of the bare URI
+  --port <n>                TCP port (default 0: an ephemeral port)
+  --replica-set <name>      replica set name advertised by hello (default rs0)
+  --enable-test-commands    mongod's enableTestCommands: configureFailPoint (failCommand, ...)
+  --notablescan             mongod's notablescan: queries needing a collection scan fail (291)
+  --json                    print {"uri": ..., "port": ..., "pid": ...} instead of the bare URI
 Stops on SIGTERM or SIGINT (exit 0). Data lives in memory only.`;
 
 /** Exit codes of the bin: 0 stopped by a signal, 1 could not start, 2 usage error. */
 export async function main(argv: readonly string[]): Promise<void> {
-  let values: { port?: string; "replica-set"?: string; json?: boolean; help?: boolean };
+  let values: {
+    port?: string;
+    "replica-set"?: string;
+    "enable-test-commands"?: boolean;
+    notablescan?: boolean;
+    json?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         port: { type: "string" },
         "replica-set": { type: "string" },
+        "enable-test-commands": { type: "boolean" },
+        notablescan: { type: "boolean" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -47,7 +58,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   let server: Awaited<ReturnType<typeof startCompatServer>>;
   try {
-    server = await startCompatServer({ port, ...(replicaSetName === undefined ? {} : { replicaSetName }) });
+    server = await startCompatServer({
+      port,
+      ...(replicaSetName === undefined ? {} : { replicaSetName }),
+      enableTestCommands: values["enable-test-commands"] === true,
+      notablescan: values.notablescan === true,
+    });
   } catch (error) {
     process.stderr.write(`cspm-mongo-engine: could not start on 127.0.0.1:${port}: ${(error as Error).message}\n`);
     process.exitCode = 1;

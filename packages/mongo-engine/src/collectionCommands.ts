@@ -2,7 +2,8 @@ import { BSON, type Document } from "bson";
 import { compareStrings, isPlainDocument, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { CollectionStore, ID_INDEX_SPEC, type CollectionOptions } from "./collectionStore";
-import { booleanOption, checkCollation, checkFields, collectionArgument, type CommandContext, type CommandHandler } from "./commandContext";
+import { parseCollation } from "./collation";
+import { booleanOption, checkFields, collectionArgument, type CommandContext, type CommandHandler } from "./commandContext";
 import { compileValidator } from "./documentValidator";
 import { defaultIndexName, duplicateKeyError, IndexStore, validateKeyPattern, type IndexSpec } from "./indexStore";
 import { compileFilter } from "./queryMatcher";
@@ -34,10 +35,28 @@ function readOptions(body: Document, base: CollectionOptions = {}): CollectionOp
 
 function optionsDocument(options: CollectionOptions): Document {
   const out: Document = {};
+  if (options.clusteredIndex) out.clusteredIndex = options.clusteredIndex;
   if (options.validator) out.validator = options.validator;
   if (options.validationLevel) out.validationLevel = options.validationLevel;
   if (options.validationAction) out.validationAction = options.validationAction;
   return out;
+}
+
+/** `create`'s `clusteredIndex`: only `{key: {_id: 1}, unique: true}` (with an optional name), as mongod 7.0. */
+function clusteredOption(spec: unknown): Pick<CollectionOptions, "clusteredIndex"> {
+  if (spec === undefined || spec === false) return {};
+  if (!isPlainDocument(spec)) throw new CommandError(14, "BSON field 'create.clusteredIndex' is the wrong type, expected type 'object'");
+  for (const key of Object.keys(spec)) {
+    if (!["key", "unique", "name", "v"].includes(key))
+      throw new CommandError(40415, `BSON field 'clusteredIndex.${key}' is an unknown field.`);
+  }
+  const keys = isPlainDocument(spec.key) ? Object.entries(spec.key) : [];
+  if (keys.length !== 1 || keys[0]?.[0] !== "_id" || toNumber(keys[0]?.[1]) !== 1) {
+    throw new CommandError(6053701, "The clusteredIndex option is only supported for key: {_id: 1}", { codeName: "Location6053701" });
+  }
+  if (spec.unique !== true)
+    throw new CommandError(5979700, "The clusteredIndex option requires unique: true", { codeName: "Location5979700" });
+  return { clusteredIndex: { v: 2, key: { _id: 1 }, name: typeof spec.name === "string" ? spec.name : "_id_", unique: true } };
 }
 
 const createCommand: CommandHandler = (ctx) => {
@@ -65,11 +84,12 @@ const createCommand: CommandHandler = (ctx) => {
   const name = collectionArgument(ctx, "create");
   const body = ctx.body;
   if (booleanOption(body, "capped")) throw notImplemented("capped collections");
-  for (const option of ["timeseries", "clusteredIndex", "viewOn", "expireAfterSeconds", "encryptedFields"]) {
+  for (const option of ["timeseries", "viewOn", "expireAfterSeconds", "encryptedFields"]) {
     if (body[option] !== undefined) throw notImplemented(`create option '${option}'`);
   }
-  checkCollation(body.collation, "create");
-  const options = readOptions(body);
+  if (parseCollation(body.collation))
+    throw notImplemented("a collection default collation (create with 'collation'); pass the collation per operation or index");
+  const options = { ...readOptions(body), ...clusteredOption(body.clusteredIndex) };
   if (options.validator) compileValidator(new CollectionStore(ctx.db, name, { options }));
   if (ctx.view.collection(ctx.db, name)) throw new CommandError(48, `Collection ${ctx.db}.${name} already exists.`);
   const store = ctx.view.writable(ctx.db, name);
@@ -94,7 +114,7 @@ function collectionInfo(store: CollectionStore): Document {
     type: "collection",
     options: optionsDocument(store.options),
     info: { readOnly: false, uuid: store.uuid },
-    idIndex: { ...ID_INDEX_SPEC },
+    ...(store.options.clusteredIndex ? {} : { idIndex: { ...ID_INDEX_SPEC } }),
   };
 }
 
@@ -156,8 +176,8 @@ const renameCollectionCommand: CommandHandler = (ctx) => {
     source.stamps.set(idKey, seq);
   }
   const rebuilt = renamed.clone();
-  ctx.catalog.dropCollection(fromDb, fromName);
-  ctx.catalog.install(rebuilt);
+  ctx.catalog.dropCollection(fromDb, fromName, false);
+  ctx.catalog.install(rebuilt, { operationType: "rename", db: fromDb, coll: fromName, to: { db: toDb, coll: toName } });
   return { ok: 1 };
 };
 
@@ -264,9 +284,10 @@ function readIndexSpec(raw: unknown): IndexSpec {
     }
   }
   const key = validateKeyPattern(raw.key);
-  checkCollation(raw.collation, "createIndexes");
+  const collation = parseCollation(raw.collation);
   const name = typeof raw.name === "string" ? raw.name : defaultIndexName(key);
   const spec: { -readonly [K in keyof IndexSpec]: IndexSpec[K] } = { v: 2, key, name };
+  if (collation) spec.collation = collation.spec;
   if (booleanOption(raw, "unique")) spec.unique = true;
   if (booleanOption(raw, "sparse")) spec.sparse = true;
   if (raw.partialFilterExpression !== undefined) {
@@ -305,6 +326,7 @@ function sameKey(a: Document, b: Document): boolean {
 
 function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
   return (
+    JSON.stringify(a.collation ?? null) === JSON.stringify(b.collation ?? null) &&
     Boolean(a.unique) === Boolean(b.unique) &&
     Boolean(a.sparse) === Boolean(b.sparse) &&
     JSON.stringify(a.partialFilterExpression ?? null) === JSON.stringify(b.partialFilterExpression ?? null) &&
@@ -359,7 +381,8 @@ const createIndexesCommand: CommandHandler = (ctx) => {
     const byKey = [...store.indexes, ...created].find(
       (i) =>
         sameKey(i.spec.key, spec.key) &&
-        JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null),
+        JSON.stringify(i.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null) &&
+        JSON.stringify(i.spec.collation ?? null) === JSON.stringify(spec.collation ?? null),
     );
     if (byKey) {
       if (sameOptions(byKey.spec, spec)) {
@@ -485,6 +508,11 @@ const collModCommand: CommandHandler = (ctx) => {
   return reply;
 };
 
+/** mongod 7.0 without Atlas Search answers every search index command this way. */
+const searchIndexCommand: CommandHandler = () => {
+  throw new CommandError(115, "Search index commands are only supported with Atlas.");
+};
+
 /** Collection and index management commands. */
 export const COLLECTION_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   create: createCommand,
@@ -498,4 +526,7 @@ export const COLLECTION_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   dropIndexes: dropIndexesCommand,
   deleteIndexes: dropIndexesCommand,
   collMod: collModCommand,
+  createSearchIndexes: searchIndexCommand,
+  dropSearchIndex: searchIndexCommand,
+  updateSearchIndex: searchIndexCommand,
 };

@@ -1,5 +1,6 @@
 import { UUID, type Document } from "bson";
 import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
+import { type Collation, containsString, sameCollation } from "./collation";
 import { CommandError } from "./commandError";
 import { duplicateKeyError, type IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
 
@@ -11,6 +12,8 @@ export interface CollectionOptions {
   readonly validator?: Document;
   readonly validationLevel?: "off" | "strict" | "moderate";
   readonly validationAction?: "error" | "warn";
+  /** A clustered collection's index (`{key: {_id: 1}, unique: true, name, v: 2}`): documents are kept in `_id` order. */
+  readonly clusteredIndex?: Document;
 }
 
 function isEqualityValue(value: unknown): boolean {
@@ -29,11 +32,25 @@ function isExactKeyValue(value: unknown): boolean {
       return true;
     case "number":
       return Number.isSafeInteger(value);
-    case "object":
-      return value instanceof Date || (value as { _bsontype?: string } | null)?._bsontype === "ObjectId";
+    case "object": {
+      if (value instanceof Date) return true;
+      const tag = (value as { _bsontype?: string } | null)?._bsontype;
+      if (tag === "ObjectId" || tag === "Long") return true;
+      return tag === "Double" && Number.isSafeInteger((value as { valueOf(): number }).valueOf());
+    }
     default:
       return false;
   }
+}
+
+/**
+ * Whether an index can answer equalities under a query's collation: the same collation, or no string
+ * among the values it would look up (other values have the same keys under every collation).
+ */
+function usableUnder(index: IndexStore, eqs: Map<string, unknown[]>, collation: Collation | undefined): boolean {
+  if (!index.usableForLookup) return false;
+  if (sameCollation(index.collation, collation)) return true;
+  return !index.fields.some((f) => (eqs.get(f) ?? []).some(containsString));
 }
 
 /** Equality constraints a filter implies (field -> allowed values), used to pick an index. */
@@ -69,6 +86,8 @@ export class CollectionStore {
   /** Insertion sequence per `_id` key: index look-ups return documents in natural order. */
   private readonly recordIds: Map<string, number>;
   private nextRecordId: number;
+  /** Clustered collections: the largest `_id` inserted (an insert below it reorders the documents). */
+  private largestId: unknown;
 
   constructor(
     db: string,
@@ -106,9 +125,28 @@ export class CollectionStore {
     });
   }
 
-  /** All index specs, `_id_` first. */
+  /** All index specs, `_id_` (or the clustered index) first. */
   indexSpecs(): IndexSpec[] {
-    return [ID_INDEX_SPEC, ...this.indexes.map((i) => i.spec)];
+    const clustered = this.options.clusteredIndex;
+    const first = clustered ? ({ ...clustered, clustered: true } as unknown as IndexSpec) : ID_INDEX_SPEC;
+    return [first, ...this.indexes.map((i) => i.spec)];
+  }
+
+  /** A clustered collection keeps natural order = `_id` order: reorders after an out-of-order insert. */
+  private keepClusteredOrder(id: unknown): void {
+    if (!this.options.clusteredIndex) return;
+    if (this.largestId === undefined || compareBsonValues(this.largestId, id) <= 0) {
+      this.largestId = id;
+      return;
+    }
+    const ordered = [...this.docs].sort(([, a], [, b]) => compareBsonValues(a._id, b._id));
+    this.docs.clear();
+    this.recordIds.clear();
+    this.nextRecordId = 1;
+    for (const [key, doc] of ordered) {
+      this.docs.set(key, doc);
+      this.recordIds.set(key, this.nextRecordId++);
+    }
   }
 
   private recordIdOf(idKey: string): number {
@@ -133,6 +171,7 @@ export class CollectionStore {
     this.docs.set(idKey, doc);
     this.recordIds.set(idKey, this.nextRecordId++);
     this.stamps.set(idKey, seq);
+    this.keepClusteredOrder(doc._id);
   }
 
   /** Replaces a stored document with a new version (same `_id`). */
@@ -206,18 +245,25 @@ export class CollectionStore {
    * non-partial index, the documents found are exactly the matches (an index holds every value of
    * an array field, as equality does); returns them in natural order, else `undefined`.
    */
-  exactMatches(filter: Document): Document[] | undefined {
+  exactMatches(filter: Document, collation?: Collation): Document[] | undefined {
     const keys = Object.keys(filter);
     if (keys.length === 0) return undefined;
     for (const k of keys) {
       if (k.charCodeAt(0) === 36 || !isExactKeyValue(filter[k])) return undefined;
     }
+    const strings = collation !== undefined && keys.some((k) => typeof filter[k] === "string");
     if (keys.length === 1 && keys[0] === "_id") {
+      if (strings) return undefined;
       const doc = this.docs.get(canonicalKey(filter._id));
       return doc ? [doc] : [];
     }
     const index = this.indexes.find(
-      (i) => i.fields.length === keys.length && i.usableForLookup && !i.spec.sparse && i.fields.every((f) => Object.hasOwn(filter, f)),
+      (i) =>
+        i.fields.length === keys.length &&
+        i.usableForLookup &&
+        !i.spec.sparse &&
+        i.fields.every((f) => Object.hasOwn(filter, f)) &&
+        (sameCollation(i.collation, collation) || !i.fields.some((f) => containsString(filter[f]))),
     );
     if (!index) return undefined;
     const ids = index.lookup(index.fields.map((f) => filter[f]));
@@ -237,11 +283,11 @@ export class CollectionStore {
    * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
    * or when the prefix selects more than half of the collection (a scan is then cheaper).
    */
-  private prefixCandidates(eqs: Map<string, unknown[]>): string[] | undefined {
+  private prefixCandidates(eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
     let chosen: IndexStore | undefined;
     let depth = 0;
     for (const index of this.indexes) {
-      if (!index.usableForLookup) continue;
+      if (!usableUnder(index, eqs, collation)) continue;
       let k = 0;
       while (k < index.fields.length && eqs.has(index.fields[k] as string)) k += 1;
       if (k === 0 || k === index.fields.length || k <= depth) continue;
@@ -264,7 +310,7 @@ export class CollectionStore {
       for (const t of tuples) for (const v of eqs.get(f) as unknown[]) next.push([...t, v]);
       tuples = next;
     }
-    const prefixes = tuples.map((t) => `${t.map(canonicalKey).join("|")}|`);
+    const prefixes = tuples.map((t) => `${t.map((v) => canonicalKey(v, chosen.collation)).join("|")}|`);
     const ids = new Set<string>();
     for (const g of groups) {
       for (const key of (g as FirstFieldKeys).keys) {
@@ -282,11 +328,11 @@ export class CollectionStore {
    * Documents that may match `filter`: an index look-up when the filter pins `_id` or every field of
    * an index by equality, else every document (in natural order).
    */
-  candidates(filter: Document): Iterable<Document> {
+  candidates(filter: Document, collation?: Collation): Iterable<Document> {
     const eqs = extractEqualities(filter);
     if (eqs.size === 0) return this.docs.values();
     const ids = eqs.get("_id");
-    if (ids) {
+    if (ids && (collation === undefined || !ids.some(containsString))) {
       const out: Document[] = [];
       const seen = new Set<string>();
       const sorted = ids.length > 1 ? [...ids].sort(compareBsonValues) : ids;
@@ -301,7 +347,7 @@ export class CollectionStore {
     }
     let best: string[] | undefined;
     for (const index of this.indexes) {
-      if (!index.usableForLookup || !index.fields.every((f) => eqs.has(f))) continue;
+      if (!usableUnder(index, eqs, collation) || !index.fields.every((f) => eqs.has(f))) continue;
       if (index.fields.some((f) => (eqs.get(f) as unknown[]).length > 64)) continue;
       let tuples: unknown[][] = [[]];
       for (const f of index.fields) {
@@ -325,7 +371,7 @@ export class CollectionStore {
       if (!best || ordered.length < best.length) best = ordered;
       if (best.length === 0) break;
     }
-    best ??= this.prefixCandidates(eqs);
+    best ??= this.prefixCandidates(eqs, collation);
     if (!best) return this.docs.values();
     const out: Document[] = [];
     for (const id of best) {

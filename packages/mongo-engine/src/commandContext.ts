@@ -1,9 +1,14 @@
-import type { Document } from "bson";
+import type { Document, Timestamp } from "bson";
 import { isPlainDocument, toNumber } from "./bsonOrder";
+import type { ChangeStreamRegistry } from "./changeStreams";
+import type { Collation } from "./collation";
 import { CommandError, notImplemented } from "./commandError";
+import { evaluating } from "./queryMatcher";
 import type { CollectionStore } from "./collectionStore";
 import type { CursorRegistry } from "./cursorRegistry";
-import type { EvaluationSettings } from "./mingoContext";
+import { compileExpression } from "./expressionCompiler";
+import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
+import type { ServerParameters } from "./serverParameters";
 import type { StorageCatalog, StorageView } from "./storageCatalog";
 
 /** What a command handler gets to work with. */
@@ -13,7 +18,17 @@ export interface CommandContext {
   readonly view: StorageView;
   readonly catalog: StorageCatalog;
   readonly cursors: CursorRegistry;
+  /** The sessions the engine knows, as `$listLocalSessions` lists them. */
+  readonly localSessions: () => Document[];
+  /** The engine's change streams (their cursors are served by getMore too). */
+  readonly streams: ChangeStreamRegistry;
   readonly connectionId: number;
+  /** The engine's server parameters (`notablescan`, the blocking-sort limit, ...). */
+  readonly parameters: ServerParameters;
+  /** `$$NOW` of this command: mongod evaluates it once per command. */
+  readonly now: Date;
+  /** `$$CLUSTER_TIME` of this command. */
+  readonly clusterTime: Timestamp;
 }
 
 /** A command implementation. */
@@ -67,13 +82,6 @@ export function collectionArgument(ctx: CommandContext, command: string): string
   return name;
 }
 
-/** Accepts only the simple collation (any other changes results and is not implemented). */
-export function checkCollation(value: unknown, where: string): void {
-  if (value === undefined) return;
-  if (isPlainDocument(value) && value.locale === "simple" && Object.keys(value).length === 1) return;
-  throw notImplemented(`collation (in ${where})`);
-}
-
 /** Validates a `hint`: it must name an existing index; hints on sparse/partial indexes change results. */
 export function checkHint(store: CollectionStore | undefined, hint: unknown): void {
   if (hint === undefined || !store) return;
@@ -91,38 +99,49 @@ export function checkHint(store: CollectionStore | undefined, hint: unknown): vo
   if (spec.sparse || spec.partialFilterExpression) throw notImplemented(`hint on sparse or partial index '${spec.name}'`);
 }
 
-const settingsCache = new WeakMap<CommandContext, Map<unknown, EvaluationSettings>>();
+const settingsCache = new WeakMap<CommandContext, Map<unknown, Map<Collation | undefined, EvaluationSettings>>>();
 
 /**
- * Expression settings for a command: `let` variables and a resolver for collections of its
- * database. The same object is returned for every statement of one command with the same `let`.
+ * Expression settings for a command: `let` variables (evaluated once), `$$NOW`/`$$CLUSTER_TIME`,
+ * the collation, and a resolver for collections of its database. The same object is returned for
+ * every statement of one command with the same `let` and collation.
  */
-export function evaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
+export function evaluationSettings(ctx: CommandContext, letVars?: unknown, collation?: Collation): EvaluationSettings {
   let perCommand = settingsCache.get(ctx);
-  const hit = perCommand?.get(letVars);
-  if (hit) return hit;
-  const settings = buildEvaluationSettings(ctx, letVars);
   if (!perCommand) {
     perCommand = new Map();
     settingsCache.set(ctx, perCommand);
   }
-  perCommand.set(letVars, settings);
+  let perLet = perCommand.get(letVars);
+  if (!perLet) {
+    perLet = new Map();
+    perCommand.set(letVars, perLet);
+  }
+  const hit = perLet.get(collation);
+  if (hit) return hit;
+  const built = buildEvaluationSettings(ctx, letVars);
+  const settings = collation ? { ...built, collation } : built;
+  perLet.set(collation, settings);
   return settings;
 }
 
 function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
-  let variables: Document | undefined;
+  const system: Document = { NOW: ctx.now, CLUSTER_TIME: ctx.clusterTime };
+  const variables: Document = { ...system };
   if (letVars !== undefined) {
     if (!isPlainDocument(letVars)) throw new CommandError(14, "'let' must be an object");
-    for (const name of Object.keys(letVars)) {
+    for (const [name, expression] of Object.entries(letVars)) {
       if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) {
         throw new CommandError(16866, `'${name}' starts with an invalid character for a user variable name`);
       }
+      // mongod evaluates each `let` expression once, before the command runs, with no document in scope.
+      const options = createMingoOptions({ variables: { ...variables } });
+      const value = evaluating(() => compileExpression(expression)({}, options));
+      if (value !== undefined) variables[name] = value;
     }
-    variables = letVars;
   }
   return {
-    ...(variables ? { variables } : {}),
+    variables,
     collectionResolver: (name: string) => [...(ctx.view.collection(ctx.db, name)?.docs.values() ?? [])],
   };
 }

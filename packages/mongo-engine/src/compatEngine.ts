@@ -1,14 +1,25 @@
-import { Binary, Long, ObjectId, Timestamp, UUID, type Document } from "bson";
-import { isPlainDocument, compareStrings } from "./bsonOrder";
-import { collectPathValues } from "./pathValues";
-import { CommandError, notImplemented } from "./commandError";
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Binary, Long, type Timestamp, type Document } from "bson";
+import { Timestamp as BsonTimestamp } from "bson";
+import { isPlainDocument } from "./bsonOrder";
+import { adminCommands, type AdminHost } from "./adminCommands";
+import { checkApiParameters } from "./apiVersion";
+import { CommandError } from "./commandError";
 import { COLLECTION_COMMANDS } from "./collectionCommands";
-import { checkFields, type CommandContext, type CommandHandler } from "./commandContext";
+import type { CommandContext, CommandHandler } from "./commandContext";
+import { checkReadConcern, WRITE_CONCERN_COMMANDS, writeConcernErrorFor } from "./concerns";
 import { CRUD_COMMANDS } from "./crudCommands";
 import { CursorRegistry } from "./cursorRegistry";
-import { MAX_BSON_OBJECT_SIZE } from "./documentRules";
-import { compileFilter } from "./queryMatcher";
-import { LockWaitSignal, StorageCatalog, Transaction } from "./storageCatalog";
+import { errorLabelsFor } from "./errorLabels";
+import { type FailPointAction, FailPointRegistry } from "./failPoints";
+import { collectPathValues } from "./pathValues";
+import { ServerParameters } from "./serverParameters";
+import { SnapshotRegistry } from "./snapshotReads";
+import { ChangeStreamRegistry } from "./changeStreams";
+import { LockWaitSignal, StorageCatalog, Transaction, type StorageView } from "./storageCatalog";
+
+export { REPORTED_VERSION } from "./adminCommands";
 
 /** Settings of a {@link CompatEngine}. */
 export interface CompatEngineOptions {
@@ -18,18 +29,37 @@ export interface CompatEngineOptions {
   readonly ttlMonitorIntervalMs?: number;
   /** Idle transactions are aborted after this many ms (mongod's transactionLifetimeLimitSeconds; default 60 s). */
   readonly transactionLifetimeMs?: number;
+  /**
+   * mongod's `enableTestCommands`: adds `configureFailPoint` (`failCommand`,
+   * `onPrimaryTransactionalWrite`) for fault tests. Off by default, as in mongod.
+   */
+  readonly enableTestCommands?: boolean;
+  /** mongod's `notablescan`: queries that would scan a whole collection fail with 291 (default off). */
+  readonly notablescan?: boolean;
+  /**
+   * mongod's `internalQueryMaxBlockingSortMemoryUsageBytes`: an in-memory sort over more bytes fails
+   * with 292 unless the command sets `allowDiskUse` (default 100 MiB, as mongod).
+   */
+  readonly maxBlockingSortBytes?: number;
+  /** mongod's `allowDiskUseByDefault`: sorts may spill to disk unless a command says otherwise (default true, as mongod 7.0). */
+  readonly allowDiskUseByDefault?: boolean;
 }
 
-/** Per-connection facts the engine needs for `hello`. */
+/** Per-connection facts the engine needs: its id and, once the handshake named it, the client's appName. */
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** `client.application.name` from the connection's handshake (fail points can filter on it). */
+  appName?: string;
 }
 
-/** mongod version the engine reports (wire version 21 = 7.0). */
-export const REPORTED_VERSION = "7.0.0";
-const MAX_WIRE_VERSION = 21;
-const MAX_MESSAGE_SIZE = 48_000_000;
+/** What the transport must do with one command. */
+export interface CommandOutcome {
+  /** The reply to send (absent when the connection is to be closed without one). */
+  readonly reply: Document | undefined;
+  /** Close the connection (a fail point asked for a network error). */
+  readonly closeConnection: boolean;
+}
 
 const TRANSACTION_COMMANDS = new Set([
   "find",
@@ -47,6 +77,8 @@ const TRANSACTION_COMMANDS = new Set([
   "commitTransaction",
   "abortTransaction",
 ]);
+
+const RETRYABLE_WRITES = new Set(["insert", "update", "delete", "findAndModify", "findandmodify"]);
 
 /** Real mongod commands the engine does not implement (answered with 115, not 59). */
 const KNOWN_UNSUPPORTED = new Set([
@@ -88,11 +120,6 @@ const KNOWN_UNSUPPORTED = new Set([
   "planCacheListFilters",
   "analyze",
   "analyzeShardKey",
-  "createSearchIndexes",
-  "listSearchIndexes",
-  "dropSearchIndex",
-  "updateSearchIndex",
-  "setParameter",
   "logRotate",
   "copydb",
   "clone",
@@ -112,9 +139,10 @@ interface SessionState {
   txnNumber: number;
   txn: Transaction | undefined;
   lastUse: number;
+  readonly lsid: Document;
+  /** The reply of the last retryable write, returned again when the driver retries it. */
+  retried?: { readonly txnNumber: number; readonly command: string; readonly reply: Document };
 }
-
-const TRANSIENT = ["TransientTransactionError"];
 
 function lsidKeyOf(lsid: unknown): string | undefined {
   if (!isPlainDocument(lsid)) return undefined;
@@ -126,22 +154,37 @@ function lsidKeyOf(lsid: unknown): string | undefined {
 }
 
 function noSuchTransaction(message: string): CommandError {
-  return new CommandError(251, message, { errorLabels: TRANSIENT });
+  return new CommandError(251, message);
+}
+
+function errorReply(error: unknown): Document {
+  if (error instanceof CommandError) return error.toReply();
+  if (error instanceof LockWaitSignal) return new CommandError(112, "WriteConflict").toReply();
+  const message = error instanceof Error ? error.message : String(error);
+  return new CommandError(1, `compat engine internal error: ${message}`).toReply();
+}
+
+function isRetryableWrite(name: string, body: Document): boolean {
+  return RETRYABLE_WRITES.has(name) && body.txnNumber !== undefined && body.lsid !== undefined && body.autocommit === undefined;
 }
 
 /**
  * The in-memory MongoDB the compat server exposes: command dispatch, sessions and transactions,
- * cursors, TTL expiry. Transport-independent (see `startCompatServer`).
+ * retryable writes, snapshot reads, cursors, TTL expiry and (with test commands) fail points.
+ * Transport-independent (see `startCompatServer`).
  */
 export class CompatEngine {
   readonly catalog = new StorageCatalog();
   readonly cursors = new CursorRegistry();
   readonly replicaSetName: string;
+  /** The engine's server parameters (`notablescan`, the blocking-sort limit, `enableTestCommands`). */
+  readonly parameters: ServerParameters;
   host = "127.0.0.1:27017";
+  private readonly failPoints: FailPointRegistry | undefined;
+  private readonly snapshots: SnapshotRegistry;
+  private readonly streams: ChangeStreamRegistry;
   private readonly sessions = new Map<string, SessionState>();
-  private readonly processId = new ObjectId();
   private readonly startedAt = Date.now();
-  private readonly electionId = new ObjectId("7fffffff0000000000000001");
   private readonly commands: Record<string, CommandHandler>;
   private readonly transactionLifetimeMs: number;
   private clock = { t: 0, i: 0 };
@@ -152,10 +195,50 @@ export class CompatEngine {
   constructor(options: CompatEngineOptions = {}) {
     this.replicaSetName = options.replicaSetName ?? "rs0";
     this.transactionLifetimeMs = options.transactionLifetimeMs ?? 60_000;
-    this.commands = { ...CRUD_COMMANDS, ...COLLECTION_COMMANDS, ...this.adminCommands() };
+    this.parameters = new ServerParameters({
+      ...(options.notablescan === undefined ? {} : { notablescan: options.notablescan }),
+      ...(options.maxBlockingSortBytes === undefined ? {} : { maxBlockingSortBytes: options.maxBlockingSortBytes }),
+      ...(options.allowDiskUseByDefault === undefined ? {} : { allowDiskUseByDefault: options.allowDiskUseByDefault }),
+      enableTestCommands: options.enableTestCommands === true,
+    });
+    this.failPoints = options.enableTestCommands === true ? new FailPointRegistry() : undefined;
+    this.snapshots = new SnapshotRegistry(this.catalog);
+    this.streams = new ChangeStreamRegistry(this.catalog, { now: () => this.currentClusterTime() });
+    this.commands = { ...CRUD_COMMANDS, ...COLLECTION_COMMANDS, ...adminCommands(this.adminHost()) };
     const interval = options.ttlMonitorIntervalMs ?? 1000;
     this.timer = setInterval(() => this.housekeeping(), interval);
     this.timer.unref();
+  }
+
+  private adminHost(): AdminHost {
+    const engine = this;
+    return {
+      catalog: this.catalog,
+      replicaSetName: this.replicaSetName,
+      get host() {
+        return engine.host;
+      },
+      failPoints: this.failPoints,
+      startedAt: this.startedAt,
+      get connections() {
+        return { current: engine.connectionsCurrent, total: engine.connectionsTotal };
+      },
+      tick: () => this.tick(),
+      endSessions: (lsids) => {
+        for (const lsid of lsids) {
+          const key = lsidKeyOf(lsid);
+          if (!key) continue;
+          const session = this.sessions.get(key);
+          if (session?.txn?.state === "inProgress") this.catalog.abort(session.txn);
+          this.sessions.delete(key);
+        }
+      },
+      killAllSessions: () => {
+        for (const txn of [...this.catalog.activeTransactions]) this.catalog.abort(txn);
+        this.sessions.clear();
+      },
+      commandNames: () => Object.keys(this.commands),
+    };
   }
 
   /** Stops background work (TTL monitor, transaction reaper). */
@@ -164,6 +247,9 @@ export class CompatEngine {
     this.timer = undefined;
     for (const txn of [...this.catalog.activeTransactions]) this.catalog.abort(txn);
     this.cursors.clear();
+    this.snapshots.clear();
+    this.streams.clear();
+    this.failPoints?.clear();
   }
 
   connectionOpened(): void {
@@ -180,64 +266,127 @@ export class CompatEngine {
     const now = Math.floor(Date.now() / 1000);
     if (now > this.clock.t) this.clock = { t: now, i: 1 };
     else this.clock = { t: this.clock.t, i: this.clock.i + 1 };
-    return new Timestamp({ t: this.clock.t, i: this.clock.i });
+    return new BsonTimestamp({ t: this.clock.t, i: this.clock.i });
   }
 
-  private decorate(reply: Document): Document {
-    const ts = this.tick();
-    return {
-      ...reply,
-      $clusterTime: { clusterTime: ts, signature: { hash: new Binary(Buffer.alloc(20), 0), keyId: Long.ZERO } },
-      operationTime: ts,
-    };
+  private currentClusterTime(): Timestamp {
+    return new BsonTimestamp({ t: this.clock.t, i: this.clock.i });
+  }
+
+  private decorate(reply: Document, opTime: Timestamp): Document {
+    reply.$clusterTime = { clusterTime: opTime, signature: { hash: new Binary(Buffer.alloc(20), 0), keyId: Long.ZERO } };
+    reply.operationTime = opTime;
+    return reply;
   }
 
   /** Runs one command; never throws (failures become mongod-style error replies). */
   async runCommand(db: string, body: Document, connection: ConnectionInfo): Promise<Document> {
-    try {
-      return this.decorate(await this.execute(db, body, connection));
-    } catch (error) {
-      if (error instanceof CommandError) return this.decorate(error.toReply());
-      if (error instanceof LockWaitSignal)
-        return this.decorate(new CommandError(112, "WriteConflict", { errorLabels: TRANSIENT }).toReply());
-      const message = error instanceof Error ? error.message : String(error);
-      return this.decorate(new CommandError(1, `compat engine internal error: ${message}`).toReply());
-    }
+    const outcome = await this.handleCommand(db, body, connection);
+    return outcome.reply ?? { ok: 0, errmsg: "the connection was closed by a fail point", code: 9001, codeName: "SocketException" };
   }
 
-  private async execute(db: string, body: Document, connection: ConnectionInfo): Promise<Document> {
-    const name = Object.keys(body)[0];
-    if (name === undefined) throw new CommandError(59, "no such command: ''");
+  /**
+   * Runs one command for a transport: the reply, or the request to close the connection when a
+   * fail point simulates a network error. Never throws.
+   */
+  async handleCommand(db: string, body: Document, connection: ConnectionInfo): Promise<CommandOutcome> {
+    const name = Object.keys(body)[0] ?? "";
+    if ((name === "hello" || name === "isMaster" || name === "ismaster") && connection.appName === undefined) {
+      const appName = (body.client as { application?: { name?: unknown } } | undefined)?.application?.name;
+      if (typeof appName === "string") connection.appName = appName;
+    }
+    let action: FailPointAction | undefined;
+    if (this.failPoints?.active) {
+      const facts = { name, body, db, appName: connection.appName };
+      action = this.failPoints.beforeCommand(facts);
+      if (action?.blockMs) await sleep(action.blockMs);
+      if (action?.closeConnection) return { reply: undefined, closeConnection: true };
+    }
+    const opTime = this.tick();
+    const mutationsBefore = this.catalog.mutations;
+    const after: { closeConnection: boolean } = { closeConnection: false };
+    let reply: Document;
+    let failed = false;
+    try {
+      if (action?.error) throw action.error;
+      reply = await this.execute(db, name, body, connection, opTime, after);
+    } catch (error) {
+      reply = errorReply(error);
+      failed = true;
+    }
+    const wrote = this.catalog.mutations !== mutationsBefore;
+    if (wrote) this.snapshots.noteChange(opTime);
+    if (!failed && WRITE_CONCERN_COMMANDS.has(name)) {
+      const wce = action?.writeConcernError ?? writeConcernErrorFor(name, body);
+      if (wce) reply.writeConcernError = wce;
+    }
+    if (failed || reply.writeConcernError !== undefined) {
+      const labels =
+        action?.errorLabels ??
+        errorLabelsFor({
+          command: name,
+          body,
+          code: failed ? Number(reply.code) : undefined,
+          writeConcernCode: isPlainDocument(reply.writeConcernError) ? Number(reply.writeConcernError.code) : undefined,
+          noWritesPerformed: !wrote,
+        });
+      if (labels.length > 0) reply.errorLabels = labels;
+      else delete reply.errorLabels;
+    }
+    this.decorate(reply, opTime);
+    if (after.closeConnection) return { reply: undefined, closeConnection: true };
+    return { reply, closeConnection: false };
+  }
+
+  private localSessions(): Document[] {
+    const uid = new Binary(createHash("sha256").update("").digest(), 0);
+    return [...this.sessions.values()].map((s) => ({ _id: { id: (s.lsid as { id?: unknown }).id, uid }, lastUse: new Date(s.lastUse) }));
+  }
+
+  private session(body: Document): { session: SessionState | undefined; lsidKey: string | undefined } {
+    const lsidKey = lsidKeyOf(body.lsid);
+    if (!lsidKey) return { session: undefined, lsidKey };
+    let session = this.sessions.get(lsidKey);
+    if (!session) {
+      session = { txnNumber: -1, txn: undefined, lastUse: Date.now(), lsid: body.lsid as Document };
+      this.sessions.set(lsidKey, session);
+    }
+    session.lastUse = Date.now();
+    return { session, lsidKey };
+  }
+
+  private async execute(
+    db: string,
+    name: string,
+    body: Document,
+    connection: ConnectionInfo,
+    opTime: Timestamp,
+    after: { closeConnection: boolean },
+  ): Promise<Document> {
+    if (name === "") throw new CommandError(59, "no such command: ''");
     const handler = this.commands[name];
     if (!handler) {
       if (KNOWN_UNSUPPORTED.has(name)) {
-        throw new CommandError(115, `command '${name}' is not supported by the @cspm/testkit compat engine`);
+        throw new CommandError(115, `command '${name}' is not supported by the @cspm/mongo-engine`);
       }
       throw new CommandError(59, `no such command: '${name}'`);
     }
-    if (body.apiVersion !== undefined && body.apiVersion !== "1") {
-      throw new CommandError(322, `API version must be "1"`, { codeName: "APIVersionError" });
+    if (name === "configureFailPoint" && db !== "admin") {
+      throw new CommandError(13, "configureFailPoint may only be run against the admin database.");
     }
-    const readConcern = body.readConcern;
-    if (isPlainDocument(readConcern) && readConcern.atClusterTime !== undefined) {
-      throw notImplemented("readConcern.atClusterTime (point-in-time reads)");
-    }
-    const lsidKey = lsidKeyOf(body.lsid);
-    let session: SessionState | undefined;
-    if (lsidKey) {
-      session = this.sessions.get(lsidKey);
-      if (!session) {
-        session = { txnNumber: -1, txn: undefined, lastUse: Date.now() };
-        this.sessions.set(lsidKey, session);
-      }
-      session.lastUse = Date.now();
-    }
+    checkApiParameters(name, body);
+    const { session, lsidKey } = this.session(body);
     const base: Omit<CommandContext, "view"> = {
       db,
       body,
       catalog: this.catalog,
       cursors: this.cursors,
+      streams: this.streams,
+      localSessions: () => this.localSessions(),
       connectionId: connection.id,
+      parameters: this.parameters,
+      now: new Date(),
+      clusterTime: opTime,
     };
     if (body.autocommit === undefined) {
       if (body.startTransaction !== undefined) {
@@ -250,11 +399,40 @@ export class CompatEngine {
       if (name === "commitTransaction" || name === "abortTransaction") {
         throw new CommandError(50768, `'${name}' can only be run with autocommit:false`, { codeName: "InvalidOptions" });
       }
-      if (session && typeof body.txnNumber === "number" && body.txnNumber > session.txnNumber) {
-        session.txnNumber = body.txnNumber;
-        if (session.txn?.state === "inProgress") this.catalog.abort(session.txn);
+      const level = checkReadConcern(name, body);
+      const txnNumber =
+        typeof body.txnNumber === "number" ? body.txnNumber : Long.isLong(body.txnNumber) ? body.txnNumber.toNumber() : undefined;
+      if (session && txnNumber !== undefined) {
+        if (txnNumber > session.txnNumber) {
+          session.txnNumber = txnNumber;
+          if (session.txn?.state === "inProgress") this.catalog.abort(session.txn);
+        }
+        const previous = session.retried;
+        if (isRetryableWrite(name, body) && previous && previous.txnNumber === txnNumber && previous.command === name) {
+          return { ...previous.reply };
+        }
       }
-      return handler({ ...base, view: this.catalog.baseView() });
+      const faulted = this.failPoints?.active
+        ? this.failPoints.beforeRetryableWrite({ name, body, db, appName: connection.appName })
+        : undefined;
+      if (faulted?.closeAfter) after.closeConnection = true;
+      if (faulted?.error) throw faulted.error;
+      let view: StorageView = this.catalog.baseView();
+      let atClusterTime: Timestamp | undefined;
+      if (level === "snapshot") {
+        const snapshot = this.snapshots.read((body.readConcern as Document).atClusterTime, opTime, this.currentClusterTime());
+        view = snapshot.view;
+        atClusterTime = snapshot.atClusterTime;
+      }
+      const reply = await handler({ ...base, view });
+      if (atClusterTime) {
+        if (isPlainDocument(reply.cursor)) reply.cursor.atClusterTime = atClusterTime;
+        else reply.atClusterTime = atClusterTime;
+      }
+      if (session && txnNumber !== undefined && isRetryableWrite(name, body) && reply.ok === 1) {
+        session.retried = { txnNumber, command: name, reply: { ...reply } };
+      }
+      return reply;
     }
     return this.executeInTransaction(name, handler, base, session, lsidKey);
   }
@@ -289,9 +467,16 @@ export class CompatEngine {
       if (name === "commitTransaction" || name === "abortTransaction") {
         throw noSuchTransaction(`Given transaction number ${txnNumber} does not match any in-progress transactions.`);
       }
+      const readConcern = body.readConcern;
+      if (isPlainDocument(readConcern) && readConcern.atClusterTime !== undefined) {
+        throw new CommandError(238, "readConcern.atClusterTime in a transaction is not implemented by the @cspm/mongo-engine");
+      }
       session.txnNumber = txnNumber;
       session.txn = new Transaction(lsidKey, txnNumber, this.catalog.currentSeq);
+      session.txn.lsid = body.lsid;
       this.catalog.activeTransactions.add(session.txn);
+    } else if (body.readConcern !== undefined && name !== "commitTransaction" && name !== "abortTransaction") {
+      throw new CommandError(72, "Only the first command in a transaction may specify a readConcern");
     }
     const txn = session.txn;
     if (!txn || txn.txnNumber !== txnNumber) {
@@ -316,6 +501,9 @@ export class CompatEngine {
     if (!TRANSACTION_COMMANDS.has(name)) {
       throw new CommandError(263, `Cannot run '${name}' in a multi-document transaction.`);
     }
+    if (body.writeConcern !== undefined) {
+      throw new CommandError(72, "Cannot set write concern after starting a transaction.");
+    }
     txn.lastActivity = Date.now();
     try {
       return await handler({ ...base, view: this.catalog.transactionView(txn) });
@@ -331,6 +519,8 @@ export class CompatEngine {
       if (now - txn.lastActivity > this.transactionLifetimeMs) this.catalog.abort(txn);
     }
     this.cursors.sweep(10 * 60_000);
+    this.snapshots.sweep(now);
+    this.streams.sweep(now);
     for (const [key, session] of this.sessions) {
       if (now - session.lastUse > 30 * 60_000 && session.txn?.state !== "inProgress") this.sessions.delete(key);
     }
@@ -364,168 +554,5 @@ export class CompatEngine {
       }
     }
     return removed;
-  }
-
-  private hello(ctx: CommandContext, legacy: boolean): Document {
-    const reply: Document = {};
-    if (ctx.body.helloOk === true) reply.helloOk = true;
-    if (legacy) reply.ismaster = true;
-    else reply.isWritablePrimary = true;
-    const ts = this.tick();
-    Object.assign(reply, {
-      setName: this.replicaSetName,
-      setVersion: 1,
-      hosts: [this.host],
-      primary: this.host,
-      me: this.host,
-      secondary: false,
-      electionId: this.electionId,
-      lastWrite: {
-        opTime: { ts, t: Long.fromNumber(1) },
-        lastWriteDate: new Date(),
-        majorityOpTime: { ts, t: Long.fromNumber(1) },
-        majorityWriteDate: new Date(),
-      },
-      maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-      maxMessageSizeBytes: MAX_MESSAGE_SIZE,
-      maxWriteBatchSize: 100_000,
-      localTime: new Date(),
-      logicalSessionTimeoutMinutes: 30,
-      connectionId: ctx.connectionId,
-      minWireVersion: 0,
-      maxWireVersion: MAX_WIRE_VERSION,
-      readOnly: false,
-      cspmCompatEngine: true,
-      ok: 1,
-    });
-    return reply;
-  }
-
-  private adminCommands(): Record<string, CommandHandler> {
-    const hello: CommandHandler = (ctx) => this.hello(ctx, false);
-    const isMaster: CommandHandler = (ctx) => this.hello(ctx, true);
-    const buildInfo: CommandHandler = () => ({
-      version: REPORTED_VERSION,
-      gitVersion: "cspm-testkit-compat",
-      modules: [],
-      allocator: "system",
-      javascriptEngine: "none",
-      sysInfo: "deprecated",
-      versionArray: [7, 0, 0, 0],
-      bits: 64,
-      debug: false,
-      maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-      storageEngines: ["inMemory"],
-      cspmCompatEngine: true,
-      ok: 1,
-    });
-    const ok: CommandHandler = () => ({ ok: 1 });
-    const endSessions: CommandHandler = (ctx) => {
-      const ids = ctx.body[Object.keys(ctx.body)[0] as string];
-      if (Array.isArray(ids)) {
-        for (const lsid of ids) {
-          const key = lsidKeyOf(lsid);
-          if (!key) continue;
-          const session = this.sessions.get(key);
-          if (session?.txn?.state === "inProgress") this.catalog.abort(session.txn);
-          this.sessions.delete(key);
-        }
-      }
-      return { ok: 1 };
-    };
-    const listDatabases: CommandHandler = (ctx) => {
-      checkFields(ctx, "listDatabases", ["nameOnly", "filter", "authorizedDatabases"]);
-      const nameOnly = ctx.body.nameOnly === true;
-      const matcher = compileFilter(isPlainDocument(ctx.body.filter) ? ctx.body.filter : {});
-      const databases: Document[] = [];
-      let totalSize = 0;
-      for (const name of [...this.catalog.databases.keys()].sort(compareStrings)) {
-        const colls = this.catalog.databases.get(name);
-        if (!colls || colls.size === 0) continue;
-        let docs = 0;
-        for (const store of colls.values()) docs += store.docs.size;
-        const sizeOnDisk = 4096 * (colls.size + 1) + docs * 64;
-        totalSize += sizeOnDisk;
-        const entry = nameOnly ? { name } : { name, sizeOnDisk, empty: docs === 0 };
-        if (matcher(entry)) databases.push(entry);
-      }
-      return nameOnly ? { databases, ok: 1 } : { databases, totalSize, totalSizeMb: Math.floor(totalSize / 1048576), ok: 1 };
-    };
-    const dropDatabase: CommandHandler = (ctx) => {
-      if (ctx.view.transaction) throw new CommandError(263, "Cannot run 'dropDatabase' in a multi-document transaction.");
-      this.catalog.dropDatabase(ctx.db);
-      return { dropped: ctx.db, ok: 1 };
-    };
-    const serverStatus: CommandHandler = () => ({
-      host: this.host,
-      version: REPORTED_VERSION,
-      process: "mongod",
-      pid: Long.fromNumber(process.pid),
-      uptime: (Date.now() - this.startedAt) / 1000,
-      uptimeMillis: Long.fromNumber(Date.now() - this.startedAt),
-      uptimeEstimate: Long.fromNumber(Math.floor((Date.now() - this.startedAt) / 1000)),
-      localTime: new Date(),
-      connections: { current: this.connectionsCurrent, available: 1_000_000, totalCreated: this.connectionsTotal },
-      storageEngine: { name: "inMemory", supportsCommittedReads: true, readOnly: false, persistent: false },
-      transactions: { currentActive: this.catalog.activeTransactions.size, currentOpen: this.catalog.activeTransactions.size },
-      cspmCompatEngine: true,
-      ok: 1,
-    });
-    const replSetGetStatus: CommandHandler = () => ({
-      set: this.replicaSetName,
-      date: new Date(),
-      myState: 1,
-      members: [{ _id: 0, name: this.host, health: 1, state: 1, stateStr: "PRIMARY", self: true }],
-      ok: 1,
-    });
-    const startSession: CommandHandler = () => ({ id: { id: new UUID() }, timeoutMinutes: 30, ok: 1 });
-    const connectionStatus: CommandHandler = () => ({
-      authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] },
-      ok: 1,
-    });
-    const whatsmyuri: CommandHandler = () => ({ you: "127.0.0.1:0", ok: 1 });
-    const hostInfo: CommandHandler = () => ({
-      system: { currentTime: new Date(), hostname: "127.0.0.1", cpuAddrSize: 64, numCores: 1, cpuArch: process.arch },
-      os: { type: process.platform, name: process.platform },
-      extra: {},
-      ok: 1,
-    });
-    const getParameter: CommandHandler = (ctx) => {
-      const reply: Document = {};
-      if (ctx.body.featureCompatibilityVersion !== undefined || ctx.body.getParameter === "*") {
-        reply.featureCompatibilityVersion = { version: "7.0" };
-      }
-      return { ...reply, ok: 1 };
-    };
-    const getCmdLineOpts: CommandHandler = () => ({ argv: ["mongod", "--cspm-compat"], parsed: {}, ok: 1 });
-    const featureless: CommandHandler = () => ({ ok: 1 });
-    return {
-      hello,
-      isMaster,
-      ismaster: isMaster,
-      buildInfo,
-      buildinfo: buildInfo,
-      ping: ok,
-      endSessions,
-      killSessions: endSessions,
-      killAllSessions: ok,
-      killAllSessionsByPattern: ok,
-      refreshSessions: ok,
-      startSession,
-      listDatabases,
-      dropDatabase,
-      serverStatus,
-      replSetGetStatus,
-      connectionStatus,
-      whatsmyuri,
-      hostInfo,
-      getParameter,
-      getCmdLineOpts,
-      getFreeMonitoringStatus: () => ({ state: "disabled", ok: 1 }),
-      getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
-      commitTransaction: featureless,
-      abortTransaction: featureless,
-      listCommands: () => ({ commands: Object.fromEntries(Object.keys(this.commands).map((c) => [c, {}])), ok: 1 }),
-    };
   }
 }

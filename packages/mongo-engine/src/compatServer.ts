@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
+import type { Document } from "bson";
 import { CommandError } from "./commandError";
-import { CompatEngine, type CompatEngineOptions } from "./compatEngine";
+import { CompatEngine, type CompatEngineOptions, type ConnectionInfo } from "./compatEngine";
 import { decodeMessage, encodeReply, MAX_COMMAND_BYTES, MessageFramer, OP_CODES, ProtocolError } from "./wireProtocol";
 
 /** Options for {@link startCompatServer}. */
@@ -40,7 +41,7 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
     sockets.add(socket);
     engine.connectionOpened();
     socket.setNoDelay(true);
-    const connection = { id: nextConnectionId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    const connection: ConnectionInfo = { id: nextConnectionId++, remote: `${socket.remoteAddress}:${socket.remotePort}` };
     const framer = new MessageFramer(MAX_MESSAGE_BYTES);
     let queue: Promise<void> = Promise.resolve();
     socket.on("data", (chunk: Buffer) => {
@@ -81,7 +82,7 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
         socket.write(encodeReply({ opCode, requestId }, reply));
         return;
       }
-      let reply;
+      let reply: Document | undefined;
       if (request.largestDocument > MAX_COMMAND_BYTES) {
         const size = request.largestDocument;
         reply = new CommandError(
@@ -89,9 +90,14 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
           `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and 16793600(16MB) First element: ${request.firstElement}`,
         ).toReply();
       } else {
-        reply = await engine.runCommand(request.db, request.command, connection);
+        const outcome = await engine.handleCommand(request.db, request.command, connection);
+        if (outcome.closeConnection) {
+          socket.destroy();
+          return;
+        }
+        reply = outcome.reply;
       }
-      if (request.moreToCome) return;
+      if (request.moreToCome || !reply) return;
       if (!socket.destroyed) socket.write(encodeReply(request, reply));
     };
     socket.on("close", () => {

@@ -4,7 +4,6 @@ import { badValue, CommandError, notImplemented } from "./commandError";
 import type { CollectionStore } from "./collectionStore";
 import {
   booleanOption,
-  checkCollation,
   checkFields,
   checkHint,
   collectionArgument,
@@ -15,6 +14,7 @@ import {
 } from "./commandContext";
 import { checkDocumentSize, prepareInsertDocument, validateForWrite, checkIdValue } from "./documentRules";
 import { runPipeline, stageName, validatePipeline } from "./aggregationPipeline";
+import { assertCollationAware, parseCollation } from "./collation";
 import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
 import { createPositionalResolver } from "./positionalMatch";
@@ -22,9 +22,12 @@ import { compileProjection } from "./projection";
 import { compileFilter } from "./queryMatcher";
 import { prepareFilter } from "./queryOperators";
 import { parseSortSpec, sortDocuments } from "./sortDocuments";
-import { LockWaitSignal } from "./storageCatalog";
+import { LockWaitSignal, type ReplaceKind } from "./storageCatalog";
 import { applyUpdateOperators, assertIdUnchanged, documentsDiffer, idFirst, isOperatorUpdate, validateReplacement } from "./updateApplier";
 import { applyOutputStage } from "./outputStages";
+import { createExplainCommand, explainAggregate } from "./explain";
+import { planQuery } from "./queryPlanner";
+import { assertSortFits, plannedQuery, policeTableScan, sortMemoryLimit } from "./queryRules";
 
 const LOCK_WAIT_LIMIT_MS = 60_000;
 
@@ -69,13 +72,17 @@ function matchingDocuments(
   settings: EvaluationSettings,
   stopAfter?: number,
 ): Document[] {
-  if (!store) return [];
-  const exact = store.exactMatches(filter);
+  if (!store) {
+    // A collection that does not exist matches nothing, but the filter must still be valid.
+    compileFilter(prepareFilter(filter), settings);
+    return [];
+  }
+  const exact = store.exactMatches(filter, settings.collation);
   if (exact) return stopAfter !== undefined ? exact.slice(0, stopAfter) : exact;
   const prepared = prepareFilter(filter);
   const matcher = compileFilter(prepared, settings);
   const out: Document[] = [];
-  for (const doc of store.candidates(prepared)) {
+  for (const doc of store.candidates(prepared, settings.collation)) {
     if (!matcher(doc)) continue;
     out.push(doc);
     if (stopAfter !== undefined && out.length >= stopAfter) break;
@@ -200,6 +207,11 @@ function computeUpdated(spec: UpdateSpec, doc: Document, isInsert: boolean): Doc
   return idFirst(out);
 }
 
+/** Whether an update rewrites documents whole (a replacement) or changes them (operators, pipeline). */
+function replaceKind(update: Document | Document[]): ReplaceKind {
+  return !Array.isArray(update) && !isOperatorUpdate(update) ? "replace" : "update";
+}
+
 /** Builds the document an upsert inserts. */
 function buildUpsert(spec: UpdateSpec): Document {
   const seed = upsertSeed(spec.filter);
@@ -220,26 +232,24 @@ interface StatementResult {
   readonly upsertedId?: unknown;
 }
 
+const UPDATE_STATEMENT_FIELDS = ["q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "upsertSupplied"];
+
+/** mongod parses a whole update command before running any statement: a malformed statement fails the command. */
+function parseUpdateStatements(statements: readonly Document[]): void {
+  for (const stmt of statements) {
+    if (!isPlainDocument(stmt)) throw new CommandError(14, "BSON field 'update.updates' is the wrong type, expected type 'object'");
+    checkStatementFields(stmt, "update.updates", UPDATE_STATEMENT_FIELDS);
+    if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
+    if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
+      throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
+  }
+}
+
 function readUpdateStatement(ctx: CommandContext, stmt: Document, letVars: unknown): UpdateSpec & { multi: boolean; upsert: boolean } {
-  checkStatementFields(stmt, "update.updates", [
-    "q",
-    "u",
-    "upsert",
-    "multi",
-    "arrayFilters",
-    "hint",
-    "collation",
-    "c",
-    "sort",
-    "upsertSupplied",
-  ]);
-  if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'update.updates.q' is missing but a required field");
-  if (!isPlainDocument(stmt.u) && !Array.isArray(stmt.u))
-    throw new CommandError(40414, "BSON field 'update.updates.u' is missing but a required field");
-  if (stmt.sort !== undefined) throw notImplemented("update with 'sort'");
-  checkCollation(stmt.collation, "update");
+  const collation = parseCollation(stmt.collation);
   if (stmt.arrayFilters !== undefined && !Array.isArray(stmt.arrayFilters)) throw badValue("arrayFilters must be an array", 14);
-  const base = evaluationSettings(ctx, letVars);
+  if (collation && Array.isArray(stmt.u)) assertCollationAware(stmt.u, "a pipeline update");
+  const base = evaluationSettings(ctx, letVars, collation);
   const constants = isPlainDocument(stmt.c) ? stmt.c : undefined;
   const settings: EvaluationSettings = constants ? { ...base, variables: { ...base.variables, ...constants } } : base;
   const multi = booleanOption(stmt, "multi") === true;
@@ -260,6 +270,7 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
   const spec = readUpdateStatement(ctx, stmt, letVars);
   const existing = ctx.view.collection(ctx.db, name);
   checkHint(existing, stmt.hint);
+  policeTableScan(ctx, name, existing, { filter: stmt.q, hint: stmt.hint, collation: stmt.collation });
   const targets = matchingDocuments(existing, spec.filter, spec.settings, spec.multi ? undefined : 1);
   if (targets.length && existing) {
     const planned: [string, Document, Document][] = [];
@@ -276,7 +287,7 @@ function executeUpdate(ctx: CommandContext, name: string, stmt: Document, letVar
       planned.map(([k]) => k),
     );
     const store = ctx.view.writable(ctx.db, name);
-    for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next);
+    for (const [idKey, , next] of planned) ctx.view.replace(store, idKey, next, replaceKind(spec.update));
     return { n: targets.length, nModified: planned.length };
   }
   if (!spec.upsert) return { n: 0, nModified: 0 };
@@ -292,6 +303,7 @@ const updateCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "update", ["updates", "ordered", "bypassDocumentValidation", "let"]);
   const name = collectionArgument(ctx, "update");
   const statements = statementArray(ctx, "updates", "update");
+  parseUpdateStatements(statements);
   const ordered = booleanOption(ctx.body, "ordered") !== false;
   const bypass = booleanOption(ctx.body, "bypassDocumentValidation") === true;
   const writeErrors: Document[] = [];
@@ -317,6 +329,11 @@ const deleteCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "delete", ["deletes", "ordered", "let"]);
   const name = collectionArgument(ctx, "delete");
   const statements = statementArray(ctx, "deletes", "delete");
+  for (const stmt of statements) {
+    if (!isPlainDocument(stmt)) throw new CommandError(14, "BSON field 'delete.deletes' is the wrong type, expected type 'object'");
+    checkStatementFields(stmt, "delete.deletes", ["q", "limit", "hint", "collation"]);
+    if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'delete.deletes.q' is missing but a required field");
+  }
   const ordered = booleanOption(ctx.body, "ordered") !== false;
   const writeErrors: Document[] = [];
   let n = 0;
@@ -324,14 +341,14 @@ const deleteCommand: CommandHandler = async (ctx) => {
     const stmt = statements[i] as Document;
     try {
       n += await withLockRetry(ctx, () => {
-        checkStatementFields(stmt, "delete.deletes", ["q", "limit", "hint", "collation"]);
-        if (!isPlainDocument(stmt.q)) throw new CommandError(40414, "BSON field 'delete.deletes.q' is missing but a required field");
         const limit = integerOption(stmt, "limit", "delete.deletes");
         if (limit !== 0 && limit !== 1) throw new CommandError(9, `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
-        checkCollation(stmt.collation, "delete");
+        const collation = parseCollation(stmt.collation);
         const store = ctx.view.collection(ctx.db, name);
         checkHint(store, stmt.hint);
-        const targets = matchingDocuments(store, stmt.q, evaluationSettings(ctx, ctx.body.let), limit === 1 ? 1 : undefined);
+        const settings = evaluationSettings(ctx, ctx.body.let, collation);
+        policeTableScan(ctx, name, store, { filter: stmt.q, hint: stmt.hint, collation: stmt.collation });
+        const targets = matchingDocuments(store, stmt.q, settings, limit === 1 ? 1 : undefined);
         if (!store || targets.length === 0) return 0;
         const ids = targets.map((d) => canonicalKey(d._id));
         ctx.view.assertWritable(store, ids);
@@ -382,7 +399,7 @@ const findCommand: CommandHandler = (ctx) => {
   for (const field of ["min", "max"]) {
     if (isPlainDocument(body[field]) && Object.keys(body[field] as Document).length) throw notImplemented(`find option '${field}'`);
   }
-  checkCollation(body.collation, "find");
+  const collation = parseCollation(body.collation);
   const filter = body.filter ?? {};
   if (!isPlainDocument(filter)) throw new CommandError(14, "BSON field 'find.filter' is the wrong type, expected type 'object'");
   const store = ctx.view.collection(ctx.db, name);
@@ -398,7 +415,7 @@ const findCommand: CommandHandler = (ctx) => {
   const batchSize = integerOption(body, "batchSize", "find");
   if (batchSize !== undefined && batchSize < 0)
     throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
-  const settings = evaluationSettings(ctx, body.let);
+  const settings = evaluationSettings(ctx, body.let, collation);
   let sortBody = isPlainDocument(body.sort) && Object.keys(body.sort).length ? body.sort : undefined;
   let reverse = false;
   if (sortBody && Object.keys(sortBody).length === 1 && Object.hasOwn(sortBody, "$natural")) {
@@ -406,9 +423,17 @@ const findCommand: CommandHandler = (ctx) => {
     sortBody = undefined;
   }
   const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
+  const queryFields = { filter, sort: body.sort, hint: body.hint, collation: body.collation };
+  policeTableScan(ctx, name, store, queryFields);
   let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
   if (reverse) docs.reverse();
-  if (sortSpec) sortDocuments(docs, sortSpec);
+  if (sortSpec) {
+    const memory = sortMemoryLimit(ctx);
+    if (memory !== undefined && store && planQuery(store, plannedQuery(queryFields)).blockingSort) {
+      assertSortFits(docs, memory, limit ? skip + limit : undefined, "find");
+    }
+    sortDocuments(docs, sortSpec, collation);
+  }
   if (skip || limit) docs = docs.slice(skip, limit ? skip + limit : undefined);
   let transform: ((doc: Document) => Document) | undefined;
   if (isPlainDocument(body.projection) && Object.keys(body.projection).length) {
@@ -429,6 +454,10 @@ const getMoreCommand: CommandHandler = (ctx) => {
   if (typeof collection !== "string") throw new CommandError(40414, "BSON field 'getMore.collection' is missing but a required field");
   const ns = `${ctx.db}.${collection}`;
   const batchSize = integerOption(ctx.body, "batchSize", "getMore");
+  if (ctx.streams.owns(id)) {
+    const maxTimeMS = integerOption(ctx.body, "maxTimeMS", "getMore");
+    return ctx.streams.getMore(id, ns, batchSize, maxTimeMS, runPipeline);
+  }
   const { batch, id: next } = ctx.cursors.getMore(id, ns, batchSize);
   return { cursor: { nextBatch: batch, id: next, ns }, ok: 1 };
 };
@@ -438,24 +467,26 @@ const killCursorsCommand: CommandHandler = (ctx) => {
   collectionArgument(ctx, "killCursors");
   const ids = ctx.body.cursors;
   if (!Array.isArray(ids)) throw new CommandError(40414, "BSON field 'killCursors.cursors' is missing but a required field");
-  const { killed, notFound } = ctx.cursors.kill(ids);
-  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+  const streamsKilled = ctx.streams.kill(ids);
+  const { killed, notFound } = ctx.cursors.kill(ids.filter((id) => !streamsKilled.some((k) => k.toString() === String(id))));
+  return { cursorsKilled: [...streamsKilled, ...killed], cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
 };
 
 const countCommand: CommandHandler = (ctx) => {
   checkFields(ctx, "count", ["query", "limit", "skip", "hint", "collation", "fields", "readConcern"]);
   const name = collectionArgument(ctx, "count");
-  checkCollation(ctx.body.collation, "count");
+  const collation = parseCollation(ctx.body.collation);
   const store = ctx.view.collection(ctx.db, name);
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'count.query' is the wrong type, expected type 'object'");
   const skip = Math.max(0, integerOption(ctx.body, "skip", "count") ?? 0);
   const limit = Math.abs(integerOption(ctx.body, "limit", "count") ?? 0);
+  policeTableScan(ctx, name, store, { filter: query, hint: ctx.body.hint, collation: ctx.body.collation });
   let n: number;
   if (!store) n = 0;
   else if (Object.keys(query).length === 0) n = store.docs.size;
-  else n = matchingDocuments(store, query, evaluationSettings(ctx)).length;
+  else n = matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation)).length;
   n = Math.max(0, n - skip);
   if (limit) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -466,22 +497,23 @@ const distinctCommand: CommandHandler = (ctx) => {
   const name = collectionArgument(ctx, "distinct");
   const key = ctx.body.key;
   if (typeof key !== "string") throw new CommandError(40414, "BSON field 'distinct.key' is missing but a required field");
-  checkCollation(ctx.body.collation, "distinct");
+  const collation = parseCollation(ctx.body.collation);
   const store = ctx.view.collection(ctx.db, name);
   checkHint(store, ctx.body.hint);
   const query = ctx.body.query ?? {};
   if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'distinct.query' is the wrong type, expected type 'object'");
+  policeTableScan(ctx, name, store, { filter: query, hint: ctx.body.hint, collation: ctx.body.collation });
   const seen = new Map<string, unknown>();
-  for (const doc of matchingDocuments(store, query, evaluationSettings(ctx))) {
+  for (const doc of matchingDocuments(store, query, evaluationSettings(ctx, undefined, collation))) {
     for (const v of collectPathValues(doc, key, false).values) {
       const items = Array.isArray(v) ? v : [v];
       for (const item of items) {
-        const k = canonicalKey(item);
+        const k = canonicalKey(item, collation);
         if (!seen.has(k)) seen.set(k, item);
       }
     }
   }
-  const values = [...seen.values()].sort(compareBsonValues);
+  const values = [...seen.values()].sort((a, b) => compareBsonValues(a, b, collation));
   return { values, ok: 1 };
 };
 
@@ -511,15 +543,17 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
       throw new CommandError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
     if (remove && upsert) throw new CommandError(9, "Cannot specify both upsert=true and remove=true ");
     if (!remove && body.update === undefined) throw new CommandError(9, "Either an update or remove=true must be specified");
-    checkCollation(body.collation, "findAndModify");
+    const collation = parseCollation(body.collation);
     const query = body.query ?? {};
     if (!isPlainDocument(query)) throw new CommandError(14, "BSON field 'findAndModify.query' is the wrong type, expected type 'object'");
     const store = ctx.view.collection(ctx.db, name);
     checkHint(store, body.hint);
-    const settings = evaluationSettings(ctx, body.let);
+    if (collation && Array.isArray(body.update)) assertCollationAware(body.update, "a pipeline update");
+    const settings = evaluationSettings(ctx, body.let, collation);
     const sortSpec = isPlainDocument(body.sort) && Object.keys(body.sort).length ? parseSortSpec(body.sort) : undefined;
+    policeTableScan(ctx, name, store, { filter: query, sort: body.sort, hint: body.hint, collation: body.collation });
     let candidates = matchingDocuments(store, query, settings, sortSpec ? undefined : 1);
-    if (sortSpec) candidates = sortDocuments(candidates, sortSpec);
+    if (sortSpec) candidates = sortDocuments(candidates, sortSpec, collation);
     const target = candidates[0];
     const project = (doc: Document | undefined): Document | null => {
       if (!doc) return null;
@@ -551,7 +585,7 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
         checkDocumentSize(next, "update");
         validateForWrite(store, next, bypass, target);
         ctx.view.assertWritable(store, [idKey]);
-        ctx.view.replace(ctx.view.writable(ctx.db, name), idKey, next);
+        ctx.view.replace(ctx.view.writable(ctx.db, name), idKey, next, replaceKind(spec.update));
       }
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(returnNew ? next : target), ok: 1 };
     }
@@ -568,6 +602,20 @@ const findAndModifyCommand: CommandHandler = (ctx) =>
     };
   });
 
+/** `$listLocalSessions`: the sessions this server has seen (no authentication: every session belongs to the empty user). */
+function listLocalSessions(ctx: CommandContext, spec: unknown): Document[] {
+  if (!isPlainDocument(spec)) throw new CommandError(50753, "$listLocalSessions options must be specified in an object");
+  for (const key of Object.keys(spec)) {
+    if (key !== "allUsers" && key !== "users") throw new CommandError(40415, `BSON field '$listLocalSessions.${key}' is an unknown field.`);
+  }
+  const users = Array.isArray(spec.users) ? spec.users : undefined;
+  if (users && users.length > 0 && spec.allUsers === true) {
+    throw new CommandError(31106, "The 'allUsers' and 'users' options are mutually exclusive");
+  }
+  if (users && users.length > 0) return [];
+  return ctx.localSessions();
+}
+
 const aggregateCommand: CommandHandler = async (ctx) => {
   checkFields(ctx, "aggregate", [
     "pipeline",
@@ -582,40 +630,61 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     "needsMerge",
   ]);
   const body = ctx.body;
-  if (body.explain) throw notImplemented("aggregate with explain");
+  if (body.explain === true) return explainAggregate(ctx, body);
   if (!isPlainDocument(body.cursor)) {
     throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
   }
-  checkCollation(body.collation, "aggregate");
+  const collation = parseCollation(body.collation);
   const pipeline = validatePipeline(body.pipeline, true);
+  if (collation) assertCollationAware(pipeline, "aggregate");
   const last = pipeline[pipeline.length - 1];
   const outStage = last && (stageName(last) === "$out" || stageName(last) === "$merge") ? last : undefined;
   const stages = outStage ? pipeline.slice(0, -1) : pipeline;
   if (outStage && ctx.view.transaction) {
     throw new CommandError(263, `${stageName(outStage)} cannot be used in a transaction`);
   }
-  const settings = evaluationSettings(ctx, body.let);
+  const settings = evaluationSettings(ctx, body.let, collation);
+  const first = stages[0];
+  if (first && stageName(first) === "$changeStream") {
+    if (ctx.view.transaction) throw new CommandError(263, "$changeStream is not allowed within a multi-document transaction");
+    const collection = body.aggregate === 1 ? undefined : collectionArgument(ctx, "aggregate");
+    return ctx.streams.open({
+      db: ctx.db,
+      collection,
+      spec: first.$changeStream,
+      stages: stages.slice(1),
+      settings,
+      batchSize: integerOption(body.cursor as Document, "batchSize", "aggregate.cursor"),
+      runStages: runPipeline,
+    });
+  }
   let input: Iterable<Document> = [];
   let rest = stages;
   let nsName: string;
   if (body.aggregate === 1 || (typeof body.aggregate === "number" && body.aggregate === 1)) {
     nsName = "$cmd.aggregate";
-    if (!stages[0] || stageName(stages[0]) !== "$documents") {
-      throw notImplemented("database-level aggregate other than $documents");
+    if (first && stageName(first) === "$listLocalSessions") {
+      input = listLocalSessions(ctx, first.$listLocalSessions);
+      rest = stages.slice(1);
+    } else if (!first || stageName(first) !== "$documents") {
+      throw notImplemented("database-level aggregate other than $documents, $listLocalSessions and $changeStream");
     }
   } else {
     nsName = collectionArgument(ctx, "aggregate");
     const store = ctx.view.collection(ctx.db, nsName);
     checkHint(store, body.hint);
-    const first = stages[0];
     if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
+      const second = stages[1];
+      const sort = second && stageName(second) === "$sort" ? second.$sort : undefined;
+      policeTableScan(ctx, nsName, store, { filter: first.$match, sort, hint: body.hint, collation: body.collation });
       input = matchingDocuments(store, first.$match, settings);
       rest = stages.slice(1);
     } else {
       input = store ? store.docs.values() : [];
     }
   }
-  const results = runPipeline(input, rest, settings);
+  const memory = sortMemoryLimit(ctx);
+  const results = runPipeline(input, rest, memory === undefined ? settings : { ...settings, sortMemoryLimit: memory });
   const ns = `${ctx.db}.${nsName}`;
   if (outStage) {
     await applyOutputStage(ctx, outStage, results, booleanOption(body, "bypassDocumentValidation") === true);
@@ -624,10 +693,6 @@ const aggregateCommand: CommandHandler = async (ctx) => {
   const batchSize = integerOption(body.cursor as Document, "batchSize", "aggregate.cursor");
   const { batch, id } = ctx.cursors.open(ns, results, batchSize, false);
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
-};
-
-const explainCommand: CommandHandler = () => {
-  throw notImplemented("explain");
 };
 
 /** CRUD and query commands. */
@@ -643,5 +708,5 @@ export const CRUD_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   findAndModify: findAndModifyCommand,
   findandmodify: findAndModifyCommand,
   aggregate: aggregateCommand,
-  explain: explainCommand,
+  explain: createExplainCommand({ find: findCommand, count: countCommand }),
 };

@@ -1,8 +1,7 @@
 import type { Document } from "bson";
-import { ComputeOptions, computeValue, type Options } from "mingo/core";
-import { isEqual } from "mingo/util";
-import { compareBsonValues, toNumber } from "./bsonOrder";
-import { extremeOf, numericCount, sumValues } from "./mingoContext";
+import { computeValue, type Options } from "mingo/core";
+import { bsonEquals, compareBsonValues, toNumber } from "./bsonOrder";
+import { averageValues, collationOf, computeOptions, extremeOf, sumValues } from "./mingoContext";
 
 /**
  * Aggregation expressions compiled once into closures, evaluated per document with the same results
@@ -98,7 +97,7 @@ export function truthy(value: unknown): boolean {
 }
 
 function fallback(expr: unknown): CompiledExpression {
-  return (doc, options) => computeValue(doc, expr, null, ComputeOptions.init(options).update(doc));
+  return (doc, options) => computeValue(doc, expr, null, computeOptions(options, doc));
 }
 
 function constant(value: unknown): CompiledExpression {
@@ -117,7 +116,15 @@ function compileVariablePath(expr: string): CompiledExpression {
     return (doc) => resolve(doc);
   }
   if (head === "$$REMOVE") return constant(undefined);
-  if (head === "$$NOW" || name === "" || name === "this") return fallback(expr);
+  if (head === "$$NOW") {
+    // The command's $$NOW (one value for the whole command, as in mongod).
+    const resolveRest = rest === "" ? undefined : compileResolve(rest);
+    return (_doc, options) => {
+      const now = (options.variables as Document | undefined)?.NOW ?? new Date();
+      return resolveRest ? resolveRest(now) : now;
+    };
+  }
+  if (name === "" || name === "this") return fallback(expr);
   // A user variable: mingo resolves "name.rest" over { ...variables, this: doc }.
   const parts = [name, ...(rest === "" ? [] : rest.split("."))];
   const text = parts.map((p) => !DIGITS.test(p));
@@ -141,18 +148,19 @@ function compileArgs(args: unknown): CompiledExpression[] | undefined {
 function comparison(test: (c: number) => boolean, equality?: boolean): OperatorCompiler {
   return (args) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
     const [, right] = args as [unknown, unknown];
     if (equality !== undefined && typeof right === "string" && right.charCodeAt(0) !== 36) {
-      // `{$eq: [expr, "text"]}`: a string compares equal only to the same string.
+      // `{$eq: [expr, "text"]}`: without a collation a string compares equal only to the same string.
       return (doc, options) => {
         const v = a(doc, options);
-        if (typeof v === "string") return (v === right) === equality;
-        return test(compareBsonValues(v, right));
+        const collation = collationOf(options);
+        if (typeof v === "string" && !collation) return (v === right) === equality;
+        return test(compareBsonValues(v, right, collation));
       };
     }
-    return (doc, options) => test(compareBsonValues(a(doc, options), b(doc, options)));
+    return (doc, options) => test(compareBsonValues(a(doc, options), b(doc, options), collationOf(options)));
   };
 }
 
@@ -165,8 +173,8 @@ function delegateStrict(name: string, args: unknown): CompiledExpression {
       | ((obj: unknown, expr: unknown, options: Options) => unknown)
       | null
       | undefined;
-    if (!op) return computeValue(doc, { [name]: args }, null, ComputeOptions.init(options).update(doc));
-    return op(doc, { $literal: value }, ComputeOptions.init(options).update(doc));
+    if (!op) return computeValue(doc, { [name]: args }, null, computeOptions(options, doc));
+    return op(doc, { $literal: value }, computeOptions(options, doc));
   };
 }
 
@@ -219,28 +227,30 @@ function compileDateToString(args: unknown): CompiledExpression | undefined {
 
 function sumLike(kind: "sum" | "avg" | "min" | "max"): OperatorCompiler {
   return (args) => {
-    const reduce = (values: unknown[]): unknown => {
+    const reduce = (values: unknown[], options: Options): unknown => {
       switch (kind) {
         case "sum":
           return sumValues(values);
-        case "avg": {
-          const n = numericCount(values);
-          return n === 0 ? null : toNumber(sumValues(values)) / n;
-        }
+        case "avg":
+          return averageValues(values);
         case "min":
-          return extremeOf(values, -1);
+          return extremeOf(values, -1, collationOf(options));
         default:
-          return extremeOf(values, 1);
+          return extremeOf(values, 1, collationOf(options));
       }
     };
     if (Array.isArray(args)) {
       const list = args.map((a) => compileNode(a));
-      return (doc, options) => reduce(list.map((f) => f(doc, options)));
+      return (doc, options) =>
+        reduce(
+          list.map((f) => f(doc, options)),
+          options,
+        );
     }
     const single = compileNode(args);
     return (doc, options) => {
       const v = single(doc, options);
-      return reduce(Array.isArray(v) ? v : [v]);
+      return reduce(Array.isArray(v) ? v : [v], options);
     };
   };
 }
@@ -255,9 +265,9 @@ const OPERATORS: Record<string, OperatorCompiler> = {
   $lte: comparison((c) => c <= 0),
   $cmp: (args) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [a, b] = list as [CompiledExpression, CompiledExpression];
-    return (doc, options) => Math.sign(compareBsonValues(a(doc, options), b(doc, options)));
+    return (doc, options) => Math.sign(compareBsonValues(a(doc, options), b(doc, options), collationOf(options)));
   },
   $cond: (args) => {
     let parts: unknown[];
@@ -302,14 +312,15 @@ const OPERATORS: Record<string, OperatorCompiler> = {
   },
   $in: (args, whole) => {
     const list = compileArgs(args);
-    if (!list || list.length !== 2) return undefined;
+    if (list?.length !== 2) return undefined;
     const [item, array] = list as [CompiledExpression, CompiledExpression];
     const slow = fallback(whole);
     return (doc, options) => {
       const v = item(doc, options);
       const arr = array(doc, options);
       if (!Array.isArray(arr)) return slow(doc, options);
-      return arr.some((el) => isEqual(el, v));
+      const collation = collationOf(options);
+      return arr.some((el) => bsonEquals(el, v, collation));
     };
   },
   $size: (args) => {
@@ -341,6 +352,9 @@ const OPERATORS: Record<string, OperatorCompiler> = {
       if (v === null || v === undefined) return null;
       if (typeof v === "string") return v;
       if (typeof v === "number" || typeof v === "boolean") return v.toString();
+      const tag = (v as { _bsontype?: string } | null)?._bsontype;
+      if (tag === "Long") return String(v);
+      if (tag === "Double") return String(toNumber(v));
       return general(doc, options);
     };
   },
@@ -404,6 +418,22 @@ const STRICT_OPERATORS = new Set([
   "$convert",
   "$toInt",
   "$toLong",
+  "$toDouble",
+  "$atan2",
+  "$sin",
+  "$cos",
+  "$tan",
+  "$asin",
+  "$acos",
+  "$atan",
+  "$sinh",
+  "$cosh",
+  "$tanh",
+  "$asinh",
+  "$acosh",
+  "$atanh",
+  "$degreesToRadians",
+  "$radiansToDegrees",
 ]);
 
 function compileNode(expr: unknown): CompiledExpression {

@@ -1,8 +1,10 @@
-import { Long, type Document } from "bson";
-import { ComputeOptions, computeValue, type Options } from "mingo/core";
-import { bsonTypeTag, canonicalKey, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
-import { CommandError, notImplemented } from "./commandError";
+import type { Document } from "bson";
+import { computeValue, type Options } from "mingo/core";
+import { canonicalKey, compareBsonValues, isPlainDocument, type StringCollation } from "./bsonOrder";
+import { CommandError } from "./commandError";
 import { compileExpression, isMingoObject, isOperatorName, type CompiledExpression } from "./expressionCompiler";
+import { collationOf, computeOptions } from "./mingoContext";
+import { addToSum, averageResult, newSum, type SumState, sumResult } from "./numbers";
 
 /**
  * `$group` (and `$bucket` outputs) in one pass: groups live in a Map keyed by the canonical BSON
@@ -22,36 +24,6 @@ interface AccumulatorPlan {
   readonly needsMembers: boolean;
 }
 
-interface SumState {
-  total: number;
-  big: bigint | undefined;
-  count: number;
-}
-
-function addToSum(state: SumState, v: unknown): void {
-  if (typeof v === "number") {
-    state.total += v;
-    state.count += 1;
-    return;
-  }
-  const tag = bsonTypeTag(v);
-  if (tag === "Decimal128") throw notImplemented("$sum/$avg over Decimal128 values");
-  if (tag === "Long") {
-    state.big = (state.big ?? BigInt(0)) + (v as Long).toBigInt();
-    state.count += 1;
-    return;
-  }
-  if (typeRank(v) === TYPE_RANK.number) state.count += 1;
-}
-
-function sumResult(state: SumState): unknown {
-  if (state.big === undefined) return state.total;
-  if (!Number.isInteger(state.total)) throw notImplemented("$sum mixing doubles with 64-bit integers beyond 2^53");
-  const sum = state.big + BigInt(state.total);
-  const asNumber = Number(sum);
-  return Number.isSafeInteger(asNumber) ? asNumber : Long.fromBigInt(sum);
-}
-
 function plan(field: string, spec: Document): AccumulatorPlan {
   const op = Object.keys(spec)[0] as string;
   const arg = spec[op];
@@ -59,24 +31,18 @@ function plan(field: string, spec: Document): AccumulatorPlan {
     case "$sum":
     case "$avg": {
       const fn = compileExpression(arg);
-      const constant = typeof arg === "number" && Number.isSafeInteger(arg) ? arg : undefined;
+      const constant = typeof arg === "number" && Number.isInteger(arg) && Math.abs(arg) < 2 ** 31 ? arg : undefined;
       return {
         field,
         needsMembers: false,
-        init: (): SumState => ({ total: 0, big: undefined, count: 0 }),
+        init: (): SumState => newSum(),
         step(state, doc, options) {
-          if (constant !== undefined) {
-            (state as SumState).total += constant;
-            (state as SumState).count += 1;
-          } else {
-            addToSum(state as SumState, fn(doc, options));
-          }
+          if (constant !== undefined) addToSum(state as SumState, constant);
+          else addToSum(state as SumState, fn(doc, options));
           return state;
         },
         result(state) {
-          const s = state as SumState;
-          if (op === "$sum") return sumResult(s);
-          return s.count === 0 ? null : toNumber(sumResult(s)) / s.count;
+          return op === "$sum" ? sumResult(state as SumState) : averageResult(state as SumState);
         },
       };
     }
@@ -91,7 +57,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
         step(best, doc, options) {
           const v = fn(doc, options);
           if (v === null || v === undefined) return best;
-          if (best === null || compareBsonValues(v, best) * sign > 0) return v;
+          if (best === null || compareBsonValues(v, best, collationOf(options)) * sign > 0) return v;
           return best;
         },
         result: (best) => best,
@@ -136,7 +102,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
           const v = fn(doc, options);
           if (v === undefined) return set;
           const map = set as Map<string, unknown>;
-          const k = canonicalKey(v);
+          const k = canonicalKey(v, collationOf(options));
           if (!map.has(k)) map.set(k, v);
           return set;
         },
@@ -158,7 +124,7 @@ function plan(field: string, spec: Document): AccumulatorPlan {
         init: () => undefined,
         step: (state) => state,
         result(_state, members, groupId, options) {
-          const copts = ComputeOptions.init(options).update(null, { groupId });
+          const copts = computeOptions(options, null).update(null, { groupId });
           return computeValue(members ?? [], spec, null, copts);
         },
       };
@@ -223,9 +189,13 @@ class GroupTable<T> {
   private readonly strings = new Map<string, T | GroupTable<T>>();
   private readonly others = new Map<string, T | GroupTable<T>>();
 
+  /** Under a collation, strings (and values holding strings) group by the collation's equality. */
+  constructor(private readonly collation: StringCollation | undefined) {}
+
   private slot(value: unknown): [Map<string, T | GroupTable<T>>, string] {
-    if (typeof value === "string") return [this.strings, value];
     if (value === undefined) return [this.others, ABSENT];
+    if (this.collation) return [this.others, canonicalKey(value, this.collation)];
+    if (typeof value === "string") return [this.strings, value];
     const key = canonicalKey(value);
     // bson Symbol values are equal to the string with the same text.
     if (key.charCodeAt(0) === 115) return [this.strings, String(value)];
@@ -244,7 +214,7 @@ class GroupTable<T> {
       return hit as T;
     }
     if (hit === undefined) {
-      hit = new GroupTable<T>();
+      hit = new GroupTable<T>(this.collation);
       map.set(key, hit);
     }
     return (hit as GroupTable<T>).get(values, from + 1, create);
@@ -270,7 +240,7 @@ export function compileGroup(spec: Document): (options: Options) => DocumentCons
   for (const [k, v] of Object.entries(spec)) if (k !== "_id") accumulators[k] = v;
   const groupPlan = new GroupPlan(accumulators);
   return (options) => {
-    const table = new GroupTable<Group>();
+    const table = new GroupTable<Group>(collationOf(options));
     const order: Group[] = [];
     const values: unknown[] = new Array(names ? names.length : 1);
     let id: unknown;

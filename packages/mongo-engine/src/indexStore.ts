@@ -1,5 +1,6 @@
 import type { Document } from "bson";
 import { canonicalKey, formatBsonValue, isPlainDocument, toNumber } from "./bsonOrder";
+import { type Collation, parseCollation } from "./collation";
 import { CommandError } from "./commandError";
 import { collectPathValues } from "./pathValues";
 
@@ -13,6 +14,8 @@ export interface IndexSpec {
   readonly partialFilterExpression?: Document;
   readonly expireAfterSeconds?: number;
   readonly hidden?: boolean;
+  /** The index's collation as mongod reports it (absent = simple). */
+  readonly collation?: Document;
 }
 
 /** One key tuple of a document in an index. */
@@ -25,16 +28,16 @@ export interface IndexKey {
 
 const EMPTY_ARRAY_KEY = Symbol("emptyArray");
 
-function valueKey(value: unknown): string {
-  return value === EMPTY_ARRAY_KEY ? "U" : canonicalKey(value);
+function valueKey(value: unknown, collation?: Collation): string {
+  return value === EMPTY_ARRAY_KEY ? "U" : canonicalKey(value, collation);
 }
 
-function fieldValues(doc: Document, path: string): unknown[] {
+function fieldValues(doc: Document, path: string, collation: Collation | undefined): unknown[] {
   const found = collectPathValues(doc, path, false);
   const out: unknown[] = [];
   const seen = new Set<string>();
   const push = (v: unknown): void => {
-    const k = valueKey(v);
+    const k = valueKey(v, collation);
     if (seen.has(k)) return;
     seen.add(k);
     out.push(v);
@@ -84,6 +87,10 @@ export class IndexStore {
   readonly spec: IndexSpec;
   readonly fields: readonly string[];
   readonly entries: Map<string, Set<string>>;
+  /** True once a document gave more than one key or an array value (mongod's `isMultiKey`). */
+  multiKey = false;
+  /** The index's collation: string keys are its equivalence classes (absent = simple). */
+  readonly collation: Collation | undefined;
   private readonly partial: ((doc: Document) => boolean) | undefined;
   /** True when every indexed field is a top-level field (no dotted path). */
   private readonly topLevel: boolean;
@@ -101,6 +108,7 @@ export class IndexStore {
     byFirst?: Map<string, FirstFieldKeys>,
   ) {
     this.spec = spec;
+    this.collation = parseCollation(spec.collation);
     this.fields = Object.keys(spec.key);
     this.partial = partial;
     this.entries = entries ?? new Map();
@@ -137,14 +145,16 @@ export class IndexStore {
         if (v !== undefined) present = true;
         const value = v === undefined ? null : v;
         values[i] = value;
-        key = i === 0 ? canonicalKey(value) : `${key}|${canonicalKey(value)}`;
+        const part = canonicalKey(value, this.collation);
+        key = i === 0 ? part : `${key}|${part}`;
       }
       if (simple) {
         if (this.spec.sparse && !present) return undefined;
         return [{ key, values }];
       }
     }
-    const perField = this.fields.map((f) => fieldValues(doc, f));
+    const perField = this.fields.map((f) => fieldValues(doc, f, this.collation));
+    if (perField.some((vals) => vals.length > 1)) this.multiKey = true;
     if (this.spec.sparse && this.fields.every((f) => collectPathValues(doc, f, false).values.length === 0)) return undefined;
     const multi = perField.filter((vals) => vals.length > 1);
     if (multi.length > 1) {
@@ -157,7 +167,7 @@ export class IndexStore {
       for (const t of tuples) for (const v of vals) next.push([...t, v]);
       tuples = next;
     }
-    return tuples.map((values) => ({ key: values.map(valueKey).join("|"), values }));
+    return tuples.map((values) => ({ key: values.map((v) => valueKey(v, this.collation)).join("|"), values }));
   }
 
   /** Throws 11000 when a key of `doc` is held by another document (unique indexes only). */
@@ -181,7 +191,7 @@ export class IndexStore {
       if (set.has(idKey)) continue;
       set.add(idKey);
       if (this.byFirst) {
-        const first = valueKey(k.values[0]);
+        const first = valueKey(k.values[0], this.collation);
         let group = this.byFirst.get(first);
         if (!group) {
           group = { keys: new Set(), size: 0 };
@@ -197,10 +207,10 @@ export class IndexStore {
     if (!keys) return;
     for (const k of keys) {
       const set = this.entries.get(k.key);
-      if (!set || !set.delete(idKey)) continue;
+      if (!set?.delete(idKey)) continue;
       if (set.size === 0) this.entries.delete(k.key);
       if (this.byFirst) {
-        const first = valueKey(k.values[0]);
+        const first = valueKey(k.values[0], this.collation);
         const group = this.byFirst.get(first);
         if (!group) continue;
         group.size -= 1;
@@ -222,12 +232,12 @@ export class IndexStore {
    */
   keysWithFirst(first: unknown): FirstFieldKeys | undefined {
     if (!this.byFirst) return undefined;
-    return this.byFirst.get(valueKey(first)) ?? { keys: new Set(), size: 0 };
+    return this.byFirst.get(valueKey(first, this.collation)) ?? { keys: new Set(), size: 0 };
   }
 
   /** Ids holding an exact key tuple. */
   lookup(values: readonly unknown[]): Set<string> | undefined {
-    return this.entries.get(values.map(valueKey).join("|"));
+    return this.entries.get(values.map((v) => valueKey(v, this.collation)).join("|"));
   }
 
   clone(): IndexStore {
@@ -238,7 +248,9 @@ export class IndexStore {
       byFirst = new Map();
       for (const [k, group] of this.byFirst) byFirst.set(k, { keys: new Set(group.keys), size: group.size });
     }
-    return new IndexStore(this.spec, this.partial, entries, byFirst);
+    const copy = new IndexStore(this.spec, this.partial, entries, byFirst);
+    copy.multiKey = this.multiKey;
+    return copy;
   }
 
   /** Same spec with a changed option (`collMod`). */
@@ -257,14 +269,14 @@ export function validateKeyPattern(key: unknown): Document {
   for (const [field, dir] of Object.entries(key)) {
     if (typeof dir === "string") {
       if (!ALLOWED_KEY_TYPES.has(dir)) {
-        throw new CommandError(238, `index type '${dir}' (on field '${field}') is not implemented by the @cspm/testkit compat engine`);
+        throw new CommandError(238, `index type '${dir}' (on field '${field}') is not implemented by the @cspm/mongo-engine`);
       }
       continue;
     }
     const n = toNumber(dir);
     if (!Number.isFinite(n) || n === 0) throw new CommandError(67, `Values in the index key pattern can't be 0 or non-numeric: ${field}`);
     if (field === "$**" || field.endsWith(".$**")) {
-      throw new CommandError(238, "wildcard indexes are not implemented by the @cspm/testkit compat engine");
+      throw new CommandError(238, "wildcard indexes are not implemented by the @cspm/mongo-engine");
     }
   }
   return key;

@@ -185,7 +185,7 @@ export function compileJsonSchema(schema: unknown): SchemaCheck {
       case "uniqueItems":
         checks.push((v, p) => {
           if (arg !== true || !Array.isArray(v)) return [];
-          return new Set(v.map(canonicalKey)).size === v.length ? [] : [`${p}: uniqueItems`];
+          return new Set(v.map((x) => canonicalKey(x))).size === v.length ? [] : [`${p}: uniqueItems`];
         });
         break;
       case "allOf":

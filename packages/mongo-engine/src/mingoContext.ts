@@ -1,4 +1,4 @@
-import { Decimal128, ObjectId, Long, Timestamp } from "bson";
+import { Decimal128, ObjectId, Timestamp } from "bson";
 import type { Document } from "bson";
 import {
   ComputeOptions,
@@ -20,9 +20,14 @@ import * as queryOperators from "mingo/operators/query";
 import * as windowOperators from "mingo/operators/window";
 import { Lazy } from "mingo/lazy";
 import { resolve } from "mingo/util";
-import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, toNumber, typeRank, TYPE_RANK } from "./bsonOrder";
+import { bsonTypeName, bsonTypeTag, compareBsonValues, isPlainDocument, typeRank, TYPE_RANK } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
+import { COLLATION_OPTION, type Collation, collationOf } from "./collation";
+
+export { collationOf };
 import { jsonSchemaPredicate } from "./jsonSchema";
+import { addToSum, averageResult, doubleValue, newSum, sumResult } from "./numbers";
+import { EVALUATED_OPERATORS, numericConversion, plainArguments } from "./numericOperators";
 export { MingoQuery } from "./mingoClasses";
 import { createQueryOperators } from "./queryOperators";
 
@@ -30,51 +35,46 @@ type Stages = Record<string, PipelineOperator>;
 
 let sharedContext: Context | undefined;
 
-function isWideNumeric(value: unknown): boolean {
-  const tag = bsonTypeTag(value);
-  return tag === "Decimal128" || tag === "Long";
-}
-
-function containsWideNumeric(value: unknown): boolean {
-  if (isWideNumeric(value)) return true;
-  return Array.isArray(value) && value.some(isWideNumeric);
-}
-
-/** Wraps an arithmetic operator so Decimal128 / out-of-range Long inputs fail loudly instead of going wrong. */
-function guardArithmetic(name: string, op: ExpressionOperator): ExpressionOperator {
-  return (obj, expr, options) => {
-    const args = computeValue(obj, expr, null, options);
-    if (containsWideNumeric(args)) throw notImplemented(`${name} on Decimal128 or 64-bit integer values beyond 2^53`);
-    const literal = Array.isArray(args) ? args.map((v) => ({ $literal: v })) : { $literal: args };
-    return op(obj, literal, options);
-  };
-}
-
 function compareExpression(test: (c: number) => boolean): ExpressionOperator {
   return (obj, expr, options) => {
     const args = computeValue(obj, expr, null, options) as unknown[];
     if (!Array.isArray(args) || args.length !== 2) throw new CommandError(16020, "Expression takes exactly 2 arguments.");
-    return test(compareBsonValues(args[0], args[1]));
+    return test(compareBsonValues(args[0], args[1], collationOf(options)));
   };
 }
 
 /** The smallest (`-1`) or largest (`1`) non-null value in BSON order; `null` when there is none. */
-export function extremeOf(values: unknown[], sign: 1 | -1): unknown {
+export function extremeOf(values: unknown[], sign: 1 | -1, collation?: Collation): unknown {
   let best: unknown = null;
   for (const v of values) {
     if (v === null || v === undefined) continue;
-    if (best === null || compareBsonValues(v, best) * sign > 0) best = v;
+    if (best === null || compareBsonValues(v, best, collation) * sign > 0) best = v;
   }
   return best;
 }
 
 function extremeExpression(sign: 1 | -1): ExpressionOperator {
   return (obj, expr, options) => {
-    if (Array.isArray(obj)) return extremeOf(evaluateEach(obj, expr, options), sign);
+    if (Array.isArray(obj)) return extremeOf(evaluateEach(obj, expr, options), sign, collationOf(options));
     const args = computeValue(obj, expr, null, options);
     const list = Array.isArray(expr) ? (args as unknown[]) : Array.isArray(args) ? args : [args];
-    return extremeOf(list, sign);
+    return extremeOf(list, sign, collationOf(options));
   };
+}
+
+/** The command's `$$NOW` in milliseconds (from the evaluation variables; mongod fixes it once per command). */
+function nowOf(options: Options): number {
+  const now = (options.variables as Document | undefined)?.NOW;
+  return now instanceof Date ? now.getTime() : Date.now();
+}
+
+/**
+ * mingo's per-evaluation options with `doc` as root and the command's `$$NOW` (mingo would otherwise
+ * take the clock afresh for every evaluation).
+ */
+export function computeOptions(options: Options, doc: unknown): ComputeOptions {
+  if (options instanceof ComputeOptions) return ComputeOptions.init(options).update(doc);
+  return ComputeOptions.init(options, doc, { now: nowOf(options) });
 }
 
 /** Evaluates an expression with `doc` as `$$ROOT`/`$$CURRENT` (keeps variables of the enclosing evaluation). */
@@ -84,7 +84,7 @@ export function evaluateOn(doc: unknown, expr: unknown, options: Options): unkno
   if (typeof expr === "string" && expr.charCodeAt(0) === 36 /* $ */ && expr.charCodeAt(1) !== 36 && expr.length > 1) {
     return isPlainDocument(doc) ? resolve(doc, expr.slice(1)) : undefined;
   }
-  return computeValue(doc, expr, null, ComputeOptions.init(options).update(doc));
+  return computeValue(doc, expr, null, computeOptions(options, doc));
 }
 
 function evaluateEach(collection: unknown[], expr: unknown, options: Options): unknown[] {
@@ -92,42 +92,26 @@ function evaluateEach(collection: unknown[], expr: unknown, options: Options): u
 }
 
 function extremeAccumulator(sign: 1 | -1): AccumulatorOperator {
-  return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign);
+  return (collection, expr, options) => extremeOf(evaluateEach(collection, expr, options), sign, collationOf(options));
 }
 
-/** `$sum` over values: numbers add up, 64-bit integers exactly, other types are ignored. */
+/** `$sum` over values: the type widens as mongod's does (int → long → double); non-numbers are skipped. */
 export function sumValues(values: unknown[]): unknown {
-  let total = 0;
-  let big: bigint | undefined;
-  for (const v of values) {
-    const tag = bsonTypeTag(v);
-    if (tag === "Decimal128") throw notImplemented("$sum/$avg over Decimal128 values");
-    if (tag === "Long") {
-      big = (big ?? BigInt(0)) + (v as Long).toBigInt();
-      continue;
-    }
-    if (typeof v === "number") total += v;
-  }
-  if (big === undefined) return total;
-  if (!Number.isInteger(total)) throw notImplemented("$sum mixing doubles with 64-bit integers beyond 2^53");
-  const sum = big + BigInt(total);
-  const asNumber = Number(sum);
-  return Number.isSafeInteger(asNumber) ? asNumber : Long.fromBigInt(sum);
+  const state = newSum();
+  for (const v of values) addToSum(state, v);
+  return sumResult(state);
 }
 
-/** How many values are numbers (the `$avg` divisor). */
-export function numericCount(values: unknown[]): number {
-  return values.filter((v) => typeRank(v) === TYPE_RANK.number).length;
+/** `$avg` over values (a double; null when none is numeric). */
+export function averageValues(values: unknown[]): unknown {
+  const state = newSum();
+  for (const v of values) addToSum(state, v);
+  return averageResult(state);
 }
 
 const sumAccumulator: AccumulatorOperator = (collection, expr, options) => sumValues(evaluateEach(collection, expr, options));
 
-const avgAccumulator: AccumulatorOperator = (collection, expr, options) => {
-  const values = evaluateEach(collection, expr, options);
-  const n = numericCount(values);
-  if (n === 0) return null;
-  return toNumber(sumValues(values)) / n;
-};
+const avgAccumulator: AccumulatorOperator = (collection, expr, options) => averageValues(evaluateEach(collection, expr, options));
 
 const sumExpression: ExpressionOperator = (obj, expr, options) => {
   if (Array.isArray(obj)) return sumAccumulator(obj, expr, options);
@@ -140,8 +124,7 @@ const avgExpression: ExpressionOperator = (obj, expr, options) => {
   if (Array.isArray(obj)) return avgAccumulator(obj, expr, options);
   const args = computeValue(obj, expr, null, options);
   const values = Array.isArray(expr) ? (args as unknown[]) : Array.isArray(args) ? args : [args];
-  const n = numericCount(values);
-  return n === 0 ? null : toNumber(sumValues(values)) / n;
+  return averageValues(values);
 };
 
 function toDecimal(value: unknown): unknown {
@@ -176,8 +159,8 @@ const convertExpression =
   (obj, expr, options) => {
     const args = computeValue(obj, expr, null, options) as Document;
     const to = args.to;
-    const custom = to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : undefined;
-    if (!custom) return original(obj, { ...args, input: { $literal: args.input } }, options);
+    const custom = to === "objectId" || to === 7 ? toObjectId : to === "decimal" || to === 19 ? toDecimal : numericConversion(to);
+    if (!custom) return original(obj, { ...args, input: { $literal: plainArguments(args.input) } }, options);
     if (args.input === null || args.input === undefined) return args.onNull === undefined ? null : args.onNull;
     try {
       return custom(args.input);
@@ -197,8 +180,8 @@ export function assertMingoComparable(values: readonly unknown[], where: string)
   for (const v of values) {
     if (v === null || v === undefined) continue;
     const tag = bsonTypeTag(v);
-    if (Array.isArray(v) || tag === "Decimal128" || tag === "Long" || tag === "MinKey" || tag === "MaxKey") {
-      throw notImplemented(`${where} ordering arrays, Decimal128, 64-bit or Min/MaxKey values`);
+    if (Array.isArray(v) || tag === "Decimal128" || tag === "Long" || tag === "Double" || tag === "MinKey" || tag === "MaxKey") {
+      throw notImplemented(`${where} ordering arrays, Decimal128, 64-bit integers, integral doubles or Min/MaxKey values`);
     }
     const r = typeRank(v);
     if (rank === undefined) rank = r;
@@ -229,7 +212,7 @@ function guardExtremeN(name: string, original: AccumulatorOperator | undefined):
   };
 }
 
-const ARITHMETIC = [
+const _ARITHMETIC = [
   "$add",
   "$subtract",
   "$multiply",
@@ -260,7 +243,7 @@ function expressionOverrides(): Record<string, ExpressionOperator> {
     $lte: compareExpression((c) => c <= 0),
     $cmp: (obj, expr, options) => {
       const args = computeValue(obj, expr, null, options) as unknown[];
-      return Math.sign(compareBsonValues(args[0], args[1]));
+      return Math.sign(compareBsonValues(args[0], args[1], collationOf(options)));
     },
     $min: extremeExpression(-1),
     $max: extremeExpression(1),
@@ -282,11 +265,56 @@ function expressionOverrides(): Record<string, ExpressionOperator> {
       throw notImplemented("expression operator $accumulator");
     },
   };
-  for (const name of ARITHMETIC) {
-    const original = base[name];
-    if (original) out[name] = guardArithmetic(name, original);
+  for (const [name, fn] of Object.entries(EVALUATED_OPERATORS)) {
+    out[name] = (obj, expr, options) => fn(computeValue(obj, expr, null, options), collationOf(options));
   }
+  for (const name of NUMERIC_PARAMETER_OPERATORS) {
+    const original = base[name];
+    if (!original) continue;
+    out[name] = (obj, expr, options) => original(obj, { $literal: plainArguments(computeValue(obj, expr, null, options)) }, options);
+  }
+  out.$__plainNumber = (obj, expr, options) => plainArguments(computeValue(obj, expr, null, options));
   return out;
+}
+
+/** mingo operators whose numeric parameters must be plain JS numbers (mingo knows no bson number classes). */
+const NUMERIC_PARAMETER_OPERATORS = [
+  "$arrayElemAt",
+  "$range",
+  "$slice",
+  "$indexOfBytes",
+  "$indexOfCP",
+  "$substr",
+  "$substrBytes",
+  "$substrCP",
+  "$toBool",
+  "$toDate",
+  "$dateAdd",
+  "$dateSubtract",
+  "$dateTrunc",
+  "$dateFromParts",
+  "$bitAnd",
+  "$bitOr",
+  "$bitXor",
+  "$bitNot",
+];
+
+/** mingo accumulators over numbers: their input is made of plain numbers, their result is a double. */
+function numericAccumulator(original: AccumulatorOperator | undefined, kind: "plain" | "input" | "pair"): AccumulatorOperator | undefined {
+  if (!original) return undefined;
+  return (collection, expr, options) => {
+    const wrap = (e: unknown) => ({ $__plainNumber: e });
+    const wrapped =
+      kind === "plain"
+        ? wrap(expr)
+        : kind === "pair" && Array.isArray(expr)
+          ? expr.map(wrap)
+          : { ...(expr as Document), input: wrap((expr as Document).input) };
+    const result = original(collection, wrapped, options);
+    if (typeof result === "number") return doubleValue(result);
+    if (Array.isArray(result)) return result.map((v) => (typeof v === "number" ? doubleValue(v) : v));
+    return result;
+  };
 }
 
 function guardedAccumulators(): Record<string, AccumulatorOperator> {
@@ -298,6 +326,17 @@ function guardedAccumulators(): Record<string, AccumulatorOperator> {
   }
   for (const name of ["$minN", "$maxN"]) {
     const wrapped = guardExtremeN(name, base[name]);
+    if (wrapped) out[name] = wrapped;
+  }
+  for (const [name, kind] of [
+    ["$stdDevPop", "plain"],
+    ["$stdDevSamp", "plain"],
+    ["$median", "input"],
+    ["$percentile", "input"],
+    ["$covariancePop", "pair"],
+    ["$covarianceSamp", "pair"],
+  ] as const) {
+    const wrapped = numericAccumulator(base[name], kind);
     if (wrapped) out[name] = wrapped;
   }
   return out;
@@ -340,13 +379,25 @@ function buildContext(): Context {
     // $documents, $sample, $redact and (guarded) $setWindowFields.
     pipeline: { ...(pipelineOperators as unknown as Stages), $setWindowFields: setWindowFieldsStage },
     projection: projectionOperators as never,
-    query: { ...(queryOperators as unknown as Record<string, QueryOperator>), ...createQueryOperators() },
+    query: {
+      ...(queryOperators as unknown as Record<string, QueryOperator>),
+      ...createQueryOperators(),
+      // mingo's own $expr would take $$NOW afresh per document; mongod fixes it per command.
+      $expr: (_selector, expr, options) => (obj: unknown) => {
+        const value = computeValue(obj, expr, null, computeOptions(options, obj));
+        return !!value || value === "";
+      },
+    },
     window: windowOperators as never,
   });
 }
 
 /** Per-call settings for expression evaluation. */
 export interface EvaluationSettings {
+  /** The command's collation (absent = simple): string comparisons, keys and sorts follow it. */
+  readonly collation?: Collation;
+  /** Bytes an in-memory `$sort` may hold (absent = it may spill to disk, so it never fails). */
+  readonly sortMemoryLimit?: number;
   /** `let` variables (plus `$$NOW`/`$$CLUSTER_TIME` supplied by the engine). */
   readonly variables?: Document;
   /** Resolver for `$lookup`/`$unionWith` targets within the current database. */
@@ -354,6 +405,15 @@ export interface EvaluationSettings {
 }
 
 let baseOptions: Options | undefined;
+
+/** Where pipeline run options carry the blocking-sort memory limit. */
+const SORT_MEMORY = Symbol("sortMemoryLimit");
+
+/** The blocking-sort memory limit of a pipeline run (`undefined` = sorts may spill). */
+export function sortMemoryOf(options: Options): number | undefined {
+  return (options as { [SORT_MEMORY]?: number })[SORT_MEMORY];
+}
+
 const optionsCache = new WeakMap<EvaluationSettings, Options>();
 const NO_SETTINGS: EvaluationSettings = {};
 
@@ -380,10 +440,13 @@ function buildMingoOptions(settings: EvaluationSettings): Options {
     jsonSchemaValidator: jsonSchemaPredicate as never,
   });
   if (baseOptions.context !== sharedContext) baseOptions = { ...baseOptions, context: sharedContext };
-  const variables = { CLUSTER_TIME: new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }), ...settings.variables };
+  const variables = { NOW: new Date(), CLUSTER_TIME: new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }), ...settings.variables };
   return Object.freeze({
     ...baseOptions,
     variables,
     ...(settings.collectionResolver ? { collectionResolver: settings.collectionResolver } : {}),
-  });
+    // Our Collation rides in mingo's `collation` field (see collation.ts); mingo ignores it.
+    ...(settings.collation ? { [COLLATION_OPTION]: settings.collation as unknown as Options["collation"] } : {}),
+    ...(settings.sortMemoryLimit === undefined ? {} : { [SORT_MEMORY]: settings.sortMemoryLimit }),
+  }) as Options;
 }

@@ -1,10 +1,10 @@
 import { ObjectId, type Document } from "bson";
 import { canonicalKey, isPlainDocument } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
-import { CollectionStore } from "./collectionStore";
+import { CollectionStore, ID_INDEX_SPEC } from "./collectionStore";
 import type { CommandContext } from "./commandContext";
 import { checkDocumentSize, validateForWrite } from "./documentRules";
-import type { IndexStore } from "./indexStore";
+import { duplicateKeyError, type IndexSpec, type IndexStore } from "./indexStore";
 import { compileFilter } from "./queryMatcher";
 import { collectPathValues } from "./pathValues";
 import { idFirst } from "./updateApplier";
@@ -42,7 +42,7 @@ function applyOut(ctx: CommandContext, spec: unknown, results: Document[], bypas
     validateForWrite(fresh, doc, bypass);
     fresh.insert(doc, seq);
   }
-  ctx.catalog.install(fresh);
+  ctx.catalog.install(fresh, { operationType: "unsupported", db, coll: name, reason: "the change events of $out" });
 }
 
 function mergeKeyOf(doc: Document, fields: readonly string[]): string | undefined {
@@ -77,11 +77,13 @@ function applyMerge(ctx: CommandContext, spec: unknown, results: Document[], byp
   const view = ctx.view;
   const store = view.writable(db, name);
   const isId = on.length === 1 && on[0] === "_id";
+  let onIndex: IndexSpec = ID_INDEX_SPEC;
   if (!isId) {
-    const ok = store.indexes.some(
+    const found = store.indexes.find(
       (i: IndexStore) => i.unique && i.fields.length === on.length && on.every((f) => i.fields.includes(f)) && i.usableForLookup,
     );
-    if (!ok) throw new CommandError(51183, "Cannot find index to verify that join fields will be unique");
+    if (!found) throw new CommandError(51183, "Cannot find index to verify that join fields will be unique");
+    onIndex = found.spec;
   }
   for (const raw of results) {
     const doc = isId ? withId(raw) : raw;
@@ -100,13 +102,17 @@ function applyMerge(ctx: CommandContext, spec: unknown, results: Document[], byp
     if (existing) {
       if (whenMatched === "keepExisting") continue;
       if (whenMatched === "fail") {
-        throw new CommandError(11000, `$merge failed: a document with matching 'on' fields already exists in ${db}.${name}`);
+        const values = Object.keys(onIndex.key).map((f) => collectPathValues(doc, f, false).values[0]);
+        const duplicate = duplicateKeyError(store.ns, onIndex, values);
+        throw new CommandError(11000, `$merge failed due to a DuplicateKey error :: caused by :: ${duplicate.message}`, {
+          extra: duplicate.extra,
+        });
       }
       const next = whenMatched === "replace" ? { ...doc, _id: existing._id } : { ...existing, ...doc, _id: existing._id };
       const finalDoc = idFirst(next);
       checkDocumentSize(finalDoc, "update");
       validateForWrite(store, finalDoc, bypass, existing);
-      view.replace(store, canonicalKey(existing._id), finalDoc);
+      view.replace(store, canonicalKey(existing._id), finalDoc, whenMatched === "replace" ? "replace" : "update");
       continue;
     }
     if (whenNotMatched === "discard") continue;

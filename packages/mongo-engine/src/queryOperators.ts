@@ -12,6 +12,7 @@ import {
   TYPE_RANK,
 } from "./bsonOrder";
 import { badValue, CommandError, notImplemented } from "./commandError";
+import { type Collation, collationOf } from "./collation";
 import { MingoQuery } from "./mingoClasses";
 import { collectPathValues } from "./pathValues";
 
@@ -33,7 +34,7 @@ function regexTest(re: RegExp, candidate: unknown): boolean {
 }
 
 /** Builds the `$eq` test for one value (null matches missing, arrays match by element or whole). */
-function equalityMatcher(selector: string, value: unknown): Predicate {
+function equalityMatcher(selector: string, value: unknown, collation?: Collation): Predicate {
   const parts = selector.split(".");
   if (isNullish(value)) {
     return (doc) => {
@@ -47,14 +48,20 @@ function equalityMatcher(selector: string, value: unknown): Predicate {
       const v = Object.hasOwn(doc, field) ? doc[field] : undefined;
       if (v === value) return true;
       if (v === undefined || v === null) return false;
-      if (Array.isArray(v)) return v.some((el) => bsonEquals(el, value));
-      return bsonEquals(v, value);
+      if (Array.isArray(v)) return v.some((el) => bsonEquals(el, value, collation));
+      return bsonEquals(v, value, collation);
     };
   }
-  return (doc) => collectPathValues(doc, parts).values.some((v) => bsonEquals(v, value));
+  return (doc) => collectPathValues(doc, parts).values.some((v) => bsonEquals(v, value, collation));
 }
 
-function comparisonMatcher(selector: string, value: unknown, test: (c: number) => boolean, inclusive: boolean): Predicate {
+function comparisonMatcher(
+  selector: string,
+  value: unknown,
+  test: (c: number) => boolean,
+  inclusive: boolean,
+  collation: Collation | undefined,
+): Predicate {
   const parts = selector.split(".");
   if (value instanceof RegExp) throw badValue(`Can't have RegEx as arg to predicate over field '${selector}'.`);
   if (isNullish(value)) {
@@ -63,21 +70,21 @@ function comparisonMatcher(selector: string, value: unknown, test: (c: number) =
   }
   const rank = typeRank(value);
   if (rank === TYPE_RANK.minKey || rank === TYPE_RANK.maxKey) {
-    return (doc) => collectPathValues(doc, parts).values.some((v) => test(compareBsonValues(v, value)));
+    return (doc) => collectPathValues(doc, parts).values.some((v) => test(compareBsonValues(v, value, collation)));
   }
   const general: Predicate = (doc) =>
-    collectPathValues(doc, parts).values.some((v) => typeRank(v) === rank && test(compareBsonValues(v, value)));
+    collectPathValues(doc, parts).values.some((v) => typeRank(v) === rank && test(compareBsonValues(v, value, collation)));
   if (parts.length !== 1) return general;
   const field = parts[0] as string;
   return (doc) => {
     // A top-level scalar: its only path value is itself.
     const v = Object.hasOwn(doc, field) ? doc[field] : undefined;
     if (v === undefined || Array.isArray(v)) return general(doc);
-    return typeRank(v) === rank && test(compareBsonValues(v, value));
+    return typeRank(v) === rank && test(compareBsonValues(v, value, collation));
   };
 }
 
-function inMatcher(selector: string, list: unknown): Predicate {
+function inMatcher(selector: string, list: unknown, collation?: Collation): Predicate {
   if (!Array.isArray(list)) throw badValue("$in needs an array");
   const parts = selector.split(".");
   const keys = new Set<string>();
@@ -88,7 +95,7 @@ function inMatcher(selector: string, list: unknown): Predicate {
     else if (isPlainDocument(item) && Object.keys(item).some((k) => k.startsWith("$"))) {
       throw badValue("cannot nest $ under $in");
     } else if (isNullish(item)) matchNull = true;
-    else keys.add(canonicalKey(item));
+    else keys.add(canonicalKey(item, collation));
   }
   const single = parts.length === 1 ? (parts[0] as string) : undefined;
   return (doc) => {
@@ -97,14 +104,14 @@ function inMatcher(selector: string, list: unknown): Predicate {
       const v = Object.hasOwn(doc, single) ? doc[single] : undefined;
       if (v !== undefined && !Array.isArray(v)) {
         if (matchNull && isNullish(v)) return true;
-        if (keys.size && keys.has(canonicalKey(v))) return true;
+        if (keys.size && keys.has(canonicalKey(v, collation))) return true;
         return regexes.length > 0 && regexes.some((re) => regexTest(re, v));
       }
     }
     const found = collectPathValues(doc, parts);
     if (matchNull && (found.missing || found.values.some(isNullish))) return true;
     for (const v of found.values) {
-      if (keys.size && keys.has(canonicalKey(v))) return true;
+      if (keys.size && keys.has(canonicalKey(v, collation))) return true;
       if (regexes.length && regexes.some((re) => regexTest(re, v))) return true;
     }
     return false;
@@ -133,20 +140,20 @@ function hasOperatorKeys(value: unknown): boolean {
 
 /** Builds the mongod-semantics query operators the compat engine registers with mingo. */
 export function createQueryOperators(): Record<string, QueryOperator> {
-  const eq: QueryOperator = (selector, value) => equalityMatcher(selector, value);
+  const eq: QueryOperator = (selector, value, options) => equalityMatcher(selector, value, collationOf(options));
   const ops: Record<string, QueryOperator> = {
     $eq: eq,
-    $ne: (selector, value) => {
-      const m = equalityMatcher(selector, value);
+    $ne: (selector, value, options) => {
+      const m = equalityMatcher(selector, value, collationOf(options));
       return (doc) => !m(doc);
     },
-    $gt: (selector, value) => comparisonMatcher(selector, value, (c) => c > 0, false),
-    $gte: (selector, value) => comparisonMatcher(selector, value, (c) => c >= 0, true),
-    $lt: (selector, value) => comparisonMatcher(selector, value, (c) => c < 0, false),
-    $lte: (selector, value) => comparisonMatcher(selector, value, (c) => c <= 0, true),
-    $in: (selector, value) => inMatcher(selector, value),
-    $nin: (selector, value) => {
-      const m = inMatcher(selector, value);
+    $gt: (selector, value, options) => comparisonMatcher(selector, value, (c) => c > 0, false, collationOf(options)),
+    $gte: (selector, value, options) => comparisonMatcher(selector, value, (c) => c >= 0, true, collationOf(options)),
+    $lt: (selector, value, options) => comparisonMatcher(selector, value, (c) => c < 0, false, collationOf(options)),
+    $lte: (selector, value, options) => comparisonMatcher(selector, value, (c) => c <= 0, true, collationOf(options)),
+    $in: (selector, value, options) => inMatcher(selector, value, collationOf(options)),
+    $nin: (selector, value, options) => {
+      const m = inMatcher(selector, value, collationOf(options));
       return (doc) => !m(doc);
     },
     $exists: (selector, value) => {
@@ -184,7 +191,7 @@ export function createQueryOperators(): Record<string, QueryOperator> {
           const parts = selector.split(".");
           return (doc) => collectPathValues(doc, parts).values.some((v) => regexTest(item, v));
         }
-        return equalityMatcher(selector, item);
+        return equalityMatcher(selector, item, collationOf(options));
       });
       return (doc) => tests.every((t) => t(doc));
     },

@@ -1,16 +1,16 @@
 import type { Document } from "bson";
-import { compareBsonValues, isPlainDocument, toNumber } from "./bsonOrder";
+import { compareBsonValues, isPlainDocument, type StringCollation, toNumber } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
 import { collectPathValues } from "./pathValues";
 
 const EMPTY_ARRAY = Symbol("emptyArray");
 
-function compareKeys(a: unknown, b: unknown): number {
+function compareKeys(a: unknown, b: unknown, collation: StringCollation | undefined): number {
   if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) return a === b ? 0 : a === EMPTY_ARRAY ? -1 : 1;
-  return compareBsonValues(a, b);
+  return compareBsonValues(a, b, collation);
 }
 
-function sortKey(doc: Document, path: string, direction: number): unknown {
+function sortKey(doc: Document, path: string, direction: number, collation: StringCollation | undefined): unknown {
   const found = collectPathValues(doc, path, false);
   const candidates: unknown[] = [];
   for (const v of found.values) {
@@ -22,7 +22,7 @@ function sortKey(doc: Document, path: string, direction: number): unknown {
   if (found.missing || candidates.length === 0) candidates.push(null);
   let best = candidates[0];
   for (let i = 1; i < candidates.length; i++) {
-    const c = compareKeys(candidates[i], best);
+    const c = compareKeys(candidates[i], best, collation);
     if (direction > 0 ? c < 0 : c > 0) best = candidates[i];
   }
   return best;
@@ -54,20 +54,20 @@ interface Keyed<T> {
   readonly index: number;
 }
 
-function keyOf<T extends Document>(doc: T, index: number, spec: SortSpec): Keyed<T> {
+function keyOf<T extends Document>(doc: T, index: number, spec: SortSpec, collation: StringCollation | undefined): Keyed<T> {
   const keys: unknown[] = new Array(spec.length);
   for (let i = 0; i < spec.length; i++) {
     const [path, dir] = spec[i] as readonly [string, 1 | -1];
-    keys[i] = sortKey(doc, path, dir);
+    keys[i] = sortKey(doc, path, dir, collation);
   }
   return { doc, keys, index };
 }
 
-function comparator<T>(spec: SortSpec): (x: Keyed<T>, y: Keyed<T>) => number {
+function comparator<T>(spec: SortSpec, collation: StringCollation | undefined): (x: Keyed<T>, y: Keyed<T>) => number {
   const dirs = spec.map(([, dir]) => dir);
   return (x, y) => {
     for (let i = 0; i < dirs.length; i++) {
-      const c = compareKeys(x.keys[i], y.keys[i]);
+      const c = compareKeys(x.keys[i], y.keys[i], collation);
       if (c !== 0) return c * (dirs[i] as number);
     }
     return x.index - y.index;
@@ -79,10 +79,10 @@ function comparator<T>(spec: SortSpec): (x: Keyed<T>, y: Keyed<T>) => number {
  * smallest (ascending) or largest (descending) element, empty arrays before null. Stable. Each
  * document's sort keys are computed once.
  */
-export function sortDocuments<T extends Document>(docs: T[], spec: SortSpec): T[] {
+export function sortDocuments<T extends Document>(docs: T[], spec: SortSpec, collation?: StringCollation): T[] {
   if (docs.length < 2) return docs;
-  const keyed = docs.map((doc, i) => keyOf(doc, i, spec));
-  keyed.sort(comparator<T>(spec));
+  const keyed = docs.map((doc, i) => keyOf(doc, i, spec, collation));
+  keyed.sort(comparator<T>(spec, collation));
   for (let i = 0; i < keyed.length; i++) docs[i] = (keyed[i] as Keyed<T>).doc;
   return docs;
 }
@@ -92,15 +92,15 @@ export function sortDocuments<T extends Document>(docs: T[], spec: SortSpec): T[
  * sorting everything: candidates are kept in a buffer that is sorted and cut back to `k` whenever it
  * fills up. Never modifies `docs`.
  */
-export function sortTopK<T extends Document>(docs: readonly T[], spec: SortSpec, k: number): T[] {
+export function sortTopK<T extends Document>(docs: readonly T[], spec: SortSpec, k: number, collation?: StringCollation): T[] {
   if (k <= 0) return [];
-  const compare = comparator<T>(spec);
-  if (docs.length <= k * 4) return sortDocuments([...docs], spec).slice(0, k);
+  const compare = comparator<T>(spec, collation);
+  if (docs.length <= k * 4) return sortDocuments([...docs], spec, collation).slice(0, k);
   const limit = Math.max(k * 2, 256);
   let buffer: Keyed<T>[] = [];
   let worst: Keyed<T> | undefined;
   for (let i = 0; i < docs.length; i++) {
-    const entry = keyOf(docs[i] as T, i, spec);
+    const entry = keyOf(docs[i] as T, i, spec, collation);
     if (worst && compare(entry, worst) >= 0) continue;
     buffer.push(entry);
     if (buffer.length >= limit) {

@@ -11,6 +11,22 @@ export class LockWaitSignal extends Error {
   }
 }
 
+/** A change to base data, as change streams report it (see changeStreams.ts). */
+export interface RawChange {
+  readonly operationType: "insert" | "update" | "replace" | "delete" | "drop" | "rename" | "dropDatabase" | "unsupported";
+  readonly db: string;
+  readonly coll?: string;
+  readonly doc?: Document;
+  readonly previous?: Document;
+  readonly to?: { readonly db: string; readonly coll: string };
+  readonly txn?: { readonly lsid: unknown; readonly txnNumber: number };
+  /** For `unsupported`: what the engine cannot report as mongod would. */
+  readonly reason?: string;
+}
+
+/** How a stored document was rewritten: an operator/pipeline update or a whole replacement. */
+export type ReplaceKind = "update" | "replace";
+
 /** Lifecycle of a multi-document transaction. */
 export type TransactionState = "inProgress" | "committed" | "aborted";
 
@@ -54,6 +70,10 @@ export class Transaction {
   readonly locks = new Set<string>();
   /** Namespaces whose private copy has diverged from the snapshot (written or DDL). */
   readonly dirty = new Set<string>();
+  /** Documents rewritten by replacement (`ns\0idKey`), for the change events of the commit. */
+  readonly replaced = new Set<string>();
+  /** The session id the transaction runs in (change events carry it). */
+  lsid: unknown;
 
   constructor(
     readonly lsidKey: string,
@@ -77,7 +97,7 @@ export interface StorageView {
   /** A collection to write to, created implicitly when missing. */
   writable(db: string, name: string): CollectionStore;
   insert(store: CollectionStore, doc: Document): void;
-  replace(store: CollectionStore, idKey: string, doc: Document): void;
+  replace(store: CollectionStore, idKey: string, doc: Document, kind?: ReplaceKind): void;
   remove(store: CollectionStore, idKey: string): void;
   /** Checks (without writing) that documents may be written now; throws LockWaitSignal/WriteConflict. */
   assertWritable(store: CollectionStore, idKeys: Iterable<string>): void;
@@ -87,9 +107,15 @@ export interface StorageView {
 export class StorageCatalog {
   readonly databases = new Map<string, Map<string, CollectionStore>>();
   readonly activeTransactions = new Set<Transaction>();
+  /** Point-in-time views kept for snapshot reads (`readConcern: {level: "snapshot"}`); see snapshotReads.ts. */
+  readonly pointInTimeViews = new Set<Transaction>();
   /** Lock key -> transaction holding it. */
   readonly locks = new Map<string, Transaction>();
   private seq = 0;
+  /** Changes made to base collections so far (documents, collections, databases). */
+  mutations = 0;
+  /** Receives every change to base data while change streams need them (see changeStreams.ts). */
+  onChange: ((change: RawChange) => void) | undefined;
   private waiters: (() => void)[] = [];
 
   nextSeq(): number {
@@ -107,10 +133,12 @@ export class StorageCatalog {
 
   /** Call before any change to a base collection: open transactions keep their snapshot. */
   beforeMutation(ns: string): void {
-    if (this.activeTransactions.size === 0) return;
+    this.mutations += 1;
+    if (this.activeTransactions.size === 0 && this.pointInTimeViews.size === 0) return;
     const [db, name] = splitNs(ns);
     const base = this.get(db, name);
     for (const txn of this.activeTransactions) txn.capture(ns, base);
+    for (const view of this.pointInTimeViews) view.capture(ns, base);
   }
 
   /** Creates (or returns) a base collection. */
@@ -128,8 +156,10 @@ export class StorageCatalog {
     return store;
   }
 
-  install(store: CollectionStore): void {
+  /** Puts a whole collection in place (`$out`, `renameCollection`, a transaction's new collection). */
+  install(store: CollectionStore, change?: RawChange): void {
     this.beforeMutation(store.ns);
+    if (change) this.onChange?.(change);
     let colls = this.databases.get(store.db);
     if (!colls) {
       colls = new Map();
@@ -138,10 +168,11 @@ export class StorageCatalog {
     colls.set(store.name, store);
   }
 
-  dropCollection(db: string, name: string): boolean {
+  dropCollection(db: string, name: string, report = true): boolean {
     const colls = this.databases.get(db);
     if (!colls?.has(name)) return false;
     this.beforeMutation(`${db}.${name}`);
+    if (report) this.onChange?.({ operationType: "drop", db, coll: name });
     colls.delete(name);
     if (colls.size === 0) this.databases.delete(db);
     return true;
@@ -150,8 +181,12 @@ export class StorageCatalog {
   dropDatabase(db: string): void {
     const colls = this.databases.get(db);
     if (!colls) return;
-    for (const name of colls.keys()) this.beforeMutation(`${db}.${name}`);
+    for (const name of colls.keys()) {
+      this.beforeMutation(`${db}.${name}`);
+      this.onChange?.({ operationType: "drop", db, coll: name });
+    }
     this.databases.delete(db);
+    this.onChange?.({ operationType: "dropDatabase", db });
   }
 
   /** Resolves when some lock is released (or after `timeoutMs`). */
@@ -188,6 +223,8 @@ export class StorageCatalog {
     this.activeTransactions.delete(txn);
     const seq = this.nextSeq();
     const undo: (() => void)[] = [];
+    const events: RawChange[] = [];
+    const meta = { lsid: txn.lsid, txnNumber: txn.txnNumber };
     try {
       for (const ns of txn.dirty) {
         const [db, name] = splitNs(ns);
@@ -198,7 +235,8 @@ export class StorageCatalog {
           const installed = mine.clone();
           for (const idKey of mine.docs.keys()) installed.stamps.set(idKey, seq);
           this.install(installed);
-          undo.push(() => this.dropCollection(db, name));
+          undo.push(() => this.dropCollection(db, name, false));
+          if (this.onChange) for (const doc of mine.docs.values()) events.push({ operationType: "insert", db, coll: name, doc, txn: meta });
           continue;
         }
         for (const index of mine.indexes) {
@@ -214,14 +252,24 @@ export class StorageCatalog {
         const changes = new Map<string, Document | undefined>();
         const previous = new Map<string, Document | undefined>();
         for (const idKey of ids) {
-          changes.set(idKey, mine.docs.get(idKey));
-          previous.set(idKey, base.docs.get(idKey));
+          const now = mine.docs.get(idKey);
+          const before = base.docs.get(idKey);
+          changes.set(idKey, now);
+          previous.set(idKey, before);
+          if (!this.onChange || (now === undefined && before === undefined)) continue;
+          if (before === undefined) events.push({ operationType: "insert", db, coll: name, doc: now as Document, txn: meta });
+          else if (now === undefined) events.push({ operationType: "delete", db, coll: name, previous: before, txn: meta });
+          else {
+            const kind = txn.replaced.has(`${ns}\u0000${idKey}`) ? "replace" : "update";
+            events.push({ operationType: kind, db, coll: name, doc: now, previous: before, txn: meta });
+          }
         }
         this.beforeMutation(ns);
         base.applyChanges(changes, seq);
         undo.push(() => base.applyChanges(previous, seq));
       }
       txn.state = "committed";
+      for (const event of events) this.onChange?.(event);
     } catch (error) {
       for (const u of undo.reverse()) u();
       txn.state = "aborted";
@@ -284,18 +332,22 @@ class BaseView implements StorageView {
     this.check(store, canonicalKey(doc._id), doc);
     this.catalog.beforeMutation(store.ns);
     store.insert(doc, this.catalog.nextSeq());
+    this.catalog.onChange?.({ operationType: "insert", db: store.db, coll: store.name, doc });
   }
 
-  replace(store: CollectionStore, idKey: string, doc: Document): void {
+  replace(store: CollectionStore, idKey: string, doc: Document, kind: ReplaceKind = "update"): void {
     this.check(store, idKey, doc);
     this.catalog.beforeMutation(store.ns);
+    const previous = store.docs.get(idKey);
     store.replace(idKey, doc, this.catalog.nextSeq());
+    this.catalog.onChange?.({ operationType: kind, db: store.db, coll: store.name, doc, ...(previous ? { previous } : {}) });
   }
 
   remove(store: CollectionStore, idKey: string): void {
     this.check(store, idKey, undefined);
     this.catalog.beforeMutation(store.ns);
-    store.delete(idKey, this.catalog.nextSeq());
+    const previous = store.delete(idKey, this.catalog.nextSeq());
+    if (previous) this.catalog.onChange?.({ operationType: "delete", db: store.db, coll: store.name, previous });
   }
 }
 
@@ -390,9 +442,12 @@ class TransactionView implements StorageView {
     }
   }
 
-  replace(store: CollectionStore, idKey: string, doc: Document): void {
+  replace(store: CollectionStore, idKey: string, doc: Document, kind: ReplaceKind = "update"): void {
     this.claim(store, idKey, doc);
     store.replace(idKey, doc, this.catalog.currentSeq);
+    const key = `${store.ns}\u0000${idKey}`;
+    if (kind === "replace") this.transaction.replaced.add(key);
+    else this.transaction.replaced.delete(key);
   }
 
   remove(store: CollectionStore, idKey: string): void {

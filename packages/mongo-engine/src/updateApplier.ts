@@ -12,7 +12,9 @@ import {
   TYPE_RANK,
 } from "./bsonOrder";
 import { CommandError, notImplemented } from "./commandError";
+import type { Collation } from "./collation";
 import type { EvaluationSettings } from "./mingoContext";
+import { arithmetic as numericArithmetic, numericKind } from "./numbers";
 import { getPathValue } from "./pathValues";
 import { compileFilter, type DocumentMatcher } from "./queryMatcher";
 
@@ -137,12 +139,17 @@ function writeTarget(t: Target, value: unknown): void {
 class UpdateRun {
   private readonly filters = new Map<string, DocumentMatcher>();
   private readonly usedFilters = new Set<string>();
+  /** The statement's collation ($min/$max, $addToSet, $pull, $push $sort compare under it). */
+  readonly collation: Collation | undefined;
+  readonly evaluation: EvaluationSettings;
 
   constructor(
     private readonly root: Document,
     private readonly original: Document,
     private readonly settings: UpdateSettings,
   ) {
+    this.evaluation = settings.evaluation ?? {};
+    this.collation = this.evaluation.collation;
     for (const filter of settings.arrayFilters ?? []) {
       if (!isPlainDocument(filter)) throw new CommandError(9, "arrayFilters must be objects");
       const first = Object.keys(filter)[0];
@@ -238,31 +245,16 @@ function requireNumeric(op: string, field: string, value: unknown): void {
 }
 
 function arithmetic(op: "$inc" | "$mul", current: unknown, arg: unknown): unknown {
-  if (bsonTypeTag(current) === "Decimal128" || bsonTypeTag(arg) === "Decimal128") {
-    throw notImplemented(`${op} on Decimal128 values`);
-  }
-  const isBig = bsonTypeTag(current) === "Long" || bsonTypeTag(arg) === "Long";
-  if (isBig) {
-    const toBig = (v: unknown): bigint => (bsonTypeTag(v) === "Long" ? (v as Long).toBigInt() : BigInt(v as number));
-    if (![current, arg].every((v) => bsonTypeTag(v) === "Long" || Number.isInteger(v))) {
-      throw notImplemented(`${op} mixing doubles with 64-bit integers beyond 2^53`);
-    }
-    const result = op === "$inc" ? toBig(current) + toBig(arg) : toBig(current) * toBig(arg);
-    const n = Number(result);
-    return Number.isSafeInteger(n) ? n : Long.fromBigInt(result);
-  }
-  const a = current as number;
-  const b = arg as number;
-  return op === "$inc" ? a + b : a * b;
+  return numericArithmetic(op === "$inc" ? "$add" : "$multiply", current, arg);
 }
 
 function isModifierDoc(value: unknown): value is Document {
   return isPlainDocument(value) && Object.hasOwn(value, "$each");
 }
 
-function sortElements(values: unknown[], spec: unknown): void {
+function sortElements(values: unknown[], spec: unknown, collation: Collation | undefined): void {
   if (typeof spec === "number") {
-    values.sort((a, b) => compareBsonValues(a, b) * spec);
+    values.sort((a, b) => compareBsonValues(a, b, collation) * spec);
     return;
   }
   if (!isPlainDocument(spec))
@@ -270,7 +262,7 @@ function sortElements(values: unknown[], spec: unknown): void {
   const fields = Object.entries(spec).map(([f, d]) => [f, Number(d)] as const);
   values.sort((a, b) => {
     for (const [f, d] of fields) {
-      const c = compareBsonValues(getPathValue(a, f) ?? null, getPathValue(b, f) ?? null);
+      const c = compareBsonValues(getPathValue(a, f) ?? null, getPathValue(b, f) ?? null, collation);
       if (c !== 0) return c * d;
     }
     return 0;
@@ -336,6 +328,7 @@ export function applyUpdateOperators(doc: Document, update: Document, settings: 
 
 function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg: unknown, original: Document): void {
   const field = path.split(".").pop() as string;
+  const collation = run.collation;
   switch (op) {
     case "$noop":
       return;
@@ -373,7 +366,7 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
     case "$max":
       for (const t of run.targets(path, true)) {
         const current = readTarget(t);
-        const c = current === undefined ? 0 : compareBsonValues(arg, current);
+        const c = current === undefined ? 0 : compareBsonValues(arg, current, collation);
         if (current === undefined || (op === "$min" ? c < 0 : c > 0)) writeTarget(t, cloneValue(arg));
       }
       return;
@@ -443,9 +436,9 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
         }
         const array = [...current];
         if (op === "$addToSet") {
-          const seen = new Set(array.map(canonicalKey));
+          const seen = new Set(array.map((v) => canonicalKey(v, collation)));
           for (const item of items) {
-            const k = canonicalKey(item);
+            const k = canonicalKey(item, collation);
             if (seen.has(k)) continue;
             seen.add(k);
             array.push(cloneValue(item));
@@ -459,7 +452,7 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
             position = p < 0 ? Math.max(0, array.length + p) : Math.min(p, array.length);
           }
           array.splice(position, 0, ...clones);
-          if (modifiers?.$sort !== undefined) sortElements(array, modifiers.$sort);
+          if (modifiers?.$sort !== undefined) sortElements(array, modifiers.$sort, collation);
           if (modifiers?.$slice !== undefined) {
             const n = Number(modifiers.$slice);
             if (!Number.isInteger(n)) throw new CommandError(2, "The value for $slice must be an integer value");
@@ -490,16 +483,17 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
       let keep: (el: unknown) => boolean;
       if (op === "$pullAll") {
         if (!Array.isArray(arg)) throw new CommandError(2, `$pullAll requires an array argument but was given a ${bsonTypeName(arg)}`);
-        const keys = new Set(arg.map(canonicalKey));
-        keep = (el) => !keys.has(canonicalKey(el));
+        const keys = new Set(arg.map((v) => canonicalKey(v, collation)));
+        keep = (el) => !keys.has(canonicalKey(el, collation));
       } else if (isPlainDocument(arg) && Object.keys(arg).length > 0) {
         const operatorForm = Object.keys(arg).every((k) => k.startsWith("$") && !["$and", "$or", "$nor", "$expr"].includes(k));
-        const matcher = operatorForm ? compileFilter({ __el: arg }) : compileFilter(arg);
+        const evaluation = run.evaluation;
+        const matcher = operatorForm ? compileFilter({ __el: arg }, evaluation) : compileFilter(arg, evaluation);
         keep = operatorForm ? (el) => !matcher({ __el: el }) : (el) => !(isPlainDocument(el) && matcher(el));
       } else if (arg instanceof RegExp) {
         keep = (el) => !(typeof el === "string" && arg.test(el));
       } else {
-        keep = (el) => !bsonEquals(el, arg);
+        keep = (el) => !bsonEquals(el, arg, collation);
       }
       for (const t of run.targets(path, false)) {
         const current = readTarget(t);
@@ -516,22 +510,29 @@ function applyStep(run: UpdateRun, root: Document, op: string, path: string, arg
           `The $bit modifier is not compatible with a ${bsonTypeName(arg)}. You must pass in an embedded document: {$bit: {field: {and/or/xor: #}}`,
         );
       for (const t of run.targets(path, true)) {
-        let current = readTarget(t) ?? 0;
-        if (typeof current !== "number" || !Number.isInteger(current)) {
+        const stored = readTarget(t) ?? 0;
+        const kind = numericKind(stored);
+        if (kind !== "int" && kind !== "long") {
           throw new CommandError(
             2,
-            `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(current)}`,
+            `Cannot apply $bit to a value of non-integral type.${describeDoc(original)} has the field ${field} of non-integer type ${bsonTypeName(stored)}`,
           );
         }
+        // int32 op int32 stays int32; an int64 on either side makes an int64 (BigInt.asIntN keeps the bits).
+        let long = kind === "long";
+        let current = BigInt(String(stored));
         for (const [bitOp, operand] of Object.entries(arg)) {
-          if (typeof operand !== "number" || !Number.isInteger(operand))
+          const operandKind = numericKind(operand);
+          if (operandKind !== "int" && operandKind !== "long")
             throw new CommandError(2, "The $bit modifier field must be an Integer(32/64 bit)");
-          if (bitOp === "and") current &= operand;
-          else if (bitOp === "or") current |= operand;
-          else if (bitOp === "xor") current ^= operand;
+          if (operandKind === "long") long = true;
+          const value = BigInt(String(operand));
+          if (bitOp === "and") current &= value;
+          else if (bitOp === "or") current |= value;
+          else if (bitOp === "xor") current ^= value;
           else throw new CommandError(2, `The $bit modifier only supports 'and', 'or', and 'xor', not '${bitOp}'`);
         }
-        writeTarget(t, current);
+        writeTarget(t, long ? Long.fromBigInt(BigInt.asIntN(64, current)) : Number(BigInt.asIntN(32, current)));
       }
       return;
     }

@@ -1,4 +1,5 @@
 import { BSON, type Document } from "bson";
+import { decodeDocument } from "./numbers";
 
 /** Wire protocol opcodes the compat server understands. */
 export const OP_CODES = {
@@ -15,7 +16,10 @@ export const MSG_FLAGS = {
   exhaustAllowed: 1 << 16,
 } as const;
 
-const DESERIALIZE_OPTIONS = { promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const;
+/** Decodes with int32, int64 and double kept apart (numbers.ts). */
+function decode(bytes: Buffer): Document {
+  return decodeDocument(bytes);
+}
 
 /** A decoded client request. */
 export interface WireRequest {
@@ -97,7 +101,7 @@ export function decodeMessage(message: Buffer): WireRequest {
             firstElement: peekFirstElement(raw),
           };
         }
-        body = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+        body = decode(message.subarray(offset, offset + size));
         largest = Math.max(largest, size);
         offset += size;
       } else if (kind === 1) {
@@ -108,7 +112,7 @@ export function decodeMessage(message: Buffer): WireRequest {
         const docs: Document[] = [];
         while (cursor < sectionEnd) {
           const docSize = message.readInt32LE(cursor);
-          docs.push(BSON.deserialize(message.subarray(cursor, cursor + docSize), DESERIALIZE_OPTIONS));
+          docs.push(decode(message.subarray(cursor, cursor + docSize)));
           largest = Math.max(largest, docSize);
           cursor += docSize;
         }
@@ -136,7 +140,7 @@ export function decodeMessage(message: Buffer): WireRequest {
     const [fullName, next] = readCString(message, offset);
     offset = next + 8;
     const size = message.readInt32LE(offset);
-    let query = BSON.deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+    let query = decode(message.subarray(offset, offset + size));
     if (query.$query && typeof query.$query === "object") query = query.$query as Document;
     const db = fullName.endsWith(".$cmd") ? fullName.slice(0, -5) : (fullName.split(".")[0] ?? "admin");
     return { requestId, opCode, command: query, db, moreToCome: false, largestDocument: size, firstElement: describeFirstElement(query) };

@@ -78,6 +78,13 @@ export const DATABASES = [
         index("team_muted_last_seen", { team_id: 1, muted: 1, last_seen_at: -1 }),
         index("team_account_status_severity", { team_id: 1, account_id: 1, status: 1, severity: 1 }),
         index("team_scan", { team_id: 1, scan_id: 1 }),
+        // The resolve sweep of a complete, full scan: one account's (and source's) findings by last sighting.
+        index("team_account_source_seen", { team_id: 1, account_id: 1, source: 1, last_seen_at: 1 }),
+        index(
+          "team_resolved_by_scan",
+          { team_id: 1, resolved_by_scan: 1 },
+          { partialFilterExpression: { resolved_by_scan: { $exists: true } } },
+        ),
       ]),
       tenant("security_scores", "Posture scores per account over time.", [
         index("team_account_computed", { team_id: 1, account_id: 1, computed_at: -1 }),
@@ -90,14 +97,30 @@ export const DATABASES = [
     alias: "native_scans",
     purpose: "Persistent storage for Nuclei, SSL and header scans.",
     collections: [
-      tenant("nuclei_scans", "Nuclei template matches per target.", [
+      tenant("nuclei_scans", "Nuclei template matches per target (one per match identity across scans when imported).", [
         index("team_target_scanned", { team_id: 1, target: 1, scanned_at: -1 }),
+        index(
+          "match_identity_unique",
+          { team_id: 1, target: 1, match_key: 1 },
+          { unique: true, partialFilterExpression: { match_key: { $exists: true } } },
+        ),
+        index("team_scan", { team_id: 1, scan_id: 1 }),
       ]),
-      tenant("ssl_scans", "TLS certificate and protocol checks per host.", [
+      tenant("ssl_scans", "TLS certificate and protocol checks per host and scan.", [
         index("team_target_scanned", { team_id: 1, target: 1, scanned_at: -1 }),
+        index(
+          "target_port_scan_unique",
+          { team_id: 1, target: 1, port: 1, scan_id: 1 },
+          { unique: true, partialFilterExpression: { scan_id: { $exists: true } } },
+        ),
       ]),
-      tenant("header_scans", "HTTP security header checks per URL.", [
+      tenant("header_scans", "HTTP security header checks per URL and scan.", [
         index("team_target_scanned", { team_id: 1, target: 1, scanned_at: -1 }),
+        index(
+          "target_scan_unique",
+          { team_id: 1, target: 1, scan_id: 1 },
+          { unique: true, partialFilterExpression: { scan_id: { $exists: true } } },
+        ),
       ]),
     ],
   },
@@ -195,6 +218,7 @@ export const DATABASES = [
     collections: [
       shared("frameworks", "Compliance frameworks (CIS, SOC 2, ISO 27001 …).", [
         index("framework_unique", { framework_id: 1 }, { unique: true }),
+        index("provider_compliance_key", { provider: 1, compliance_key: 1 }),
       ]),
       shared("controls", "Controls of each framework.", [
         index("framework_control_unique", { framework_id: 1, control_id: 1 }, { unique: true }),

@@ -2,6 +2,8 @@ export { BaseRepository } from "./baseRepository";
 export { ScopedRepository, TENANT_SCOPED_OPERATIONS, DEFAULT_FIND_LIMIT, MAX_FIND_LIMIT } from "./scopedRepository";
 export type {
   AggregateOptions,
+  BulkUpdateOptions,
+  BulkUpdateResult,
   BulkUpsertError,
   BulkUpsertOptions,
   BulkUpsertResult,
@@ -14,6 +16,7 @@ export type {
   Page,
   PaginateOptions,
   ReadOptions,
+  ScopedPipelineUpdate,
   SortSpec,
   StatusMove,
   StreamOptions,

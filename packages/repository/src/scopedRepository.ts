@@ -9,14 +9,14 @@ import {
   NotFoundError,
   ValidationError,
 } from "@cspm/errors";
-import type {
-  AnyBulkWriteOperation,
-  BulkWriteResult,
-  ClientSession,
-  Document,
-  FindOptions as DriverFindOptions,
+import {
+  type AnyBulkWriteOperation,
+  type BulkWriteResult,
+  type ClientSession,
+  type Document,
+  type FindOptions as DriverFindOptions,
   ObjectId,
-  UpdateFilter,
+  type UpdateFilter,
 } from "mongodb";
 import { withDeadline } from "@cspm/mongo";
 import { mapDriverError } from "./mapDriverError";
@@ -221,6 +221,29 @@ export interface StatusMove {
   readonly session?: ClientSession;
 }
 
+/** One operation of `ScopedRepository.bulkUpdate`: a code-written filter and update pipeline. */
+export interface ScopedPipelineUpdate {
+  /** Equality/operator filter without `team_id` (the scope adds it). */
+  readonly filter: Document;
+  /** `$set` / `$addFields` / `$unset` stages computed against the stored document; none may touch `team_id`. */
+  readonly pipeline: readonly Document[];
+  readonly upsert?: boolean;
+}
+
+/** Options of `bulkUpdate`. */
+export interface BulkUpdateOptions extends WriteOptions {
+  /** Stop at the first failing operation (default false: every operation is tried). */
+  readonly ordered?: boolean;
+}
+
+/** What `bulkUpdate` reports; `errors` carry the input index of each failed operation. */
+export interface BulkUpdateResult {
+  readonly matched: number;
+  readonly modified: number;
+  readonly upserted: number;
+  readonly errors: BulkUpsertError[];
+}
+
 /** What `bulkUpsert` reports: "unchanged" documents matched but nothing in them differed. */
 export interface BulkUpsertResult {
   readonly inserted: number;
@@ -257,6 +280,7 @@ export const TENANT_SCOPED_OPERATIONS = [
   "deleteMany",
   "restore",
   "moveStatus",
+  "bulkUpdate",
 ] as const;
 
 /** One of `TENANT_SCOPED_OPERATIONS`. */
@@ -837,6 +861,59 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     throw ConflictError.illegalTransition(String((current as Record<string, unknown>)[field]), move.to, move.entity);
   }
 
+  /**
+   * Sends code-written pipeline updates (one `updateOne` each, optionally upserting) as ONE unordered
+   * `bulkWrite`, every filter scoped to the team — the primitive for write paths whose rules need the
+   * stored document (the finding lifecycle keeps the previous scan's state). The caller validates the values
+   * it writes; the repository checks the structure: filters and stages must be safe expressions, only
+   * `$set`, `$addFields` and `$unset` stages are allowed and none may write `team_id`. Per-operation
+   * failures become `errors` (input index, code); the rest are written. Throws `VALIDATION_FAILED`,
+   * `FORBIDDEN` (a filter naming another team), `UNAVAILABLE`, `INTERNAL`.
+   */
+  async bulkUpdate(operations: readonly ScopedPipelineUpdate[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
+    if (!Array.isArray(operations)) throw new ValidationError("bulkUpdate takes an array.", [{ path: "", message: "must be an array" }]);
+    if (operations.length > MAX_BATCH) {
+      throw new ValidationError(`bulkUpdate takes at most ${MAX_BATCH} operations.`, [{ path: "", message: `at most ${MAX_BATCH}` }]);
+    }
+    const now = new Date();
+    const writes: AnyBulkWriteOperation<Document>[] = operations.map((operation, index) => {
+      const path = String(index);
+      if (!isPlainObject(operation?.filter))
+        throw new ValidationError("Each operation needs a filter object.", [{ path: `${path}.filter`, message: "must be an object" }]);
+      assertSafeExpression(operation.filter, `${path}.filter`);
+      if ("team_id" in operation.filter && operation.filter.team_id !== this.#teamId) {
+        throw new ForbiddenError("The filter names another team.", { details: { field: "team_id" } });
+      }
+      // The scope's fields are equalities of the filter itself (not an $and), so an upsert inserts them.
+      const filter = { ...operation.filter, ...this.#base(false) };
+      const pipeline = checkedPipeline(operation.pipeline, `${path}.pipeline`);
+      // System fields of an inserted document, as `upsert` writes them (an existing document keeps its own),
+      // set after the caller's stages so they see the stored document as it was (no `_id`: a new one). The id
+      // is made client-side so every server and engine inserts the same document.
+      const system = { $set: { _id: { $ifNull: ["$_id", new ObjectId()] }, created_at: { $ifNull: ["$created_at", now] } } };
+      return { updateOne: { filter, update: [...pipeline, system], upsert: operation.upsert === true } };
+    });
+    if (writes.length === 0) return { matched: 0, modified: 0, upserted: 0, errors: [] };
+    const errors: BulkUpsertError[] = [];
+    let result: BulkWriteResult;
+    try {
+      result = await withDeadline(
+        this.#core.collection.bulkWrite(writes, { ordered: options.ordered === true, ...this.#session(options) }),
+        this.#core.operationTimeoutMS,
+        { operation: "bulkWrite", collection: this.#core.definition.collection },
+      );
+    } catch (error) {
+      const partial = bulkFailure(error);
+      if (partial === undefined) throw this.#mapError(error, "bulkUpdate");
+      result = partial.result;
+      for (const writeError of partial.writeErrors) {
+        errors.push(bulkErrorEntry(writeError.index ?? -1, this.#mapError(writeError.err ?? writeError, "bulkUpdate")));
+      }
+    }
+    errors.sort((a, b) => a.index - b.index);
+    return { matched: result.matchedCount, modified: result.modifiedCount, upserted: result.upsertedCount, errors };
+  }
+
   // ---------------------------------------------------------------- deletes
 
   #softDeleteUpdate(now: Date): Document {
@@ -901,6 +978,40 @@ function explicitId(data: unknown, path: string): ObjectId | undefined {
   if (!isPlainObject(data) || data._id === undefined) return undefined;
   if (bsonType(data._id) === "ObjectId") return data._id as ObjectId;
   throw new ValidationError("_id must be an ObjectId when given.", [{ path, message: "must be an ObjectId" }]);
+}
+
+/** The stages a scoped pipeline update may use: they compute fields, they cannot replace the document. */
+const PIPELINE_UPDATE_STAGES: ReadonlySet<string> = new Set(["$set", "$addFields", "$unset"]);
+
+function writesTeam(field: string): boolean {
+  return field === "team_id" || field.startsWith("team_id.");
+}
+
+/** Checks a code-written update pipeline of `bulkUpdate`. Throws `VALIDATION_FAILED`, `FORBIDDEN`. */
+function checkedPipeline(pipeline: unknown, path: string): Document[] {
+  if (!Array.isArray(pipeline) || pipeline.length === 0) {
+    throw new ValidationError("An update pipeline must be a non-empty array of stages.", [{ path, message: "must be a non-empty array" }]);
+  }
+  assertSafeExpression(pipeline, path);
+  return pipeline.map((stage: unknown, index) => {
+    const at = `${path}.${index}`;
+    const op = isPlainObject(stage) ? Object.keys(stage) : [];
+    const name = op[0];
+    if (op.length !== 1 || name === undefined || !PIPELINE_UPDATE_STAGES.has(name)) {
+      throw new ValidationError("Pipeline updates may only use $set, $addFields and $unset stages.", [
+        { path: at, message: "stage not allowed" },
+      ]);
+    }
+    const spec = (stage as Document)[name];
+    const fields = name === "$unset" ? (Array.isArray(spec) ? spec : [spec]) : isPlainObject(spec) ? Object.keys(spec) : null;
+    if (fields === null || fields.some((field) => typeof field !== "string")) {
+      throw new ValidationError(`${name} takes field names.`, [{ path: at, message: "malformed stage" }]);
+    }
+    if ((fields as string[]).some(writesTeam)) {
+      throw new ForbiddenError("An update may not write team_id: the scope owns it.", { details: { field: "team_id" } });
+    }
+    return stage as Document;
+  });
 }
 
 /** A driver bulk error with per-operation failures, or undefined for a failure of the whole batch. */

@@ -218,6 +218,27 @@ const CASES: Record<TenantScopedOperation, () => Promise<void>> = {
   async restore() {
     expect(await scopeA.restore(bDeletedId)).toBe(false);
   },
+  async bulkUpdate() {
+    const rename = [{ $set: { name: "renamed" } }];
+    const result = await scopeA.bulkUpdate([
+      { filter: { email: B_ONLY_EMAIL }, pipeline: rename },
+      { filter: { email: SHARED_EMAIL }, pipeline: rename },
+      { filter: { email: "new@example.com" }, pipeline: [{ $set: { name: "New", role: "member", age: 1 } }], upsert: true },
+    ]);
+    expect(result).toMatchObject({ matched: 1, modified: 1, upserted: 1, errors: [] });
+    await expect(scopeA.bulkUpdate([{ filter: { team_id: B, email: SHARED_EMAIL }, pipeline: rename }])).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(scopeA.bulkUpdate([{ filter: { email: SHARED_EMAIL }, pipeline: [{ $set: { team_id: B } }] }])).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(
+      scopeA.bulkUpdate([{ filter: { email: SHARED_EMAIL }, pipeline: [{ $replaceWith: { team_id: B } }] }]),
+    ).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
+    expect((await scopeA.findOne({ email: "new@example.com" }))?.team_id).toBe(A);
+  },
   async moveStatus() {
     const move = { field: "role", from: ["member"], to: "admin", entity: "user" } as const;
     for (const id of bIds) await expect(scopeA.moveStatus(id, move)).rejects.toBeInstanceOf(NotFoundError);

@@ -9,10 +9,25 @@ import {
   parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
+import type { CloudProvider } from "../common/cloudProvider";
 import { RefIdSchema } from "../common/documentSchema";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
+import {
+  parseSightingScan,
+  type ScanLifecycleCounts,
+  type SightingWriteResult,
+  SightingWriter,
+  scanCountsFrom,
+  scanCountsPipeline,
+} from "../common/scanSightings";
 import { emptySeverityCounts, SEVERITIES, SeveritySchema, type Severity, type SeverityCounts } from "../common/severity";
-import { FINDING_IDENTITY_FIELDS, FINDING_STATUSES, ProwlerFindingSchema } from "./prowlerFindingSchema";
+import {
+  FINDING_IDENTITY_FIELDS,
+  FINDING_STATE_FIELDS,
+  FINDING_STATUSES,
+  FindingSourceSchema,
+  ProwlerFindingSchema,
+} from "./prowlerFindingSchema";
 
 const definition = defineRepository({
   database: "CLOUD_SECURITY",
@@ -21,8 +36,20 @@ const definition = defineRepository({
   keyFields: FINDING_IDENTITY_FIELDS,
 });
 
-/** How an import treats a stored finding: `first_seen_at` is written once, `muted` defaults to false and is kept unless given. */
-const FINDING_IMPORT_RULES = { insertOnlyFields: ["first_seen_at"], defaults: { muted: false } } as const;
+/**
+ * How a scan's sighting treats a stored finding: `first_seen_at` is written once, `muted` defaults to false
+ * and is kept unless the scan gives it, `delta` compares the state fields with the previous scan, and optional
+ * fields the tool no longer reports are removed.
+ */
+const FINDING_SIGHTINGS = {
+  identity: FINDING_IDENTITY_FIELDS,
+  state: FINDING_STATE_FIELDS,
+  optional: ["resource_name", "resource_tags", "description", "risk", "remediation", "observed_at"],
+  defaults: { muted: false },
+} as const;
+
+/** The write batch of `recordSightings`: findings per `bulkWrite`. */
+const SIGHTING_BATCH = 1000;
 
 /** A stored finding as read back. */
 export type ProwlerFindingDocument = RepositoryDocument<typeof ProwlerFindingSchema>;
@@ -31,9 +58,39 @@ export type ProwlerFindingDocument = RepositoryDocument<typeof ProwlerFindingSch
  * One finding of a scan as `upsertFromScan` takes it: the stored fields without the sighting times
  * (set from the scan) and with `muted` optional (kept as stored; `false` for a new finding).
  */
-export type ScannedFinding = Omit<RepositoryInput<typeof ProwlerFindingSchema>, "first_seen_at" | "last_seen_at" | "muted"> & {
+export type SightedFinding = Omit<
+  RepositoryInput<typeof ProwlerFindingSchema>,
+  | "scan_id"
+  | "first_seen_at"
+  | "last_seen_at"
+  | "muted"
+  | "delta"
+  | "previous"
+  | "resolved_at"
+  | "resolved_by_scan"
+  | "reopened_at"
+  | "reopened_by_scan"
+> & {
   muted?: boolean;
 };
+
+/**
+ * One finding of a scan as `upsertFromScan` (the earlier API) takes it: a `SightedFinding` of one of the four
+ * cloud providers, with its `scan_id`.
+ */
+export type ScannedFinding = Omit<SightedFinding, "provider"> & { provider: CloudProvider; scan_id: string };
+
+/** What the resolve sweep of a complete, full scan covers. */
+export interface ResolveScope {
+  /** The scan that is complete and full. */
+  readonly scanId: string;
+  /** When it saw its findings; only findings last seen before this are resolved. */
+  readonly seenAt: Date;
+  /** The accounts the scan covered. */
+  readonly accountIds: readonly string[];
+  /** The tools/products the scan covered (`prowler`, `aws-inspector` …). */
+  readonly sources: readonly string[];
+}
 
 /** Options of `ProwlerFindingRepository.findFailing`. */
 export interface FailingFindingsQuery {
@@ -48,23 +105,113 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
   /** The registry binding: CLOUD_SECURITY / prowler_findings. */
   static readonly definition = definition;
 
+  readonly #sightings: SightingWriter;
+
   constructor(context: RepositoryContext) {
     super(context, definition);
+    this.#sightings = new SightingWriter(this, FINDING_SIGHTINGS);
   }
 
   /**
-   * Imports a scan's findings, idempotently: each is inserted or updated by its identity
-   * (`account_id, check_id, resource_uid, region`). `last_seen_at` becomes `seenAt`; an existing finding keeps
-   * its `first_seen_at` and (unless the input sets it) its `muted` flag; a new one starts unmuted. One
-   * `bulkWrite` per 1,000 findings and no read: the server keeps those fields, so concurrent imports of the
-   * same findings cannot reset them. Bad findings are reported in `errors` without stopping the rest.
-   * Throws `VALIDATION_FAILED` (bad team id / `seenAt`).
+   * THE finding write path: records findings as seen by one scan, idempotently, by identity (`account_id,
+   * check_id, resource_uid, region`). `last_seen_at` becomes `seenAt` and `scan_id` the scan; an existing
+   * finding keeps its `first_seen_at` and (unless the input sets it) its `muted` flag; `delta` is `new`,
+   * `changed` (status, severity or status_extended differ from the previous scan) or `unchanged`; a resolved
+   * finding seen again is reopened (`reopened_at`, `reopened_by_scan`). Writing the same findings again within
+   * the same scan ends in the same stored state. One `bulkWrite` of update pipelines per 1,000 findings and no
+   * read. Bad findings are reported in `errors` (input index) without stopping the rest.
+   * Throws `VALIDATION_FAILED` (bad team id / scan), `UNAVAILABLE`.
+   */
+  async recordSightings(
+    teamId: string,
+    scanId: string,
+    findings: readonly SightedFinding[],
+    options: { seenAt?: Date } = {},
+  ): Promise<SightingWriteResult> {
+    this.forTeam(teamId);
+    const scan = parseSightingScan({ scanId, seenAt: options.seenAt });
+    let inserted = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const errors: SightingWriteResult["errors"] = [];
+    for (let start = 0; start < findings.length; start += SIGHTING_BATCH) {
+      const result = await this.#sightings.write(teamId, findings.slice(start, start + SIGHTING_BATCH), scan);
+      inserted += result.inserted;
+      updated += result.updated;
+      unchanged += result.unchanged;
+      for (const error of result.errors) errors.push({ ...error, index: error.index + start });
+    }
+    return { inserted, updated, unchanged, errors };
+  }
+
+  /**
+   * Imports a scan's findings through `recordSightings` (the scan id of each finding is its `scan_id`; a call
+   * is expected to carry one scan). Kept for callers of the earlier API; the counts are the server's:
+   * `updated` includes findings whose only change is the new sighting. Throws as `recordSightings`.
    */
   async upsertFromScan(teamId: string, findings: readonly ScannedFinding[], options: { seenAt?: Date } = {}): Promise<BulkUpsertResult> {
-    const scope = this.forTeam(teamId);
+    this.forTeam(teamId);
     const seenAt = parseInput(z.date(), options.seenAt ?? new Date(), "seenAt");
-    const docs = findings.map((finding) => ({ ...finding, first_seen_at: seenAt, last_seen_at: seenAt }));
-    return scope.bulkUpsert(docs, { keyFields: FINDING_IDENTITY_FIELDS, ...FINDING_IMPORT_RULES });
+    const byScan = new Map<string, { index: number; finding: SightedFinding }[]>();
+    findings.forEach(({ scan_id, ...finding }, index) => {
+      const group = byScan.get(String(scan_id)) ?? [];
+      group.push({ index, finding });
+      byScan.set(String(scan_id), group);
+    });
+    let inserted = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const errors: BulkUpsertResult["errors"] = [];
+    for (const [scanId, group] of byScan) {
+      const result = await this.recordSightings(
+        teamId,
+        scanId,
+        group.map((g) => g.finding),
+        { seenAt },
+      );
+      inserted += result.inserted;
+      updated += result.updated;
+      unchanged += result.unchanged;
+      for (const error of result.errors)
+        errors.push({
+          index: group[error.index]?.index ?? -1,
+          code: error.code as BulkUpsertResult["errors"][number]["code"],
+          message: error.message,
+          ...(error.issues === undefined ? {} : { issues: error.issues }),
+        });
+    }
+    errors.sort((a, b) => a.index - b.index);
+    return { inserted, updated, unchanged, errors };
+  }
+
+  /**
+   * The resolve sweep of a scan marked complete and full: every finding of `scope.accountIds` and
+   * `scope.sources` that the scan did not see (and that no later scan saw) gets `resolved_at` and
+   * `resolved_by_scan`. One `updateMany`; idempotent (a resolved finding is not resolved again). Returns how
+   * many it resolved now. Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
+   */
+  async resolveUnseen(teamId: string, scope: ResolveScope, at = new Date()): Promise<number> {
+    const scan = parseSightingScan({ scanId: scope.scanId, seenAt: scope.seenAt });
+    const accounts = parseInput(z.array(z.string().min(1).max(253)).max(10_000), [...scope.accountIds], "accountIds");
+    const sources = parseInput(z.array(FindingSourceSchema).max(100), [...scope.sources], "sources");
+    if (accounts.length === 0 || sources.length === 0) return 0;
+    const result = await this.forTeam(teamId).updateMany(
+      trustedFilter({
+        account_id: { $in: accounts },
+        source: { $in: sources.includes("prowler") ? [...sources, null] : sources },
+        scan_id: { $ne: scan.scanId },
+        resolved_at: { $exists: false },
+        last_seen_at: { $lt: scan.seenAt },
+      }),
+      { $set: { resolved_at: parseInput(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** The exact lifecycle counts of one scan (one aggregation). Throws `VALIDATION_FAILED`, `UNAVAILABLE`. */
+  async scanCounts(teamId: string, scanId: string): Promise<ScanLifecycleCounts> {
+    const id = parseInput(RefIdSchema, scanId, "scanId");
+    return scanCountsFrom(await this.forTeam(teamId).aggregate(scanCountsPipeline(id)));
   }
 
   /**

@@ -1,13 +1,49 @@
 import { z } from "zod";
-import { checkProviderAccountId, CloudProviderSchema } from "../common/cloudProvider";
+import { CLOUD_PROVIDERS, type CloudProvider, checkProviderAccountId } from "../common/cloudProvider";
 import { RefIdSchema, tenantDocumentSchema } from "../common/documentSchema";
 import { ResourceTagsSchema } from "../common/resourceTagSchema";
+import { sightingLifecycleShape } from "../common/scanSightings";
 import { SeveritySchema } from "../common/severity";
+
+/**
+ * Every provider a finding can come from: the cloud providers accounts are registered for, plus the other
+ * platforms Prowler scans (Microsoft 365, GitHub, …), whose account ids are only checked for shape.
+ */
+export const FINDING_PROVIDERS = [
+  ...CLOUD_PROVIDERS,
+  "m365",
+  "github",
+  "googleworkspace",
+  "mongodbatlas",
+  "oraclecloud",
+  "alibabacloud",
+  "nhn",
+  "iac",
+  "llm",
+] as const;
+
+/** One of `FINDING_PROVIDERS`. */
+export const FindingProviderSchema = z.enum(FINDING_PROVIDERS);
+
+/** The provider of a finding: a cloud provider or another platform Prowler scans. */
+export type FindingProvider = z.infer<typeof FindingProviderSchema>;
+
+/**
+ * Which tool or product reported a finding: `prowler`, or the Security Hub product of an ASFF finding
+ * (`aws-inspector`, `aws-guardduty`, `aws-config` …). Lower-case letters, digits and `-`.
+ */
+export const FindingSourceSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be a lower-case source id such as prowler or aws-inspector");
 
 /** Prowler's check statuses. */
 export const FINDING_STATUSES = ["PASS", "FAIL", "MANUAL"] as const;
 
-/** The fields that identify one finding (with `team_id`): the unique index `finding_identity_unique`. */
+/**
+ * The fields that identify one finding (with `team_id`): the unique index `finding_identity_unique`. Findings
+ * of other ASFF products carry their source in `check_id` (`aws-inspector.CVE-2017-9735`), so they never share
+ * an identity with a Prowler check.
+ */
 export const FINDING_IDENTITY_FIELDS = ["account_id", "check_id", "resource_uid", "region"] as const;
 
 /**
@@ -23,9 +59,14 @@ export const FindingComplianceSchema = z.strictObject({
 /** One framework's controls for a finding. */
 export type FindingCompliance = z.infer<typeof FindingComplianceSchema>;
 
+/** The fields a finding's `delta` compares with the previous scan. */
+export const FINDING_STATE_FIELDS = ["status", "severity", "status_extended"] as const;
+
 /** The fields of a finding without the cross-field check; use `ProwlerFindingSchema` to validate. */
 export const ProwlerFindingObjectSchema = tenantDocumentSchema({
-  provider: CloudProviderSchema,
+  provider: FindingProviderSchema,
+  /** The reporting tool or product; `prowler` when not given. */
+  source: FindingSourceSchema.default("prowler"),
   account_id: z.string().min(1).max(253),
   scan_id: RefIdSchema,
   check_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/, "must be a Prowler check id such as iam_root_mfa_enabled"),
@@ -47,6 +88,13 @@ export const ProwlerFindingObjectSchema = tenantDocumentSchema({
   muted_reason: z.string().max(1000).optional(),
   first_seen_at: z.date(),
   last_seen_at: z.date(),
+  /** When the tool itself says it evaluated the check (the file's timestamp), when it says so. */
+  observed_at: z.date().optional(),
+  ...sightingLifecycleShape({
+    status: z.enum(FINDING_STATUSES).optional(),
+    severity: SeveritySchema.optional(),
+    status_extended: z.string().max(4000).optional(),
+  }),
 });
 
 /**
@@ -54,7 +102,11 @@ export const ProwlerFindingObjectSchema = tenantDocumentSchema({
  * team/account/check/resource/region. `account_id` must match the provider's format.
  */
 export const ProwlerFindingSchema = ProwlerFindingObjectSchema.superRefine((finding, ctx) => {
-  checkProviderAccountId(finding.provider, finding.account_id, ctx);
+  if ((CLOUD_PROVIDERS as readonly string[]).includes(finding.provider)) {
+    checkProviderAccountId(finding.provider as CloudProvider, finding.account_id, ctx);
+  } else if (!/^[^\s<>$][^\s<>]*$/.test(finding.account_id)) {
+    ctx.addIssue({ code: "custom", path: ["account_id"], message: "must be an account, tenant or organization id without spaces" });
+  }
   if (finding.last_seen_at < finding.first_seen_at) {
     ctx.addIssue({ code: "custom", path: ["last_seen_at"], message: "must not be before first_seen_at" });
   }

@@ -40,6 +40,27 @@ export class ControlMappingRepository extends BaseRepository<typeof ControlMappi
     return this.shared().bulkUpsert(mappings, { keyFields: ["framework_id", "control_id", "check_id"] });
   }
 
+  /**
+   * Makes the stored mappings of one framework exactly `mappings` (all of that framework): upserts them, then
+   * deletes the framework's mappings not among them; running it twice changes nothing. Returns how many were
+   * inserted and removed. Throws `VALIDATION_FAILED` (a mapping of another framework, bad ids).
+   */
+  async replaceFrameworkMappings(
+    frameworkId: string,
+    mappings: readonly { control_id: string; check_id: string }[],
+  ): Promise<{ inserted: number; removed: number; errors: BulkUpsertResult["errors"] }> {
+    const framework = parseInput(FrameworkIdSchema, frameworkId, "frameworkId");
+    const result = await this.upsertMappings(
+      mappings.map((m) => ({ framework_id: framework, control_id: m.control_id, check_id: m.check_id })),
+    );
+    const keep = new Map<string, string[]>();
+    for (const m of mappings) keep.set(m.control_id, [...(keep.get(m.control_id) ?? []), m.check_id]);
+    const stale: Record<string, unknown>[] = [{ control_id: { $nin: [...keep.keys()] } }];
+    for (const [control, checks] of keep) stale.push({ control_id: control, check_id: { $nin: checks } });
+    const removed = await this.shared().deleteMany(trustedFilter({ framework_id: framework, $or: stale }));
+    return { inserted: result.inserted, removed, errors: result.errors };
+  }
+
   /** The check ids that evidence one control. Throws `VALIDATION_FAILED`. */
   async checksForControl(frameworkId: string, controlId: string): Promise<string[]> {
     const rows = await this.shared().findMany(

@@ -7,6 +7,8 @@ import {
   parseInput,
 } from "@cspm/repository";
 import { z } from "zod";
+import { RefIdSchema } from "../common/documentSchema";
+import { recordSnapshots, type SnapshotWriteResult } from "../common/scanSnapshots";
 import { SslScanSchema } from "./sslScanSchema";
 
 const definition = defineRepository({ database: "SECURITY_SCANS", collection: "ssl_scans", schema: SslScanSchema });
@@ -21,6 +23,20 @@ export class SslScanRepository extends BaseRepository<typeof SslScanSchema> {
 
   constructor(context: RepositoryContext) {
     super(context, definition);
+  }
+
+  /**
+   * THE import write path: stores one scan's SSL results, one document per target per scan (keyed by
+   * [`target`, `port`] and `scan_id`, so re-running the scan rewrites them), with `fingerprint` and `delta`
+   * against each target's previous scan. One aggregation plus one `bulkWrite` per call; invalid results in
+   * `errors` by input index. Throws `VALIDATION_FAILED` (team / scan id), `UNAVAILABLE`.
+   */
+  async recordScans(
+    teamId: string,
+    scanId: string,
+    scans: readonly Omit<RepositoryInput<typeof SslScanSchema>, "scan_id" | "fingerprint" | "delta">[],
+  ): Promise<SnapshotWriteResult> {
+    return recordSnapshots(this.forTeam(teamId), parseInput(RefIdSchema, scanId, "scanId"), scans, ["target", "port"]);
   }
 
   /** Stores one scan result. Throws `VALIDATION_FAILED`. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RefIdSchema, tenantDocumentSchema } from "../common/documentSchema";
+import { SightingDeltaSchema } from "../common/scanSightings";
 import { SeveritySchema } from "../common/severity";
 
 /** TLS/SSL protocol versions a server can offer. */
@@ -26,8 +27,42 @@ export const SslIssueSchema = z.strictObject({
   message: z.string().min(1).max(2000),
 });
 
-/** A TLS check of one host and port (`cspm_native_scans.ssl_scans`); `target` is the host name. */
+/** One cipher suite the server accepted, per protocol. */
+export const SslCipherSchema = z.strictObject({
+  protocol: z.enum(TLS_PROTOCOLS),
+  name: z.string().min(1).max(128),
+  key_bits: z.number().int().nonnegative().optional(),
+});
+
+/** The outcome of one vulnerability test (Heartbleed, ROBOT, CCS injection …). */
+export const SslVulnerabilitySchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a snake_case test id"),
+  vulnerable: z.boolean(),
+  severity: SeveritySchema,
+  cve_ids: z
+    .array(z.string().regex(/^CVE-\d{4}-\d{4,}$/))
+    .max(20)
+    .optional(),
+});
+
+/** The tools whose output `ssl_scans` is written from. */
+export const SSL_SCAN_TOOLS = ["sslyze", "testssl"] as const;
+
+/**
+ * A TLS check of one host and port (`cspm_native_scans.ssl_scans`); `target` is the host name. One document
+ * per target per scan: imports key it by `target`, `port` and `scan_id`, and set `fingerprint` (the
+ * result's content) and `delta` against the target's previous scan.
+ */
 export const SslScanSchema = tenantDocumentSchema({
+  tool: z.enum(SSL_SCAN_TOOLS).optional(),
+  ip: z.string().max(64).optional(),
+  ciphers: z.array(SslCipherSchema).max(1000).optional(),
+  vulnerabilities: z.array(SslVulnerabilitySchema).max(100).optional(),
+  fingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  delta: SightingDeltaSchema.optional(),
   scan_id: RefIdSchema.optional(),
   target: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65_535),

@@ -5,13 +5,15 @@ import {
   type RepositoryDocument,
   type RepositoryInput,
   parseInput,
+  toObjectId,
 } from "@cspm/repository";
 import type { ObjectId } from "mongodb";
 import { z } from "zod";
+import { ConflictError, NotFoundError } from "@cspm/errors";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
 import { LifecycleStatusSchema, type LifecycleStatus } from "./lifecycle";
 import { LifecycleRepository } from "./lifecycleRepository";
-import { ScanRunSchema } from "./scanRunSchema";
+import { type ScanRun, ScanRunSchema } from "./scanRunSchema";
 
 const definition = defineRepository({ database: "ORCHESTRATION", collection: "scan_runs", schema: ScanRunSchema });
 
@@ -36,13 +38,36 @@ export class ScanRunRepository extends LifecycleRepository<typeof ScanRunSchema>
     return this.forTeam(teamId).insertOne({ ...input, status: "pending" });
   }
 
+  /**
+   * Takes a run up for an import: `pending` or `running` -> `running`, and a `failed` run back to `running`
+   * (clearing its error) so that a cut or failed import can be re-run into the same scan run and end as an
+   * uncut one would. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`) for a
+   * completed or cancelled run.
+   */
+  async resume(teamId: string, id: ObjectId | string, at = new Date()): Promise<ScanRunDocument> {
+    const scope = this.forTeam(teamId);
+    const _id = toObjectId(id);
+    const startedAt = parseInput(z.date(), at, "at");
+    const resumed = await scope.findOneAndUpdate(
+      trustedFilter({ _id, status: { $in: ["pending", "running", "failed"] } }),
+      { $set: { status: "running" }, $unset: { error: "", finished_at: "" } },
+      { returnDocument: "after" },
+    );
+    if (resumed) {
+      if (resumed.started_at === undefined)
+        return (
+          (await scope.findOneAndUpdate(trustedFilter({ _id }), { $set: { started_at: startedAt } }, { returnDocument: "after" })) ??
+          resumed
+        );
+      return resumed;
+    }
+    const current = await scope.findById(_id);
+    if (!current) throw new NotFoundError(`No scan run ${_id.toHexString()} in this team.`, { details: { id: _id.toHexString() } });
+    throw ConflictError.illegalTransition(current.status, "running", "scan run");
+  }
+
   /** `running -> completed` with the run's counts. Throws `VALIDATION_FAILED`, `NOT_FOUND`, `CONFLICT` (`ILLEGAL_TRANSITION`). */
-  async complete(
-    teamId: string,
-    id: ObjectId | string,
-    stats: { findings: number; passed: number; failed: number },
-    at?: Date,
-  ): Promise<ScanRunDocument> {
+  async complete(teamId: string, id: ObjectId | string, stats: NonNullable<ScanRun["stats"]>, at?: Date): Promise<ScanRunDocument> {
     return this.move(teamId, id, "completed", at === undefined ? {} : { at }, { stats });
   }
 

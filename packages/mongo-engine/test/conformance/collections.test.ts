@@ -85,3 +85,28 @@ describe("collections and databases", () => {
     expect(Array.isArray(info.versionArray)).toBe(true);
   });
 });
+
+describe("clustered collections and local sessions", () => {
+  it("creates a clustered collection: listCollections and listIndexes show the clustered index, documents come in _id order", async () => {
+    const db = h.db("clustered");
+    await db.createCollection("c", { clusteredIndex: { key: { _id: 1 }, unique: true, name: "by id" } });
+    const [info] = await db.listCollections({ name: "c" }).toArray();
+    expect(info?.options).toMatchObject({ clusteredIndex: { key: { _id: 1 }, unique: true, name: "by id", v: 2 } });
+    expect(await db.collection("c").listIndexes().toArray()).toEqual([
+      { v: 2, key: { _id: 1 }, name: "by id", unique: true, clustered: true },
+    ]);
+    await db.collection("c").insertMany([{ _id: 3 }, { _id: 1 }, { _id: 2 }] as never[]);
+    expect((await db.collection("c").find().toArray()).map((d) => d._id)).toEqual([1, 2, 3]);
+    await expect(db.createCollection("bad", { clusteredIndex: { key: { a: 1 }, unique: true } })).rejects.toBeInstanceOf(Error);
+  });
+
+  it("lists sessions the server has seen with $listLocalSessions", async () => {
+    const [first] = await h
+      .client()
+      .db("admin")
+      .aggregate([{ $listLocalSessions: {} }, { $limit: 1 }])
+      .toArray();
+    expect(first?._id).toHaveProperty("id");
+    expect(first?.lastUse).toBeInstanceOf(Date);
+  });
+});
