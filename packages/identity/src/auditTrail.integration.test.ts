@@ -33,7 +33,7 @@ describe("AuditTrail.run: one entry per mutation", () => {
   it("transaction mode: the change and its entry commit together; a failure rolls the change back and is recorded", async () => {
     const admin = systemActor(TEAM, "tx-admin", "admin");
     const result = await audit.run(
-      { actor: admin, teamId: TEAM, requestId: "req-tx-1" },
+      { actor: admin, teamId: TEAM, requestId: "req-tx-1", ip: "fe80::1%eth0" },
       {
         action: "setting.create",
         permission: "manage_accounts",
@@ -60,6 +60,7 @@ describe("AuditTrail.run: one entry per mutation", () => {
       changes: { fields: ["key", "token"] },
     });
     expect(JSON.stringify(ok)).not.toContain("hunter2");
+    expect(ok).not.toHaveProperty("ip");
 
     const failed = await audit
       .run(

@@ -1,4 +1,11 @@
-import { type AuditLogDocument, type AuditLogPageQuery, AuditLogRepository, AuditOutboxRepository, type Permission } from "@cspm/domain";
+import {
+  type AuditLogDocument,
+  type AuditLogPageQuery,
+  AuditLogRepository,
+  AuditLogSchema,
+  AuditOutboxRepository,
+  type Permission,
+} from "@cspm/domain";
 import { isCspmError } from "@cspm/errors";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
 import { type Page, parseTeamId, type RepositoryFactory, type TeamId } from "@cspm/repository";
@@ -117,7 +124,8 @@ export class AuditTrail {
       ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
       ...(changes === undefined ? {} : { changes: changes as AuditChanges }),
       occurred_at: this.#now(),
-      ...(context.ip === undefined ? {} : { ip: context.ip }),
+      // An address the schema cannot store (a zone id: fe80::1%eth0) is left out rather than failing the write.
+      ...(context.ip === undefined || !AuditLogSchema.shape.ip.safeParse(context.ip).success ? {} : { ip: context.ip }),
     };
     try {
       authorize(actor, context.teamId, mutation.permission);
