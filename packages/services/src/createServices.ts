@@ -17,8 +17,6 @@ export interface ServicesOptions {
   readonly accountCacheTtlSeconds?: number;
   /** TTL of cached dashboard and activity summaries (default 60 s). */
   readonly summaryCacheTtlSeconds?: number;
-  /** Native scans count as assessment evidence when scanned within this many days (default 90). */
-  readonly scanWindowDays?: number;
 }
 
 /** What the whole service graph is built from. */
@@ -81,11 +79,7 @@ export function createServices(deps: ServicesDependencies): Services {
     accounts,
     ...(options.summaryCacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: options.summaryCacheTtlSeconds }),
   });
-  const evidence = new EvidenceIntegrationService({
-    repositories,
-    clock,
-    ...(options.scanWindowDays === undefined ? {} : { scanWindowDays: options.scanWindowDays }),
-  });
+  const evidence = new EvidenceIntegrationService({ repositories, clock });
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
   const identity = createIdentity({

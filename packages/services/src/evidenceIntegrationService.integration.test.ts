@@ -8,6 +8,9 @@ import { aiModelAndAssessment, findingDoc, headerDoc, nucleiDoc, occurrenceDoc, 
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
+/** Sighting times inside the assessments' periods (evidence is what was seen during an assessment's period). */
+const SEEN = new Date(NOW.getTime() - 86_400_000);
+const FIRST_SEEN = new Date(NOW.getTime() - 40 * 86_400_000);
 const DAY = 86_400_000;
 const daysAgo = (n: number): Date => new Date(NOW.getTime() - n * DAY);
 
@@ -41,11 +44,24 @@ beforeAll(async () => {
   scopedAssessmentId = (await repo.create("team_a", { ...base, name: "Staging only", account_ids: ["222222222222"] }))._id.toHexString();
 
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [
-    findingDoc("team_a", { check_id: "iam_root_mfa_enabled", status: "FAIL", severity: "critical" }),
-    findingDoc("team_a", { check_id: "iam_root_mfa_enabled", status: "PASS", severity: "critical", account_id: "222222222222" }),
-    findingDoc("team_a", { check_id: "s3_bucket_public_access", status: "PASS", severity: "high", service_name: "s3" }),
-    findingDoc("team_a", { check_id: "s3_bucket_public_access", status: "FAIL", severity: "high", service_name: "s3", muted: true }),
-    findingDoc("team_b", { check_id: "team_b_only", status: "FAIL" }),
+    findingDoc("team_a", { last_seen_at: SEEN, check_id: "iam_root_mfa_enabled", status: "FAIL", severity: "critical" }),
+    findingDoc("team_a", {
+      last_seen_at: SEEN,
+      check_id: "iam_root_mfa_enabled",
+      status: "PASS",
+      severity: "critical",
+      account_id: "222222222222",
+    }),
+    findingDoc("team_a", { last_seen_at: SEEN, check_id: "s3_bucket_public_access", status: "PASS", severity: "high", service_name: "s3" }),
+    findingDoc("team_a", {
+      last_seen_at: SEEN,
+      check_id: "s3_bucket_public_access",
+      status: "FAIL",
+      severity: "high",
+      service_name: "s3",
+      muted: true,
+    }),
+    findingDoc("team_b", { last_seen_at: SEEN, check_id: "team_b_only", status: "FAIL" }),
   ]);
   await bed.seed("CLOUD_SECURITY", "security_scores", [
     securityScoreDoc("team_a", { account_id: "111111111111", score: 50, computed_at: daysAgo(10) }),
@@ -67,23 +83,43 @@ beforeAll(async () => {
   await bed.seed("SECURITY_SCANS", "header_scans", [headerDoc("team_a", { scanned_at: daysAgo(1) })]);
   await bed.seed("VULNERABILITIES", "vulnerability_occurrences", [
     occurrenceDoc("team_a", {
+      first_seen_at: FIRST_SEEN,
       cve_id: "CVE-2023-0001",
       severity: "critical",
       known_exploited: true,
       sla_started_at: daysAgo(40),
       sla_expires_at: daysAgo(10),
     }),
-    occurrenceDoc("team_a", { cve_id: "CVE-2023-0002", severity: "high", sla_started_at: daysAgo(5), sla_expires_at: daysAgo(-25) }),
-    occurrenceDoc("team_a", { cve_id: "CVE-2023-0003", severity: "low", sla_started_at: daysAgo(5), sla_expires_at: daysAgo(-85) }),
-    occurrenceDoc("team_a", { cve_id: "CVE-2023-0004", severity: "medium", sla_started_at: daysAgo(5), sla_expires_at: undefined }),
     occurrenceDoc("team_a", {
+      first_seen_at: FIRST_SEEN,
+      cve_id: "CVE-2023-0002",
+      severity: "high",
+      sla_started_at: daysAgo(5),
+      sla_expires_at: daysAgo(-25),
+    }),
+    occurrenceDoc("team_a", {
+      first_seen_at: FIRST_SEEN,
+      cve_id: "CVE-2023-0003",
+      severity: "low",
+      sla_started_at: daysAgo(5),
+      sla_expires_at: daysAgo(-85),
+    }),
+    occurrenceDoc("team_a", {
+      first_seen_at: FIRST_SEEN,
+      cve_id: "CVE-2023-0004",
+      severity: "medium",
+      sla_started_at: daysAgo(5),
+      sla_expires_at: undefined,
+    }),
+    occurrenceDoc("team_a", {
+      first_seen_at: FIRST_SEEN,
       cve_id: "CVE-2023-0005",
       severity: "critical",
       status: "mitigated",
       mitigated_at: daysAgo(1),
       sla_expires_at: daysAgo(10),
     }),
-    occurrenceDoc("team_b", { cve_id: "CVE-2023-0009", severity: "critical", sla_expires_at: daysAgo(10) }),
+    occurrenceDoc("team_b", { first_seen_at: FIRST_SEEN, cve_id: "CVE-2023-0009", severity: "critical", sla_expires_at: daysAgo(10) }),
   ]);
   const older = aiModelAndAssessment("team_a", { assessment: { score: 40, assessed_at: daysAgo(30) } });
   const newer = { ...older.assessment, _id: new ObjectId(), score: 64, assessed_at: daysAgo(1) };
@@ -169,16 +205,43 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
   it("collects open vulnerabilities and SLA breaches", async () => {
     const { sources } = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     const vulns = source(sources, "vulnerabilities");
-    expect(vulns.summary).toEqual({
-      open: 4,
+    // CVE-2023-0005 was mitigated yesterday, inside the period: it was open during it and counts.
+    expect(vulns.summary).toMatchObject({
+      open: 5,
       known_exploited: 1,
-      sla_breached: 1,
-      open_by_severity: { critical: 1, high: 1, medium: 1, low: 1, informational: 0 },
+      sla_breached: 2,
+      open_by_severity: { critical: 2, high: 1, medium: 1, low: 1, informational: 0 },
+      period: { start: daysAgo(75), end: daysAgo(-15), as_of: NOW },
     });
-    expect(vulns.items.map((i) => [i["kind"], i["cve_id"]])).toEqual([
-      ["sla_breach", "CVE-2023-0001"],
+    expect(vulns.items.map((i) => [i["kind"], i["cve_id"]]).sort()).toEqual([
       ["open_vulnerability", "CVE-2023-0002"],
+      ["sla_breach", "CVE-2023-0001"],
+      ["sla_breach", "CVE-2023-0005"],
     ]);
+  });
+
+  it("reads each source over the assessment's own period, and says so", async () => {
+    const repo = bed.repositories.get(GlobalAssessmentRepository);
+    const past = await repo.create("team_a", {
+      name: "A year ago",
+      framework_ids: ["cis"],
+      frequency: "quarterly",
+      period_start: daysAgo(400),
+      period_end: daysAgo(310),
+      due_date: daysAgo(300),
+    });
+    const then = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), past._id.toHexString());
+    const now = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
+    // Same data, different periods: nothing of it had been seen a year ago.
+    expect(source(then.sources, "cloud_security").summary).toMatchObject({ findings: 0, accounts_scored: 0 });
+    expect(source(then.sources, "vulnerabilities").summary).toMatchObject({ open: 0 });
+    expect(source(then.sources, "native_scans").summary).toMatchObject({ nuclei_templates: 0, ssl_endpoints: 0 });
+    expect(source(then.sources, "ai_governance").summary).toMatchObject({ models_assessed: 0 });
+    expect(source(now.sources, "cloud_security").summary["findings"]).toBeGreaterThan(0);
+    for (const evidence of then.sources) {
+      expect(evidence.summary["period"]).toEqual({ start: daysAgo(400), end: daysAgo(310), as_of: daysAgo(310) });
+      expect(typeof evidence.summary["basis"]).toBe("string");
+    }
   });
 
   it("collects the latest AI risk assessment per model with the model's name", async () => {
@@ -209,7 +272,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
     await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);
     await bed.seed("CLOUD_SECURITY", "prowler_findings", [
-      findingDoc("team_a", { check_id: "new_check", status: "FAIL", severity: "low" }),
+      findingDoc("team_a", { last_seen_at: SEEN, check_id: "new_check", status: "FAIL", severity: "low" }),
     ]);
     const third = await bed.evidence.collectComprehensiveEvidence(parseTeamId("team_a"), assessmentId);
     expect(await evidenceDocs("team_a", assessmentId)).toBe(4);

@@ -52,11 +52,7 @@ export interface CollectEvidenceOptions {
 export interface EvidenceIntegrationServiceDependencies {
   readonly repositories: RepositoryFactory;
   readonly clock: Clock;
-  /** Native scans count when scanned within this many days (default 90). */
-  readonly scanWindowDays?: number;
 }
-
-const DAY_MS = 86_400_000;
 
 function bulkError(error: BulkUpsertError): CspmError {
   if (error.code === "VALIDATION_FAILED") return new ValidationError(`Evidence could not be stored: ${error.message}`, error.issues ?? []);
@@ -65,7 +61,8 @@ function bulkError(error: BulkUpsertError): CspmError {
 }
 
 /**
- * Gathers an assessment's evidence from four databases — one aggregation per source: findings and
+ * Gathers an assessment's evidence over the assessment's own period (`period_start`..`period_end`, or now
+ * for a period still running; each source's summary says how it read the period) from four databases — one aggregation per source: findings and
  * security scores (cloud security, scores by a same-database `$lookup`), Nuclei/SSL/header results (native
  * scans, one pipeline joined by same-database `$unionWith`), open vulnerabilities and SLA breaches
  * (vulnerabilities), AI risk assessments with their models (AI governance) — and stores it in
@@ -79,14 +76,12 @@ export class EvidenceIntegrationService {
   readonly #assessments: GlobalAssessmentRepository;
   readonly #evidence: AssessmentEvidenceRepository;
   readonly #clock: Clock;
-  readonly #scanWindowDays: number;
 
   constructor(deps: EvidenceIntegrationServiceDependencies) {
     this.#repositories = deps.repositories;
     this.#assessments = deps.repositories.get(GlobalAssessmentRepository);
     this.#evidence = deps.repositories.get(AssessmentEvidenceRepository);
     this.#clock = deps.clock;
-    this.#scanWindowDays = deps.scanWindowDays ?? 90;
   }
 
   /**
@@ -106,11 +101,12 @@ export class EvidenceIntegrationService {
     const assessment = await this.#assessments.forTeam(team).findById(id, session === undefined ? {} : { session });
     if (assessment === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
     const now = this.#clock();
+    const period = { start: assessment.period_start, end: assessment.period_end };
     const scope: EvidenceScope = {
       accountIds: assessment.account_ids !== undefined && assessment.account_ids.length > 0 ? assessment.account_ids : null,
       now,
-      scanSince: new Date(now.getTime() - this.#scanWindowDays * DAY_MS),
-      scanWindowDays: this.#scanWindowDays,
+      period,
+      asOf: now.getTime() < period.end.getTime() ? now : period.end,
     };
     // Sequential on purpose: operations of one session (transaction) must not run concurrently.
     const sources: SourceEvidence[] = [];
@@ -198,7 +194,7 @@ export class EvidenceIntegrationService {
 
   /** The latest risk assessment per AI model (`aiGovernanceEvidencePipeline`). */
   protected async collectAiGovernance(teamId: TeamId, scope: EvidenceScope, session: ClientSession | undefined): Promise<SourceEvidence> {
-    const result = await this.#aggregate(AiRiskAssessmentRepository, teamId, aiGovernanceEvidencePipeline(), session);
+    const result = await this.#aggregate(AiRiskAssessmentRepository, teamId, aiGovernanceEvidencePipeline(scope), session);
     return aiGovernanceEvidence(result, scope);
   }
 

@@ -25,10 +25,17 @@ export interface SourceEvidence {
 export interface EvidenceScope {
   /** Provider account ids the assessment is limited to; `null` for all of the team's accounts. */
   readonly accountIds: readonly string[] | null;
+  /** When the evidence is collected (`collected_at`). */
   readonly now: Date;
-  /** Native scans count when scanned at or after this instant. */
-  readonly scanSince: Date;
-  readonly scanWindowDays: number;
+  /** The assessment's own period: evidence is what was seen within it. */
+  readonly period: { readonly start: Date; readonly end: Date };
+  /** The end of what can be known: the period's end, or now for a period still running. */
+  readonly asOf: Date;
+}
+
+/** How each source reads the period, stored in its summary so the evidence says what it covers. */
+function periodNote(scope: EvidenceScope, basis: string): Record<string, unknown> {
+  return { period: { start: scope.period.start, end: scope.period.end, as_of: scope.asOf }, basis };
 }
 
 const DAY_MS = 86_400_000;
@@ -79,7 +86,8 @@ function accountMatch(scope: EvidenceScope): Document {
 /** Findings per check and the latest score per account: one aggregation on `prowler_findings` (scores by a same-database `$lookup`). */
 export function cloudSecurityEvidencePipeline(scope: EvidenceScope): Document[] {
   return [
-    { $match: { muted: false, ...accountMatch(scope) } },
+    // Findings sighted during the period (first seen by its end, last seen after its start), at their latest state.
+    { $match: { muted: false, first_seen_at: { $lte: scope.asOf }, last_seen_at: { $gte: scope.period.start }, ...accountMatch(scope) } },
     {
       $facet: {
         totals: [
@@ -115,7 +123,7 @@ export function cloudSecurityEvidencePipeline(scope: EvidenceScope): Document[] 
       $lookup: {
         from: "security_scores",
         pipeline: [
-          { $match: accountMatch(scope) },
+          { $match: { computed_at: { $lte: scope.asOf }, ...accountMatch(scope) } },
           { $sort: { computed_at: -1, _id: -1 } },
           {
             $group: {
@@ -175,6 +183,7 @@ export function cloudSecurityEvidence(result: readonly Document[], scope: Eviden
       failing_checks: checks.filter((c) => c.status === "FAIL").length,
       accounts_scored: scores.length,
       average_score: average(scores.map((s) => s.score)),
+      ...periodNote(scope, "findings sighted during the period, at their latest state; each account's latest score by the period's end"),
     },
   };
 }
@@ -183,7 +192,7 @@ export function cloudSecurityEvidence(result: readonly Document[], scope: Eviden
 
 /** Nuclei matches per template, the latest SSL result per host:port and header result per URL: one pipeline over three collections of one database. */
 export function nativeScansEvidencePipeline(scope: EvidenceScope): Document[] {
-  const recent = { scanned_at: { $gte: scope.scanSince } };
+  const recent = { scanned_at: { $gte: scope.period.start, $lte: scope.asOf } };
   return [
     { $match: recent },
     {
@@ -267,14 +276,14 @@ export function nativeScansEvidence(result: readonly Document[], scope: Evidence
     const severity = String(match["severity"]);
     if (severity in nucleiBySeverity) nucleiBySeverity[severity] = (nucleiBySeverity[severity] ?? 0) + num(match["matches"]);
   }
-  const expiringBefore = scope.now.getTime() + 30 * DAY_MS;
+  const expiringBefore = scope.asOf.getTime() + 30 * DAY_MS;
   return {
     source: "native_scans",
     collected_at: scope.now,
     item_count: items.length,
     items,
     summary: {
-      window_days: scope.scanWindowDays,
+      ...periodNote(scope, "scans run during the period; the latest result per SSL endpoint and per header target"),
       nuclei_templates: nuclei.length,
       nuclei_matches: nuclei.reduce((sum, n) => sum + num(n["matches"]), 0),
       nuclei_by_severity: nucleiBySeverity,
@@ -294,7 +303,7 @@ export function nativeScansEvidence(result: readonly Document[], scope: Evidence
 
 /** Open vulnerabilities by severity, SLA breaches and open critical/high ones: one aggregation on `vulnerability_occurrences`. */
 export function vulnerabilityEvidencePipeline(scope: EvidenceScope): Document[] {
-  const breached: Document = { $and: [{ $gt: ["$sla_expires_at", null] }, { $lt: ["$sla_expires_at", scope.now] }] };
+  const breached: Document = { $and: [{ $gt: ["$sla_expires_at", null] }, { $lt: ["$sla_expires_at", scope.asOf] }] };
   const project = {
     _id: 0,
     cve_id: 1,
@@ -307,7 +316,13 @@ export function vulnerabilityEvidencePipeline(scope: EvidenceScope): Document[] 
     first_seen_at: 1,
   };
   return [
-    { $match: { status: "open" } },
+    // Open at some point of the period: seen by its end and not mitigated before its start.
+    {
+      $match: {
+        first_seen_at: { $lte: scope.asOf },
+        $or: [{ status: "open" }, { status: "mitigated", mitigated_at: { $gte: scope.period.start } }],
+      },
+    },
     {
       $facet: {
         totals: [
@@ -322,13 +337,13 @@ export function vulnerabilityEvidencePipeline(scope: EvidenceScope): Document[] 
         ],
         by_severity: [{ $group: { _id: "$severity", n: { $sum: 1 } } }],
         sla_breaches: [
-          { $match: { sla_expires_at: { $lt: scope.now } } },
+          { $match: { sla_expires_at: { $lt: scope.asOf } } },
           { $sort: { sla_expires_at: 1, _id: 1 } },
           { $limit: HALF_ITEMS },
           { $project: { ...project, kind: { $literal: "sla_breach" } } },
         ],
         critical_open: [
-          { $match: { severity: { $in: ["critical", "high"] }, $nor: [{ sla_expires_at: { $lt: scope.now } }] } },
+          { $match: { severity: { $in: ["critical", "high"] }, $nor: [{ sla_expires_at: { $lt: scope.asOf } }] } },
           { $sort: { known_exploited: -1, first_seen_at: 1, _id: 1 } },
           { $limit: HALF_ITEMS },
           { $project: { ...project, kind: { $literal: "open_vulnerability" } } },
@@ -353,6 +368,10 @@ export function vulnerabilityEvidence(result: readonly Document[], scope: Eviden
       known_exploited: num(totals["known_exploited"]),
       sla_breached: num(totals["sla_breached"]),
       open_by_severity: severityCounts(facet["by_severity"]),
+      ...periodNote(
+        scope,
+        "occurrences open during the period (seen by its end, not mitigated before its start); SLA breaches as of its end",
+      ),
     },
   };
 }
@@ -360,8 +379,9 @@ export function vulnerabilityEvidence(result: readonly Document[], scope: Eviden
 // ------------------------------------------------------------------------------------------------ AI governance
 
 /** The latest risk assessment per AI model, with the model's name (same-database `$lookup` on `ai_models`): one aggregation. */
-export function aiGovernanceEvidencePipeline(): Document[] {
+export function aiGovernanceEvidencePipeline(scope: EvidenceScope): Document[] {
   return [
+    { $match: { assessed_at: { $lte: scope.asOf } } },
     { $sort: { assessed_at: -1, _id: -1 } },
     {
       $group: {
@@ -422,6 +442,7 @@ export function aiGovernanceEvidence(result: readonly Document[], scope: Evidenc
       by_risk_tier: byTier,
       average_score: average(items.map((i) => num(i["score"]))),
       high_findings: items.reduce((sum, i) => sum + num(i["high_findings"]), 0),
+      ...periodNote(scope, "each model's latest risk assessment by the period's end"),
     },
   };
 }

@@ -10,6 +10,9 @@ import { complianceCatalog, findingDoc, nucleiDoc } from "@cspm/test-fixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
+/** Sighting times inside the assessments' periods (evidence is what was seen during an assessment's period). */
+const SEEN = new Date(NOW.getTime() - 86_400_000);
+const FIRST_SEEN = new Date(NOW.getTime() - 40 * 86_400_000);
 let bed: ServicesTestbed;
 
 /** The assessment service over the testbed's dependencies with one failing collaborator (fault injection). */
@@ -80,9 +83,9 @@ beforeAll(async () => {
   await bed.seed("COMPLIANCE", "controls", [...cis.controls, ...soc2.controls]);
   await bed.seed("COMPLIANCE", "control_mappings", [...cis.mappings, ...soc2.mappings]);
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [
-    findingDoc("team_a", { check_id: "iam_root_mfa_enabled", status: "FAIL" }),
-    findingDoc("team_a", { check_id: "s3_bucket_public_access", status: "PASS", severity: "high" }),
-    findingDoc("team_a", { check_id: "iam_password_policy", status: "PASS", severity: "medium" }),
+    findingDoc("team_a", { last_seen_at: SEEN, check_id: "iam_root_mfa_enabled", status: "FAIL" }),
+    findingDoc("team_a", { last_seen_at: SEEN, check_id: "s3_bucket_public_access", status: "PASS", severity: "high" }),
+    findingDoc("team_a", { last_seen_at: SEEN, check_id: "iam_password_policy", status: "PASS", severity: "medium" }),
   ]);
   await bed.seed("SECURITY_SCANS", "nuclei_scans", [nucleiDoc("team_a", { scanned_at: new Date(NOW.getTime() - 86_400_000) })]);
 });
@@ -222,8 +225,8 @@ describe("GlobalAssessmentService — read, list, status, refresh", () => {
     expect(open.score).toBe(0);
     // New findings arrive: refreshing picks them up (1.5 failing; 2.1 and CC6.1 passing).
     await bed.seed("CLOUD_SECURITY", "prowler_findings", [
-      findingDoc("team_r", { check_id: "iam_root_mfa_enabled", status: "FAIL" }),
-      findingDoc("team_r", { check_id: "s3_bucket_public_access", status: "PASS" }),
+      findingDoc("team_r", { last_seen_at: SEEN, check_id: "iam_root_mfa_enabled", status: "FAIL" }),
+      findingDoc("team_r", { last_seen_at: SEEN, check_id: "s3_bucket_public_access", status: "PASS" }),
     ]);
     await bed.assessments.refreshEvidence(parseTeamId("team_r"), open.id);
     const again = await bed.assessments.refreshEvidence(parseTeamId("team_r"), open.id);
