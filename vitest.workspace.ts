@@ -20,6 +20,7 @@ const PACKAGES: readonly PackageTests[] = [
   { dir: "packages/testkit", mongo: true },
   { dir: "packages/mongo", mongo: true },
   { dir: "packages/crypto", mongo: false },
+  { dir: "packages/identity", mongo: true },
   { dir: "packages/response", mongo: false },
   { dir: "packages/cache", mongo: false },
   { dir: "packages/repository", mongo: true },

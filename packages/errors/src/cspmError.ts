@@ -104,6 +104,20 @@ export class ConflictError extends CspmError {
   }
 }
 
+/** The request carries no valid credential (`UNAUTHENTICATED`, 401): missing, malformed, unknown, expired or revoked. */
+export class UnauthenticatedError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions<"UNAUTHENTICATED"> = {}) {
+    super("UNAUTHENTICATED", message, options);
+  }
+}
+
+/** Too many requests for one credential in the current window (`RATE_LIMITED`, 429); `details.retry_after_seconds`. */
+export class RateLimitedError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions<"RATE_LIMITED"> = {}) {
+    super("RATE_LIMITED", message, options);
+  }
+}
+
 /** The caller may not do this, e.g. act for another team (`FORBIDDEN`). */
 export class ForbiddenError extends CspmError {
   constructor(message: string, options: CspmErrorOptions<"FORBIDDEN"> = {}) {
