@@ -170,8 +170,12 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, request, reply) => {
     const limit = request.routeOptions.bodyLimit ?? bodyLimit;
-    const { statusCode, body } = responses.toHttpResponse(fastifyErrorToCspm(error, limit));
-    if (statusCode >= 500) request.log.error({ err: error, code: body.error.code }, "request failed");
+    const mapped = fastifyErrorToCspm(error, limit);
+    const { statusCode, body } = responses.toHttpResponse(mapped);
+    // Where it happened (collection, index …) goes to the log only; the envelope names no internals.
+    const where = isCspmError(mapped) ? mapped.logContext : undefined;
+    if (statusCode >= 500) request.log.error({ err: error, code: body.error.code, ...(where ? { where } : {}) }, "request failed");
+    else if (statusCode === 409 && where) request.log.info({ code: body.error.code, where }, "request conflicted");
     return reply.code(statusCode).send(body);
   });
 

@@ -47,7 +47,9 @@ const AuthConfigSchema = z
 export const ServiceConfigSchema = z.strictObject({
   mongodb: z.strictObject({
     /** `mongodb://` or `mongodb+srv://` connection string (replica sets and mongos lists included). */
-    uri: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
+    uri: z
+      .string({ error: (issue) => (issue.input === undefined ? "is required (MONGODB_URI)" : "must be a string") })
+      .regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
     /** Environment prefix before every database name (`staging` -> `staging_cspm_platform`). */
     prefix: z
       .string()
@@ -68,7 +70,12 @@ export const ServiceConfigSchema = z.strictObject({
     })
     .optional(),
   /** Key ring for credential encryption: `"k2:<base64 32 bytes>,k1:<base64 32 bytes>"`, first is active. */
-  encryptionKeys: z.string().min(1, "is required (CSPM_ENCRYPTION_KEYS)"),
+  encryptionKeys: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>" : "must be a string",
+    })
+    .min(1, "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>"),
   cache: z
     .strictObject({
       defaultTtlSeconds: positiveInt(86_400).default(60),

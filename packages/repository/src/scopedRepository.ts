@@ -445,7 +445,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
         throw ConflictError.versionConflict(expectedVersion, typeof current.version === "number" ? current.version : null);
       }
     }
-    if (notFound) throw new NotFoundError(`No such document in ${this.#core.definition.collection}.`);
+    if (notFound) throw new NotFoundError("No such document in this team.", { log: { collection: this.#core.definition.collection } });
   }
 
   #mapError(error: unknown, operation: string): CspmError {
@@ -477,7 +477,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   /** The document with this id in scope. Throws `NOT_FOUND`, `VALIDATION_FAILED`. */
   async getById(id: ObjectId | string, options: ReadOptions = {}): Promise<RepositoryDocument<S>> {
     const doc = await this.findById(id, options);
-    if (doc === null) throw new NotFoundError(`No such document in ${this.#core.definition.collection}.`);
+    if (doc === null) throw new NotFoundError("No such document in this team.", { log: { collection: this.#core.definition.collection } });
     return doc;
   }
 

@@ -379,3 +379,23 @@ describe("CentralAccountService — secret-looking credential input is never ech
     expect(bed.monitor.count()).toBe(0);
   });
 });
+
+describe("CentralAccountService — one NOT_FOUND message for every operation on an unknown account", () => {
+  it("reads and writes of an id that is no account of the team say so the same way, naming no collection", async () => {
+    const team = parseTeamId("team_missing");
+    const id = new ObjectId().toHexString();
+    const outcomes = [
+      await failure(bed.accounts.getAccount(team, id)),
+      await failure(bed.accounts.updateAccount(team, id, { name: "x" })),
+      await failure(bed.accounts.deactivateAccount(team, id)),
+      await failure(bed.accounts.deleteAccount(team, id)),
+      await failure(bed.accounts.rotateCredentials(team, id, AWS_KEYS)),
+      await failure(bed.accounts.recordLastScan(team, id, { status: "completed" })),
+    ];
+    for (const outcome of outcomes) {
+      expect(outcome.code).toBe("NOT_FOUND");
+      expect(outcome.text).toContain(`No cloud account ${id} in this team.`);
+      expect(outcome.text).not.toContain("enhanced_cloud_accounts");
+    }
+  });
+});

@@ -8,7 +8,15 @@ import {
 } from "@cspm/domain";
 import { ConflictError, NotFoundError, ValidationError } from "@cspm/errors";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
-import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
+import {
+  ObjectIdHexSchema,
+  parseInput,
+  parseTeamId,
+  type RepositoryFactory,
+  type TeamId,
+  trustedFilter,
+  stringInput,
+} from "@cspm/repository";
 import type { ClientSession } from "mongodb";
 import { z } from "zod";
 import type { AssessmentIntegrationService, ControlEvaluation } from "./assessmentIntegrationService";
@@ -65,17 +73,14 @@ export interface GlobalAssessmentServiceDependencies {
 }
 
 const CreateSchema = z.strictObject({
-  name: z.string({ error: "must be a string" }).trim().min(1).max(200),
+  name: stringInput().trim().min(1).max(200),
   description: z.string().max(4000).optional(),
   frameworkIds: z
-    .array(z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
+    .array(stringInput().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
     .min(1)
     .max(50)
     .refine((ids) => new Set(ids).size === ids.length, "must not repeat a framework"),
-  accountIds: z
-    .array(z.string({ error: "must be a string" }).min(1).max(253))
-    .max(1000)
-    .optional(),
+  accountIds: z.array(stringInput().min(1).max(253)).max(1000).optional(),
   frequency: z.enum(["monthly", "quarterly", "annual"]),
   startDate: z.union([z.date(), z.string()]),
   graceDays: z.number().int().min(0).max(365).optional(),
