@@ -1,7 +1,7 @@
 import type { TeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
-import { isCspmError, NotFoundError, RateLimitedError, ValidationError } from "@cspm/errors";
+import { isCspmError, NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from "@cspm/errors";
 import type { Actor } from "@cspm/identity";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
@@ -120,12 +120,29 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Errors the router raises before any handler (a malformed %-encoding, a path parameter over
     // maxParamLength) get the same VALIDATION_FAILED envelope as every other bad input.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const issue = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "path parameter too long" : "malformed URL";
       const { statusCode, body } = responses.toHttpResponse(
         new ValidationError("The request URL is malformed or too long.", [{ path: "url", message: issue }]),
       );
-      void (reply as unknown as FastifyReply).code(statusCode).send(body);
+      void (reply as unknown as FastifyReply).header("x-request-id", request.id).code(statusCode).send(body);
+    },
+    // What Node's HTTP parser refuses before Fastify sees a request (headers over the limit, a garbage
+    // request line) is answered in the envelope too, with a request id, instead of Node's own body.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const code = (error as { code?: string }).code;
+      const tooLarge = code === "HPE_HEADER_OVERFLOW";
+      const mapped = tooLarge
+        ? new PayloadTooLargeError("The request headers are larger than this server accepts.", { details: { limit: "headers" } })
+        : new ValidationError("The request is not valid HTTP.", [{ path: "", message: "malformed request" }]);
+      const { body } = responses.toHttpResponse(mapped);
+      const text = JSON.stringify(body);
+      const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+          `x-request-id: ${randomUUID()}\r\nConnection: close\r\n\r\n${text}`,
+      );
     },
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
