@@ -16,6 +16,7 @@ interface PackageTests {
 const PACKAGES: readonly PackageTests[] = [
   { dir: "packages/errors", mongo: false },
   { dir: "packages/registry", mongo: false },
+  { dir: "packages/telemetry", mongo: false },
   { dir: "packages/mongo-engine", mongo: true },
   { dir: "packages/testkit", mongo: true },
   { dir: "packages/mongo", mongo: true },
