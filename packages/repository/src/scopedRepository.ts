@@ -19,6 +19,7 @@ import {
   type UpdateFilter,
 } from "mongodb";
 import { withDeadline } from "@cspm/mongo";
+import { traceDbOperation } from "@cspm/telemetry";
 import { mapDriverError } from "./mapDriverError";
 import { toObjectId } from "./parseInput";
 import { scopePipeline } from "./pipelineGuard";
@@ -452,13 +453,15 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     return mapDriverError(error, { operation, collection: this.#core.definition.collection });
   }
 
-  /** Every driver call goes through here: held to the provider's operation deadline, errors mapped to the taxonomy. */
+  /**
+   * Every driver call goes through here: traced as a client span (with its duration metric), held to the
+   * provider's operation deadline, errors mapped to the taxonomy.
+   */
   async #run<R>(name: string, operation: () => Promise<R>): Promise<R> {
+    const collection = this.#core.definition.collection;
     try {
-      return await withDeadline(operation(), this.#core.operationTimeoutMS, {
-        operation: name,
-        collection: this.#core.definition.collection,
-      });
+      const span = { operation: name, database: this.#core.collection.dbName, collection, teamId: this.#teamId ?? undefined };
+      return await traceDbOperation(span, () => withDeadline(operation(), this.#core.operationTimeoutMS, { operation: name, collection }));
     } catch (error) {
       throw this.#mapError(error, name);
     }

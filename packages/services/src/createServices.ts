@@ -1,6 +1,7 @@
 import type { CacheService } from "@cspm/cache";
 import type { CredentialCipher } from "@cspm/crypto";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
+import { instrumentMethods } from "@cspm/telemetry";
 import { type Actor, createIdentity, type Identity, type IdentityOptions } from "@cspm/identity";
 import { RepositoryFactory } from "@cspm/repository";
 import { type ActorRequestContext, ActorServices } from "./actorServices";
@@ -88,15 +89,21 @@ export function createServices(deps: ServicesDependencies): Services {
     clock,
     ...(deps.identity === undefined ? {} : { options: deps.identity }),
   });
-  const bound = { accounts, aggregation, evidence, assessments, identity };
-  return {
-    repositories,
-    accounts,
-    aggregation,
-    evidence,
-    integration,
-    assessments,
-    identity,
-    forActor: (actor, context) => new ActorServices(bound, actor, context),
+  // Each public service method runs in its own span (a no-op until the host registers an OpenTelemetry SDK).
+  const traced = {
+    accounts: instrumentMethods("CentralAccountService", accounts),
+    aggregation: instrumentMethods("AggregationService", aggregation),
+    evidence: instrumentMethods("EvidenceIntegrationService", evidence),
+    integration: instrumentMethods("AssessmentIntegrationService", integration),
+    assessments: instrumentMethods("GlobalAssessmentService", assessments),
+    identity: {
+      ...identity,
+      authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),
+      apiKeys: instrumentMethods("ApiKeyService", identity.apiKeys),
+      sessions: instrumentMethods("SessionService", identity.sessions),
+      members: instrumentMethods("MemberService", identity.members),
+    },
   };
+  const bound = { ...traced };
+  return { repositories, ...traced, forActor: (actor, context) => new ActorServices(bound, actor, context) };
 }
