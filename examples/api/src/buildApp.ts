@@ -5,12 +5,15 @@ import { isCspmError, NotFoundError, PayloadTooLargeError, RateLimitedError, Val
 import type { Actor } from "@cspm/identity";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
+import type { ApiTelemetry } from "./apiTelemetry";
 import { registerAccountRoutes } from "./accountRoutes";
 import { registerAssessmentRoutes } from "./assessmentRoutes";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
 import { registerFindingImportRoute } from "./findingImportRoute";
 import { registerHealthRoute } from "./healthRoute";
+import { registerMetricsRoute } from "./metricsRoute";
 import { registerPostureRoutes } from "./postureRoutes";
 import type { RouteContext } from "./routeContext";
 import { DEVELOPMENT_HEADER_WARNING, developmentActor } from "./developmentActor";
@@ -38,8 +41,26 @@ export interface BuildAppOptions {
   readonly importBodyLimit?: number;
   /** Findings per upsert round trip of an import (default 1,000). */
   readonly importBatchSize?: number;
-  /** Fastify's logger option (default off; `main.ts` turns it on). */
-  readonly logger?: FastifyServerOptions["logger"];
+  /**
+   * Fastify's logger options (default off; `main.ts` turns it on). Every line of a request carries its
+   * `request_id`, and its `trace_id` when `telemetry` is given.
+   */
+  readonly logger?: false | LoggerOptions;
+  /**
+   * The host's OpenTelemetry SDK (`startApiTelemetry`): request spans, `trace_id` in log lines, and
+   * `GET /metrics` (Prometheus text; permission `read_metrics`, or public with `CSPM_METRICS_PUBLIC=1`).
+   * Without it there is no `/metrics` route.
+   */
+  readonly telemetry?: ApiTelemetry;
+}
+
+/** Fastify's (pino's) logger options as `buildApp` takes them. */
+export type LoggerOptions = Exclude<FastifyServerOptions["logger"], boolean | undefined>;
+
+/** The trace id of the active span, for log lines. */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  return span === undefined ? {} : { trace_id: span.spanContext().traceId };
 }
 
 /** Default body limit of ordinary routes: 1 MiB. */
@@ -52,7 +73,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Default rate limit: requests per credential per minute. */
 export const DEFAULT_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 } as const;
 
-/** Every route, for `GET /` and the startup banner. */
+/** Every route, for `GET /` and the startup banner; `GET /metrics` joins them when `telemetry` is given. */
 export const API_ROUTES = [
   "GET /health",
   "GET /accounts",
@@ -112,12 +133,14 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     importBatchSize: options.importBatchSize ?? 1000,
   };
   const { responses } = context;
+  const routeList = options.telemetry === undefined ? [...API_ROUTES] : [...API_ROUTES, "GET /metrics"];
 
+  const logger = options.logger === undefined || options.logger === false ? false : options.logger;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: logger === false || options.telemetry === undefined ? logger : { ...logger, mixin: traceFields },
     bodyLimit,
     // One compact line per request (onResponse below) instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
     // Errors the router raises before any handler (a malformed %-encoding, a path parameter over
     // maxParamLength) get the same VALIDATION_FAILED envelope as every other bad input.
     frameworkErrors: (error, request, reply) => {
@@ -149,6 +172,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+
+  // First, so its request span is the parent of every hook, handler and data-layer span.
+  if (options.telemetry !== undefined) void app.register(options.telemetry.fastifyInstrumentation.plugin());
 
   app.decorateRequest("teamId", "" as TeamId);
   app.decorateRequest("actor", null);
@@ -199,7 +225,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
     const { statusCode, body } = responses.toHttpResponse(
-      new NotFoundError(`No route ${request.method} ${path.slice(0, 200)}.`, { details: { routes: [...API_ROUTES] } }),
+      new NotFoundError(`No route ${request.method} ${path.slice(0, 200)}.`, { details: { routes: routeList } }),
     );
     return reply.code(statusCode).send(body);
   });
@@ -222,15 +248,16 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   }
 
   // Routes in a plugin registered after the rate limiter, so its route hook sees every one of them.
-  void app.register(async (routes) => {
+  void app.register(async function apiRoutes(routes) {
     routes.get("/", { config: { public: true } }, async () =>
       responses.successResponse({
         name: "CSPM example API",
         authentication: "Authorization: Bearer <api key | session token | JWT>",
-        routes: [...API_ROUTES],
+        routes: routeList,
       }),
     );
     registerHealthRoute(routes, services, context);
+    if (options.telemetry !== undefined) registerMetricsRoute(routes, options.telemetry);
     registerAccountRoutes(routes, context);
     registerPostureRoutes(routes, context);
     registerAssessmentRoutes(routes, context);

@@ -3,6 +3,7 @@
 import { startRuntime } from "@cspm-example/worker";
 import { isCspmError } from "@cspm/errors";
 import { Redis } from "ioredis";
+import { startApiTelemetry } from "./apiTelemetry";
 import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT, DEFAULT_RATE_LIMIT } from "./buildApp";
 import { isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials, type DemoSeedResult } from "./seedDemoData";
 
@@ -40,6 +41,9 @@ function fail(error: unknown): never {
   }
   process.exit(1);
 }
+
+// Before the data layer starts, so its first spans and metrics are recorded; OTEL_SDK_DISABLED=true turns it off.
+const telemetry = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true" ? undefined : startApiTelemetry({ env });
 
 const runtime = await startRuntime({ env, allowEmbedded: true }).catch(fail);
 const { services } = runtime;
@@ -84,6 +88,7 @@ const app = buildApp({
       ? false
       : { max: rateLimitMax, timeWindowMs: rateLimitWindowMs, ...(rateLimitRedis === undefined ? {} : { redis: rateLimitRedis }) },
   logger: { level: env.LOG_LEVEL?.trim() || "info" },
+  ...(telemetry === undefined ? {} : { telemetry }),
 });
 
 let stopping = false;
@@ -103,6 +108,7 @@ async function shutdown(signal: string): Promise<void> {
     await app.close(); // stop accepting, finish in-flight requests
     rateLimitRedis?.disconnect();
     await runtime.close(); // services.dispose(), then stop the embedded MongoDB
+    await telemetry?.shutdown(); // flush spans and metrics still buffered for OTLP
     process.exitCode = 0;
   } catch (error) {
     process.stderr.write(`shutdown error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -158,6 +164,7 @@ const lines = [
   `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["cis_aws_2.0","soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,
   ...(team?.assessment_id ? [`  curl -s ${auth} ${url}/assessments/${team.assessment_id}`] : []),
   `  curl -s ${auth} '${url}/audit-log?limit=5'`,
+  ...(telemetry ? [`  curl -s ${auth} ${url}/metrics | head -20`] : []),
   ...(viewerToken
     ? [
         `  curl -s -X POST -H 'authorization: Bearer ${viewerToken}' -H 'content-type: application/json' ${url}/accounts -d '{}'   # viewer: 403 FORBIDDEN`,

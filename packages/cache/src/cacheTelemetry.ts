@@ -1,4 +1,5 @@
 import type { CspmError } from "@cspm/errors";
+import { ATTRIBUTES, dataLayerInstruments } from "@cspm/telemetry";
 import type { CacheErrorHook, CacheOperation } from "./cacheService";
 
 /**
@@ -14,7 +15,17 @@ export function sanitizeCause(error: unknown): Error {
   return copy;
 }
 
-/** Counters shared by both cache implementations, and safe delivery of swallowed errors to `onError`. */
+/** A read's outcome as `cspm.cache.requests` counts it. */
+type ReadOperation = "get" | "wrap";
+
+function count(operation: CacheOperation | ReadOperation, outcome: "hit" | "miss" | "error"): void {
+  dataLayerInstruments().cacheRequests.add(1, { [ATTRIBUTES.CACHE_OPERATION]: operation, outcome });
+}
+
+/**
+ * Counters shared by both cache implementations (in `stats()`, and as `cspm.cache.requests` through
+ * OpenTelemetry), and safe delivery of swallowed errors to `onError`.
+ */
 export class CacheTelemetry {
   hits = 0;
   misses = 0;
@@ -27,9 +38,22 @@ export class CacheTelemetry {
 
   constructor(private readonly onError: CacheErrorHook | undefined) {}
 
+  /** Counts a read answered from the cache. */
+  hit(operation: ReadOperation): void {
+    this.hits += 1;
+    count(operation, "hit");
+  }
+
+  /** Counts a read the cache could not answer. */
+  miss(operation: ReadOperation): void {
+    this.misses += 1;
+    count(operation, "miss");
+  }
+
   /** Counts a swallowed failure and hands it to `onError`; a throwing hook is ignored. */
   report(operation: CacheOperation, error: CspmError, key?: string): void {
     this.errors += 1;
+    count(operation, "error");
     if (!this.onError) return;
     try {
       this.onError(key === undefined ? { operation, error } : { operation, key, error });

@@ -1,3 +1,4 @@
+import { dataLayerInstruments } from "@cspm/telemetry";
 import type { CircuitState } from "./cacheService";
 
 /** Tuning of a `CircuitBreaker`. */
@@ -23,6 +24,8 @@ export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
   private probeInFlight = false;
+  /** Whether this breaker counts in `cspm.cache.breaker.open` (from opening until it closes again). */
+  private reportedOpen = false;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.failureThreshold = options.failureThreshold ?? 5;
@@ -50,9 +53,7 @@ export class CircuitBreaker {
   /** Reports a successful call: closes a half-open breaker, resets the failure count. Ignored while open. */
   recordSuccess(): void {
     if (this.current === "open") return;
-    this.current = "closed";
-    this.failures = 0;
-    this.probeInFlight = false;
+    this.close();
   }
 
   /** Reports a failed call: a failed probe reopens the breaker; the `failureThreshold`-th failure in a row opens it. */
@@ -64,14 +65,26 @@ export class CircuitBreaker {
 
   /** Closes the breaker at once, e.g. when the connection reports it is ready again. */
   reset(): void {
+    this.close();
+  }
+
+  private close(): void {
     this.current = "closed";
     this.failures = 0;
     this.probeInFlight = false;
+    if (this.reportedOpen) {
+      this.reportedOpen = false;
+      dataLayerInstruments().cacheBreakerOpen.add(-1);
+    }
   }
 
   private open(): void {
     this.current = "open";
     this.openedAt = this.now();
     this.probeInFlight = false;
+    if (!this.reportedOpen) {
+      this.reportedOpen = true;
+      dataLayerInstruments().cacheBreakerOpen.add(1);
+    }
   }
 }

@@ -68,10 +68,10 @@ export class MemoryCache implements CacheService {
     const key = resolveCacheKey(cacheKey);
     const entry = this.lookup(key);
     if (!entry) {
-      this.telemetry.misses += 1;
+      this.telemetry.miss("get");
       return undefined;
     }
-    this.telemetry.hits += 1;
+    this.telemetry.hit("get");
     return decodeCacheValue(entry.encoded) as T;
   }
 
@@ -144,10 +144,10 @@ export class MemoryCache implements CacheService {
   private async resolve<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
     const entry = this.lookup(key);
     if (entry) {
-      this.telemetry.hits += 1;
+      this.telemetry.hit("wrap");
       return { value: decodeCacheValue(entry.encoded), encoded: entry.encoded };
     }
-    this.telemetry.misses += 1;
+    this.telemetry.miss("wrap");
     const ticket = this.fence.begin();
     try {
       const loaded = await loadAndEncode(this.telemetry, key, loader);

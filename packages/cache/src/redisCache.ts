@@ -234,10 +234,10 @@ export class RedisCache implements CacheService {
     const key = resolveCacheKey(cacheKey);
     const read = await this.read(key, undefined);
     if (read.state !== "hit") {
-      this.telemetry.misses += 1;
+      this.telemetry.miss("get");
       return undefined;
     }
-    this.telemetry.hits += 1;
+    this.telemetry.hit("get");
     return read.value as T;
   }
 
@@ -416,10 +416,10 @@ export class RedisCache implements CacheService {
   private async resolve<T>(key: string, options: NormalizedSetOptions, loader: CacheLoader<T>): Promise<Flight> {
     const first = await this.read(key, options);
     if (first.state === "hit") {
-      this.telemetry.hits += 1;
+      this.telemetry.hit("wrap");
       return { value: first.value, encoded: first.encoded };
     }
-    this.telemetry.misses += 1;
+    this.telemetry.miss("wrap");
     if (first.state === "down") return loadAndEncode(this.telemetry, key, loader);
     if (this.lock) return this.loadUnderLock(key, options, loader, this.lock);
     const loaded = await loadAndEncode(this.telemetry, key, loader);

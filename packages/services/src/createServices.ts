@@ -66,16 +66,18 @@ export function createServices(deps: ServicesDependencies): Services {
   const repositories = deps.repositories ?? new RepositoryFactory({ provider: deps.manager });
   const clock = deps.clock ?? (() => new Date());
   const options = deps.options ?? {};
+  // Cache calls get spans too (`Cache.wrap`, `Cache.invalidateTags` …); their first argument is a key, not a team.
+  const cache = instrumentMethods("Cache", deps.cache, { teamFirst: false });
   const accounts = new CentralAccountService({
     repositories,
-    cache: deps.cache,
+    cache,
     cipher: deps.cipher,
     clock,
     ...(options.accountCacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: options.accountCacheTtlSeconds }),
   });
   const aggregation = new AggregationService({
     repositories,
-    cache: deps.cache,
+    cache,
     clock,
     accounts,
     ...(options.summaryCacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: options.summaryCacheTtlSeconds }),
