@@ -4,6 +4,12 @@ import { z } from "zod";
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
 
+/** A switch as written in config objects (`true`/`false`) or the environment (`on`/`off`, `true`/`false`, `1`/`0`). */
+const onOff = z.union(
+  [z.boolean(), z.enum(["on", "off", "true", "false", "1", "0"]).transform((text) => text === "on" || text === "true" || text === "1")],
+  { error: 'must be "on" or "off"' },
+);
+
 /** The typed configuration a `ServiceContainer` is built from; see `loadConfigFromEnv` for the env names. */
 export const ServiceConfigSchema = z.strictObject({
   mongodb: z.strictObject({
@@ -32,10 +38,12 @@ export const ServiceConfigSchema = z.strictObject({
   encryptionKeys: z.string().min(1, "is required (CSPM_ENCRYPTION_KEYS)"),
   cache: z
     .strictObject({
+      /** `false` (`CSPM_CACHE=off`): no cache at all (`NoCache`), for debugging and measuring; Redis is not connected. */
+      enabled: onOff.default(true),
       defaultTtlSeconds: positiveInt(86_400).default(60),
       maxEntries: positiveInt(1_000_000).default(10_000),
     })
-    .default({ defaultTtlSeconds: 60, maxEntries: 10_000 }),
+    .default({ enabled: true, defaultTtlSeconds: 60, maxEntries: 10_000 }),
   /** HMAC key for pagination cursors; set it so cursors survive restarts and work across instances. */
   cursorSecret: z.string().min(16, "must be at least 16 characters").optional(),
 });
@@ -67,6 +75,7 @@ export const CONFIG_ENV_VARIABLES = {
   CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",
   CSPM_REDIS_TIMEOUT_MS: "redis.commandTimeoutMs",
   CSPM_ENCRYPTION_KEYS: "encryptionKeys",
+  CSPM_CACHE: "cache.enabled",
   CSPM_CACHE_TTL_SECONDS: "cache.defaultTtlSeconds",
   CSPM_CACHE_MAX_ENTRIES: "cache.maxEntries",
   CSPM_CURSOR_SECRET: "cursorSecret",
