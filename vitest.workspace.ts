@@ -16,10 +16,12 @@ interface PackageTests {
 const PACKAGES: readonly PackageTests[] = [
   { dir: "packages/errors", mongo: false },
   { dir: "packages/registry", mongo: false },
+  { dir: "packages/telemetry", mongo: false },
   { dir: "packages/mongo-engine", mongo: true },
   { dir: "packages/testkit", mongo: true },
   { dir: "packages/mongo", mongo: true },
   { dir: "packages/crypto", mongo: false },
+  { dir: "packages/identity", mongo: true },
   { dir: "packages/response", mongo: false },
   { dir: "packages/cache", mongo: false },
   { dir: "packages/repository", mongo: true },

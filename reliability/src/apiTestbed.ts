@@ -8,7 +8,9 @@ import { buildApp } from "@cspm-example/api";
 import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/container";
 import { type CredentialCipher, generateKey } from "@cspm/crypto";
 import { CommandMonitor, type CSPMDatabaseManager } from "@cspm/mongo";
+import { type BuiltInRole, systemActor } from "@cspm/identity";
 import { DatabaseRegistry } from "@cspm/registry";
+import { parseTeamId } from "@cspm/repository";
 import { dropDatabasesWithPrefix, testMongoUri, testDatabasePrefix } from "@cspm/testkit";
 import type { Document } from "mongodb";
 import { type LoopbackClient, loopbackClient } from "./httpClient";
@@ -26,6 +28,10 @@ export interface ApiTestbed {
   countAll(): Promise<Record<string, number>>;
   /** Every stored document, with where it lives. */
   dumpAll(): Promise<{ database: string; collection: string; doc: Document }[]>;
+  /** An API key token acting as `role` (default owner) in `teamId`, issued once per team and role. */
+  token(teamId: string, role?: BuiltInRole): Promise<string>;
+  /** `{ authorization: "Bearer <token>" }` for `token(teamId, role)`. */
+  auth(teamId: string, role?: BuiltInRole): Promise<Record<string, string>>;
   /** Inserts stored-shape documents into a registered collection. */
   seed(database: Parameters<CSPMDatabaseManager["getCollection"]>[0], collection: string, docs: readonly Document[]): Promise<void>;
   close(): Promise<void>;
@@ -63,6 +69,8 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
   const sink = options.logSink;
   const app = buildApp({
     services,
+    // The suites send thousands of requests with one credential; rate limits have their own tests.
+    rateLimit: false,
     logger: sink ? { level: "trace", stream: { write: (line: string) => sink(line) } } : false,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
@@ -70,6 +78,19 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
   if (!address || typeof address === "string") throw new Error("the API did not bind a TCP port");
   const manager = services.resolve(TOKENS.DatabaseManager);
   const http = loopbackClient(address.port, { maxSockets: options.maxSockets ?? 16 });
+  const tokens = new Map<string, Promise<string>>();
+  const token = (teamId: string, role: BuiltInRole = "owner"): Promise<string> => {
+    const key = `${teamId}/${role}`;
+    let issued = tokens.get(key);
+    if (issued === undefined) {
+      const team = parseTeamId(teamId);
+      issued = services.services.identity.apiKeys
+        .createKey(team, { name: `reliability ${role}`, role }, systemActor(team, "reliability"))
+        .then((k) => k.token);
+      tokens.set(key, issued);
+    }
+    return issued;
+  };
   const databases = (): string[] => DatabaseRegistry.keys().map((key) => manager.databaseName(key));
   const collectionsOf = async (name: string): Promise<string[]> =>
     (await manager.client.db(name).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
@@ -81,6 +102,10 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     monitor,
     cipher: services.resolve(TOKENS.Cipher),
     http,
+    token,
+    async auth(teamId, role) {
+      return { authorization: `Bearer ${await token(teamId, role)}` };
+    },
     async countAll() {
       const counts: Record<string, number> = {};
       for (const name of databases()) {

@@ -1,8 +1,9 @@
 /**
- * The injection corpus through every input of every HTTP route of the example API (the team header,
- * query parameters, path ids, JSON bodies and their fields), over real loopback HTTP: every payload must
- * get 400 VALIDATION_FAILED (413 PAYLOAD_TOO_LARGE only for a body over the limit), send no command to
- * MongoDB, write nothing and leave Object.prototype alone.
+ * The injection corpus through every input of every HTTP route of the example API (the Authorization
+ * header, query parameters, path ids, JSON bodies and their fields), over real loopback HTTP: every payload
+ * must get 400 VALIDATION_FAILED (413 PAYLOAD_TOO_LARGE only for a body over the limit; 401 UNAUTHENTICATED
+ * as a credential), send no command to MongoDB but the credential look-up and the audit entry of a refused
+ * mutation, write nothing else and leave Object.prototype alone.
  */
 import { generateSampleFindings } from "@cspm-example/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ let api: ApiTestbed;
 let accountId: string;
 let assessmentId: string;
 let countsBefore: Record<string, number>;
+let auditBefore: Set<string>;
 const prototypeBefore = prototypeSnapshot();
 
 /** One input of one route: how a payload is put on the wire (or `undefined` when HTTP cannot carry it). */
@@ -32,7 +34,16 @@ interface HttpSlot {
   valid(): HttpCall;
 }
 
-const headers = (team = TEAM): Record<string, string> => ({ "x-team-id": team });
+/** The owner API key of TEAM, issued in beforeAll. */
+let ownerToken = "";
+const headers = (): Record<string, string> => ({ authorization: `Bearer ${ownerToken}` });
+
+/** Collections the identity layer itself touches on every request: the key look-up and the audit trail. */
+const IDENTITY_COLLECTIONS = new Set(["api_keys", "audit_logs", "audit_outbox"]);
+const isIdentityCommand = (c: { database: string; collection: string | undefined }): boolean =>
+  c.database.endsWith("cspm_platform") && c.collection !== undefined && IDENTITY_COLLECTIONS.has(c.collection);
+const withoutAudit = (counts: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).filter(([name]) => !/\.audit_(logs|outbox)$/.test(name)));
 
 /** How a value is written as query parameters `name=...` (arrays repeat, objects use bracket keys). */
 function queryPairs(name: string, value: unknown): [string, string][] {
@@ -113,19 +124,19 @@ function querySlot(
   };
 }
 
-/** The payload as the `x-team-id` header (JSON text for non-strings). */
+/** The payload as the bearer credential (`Authorization: Bearer <payload>`, JSON text for non-strings): always 401. */
 function headerSlot(call: () => HttpCall, route: string): HttpSlot {
   const wire = (payload: unknown): string => (typeof payload === "string" ? payload : (JSON.stringify(payload) ?? String(payload)));
   return {
-    name: `${route} x-team-id`,
-    // "42", "true", "null" arrive as header text that is a well-formed team id: not an attack there.
-    legitimate: (payload) => /^[A-Za-z0-9_-]{1,128}$/.test(wire(payload)),
+    name: `${route} authorization`,
+    // No payload of the corpus is a credential of this API.
+    legitimate: never,
     build(payload) {
       const text = wire(payload);
       // Only what an HTTP client can send in a header (no control characters, Latin-1, bounded).
       if (text.length > MAX_HEADER || !/^[\t\x20-\x7e\x80-\xff]*$/.test(text)) return undefined;
       const base = call();
-      return { ...base, headers: { ...base.headers, "x-team-id": text } };
+      return { ...base, headers: { ...base.headers, authorization: `Bearer ${text}` } };
     },
     valid: call,
   };
@@ -342,6 +353,7 @@ function slots(): HttpSlot[] {
 
 beforeAll(async () => {
   api = await openApiTestbed({ label: "httpinj" });
+  ownerToken = await api.token(TEAM);
   const catalog = complianceCatalog("cis_aws_2.0", [{ controlId: "1.5", checks: ["iam_root_mfa_enabled"] }]);
   await api.seed("COMPLIANCE", "frameworks", [catalog.framework]);
   await api.seed("COMPLIANCE", "controls", catalog.controls);
@@ -353,6 +365,7 @@ beforeAll(async () => {
   expect(assessment.status).toBe(201);
   assessmentId = (assessment.body as { data: { id: string } }).data.id;
   countsBefore = await api.countAll();
+  auditBefore = new Set((await api.dumpAll()).filter((d) => d.collection === "audit_logs").map((d) => String(d.doc._id)));
 }, 90_000);
 
 afterAll(async () => {
@@ -383,14 +396,16 @@ describe("injection corpus through every HTTP route", () => {
         const { result, commands } = await api.monitor.measure(() => api.http.send(call));
         const code = errorCodeOf(result);
         const bodyBytes = call.raw === undefined ? 0 : Buffer.byteLength(call.raw);
-        const ok =
-          (result.status === 400 && code === "VALIDATION_FAILED") ||
-          (result.status === 413 && code === "PAYLOAD_TOO_LARGE" && bodyBytes > 1_048_576);
+        const ok = slot.name.endsWith(" authorization")
+          ? result.status === 401 && code === "UNAUTHENTICATED"
+          : (result.status === 400 && code === "VALIDATION_FAILED") ||
+            (result.status === 413 && code === "PAYLOAD_TOO_LARGE" && bodyBytes > 1_048_576);
         const note = (problem: string): void => {
           violations.push(`${slot.name} <- ${payload.id}: ${problem}`);
         };
         if (!ok) note(`answered ${result.status} ${code ?? result.text.slice(0, 100)}`);
-        if (commands.length > 0) note(`sent ${commands.map((c) => c.name).join(", ")}`);
+        const dataCommands = commands.filter((c) => !isIdentityCommand(c));
+        if (dataCommands.length > 0) note(`sent ${dataCommands.map((c) => `${c.name} ${c.collection ?? ""}`).join(", ")}`);
         if (prototypePolluted() || prototypeSnapshot() !== prototypeBefore) note("polluted a prototype");
       }
     }
@@ -400,8 +415,19 @@ describe("injection corpus through every HTTP route", () => {
     expect([...used].filter(([, n]) => n === 0).map(([id]) => id)).toEqual([]);
   }, 120_000);
 
-  it("nothing was written and Object.prototype is intact", async () => {
-    expect(await api.countAll()).toEqual(countsBefore);
+  it("nothing was written but the refusals' audit entries, and Object.prototype is intact", async () => {
+    const after = await api.countAll();
+    expect(withoutAudit(after)).toEqual(withoutAudit(countsBefore));
+    const audit = (await api.dumpAll()).filter((d) => d.collection === "audit_logs").map((d) => d.doc);
+    const fresh = audit.filter((e) => !auditBefore.has(String(e._id)));
+    // Every mutation the services refused is in the audit log as a failure; nothing waits in the outbox.
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(new Set(fresh.map((e) => e.outcome))).toEqual(new Set(["failure"]));
+    expect(
+      Object.entries(after)
+        .filter(([k]) => k.endsWith(".audit_outbox"))
+        .every(([, n]) => n === 0),
+    ).toBe(true);
     expect(prototypePolluted()).toBe(false);
     expect(prototypeSnapshot()).toBe(prototypeBefore);
   });

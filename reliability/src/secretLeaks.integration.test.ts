@@ -229,7 +229,12 @@ describe("no plaintext credential anywhere", () => {
   }, 60_000);
 
   it("through the HTTP API: request and response bodies, error envelopes, the app's logs", async () => {
-    const headers = { "x-team-id": TEAM };
+    const headers = await api.auth(TEAM);
+    const otherTeam = await api.auth(OTHER);
+    const tokens: PlantedSecret[] = [
+      { label: "owner api key", value: await api.token(TEAM) },
+      { label: "other team api key", value: await api.token(OTHER) },
+    ];
     const responses: ScanTarget[] = [];
     const send = async (where: string, call: Parameters<ApiTestbed["http"]["send"]>[0]) => {
       const result = await api.http.send(call);
@@ -313,10 +318,19 @@ describe("no plaintext credential anywhere", () => {
         json: { credentials: aws(SECRETS.awsHttp) },
       }),
       await send("GET secret as cursor", { method: "GET", path: `/accounts?cursor=${encodeURIComponent(SECRETS.awsHttp)}`, headers }),
-      await send("GET as another team", { method: "GET", path: `/accounts/${id}`, headers: { "x-team-id": OTHER } }),
-      await send("GET secret as team header", { method: "GET", path: "/accounts", headers: { "x-team-id": `${SECRETS.externalId}!` } }),
+      await send("GET as another team", { method: "GET", path: `/accounts/${id}`, headers: otherTeam }),
+      await send("GET secret as bearer token", {
+        method: "GET",
+        path: "/accounts",
+        headers: { authorization: `Bearer ${SECRETS.externalId}!` },
+      }),
+      await send("GET secret as a key of this team", {
+        method: "GET",
+        path: "/accounts",
+        headers: { authorization: `Bearer cspm-ak.${TEAM}.${Buffer.from(SECRETS.awsHttp).toString("base64url").slice(0, 43)}` },
+      }),
     ];
-    expect(refusals.map((r) => r.status)).toEqual([409, 400, 400, 400, 400, 400, 404, 400]);
+    expect(refusals.map((r) => r.status)).toEqual([409, 400, 400, 400, 400, 400, 404, 401, 401]);
 
     const stored = await api.dumpAll();
     const accounts = stored.filter((d) => d.collection === "enhanced_cloud_accounts").map((d) => d.doc);
@@ -324,7 +338,12 @@ describe("no plaintext credential anywhere", () => {
     for (const account of accounts) expect(isEncryptedEnvelope(account.encrypted_credentials)).toBe(true);
     const logTargets = logs.lines.map((line, i) => ({ where: `log #${i}`, text: line }));
     expect(logs.lines.some((line) => line.startsWith("api "))).toBe(true);
-    const leaks = findSecretLeaks([...storedDocumentTargets(stored), ...responses, ...logTargets, ...(await redisTargets())], PLANTED);
+    // Credentials and API key tokens: in no stored document (the audit trail included), response, log line or cache entry.
+    const leaks = findSecretLeaks(
+      [...storedDocumentTargets(stored), ...responses, ...logTargets, ...(await redisTargets())],
+      [...PLANTED, ...tokens],
+    );
     expect(leaks).toEqual([]);
+    expect(stored.filter((d) => d.collection === "audit_logs").length).toBeGreaterThan(5);
   }, 60_000);
 });

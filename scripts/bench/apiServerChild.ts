@@ -16,7 +16,8 @@ const services = createServiceContainer({
   cache: { enabled: false },
 });
 await services.initialize();
-const app = buildApp({ services });
+// The team header path (no credential check, as in the hand-written route) and no rate limit: the data path is measured.
+const app = buildApp({ services, developmentTeamHeader: true, rateLimit: false, warn: () => undefined });
 await app.listen({ host: "127.0.0.1", port: 0 });
 const address = app.server.address();
 const port = typeof address === "object" && address !== null ? address.port : 0;

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { createServiceContainer, TOKENS } from "@cspm/container";
 import { generateKey } from "@cspm/crypto";
+import { systemActor } from "@cspm/identity";
 import { DatabaseRegistry } from "@cspm/registry";
 import { type Document, ObjectId } from "mongodb";
 import { buildApp } from "../../examples/api/src/index";
@@ -115,7 +116,8 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   });
   await services.initialize({ ensureIndexes: true });
   const manager = services.resolve(TOKENS.DatabaseManager);
-  const app = buildApp({ services });
+  // Rate limits off: the load run measures the data path, with one API key per team.
+  const app = buildApp({ services, rateLimit: false });
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   try {
     // Seed: a framework catalogue, two accounts and some findings and scan runs per team.
@@ -132,7 +134,14 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     const teams = Array.from({ length: teamCount }, (_, k) => `load_team_${k}`);
     const accounts = services.resolve(TOKENS.CentralAccountService);
     const seeded = new Map<string, { id: string; accountId: string }[]>();
+    const tokens = new Map<string, string>();
     for (const [k, team] of teams.entries()) {
+      const key = await services.services.identity.apiKeys.createKey(
+        parseTeamId(team),
+        { name: "load", role: "owner" },
+        systemActor(parseTeamId(team), "bench"),
+      );
+      tokens.set(team, key.token);
       const list: { id: string; accountId: string }[] = [];
       for (let n = 0; n < 2; n++) {
         const accountId = `1${String(k).padStart(2, "0")}00000000${n}`;
@@ -187,7 +196,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     const send = (method: string, path: string, team: string, json?: unknown): Promise<Answer> =>
       new Promise((resolve, reject) => {
         const payload = json === undefined ? undefined : JSON.stringify(json);
-        const headers: Record<string, string | number> = { "x-team-id": team };
+        const headers: Record<string, string | number> = { authorization: `Bearer ${tokens.get(team) ?? ""}` };
         if (payload !== undefined) {
           headers["content-type"] = "application/json";
           headers["content-length"] = Buffer.byteLength(payload);

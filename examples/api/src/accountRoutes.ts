@@ -1,4 +1,3 @@
-import { TOKENS } from "@cspm/container";
 import { CLOUD_ACCOUNT_STATUSES, CLOUD_PROVIDERS } from "@cspm/domain";
 import type { RegisterAccountInput, UpdateAccountInput } from "@cspm/services";
 import type { FastifyInstance } from "fastify";
@@ -39,7 +38,7 @@ interface IdParams {
 export function registerAccountRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.get("/accounts", async (request) => {
     const query = parseRequestPart(ListQuery, request.query, "query");
-    const page = await request.scope.resolve(TOKENS.CentralAccountService).listAccounts(request.teamId, {
+    const page = await request.services.accounts.listAccounts(request.teamId, {
       limit: query.limit,
       ...(query.provider === undefined ? {} : { provider: query.provider }),
       ...(query.status === undefined ? {} : { status: query.status }),
@@ -50,28 +49,24 @@ export function registerAccountRoutes(app: FastifyInstance, { responses }: Route
   });
 
   app.post("/accounts", async (request, reply) => {
-    const account = await request.scope
-      .resolve(TOKENS.CentralAccountService)
-      .registerAccount(request.teamId, request.body as RegisterAccountInput);
+    const account = await request.services.accounts.registerAccount(request.teamId, request.body as RegisterAccountInput);
     return reply.code(201).header("location", `/accounts/${account.id}`).send(responses.successResponse(account));
   });
 
   app.get<{ Params: IdParams }>("/accounts/:id", async (request, reply) => {
-    const account = await request.scope.resolve(TOKENS.CentralAccountService).getAccount(request.teamId, request.params.id);
+    const account = await request.services.accounts.getAccount(request.teamId, request.params.id);
     if (account.version !== undefined) void reply.header("etag", `"${account.version}"`);
     return responses.successResponse(account);
   });
 
   app.patch<{ Params: IdParams }>("/accounts/:id", async (request, reply) => {
     const { "if-match": expectedVersion } = parseRequestPart(IfMatch, { "if-match": request.headers["if-match"] }, "headers");
-    const account = await request.scope
-      .resolve(TOKENS.CentralAccountService)
-      .updateAccount(
-        request.teamId,
-        request.params.id,
-        request.body as UpdateAccountInput,
-        expectedVersion === undefined ? {} : { expectedVersion },
-      );
+    const account = await request.services.accounts.updateAccount(
+      request.teamId,
+      request.params.id,
+      request.body as UpdateAccountInput,
+      expectedVersion === undefined ? {} : { expectedVersion },
+    );
     if (account.version !== undefined) void reply.header("etag", `"${account.version}"`);
     return responses.successResponse(account);
   });

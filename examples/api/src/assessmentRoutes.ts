@@ -1,4 +1,3 @@
-import { TOKENS } from "@cspm/container";
 import { ASSESSMENT_STATUSES } from "@cspm/domain";
 import type { CreateAssessmentInput } from "@cspm/services";
 import type { FastifyInstance } from "fastify";
@@ -25,15 +24,13 @@ interface IdParams {
  */
 export function registerAssessmentRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.post("/assessments", async (request, reply) => {
-    const assessment = await request.scope
-      .resolve(TOKENS.GlobalAssessmentService)
-      .createAssessment(request.teamId, request.body as CreateAssessmentInput);
+    const assessment = await request.services.assessments.createAssessment(request.teamId, request.body as CreateAssessmentInput);
     return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
   });
 
   app.get("/assessments", async (request) => {
     const query = parseRequestPart(ListQuery, request.query, "query");
-    const page = await request.scope.resolve(TOKENS.GlobalAssessmentService).listAssessments(request.teamId, {
+    const page = await request.services.assessments.listAssessments(request.teamId, {
       limit: query.limit,
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
@@ -42,16 +39,12 @@ export function registerAssessmentRoutes(app: FastifyInstance, { responses }: Ro
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id", async (request) => {
-    return responses.successResponse(
-      await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id),
-    );
+    return responses.successResponse(await request.services.assessments.getAssessment(request.teamId, request.params.id));
   });
 
   app.get<{ Params: IdParams }>("/assessments/:id/evidence", async (request) => {
     // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
-    await request.scope.resolve(TOKENS.GlobalAssessmentService).getAssessment(request.teamId, request.params.id);
-    return responses.successResponse(
-      await request.scope.resolve(TOKENS.EvidenceIntegrationService).getEvidence(request.teamId, request.params.id),
-    );
+    await request.services.assessments.getAssessment(request.teamId, request.params.id);
+    return responses.successResponse(await request.services.evidence.getEvidence(request.teamId, request.params.id));
   });
 }

@@ -1,8 +1,11 @@
 import type { TeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
-import { NotFoundError, ValidationError } from "@cspm/errors";
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import { isCspmError, NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from "@cspm/errors";
+import type { Actor } from "@cspm/identity";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import type { Redis } from "ioredis";
 import { registerAccountRoutes } from "./accountRoutes";
 import { registerAssessmentRoutes } from "./assessmentRoutes";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
@@ -10,14 +13,25 @@ import { registerFindingImportRoute } from "./findingImportRoute";
 import { registerHealthRoute } from "./healthRoute";
 import { registerPostureRoutes } from "./postureRoutes";
 import type { RouteContext } from "./routeContext";
-import { teamIdFromHeader, TEAM_HEADER, type ResolveTeamId } from "./teamIdFromHeader";
+import { DEVELOPMENT_HEADER_WARNING, developmentActor } from "./developmentActor";
+import { registerIdentityRoutes } from "./identityRoutes";
 
 /** Options of `buildApp`. */
 export interface BuildAppOptions {
   /** The data layer, initialized by the caller (who also disposes it, after `app.close()`). */
   readonly services: ServiceContainer;
-  /** Which team a request acts for; default: the `x-team-id` header (`teamIdFromHeader`). */
-  readonly resolveTeamId?: ResolveTeamId;
+  /**
+   * Development only: a request WITHOUT a credential acts as owner of the team in its `x-team-id` header.
+   * Off by default; when on, `warn` (default stderr) gets `DEVELOPMENT_HEADER_WARNING` once at build time.
+   */
+  readonly developmentTeamHeader?: boolean;
+  readonly warn?: (message: string) => void;
+  /**
+   * Requests per credential (per client IP for public routes) and window; 429 `RATE_LIMITED` in the envelope
+   * with `retry-after` beyond it. Counters live in `redis` when given (shared by every instance), else in
+   * memory. Default `{ max: 600, timeWindowMs: 60_000 }`; `false` turns it off.
+   */
+  readonly rateLimit?: false | { readonly max: number; readonly timeWindowMs: number; readonly redis?: Redis; readonly keyPrefix?: string };
   /** Largest JSON body of ordinary routes, in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /** Largest body of `POST /findings/import`, in bytes (default 25 MiB). */
@@ -35,6 +49,9 @@ export const DEFAULT_IMPORT_BODY_LIMIT = 25 * 1_048_576;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Default rate limit: requests per credential per minute. */
+export const DEFAULT_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 } as const;
+
 /** Every route, for `GET /` and the startup banner. */
 export const API_ROUTES = [
   "GET /health",
@@ -49,16 +66,45 @@ export const API_ROUTES = [
   "GET /assessments/:id",
   "GET /assessments/:id/evidence",
   "POST /findings/import",
+  "GET /me",
+  "POST /api-keys",
+  "GET /api-keys",
+  "POST /api-keys/:id/revoke",
+  "GET /members",
+  "POST /members",
+  "PATCH /members/:id",
+  "DELETE /members/:id",
+  "GET /roles",
+  "POST /roles",
+  "DELETE /roles/:name",
+  "POST /sessions",
+  "POST /sessions/rotate",
+  "POST /sessions/revoke",
+  "GET /audit-log",
 ] as const;
 
 /**
  * The example HTTP API on an initialized `ServiceContainer`, not listening yet (`app.inject` in tests,
- * `app.listen` in `main.ts`): one request scope per request for the team `resolveTeamId` returns, and the
- * `@cspm/response` envelope with its HTTP status on every response, Fastify's own errors and 404s included.
+ * `app.listen` in `main.ts`). Every route but `GET /health` and `GET /` needs `Authorization: Bearer <API key
+ * | session token | JWT>` (401 `UNAUTHENTICATED` otherwise); the credential's actor gets one request scope
+ * whose actor-bound services authorize (403 `FORBIDDEN`) and audit every call; rate limits count per
+ * credential (429 `RATE_LIMITED`); every response is the `@cspm/response` envelope.
  */
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { services } = options;
-  const resolveTeamId = options.resolveTeamId ?? teamIdFromHeader;
+  const authenticator = services.resolve(TOKENS.Authenticator);
+  if (options.developmentTeamHeader === true) (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(DEVELOPMENT_HEADER_WARNING);
+  const authenticate = async (request: FastifyRequest): Promise<Actor> => {
+    try {
+      return await authenticator.authenticateHeader(request.headers.authorization);
+    } catch (error) {
+      if (options.developmentTeamHeader === true && isCspmError(error) && error.reason === "CREDENTIAL_MISSING") {
+        const actor = developmentActor(request);
+        if (actor !== undefined) return actor;
+      }
+      throw error;
+    }
+  };
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const context: RouteContext = {
     responses: services.resolve(TOKENS.ResponseService),
@@ -74,12 +120,29 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Errors the router raises before any handler (a malformed %-encoding, a path parameter over
     // maxParamLength) get the same VALIDATION_FAILED envelope as every other bad input.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const issue = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "path parameter too long" : "malformed URL";
       const { statusCode, body } = responses.toHttpResponse(
         new ValidationError("The request URL is malformed or too long.", [{ path: "url", message: issue }]),
       );
-      void (reply as unknown as FastifyReply).code(statusCode).send(body);
+      void (reply as unknown as FastifyReply).header("x-request-id", request.id).code(statusCode).send(body);
+    },
+    // What Node's HTTP parser refuses before Fastify sees a request (headers over the limit, a garbage
+    // request line) is answered in the envelope too, with a request id, instead of Node's own body.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const code = (error as { code?: string }).code;
+      const tooLarge = code === "HPE_HEADER_OVERFLOW";
+      const mapped = tooLarge
+        ? new PayloadTooLargeError("The request headers are larger than this server accepts.", { details: { limit: "headers" } })
+        : new ValidationError("The request is not valid HTTP.", [{ path: "", message: "malformed request" }]);
+      const { body } = responses.toHttpResponse(mapped);
+      const text = JSON.stringify(body);
+      const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+          `x-request-id: ${randomUUID()}\r\nConnection: close\r\n\r\n${text}`,
+      );
     },
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
@@ -88,14 +151,24 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
 
   app.decorateRequest("teamId", "" as TeamId);
+  app.decorateRequest("actor", null);
   app.decorateRequest("scope", null as never);
+  app.decorateRequest("services", null as never);
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
     if (request.is404 || request.routeOptions.config.public === true) return;
-    const teamId = await resolveTeamId(request);
-    request.teamId = teamId;
-    request.scope = services.createRequestScope({ teamId, requestId: request.id });
+    let actor: Actor;
+    try {
+      actor = await authenticate(request);
+    } catch (error) {
+      if (isCspmError(error) && error.code === "UNAUTHENTICATED") void reply.header("www-authenticate", 'Bearer realm="cspm"');
+      throw error;
+    }
+    request.actor = actor;
+    request.teamId = actor.teamId;
+    request.scope = services.createRequestScope({ actor, teamId: actor.teamId, requestId: request.id, ip: request.ip });
+    request.services = request.scope.services;
   });
 
   app.addHook("onResponse", async (request, reply) => {
@@ -106,6 +179,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         team: request.teamId || undefined,
+        actor: request.actor ? `${request.actor.type}:${request.actor.id}` : undefined,
       },
       "request",
     );
@@ -113,8 +187,12 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, request, reply) => {
     const limit = request.routeOptions.bodyLimit ?? bodyLimit;
-    const { statusCode, body } = responses.toHttpResponse(fastifyErrorToCspm(error, limit));
-    if (statusCode >= 500) request.log.error({ err: error, code: body.error.code }, "request failed");
+    const mapped = fastifyErrorToCspm(error, limit);
+    const { statusCode, body } = responses.toHttpResponse(mapped);
+    // Where it happened (collection, index …) goes to the log only; the envelope names no internals.
+    const where = isCspmError(mapped) ? mapped.logContext : undefined;
+    if (statusCode >= 500) request.log.error({ err: error, code: body.error.code, ...(where ? { where } : {}) }, "request failed");
+    else if (statusCode === 409 && where) request.log.info({ code: body.error.code, where }, "request conflicted");
     return reply.code(statusCode).send(body);
   });
 
@@ -126,17 +204,38 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     return reply.code(statusCode).send(body);
   });
 
-  app.get("/", { config: { public: true } }, async () =>
-    responses.successResponse({
-      name: "CSPM example API",
-      team_header: TEAM_HEADER,
-      routes: [...API_ROUTES],
-    }),
-  );
-  registerHealthRoute(app, services, context);
-  registerAccountRoutes(app, context);
-  registerPostureRoutes(app, context);
-  registerAssessmentRoutes(app, context);
-  registerFindingImportRoute(app, context);
+  const limits: BuildAppOptions["rateLimit"] = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
+  if (limits !== false) {
+    void app.register(rateLimit, {
+      global: true,
+      max: limits.max,
+      timeWindow: limits.timeWindowMs,
+      // After authentication (onRequest), so the counter is the credential's, never a guessable header's.
+      hook: "preHandler",
+      keyGenerator: (request) => (request.actor ? `cred:${request.actor.credentialId}` : `ip:${request.ip}`),
+      ...(limits.redis === undefined ? {} : { redis: limits.redis, nameSpace: limits.keyPrefix ?? "cspm-api-rate:" }),
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError(`Too many requests for this credential: at most ${context.max} per ${context.after}.`, {
+          details: { retry_after_seconds: Math.max(1, Math.ceil(context.ttl / 1000)), limit: context.max },
+        }),
+    });
+  }
+
+  // Routes in a plugin registered after the rate limiter, so its route hook sees every one of them.
+  void app.register(async (routes) => {
+    routes.get("/", { config: { public: true } }, async () =>
+      responses.successResponse({
+        name: "CSPM example API",
+        authentication: "Authorization: Bearer <api key | session token | JWT>",
+        routes: [...API_ROUTES],
+      }),
+    );
+    registerHealthRoute(routes, services, context);
+    registerAccountRoutes(routes, context);
+    registerPostureRoutes(routes, context);
+    registerAssessmentRoutes(routes, context);
+    registerFindingImportRoute(routes, context);
+    registerIdentityRoutes(routes, context);
+  });
   return app;
 }

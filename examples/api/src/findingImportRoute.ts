@@ -62,20 +62,42 @@ export function registerFindingImportRoute(app: FastifyInstance, context: RouteC
       const query = parseRequestPart(ImportQuery, request.query, "query");
       const elements: readonly unknown[] = Array.isArray(request.body) ? request.body : [request.body];
       const account = query.accountId ?? accountOfBody(elements);
-      const report = await importProwler(importDependenciesFrom(request.scope), {
-        teamId: request.teamId,
-        account,
-        source: valueFindingSource(elements),
-        batchSize: query.batchSize ?? importBatchSize,
-        requestedBy: "api",
-      });
-      if (report.status === "failed") {
-        throw new ValidationError(
-          report.error ?? "The import failed.",
-          report.issues.map((issue) => ({ path: `${issue.index}${issue.path ? `.${issue.path}` : ""}`, message: issue.message })),
-          { details: { scan_run_id: report.scan_run_id, total: report.total, rejected: report.rejected, written: report.written } },
-        );
-      }
+      // One audited mutation for the whole import (permission manage_scans), through the outbox: an import
+      // writes in batches, not in one transaction. A failed run is recorded as a failure.
+      const report = await request.services.audited(
+        {
+          action: "findings.import",
+          permission: "manage_scans",
+          target: { type: "cloud_account", id: account },
+          changes: { account, batchSize: query.batchSize ?? importBatchSize, elements: elements.length },
+          mode: "outbox",
+          metadataOf: (r: Awaited<ReturnType<typeof importProwler>>) => ({
+            scan_run_id: r.scan_run_id,
+            total: r.total,
+            inserted: r.inserted,
+            updated: r.updated,
+            rejected: r.rejected,
+          }),
+        },
+        request.teamId,
+        async () => {
+          const result = await importProwler(importDependenciesFrom(request.scope), {
+            teamId: request.teamId,
+            account,
+            source: valueFindingSource(elements),
+            batchSize: query.batchSize ?? importBatchSize,
+            requestedBy: request.actor ? `${request.actor.type}:${request.actor.id}` : "api",
+          });
+          if (result.status === "failed") {
+            throw new ValidationError(
+              result.error ?? "The import failed.",
+              result.issues.map((issue) => ({ path: `${issue.index}${issue.path ? `.${issue.path}` : ""}`, message: issue.message })),
+              { details: { scan_run_id: result.scan_run_id, total: result.total, rejected: result.rejected, written: result.written } },
+            );
+          }
+          return result;
+        },
+      );
       return reply.code(201).header("location", `/scan-activity`).send(responses.successResponse(report));
     });
   });

@@ -2,8 +2,9 @@
 // With no MONGODB_URI it runs on an embedded MongoDB with seeded demo data; see README.md.
 import { startRuntime } from "@cspm-example/worker";
 import { isCspmError } from "@cspm/errors";
-import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT } from "./buildApp";
-import { isDemoDatabaseEmpty, seedDemoData, type DemoSeedResult } from "./seedDemoData";
+import { Redis } from "ioredis";
+import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT, DEFAULT_RATE_LIMIT } from "./buildApp";
+import { isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials, type DemoSeedResult } from "./seedDemoData";
 
 const env = process.env;
 
@@ -23,6 +24,10 @@ const host = env.HOST?.trim() || "127.0.0.1";
 const bodyLimit = intFromEnv("API_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 1_073_741_824);
 const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, 1_073_741_824);
 const seedFindings = intFromEnv("CSPM_DEMO_FINDINGS_PER_ACCOUNT", 2500, 0, 200_000);
+const rateLimitMax = intFromEnv("API_RATE_LIMIT_MAX", DEFAULT_RATE_LIMIT.max, 0, 10_000_000);
+const rateLimitWindowMs = intFromEnv("API_RATE_LIMIT_WINDOW_MS", DEFAULT_RATE_LIMIT.timeWindowMs, 1000, 86_400_000);
+const developmentTeamHeader = env.CSPM_DEV_TEAM_HEADER === "1";
+const credentialsFile = env.CSPM_DEMO_CREDENTIALS_FILE?.trim() || undefined;
 
 function fail(error: unknown): never {
   if (isCspmError(error)) {
@@ -57,10 +62,27 @@ if (runtime.embedded && env.CSPM_DEMO_SEED !== "0") {
   }
 }
 
+if (seed && credentialsFile) {
+  writeDemoCredentials(credentialsFile, seed);
+  process.stderr.write(`wrote the demo API keys to ${credentialsFile} (mode 0600)\n`);
+}
+
+// Rate-limit counters in Redis when there is one, so every instance counts the same credential together.
+const rateLimitRedis =
+  rateLimitMax > 0 && env.REDIS_URL?.trim()
+    ? new Redis(env.REDIS_URL.trim(), { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false })
+    : undefined;
+rateLimitRedis?.on("error", () => undefined);
+
 const app = buildApp({
   services,
   bodyLimit,
   importBodyLimit,
+  developmentTeamHeader,
+  rateLimit:
+    rateLimitMax === 0
+      ? false
+      : { max: rateLimitMax, timeWindowMs: rateLimitWindowMs, ...(rateLimitRedis === undefined ? {} : { redis: rateLimitRedis }) },
   logger: { level: env.LOG_LEVEL?.trim() || "info" },
 });
 
@@ -79,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   try {
     await app.close(); // stop accepting, finish in-flight requests
+    rateLimitRedis?.disconnect();
     await runtime.close(); // services.dispose(), then stop the embedded MongoDB
     process.exitCode = 0;
   } catch (error) {
@@ -103,33 +126,45 @@ const url =
     : `http://${host}:${port}`;
 const team = seed?.teams[0];
 const account = team?.accounts[0];
-const teamId = team?.team_id ?? "<your-team-id>";
+const ownerToken = team?.tokens?.owner ?? "<an API key: POST /api-keys, or the seed's>";
+const viewerToken = team?.tokens?.viewer;
+const auth = `-H 'authorization: Bearer ${ownerToken}'`;
 const lines = [
   "",
   `CSPM example API listening on ${url}  (Ctrl-C to stop)`,
   ...(seed
     ? [
         "",
-        "Demo teams (send one as the x-team-id header):",
-        ...seed.teams.map((t) => `  ${t.team_id}  ${t.name} (${t.accounts.map((a) => `${a.provider}:${a.account_id}`).join(", ")})`),
+        "Demo teams and their API keys (demo secrets, shown once; CSPM_DEMO_CREDENTIALS_FILE=<path> writes them to a file):",
+        ...seed.teams.flatMap((t) => [
+          `  ${t.team_id}  ${t.name} (${t.accounts.map((a) => `${a.provider}:${a.account_id}`).join(", ")})`,
+          ...(t.tokens ? [`      owner:  ${t.tokens.owner}`, `      viewer: ${t.tokens.viewer}`] : []),
+        ]),
       ]
     : []),
   "",
-  "Try:",
+  "Try (every route but /health needs Authorization: Bearer <token>):",
   `  curl -s ${url}/health`,
-  `  curl -s -H 'x-team-id: ${teamId}' ${url}/dashboard/summary`,
-  `  curl -s -H 'x-team-id: ${teamId}' '${url}/accounts?provider=aws&limit=10'`,
+  `  curl -s ${auth} ${url}/me`,
+  `  curl -s ${auth} ${url}/dashboard/summary`,
+  `  curl -s ${auth} '${url}/accounts?provider=aws&limit=10'`,
   ...(account
     ? [
-        `  curl -s -H 'x-team-id: ${teamId}' '${url}/dashboard/summary?accountIds=${account.account_id}&since=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}'`,
+        `  curl -s ${auth} '${url}/dashboard/summary?accountIds=${account.account_id}&since=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}'`,
       ]
     : []),
-  `  curl -s -H 'x-team-id: ${teamId}' '${url}/scan-activity?limit=5'`,
-  `  curl -s -X POST -H 'x-team-id: ${teamId}' -H 'content-type: application/json' ${url}/assessments \\`,
+  `  curl -s ${auth} '${url}/scan-activity?limit=5'`,
+  `  curl -s -X POST ${auth} -H 'content-type: application/json' ${url}/assessments \\`,
   `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["cis_aws_2.0","soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,
-  ...(team?.assessment_id ? [`  curl -s -H 'x-team-id: ${teamId}' ${url}/assessments/${team.assessment_id}`] : []),
-  `  curl -s -X POST -H 'x-team-id: ${teamId}' -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?accountId=${account.account_id}` : ""}'`,
-  `       (make sample.json: pnpm --filter @cspm-example/worker generate --format ocsf --count 2000${account ? ` --provider ${account.provider} --account-id ${account.account_id}` : ""} --out "$PWD/sample.json")`,
+  ...(team?.assessment_id ? [`  curl -s ${auth} ${url}/assessments/${team.assessment_id}`] : []),
+  `  curl -s ${auth} '${url}/audit-log?limit=5'`,
+  ...(viewerToken
+    ? [
+        `  curl -s -X POST -H 'authorization: Bearer ${viewerToken}' -H 'content-type: application/json' ${url}/accounts -d '{}'   # viewer: 403 FORBIDDEN`,
+      ]
+    : []),
+  `  curl -s -X POST ${auth} -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?accountId=${account.account_id}` : ""}'`,
+  `       (make sample.json: npx -y pnpm@10.34.9 --filter @cspm-example/worker generate --format ocsf --count 2000${account ? ` --provider ${account.provider} --account-id ${account.account_id}` : ""} --out "$PWD/sample.json")`,
   "",
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -2,10 +2,14 @@ import { ValidationError } from "@cspm/errors";
 import type { z } from "zod";
 
 /**
- * Validates the query string, params or a header with a zod schema and returns the parsed value.
+ * Validates the query string, params, a header or a small JSON body with a zod schema and returns the parsed value.
  * Throws `VALIDATION_FAILED` listing every field issue (paths as the client wrote them: `limit`, `since`).
  */
-export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown, part: "query" | "params" | "headers"): z.output<S> {
+export function parseRequestPart<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  part: "query" | "params" | "headers" | "body",
+): z.output<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({

@@ -1,4 +1,3 @@
-import { TOKENS } from "@cspm/container";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseRequestPart } from "./parseRequestPart";
@@ -38,7 +37,7 @@ const ActivityQuery = z.strictObject({
 export function registerPostureRoutes(app: FastifyInstance, { responses }: RouteContext): void {
   app.get("/dashboard/summary", async (request) => {
     const query = parseRequestPart(SummaryQuery, request.query, "query");
-    const summary = await request.scope.resolve(TOKENS.AggregationService).getDashboardSummary(request.teamId, {
+    const summary = await request.services.aggregation.getDashboardSummary(request.teamId, {
       ...(query.accountIds === undefined ? {} : { accountIds: query.accountIds }),
       ...(query.since === undefined ? {} : { since: query.since }),
     });
@@ -47,7 +46,7 @@ export function registerPostureRoutes(app: FastifyInstance, { responses }: Route
 
   app.get("/scan-activity", async (request) => {
     const query = parseRequestPart(ActivityQuery, request.query, "query");
-    const activity = await request.scope.resolve(TOKENS.AggregationService).getScanActivity(request.teamId, {
+    const activity = await request.services.aggregation.getScanActivity(request.teamId, {
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });

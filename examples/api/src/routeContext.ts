@@ -1,16 +1,22 @@
 import type { RequestScope } from "@cspm/container";
+import type { Actor } from "@cspm/identity";
 import type { TeamId } from "@cspm/repository";
 import type { ResponseService } from "@cspm/response";
+import type { ActorServices } from "@cspm/services";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The team the request acts for (from `resolveTeamId`); empty on public routes. */
+    /** Who is calling (from the bearer credential); absent on public routes. */
+    actor: Actor | null;
+    /** The actor's team: the only team the request can act for; empty on public routes. */
     teamId: TeamId;
-    /** This request's scope of the service container: resolve services and repositories from it. */
+    /** This request's scope of the service container. */
     scope: RequestScope;
+    /** The actor-bound services: every read authorized, every mutation authorized and audited. Routes use only these. */
+    services: ActorServices;
   }
   interface FastifyContextConfig {
-    /** A route that needs no team (health, index). */
+    /** A route that needs no credential and no team (health, index). */
     public?: boolean;
   }
 }

@@ -1,5 +1,6 @@
 import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
+import { chmodSync, writeFileSync } from "node:fs";
 import {
   CATALOG_FRAMEWORKS,
   CHECK_CATALOG,
@@ -11,6 +12,7 @@ import {
   type ProgressOutput,
 } from "@cspm-example/worker";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
+import { systemActor } from "@cspm/identity";
 import {
   AiModelRepository,
   AiRiskAssessmentRepository,
@@ -47,6 +49,8 @@ export interface DemoSeedOptions {
   readonly findingsPerAccount?: number;
   /** Create one assessment per team through the brief's flow (default true). */
   readonly assessments?: boolean;
+  /** Create per team an owner member and two API keys, owner and viewer (default true); their tokens are in the result. */
+  readonly apiKeys?: boolean;
   /** "Now" of the demo (default the current time). */
   readonly now?: Date;
   /** Progress lines and notices (default stderr); `null` for silence. */
@@ -69,6 +73,8 @@ export interface SeededTeam {
   readonly slug: string;
   readonly accounts: readonly SeededAccount[];
   readonly assessment_id?: string;
+  /** API key tokens of the team: one acting as owner, one as viewer (absent with `apiKeys: false`). Demo secrets. */
+  readonly tokens?: { readonly owner: string; readonly viewer: string };
 }
 
 /** What `seedDemoData` wrote. */
@@ -665,12 +671,26 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
       });
       assessmentId = assessment.id;
     }
+    let tokens: SeededTeam["tokens"];
+    if (options.apiKeys !== false) {
+      // Through the actor-bound services, so the keys' creation is in the team's audit log (actor: demo-seed).
+      const seeder = services.forActor(systemActor(parseTeamId(teamId), "demo-seed"), { requestId: `seed-${profile.slug}` });
+      await seeder.members.addMember(parseTeamId(teamId), {
+        email: `owner@${profile.slug}.example`,
+        name: `${profile.name} owner`,
+        role: "owner",
+      });
+      const owner = await seeder.apiKeys.createKey(parseTeamId(teamId), { name: "demo owner key", role: "owner" });
+      const viewer = await seeder.apiKeys.createKey(parseTeamId(teamId), { name: "demo viewer key", role: "viewer" });
+      tokens = { owner: owner.token, viewer: viewer.token };
+    }
     teams.push({
       team_id: teamId,
       name: profile.name,
       slug: profile.slug,
       accounts: seeded,
       ...(assessmentId === undefined ? {} : { assessment_id: assessmentId }),
+      ...(tokens === undefined ? {} : { tokens }),
     });
   }
   bar?.finish(findingsWritten);
@@ -865,4 +885,15 @@ async function seedNativeScans(services: ServiceContainer, teamId: string, targe
       grade: i === 0 ? "B" : "D",
     });
   }
+}
+
+/**
+ * Writes the seeded teams' API keys as `{"teams":[{"team_id","name","tokens":{"owner","viewer"}}]}` to `path`
+ * with mode 0600 (readable by this user only; an existing file is narrowed to 0600 too), for scripts and
+ * tests that talk to the demo. Demo secrets only. Throws the file system's error.
+ */
+export function writeDemoCredentials(path: string, seed: Pick<DemoSeedResult, "teams">): void {
+  const content = { teams: seed.teams.map((t) => ({ team_id: t.team_id, name: t.name, tokens: t.tokens })) };
+  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

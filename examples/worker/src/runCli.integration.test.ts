@@ -1,6 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServiceContainer, loadConfigFromEnv } from "@cspm/container";
+import { systemActor } from "@cspm/identity";
+import { DatabaseRegistry } from "@cspm/registry";
+import { parseTeamId } from "@cspm/repository";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +73,53 @@ describe("worker CLI", () => {
     const second = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/total 250 \| inserted 0 \| updated 250/);
+  });
+
+  it("writes its changes to the audit log as the CLI user, or as the API key in CSPM_API_KEY", async () => {
+    const audit = client.db(DatabaseRegistry.databaseName("PLATFORM", prefix)).collection("audit_logs");
+    const entries = await audit.find({ team_id: "team-cli", action: { $in: ["findings.import", "cloud_account.create"] } }).toArray();
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    expect(entries.every((e) => e.actor.type === "system" && /^cli:/.test(e.actor.id) && e.actor.role === "owner")).toBe(true);
+    expect(entries.filter((e) => e.action === "cloud_account.create").map((e) => e.outcome)).toEqual(["success"]);
+
+    // With a viewer's key the CLI is refused (and the refusal recorded under that key).
+    const env = { MONGODB_URI: testMongoUri(), CSPM_DB_PREFIX: prefix, CSPM_ENCRYPTION_KEYS: KEYS };
+    const services = createServiceContainer(loadConfigFromEnv(env));
+    await services.initialize();
+    const team = parseTeamId("team-cli");
+    const viewer = await services.services.identity.apiKeys.createKey(
+      team,
+      { name: "cli viewer", role: "viewer" },
+      systemActor(team, "test"),
+    );
+    const analyst = await services.services.identity.apiKeys.createKey(
+      team,
+      { name: "cli analyst", role: "analyst" },
+      systemActor(team, "test"),
+    );
+    await services.dispose();
+    const refused = await cli(["import", file, "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"], {
+      ...env,
+      CSPM_API_KEY: viewer.token,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error FORBIDDEN/);
+    const allowed = await cli(["import", file, "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"], {
+      ...env,
+      CSPM_API_KEY: analyst.token,
+    });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const byKey = await audit.find({ "actor.type": "api_key", action: "findings.import" }).toArray();
+    expect(byKey.map((e) => [e.actor.id, e.outcome])).toEqual([
+      [viewer.key.id, "denied"],
+      [analyst.key.id, "success"],
+    ]);
+    expect(JSON.stringify(await audit.find({}).toArray())).not.toContain(analyst.token.split(".")[2]);
+    const wrongTeam = await cli(["import", file, "--team", "team-other", "--account", "x"], { ...env, CSPM_API_KEY: analyst.token });
+    expect(wrongTeam.code).toBe(2);
+    expect((await cli(["import", file, "--account", "x"], { ...env, CSPM_API_KEY: "cspm-ak.team-cli.forged" })).stderr).toMatch(
+      /UNAUTHENTICATED/,
+    );
   });
 
   it("exits 1 when the import fails (a malformed file), printing why", async () => {

@@ -1,6 +1,13 @@
 export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
 export type { CacheKind, ContainerHealth, InitializeOptions, RequestContext, ServiceContainerOverrides } from "./serviceContainer";
-export { CONFIG_ENV_VARIABLES, loadConfigFromEnv, parseServiceConfig, redactServiceConfig, ServiceConfigSchema } from "./serviceConfig";
+export {
+  CONFIG_ENV_VARIABLES,
+  jwtOptionsOf,
+  loadConfigFromEnv,
+  parseServiceConfig,
+  redactServiceConfig,
+  ServiceConfigSchema,
+} from "./serviceConfig";
 export type { ServiceConfig, ServiceConfigInput } from "./serviceConfig";
 export { TOKENS } from "./tokens";
 export type { ServiceToken } from "./tokens";

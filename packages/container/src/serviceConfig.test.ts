@@ -93,3 +93,17 @@ describe("parseServiceConfig", () => {
     expect(issues[0]?.message).toMatch(/prefx/);
   });
 });
+
+describe("configuration messages", () => {
+  it("a missing key ring or URI says which variable and what it needs", () => {
+    let issues: { path: string; message: string }[] = [];
+    try {
+      loadConfigFromEnv({});
+    } catch (error) {
+      issues = (error as { issues: { path: string; message: string }[] }).issues;
+    }
+    expect(issues).toContainEqual({ path: "CSPM_ENCRYPTION_KEYS", message: expect.stringContaining("k1:<base64 of 32 bytes>") });
+    expect(issues).toContainEqual({ path: "MONGODB_URI", message: "is required (MONGODB_URI)" });
+    expect(JSON.stringify(issues)).not.toContain("received undefined");
+  });
+});

@@ -1,5 +1,6 @@
 import { REDACTED, redactConnectionString } from "@cspm/crypto";
 import { ValidationError, issuesFromZod } from "@cspm/errors";
+import type { JwtOptions } from "@cspm/identity";
 import { z } from "zod";
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
@@ -10,11 +11,51 @@ const onOff = z.union(
   { error: 'must be "on" or "off"' },
 );
 
+const AUTH_DEFAULTS = { sessionTtlSeconds: 43_200, lastUsedFlushMs: 30_000, auditRelayIntervalMs: 60_000, auditOutboxGraceMs: 300_000 };
+
+/** `auth`: JWT verification against a JWKS (file or URL) and the identity tunables. */
+const AuthConfigSchema = z
+  .strictObject({
+    jwksFile: z.string().min(1).optional(),
+    jwksUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    issuer: z.string().min(1).optional(),
+    /** One audience, or several separated by commas. */
+    audience: z.string().min(1).optional(),
+    teamClaim: z.string().min(1).max(200).optional(),
+    roleClaim: z.string().min(1).max(200).optional(),
+    /** IdP values to role names: `"cspm-admins=admin,cspm-readers=viewer"`. */
+    roleMap: z
+      .string()
+      .regex(/^[^=,]+=[a-z][a-z0-9_-]*(,[^=,]+=[a-z][a-z0-9_-]*)*$/, 'must be "idp-value=role,…"')
+      .optional(),
+    defaultRole: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,63}$/)
+      .optional(),
+    sessionTtlSeconds: positiveInt(2_592_000).default(AUTH_DEFAULTS.sessionTtlSeconds),
+    lastUsedFlushMs: positiveInt(3_600_000).default(AUTH_DEFAULTS.lastUsedFlushMs),
+    /** How often the container moves stale outbox entries to the audit log (`0` = never). */
+    auditRelayIntervalMs: z.coerce.number().int().min(0).max(86_400_000).default(AUTH_DEFAULTS.auditRelayIntervalMs),
+    /** Outbox entries older than this are taken as interrupted by a crash. */
+    auditOutboxGraceMs: positiveInt(86_400_000).default(AUTH_DEFAULTS.auditOutboxGraceMs),
+  })
+  .superRefine((auth, ctx) => {
+    const jwt = auth.jwksFile ?? auth.jwksUrl ?? auth.issuer ?? auth.audience;
+    if (jwt === undefined) return;
+    if ((auth.jwksFile === undefined) === (auth.jwksUrl === undefined))
+      ctx.addIssue({ code: "custom", path: ["jwksFile"], message: "set exactly one of jwksFile and jwksUrl for JWT verification" });
+    if (auth.issuer === undefined) ctx.addIssue({ code: "custom", path: ["issuer"], message: "is required for JWT verification" });
+    if (auth.audience === undefined) ctx.addIssue({ code: "custom", path: ["audience"], message: "is required for JWT verification" });
+  })
+  .default(AUTH_DEFAULTS);
+
 /** The typed configuration a `ServiceContainer` is built from; see `loadConfigFromEnv` for the env names. */
 export const ServiceConfigSchema = z.strictObject({
   mongodb: z.strictObject({
     /** `mongodb://` or `mongodb+srv://` connection string (replica sets and mongos lists included). */
-    uri: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
+    uri: z
+      .string({ error: (issue) => (issue.input === undefined ? "is required (MONGODB_URI)" : "must be a string") })
+      .regex(/^mongodb(\+srv)?:\/\/.+/, "must be a mongodb:// or mongodb+srv:// connection string"),
     /** Environment prefix before every database name (`staging` -> `staging_cspm_platform`). */
     prefix: z
       .string()
@@ -35,7 +76,12 @@ export const ServiceConfigSchema = z.strictObject({
     })
     .optional(),
   /** Key ring for credential encryption: `"k2:<base64 32 bytes>,k1:<base64 32 bytes>"`, first is active. */
-  encryptionKeys: z.string().min(1, "is required (CSPM_ENCRYPTION_KEYS)"),
+  encryptionKeys: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>" : "must be a string",
+    })
+    .min(1, "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>"),
   cache: z
     .strictObject({
       /** `false` (`CSPM_CACHE=off`): no cache at all (`NoCache`), for debugging and measuring; Redis is not connected. */
@@ -46,6 +92,8 @@ export const ServiceConfigSchema = z.strictObject({
     .default({ enabled: true, defaultTtlSeconds: 60, maxEntries: 10_000 }),
   /** HMAC key for pagination cursors; set it so cursors survive restarts and work across instances. */
   cursorSecret: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Authentication and audit: OIDC/JWT verification (off unless a JWKS is set), sessions, last use, the audit outbox relay. */
+  auth: AuthConfigSchema,
 });
 
 /** Configuration as the caller writes it (defaults optional). */
@@ -79,7 +127,41 @@ export const CONFIG_ENV_VARIABLES = {
   CSPM_CACHE_TTL_SECONDS: "cache.defaultTtlSeconds",
   CSPM_CACHE_MAX_ENTRIES: "cache.maxEntries",
   CSPM_CURSOR_SECRET: "cursorSecret",
+  CSPM_JWT_JWKS_FILE: "auth.jwksFile",
+  CSPM_JWT_JWKS_URL: "auth.jwksUrl",
+  CSPM_JWT_ISSUER: "auth.issuer",
+  CSPM_JWT_AUDIENCE: "auth.audience",
+  CSPM_JWT_TEAM_CLAIM: "auth.teamClaim",
+  CSPM_JWT_ROLE_CLAIM: "auth.roleClaim",
+  CSPM_JWT_ROLE_MAP: "auth.roleMap",
+  CSPM_JWT_DEFAULT_ROLE: "auth.defaultRole",
+  CSPM_SESSION_TTL_SECONDS: "auth.sessionTtlSeconds",
+  CSPM_API_KEY_LAST_USED_FLUSH_MS: "auth.lastUsedFlushMs",
+  CSPM_AUDIT_RELAY_INTERVAL_MS: "auth.auditRelayIntervalMs",
+  CSPM_AUDIT_OUTBOX_GRACE_MS: "auth.auditOutboxGraceMs",
 } as const;
+
+/** The JWT verification options of a configuration, or `undefined` when no JWKS is configured. */
+export function jwtOptionsOf(auth: ServiceConfig["auth"]): JwtOptions | undefined {
+  if (auth.issuer === undefined || auth.audience === undefined || (auth.jwksFile === undefined && auth.jwksUrl === undefined))
+    return undefined;
+  const audience = auth.audience
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
+  const roleMap =
+    auth.roleMap === undefined ? undefined : Object.fromEntries(auth.roleMap.split(",").map((pair) => pair.split("=") as [string, string]));
+  return {
+    ...(auth.jwksFile === undefined ? {} : { jwksFile: auth.jwksFile }),
+    ...(auth.jwksUrl === undefined ? {} : { jwksUrl: auth.jwksUrl }),
+    issuer: auth.issuer,
+    audience: audience.length === 1 ? (audience[0] as string) : audience,
+    ...(auth.teamClaim === undefined ? {} : { teamClaim: auth.teamClaim }),
+    ...(auth.roleClaim === undefined ? {} : { roleClaim: auth.roleClaim }),
+    ...(roleMap === undefined ? {} : { roleMap }),
+    ...(auth.defaultRole === undefined ? {} : { defaultRole: auth.defaultRole }),
+  };
+}
 
 /**
  * Builds and validates the configuration from environment variables (`CONFIG_ENV_VARIABLES`);
@@ -118,5 +200,6 @@ export function redactServiceConfig(config: ServiceConfig): ServiceConfig {
     encryptionKeys: REDACTED,
     ...(config.cursorSecret === undefined ? {} : { cursorSecret: REDACTED }),
     cache: { ...config.cache },
+    auth: { ...config.auth },
   };
 }

@@ -1,3 +1,4 @@
+import { systemActor } from "@cspm/identity";
 import { parseTeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
@@ -84,7 +85,7 @@ describe("ServiceContainer", () => {
     const services = build();
     try {
       await services.initialize();
-      const notHere: string[] = [TOKENS.RequestContext, TOKENS.CommandMonitor];
+      const notHere: string[] = [TOKENS.RequestContext, TOKENS.Actor, TOKENS.ActorServices, TOKENS.CommandMonitor];
       for (const token of Object.values(TOKENS).filter((t) => !notHere.includes(t))) {
         expect(services.resolve(token), token).toBeDefined();
       }
@@ -95,6 +96,17 @@ describe("ServiceContainer", () => {
       expect(scope.resolve(TOKENS.CentralAccountService)).toBe(services.resolve(TOKENS.CentralAccountService));
       const other = services.createRequestScope({ teamId: "team-b" });
       expect(other.context.teamId).toBe("team-b");
+      // Without an actor a scope has no actor-bound services; with one, they act for the actor's team only.
+      expect(() => other.services).toThrow(/no authenticated actor/);
+      const actor = systemActor(parseTeamId("team-a"), "test", "viewer");
+      const bound = services.createRequestScope({ actor, requestId: "r2" });
+      expect(bound.resolve(TOKENS.Actor)).toBe(actor);
+      expect(bound.services.actor).toBe(actor);
+      expect((await bound.services.accounts.listAccounts(parseTeamId("team-a"))).items).toEqual([]);
+      await expect(bound.services.accounts.listAccounts(parseTeamId("team-b"))).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        bound.services.accounts.registerAccount(parseTeamId("team-a"), { provider: "aws", accountId: "123456789012", name: "x" }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN", details: { reason: "PERMISSION_DENIED", permission: "manage_accounts" } });
     } finally {
       await services.dispose();
     }

@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import { type CacheService, MemoryCache, NoCache, RedisCache } from "@cspm/cache";
 import { CredentialCipher } from "@cspm/crypto";
-import { UnavailableError, ValidationError } from "@cspm/errors";
+import { ForbiddenError, UnavailableError, ValidationError } from "@cspm/errors";
 import { DOMAIN_REPOSITORIES } from "@cspm/domain";
 import {
   type CommandMonitor,
@@ -14,9 +14,10 @@ import {
 } from "@cspm/mongo";
 import { RepositoryFactory } from "@cspm/repository";
 import { ResponseService } from "@cspm/response";
-import { type Clock, createServices, type Services } from "@cspm/services";
+import type { Actor } from "@cspm/identity";
+import { type ActorRequestContext, type ActorServices, type Clock, createServices, type Services } from "@cspm/services";
 import { type DependencyContainer, type InjectionToken, container as rootContainer, instanceCachingFactory } from "tsyringe";
-import { parseServiceConfig, redactServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
+import { jwtOptionsOf, parseServiceConfig, redactServiceConfig, type ServiceConfig, type ServiceConfigInput } from "./serviceConfig";
 import { registerDomainServices, type ServiceTokenTypes } from "./serviceRegistrations";
 import { TOKENS } from "./tokens";
 
@@ -24,6 +25,9 @@ import { TOKENS } from "./tokens";
 export interface RequestContext {
   readonly teamId?: string;
   readonly requestId?: string;
+  /** The authenticated caller; with it the scope resolves `TOKENS.Actor` and `TOKENS.ActorServices`. */
+  readonly actor?: Actor;
+  readonly ip?: string;
 }
 
 /** Health of the container's dependencies, for a `/health` route. */
@@ -82,6 +86,7 @@ export class ServiceContainer {
   readonly services: Services;
   #initialized: Promise<void> | undefined;
   #disposed: Promise<void> | undefined;
+  #relayTimer: NodeJS.Timeout | undefined;
 
   constructor(config: ServiceConfigInput | ServiceConfig, overrides: ServiceContainerOverrides = {}) {
     const parsed = parseServiceConfig(config);
@@ -147,6 +152,13 @@ export class ServiceContainer {
       repositories,
       ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
       options: { summaryCacheTtlSeconds: this.config.cache.defaultTtlSeconds },
+      identity: {
+        ...(jwtOptionsOf(parsed.auth) === undefined
+          ? {}
+          : { jwt: jwtOptionsOf(parsed.auth) as NonNullable<ReturnType<typeof jwtOptionsOf>> }),
+        sessionTtlSeconds: parsed.auth.sessionTtlSeconds,
+        lastUsedFlushMs: parsed.auth.lastUsedFlushMs,
+      },
     });
     registerDomainServices(c, this.services);
   }
@@ -163,11 +175,35 @@ export class ServiceContainer {
         }),
       );
     }
-    this.#initialized ??= this.#manager.connect().catch((error: unknown) => {
-      this.#initialized = undefined;
-      throw error;
-    });
+    this.#initialized ??= this.#manager.connect().then(
+      () => this.#startAuditRelay(),
+      (error: unknown) => {
+        this.#initialized = undefined;
+        throw error;
+      },
+    );
     return options.ensureIndexes ? this.#initialized.then(() => this.ensureIndexes()).then(() => undefined) : this.#initialized;
+  }
+
+  /**
+   * The service graph as `actor` may use it (every read authorized, every mutation authorized and audited),
+   * for one request. Same as `services.forActor`.
+   */
+  forActor(actor: Actor, context: ActorRequestContext = {}): ActorServices {
+    return this.services.forActor(actor, context);
+  }
+
+  /**
+   * Moves audit outbox entries left by a crashed process to the audit log: once before `initialize`
+   * resolves, then every `auth.auditRelayIntervalMs` (`0`: never). A failed relay is retried next time.
+   */
+  async #startAuditRelay(): Promise<void> {
+    const { auditRelayIntervalMs, auditOutboxGraceMs } = this.config.auth;
+    if (auditRelayIntervalMs === 0 || this.#relayTimer !== undefined) return;
+    const relay = () => this.services.identity.audit.relayOutbox({ olderThanMs: auditOutboxGraceMs }).catch(() => 0);
+    await relay();
+    this.#relayTimer = setInterval(() => void relay(), auditRelayIntervalMs);
+    this.#relayTimer.unref();
   }
 
   /** Creates the declared indexes on all 14 databases; idempotent, reports drift. Throws `UNAVAILABLE`. */
@@ -182,10 +218,22 @@ export class ServiceContainer {
     return this.#container.resolve(token);
   }
 
-  /** A child scope for one request: shares every singleton, adds the request's `RequestContext`. */
+  /**
+   * A child scope for one request: shares every singleton, adds the request's `RequestContext` and, with
+   * `context.actor`, the actor (`TOKENS.Actor`) and its actor-bound services (`TOKENS.ActorServices`).
+   */
   createRequestScope(context: RequestContext = {}): RequestScope {
     const child = this.#container.createChildContainer();
     child.register(TOKENS.RequestContext, { useValue: Object.freeze({ ...context }) });
+    const { actor } = context;
+    if (actor !== undefined) {
+      child.register(TOKENS.Actor, { useValue: actor });
+      const bound = this.services.forActor(actor, {
+        ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+        ...(context.ip === undefined ? {} : { ip: context.ip }),
+      });
+      child.register(TOKENS.ActorServices, { useValue: bound });
+    }
     return new RequestScope(child);
   }
 
@@ -200,6 +248,9 @@ export class ServiceContainer {
   /** Closes Redis and MongoDB connections; idempotent, safe to call concurrently. */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
+      if (this.#relayTimer !== undefined) clearInterval(this.#relayTimer);
+      // The last batch of API key last-use times, while MongoDB is still there.
+      if (this.#initialized !== undefined) await this.services.identity.lastUsed.close();
       const results = await Promise.allSettled([this.#cache.close(), this.#manager.close().finally(() => this.#clientPool.close())]);
       await this.#container.dispose();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -215,6 +266,17 @@ export class RequestScope {
 
   constructor(container: DependencyContainer) {
     this.#container = container;
+  }
+
+  /** The actor-bound services of this request (`TOKENS.ActorServices`); `FORBIDDEN` when the scope has no actor. */
+  get services(): ActorServices {
+    if (!this.#container.isRegistered(TOKENS.ActorServices, false)) {
+      throw new ForbiddenError("This request scope has no authenticated actor.", {
+        reason: "PERMISSION_DENIED",
+        details: { permission: "read" },
+      });
+    }
+    return this.#container.resolve<ActorServices>(TOKENS.ActorServices);
   }
 
   /** The request's context as given to `createRequestScope`. */

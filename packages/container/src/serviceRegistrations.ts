@@ -11,6 +11,7 @@ import type {
   GlobalAssessmentService,
   Services,
 } from "@cspm/services";
+import type { AuditTrail, Authenticator, Identity } from "@cspm/identity";
 import type { DependencyContainer } from "tsyringe";
 import type { ServiceConfig } from "./serviceConfig";
 import { TOKENS } from "./tokens";
@@ -30,6 +31,9 @@ export interface ServiceTokenTypes {
   [TOKENS.EvidenceIntegrationService]: EvidenceIntegrationService;
   [TOKENS.AssessmentIntegrationService]: AssessmentIntegrationService;
   [TOKENS.GlobalAssessmentService]: GlobalAssessmentService;
+  [TOKENS.Identity]: Identity;
+  [TOKENS.Authenticator]: Authenticator;
+  [TOKENS.AuditTrail]: AuditTrail;
 }
 
 /**
@@ -42,4 +46,7 @@ export function registerDomainServices(container: DependencyContainer, services:
   container.register(TOKENS.EvidenceIntegrationService, { useValue: services.evidence });
   container.register(TOKENS.AssessmentIntegrationService, { useValue: services.integration });
   container.register(TOKENS.GlobalAssessmentService, { useValue: services.assessments });
+  container.register(TOKENS.Identity, { useValue: services.identity });
+  container.register(TOKENS.Authenticator, { useValue: services.identity.authenticator });
+  container.register(TOKENS.AuditTrail, { useValue: services.identity.audit });
 }

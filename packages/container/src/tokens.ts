@@ -16,6 +16,11 @@ export const TOKENS = {
   EvidenceIntegrationService: "cspm:EvidenceIntegrationService",
   AssessmentIntegrationService: "cspm:AssessmentIntegrationService",
   GlobalAssessmentService: "cspm:GlobalAssessmentService",
+  Identity: "cspm:Identity",
+  Authenticator: "cspm:Authenticator",
+  AuditTrail: "cspm:AuditTrail",
+  Actor: "cspm:Actor",
+  ActorServices: "cspm:ActorServices",
   RequestContext: "cspm:RequestContext",
 } as const;
 

@@ -23,7 +23,10 @@ import { DeliveryRepository } from "./notifications/deliveryRepository";
 import { JobRepository } from "./orchestration/jobRepository";
 import { ScanRunRepository } from "./orchestration/scanRunRepository";
 import { SubJobRepository } from "./orchestration/subJobRepository";
+import { ApiKeyRepository } from "./platform/apiKeyRepository";
 import { AuditLogRepository } from "./platform/auditLogRepository";
+import { AuditOutboxRepository } from "./platform/auditOutboxRepository";
+import { RoleRepository } from "./platform/roleRepository";
 import { SessionRepository } from "./platform/sessionRepository";
 import { SettingRepository } from "./platform/settingRepository";
 import { TeamRepository } from "./platform/teamRepository";
@@ -50,8 +53,11 @@ export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.free
   TeamRepository,
   UserRepository,
   SessionRepository,
+  ApiKeyRepository,
+  RoleRepository,
   AuditLogRepository,
   SettingRepository,
+  AuditOutboxRepository,
   // CLOUD_SECURITY
   CloudAccountRepository,
   ProwlerFindingRepository,

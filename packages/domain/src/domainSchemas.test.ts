@@ -22,7 +22,22 @@ const INVALID: Record<SampleCollection, Record<string, Record<string, unknown>>>
     "plain password": { password_hash: "hunter2" },
   },
   sessions: { "token hash not sha-256": { token_hash: "abc" } },
-  audit_logs: { "action not dotted": { action: "Create" } },
+  api_keys: {
+    "hash not sha-256": { key_hash: "abc" },
+    "unknown scope": { scopes: ["everything"] },
+    "role with spaces": { role: "Super User" },
+  },
+  roles: {
+    "unknown permission": { permissions: ["root"] },
+    "repeated permission": { permissions: ["read", "read"] },
+    "no permission": { permissions: [] },
+  },
+  audit_logs: {
+    "action not dotted": { action: "Create" },
+    "unknown outcome": { outcome: "maybe" },
+    "changes with values": { changes: { fields: ["name"], sha256: "c".repeat(64), name: "x" } },
+  },
+  audit_outbox: { "entry without team": { entry: { action: "findings.import" } } },
   settings: { "key with spaces": { key: "Bad Key" }, "operator in value": { value: { $set: 1 } } },
   enhanced_cloud_accounts: {
     "AWS id not 12 digits": { account_id: "12345" },

@@ -27,10 +27,31 @@ export type { SnapshotWriteResult } from "./common/scanSnapshots";
 export type { Severity, SeverityCounts } from "./common/severity";
 
 // platform
+export { ApiKeyRepository } from "./platform/apiKeyRepository";
+export type { ApiKeyDocument } from "./platform/apiKeyRepository";
+export { ApiKeySchema, CreatedBySchema } from "./platform/apiKeySchema";
+export type { ApiKey } from "./platform/apiKeySchema";
 export { AuditLogRepository } from "./platform/auditLogRepository";
-export type { AuditLogDocument, AuditLogQuery } from "./platform/auditLogRepository";
-export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AuditActorSchema, AuditTargetSchema, AuditLogSchema } from "./platform/auditLogSchema";
-export type { AuditLog } from "./platform/auditLogSchema";
+export type { AuditLogDocument, AuditLogPageQuery, AuditLogQuery } from "./platform/auditLogRepository";
+export { AuditOutboxRepository } from "./platform/auditOutboxRepository";
+export type { AuditOutboxDocument } from "./platform/auditOutboxRepository";
+export {
+  AUDIT_ACTOR_TYPES,
+  AUDIT_ACTOR_VIAS,
+  AUDIT_OUTCOMES,
+  AuditActorSchema,
+  AuditChangesSchema,
+  AuditLogSchema,
+  AuditOutboxSchema,
+  AuditTargetSchema,
+} from "./platform/auditLogSchema";
+export type { AuditLog, AuditOutboxEntry } from "./platform/auditLogSchema";
+export { PERMISSIONS, PermissionSchema, RoleNameSchema, Sha256HexSchema } from "./platform/permissionSchema";
+export type { Permission } from "./platform/permissionSchema";
+export { RoleRepository } from "./platform/roleRepository";
+export type { RoleDocument } from "./platform/roleRepository";
+export { RoleSchema } from "./platform/roleSchema";
+export type { Role } from "./platform/roleSchema";
 export { SessionRepository } from "./platform/sessionRepository";
 export type { SessionDocument } from "./platform/sessionRepository";
 export { SessionSchema } from "./platform/sessionSchema";

@@ -13,6 +13,8 @@ import {
   issuesFromZod,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
+  UnauthenticatedError,
   UnavailableError,
   ValidationError,
   httpStatusFor,
@@ -21,10 +23,12 @@ import {
 describe("error taxonomy", () => {
   const cases: Array<[CspmError, string, number]> = [
     [new ValidationError("bad", [{ path: "a.b", message: "required" }]), "VALIDATION_FAILED", 400],
+    [new UnauthenticatedError("who?", { reason: "CREDENTIAL_MISSING" }), "UNAUTHENTICATED", 401],
     [new ForbiddenError("no"), "FORBIDDEN", 403],
     [new NotFoundError("gone"), "NOT_FOUND", 404],
     [new ConflictError("dup"), "CONFLICT", 409],
     [new PayloadTooLargeError("big"), "PAYLOAD_TOO_LARGE", 413],
+    [new RateLimitedError("slow down", { details: { retry_after_seconds: 3 } }), "RATE_LIMITED", 429],
     [new ContractViolationError("lookup"), "CONTRACT_VIOLATION", 500],
     [new InternalError(), "INTERNAL", 500],
     [new UnavailableError("down"), "UNAVAILABLE", 503],
@@ -88,6 +92,18 @@ describe("error reasons", () => {
     expect(moved.details).toEqual({ from: "completed", to: "running", reason: "ILLEGAL_TRANSITION" });
     const stale = ConflictError.versionConflict(3, 5, { model_id: "m1" });
     expect(stale.details).toEqual({ model_id: "m1", expectedVersion: 3, actualVersion: 5, reason: "VERSION_CONFLICT" });
+  });
+
+  it("refines UNAUTHENTICATED and FORBIDDEN with the identity reasons", () => {
+    const invalid = new UnauthenticatedError("bad token", { reason: "CREDENTIAL_INVALID" });
+    expect(invalid.toJSON()).toEqual({ code: "UNAUTHENTICATED", message: "bad token", details: { reason: "CREDENTIAL_INVALID" } });
+    expect(new ForbiddenError("no", { reason: "PERMISSION_DENIED", details: { permission: "manage_accounts" } }).details).toEqual({
+      permission: "manage_accounts",
+      reason: "PERMISSION_DENIED",
+    });
+    expect(ERROR_REASONS.LAST_OWNER.code).toBe("CONFLICT");
+    // @ts-expect-error PERMISSION_DENIED refines FORBIDDEN, not UNAUTHENTICATED
+    expect(new UnauthenticatedError("x", { reason: "PERMISSION_DENIED" }).reason).toBe("PERMISSION_DENIED");
   });
 
   it("rejects a reason of another code at compile time", () => {

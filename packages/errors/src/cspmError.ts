@@ -12,6 +12,8 @@ export interface CspmErrorOptions<C extends ErrorCode = ErrorCode> {
   readonly reason?: ReasonFor<C>;
   /** The underlying error, kept for logs; never sent to clients. */
   readonly cause?: unknown;
+  /** Where it happened (database, collection, index …): for logs only, never serialized (`logContext`). */
+  readonly log?: ErrorDetails;
 }
 
 /** One problem with one input field, as reported by `VALIDATION_FAILED`. */
@@ -26,6 +28,7 @@ interface AnyReasonOptions {
   readonly details?: ErrorDetails | undefined;
   readonly reason?: ErrorReason | undefined;
   readonly cause?: unknown;
+  readonly log?: ErrorDetails | undefined;
 }
 
 const CSPM_ERROR_BRAND = Symbol.for("@cspm/errors.CspmError");
@@ -46,7 +49,12 @@ export class CspmError extends Error {
     this.httpStatus = httpStatusFor(code);
     this.details = options.reason === undefined ? options.details : { ...options.details, reason: options.reason };
     Object.defineProperty(this, CSPM_ERROR_BRAND, { value: true });
+    // Not enumerable: log context stays out of JSON, spreads and the response envelope.
+    Object.defineProperty(this, "logContext", { value: options.log, enumerable: false });
   }
+
+  /** Where the error happened (database, collection, index, key values), for server-side logs only; never serialized. */
+  declare readonly logContext: ErrorDetails | undefined;
 
   /** The `details.reason` of the error, when it has one of `ERROR_REASONS`. */
   get reason(): ErrorReason | undefined {
@@ -101,6 +109,20 @@ export class ConflictError extends CspmError {
   /** A status move the state machine forbids: reason `ILLEGAL_TRANSITION`, details `from`, `to`. `entity` names the thing ("scan run"). */
   static illegalTransition(from: string, to: string, entity: string): ConflictError {
     return new ConflictError(`Cannot move ${entity} from "${from}" to "${to}".`, { reason: "ILLEGAL_TRANSITION", details: { from, to } });
+  }
+}
+
+/** The request carries no valid credential (`UNAUTHENTICATED`, 401): missing, malformed, unknown, expired or revoked. */
+export class UnauthenticatedError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions<"UNAUTHENTICATED"> = {}) {
+    super("UNAUTHENTICATED", message, options);
+  }
+}
+
+/** Too many requests for one credential in the current window (`RATE_LIMITED`, 429); `details.retry_after_seconds`. */
+export class RateLimitedError extends CspmError {
+  constructor(message: string, options: CspmErrorOptions<"RATE_LIMITED"> = {}) {
+    super("RATE_LIMITED", message, options);
   }
 }
 

@@ -4,10 +4,12 @@
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { httpStatus: 400 },
+  UNAUTHENTICATED: { httpStatus: 401 },
   FORBIDDEN: { httpStatus: 403 },
   NOT_FOUND: { httpStatus: 404 },
   CONFLICT: { httpStatus: 409 },
   PAYLOAD_TOO_LARGE: { httpStatus: 413 },
+  RATE_LIMITED: { httpStatus: 429 },
   CONTRACT_VIOLATION: { httpStatus: 500 },
   INTERNAL: { httpStatus: 500 },
   UNAVAILABLE: { httpStatus: 503 },

@@ -33,6 +33,20 @@ export const ERROR_REASONS = {
   AUTHENTICATION_FAILED: { code: "INTERNAL" },
   /** A decrypted payload is not the JSON it should be. */
   NOT_JSON: { code: "VALIDATION_FAILED" },
+  /** The request carries no credential (no `Authorization: Bearer …`). */
+  CREDENTIAL_MISSING: { code: "UNAUTHENTICATED" },
+  /** The credential is malformed, unknown, expired, revoked or signed by an untrusted key (one reason for all, on purpose). */
+  CREDENTIAL_INVALID: { code: "UNAUTHENTICATED" },
+  /** The actor's role lacks the permission the operation needs (details `permission`). */
+  PERMISSION_DENIED: { code: "FORBIDDEN" },
+  /** A call named another team than the one the actor belongs to. */
+  TEAM_MISMATCH: { code: "FORBIDDEN" },
+  /** Granting a role or scope with permissions the granting actor does not hold, or the owner role without being an owner. */
+  ROLE_ESCALATION: { code: "FORBIDDEN" },
+  /** The change would leave the team without an active owner. */
+  LAST_OWNER: { code: "CONFLICT" },
+  /** A custom role still held by members or API keys cannot be deleted (details `members`, `api_keys`). */
+  ROLE_IN_USE: { code: "CONFLICT" },
 } as const satisfies Record<string, { readonly code: ErrorCode }>;
 
 /** A stable reason of the taxonomy (`details.reason`). */

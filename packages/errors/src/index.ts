@@ -9,6 +9,8 @@ export {
   NotFoundError,
   ConflictError,
   ForbiddenError,
+  UnauthenticatedError,
+  RateLimitedError,
   PayloadTooLargeError,
   UnavailableError,
   ContractViolationError,

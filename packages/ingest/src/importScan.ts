@@ -10,6 +10,7 @@ import {
   SslScanRepository,
 } from "@cspm/domain";
 import { isCspmError, ValidationError } from "@cspm/errors";
+import { ATTRIBUTES, dataLayerInstruments, hashTeamId, withSpan } from "@cspm/telemetry";
 import type { FormatId, HeaderScanInput, IngestCollection, IngestTool, RecordRejection, SslScanInput } from "./formats/formatDefinition";
 import { inputError, inputErrorReason } from "./ingestErrors";
 import { acceptedRecords, type IngestOptions, openIngestion } from "./ingestRecords";
@@ -127,7 +128,16 @@ function describe(error: unknown): string {
  * input that is not a supported format: nothing is written and no run is created), `NOT_FOUND` / `CONFLICT`
  * (the given scan run), `UNAVAILABLE` (MongoDB; the run is marked failed when still possible).
  */
-export async function importScan(repositories: ImportRepositories, source: ByteSource, options: ImportOptions): Promise<ImportSummary> {
+export function importScan(repositories: ImportRepositories, source: ByteSource, options: ImportOptions): Promise<ImportSummary> {
+  return withSpan("importScan", { [ATTRIBUTES.TEAM_HASH]: hashTeamId(options.teamId) }, async (span) => {
+    const summary = await runImport(repositories, source, options);
+    if (summary.format !== null) span.setAttribute(ATTRIBUTES.INGEST_FORMAT, summary.format);
+    span.setAttribute(ATTRIBUTES.RESULT_COUNT, summary.written);
+    return summary;
+  });
+}
+
+async function runImport(repositories: ImportRepositories, source: ByteSource, options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
@@ -190,6 +200,15 @@ export async function importScan(repositories: ImportRepositories, source: ByteS
     if (batch.length === 0) return;
     const current = batch;
     batch = [];
+    const attributes = { [ATTRIBUTES.INGEST_FORMAT]: ingestion.format, [ATTRIBUTES.RESULT_COUNT]: current.length };
+    const writtenBefore = counts.written;
+    await withSpan("ingest.batch", attributes, () => writeBatch(current));
+    dataLayerInstruments().ingestRecords.add(counts.written - writtenBefore, {
+      [ATTRIBUTES.INGEST_FORMAT]: ingestion.format,
+      outcome: "accepted",
+    });
+  };
+  const writeBatch = async (current: unknown[]): Promise<void> => {
     const r = await ensureRun();
     const runId = r._id.toHexString();
     let failedIndexes: { index: number; message: string }[] = [];
@@ -245,6 +264,7 @@ export async function importScan(repositories: ImportRepositories, source: ByteS
     try {
       for await (const event of ingestion.events) {
         if (event.kind === "rejection") {
+          dataLayerInstruments().ingestRecords.add(1, { [ATTRIBUTES.INGEST_FORMAT]: ingestion.format, outcome: "rejected" });
           if (errors.length < maxListed) errors.push(event.rejection);
           continue;
         }

@@ -34,15 +34,16 @@ describe("mapMongoError", () => {
     expect(mapped).toBeInstanceOf(ConflictError);
     expect(mapped.code).toBe("CONFLICT");
     expect(mapped.message).toContain("team_id, email");
-    expect(mapped.message).toContain("users");
     expect(mapped.message).not.toContain("a@b.c");
-    expect(mapped.details).toMatchObject({
-      reason: "DUPLICATE_KEY",
-      fields: ["team_id", "email"],
+    expect(mapped.details).toEqual({ operation: "insertOne", reason: "DUPLICATE_KEY", fields: ["team_id", "email"] });
+    // Collection, index and key values are for the logs only: never in the JSON a client gets.
+    expect(mapped.logContext).toEqual({
       index: "team_email_unique",
       keyValue: { team_id: "t1", email: "a@b.c" },
+      database: "x_platform",
       collection: "users",
     });
+    for (const name of ["users", "team_email_unique", "x_platform", "a@b.c"]) expect(JSON.stringify(mapped)).not.toContain(name);
     expect(mapped.cause).toBe(error);
   });
 
@@ -53,8 +54,9 @@ describe("mapMongoError", () => {
     };
     const mapped = mapMongoError(raw, { collection: "users" });
     expect(mapped).toBeInstanceOf(ConflictError);
-    expect(mapped.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: ["team_id", "email"], index: "team_email_unique" });
-    expect(mapped.message).toBe("A document with the same team_id, email already exists in users.");
+    expect(mapped.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: ["team_id", "email"] });
+    expect(mapped.logContext).toMatchObject({ index: "team_email_unique", collection: "users" });
+    expect(mapped.message).toBe("A record with the same team_id, email already exists.");
     expect(JSON.stringify({ message: mapped.message, details: mapped.details })).not.toContain("x@y.z");
     const bare = mapMongoError({ code: 11000, errmsg: "E11000 duplicate key error" });
     expect(bare.details).toMatchObject({ reason: "DUPLICATE_KEY", fields: [] });
@@ -72,7 +74,8 @@ describe("mapMongoError", () => {
     const json = JSON.stringify(mapped);
     expect(json).not.toContain("deadbeef");
     expect(json).not.toContain("sk-live-123");
-    expect(mapped.details?.keyValue).toEqual({ token_hash: "[redacted]", "credentials.api_key": "[redacted]", slug: "acme" });
+    expect(mapped.logContext?.keyValue).toEqual({ token_hash: "[redacted]", "credentials.api_key": "[redacted]", slug: "acme" });
+    expect(mapped.details?.keyValue).toBeUndefined();
   });
 
   it("finds a duplicate key inside a bulk write error", () => {
@@ -95,7 +98,8 @@ describe("mapMongoError", () => {
     });
     const mapped = mapMongoError(bulk, { collection: "teams" });
     expect(mapped).toBeInstanceOf(ConflictError);
-    expect(mapped.details).toMatchObject({ fields: ["slug"], index: "slug_unique" });
+    expect(mapped.details).toMatchObject({ fields: ["slug"] });
+    expect(mapped.logContext).toMatchObject({ index: "slug_unique", collection: "teams" });
   });
 
   it("maps server selection failures to UNAVAILABLE with hosts and a hint", () => {
@@ -185,7 +189,8 @@ describe("mapMongoError", () => {
     });
     const mapped = mapMongoError(error, { operation: "find", database: "db1", collection: "users" });
     expect(mapped).toBeInstanceOf(InternalError);
-    expect(mapped.message).toBe("A database operation failed during find on db1.users.");
+    expect(mapped.message).toBe("A database operation failed during find.");
+    expect(mapped.logContext).toEqual({ database: "db1", collection: "users" });
     expect(mapped.cause).toBe(error);
     expect(JSON.stringify(mapped)).not.toContain("a@b.c");
     expect(mapMongoError(new TypeError("x is not a function")).code).toBe("INTERNAL");

@@ -128,23 +128,22 @@ function hasLabel(error: Loose, label: string): boolean {
   return Array.isArray(error.errorLabels) && error.errorLabels.includes(label);
 }
 
+/** The operation, for client-facing messages; database and collection names go to `logOf` (logs only). */
 function describeWhere(context: MongoErrorContext): string {
-  const target = context.database
-    ? context.collection
-      ? `${context.database}.${context.collection}`
-      : context.database
-    : context.collection;
-  if (context.operation && target) return ` during ${context.operation} on ${target}`;
-  if (context.operation) return ` during ${context.operation}`;
-  if (target) return ` on ${target}`;
-  return "";
+  return context.operation ? ` during ${context.operation}` : "";
+}
+
+/** Where an error happened, kept for server logs (`CspmError.logContext`), never in what a client sees. */
+function logOf(context: MongoErrorContext, extra: Loose = {}): Loose {
+  const log: Loose = { ...extra };
+  if (context.database) log.database = context.database;
+  if (context.collection) log.collection = context.collection;
+  return log;
 }
 
 function baseDetails(context: MongoErrorContext): Loose {
   const details: Loose = {};
   if (context.operation) details.operation = context.operation;
-  if (context.database) details.database = context.database;
-  if (context.collection) details.collection = context.collection;
   return details;
 }
 
@@ -216,17 +215,13 @@ function safeValue(field: string, value: unknown): unknown {
 
 function duplicateKeyError(error: Loose, context: MongoErrorContext): ConflictError {
   const { fields, keyValue, index } = duplicateKeyInfo(error);
-  const target = context.collection ?? "the collection";
   const message =
-    fields.length > 0
-      ? `A document with the same ${fields.join(", ")} already exists in ${target}.`
-      : `A document with the same unique key already exists in ${target}.`;
+    fields.length > 0 ? `A record with the same ${fields.join(", ")} already exists.` : "A record with the same unique key already exists.";
   const details: Loose = { ...baseDetails(context), fields };
-  if (index) details.index = index;
-  if (keyValue) {
-    details.keyValue = Object.fromEntries(Object.entries(keyValue).map(([field, value]) => [field, safeValue(field, value)]));
-  }
-  return new ConflictError(message, { reason: "DUPLICATE_KEY", details, cause: error });
+  const log: Loose = {};
+  if (index) log.index = index;
+  if (keyValue) log.keyValue = Object.fromEntries(Object.entries(keyValue).map(([field, value]) => [field, safeValue(field, value)]));
+  return new ConflictError(message, { reason: "DUPLICATE_KEY", details, cause: error, log: logOf(context, log) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,7 +306,7 @@ function unavailableError(error: Loose, kind: Kind, context: MongoErrorContext):
           name: errorName(error) || "Error",
         })
       : error;
-  return new UnavailableError(message, { details, cause });
+  return new UnavailableError(message, { details, cause, log: logOf(context) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,7 +338,7 @@ function isTooLarge(error: Loose): boolean {
 export function mapMongoError(error: unknown, context: MongoErrorContext = {}): CspmError {
   if (isCspmError(error)) return error;
   const loose = asLoose(error);
-  if (!loose) return new InternalError(`A database operation failed${describeWhere(context)}.`, { cause: error });
+  if (!loose) return new InternalError(`A database operation failed${describeWhere(context)}.`, { cause: error, log: logOf(context) });
 
   if (isDuplicateKey(loose)) return duplicateKeyError(loose, context);
 
@@ -355,6 +350,7 @@ export function mapMongoError(error: unknown, context: MongoErrorContext = {}): 
       reason: "WRITE_CONFLICT",
       details: { ...baseDetails(context), retryable: true },
       cause: error,
+      log: logOf(context),
     });
   }
   if (hasLabel(loose, "UnknownTransactionCommitResult")) {
@@ -365,20 +361,22 @@ export function mapMongoError(error: unknown, context: MongoErrorContext = {}): 
         retryable: true,
       },
       cause: error,
+      log: logOf(context),
     });
   }
   if (isTooLarge(loose)) {
     return new PayloadTooLargeError(`The document is larger than MongoDB's 16 MiB limit${describeWhere(context)}.`, {
       details: baseDetails(context),
       cause: error,
+      log: logOf(context),
     });
   }
   if (numericCode(loose) === DOCUMENT_VALIDATION_FAILURE) {
     return new ValidationError(
       `The document was rejected by the collection's validator${describeWhere(context)}.`,
       [{ path: "", message: "document failed server-side validation" }],
-      { details: baseDetails(context), cause: error },
+      { details: baseDetails(context), cause: error, log: logOf(context) },
     );
   }
-  return new InternalError(`A database operation failed${describeWhere(context)}.`, { cause: error });
+  return new InternalError(`A database operation failed${describeWhere(context)}.`, { cause: error, log: logOf(context) });
 }

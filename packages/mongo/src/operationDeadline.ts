@@ -22,12 +22,11 @@ export interface DeadlineContext {
 
 /** The `UNAVAILABLE` error of an operation that got no answer within `timeoutMS`. */
 export function deadlineExceeded(timeoutMS: number, context: DeadlineContext): UnavailableError {
-  const where = context.collection ? ` on ${context.collection}` : context.database ? ` on ${context.database}` : "";
   const read = READ_OPERATIONS.has(context.operation);
-  return new UnavailableError(`MongoDB did not answer ${context.operation}${where} within ${timeoutMS} ms.`, {
+  return new UnavailableError(`MongoDB did not answer ${context.operation} within ${timeoutMS} ms.`, {
+    log: { ...(context.database ? { database: context.database } : {}), ...(context.collection ? { collection: context.collection } : {}) },
     details: {
       operation: context.operation,
-      ...(context.collection ? { collection: context.collection } : {}),
       timeoutMS,
       retryable: read,
       hint: read

@@ -59,7 +59,7 @@ describe("DatabaseRegistry", () => {
       for (const collection of database.collections.filter((c) => c.tenantOwned)) {
         for (const index of collection.indexes) {
           const first = Object.keys(index.key)[0];
-          const exempt = index.expireAfterSeconds !== undefined || index.name === "token_hash_unique";
+          const exempt = index.expireAfterSeconds !== undefined || index.name === "token_hash_unique" || index.name === "key_hash_unique";
           if (!exempt) expect(first, `${database.key}.${collection.name}.${index.name}`).toBe("team_id");
         }
       }

@@ -25,7 +25,7 @@ export const DATABASES = [
     key: "PLATFORM",
     name: "cspm_platform",
     alias: "core",
-    purpose: "Platform settings, teams, users, sessions, audit logs and migration bookkeeping.",
+    purpose: "Platform settings, teams, users, sessions, API keys, roles, audit logs and migration bookkeeping.",
     collections: [
       shared("teams", "Tenants of the platform.", [index("slug_unique", { slug: 1 }, { unique: true })]),
       tenant("users", "Users of a team.", [index("team_email_unique", { team_id: 1, email: 1 }, { unique: true })]),
@@ -34,9 +34,22 @@ export const DATABASES = [
         index("token_hash_unique", { token_hash: 1 }, { unique: true }),
         index("expires_at_ttl", { expires_at: 1 }, { expireAfterSeconds: 0 }),
       ]),
+      tenant("api_keys", "API keys of a team: only the SHA-256 of the secret, a visible prefix, role, expiry, revocation.", [
+        index("key_hash_unique", { key_hash: 1 }, { unique: true }),
+        index("team_created", { team_id: 1, created_at: -1 }),
+      ]),
+      tenant("roles", "Custom roles of a team: a name and a permission set (built-in roles are code).", [
+        index("team_name_unique", { team_id: 1, name: 1 }, { unique: true }),
+      ]),
       tenant("audit_logs", "Who did what, when.", [
         index("team_created", { team_id: 1, created_at: -1 }),
         index("team_action_created", { team_id: 1, action: 1, created_at: -1 }),
+        index("team_id_desc", { team_id: 1, _id: -1 }),
+        index("team_action_id", { team_id: 1, action: 1, _id: -1 }),
+        index("team_actor_id", { team_id: 1, "actor.id": 1, _id: -1 }),
+      ]),
+      shared("audit_outbox", "Audit entries of non-transactional mutations, written before the change and moved to audit_logs after it.", [
+        index("created_at", { created_at: 1 }),
       ]),
       tenant("settings", "Per-team settings by key.", [index("team_key_unique", { team_id: 1, key: 1 }, { unique: true })]),
       {

@@ -63,5 +63,5 @@ export type { CursorPosition } from "./cursorCodec";
 export { mapDriverError } from "./mapDriverError";
 export { ALLOWED_UPDATE_OPERATORS } from "./repositoryCore";
 export type { UpsertResetValue } from "./upsertPipeline";
-export { parseInput, parseTeamId, TeamIdSchema, ObjectIdHexSchema, toObjectId } from "./parseInput";
+export { parseInput, parseTeamId, TeamIdSchema, ObjectIdHexSchema, stringInput, toObjectId } from "./parseInput";
 export type { TeamId } from "./parseInput";

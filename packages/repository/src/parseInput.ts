@@ -20,6 +20,24 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, path:
   throw new ValidationError(`Invalid ${label}: ${issues.map((i) => `${i.path || label} ${i.message}`).join("; ")}.`, issues);
 }
 
+/** Messages that say what is wrong with a string input (zod's own name the type or the length check only). */
+function stringIssue(issue: { code: string; input?: unknown; origin?: string; minimum?: unknown; maximum?: unknown }): string | undefined {
+  if (issue.code === "invalid_type") return issue.input === undefined ? "is required" : "must be a string";
+  if (issue.code === "too_small" && issue.origin === "string") {
+    return Number(issue.minimum) === 1 ? "must not be empty" : `must be at least ${String(issue.minimum)} characters`;
+  }
+  if (issue.code === "too_big" && issue.origin === "string") return `must be at most ${String(issue.maximum)} characters`;
+  return undefined;
+}
+
+/**
+ * `z.string()` with messages a client can act on: "is required", "must be a string", "must not be empty",
+ * "must be at most 200 characters" (an explicit message on a check still wins). Use it for every string input.
+ */
+export function stringInput(): z.ZodString {
+  return z.string({ error: stringIssue });
+}
+
 /**
  * A team id: 1–128 letters, digits, `_` or `-` (the text stored in every tenant document's `team_id`),
  * branded so that a `TeamId` can only come from this schema (`parseTeamId`) and cannot be swapped with
@@ -41,7 +59,7 @@ export function parseTeamId(value: unknown, path = "teamId"): TeamId {
 }
 
 /** An `ObjectId` in text form: 24 hexadecimal characters. */
-export const ObjectIdHexSchema = z.string({ error: "must be a string" }).regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
+export const ObjectIdHexSchema = stringInput().regex(/^[0-9a-fA-F]{24}$/, "must be 24 hex characters");
 
 /** An `ObjectId` from an `ObjectId` or its 24-hex-character text. Throws `VALIDATION_FAILED` (path `path`). */
 export function toObjectId(id: unknown, path = "id"): ObjectId {

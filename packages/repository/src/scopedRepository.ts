@@ -19,6 +19,7 @@ import {
   type UpdateFilter,
 } from "mongodb";
 import { withDeadline } from "@cspm/mongo";
+import { traceDbOperation } from "@cspm/telemetry";
 import { mapDriverError } from "./mapDriverError";
 import { toObjectId } from "./parseInput";
 import { scopePipeline } from "./pipelineGuard";
@@ -445,20 +446,22 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
         throw ConflictError.versionConflict(expectedVersion, typeof current.version === "number" ? current.version : null);
       }
     }
-    if (notFound) throw new NotFoundError(`No such document in ${this.#core.definition.collection}.`);
+    if (notFound) throw new NotFoundError("No such document in this team.", { log: { collection: this.#core.definition.collection } });
   }
 
   #mapError(error: unknown, operation: string): CspmError {
     return mapDriverError(error, { operation, collection: this.#core.definition.collection });
   }
 
-  /** Every driver call goes through here: held to the provider's operation deadline, errors mapped to the taxonomy. */
+  /**
+   * Every driver call goes through here: traced as a client span (with its duration metric), held to the
+   * provider's operation deadline, errors mapped to the taxonomy.
+   */
   async #run<R>(name: string, operation: () => Promise<R>): Promise<R> {
+    const collection = this.#core.definition.collection;
     try {
-      return await withDeadline(operation(), this.#core.operationTimeoutMS, {
-        operation: name,
-        collection: this.#core.definition.collection,
-      });
+      const span = { operation: name, database: this.#core.collection.dbName, collection, teamId: this.#teamId ?? undefined };
+      return await traceDbOperation(span, () => withDeadline(operation(), this.#core.operationTimeoutMS, { operation: name, collection }));
     } catch (error) {
       throw this.#mapError(error, name);
     }
@@ -477,7 +480,7 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   /** The document with this id in scope. Throws `NOT_FOUND`, `VALIDATION_FAILED`. */
   async getById(id: ObjectId | string, options: ReadOptions = {}): Promise<RepositoryDocument<S>> {
     const doc = await this.findById(id, options);
-    if (doc === null) throw new NotFoundError(`No such document in ${this.#core.definition.collection}.`);
+    if (doc === null) throw new NotFoundError("No such document in this team.", { log: { collection: this.#core.definition.collection } });
     return doc;
   }
 

@@ -1,7 +1,7 @@
 import { type CacheService, tenantCacheKey, tenantCacheTag } from "@cspm/cache";
 import { ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
 import { ValidationError } from "@cspm/errors";
-import { parseInput, parseTeamId, type RepositoryFactory, type TeamId } from "@cspm/repository";
+import { parseInput, parseTeamId, type RepositoryFactory, type TeamId, stringInput } from "@cspm/repository";
 import type { Document } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
@@ -94,12 +94,12 @@ export interface AggregationServiceDependencies {
   readonly cacheTtlSeconds?: number;
 }
 
-const SinceSchema = z.union([z.date(), z.iso.datetime({ offset: true }).transform((text) => new Date(text))]).optional();
-const AccountIdsSchema = z
-  .array(z.string({ error: "must be a string" }).min(1).max(253))
-  .min(1)
-  .max(1000)
+const SinceSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true }).transform((text) => new Date(text))], {
+    error: "must be an ISO-8601 date-time with offset, e.g. 2024-06-01T00:00:00Z",
+  })
   .optional();
+const AccountIdsSchema = z.array(stringInput().min(1).max(253)).min(1).max(1000).optional();
 const DashboardOptionsSchema = z.strictObject({ accountIds: AccountIdsSchema, since: SinceSchema });
 const ActivityOptionsSchema = z.strictObject({ since: SinceSchema, limit: z.number().int().min(1).max(200).optional() });
 

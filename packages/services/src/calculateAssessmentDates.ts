@@ -33,11 +33,14 @@ const DAY_MS = 86_400_000;
 
 const InputSchema = z.strictObject({
   frequency: z.enum(["monthly", "quarterly", "annual"]),
-  startDate: z.union([
-    z.date({ error: "must be a valid date" }),
-    z.iso.datetime({ offset: true }).transform((text) => new Date(text)),
-    z.iso.date().transform((text) => new Date(`${text}T00:00:00.000Z`)),
-  ]),
+  startDate: z.union(
+    [
+      z.date({ error: "must be a valid date" }),
+      z.iso.datetime({ offset: true }).transform((text) => new Date(text)),
+      z.iso.date().transform((text) => new Date(`${text}T00:00:00.000Z`)),
+    ],
+    { error: "must be a calendar date (YYYY-MM-DD) or an ISO-8601 date-time with offset, e.g. 2024-07-01" },
+  ),
   graceDays: z.number().int().min(0).max(365).optional(),
 });
 

@@ -382,6 +382,26 @@ describe("CentralAccountService — secret-looking credential input is never ech
   });
 });
 
+describe("CentralAccountService — one NOT_FOUND message for every operation on an unknown account", () => {
+  it("reads and writes of an id that is no account of the team say so the same way, naming no collection", async () => {
+    const team = parseTeamId("team_missing");
+    const id = new ObjectId().toHexString();
+    const outcomes = [
+      await failure(bed.accounts.getAccount(team, id)),
+      await failure(bed.accounts.updateAccount(team, id, { name: "x" })),
+      await failure(bed.accounts.deactivateAccount(team, id)),
+      await failure(bed.accounts.deleteAccount(team, id)),
+      await failure(bed.accounts.rotateCredentials(team, id, AWS_KEYS)),
+      await failure(bed.accounts.recordLastScan(team, id, { status: "completed" })),
+    ];
+    for (const outcome of outcomes) {
+      expect(outcome.code).toBe("NOT_FOUND");
+      expect(outcome.text).toContain(`No cloud account ${id} in this team.`);
+      expect(outcome.text).not.toContain("enhanced_cloud_accounts");
+    }
+  });
+});
+
 describe("services on a disabled cache (NoCache)", () => {
   /** NoCache, noting how each key arrived: a function it never calls costs the caller no key building. */
   class KeyWatchingNoCache extends NoCache {
@@ -394,7 +414,7 @@ describe("services on a disabled cache (NoCache)", () => {
 
   it("builds no cache key (no digest) and reads MongoDB on every call", async () => {
     const cache = new KeyWatchingNoCache();
-    const services = createServices({ ...bed, cache });
+    const services = createServices({ manager: bed.manager, cipher: bed.cipher, clock: () => bed.now, cache });
     const team = parseTeamId("team_nocache");
     const account = await services.accounts.registerAccount(team, { provider: "aws", accountId: "700000000001", name: "N" });
     bed.monitor.reset();

@@ -15,7 +15,15 @@ import {
   type ResourceTag,
 } from "@cspm/domain";
 import { isCspmError, NotFoundError, ValidationError } from "@cspm/errors";
-import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
+import {
+  ObjectIdHexSchema,
+  parseInput,
+  parseTeamId,
+  type RepositoryFactory,
+  type TeamId,
+  trustedFilter,
+  stringInput,
+} from "@cspm/repository";
 import { ObjectId } from "mongodb";
 import { z } from "zod";
 import { cacheKeyDigest } from "./cacheKeyDigest";
@@ -115,8 +123,8 @@ export interface CentralAccountServiceDependencies {
 
 const RegisterSchema = z.strictObject({
   provider: CloudProviderSchema,
-  accountId: z.string({ error: "must be a string" }).min(1).max(253),
-  name: z.string({ error: "must be a string" }).trim().min(1).max(200),
+  accountId: stringInput().min(1).max(253),
+  name: stringInput().trim().min(1).max(200),
   credentials: z.unknown().optional(),
   regions: z.array(RegionSchema).max(200).optional(),
   tags: ResourceTagsSchema.optional(),
@@ -141,7 +149,7 @@ const ListSchema = z.strictObject({
   cursor: z.string().max(4096).nullable().optional(),
 });
 
-const ResolveIdsSchema = z.array(z.string({ error: "must be a string" }).min(1).max(253)).max(1000);
+const ResolveIdsSchema = z.array(stringInput().min(1).max(253)).max(1000);
 const ScanOutcomeSchema = z.strictObject({ status: z.enum(LAST_SCAN_STATUSES), at: z.date().optional() });
 const VersionSchema = z.number().int().min(0).optional();
 const UpdateOptionsSchema = z.strictObject({ expectedVersion: VersionSchema }, { error: "must be an object" });
@@ -315,12 +323,9 @@ export class CentralAccountService {
     if (data.tags !== undefined) set["tags"] = data.tags;
     if (data.status !== undefined) set["status"] = data.status;
     if (data.statusMessage !== undefined) set["status_message"] = data.statusMessage;
-    try {
-      const doc = await this.#accounts.forTeam(team).update(accountId, set, expectedVersion === undefined ? {} : { expectedVersion });
-      return toView(doc);
-    } finally {
-      await this.#invalidate(team);
-    }
+    return this.#write(team, accountId, async () =>
+      toView(await this.#accounts.forTeam(team).update(accountId, set, expectedVersion === undefined ? {} : { expectedVersion })),
+    );
   }
 
   /** Sets the account `inactive` (scans stop covering it), with an optional reason. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
@@ -328,11 +333,7 @@ export class CentralAccountService {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const message = parseInput(z.string().max(2000).optional(), reason, "reason");
-    try {
-      return toView(await this.#accounts.setStatus(team, accountId, "inactive", message));
-    } finally {
-      await this.#invalidate(team);
-    }
+    return this.#write(team, accountId, async () => toView(await this.#accounts.setStatus(team, accountId, "inactive", message)));
   }
 
   /**
@@ -356,15 +357,13 @@ export class CentralAccountService {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
     preflightCredentials(credentials); // nothing is read for input that can be no provider's credentials
-    const current = await this.#accounts.forTeam(team).getById(accountId);
-    const envelope = this.#cipher.encryptJson(parseProviderCredentials(current.provider, credentials), {
-      aad: credentialAad(team, current.provider, current.account_id),
-    });
-    try {
+    return this.#write(team, accountId, async () => {
+      const current = await this.#accounts.forTeam(team).getById(accountId);
+      const envelope = this.#cipher.encryptJson(parseProviderCredentials(current.provider, credentials), {
+        aad: credentialAad(team, current.provider, current.account_id),
+      });
       return toView(await this.#accounts.updateCredentials(team, accountId, envelope, { at: this.#now() }));
-    } finally {
-      await this.#invalidate(team);
-    }
+    });
   }
 
   /** Records the outcome and time (default now) of the account's last scan. Throws `VALIDATION_FAILED`, `NOT_FOUND`. */
@@ -372,11 +371,9 @@ export class CentralAccountService {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const scan = parseInput(ScanOutcomeSchema, outcome, "");
-    try {
-      return toView(await this.#accounts.recordScan(team, accountId, { status: scan.status, at: scan.at ?? this.#now() }));
-    } finally {
-      await this.#invalidate(team);
-    }
+    return this.#write(team, accountId, async () =>
+      toView(await this.#accounts.recordScan(team, accountId, { status: scan.status, at: scan.at ?? this.#now() })),
+    );
   }
 
   /**
@@ -424,6 +421,20 @@ export class CentralAccountService {
 
   #cacheOptions(teamId: string): { ttlSeconds: number; tags: string[] } {
     return { ttlSeconds: this.#ttlSeconds, tags: [CentralAccountService.cacheTag(teamId)] };
+  }
+
+  /** One account write: a missing account reads as this service's NOT_FOUND, and the team's cached reads are dropped either way. */
+  async #write<T>(team: TeamId, accountId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isCspmError(error) && error.code === "NOT_FOUND") {
+        throw new NotFoundError(`No cloud account ${accountId} in this team.`, { details: { id: accountId }, cause: error });
+      }
+      throw error;
+    } finally {
+      await this.#invalidate(team);
+    }
   }
 
   async #invalidate(teamId: string): Promise<void> {

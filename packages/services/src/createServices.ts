@@ -1,7 +1,10 @@
 import type { CacheService } from "@cspm/cache";
 import type { CredentialCipher } from "@cspm/crypto";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
+import { instrumentMethods } from "@cspm/telemetry";
+import { type Actor, createIdentity, type Identity, type IdentityOptions } from "@cspm/identity";
 import { RepositoryFactory } from "@cspm/repository";
+import { type ActorRequestContext, ActorServices } from "./actorServices";
 import { AggregationService } from "./aggregationService";
 import { AssessmentIntegrationService } from "./assessmentIntegrationService";
 import { CentralAccountService } from "./centralAccountService";
@@ -30,6 +33,8 @@ export interface ServicesDependencies {
   /** Source of "now" (default `() => new Date()`); tests pass a fixed clock. */
   readonly clock?: Clock;
   readonly options?: ServicesOptions;
+  /** Identity options: JWT verification, session lifetime, last-use batching (see `createIdentity`). */
+  readonly identity?: IdentityOptions;
 }
 
 /** Every service of the data layer, wired to one set of dependencies. */
@@ -40,12 +45,20 @@ export interface Services {
   readonly evidence: EvidenceIntegrationService;
   readonly integration: AssessmentIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
+  readonly identity: Identity;
+  /**
+   * The graph as one actor may use it: every read authorized, every mutation authorized and audited
+   * (see `ActorServices`). What request handlers should call; the plain services above are the trusted layer.
+   */
+  forActor(actor: Actor, context?: ActorRequestContext): ActorServices;
 }
 
 /**
  * Builds the whole service graph from its dependencies: the one place services are wired (the container,
  * the example apps and every test bed call it). Services never build their own collaborators, so a clock, a
- * cache or a cipher passed here is the one every service uses. Never throws.
+ * cache or a cipher passed here is the one every service uses. Throws `VALIDATION_FAILED` only for a bad
+ * `identity.jwt` configuration.
  * @example const services = createServices({ manager, cache: new MemoryCache(), cipher });
  * await services.assessments.createAssessment(teamId, input);
  */
@@ -70,5 +83,27 @@ export function createServices(deps: ServicesDependencies): Services {
   const evidence = new EvidenceIntegrationService({ repositories, clock });
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
-  return { repositories, accounts, aggregation, evidence, integration, assessments };
+  const identity = createIdentity({
+    manager: deps.manager,
+    repositories,
+    clock,
+    ...(deps.identity === undefined ? {} : { options: deps.identity }),
+  });
+  // Each public service method runs in its own span (a no-op until the host registers an OpenTelemetry SDK).
+  const traced = {
+    accounts: instrumentMethods("CentralAccountService", accounts),
+    aggregation: instrumentMethods("AggregationService", aggregation),
+    evidence: instrumentMethods("EvidenceIntegrationService", evidence),
+    integration: instrumentMethods("AssessmentIntegrationService", integration),
+    assessments: instrumentMethods("GlobalAssessmentService", assessments),
+    identity: {
+      ...identity,
+      authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),
+      apiKeys: instrumentMethods("ApiKeyService", identity.apiKeys),
+      sessions: instrumentMethods("SessionService", identity.sessions),
+      members: instrumentMethods("MemberService", identity.members),
+    },
+  };
+  const bound = { ...traced };
+  return { repositories, ...traced, forActor: (actor, context) => new ActorServices(bound, actor, context) };
 }

@@ -8,7 +8,15 @@ import {
 } from "@cspm/domain";
 import { ConflictError, NotFoundError, ValidationError } from "@cspm/errors";
 import type { CSPMDatabaseManager } from "@cspm/mongo";
-import { ObjectIdHexSchema, parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
+import {
+  ObjectIdHexSchema,
+  parseInput,
+  parseTeamId,
+  type RepositoryFactory,
+  type TeamId,
+  trustedFilter,
+  stringInput,
+} from "@cspm/repository";
 import type { ClientSession } from "mongodb";
 import { z } from "zod";
 import type { AssessmentIntegrationService, ControlEvaluation } from "./assessmentIntegrationService";
@@ -35,6 +43,11 @@ export interface CreateAssessmentInput {
 /** An assessment as the service returns it: the stored fields with `id` (24 hex) instead of `_id`. */
 export type AssessmentView = Omit<GlobalAssessmentDocument, "_id" | "deleted_at"> & { readonly id: string };
 
+/** Runs a write inside the caller's transaction instead of one of its own (the audit trail's `transaction` mode). */
+export interface InTransactionOptions {
+  readonly session?: ClientSession;
+}
+
 /** Filters and paging of `listAssessments`. */
 export interface ListAssessmentsOptions {
   readonly status?: AssessmentStatus;
@@ -60,17 +73,14 @@ export interface GlobalAssessmentServiceDependencies {
 }
 
 const CreateSchema = z.strictObject({
-  name: z.string({ error: "must be a string" }).trim().min(1).max(200),
+  name: stringInput().trim().min(1).max(200),
   description: z.string().max(4000).optional(),
   frameworkIds: z
-    .array(z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
+    .array(stringInput().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "must be a framework id"))
     .min(1)
     .max(50)
     .refine((ids) => new Set(ids).size === ids.length, "must not repeat a framework"),
-  accountIds: z
-    .array(z.string({ error: "must be a string" }).min(1).max(253))
-    .max(1000)
-    .optional(),
+  accountIds: z.array(stringInput().min(1).max(253)).max(1000).optional(),
   frequency: z.enum(["monthly", "quarterly", "annual"]),
   startDate: z.union([z.date(), z.string()]),
   graceDays: z.number().int().min(0).max(365).optional(),
@@ -137,13 +147,14 @@ export class GlobalAssessmentService {
    * controls and stores the evidence summary and score on it — all writes in one transaction. Returns the
    * stored assessment. Throws `VALIDATION_FAILED` (field paths such as `frameworkIds.0`, `startDate`; unknown frameworks),
    * `UNAVAILABLE` (transactions unsupported or MongoDB unreachable), `CONFLICT` (transient conflict).
+   * With `options.session` every write joins that (caller's) transaction instead.
    */
-  async createAssessment(teamId: TeamId, data: CreateAssessmentInput): Promise<AssessmentView> {
+  async createAssessment(teamId: TeamId, data: CreateAssessmentInput, options: InTransactionOptions = {}): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
     const input = parseInput(CreateSchema, data, "");
     const dates = datesOf(input);
     await this.#assertFrameworksExist(input.frameworkIds);
-    return this.#manager.withTransaction(async (session) => {
+    return this.#inTransaction(options, async (session) => {
       const scope = this.#assessments.forTeam(team);
       const created = await scope.insertOne(
         {
@@ -165,12 +176,12 @@ export class GlobalAssessmentService {
   /**
    * Collects the evidence of an existing assessment again (replacing the earlier evidence — no duplicates),
    * re-evaluates its controls and stores summary and score, in one transaction. Throws `VALIDATION_FAILED`,
-   * `NOT_FOUND`, `CONFLICT` (the assessment is completed).
+   * `NOT_FOUND`, `CONFLICT` (the assessment is completed). With `options.session`, runs in that transaction.
    */
-  async refreshEvidence(teamId: TeamId, assessmentId: string): Promise<AssessmentView> {
+  async refreshEvidence(teamId: TeamId, assessmentId: string, options: InTransactionOptions = {}): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
     const id = parseInput(ObjectIdHexSchema, assessmentId, "assessmentId").toLowerCase();
-    return this.#manager.withTransaction(async (session) => {
+    return this.#inTransaction(options, async (session) => {
       const current = await this.#assessments.forTeam(team).findById(id, { session });
       if (current === null) throw new NotFoundError(`No assessment ${id} in this team.`, { details: { id } });
       if (current.status === "completed") {
@@ -229,6 +240,11 @@ export class GlobalAssessmentService {
         ? await this.#assessments.complete(team, id, { at: this.#now() })
         : await this.#assessments.transition(team, id, target);
     return toView(moved);
+  }
+
+  /** `fn` in the caller's transaction when one is given, else in a transaction of its own. */
+  #inTransaction<T>(options: InTransactionOptions, fn: (session: ClientSession) => Promise<T>): Promise<T> {
+    return options.session === undefined ? this.#manager.withTransaction(fn) : fn(options.session);
   }
 
   /** Collect, evaluate, store summary + score on the assessment: the part of create/refresh that runs in the transaction. */

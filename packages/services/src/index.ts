@@ -1,6 +1,8 @@
 export { createServices } from "./createServices";
 export type { Services, ServicesDependencies, ServicesOptions } from "./createServices";
 export type { Clock } from "./clock";
+export { ActorServices } from "./actorServices";
+export type { ActorRequestContext, ActorServicesDependencies } from "./actorServices";
 export {
   calculateAssessmentDates,
   DEFAULT_GRACE_DAYS,
@@ -72,5 +74,6 @@ export type {
   AssessmentView,
   CreateAssessmentInput,
   GlobalAssessmentServiceDependencies,
+  InTransactionOptions,
   ListAssessmentsOptions,
 } from "./globalAssessmentService";

@@ -1,16 +1,17 @@
+import { stringInput } from "@cspm/repository";
 import type { CloudProvider } from "@cspm/domain";
 import { ValidationError, issuesFromZod } from "@cspm/errors";
 import { z } from "zod";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const secret = (max: number) => z.string({ error: "must be a string" }).min(1, "is required").max(max);
+const secret = (max: number) => stringInput().min(1, "is required").max(max);
 
 /** AWS access keys: `access_key_id` (AKIA…/ASIA…), `secret_access_key`, optional `session_token`. */
 export const AwsAccessKeyCredentialsSchema = z.strictObject({
   access_key_id: z
     .string({ error: "must be a string" })
     .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, "must be an AWS access key id (AKIA… or ASIA…, 20 characters)"),
-  secret_access_key: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9/+=]{40}$/, "must be a 40-character AWS secret access key"),
+  secret_access_key: stringInput().regex(/^[A-Za-z0-9/+=]{40}$/, "must be a 40-character AWS secret access key"),
   session_token: secret(4096).optional(),
 });
 
@@ -31,16 +32,16 @@ export const AwsAssumeRoleCredentialsSchema = z.strictObject({
 
 /** An Azure service principal: `tenant_id`, `client_id` (GUIDs) and `client_secret`. */
 export const AzureCredentialsSchema = z.strictObject({
-  tenant_id: z.string({ error: "must be a string" }).regex(GUID, "must be a GUID"),
-  client_id: z.string({ error: "must be a string" }).regex(GUID, "must be a GUID"),
+  tenant_id: stringInput().regex(GUID, "must be a GUID"),
+  client_id: stringInput().regex(GUID, "must be a GUID"),
   client_secret: secret(1024),
 });
 
 /** A GCP service account key file (the JSON object Google issues), `type: "service_account"`. */
 export const GcpServiceAccountCredentialsSchema = z.strictObject({
   type: z.literal("service_account", { error: 'must be "service_account"' }),
-  project_id: z.string({ error: "must be a string" }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
-  private_key_id: z.string({ error: "must be a string" }).regex(/^[0-9a-f]{8,64}$/i, "must be a hex key id"),
+  project_id: stringInput().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
+  private_key_id: stringInput().regex(/^[0-9a-f]{8,64}$/i, "must be a hex key id"),
   private_key: z
     .string({ error: "must be a string" })
     .max(16_384)

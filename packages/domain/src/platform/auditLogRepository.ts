@@ -1,16 +1,18 @@
 import {
   BaseRepository,
   defineRepository,
-  trustedFilter,
+  type Page,
+  parseInput,
   type RepositoryContext,
   type RepositoryDocument,
   type RepositoryInput,
-  parseInput,
+  trustedFilter,
+  type WriteOptions,
 } from "@cspm/repository";
 import { z } from "zod";
 import { RefIdSchema } from "../common/documentSchema";
 import { DEFAULT_LIST_LIMIT, ListLimitSchema } from "../common/listLimit";
-import { AuditLogSchema } from "./auditLogSchema";
+import { AUDIT_OUTCOMES, AuditLogSchema } from "./auditLogSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "audit_logs", schema: AuditLogSchema });
 
@@ -25,7 +27,35 @@ export interface AuditLogQuery {
   readonly limit?: number;
 }
 
-/** The audit trail (`cspm_platform.audit_logs`): append-only; `created_at` is when it happened. */
+/** Filters and keyset paging of `AuditLogRepository.page` (newest first). */
+export interface AuditLogPageQuery {
+  readonly action?: string;
+  readonly actorId?: string;
+  readonly outcome?: (typeof AUDIT_OUTCOMES)[number];
+  readonly targetType?: string;
+  readonly targetId?: string;
+  /** `occurred_at >= since`. */
+  readonly since?: Date;
+  /** `occurred_at < until`. */
+  readonly until?: Date;
+  /** 1–1,000, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+const PageQuerySchema = z.strictObject({
+  action: z.string().min(1).max(200).optional(),
+  actorId: RefIdSchema.optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
+  targetType: z.string().min(1).max(64).optional(),
+  targetId: RefIdSchema.optional(),
+  since: z.date().optional(),
+  until: z.date().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(4096).nullable().optional(),
+});
+
+/** The audit trail (`cspm_platform.audit_logs`): append-only; `occurred_at` is when it happened. */
 export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
   /** The registry binding: PLATFORM / audit_logs. */
   static readonly definition = definition;
@@ -34,9 +64,9 @@ export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
     super(context, definition);
   }
 
-  /** Appends one entry. Throws `VALIDATION_FAILED`. */
-  async record(teamId: string, entry: RepositoryInput<typeof AuditLogSchema>): Promise<AuditLogDocument> {
-    return this.forTeam(teamId).insertOne(entry);
+  /** Appends one entry (in the caller's transaction when `options.session` is given). Throws `VALIDATION_FAILED`, `CONFLICT` (same `_id`). */
+  async record(teamId: string, entry: RepositoryInput<typeof AuditLogSchema>, options: WriteOptions = {}): Promise<AuditLogDocument> {
+    return this.forTeam(teamId).insertOne(entry, options);
   }
 
   /** The newest entries first, optionally by action, actor and start time. Throws `VALIDATION_FAILED`. */
@@ -44,10 +74,34 @@ export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
     const filter: Record<string, unknown> = {};
     if (query.action !== undefined) filter["action"] = parseInput(z.string().min(1).max(200), query.action, "action");
     if (query.actorId !== undefined) filter["actor.id"] = parseInput(RefIdSchema, query.actorId, "actorId");
-    if (query.since !== undefined) filter["created_at"] = { $gte: parseInput(z.date(), query.since, "since") };
+    if (query.since !== undefined) filter["occurred_at"] = { $gte: parseInput(z.date(), query.since, "since") };
     return this.forTeam(teamId).findMany(trustedFilter(filter), {
-      sort: { created_at: -1 },
+      sort: { _id: -1 },
       limit: parseInput(ListLimitSchema, query.limit ?? DEFAULT_LIST_LIMIT, "limit"),
+    });
+  }
+
+  /**
+   * A keyset page of the team's entries, newest first (`_id` descending, so entries of one instant keep a
+   * stable order), filtered by action, actor id, outcome, target and time. Throws `VALIDATION_FAILED`
+   * (bad filter, limit or cursor).
+   */
+  async page(teamId: string, query: AuditLogPageQuery = {}): Promise<Page<AuditLogDocument>> {
+    const q = parseInput(PageQuerySchema, query, "");
+    const filter: Record<string, unknown> = {};
+    if (q.action !== undefined) filter["action"] = q.action;
+    if (q.actorId !== undefined) filter["actor.id"] = q.actorId;
+    if (q.outcome !== undefined) filter["outcome"] = q.outcome;
+    if (q.targetType !== undefined) filter["target.type"] = q.targetType;
+    if (q.targetId !== undefined) filter["target.id"] = q.targetId;
+    if (q.since !== undefined || q.until !== undefined) {
+      filter["occurred_at"] = { ...(q.since === undefined ? {} : { $gte: q.since }), ...(q.until === undefined ? {} : { $lt: q.until }) };
+    }
+    return this.forTeam(teamId).paginate({
+      filter: trustedFilter(filter),
+      sort: { field: "_id", direction: "desc" },
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+      ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
     });
   }
 
@@ -58,7 +112,7 @@ export class AuditLogRepository extends BaseRepository<typeof AuditLogSchema> {
         "target.type": parseInput(z.string().min(1).max(64), targetType, "targetType"),
         "target.id": parseInput(RefIdSchema, targetId, "targetId"),
       }),
-      { sort: { created_at: -1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
+      { sort: { _id: -1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }
 }

@@ -38,8 +38,8 @@ describe("platform repositories", () => {
   it("users: email is case-insensitive and unique per team; teams by slug", async () => {
     const users = ctx.factory.get(UserRepository);
     await users.create(A, { email: "Ann@Example.com", name: "Ann", role: "admin", status: "active" });
-    await expectCspmError(users.create(A, { email: "ann@example.com", name: "Ann 2", role: "member", status: "active" }), "CONFLICT");
-    await users.create(B, { email: "ann@example.com", name: "Other Ann", role: "member", status: "active" });
+    await expectCspmError(users.create(A, { email: "ann@example.com", name: "Ann 2", role: "analyst", status: "active" }), "CONFLICT");
+    await users.create(B, { email: "ann@example.com", name: "Other Ann", role: "analyst", status: "active" });
     expect((await users.findByEmail(A, "ANN@example.com"))?.name).toBe("Ann");
     expect((await users.findByEmail(B, "ann@example.com"))?.name).toBe("Other Ann");
 
@@ -61,10 +61,10 @@ describe("platform repositories", () => {
     expect(streamed).toEqual(active);
 
     const users = ctx.factory.get(UserRepository);
-    for (const name of ["cy", "bo", "al"]) await users.create(A, { email: `${name}@example.com`, name, role: "member", status: "active" });
-    expect((await users.listByRole(A, "member")).map((u) => u.name)).toEqual(["al", "bo", "cy"]);
-    expect((await users.listByRole(A, "member", 2)).map((u) => u.name)).toEqual(["al", "bo"]);
-    await expectCspmError(users.listByRole(A, "member", 0), "VALIDATION_FAILED");
+    for (const name of ["cy", "bo", "al"]) await users.create(A, { email: `${name}@example.com`, name, role: "analyst", status: "active" });
+    expect((await users.listByRole(A, "analyst")).map((u) => u.name)).toEqual(["al", "bo", "cy"]);
+    expect((await users.listByRole(A, "analyst", 2)).map((u) => u.name)).toEqual(["al", "bo"]);
+    await expectCspmError(users.listByRole(A, "analyst", 0), "VALIDATION_FAILED");
   });
 
   it("sessions are found by token hash only while live and only in their team", async () => {

@@ -9,7 +9,8 @@ import {
 } from "@cspm/repository";
 import { z } from "zod";
 import { ListLimitSchema } from "../common/listLimit";
-import { USER_ROLES, UserSchema } from "./userSchema";
+import { RoleNameSchema } from "./permissionSchema";
+import { UserSchema } from "./userSchema";
 
 const definition = defineRepository({ database: "PLATFORM", collection: "users", schema: UserSchema, keyFields: ["email"] });
 
@@ -39,9 +40,9 @@ export class UserRepository extends BaseRepository<typeof UserSchema> {
   }
 
   /** The team's users with `role`, by email, at most `limit` (1..1,000, default 1,000). Throws `VALIDATION_FAILED`. */
-  async listByRole(teamId: string, role: (typeof USER_ROLES)[number], limit = 1000): Promise<UserDocument[]> {
+  async listByRole(teamId: string, role: string, limit = 1000): Promise<UserDocument[]> {
     return this.forTeam(teamId).findMany(
-      { role: parseInput(z.enum(USER_ROLES), role, "role") },
+      { role: parseInput(RoleNameSchema, role, "role") },
       { sort: { email: 1 }, limit: parseInput(ListLimitSchema, limit, "limit") },
     );
   }

@@ -1,19 +1,24 @@
 import { z } from "zod";
 import { tenantDocumentSchema } from "../common/documentSchema";
+import { RoleNameSchema } from "./permissionSchema";
 
-/** Roles a user can hold in a team. */
-export const USER_ROLES = ["owner", "admin", "member", "viewer"] as const;
+/** The built-in roles (a user may also hold a custom role of the team, see `roles`). */
+export const USER_ROLES = ["owner", "admin", "analyst", "viewer"] as const;
 /** User statuses. */
 export const USER_STATUSES = ["active", "invited", "disabled"] as const;
 
-/** A user of a team (`cspm_platform.users`); `email` is stored lowercase and unique per team. */
+/**
+ * A user of a team (`cspm_platform.users`): the user's membership of that team, with the role they hold in
+ * it (built-in or custom). `email` is stored lowercase and unique per team; one person in two teams has two
+ * records.
+ */
 export const UserSchema = tenantDocumentSchema({
   email: z
     .email()
     .max(254)
     .refine((email) => email === email.toLowerCase(), "must be lowercase"),
   name: z.string().trim().min(1).max(200),
-  role: z.enum(USER_ROLES),
+  role: RoleNameSchema,
   status: z.enum(USER_STATUSES),
   /** A password hash (argon2/bcrypt/scrypt output), never a password. */
   password_hash: z

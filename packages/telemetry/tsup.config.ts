@@ -1,0 +1,3 @@
+import { definePackageConfig } from "../../scripts/tsupConfig";
+
+export default definePackageConfig();
