@@ -5,6 +5,12 @@ import { z } from "zod";
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
 
+/** A switch as written in config objects (`true`/`false`) or the environment (`on`/`off`, `true`/`false`, `1`/`0`). */
+const onOff = z.union(
+  [z.boolean(), z.enum(["on", "off", "true", "false", "1", "0"]).transform((text) => text === "on" || text === "true" || text === "1")],
+  { error: 'must be "on" or "off"' },
+);
+
 const AUTH_DEFAULTS = { sessionTtlSeconds: 43_200, lastUsedFlushMs: 30_000, auditRelayIntervalMs: 60_000, auditOutboxGraceMs: 300_000 };
 
 /** `auth`: JWT verification against a JWKS (file or URL) and the identity tunables. */
@@ -78,10 +84,12 @@ export const ServiceConfigSchema = z.strictObject({
     .min(1, "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>"),
   cache: z
     .strictObject({
+      /** `false` (`CSPM_CACHE=off`): no cache at all (`NoCache`), for debugging and measuring; Redis is not connected. */
+      enabled: onOff.default(true),
       defaultTtlSeconds: positiveInt(86_400).default(60),
       maxEntries: positiveInt(1_000_000).default(10_000),
     })
-    .default({ defaultTtlSeconds: 60, maxEntries: 10_000 }),
+    .default({ enabled: true, defaultTtlSeconds: 60, maxEntries: 10_000 }),
   /** HMAC key for pagination cursors; set it so cursors survive restarts and work across instances. */
   cursorSecret: z.string().min(16, "must be at least 16 characters").optional(),
   /** Authentication and audit: OIDC/JWT verification (off unless a JWKS is set), sessions, last use, the audit outbox relay. */
@@ -115,6 +123,7 @@ export const CONFIG_ENV_VARIABLES = {
   CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",
   CSPM_REDIS_TIMEOUT_MS: "redis.commandTimeoutMs",
   CSPM_ENCRYPTION_KEYS: "encryptionKeys",
+  CSPM_CACHE: "cache.enabled",
   CSPM_CACHE_TTL_SECONDS: "cache.defaultTtlSeconds",
   CSPM_CACHE_MAX_ENTRIES: "cache.maxEntries",
   CSPM_CURSOR_SECRET: "cursorSecret",
