@@ -14,7 +14,12 @@ export function single<S extends z.ZodType<unknown, string>>(schema: S) {
     .union([z.string(), z.array(z.string())])
     .check((ctx) => {
       if (Array.isArray(ctx.value)) {
-        ctx.issues.push({ code: "custom", message: `must be given once (got ${ctx.value.length} values)`, input: ctx.value, continue: false });
+        ctx.issues.push({
+          code: "custom",
+          message: `must be given once (got ${ctx.value.length} values)`,
+          input: ctx.value,
+          continue: false,
+        });
       }
     })
     .transform((value) => (Array.isArray(value) ? (value[0] ?? "") : value))
@@ -34,7 +39,9 @@ export function integer(min: number, max: number) {
 }
 
 /** `true` or `false`. */
-export const booleanParameter = single(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((text) => text === "true"));
+export const booleanParameter = single(
+  z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((text) => text === "true"),
+);
 
 /** A multi-valued parameter: repeats and comma lists, each value checked by `item`, at most `max` values. */
 export function many<S extends z.ZodType<unknown, string>>(item: S, max = 100) {

@@ -66,6 +66,11 @@ export const ServiceConfigSchema = z.strictObject({
     /** The most one MongoDB operation may take before `UNAVAILABLE`; default: the server selection timeout. */
     operationTimeoutMS: positiveInt(600_000).optional(),
     appName: z.string().min(1).max(128).default("cspm-data-layer"),
+    /**
+     * One OpenTelemetry span per MongoDB command from the driver's command events (`CSPM_MONGO_COMMAND_SPANS=on`);
+     * costs a second decode of every reply, so off by default. Pool metrics are always reported.
+     */
+    commandSpans: onOff.default(false),
   }),
   /** Without `redis`, the container uses an in-process `MemoryCache`. */
   redis: z
@@ -119,6 +124,7 @@ export const CONFIG_ENV_VARIABLES = {
   CSPM_MONGO_TIMEOUT_MS: "mongodb.serverSelectionTimeoutMS",
   CSPM_MONGO_OPERATION_TIMEOUT_MS: "mongodb.operationTimeoutMS",
   CSPM_APP_NAME: "mongodb.appName",
+  CSPM_MONGO_COMMAND_SPANS: "mongodb.commandSpans",
   REDIS_URL: "redis.url",
   CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",
   CSPM_REDIS_TIMEOUT_MS: "redis.commandTimeoutMs",

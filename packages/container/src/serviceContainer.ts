@@ -5,6 +5,7 @@ import { CredentialCipher } from "@cspm/crypto";
 import { ForbiddenError, UnavailableError, ValidationError } from "@cspm/errors";
 import { DOMAIN_REPOSITORIES } from "@cspm/domain";
 import {
+  ClientTelemetry,
   type CommandMonitor,
   CSPMDatabaseManager,
   DatabaseFactory,
@@ -109,6 +110,7 @@ export class ServiceContainer {
       operationTimeoutMS: this.config.mongodb.operationTimeoutMS ?? this.config.mongodb.serverSelectionTimeoutMS,
       appName: this.config.mongodb.appName,
       ...(commandMonitor === undefined ? {} : { commandMonitor }),
+      telemetry: new ClientTelemetry({ commandSpans: this.config.mongodb.commandSpans }),
     });
     const redis = parsed.redis;
     this.#cacheKind = overrides.cache ? "custom" : !parsed.cache.enabled ? "none" : redis ? "redis" : "memory";

@@ -63,7 +63,8 @@ interface Listeners {
 }
 
 /** The collection a command targets: the value of its first key (`{ find: "users" }`), or `getMore`'s `collection`. */
-function collectionOf(name: string, command: Document): string | undefined {
+/** The collection a command names (`find: "accounts"`, a `getMore`'s `collection`), if any. */
+export function collectionOf(name: string, command: Document): string | undefined {
   const value = name === "getMore" ? command.collection : command[name];
   return typeof value === "string" ? value : undefined;
 }
