@@ -1,50 +1,84 @@
 import { ASSESSMENT_STATUSES } from "@cspm/domain";
-import type { CreateAssessmentInput } from "@cspm/services";
-import type { FastifyInstance } from "fastify";
+import { type CreateAssessmentInput, CreateAssessmentInputSchema } from "@cspm/services";
 import { z } from "zod";
-import { parseRequestPart } from "./parseRequestPart";
+import { type ApiRoute, defineRoute } from "./apiRoute";
+import { AssessmentView, EvidenceView, pageOf } from "./envelopeSchemas";
+import { cursorParameter, IdParams, limitParameter, single } from "./querySchemas";
 import type { RouteContext } from "./routeContext";
 
 const ListQuery = z.strictObject({
-  status: z.enum(ASSESSMENT_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  cursor: z.string().min(1).max(4096).optional(),
+  status: single(z.enum(ASSESSMENT_STATUSES)).optional(),
+  limit: limitParameter(),
+  cursor: cursorParameter,
 });
 
-interface IdParams {
-  readonly id: string;
-}
-
 /**
- * `POST /assessments` — the brief's request flow: `GlobalAssessmentService.createAssessment(teamId, data)`
- * computes the period and due date, collects evidence from the cloud security, native scans,
- * vulnerabilities and AI governance databases, evaluates the frameworks' controls and stores the
- * assessment with its evidence summary and score in one transaction -> 201 `{ success: true, data }`.
- * Also `GET /assessments` (pages, `status`), `GET /assessments/:id` and `GET /assessments/:id/evidence`.
+ * Assessments: `POST /assessments` is the brief's request flow — `createAssessment` computes the period and
+ * due date, collects evidence from the cloud security, native scans, vulnerabilities and AI governance
+ * databases, evaluates the frameworks' controls and stores assessment, evidence summary and score in one
+ * transaction (201). Also the list, one assessment, and its evidence.
  */
-export function registerAssessmentRoutes(app: FastifyInstance, { responses }: RouteContext): void {
-  app.post("/assessments", async (request, reply) => {
-    const assessment = await request.services.assessments.createAssessment(request.teamId, request.body as CreateAssessmentInput);
-    return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
-  });
-
-  app.get("/assessments", async (request) => {
-    const query = parseRequestPart(ListQuery, request.query, "query");
-    const page = await request.services.assessments.listAssessments(request.teamId, {
-      limit: query.limit,
-      ...(query.status === undefined ? {} : { status: query.status }),
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-    });
-    return responses.paginatedResponse(page.items, { nextCursor: page.nextCursor, limit: query.limit });
-  });
-
-  app.get<{ Params: IdParams }>("/assessments/:id", async (request) => {
-    return responses.successResponse(await request.services.assessments.getAssessment(request.teamId, request.params.id));
-  });
-
-  app.get<{ Params: IdParams }>("/assessments/:id/evidence", async (request) => {
-    // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
-    await request.services.assessments.getAssessment(request.teamId, request.params.id);
-    return responses.successResponse(await request.services.evidence.getEvidence(request.teamId, request.params.id));
-  });
+export function assessmentRoutes({ responses }: RouteContext): ApiRoute[] {
+  return [
+    defineRoute({
+      method: "POST",
+      url: "/assessments",
+      tag: "assessments",
+      summary: "Create an assessment: period, evidence from four databases, control evaluation and score, in one transaction.",
+      access: "manage_assessments",
+      body: CreateAssessmentInputSchema,
+      status: 201,
+      data: AssessmentView,
+      errors: ["CONFLICT"],
+      handler: async (request, reply) => {
+        const assessment = await request.services.assessments.createAssessment(request.teamId, request.body as CreateAssessmentInput);
+        return reply.code(201).header("location", `/assessments/${assessment.id}`).send(responses.successResponse(assessment));
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/assessments",
+      tag: "assessments",
+      summary: "The team's assessments, in keyset pages; filter by status.",
+      access: "read",
+      query: ListQuery,
+      data: pageOf(AssessmentView),
+      handler: async (request) => {
+        const query = request.query;
+        const page = await request.services.assessments.listAssessments(request.teamId, {
+          limit: query.limit,
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+        });
+        return responses.paginatedResponse(page.items, { nextCursor: page.nextCursor, limit: query.limit });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/assessments/:id",
+      tag: "assessments",
+      summary: "One assessment with its control results and score.",
+      access: "read",
+      params: IdParams,
+      data: AssessmentView,
+      errors: ["NOT_FOUND"],
+      handler: async (request) =>
+        responses.successResponse(await request.services.assessments.getAssessment(request.teamId, request.params.id)),
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/assessments/:id/evidence",
+      tag: "assessments",
+      summary: "The evidence collected for an assessment, per source.",
+      access: "read",
+      params: IdParams,
+      data: EvidenceView,
+      errors: ["NOT_FOUND"],
+      handler: async (request) => {
+        // getAssessment first: an unknown (or another team's) id is a 404, not an empty evidence list.
+        await request.services.assessments.getAssessment(request.teamId, request.params.id);
+        return responses.successResponse(await request.services.evidence.getEvidence(request.teamId, request.params.id));
+      },
+    }),
+  ];
 }

@@ -8,16 +8,18 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import type { ApiTelemetry } from "./apiTelemetry";
-import { registerAccountRoutes } from "./accountRoutes";
-import { registerAssessmentRoutes } from "./assessmentRoutes";
+import { accountRoutes } from "./accountRoutes";
+import { type ApiRoute, apiValidatorCompiler, registerApiRoutes } from "./apiRoute";
+import { assessmentRoutes } from "./assessmentRoutes";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
 import { registerFindingImportRoute } from "./findingImportRoute";
-import { registerHealthRoute } from "./healthRoute";
-import { registerMetricsRoute } from "./metricsRoute";
-import { registerPostureRoutes } from "./postureRoutes";
+import { healthRoute } from "./healthRoute";
+import { metricsRoute } from "./metricsRoute";
+import { DOCS_PREFIX, registerOpenApi } from "./openApi";
+import { postureRoutes } from "./postureRoutes";
 import type { RouteContext } from "./routeContext";
 import { DEVELOPMENT_HEADER_WARNING, developmentActor } from "./developmentActor";
-import { registerIdentityRoutes } from "./identityRoutes";
+import { identityRoutes } from "./identityRoutes";
 
 /** Options of `buildApp`. */
 export interface BuildAppOptions {
@@ -57,6 +59,11 @@ export interface BuildAppOptions {
 /** Fastify's (pino's) logger options as `buildApp` takes them. */
 export type LoggerOptions = Exclude<FastifyServerOptions["logger"], boolean | undefined>;
 
+/** Swagger UI's own routes (page, assets, its copy of the document) are public like `/openapi.json`. */
+function isDocsRoute(url: string | undefined): boolean {
+  return url !== undefined && (url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`));
+}
+
 /** The trace id of the active span, for log lines. */
 function traceFields(): Record<string, string> {
   const span = trace.getActiveSpan();
@@ -80,6 +87,9 @@ export const API_ROUTES = [
   "POST /accounts",
   "GET /accounts/:id",
   "PATCH /accounts/:id",
+  "PUT /accounts/:id/credentials",
+  "POST /accounts/:id/deactivate",
+  "DELETE /accounts/:id",
   "GET /dashboard/summary",
   "GET /scan-activity",
   "POST /assessments",
@@ -133,7 +143,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     importBatchSize: options.importBatchSize ?? 1000,
   };
   const { responses } = context;
-  const routeList = options.telemetry === undefined ? [...API_ROUTES] : [...API_ROUTES, "GET /metrics"];
 
   const logger = options.logger === undefined || options.logger === false ? false : options.logger;
   const app = Fastify({
@@ -175,6 +184,27 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   // First, so its request span is the parent of every hook, handler and data-layer span.
   if (options.telemetry !== undefined) void app.register(options.telemetry.fastifyInstrumentation.plugin());
+  // Query strings, path parameters and headers are parsed by the routes' zod schemas (bodies by the
+  // services); answers are plain JSON (the schemas document them, the OpenAPI tests hold them to it).
+  const registered: string[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
+    if (route.schema?.hide === true || isDocsRoute(route.url)) return;
+    for (const method of methods) registered.push(`${method} ${route.url}`);
+  });
+  app.decorate("routeList", registered);
+  app.setValidatorCompiler(apiValidatorCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerOpenApi(app, { title: "CSPM example API", version: "0.0.0" });
+  const apiRouteTable: ApiRoute[] = [
+    healthRoute(services, context),
+    ...(options.telemetry === undefined ? [] : [metricsRoute(options.telemetry)]),
+    ...accountRoutes(context),
+    ...postureRoutes(context),
+    ...assessmentRoutes(context),
+    ...identityRoutes(context),
+  ];
+  void app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   app.decorateRequest("teamId", "" as TeamId);
   app.decorateRequest("actor", null);
@@ -183,7 +213,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
-    if (request.is404 || request.routeOptions.config.public === true) return;
+    if (request.is404 || request.routeOptions.config.public === true || isDocsRoute(request.routeOptions.url)) return;
     let actor: Actor;
     try {
       actor = await authenticate(request);
@@ -225,7 +255,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
     const { statusCode, body } = responses.toHttpResponse(
-      new NotFoundError(`No route ${request.method} ${path.slice(0, 200)}.`, { details: { routes: routeList } }),
+      new NotFoundError(`No route ${request.method} ${path.slice(0, 200)}.`, { details: { routes: registered } }),
     );
     return reply.code(statusCode).send(body);
   });
@@ -253,16 +283,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       responses.successResponse({
         name: "CSPM example API",
         authentication: "Authorization: Bearer <api key | session token | JWT>",
-        routes: routeList,
+        routes: registered,
       }),
     );
-    registerHealthRoute(routes, services, context);
-    if (options.telemetry !== undefined) registerMetricsRoute(routes, options.telemetry);
-    registerAccountRoutes(routes, context);
-    registerPostureRoutes(routes, context);
-    registerAssessmentRoutes(routes, context);
+    registerApiRoutes(routes, apiRouteTable);
     registerFindingImportRoute(routes, context);
-    registerIdentityRoutes(routes, context);
   });
   return app;
 }

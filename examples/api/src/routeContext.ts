@@ -15,6 +15,10 @@ declare module "fastify" {
     /** The actor-bound services: every read authorized, every mutation authorized and audited. Routes use only these. */
     services: ActorServices;
   }
+  interface FastifyInstance {
+    /** Every route of the API as `METHOD /path` (the documentation's own routes aside), in registration order. */
+    readonly routeList: readonly string[];
+  }
   interface FastifyContextConfig {
     /** A route that needs no credential and no team (health, index). */
     public?: boolean;

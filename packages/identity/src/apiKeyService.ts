@@ -40,7 +40,8 @@ export interface CreateApiKeyInput {
   readonly expiresInDays?: number;
 }
 
-const CreateSchema = z.strictObject({
+/** The input `createKey` validates (`CreateApiKeyInput`). */
+export const CreateApiKeyInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: RoleNameSchema,
   scopes: z.array(z.enum(PERMISSIONS)).min(1).max(PERMISSIONS.length).optional(),
@@ -93,7 +94,7 @@ export class ApiKeyService {
    */
   async createKey(teamId: TeamId, input: CreateApiKeyInput, grantor: Actor): Promise<CreatedApiKey> {
     const team = parseTeamId(teamId);
-    const data = parseInput(CreateSchema, input, "");
+    const data = parseInput(CreateApiKeyInputSchema, input, "");
     const rolePermissions = await this.#roles.requireRole(team, data.role);
     const granted = data.scopes === undefined ? [...rolePermissions] : data.scopes.filter((p) => rolePermissions.has(p));
     if (data.scopes !== undefined && granted.length !== data.scopes.length) {

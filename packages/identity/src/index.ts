@@ -17,13 +17,13 @@ export type {
   MutationScope,
   RelayOptions,
 } from "./auditTrail";
-export { assertCanGrant, RoleCatalog } from "./roleCatalog";
+export { assertCanGrant, CreateRoleInputSchema, RoleCatalog } from "./roleCatalog";
 export type { CreateRoleInput, RoleView } from "./roleCatalog";
-export { ApiKeyService, apiKeyView } from "./apiKeyService";
+export { ApiKeyService, apiKeyView, CreateApiKeyInputSchema } from "./apiKeyService";
 export type { ApiKeyView, CreateApiKeyInput, CreatedApiKey } from "./apiKeyService";
 export { SessionService } from "./sessionService";
 export type { CreatedSession, CreateSessionOptions, SessionView } from "./sessionService";
-export { MemberService, memberView } from "./memberService";
+export { AddMemberInputSchema, MemberService, memberView } from "./memberService";
 export type { AddMemberInput, MemberView } from "./memberService";
 export { JwtVerifier } from "./jwtVerifier";
 export type { JwtOptions, VerifiedJwt } from "./jwtVerifier";

@@ -24,7 +24,8 @@ export interface AddMemberInput {
   readonly role: string;
 }
 
-const AddSchema = z.strictObject({
+/** The input `addMember` validates (`AddMemberInput`). */
+export const AddMemberInputSchema = z.strictObject({
   email: z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254)),
   name: z.string().trim().min(1).max(200),
   role: z.string().min(1).max(64),
@@ -80,7 +81,7 @@ export class MemberService {
   /** Adds an active member with a role the grantor may grant. Throws `VALIDATION_FAILED`, `FORBIDDEN`, `CONFLICT` (email taken). */
   async addMember(teamId: TeamId, input: AddMemberInput, grantor: Actor): Promise<MemberView> {
     const team = parseTeamId(teamId);
-    const data = parseInput(AddSchema, input, "");
+    const data = parseInput(AddMemberInputSchema, input, "");
     assertCanGrant(grantor, data.role, await this.#roles.requireRole(team, data.role));
     return memberView(await this.#users.create(team, { email: data.email, name: data.name, role: data.role, status: "active" }));
   }

@@ -20,7 +20,8 @@ export interface CreateRoleInput {
   readonly description?: string;
 }
 
-const CreateRoleSchema = z.strictObject({
+/** The input `createRole` validates (`CreateRoleInput`). */
+export const CreateRoleInputSchema = z.strictObject({
   name: RoleNameSchema.refine((name) => !isBuiltInRole(name), "is the name of a built-in role"),
   permissions: z
     .array(z.enum(PERMISSIONS))
@@ -96,7 +97,7 @@ export class RoleCatalog {
   /** Creates a custom role; the grantor must hold every permission in it. Throws `VALIDATION_FAILED`, `FORBIDDEN` (`ROLE_ESCALATION`), `CONFLICT` (name taken). */
   async createRole(teamId: TeamId, input: CreateRoleInput, grantor: Actor, options: WriteOptions = {}): Promise<RoleView> {
     const team = parseTeamId(teamId);
-    const data = parseInput(CreateRoleSchema, input, "");
+    const data = parseInput(CreateRoleInputSchema, input, "");
     assertCanGrant(grantor, data.name, data.permissions);
     const role = await this.#roles.create(
       team,

@@ -121,7 +121,8 @@ export interface CentralAccountServiceDependencies {
   readonly cacheTtlSeconds?: number;
 }
 
-const RegisterSchema = z.strictObject({
+/** The JSON an account registration takes (`RegisterAccountInput`); `registerAccount` validates with it. */
+export const RegisterAccountInputSchema = z.strictObject({
   provider: CloudProviderSchema,
   accountId: stringInput().min(1).max(253),
   name: stringInput().trim().min(1).max(200),
@@ -131,7 +132,8 @@ const RegisterSchema = z.strictObject({
   status: z.enum(CLOUD_ACCOUNT_STATUSES).optional(),
 });
 
-const UpdateSchema = z
+/** The changes `updateAccount` takes (`UpdateAccountInput`); at least one is required. */
+export const UpdateAccountInputSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     regions: z.array(RegionSchema).max(200).optional(),
@@ -242,7 +244,7 @@ export class CentralAccountService {
    */
   async registerAccount(teamId: TeamId, input: RegisterAccountInput): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
-    const data = parseInput(RegisterSchema, input, "");
+    const data = parseInput(RegisterAccountInputSchema, input, "");
     const accountId = canonicalAccountId(data.provider, data.accountId);
     const now = this.#now();
     const encrypted =
@@ -315,7 +317,7 @@ export class CentralAccountService {
   ): Promise<CloudAccountView> {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
-    const data = parseInput(UpdateSchema, changes, "");
+    const data = parseInput(UpdateAccountInputSchema, changes, "");
     const { expectedVersion } = parseInput(UpdateOptionsSchema, options, "options");
     const set: Record<string, unknown> = {};
     if (data.name !== undefined) set["name"] = data.name;

@@ -72,7 +72,8 @@ export interface GlobalAssessmentServiceDependencies {
   readonly clock: Clock;
 }
 
-const CreateSchema = z.strictObject({
+/** The input `createAssessment` validates (`CreateAssessmentInput`). */
+export const CreateAssessmentInputSchema = z.strictObject({
   name: stringInput().trim().min(1).max(200),
   description: z.string().max(4000).optional(),
   frameworkIds: z
@@ -99,7 +100,7 @@ function toView(doc: GlobalAssessmentDocument): AssessmentView {
 }
 
 /** The period and due date of the input; issues of `calculateAssessmentDates` keep their field paths. */
-function datesOf(input: z.output<typeof CreateSchema>): ReturnType<typeof calculateAssessmentDates> {
+function datesOf(input: z.output<typeof CreateAssessmentInputSchema>): ReturnType<typeof calculateAssessmentDates> {
   try {
     return calculateAssessmentDates({
       frequency: input.frequency,
@@ -151,7 +152,7 @@ export class GlobalAssessmentService {
    */
   async createAssessment(teamId: TeamId, data: CreateAssessmentInput, options: InTransactionOptions = {}): Promise<AssessmentView> {
     const team = parseTeamId(teamId);
-    const input = parseInput(CreateSchema, data, "");
+    const input = parseInput(CreateAssessmentInputSchema, data, "");
     const dates = datesOf(input);
     await this.#assertFrameworksExist(input.frameworkIds);
     return this.#inTransaction(options, async (session) => {

@@ -20,7 +20,7 @@ export {
   KubernetesTokenCredentialsSchema,
 } from "./providerCredentials";
 export type { ProviderCredentials } from "./providerCredentials";
-export { CentralAccountService } from "./centralAccountService";
+export { CentralAccountService, RegisterAccountInputSchema, UpdateAccountInputSchema } from "./centralAccountService";
 export type {
   AccountPage,
   AccountSummary,
@@ -68,7 +68,7 @@ export type {
   ControlTotals,
   EvaluateControlsOptions,
 } from "./assessmentIntegrationService";
-export { GlobalAssessmentService } from "./globalAssessmentService";
+export { CreateAssessmentInputSchema, GlobalAssessmentService } from "./globalAssessmentService";
 export type {
   AssessmentPage,
   AssessmentView,
