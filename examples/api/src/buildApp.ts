@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import type { ApiTelemetry } from "./apiTelemetry";
 import { registerAccountRoutes } from "./accountRoutes";
 import { registerAssessmentRoutes } from "./assessmentRoutes";
+import { registerDashboardRoutes } from "./dashboardRoute";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
 import { registerFindingImportRoute } from "./findingImportRoute";
 import { registerHealthRoute } from "./healthRoute";
@@ -73,7 +74,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Default rate limit: requests per credential per minute. */
 export const DEFAULT_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 } as const;
 
-/** Every route, for `GET /` and the startup banner; `GET /metrics` joins them when `telemetry` is given. */
+/** Every JSON route, for the 404 answer's `details.routes`; `GET /metrics` joins them when `telemetry` is given. */
 export const API_ROUTES = [
   "GET /health",
   "GET /accounts",
@@ -249,13 +250,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   // Routes in a plugin registered after the rate limiter, so its route hook sees every one of them.
   void app.register(async function apiRoutes(routes) {
-    routes.get("/", { config: { public: true } }, async () =>
-      responses.successResponse({
-        name: "CSPM example API",
-        authentication: "Authorization: Bearer <api key | session token | JWT>",
-        routes: routeList,
-      }),
-    );
+    registerDashboardRoutes(routes);
     registerHealthRoute(routes, services, context);
     if (options.telemetry !== undefined) registerMetricsRoute(routes, options.telemetry);
     registerAccountRoutes(routes, context);
