@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { buildApp } from "@cspm-example/api";
 import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/container";
 import { type CredentialCipher, generateKey } from "@cspm/crypto";
-import type { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
+import { CommandMonitor, type CSPMDatabaseManager } from "@cspm/mongo";
 import { type BuiltInRole, systemActor } from "@cspm/identity";
 import { DatabaseRegistry } from "@cspm/registry";
 import { parseTeamId } from "@cspm/repository";
@@ -55,12 +55,16 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 10);
   const prefix = testDatabasePrefix(`r${label}`);
-  const services = createServiceContainer({
-    mongodb: { uri: testMongoUri(), prefix, appName: `reliability-api-${label}` },
-    encryptionKeys: `k1:${generateKey()}`,
-    cursorSecret: randomUUID(),
-    ...(options.redis ? { redis: { url: options.redis.url, keyPrefix: options.redis.keyPrefix, commandTimeoutMs: 500 } } : {}),
-  });
+  const monitor = new CommandMonitor();
+  const services = createServiceContainer(
+    {
+      mongodb: { uri: testMongoUri(), prefix, appName: `reliability-api-${label}` },
+      encryptionKeys: `k1:${generateKey()}`,
+      cursorSecret: randomUUID(),
+      ...(options.redis ? { redis: { url: options.redis.url, keyPrefix: options.redis.keyPrefix, commandTimeoutMs: 500 } } : {}),
+    },
+    { commandMonitor: monitor },
+  );
   await services.initialize({ ensureIndexes: true });
   const sink = options.logSink;
   const app = buildApp({
@@ -95,7 +99,7 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     port: address.port,
     services,
     manager,
-    monitor: services.resolve(TOKENS.CommandMonitor),
+    monitor,
     cipher: services.resolve(TOKENS.Cipher),
     http,
     token,

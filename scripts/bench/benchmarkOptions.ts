@@ -5,7 +5,18 @@
  */
 
 /** Every benchmark `pnpm bench` knows, in the order it runs them. */
-export const BENCHMARKS = ["engine", "repository", "ingestion", "ingest", "dashboard", "cache", "streaming", "load"] as const;
+export const BENCHMARKS = [
+  "engine",
+  "repository",
+  "ingestion",
+  "ingest",
+  "dashboard",
+  "roundtrips",
+  "cache",
+  "streaming",
+  "http",
+  "load",
+] as const;
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -44,6 +55,13 @@ export interface BenchmarkOptions {
   /** Load run: seconds and concurrent clients. */
   readonly loadSeconds: number;
   readonly loadClients: number;
+  /** HTTP route benchmark (`GET /accounts` vs hand-written): rounds, seconds per server and round, connections. */
+  readonly httpRounds: number;
+  readonly httpSeconds: number;
+  readonly httpConnections: number;
+  /** Round trips through the delay proxy: findings of the import comparison, of the dashboard comparison. */
+  readonly roundTripImportFindings: number;
+  readonly roundTripDashboardFindings: number;
   /** Where the report goes (default `BENCHMARKS.md` at the repository root). */
   readonly out: string;
 }
@@ -65,7 +83,12 @@ type Scales = Record<
   | "cacheRoundTripCalls"
   | "runs"
   | "loadSeconds"
-  | "loadClients",
+  | "loadClients"
+  | "httpRounds"
+  | "httpSeconds"
+  | "httpConnections"
+  | "roundTripImportFindings"
+  | "roundTripDashboardFindings",
   number
 >;
 
@@ -86,6 +109,11 @@ const FULL: Scales = {
   runs: 3,
   loadSeconds: 30,
   loadClients: 16,
+  httpRounds: 5,
+  httpSeconds: 5,
+  httpConnections: 16,
+  roundTripImportFindings: 500,
+  roundTripDashboardFindings: 10_000,
 };
 
 const SMALL: Scales = {
@@ -105,6 +133,11 @@ const SMALL: Scales = {
   runs: 3,
   loadSeconds: 10,
   loadClients: 16,
+  httpRounds: 3,
+  httpSeconds: 3,
+  httpConnections: 16,
+  roundTripImportFindings: 200,
+  roundTripDashboardFindings: 2_000,
 };
 
 /** Environment variable per numeric setting. */
@@ -125,10 +158,16 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
   runs: "CSPM_BENCH_RUNS",
   loadSeconds: "CSPM_BENCH_LOAD_SECONDS",
   loadClients: "CSPM_BENCH_LOAD_CLIENTS",
+  httpRounds: "CSPM_BENCH_HTTP_ROUNDS",
+  httpSeconds: "CSPM_BENCH_HTTP_SECONDS",
+  httpConnections: "CSPM_BENCH_HTTP_CONNECTIONS",
+  roundTripImportFindings: "CSPM_BENCH_ROUNDTRIP_IMPORT_FINDINGS",
+  roundTripDashboardFindings: "CSPM_BENCH_ROUNDTRIP_DASHBOARD_FINDINGS",
 };
 
 const USAGE = `Usage: pnpm bench [--scale full|small] [--only engine,repository,...] [--per-finding-in-full] [--out BENCHMARKS.md]
-Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PER_FINDING_FULL=1, MONGODB_URI (benchmark a real server).`;
+Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PER_FINDING_FULL=1, MONGODB_URI (benchmark a real server),
+CSPM_BENCH_CPU_PROF=<dir> (the HTTP benchmark's API process writes a node --cpu-prof profile there).`;
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);

@@ -63,8 +63,8 @@ export interface IngestionBenchmarkResult {
 const TEAM = "bench_ingest";
 const CHUNK = 10_000;
 
-/** A valid finding input (repository shape), deterministic by index and scan. */
-function finding(i: number, seen: Date, scan = "bench-scan"): Record<string, unknown> {
+/** A valid finding input (repository shape), deterministic by index and scan (shared with the round-trip benchmark). */
+export function benchFinding(i: number, seen: Date, scan = "bench-scan"): Record<string, unknown> {
   return {
     provider: "aws",
     account_id: String(100_000_000_000 + (i % 20)),
@@ -111,7 +111,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
     const batched: number[] = [];
     for (let run = 0; run < runs; run++) {
       const seen = new Date();
-      const docs = Array.from({ length: sample }, (_, i) => finding(i, seen));
+      const docs = Array.from({ length: sample }, (_, i) => benchFinding(i, seen));
       const order = run % 2 === 0 ? (["single", "batched"] as const) : (["batched", "single"] as const);
       for (const side of order) {
         await collection.deleteMany({});
@@ -126,7 +126,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
 
     // 2. The full import, batched, with the per-finding rate probed at every collection size it passes through.
     const seen = new Date();
-    const all = Array.from({ length: total }, (_, i) => finding(i, seen));
+    const all = Array.from({ length: total }, (_, i) => benchFinding(i, seen));
     let batchedFullMs = 0;
     let perFindingFullMs = 0;
     const rates: number[] = [];
@@ -136,7 +136,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
         const probeRuns: number[] = [];
         for (let run = 0; run < runs; run++) {
           const scan = `probe-${start}-${run}`;
-          probeRuns.push((await oneByOne(Array.from({ length: probe }, (_, i) => finding(i, seen, scan)))) / probe);
+          probeRuns.push((await oneByOne(Array.from({ length: probe }, (_, i) => benchFinding(i, seen, scan)))) / probe);
           // cspm-contracts-disable-next-line no-hand-written-tenant-filter -- benchmark clean-up on the raw collection
           await collection.deleteMany({ team_id: TEAM, scan_id: scan });
         }

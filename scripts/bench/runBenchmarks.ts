@@ -1,7 +1,9 @@
 /**
- * `pnpm bench`: starts one test MongoDB (`startTestMongo()`: MONGODB_URI when set, else a local mongod,
- * else the offline engine), runs every benchmark against it — engine, repository vs raw driver, ingestion,
- * dashboard, cache, streaming memory, the API load run — prints progress as it goes, and writes
+ * `pnpm bench`: starts one MongoDB outside this process (`startBenchMongo`: MONGODB_URI when set, else a
+ * local mongod, else the offline engine forked into a child process), runs every benchmark against it —
+ * engine, repository vs raw driver and the upsert cost, ingestion, dashboard, the round-trip-bound
+ * comparisons through a delay proxy, cache, streaming memory, `GET /accounts` vs a hand-written route, the
+ * API load run — prints progress as it goes, and writes
  * `BENCHMARKS.md` with the machine and a PASS / MISS per target. Exit code 1 when a benchmark could not
  * run (a MISS is a result, not a failure).
  */
@@ -11,7 +13,6 @@ import { cpus, release, arch, totalmem, type as osType } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { redactConnectionString } from "@cspm/mongo";
-import { startTestMongo } from "@cspm/testkit";
 import { runDashboardBenchmark } from "../../packages/services/bench/dashboardBench";
 import { runRepositoryBenchmark } from "../../packages/repository/bench/repositoryBench";
 import { runEngineBenchmark } from "../../packages/mongo-engine/bench/runEngineBenchmark";
@@ -19,9 +20,12 @@ import { count, duration, megabytes, ratio } from "./benchmarkMath";
 import { type BenchmarkName, BENCHMARKS, parseBenchmarkOptions } from "./benchmarkOptions";
 import { type BenchmarkRun, type MachineInfo, renderReport, targetRows } from "./benchmarkReport";
 import { runCacheStampedeBenchmark } from "./cacheStampedeBenchmark";
+import { startBenchMongo } from "./engineProcess";
+import { runHttpRouteBenchmark } from "./httpRouteBenchmark";
 import { runIngestFormatsBenchmark } from "./ingestFormatsBenchmark";
 import { runIngestionBenchmark } from "./ingestionBenchmark";
 import { runLoad } from "./loadRun";
+import { runRoundTripBenchmark } from "./roundTripBenchmark";
 import { runStreamingBenchmark } from "./streamingBenchmark";
 
 const started = performance.now();
@@ -45,7 +49,7 @@ async function main(): Promise<number> {
   const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
   const out = isAbsolute(options.out) ? options.out : resolve(repoRoot, options.out);
   log(`pnpm bench: scale ${options.scale}, benchmarks ${options.only.join(", ")}`);
-  const mongo = await startTestMongo({ log: (line) => log(line) });
+  const mongo = await startBenchMongo(process.env, (line) => log(line));
   const cpu = cpus();
   const machine: MachineInfo = {
     date: new Date().toISOString(),
@@ -55,7 +59,7 @@ async function main(): Promise<number> {
     memoryBytes: totalmem(),
     os: `${osType()} ${release()} (${arch()})`,
     node: process.version,
-    engine: mongo.engine === "compat" ? "compat (offline engine)" : mongo.engine,
+    engine: mongo.engine === "compat" ? "compat (offline engine, own process)" : mongo.engine,
     server: redactConnectionString(mongo.uri),
     commit: commit(),
   };
@@ -95,10 +99,18 @@ async function main(): Promise<number> {
         runs: options.runs,
         bulkDocuments: options.bulkDocuments,
         readDocuments: options.readDocuments,
+        serverCpuMs: async () => {
+          const cpu = await mongo.cpu();
+          return cpu === undefined ? undefined : (cpu.userMicros + cpu.systemMicros) / 1000;
+        },
       });
       figures.repository = result;
       for (const c of result.cases)
         log(`  ${c.name}: repository ${duration(c.repositoryMs)}, raw ${duration(c.rawMs)} -> ${ratio(c.ratio)}`);
+      for (const u of result.upsertCost)
+        log(
+          `  bulkUpsert ${u.name} vs raw $set: wall ${duration(u.repositoryWallMs)} / ${duration(u.rawSetWallMs)} (${ratio(u.wallRatio)}), client CPU ${duration(u.repositoryCpuMs)} / ${duration(u.rawSetCpuMs)} (${ratio(u.cpuRatio)})`,
+        );
     },
     ingestion: async () => {
       const result = await runIngestionBenchmark({
@@ -128,6 +140,29 @@ async function main(): Promise<number> {
       figures.dashboard = result;
       log(
         `  single: ${result.single.coldCommands} command(s) cold ${duration(result.single.coldMs)}, ${result.single.warmCommands} warm ${duration(result.single.warmMs)}; naive: ${result.naive.coldCommands} cold ${duration(result.naive.coldMs)}`,
+      );
+    },
+    roundtrips: async () => {
+      figures.roundtrips = await runRoundTripBenchmark({
+        mongo,
+        importFindings: options.roundTripImportFindings,
+        dashboardFindings: options.roundTripDashboardFindings,
+        runs: options.runs,
+        log,
+      });
+    },
+    http: async () => {
+      const result = await runHttpRouteBenchmark({
+        uri,
+        rounds: options.httpRounds,
+        seconds: options.httpSeconds,
+        connections: options.httpConnections,
+        ...(process.env.CSPM_BENCH_CPU_PROF ? { cpuProfileDir: resolve(process.env.CSPM_BENCH_CPU_PROF) } : {}),
+        log,
+      });
+      figures.http = result;
+      log(
+        `  GET /accounts: API ${result.api.requestsPerSecond.toFixed(0)} req/s p99 ${result.api.p99Ms} ms vs hand-written ${result.handWritten.requestsPerSecond.toFixed(0)} req/s p99 ${result.handWritten.p99Ms} ms: ${ratio(result.throughputRatio)} throughput, ${ratio(result.p99Ratio)} p99`,
       );
     },
     cache: async () => {

@@ -9,19 +9,21 @@ import { z } from "zod";
  */
 
 /** The one value of a single-valued query parameter, validated by `schema`; a repeat is refused. */
-export function single<S extends z.ZodType>(schema: S) {
-  return z.preprocess(
-    (value) => value,
-    z
-      .union([z.string(), z.array(z.string())])
-      .check((ctx) => {
-        if (Array.isArray(ctx.value)) {
-          ctx.issues.push({ code: "custom", message: `must be given once (got ${ctx.value.length} values)`, input: ctx.value });
-        }
-      })
-      .transform((value) => (Array.isArray(value) ? (value[0] ?? "") : value))
-      .pipe(schema),
-  );
+export function single<S extends z.ZodType<unknown, string>>(schema: S) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .check((ctx) => {
+      if (Array.isArray(ctx.value)) {
+        ctx.issues.push({
+          code: "custom",
+          message: `must be given once (got ${ctx.value.length} values)`,
+          input: ctx.value,
+          continue: false,
+        });
+      }
+    })
+    .transform((value) => (Array.isArray(value) ? (value[0] ?? "") : value))
+    .pipe(schema);
 }
 
 /** An integer parameter in [min, max]: "must be an integer from 1 to 1000" for anything else. */
@@ -37,10 +39,12 @@ export function integer(min: number, max: number) {
 }
 
 /** `true` or `false`. */
-export const booleanParameter = single(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((text) => text === "true"));
+export const booleanParameter = single(
+  z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((text) => text === "true"),
+);
 
 /** A multi-valued parameter: repeats and comma lists, each value checked by `item`, at most `max` values. */
-export function many<S extends z.ZodType>(item: S, max = 100) {
+export function many<S extends z.ZodType<unknown, string>>(item: S, max = 100) {
   return z
     .union([z.string(), z.array(z.string())])
     .transform((value) =>

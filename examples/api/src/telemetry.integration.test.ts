@@ -6,6 +6,7 @@
  */
 import { createServiceContainer, type ServiceContainer } from "@cspm/container";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { MongoClient } from "mongodb";
@@ -49,7 +50,7 @@ function owner(): string {
 beforeAll(async () => {
   client = await MongoClient.connect(testMongoUri());
   telemetry = startApiTelemetry({ env: {}, spanProcessors: [new SimpleSpanProcessor(spans)] });
-  services = createServiceContainer({ mongodb: { uri: testMongoUri(), prefix }, encryptionKeys: KEYS });
+  services = createServiceContainer({ mongodb: { uri: testMongoUri(), prefix, commandSpans: true }, encryptionKeys: KEYS });
   await services.initialize({ ensureIndexes: true });
   seed = await seedDemoData(services, { teams: 1, accountsPerTeam: 1, findingsPerAccount: 20, output: null });
   team = seed.teams[0] as SeededTeam;
@@ -111,21 +112,36 @@ describe("the span tree of POST /assessments", () => {
     expect(ancestors(service as ReadableSpan, byId)).toContain(request);
 
     // Authentication and the audit entry run around the service call, inside the request; the rest within it.
-    const commands = finished.filter((span) => span.attributes["db.system"] === "mongodb");
-    const withinService = commands.filter((span) => ancestors(span, byId).includes(service as ReadableSpan));
+    const operations = finished.filter((span) => span.name.startsWith("repository."));
+    const withinService = operations.filter((span) => ancestors(span, byId).includes(service as ReadableSpan));
     expect(withinService.length).toBeGreaterThan(3);
-    expect(commands.find((span) => span.name === "insertOne audit_logs")).toBeDefined();
-    for (const command of commands) {
-      expect(ancestors(command, byId)).toContain(request);
-      expect(command.attributes["db.namespace"]).toMatch(new RegExp(`^${prefix}`));
-      expect(typeof command.attributes["db.collection.name"]).toBe("string");
-      expect(command.name).toBe(`${command.attributes["db.operation.name"]} ${command.attributes["db.collection.name"]}`);
-      expect(durationMs(command)).toBeGreaterThan(0);
+    expect(operations.find((span) => span.name === "repository.insertOne audit_logs")).toBeDefined();
+    for (const operation of operations) {
+      expect(ancestors(operation, byId)).toContain(request);
+      expect(operation.attributes["db.system"]).toBe("mongodb");
+      expect(operation.attributes["db.namespace"]).toMatch(new RegExp(`^${prefix}`));
+      expect(operation.name).toBe(`repository.${operation.attributes["db.operation.name"]} ${operation.attributes["db.collection.name"]}`);
+      expect(durationMs(operation)).toBeGreaterThan(0);
     }
-    for (const command of withinService) expect(durationMs(command)).toBeLessThanOrEqual(durationMs(service as ReadableSpan));
+    for (const operation of withinService) expect(durationMs(operation)).toBeLessThanOrEqual(durationMs(service as ReadableSpan));
     expect(withinService.map((span) => span.name)).toEqual(
-      expect.arrayContaining(["insertOne global_assessments", "aggregate prowler_findings"]),
+      expect.arrayContaining(["repository.insertOne global_assessments", "repository.aggregate prowler_findings"]),
     );
+
+    // Beneath each repository operation, the driver's commands as client spans (commandSpans is on here).
+    const commands = finished.filter((span) => span.kind === SpanKind.CLIENT);
+    const insert = commands.find((span) => span.name === "insert global_assessments");
+    expect(insert?.attributes["db.operation.name"]).toBe("insert");
+    expect(insert?.parentSpanContext?.spanId).toBe(
+      finished.find((span) => span.name === "repository.insertOne global_assessments")?.spanContext().spanId,
+    );
+    for (const command of commands) {
+      const parent = byId.get(command.parentSpanContext?.spanId ?? "");
+      expect(parent?.name ?? "(none)", command.name).toMatch(/^(repository\.|GlobalAssessmentService|Authenticator|handler)/);
+      // Transactions commit on the admin database; everything else names the team's databases.
+      expect(command.attributes["db.namespace"]).toMatch(command.name === "commitTransaction" ? /^admin$/ : new RegExp(`^${prefix}`));
+    }
+    expect(commands.map((span) => span.name)).toEqual(expect.arrayContaining(["aggregate prowler_findings", "commitTransaction"]));
   });
 });
 
@@ -159,6 +175,19 @@ describe("GET /metrics", () => {
     expect(after - before).toBe(5);
     const hits = counterTotal(await scrape(), "cspm_cache_requests_total", { cspm_cache_operation: "wrap", outcome: "hit" });
     expect(hits).toBeGreaterThanOrEqual(4);
+  });
+
+  it("reports the MongoDB pool: connections by state", async () => {
+    const families = await scrape();
+    const pool = families.find((f) => f.name === "db_client_connection_count");
+    const byState = new Map<string, number>();
+    for (const metric of pool?.metrics ?? []) {
+      const state = metric.labels?.["db_client_connection_state"] ?? "";
+      byState.set(state, (byState.get(state) ?? 0) + Number(metric.value ?? 0));
+    }
+    // Between requests every connection is back in the pool.
+    expect(byState.get("used")).toBe(0);
+    expect(byState.get("idle")).toBeGreaterThan(0);
   });
 
   it("needs read_metrics: 401 without a credential, 403 for a viewer, both in the envelope", async () => {

@@ -1,5 +1,5 @@
 export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
-export type { ContainerHealth, InitializeOptions, RequestContext, ServiceContainerOverrides } from "./serviceContainer";
+export type { CacheKind, ContainerHealth, InitializeOptions, RequestContext, ServiceContainerOverrides } from "./serviceContainer";
 export {
   CONFIG_ENV_VARIABLES,
   jwtOptionsOf,

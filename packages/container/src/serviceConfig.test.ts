@@ -29,6 +29,28 @@ describe("loadConfigFromEnv", () => {
     });
     expect(config.redis).toBeUndefined();
     expect(config.cache.defaultTtlSeconds).toBe(60);
+    expect(config.cache.enabled).toBe(true);
+  });
+
+  it("switches the cache off with CSPM_CACHE=off (on/off, true/false, 1/0) and refuses anything else", () => {
+    const base = { MONGODB_URI: "mongodb://127.0.0.1:27017", CSPM_ENCRYPTION_KEYS: `k1:${KEY}` };
+    for (const [text, enabled] of [
+      ["off", false],
+      ["0", false],
+      ["false", false],
+      ["on", true],
+      ["1", true],
+      ["true", true],
+    ] as const) {
+      expect(loadConfigFromEnv({ ...base, CSPM_CACHE: text }).cache.enabled, text).toBe(enabled);
+    }
+    const issues = validationIssues(() => loadConfigFromEnv({ ...base, CSPM_CACHE: "disabled" }));
+    expect(issues).toEqual([{ path: "CSPM_CACHE", message: expect.stringContaining('"on" or "off"') }]);
+    expect(parseServiceConfig({ mongodb: { uri: "mongodb://h" }, encryptionKeys: `k1:${KEY}`, cache: { enabled: false } }).cache).toEqual({
+      enabled: false,
+      defaultTtlSeconds: 60,
+      maxEntries: 10_000,
+    });
   });
 
   it("reads Redis and numeric settings from strings", () => {

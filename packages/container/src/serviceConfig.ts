@@ -5,6 +5,12 @@ import { z } from "zod";
 
 const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
 
+/** A switch as written in config objects (`true`/`false`) or the environment (`on`/`off`, `true`/`false`, `1`/`0`). */
+const onOff = z.union(
+  [z.boolean(), z.enum(["on", "off", "true", "false", "1", "0"]).transform((text) => text === "on" || text === "true" || text === "1")],
+  { error: 'must be "on" or "off"' },
+);
+
 const AUTH_DEFAULTS = { sessionTtlSeconds: 43_200, lastUsedFlushMs: 30_000, auditRelayIntervalMs: 60_000, auditOutboxGraceMs: 300_000 };
 
 /** `auth`: JWT verification against a JWKS (file or URL) and the identity tunables. */
@@ -60,6 +66,11 @@ export const ServiceConfigSchema = z.strictObject({
     /** The most one MongoDB operation may take before `UNAVAILABLE`; default: the server selection timeout. */
     operationTimeoutMS: positiveInt(600_000).optional(),
     appName: z.string().min(1).max(128).default("cspm-data-layer"),
+    /**
+     * One OpenTelemetry span per MongoDB command from the driver's command events (`CSPM_MONGO_COMMAND_SPANS=on`);
+     * costs a second decode of every reply, so off by default. Pool metrics are always reported.
+     */
+    commandSpans: onOff.default(false),
   }),
   /** Without `redis`, the container uses an in-process `MemoryCache`. */
   redis: z
@@ -78,10 +89,12 @@ export const ServiceConfigSchema = z.strictObject({
     .min(1, "is required (CSPM_ENCRYPTION_KEYS): a key ring such as k1:<base64 of 32 bytes>"),
   cache: z
     .strictObject({
+      /** `false` (`CSPM_CACHE=off`): no cache at all (`NoCache`), for debugging and measuring; Redis is not connected. */
+      enabled: onOff.default(true),
       defaultTtlSeconds: positiveInt(86_400).default(60),
       maxEntries: positiveInt(1_000_000).default(10_000),
     })
-    .default({ defaultTtlSeconds: 60, maxEntries: 10_000 }),
+    .default({ enabled: true, defaultTtlSeconds: 60, maxEntries: 10_000 }),
   /** HMAC key for pagination cursors; set it so cursors survive restarts and work across instances. */
   cursorSecret: z.string().min(16, "must be at least 16 characters").optional(),
   /** Authentication and audit: OIDC/JWT verification (off unless a JWKS is set), sessions, last use, the audit outbox relay. */
@@ -111,10 +124,12 @@ export const CONFIG_ENV_VARIABLES = {
   CSPM_MONGO_TIMEOUT_MS: "mongodb.serverSelectionTimeoutMS",
   CSPM_MONGO_OPERATION_TIMEOUT_MS: "mongodb.operationTimeoutMS",
   CSPM_APP_NAME: "mongodb.appName",
+  CSPM_MONGO_COMMAND_SPANS: "mongodb.commandSpans",
   REDIS_URL: "redis.url",
   CSPM_REDIS_KEY_PREFIX: "redis.keyPrefix",
   CSPM_REDIS_TIMEOUT_MS: "redis.commandTimeoutMs",
   CSPM_ENCRYPTION_KEYS: "encryptionKeys",
+  CSPM_CACHE: "cache.enabled",
   CSPM_CACHE_TTL_SECONDS: "cache.defaultTtlSeconds",
   CSPM_CACHE_MAX_ENTRIES: "cache.maxEntries",
   CSPM_CURSOR_SECRET: "cursorSecret",

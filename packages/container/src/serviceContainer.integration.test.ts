@@ -2,7 +2,9 @@ import { systemActor } from "@cspm/identity";
 import { parseTeamId } from "@cspm/repository";
 import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
+import { NoCache } from "@cspm/cache";
 import { isCspmError } from "@cspm/errors";
+import { CommandMonitor } from "@cspm/mongo";
 import { CloudAccountRepository, ProwlerFindingRepository } from "@cspm/domain";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import { MongoClient } from "mongodb";
@@ -12,14 +14,18 @@ import { createServiceContainer, type ServiceContainer, TOKENS } from "./index";
 const KEY = Buffer.alloc(32, 9).toString("base64");
 const prefixes: string[] = [];
 
-function build(options: { redis?: boolean } = {}): ServiceContainer {
+function build(options: { redis?: boolean; cache?: boolean; monitor?: CommandMonitor } = {}): ServiceContainer {
   const prefix = testDatabasePrefix("container");
   prefixes.push(prefix);
-  return createServiceContainer({
-    mongodb: { uri: testMongoUri(), prefix, serverSelectionTimeoutMS: 3000 },
-    encryptionKeys: `k1:${KEY}`,
-    ...(options.redis ? { redis: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keyPrefix: `${prefix}cache:` } } : {}),
-  });
+  return createServiceContainer(
+    {
+      mongodb: { uri: testMongoUri(), prefix, serverSelectionTimeoutMS: 3000 },
+      encryptionKeys: `k1:${KEY}`,
+      ...(options.redis ? { redis: { url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", keyPrefix: `${prefix}cache:` } } : {}),
+      ...(options.cache === false ? { cache: { enabled: false } } : {}),
+    },
+    options.monitor ? { commandMonitor: options.monitor } : {},
+  );
 }
 
 const AWS_CREDENTIALS = { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
@@ -35,8 +41,8 @@ describe("ServiceContainer", () => {
   });
 
   it("two containers share no client and no counter: disposing one leaves the other working", async () => {
-    const a = build();
-    const b = build();
+    const a = build({ monitor: new CommandMonitor() });
+    const b = build({ monitor: new CommandMonitor() });
     try {
       await a.initialize();
       await b.initialize();
@@ -79,8 +85,8 @@ describe("ServiceContainer", () => {
     const services = build();
     try {
       await services.initialize();
-      const perRequest: string[] = [TOKENS.RequestContext, TOKENS.Actor, TOKENS.ActorServices];
-      for (const token of Object.values(TOKENS).filter((t) => !perRequest.includes(t))) {
+      const notHere: string[] = [TOKENS.RequestContext, TOKENS.Actor, TOKENS.ActorServices, TOKENS.CommandMonitor];
+      for (const token of Object.values(TOKENS).filter((t) => !notHere.includes(t))) {
         expect(services.resolve(token), token).toBeDefined();
       }
       expect(services.resolve(TOKENS.AggregationService)).toBe(services.resolve(TOKENS.AggregationService));
@@ -131,6 +137,56 @@ describe("ServiceContainer", () => {
       expect(second.resolve(CloudAccountRepository)).not.toBe(first.resolve(CloudAccountRepository));
     } finally {
       await Promise.all([first.dispose(), second.dispose()]);
+    }
+  });
+
+  it("monitors commands only when given a monitor: the driver emits no command events otherwise", async () => {
+    const monitor = new CommandMonitor();
+    const watched = build({ monitor });
+    const silent = build();
+    try {
+      await Promise.all([watched.initialize(), silent.initialize()]);
+      expect(watched.resolve(TOKENS.DatabaseManager).client.options.monitorCommands).toBe(true);
+      expect(watched.resolve(TOKENS.CommandMonitor)).toBe(monitor);
+      monitor.reset();
+      await watched.services.accounts.listAccounts(parseTeamId("team-m"));
+      expect(monitor.count({ name: "find" })).toBe(1);
+
+      const client = silent.resolve(TOKENS.DatabaseManager).client;
+      expect(client.options.monitorCommands).toBe(false);
+      let events = 0;
+      client.on("commandStarted", () => {
+        events += 1;
+      });
+      await silent.services.accounts.listAccounts(parseTeamId("team-m"));
+      expect(events).toBe(0);
+      expect(() => silent.resolve(TOKENS.CommandMonitor)).toThrow(
+        expect.objectContaining({ code: "VALIDATION_FAILED", message: expect.stringContaining("overrides.commandMonitor") }),
+      );
+    } finally {
+      await Promise.all([watched.dispose(), silent.dispose()]);
+    }
+  });
+
+  it("switches the cache off by configuration: every read goes to MongoDB, Redis is never connected", async () => {
+    const monitor = new CommandMonitor();
+    const services = build({ cache: false, redis: true, monitor });
+    try {
+      await services.initialize();
+      expect(services.resolve(TOKENS.Cache)).toBeInstanceOf(NoCache);
+      const team = parseTeamId("team-nocache");
+      monitor.reset();
+      await services.services.accounts.listAccounts(team);
+      await services.services.accounts.listAccounts(team);
+      await services.services.aggregation.getDashboardSummary(team);
+      await services.services.aggregation.getDashboardSummary(team);
+      expect(monitor.count({ name: "find" })).toBe(2);
+      expect(monitor.count({ name: "aggregate" })).toBe(2);
+      const health = await services.health();
+      expect(health.cache).toEqual({ ok: true, kind: "none" });
+      expect(services.resolve(TOKENS.Cache).stats()).toMatchObject({ backend: "none", hits: 0, loads: 4 });
+    } finally {
+      await services.dispose();
     }
   });
 

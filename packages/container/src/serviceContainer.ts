@@ -1,11 +1,12 @@
 // tsyringe refuses to load without a Reflect metadata polyfill, even though nothing here uses decorators.
 import "reflect-metadata";
-import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
+import { type CacheService, MemoryCache, NoCache, RedisCache } from "@cspm/cache";
 import { CredentialCipher } from "@cspm/crypto";
-import { ForbiddenError, UnavailableError } from "@cspm/errors";
+import { ForbiddenError, UnavailableError, ValidationError } from "@cspm/errors";
 import { DOMAIN_REPOSITORIES } from "@cspm/domain";
 import {
-  CommandMonitor,
+  ClientTelemetry,
+  type CommandMonitor,
   CSPMDatabaseManager,
   DatabaseFactory,
   type EnsureIndexesReport,
@@ -34,7 +35,7 @@ export interface RequestContext {
 export interface ContainerHealth {
   readonly ok: boolean;
   readonly mongodb: HealthReport;
-  readonly cache: { readonly ok: boolean; readonly kind: "redis" | "memory" | "custom"; readonly state?: string };
+  readonly cache: { readonly ok: boolean; readonly kind: CacheKind; readonly state?: string };
 }
 
 /** Options of `ServiceContainer.initialize`. */
@@ -43,14 +44,21 @@ export interface InitializeOptions {
   readonly ensureIndexes?: boolean;
 }
 
+/** Which cache a container uses: from `redis`, in memory, none (`cache.enabled: false`), or one given as an override. */
+export type CacheKind = "redis" | "memory" | "none" | "custom";
+
 /**
  * What a host or a test may supply instead of what the configuration would build: a clock for every
- * service, a cache (any `CacheService`; the container then closes it on `dispose`) or a cipher.
+ * service, a cache (any `CacheService`; the container then closes it on `dispose`) or a cipher — and a
+ * command monitor, the one consumer of the driver's command events: only with it does the container's
+ * client monitor commands (the driver then decodes every reply a second time to build its events).
  */
 export interface ServiceContainerOverrides {
   readonly clock?: Clock;
   readonly cache?: CacheService;
   readonly cipher?: CredentialCipher;
+  /** Counts the container's MongoDB commands (tests, benchmarks, telemetry); resolvable as `TOKENS.CommandMonitor`. */
+  readonly commandMonitor?: CommandMonitor;
 }
 
 /** Callers resolve by a `TOKENS` string or by a repository class. */
@@ -74,7 +82,7 @@ export class ServiceContainer {
   readonly #manager: CSPMDatabaseManager;
   readonly #clientPool: MongoClientPool;
   readonly #cache: CacheService;
-  readonly #cacheKind: "redis" | "memory" | "custom";
+  readonly #cacheKind: CacheKind;
   /** Every service, as `createServices` built them. */
   readonly services: Services;
   #initialized: Promise<void> | undefined;
@@ -90,7 +98,7 @@ export class ServiceContainer {
     // host registered globally; every token the data layer uses is registered here, so none does.
     this.#container = rootContainer.createChildContainer();
     const cipher = overrides.cipher ?? new CredentialCipher(parsed.encryptionKeys);
-    const commandMonitor = new CommandMonitor();
+    const commandMonitor = overrides.commandMonitor;
     // The container owns its clients: a pool of its own, closed with the container.
     this.#clientPool = new MongoClientPool();
     this.#manager = new CSPMDatabaseManager({
@@ -101,15 +109,18 @@ export class ServiceContainer {
       // Every operation is bounded: a stalled server or network answers UNAVAILABLE within this time.
       operationTimeoutMS: this.config.mongodb.operationTimeoutMS ?? this.config.mongodb.serverSelectionTimeoutMS,
       appName: this.config.mongodb.appName,
-      commandMonitor,
+      ...(commandMonitor === undefined ? {} : { commandMonitor }),
+      telemetry: new ClientTelemetry({ commandSpans: this.config.mongodb.commandSpans }),
     });
     const redis = parsed.redis;
-    this.#cacheKind = overrides.cache ? "custom" : redis ? "redis" : "memory";
+    this.#cacheKind = overrides.cache ? "custom" : !parsed.cache.enabled ? "none" : redis ? "redis" : "memory";
     this.#cache =
       overrides.cache ??
-      (redis
-        ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
-        : new MemoryCache({ maxEntries: this.config.cache.maxEntries }));
+      (!parsed.cache.enabled
+        ? new NoCache()
+        : redis
+          ? new RedisCache({ redis: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs })
+          : new MemoryCache({ maxEntries: this.config.cache.maxEntries }));
     const repositories = new RepositoryFactory({
       provider: this.#manager,
       ...(parsed.cursorSecret ? { cursorSecret: parsed.cursorSecret } : {}),
@@ -118,7 +129,16 @@ export class ServiceContainer {
     const c = this.#container;
     c.register(TOKENS.Config, { useValue: this.config });
     c.register(TOKENS.DatabaseManager, { useValue: this.#manager });
-    c.register(TOKENS.CommandMonitor, { useValue: commandMonitor });
+    if (commandMonitor === undefined) {
+      c.register(TOKENS.CommandMonitor, {
+        useFactory: () => {
+          throw new ValidationError(
+            "This container does not monitor commands: pass a CommandMonitor as overrides.commandMonitor to createServiceContainer.",
+            [{ path: "overrides.commandMonitor", message: "is required to resolve TOKENS.CommandMonitor" }],
+          );
+        },
+      });
+    } else c.register(TOKENS.CommandMonitor, { useValue: commandMonitor });
     c.register(TOKENS.DatabaseFactory, { useFactory: instanceCachingFactory(() => new DatabaseFactory(this.#manager)) });
     c.register(TOKENS.Cache, { useValue: this.#cache });
     c.register(TOKENS.Cipher, { useValue: cipher });

@@ -63,7 +63,8 @@ interface Listeners {
 }
 
 /** The collection a command targets: the value of its first key (`{ find: "users" }`), or `getMore`'s `collection`. */
-function collectionOf(name: string, command: Document): string | undefined {
+/** The collection a command names (`find: "accounts"`, a `getMore`'s `collection`), if any. */
+export function collectionOf(name: string, command: Document): string | undefined {
   const value = name === "getMore" ? command.collection : command[name];
   return typeof value === "string" ? value : undefined;
 }
@@ -109,9 +110,12 @@ export class CommandMonitor {
   readonly #ignored: ReadonlySet<string>;
   readonly #maxRecords: number;
   readonly #attached = new Map<MongoClient, Listeners>();
-  readonly #pending = new Map<string, MutableRecord>();
+  /** In-flight commands by the driver's request id (unique per process, whatever the connection). */
+  readonly #pending = new Map<number, MutableRecord>();
   readonly #collectors = new Set<MutableRecord[]>();
+  /** The most recent `maxRecords` records as a ring: `#records[#head]` is the oldest once the ring is full. */
   #records: MutableRecord[] = [];
+  #head = 0;
   /** Counts per name/database/collection since the last reset (records may be trimmed, counts are not). */
   #counts = new Map<string, Tally>();
 
@@ -157,6 +161,7 @@ export class CommandMonitor {
   /** Forgets every command counted so far; commands still in flight are not counted when they finish. */
   reset(): void {
     this.#records = [];
+    this.#head = 0;
     this.#counts = new Map();
     this.#pending.clear();
   }
@@ -186,7 +191,8 @@ export class CommandMonitor {
 
   /** A snapshot of the recorded commands (the most recent `maxRecords`), oldest first, optionally filtered. */
   commands(filter: CommandFilter = {}): readonly CommandRecord[] {
-    return this.#records.filter((record) => matches(record, filter)).map(snapshot);
+    const ordered = this.#head === 0 ? this.#records : [...this.#records.slice(this.#head), ...this.#records.slice(0, this.#head)];
+    return ordered.filter((record) => matches(record, filter)).map(snapshot);
   }
 
   /**
@@ -214,18 +220,21 @@ export class CommandMonitor {
       outcome: "pending",
       durationMs: undefined,
     };
-    this.#pending.set(`${event.address}#${event.requestId}`, record);
-    this.#records.push(record);
-    if (this.#records.length > this.#maxRecords) this.#records.splice(0, this.#records.length - this.#maxRecords);
+    this.#pending.set(event.requestId, record);
+    if (this.#records.length < this.#maxRecords) this.#records.push(record);
+    else {
+      // Full: overwrite the oldest record in place instead of shifting the whole array.
+      this.#records[this.#head] = record;
+      this.#head = (this.#head + 1) % this.#maxRecords;
+    }
     for (const collected of this.#collectors) collected.push(record);
     this.#tally(record).started += 1;
   }
 
   #onFinished(event: CommandSucceededEvent | CommandFailedEvent, outcome: "succeeded" | "failed"): void {
-    const id = `${event.address}#${event.requestId}`;
-    const record = this.#pending.get(id);
+    const record = this.#pending.get(event.requestId);
     if (!record) return;
-    this.#pending.delete(id);
+    this.#pending.delete(event.requestId);
     record.outcome = outcome;
     record.durationMs = event.duration;
     this.#tally(record)[outcome] += 1;

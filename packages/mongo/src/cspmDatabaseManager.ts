@@ -1,6 +1,7 @@
 import { type ErrorCode, isCspmError, UnavailableError, ValidationError } from "@cspm/errors";
 import { type DatabaseKey, type DatabaseRef, DatabaseRegistry } from "@cspm/registry";
 import type { ClientSession, ClientSessionOptions, Collection, Db, Document, MongoClient, TransactionOptions } from "mongodb";
+import type { ClientTelemetry } from "./clientTelemetry";
 import type { CommandMonitor } from "./commandMonitor";
 import { type AsyncClientOptions, type MongoClientPool, sharedClientPool } from "./getAsyncClient";
 import { mapMongoError } from "./mapMongoError";
@@ -21,6 +22,8 @@ export interface CSPMDatabaseManagerOptions {
   readonly appName?: string;
   /** Counts this manager's commands; the client is then created with `monitorCommands: true`. */
   readonly commandMonitor?: CommandMonitor;
+  /** Pool metrics (and, with `commandSpans`, one span per command) through OpenTelemetry; see `ClientTelemetry`. */
+  readonly telemetry?: ClientTelemetry;
   /**
    * The most any one MongoDB operation may take before it fails with `UNAVAILABLE` (`withDeadline`): the
    * repositories, `ping`, and every step of `withTransaction` (whose retries also stop once it has passed)
@@ -161,6 +164,7 @@ export class CSPMDatabaseManager {
       ...(source.serverSelectionTimeoutMS === undefined ? {} : { serverSelectionTimeoutMS: source.serverSelectionTimeoutMS }),
       ...(source.appName === undefined ? {} : { appName: source.appName }),
       ...(source.commandMonitor === undefined ? {} : { commandMonitor: source.commandMonitor }),
+      ...(source.telemetry === undefined ? {} : { telemetry: source.telemetry }),
     };
     this.#source = { kind: "uri", uri: source.uri, options: clientOptions, pool: source.clientPool ?? sharedClientPool };
     this.#prefix = DatabaseRegistry.normalizePrefix(source.prefix ?? "");

@@ -154,6 +154,23 @@ describe("CommandMonitor", () => {
     expect(monitor.commands()).toEqual([]);
   });
 
+  it("keeps the most recent maxRecords commands, oldest first, while counting every one", async () => {
+    const small = new CommandMonitor({ maxRecords: 3 }).attach(client);
+    try {
+      const db = client.db(platform);
+      for (let i = 0; i < 7; i++) await db.collection(`ring_${i}`).findOne({});
+      expect(small.count({ name: "find" })).toBe(7);
+      expect(small.commands().map((c) => c.collection)).toEqual(["ring_4", "ring_5", "ring_6"]);
+      expect(small.commands({ collection: "ring_5" })).toEqual([expect.objectContaining({ name: "find", outcome: "succeeded" })]);
+      small.reset();
+      await db.collection("ring_after").findOne({});
+      expect(small.commands().map((c) => c.collection)).toEqual(["ring_after"]);
+    } finally {
+      small.detach();
+      monitor.reset(); // the suite's monitor saw these commands too
+    }
+  });
+
   it("stops counting after detach", async () => {
     monitor.detach(client);
     await client.db(platform).command({ ping: 1 });

@@ -1,5 +1,6 @@
 import { isCspmError, UnavailableError } from "@cspm/errors";
 import { MongoClient, type MongoClientOptions } from "mongodb";
+import type { ClientTelemetry } from "./clientTelemetry";
 import type { CommandMonitor } from "./commandMonitor";
 import { mapMongoError } from "./mapMongoError";
 import { summarizeConnectionString } from "./redactConnectionString";
@@ -16,6 +17,8 @@ export const DEFAULT_APP_NAME = "cspm-data-layer";
 export interface AsyncClientOptions extends MongoClientOptions {
   /** Attached to the client, which is then created with `monitorCommands: true`. Not part of the sharing key. */
   readonly commandMonitor?: CommandMonitor;
+  /** Reports the client's pool (and commands, with `commandSpans`) through OpenTelemetry. Not part of the sharing key. */
+  readonly telemetry?: ClientTelemetry;
 }
 
 /** Counters of the shared-client cache, for health pages and tests. */
@@ -102,7 +105,7 @@ function uriOptionNames(uri: string): Set<string> {
  * default must never be added where the string already decided).
  */
 function effectiveOptions(uri: string, options: AsyncClientOptions): MongoClientOptions {
-  const { commandMonitor, ...rest } = options;
+  const { commandMonitor, telemetry, ...rest } = options;
   const inUri = (() => {
     try {
       return uriOptionNames(uri);
@@ -117,7 +120,7 @@ function effectiveOptions(uri: string, options: AsyncClientOptions): MongoClient
   if (!has("writeConcern") && !has("w") && !has("journal") && !has("wtimeoutMS")) effective.writeConcern = { w: "majority" };
   if (!has("serverSelectionTimeoutMS")) effective.serverSelectionTimeoutMS = DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
   if (!has("appName")) effective.appName = DEFAULT_APP_NAME;
-  if (commandMonitor) effective.monitorCommands = true;
+  if (commandMonitor || telemetry?.commandSpans === true) effective.monitorCommands = true;
   return effective;
 }
 
@@ -237,6 +240,7 @@ export class MongoClientPool {
     entry.pinned = true;
     const client = await entry.ready;
     if (options.commandMonitor) options.commandMonitor.attach(client);
+    options.telemetry?.attach(client);
     return client;
   }
 
@@ -251,6 +255,7 @@ export class MongoClientPool {
     try {
       client = await entry.ready;
       if (options.commandMonitor) options.commandMonitor.attach(client);
+      options.telemetry?.attach(client);
     } catch (error) {
       entry.leases -= 1;
       throw error;
@@ -263,6 +268,7 @@ export class MongoClientPool {
         released = true;
         // The monitor belongs to this owner: it stops counting now, even if others keep the client.
         options.commandMonitor?.detach(client);
+        options.telemetry?.detach(client);
         entry.leases -= 1;
         if (entry.leases > 0 || entry.pinned || this.#entries.get(entry.key) !== entry) return;
         this.#entries.delete(entry.key);

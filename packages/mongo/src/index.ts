@@ -25,6 +25,8 @@ export type {
   MismatchedIndex,
   UndeclaredIndex,
 } from "./syncIndexes";
+export { ClientTelemetry } from "./clientTelemetry";
+export type { ClientTelemetryOptions } from "./clientTelemetry";
 export { CommandMonitor } from "./commandMonitor";
 export type { CommandFilter, CommandMonitorOptions, CommandOutcome, CommandRecord, Measurement } from "./commandMonitor";
 export { mapMongoError } from "./mapMongoError";

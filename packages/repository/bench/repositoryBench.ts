@@ -1,7 +1,10 @@
 import { testDatabasePrefix } from "@cspm/testkit";
 /**
  * Repository vs raw driver, same server, same run: findMany (1,000 docs), insertMany (10,000 docs),
- * bulkUpsert (10,000 docs, first import and identical re-import). Each case runs `runs` times, each run
+ * bulkUpsert (10,000 docs, first import and identical re-import) against the same pipeline written by hand,
+ * and the upsert cost: bulkUpsert against a raw `$set` upsert (first import, identical re-import, re-import
+ * with every document seen later) in wall time, client CPU (`process.cpuUsage()`) and, when the bench owns
+ * the server process, server CPU. Each case runs `runs` times, each run
  * timing both sides twice in ABBA order; the median of the per-run ratios is reported. Start node with
  * `--expose-gc` to collect garbage between timings.
  *
@@ -11,7 +14,7 @@ import { testDatabasePrefix } from "@cspm/testkit";
  */
 import { pathToFileURL } from "node:url";
 import { DatabaseRegistry } from "@cspm/registry";
-import { type AnyBulkWriteOperation, type Collection, type Document, MongoClient, ObjectId } from "mongodb";
+import { type AnyBulkWriteOperation, BSON, type Collection, type Document, MongoClient, ObjectId } from "mongodb";
 import { z } from "zod";
 import { BaseRepository } from "../src/baseRepository";
 import { createCollectionProvider } from "../src/collectionProvider";
@@ -30,12 +33,34 @@ export interface BenchmarkCase {
   readonly ratio: number;
 }
 
+/** One situation of the upsert-cost comparison: `bulkUpsert` against a raw `$set` upsert of the same documents. */
+export interface UpsertCostCase {
+  /** `insert` (first import), `unchanged` (identical re-import), `updated` (re-import, every document seen later). */
+  readonly name: "insert" | "unchanged" | "updated";
+  readonly documents: number;
+  /** Medians over runs, milliseconds. */
+  readonly repositoryWallMs: number;
+  readonly rawSetWallMs: number;
+  /** Client CPU (`process.cpuUsage()`, user + system) of the call, medians, milliseconds. */
+  readonly repositoryCpuMs: number;
+  readonly rawSetCpuMs: number;
+  /** Server CPU per side when the bench owns the server process (the offline engine), medians, milliseconds. */
+  readonly repositoryServerCpuMs: number | undefined;
+  readonly rawSetServerCpuMs: number | undefined;
+  /** Medians over runs of the per-run ratios repository / raw `$set`. */
+  readonly wallRatio: number;
+  readonly cpuRatio: number;
+  /** Bytes of one operation's update as BSON: the repository's pipeline and the `$set` document. */
+  readonly repositoryUpdateBytes: number;
+  readonly rawSetUpdateBytes: number;
+}
+
 /** What `runRepositoryBenchmark` returns. */
 export interface RepositoryBenchmarkResult {
   readonly runs: number;
   readonly cases: readonly BenchmarkCase[];
-  /** Informational: a naive raw `$set` upsert of the same documents (cannot tell unchanged from updated), median ms. */
-  readonly naiveUpsertMs: number;
+  /** `bulkUpsert` vs a raw `$set` upsert (which cannot tell unchanged from updated): wall, client and server CPU. */
+  readonly upsertCost: readonly UpsertCostCase[];
   /**
    * The repository's own CPU time for `bulkDocuments` documents without any I/O (median ms): validating and
    * stamping for insertMany, validating and building the upsert operations for bulkUpsert. Independent of
@@ -52,6 +77,8 @@ export interface RepositoryBenchmarkOptions {
   readonly bulkDocuments?: number;
   /** Documents returned by findMany (default 1,000). */
   readonly readDocuments?: number;
+  /** The server's CPU time so far (user + system, ms), when the bench owns the server process. */
+  readonly serverCpuMs?: () => Promise<number | undefined>;
 }
 
 const FindingSchema = z.strictObject({
@@ -121,30 +148,44 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 /** The pipeline upsert the repository sends, written by hand (what a careful raw-driver author would send). */
 function rawUpsertOperation(doc: Document, now: Date): AnyBulkWriteOperation<Document> {
-  const same: Document[] = [];
-  const set: Document = {};
+  const write: Document = { _id: { $ifNull: ["$_id", new ObjectId()] }, created_at: { $ifNull: ["$created_at", now] } };
   for (const [field, value] of Object.entries(doc)) {
-    const literal = typeof value === "object" && value !== null && !(value instanceof Date) ? { $literal: value } : value;
-    same.push({ $eq: [`$${field}`, literal] });
-    set[field] = literal;
+    write[field] = typeof value === "object" && value !== null && !(value instanceof Date) ? { $literal: value } : value;
   }
-  const unchanged = { $and: same };
+  write.stored = "$$ROOT";
+  const unchanged = { $eq: ["$stored", { $unsetField: { field: "stored", input: "$$ROOT" } }] };
   return {
     updateOne: {
-      filter: { team_id: TEAM, account_id: doc.account_id, check_id: doc.check_id, resource_uid: doc.resource_uid, region: doc.region },
-      update: [
-        {
-          $set: {
-            _id: { $ifNull: ["$_id", new ObjectId()] },
-            updated_at: { $cond: [unchanged, "$updated_at", now] },
-            created_at: { $ifNull: ["$created_at", now] },
-          },
-        },
-        { $set: set },
-      ],
+      filter: rawFilter(doc),
+      update: [{ $set: write }, { $set: { updated_at: { $cond: [unchanged, "$updated_at", now] } } }, { $unset: "stored" }],
       upsert: true,
     },
   };
+}
+
+function rawFilter(doc: Document): Document {
+  return { team_id: TEAM, account_id: doc.account_id, check_id: doc.check_id, resource_uid: doc.resource_uid, region: doc.region };
+}
+
+/** The cheapest upsert by natural key: `$set` everything (it cannot tell unchanged from updated). */
+function rawSetOperation(doc: Document, now: Date): AnyBulkWriteOperation<Document> {
+  return {
+    updateOne: {
+      filter: rawFilter(doc),
+      update: { $set: { ...doc, updated_at: now }, $setOnInsert: { created_at: now } },
+      upsert: true,
+    },
+  };
+}
+
+/** Wall time and this process's CPU time of `fn`, in milliseconds. */
+async function timeWithCpu(fn: () => Promise<unknown>): Promise<{ wallMs: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
 async function rawBulk(collection: Collection<Document>, operations: AnyBulkWriteOperation<Document>[], batchSize: number): Promise<void> {
@@ -281,32 +322,94 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       () => rawBulk(collection, rawOps, 1000),
     );
 
-    // Informational: a naive $set upsert, which cannot tell "unchanged" from "updated".
-    const naiveTimes: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      await resetCollection();
+    // Upsert cost: bulkUpsert against the cheapest raw upsert, a `$set` that cannot tell unchanged from updated.
+    // The raw side builds its operations inside its clock (it has to: that is part of its CPU); both in batches of 1,000.
+    const serverCpu = options.serverCpuMs ?? (async () => undefined);
+    const upsertCost: UpsertCostCase[] = [];
+    const T0 = new Date("2025-01-01T00:00:00Z");
+    const T1 = new Date("2025-01-02T00:00:00Z");
+    const situations = [
+      { name: "insert", seed: undefined, seen: T0 },
+      { name: "unchanged", seed: T0, seen: T0 },
+      { name: "updated", seed: T0, seen: T1 },
+    ] as const;
+    for (const situation of situations) {
+      const prepare = async () => {
+        await resetCollection();
+        if (situation.seed !== undefined)
+          await scope.bulkUpsert(Array.from({ length: bulkCount }, (_, i) => finding(i, situation.seed as Date)));
+        inputs = Array.from({ length: bulkCount }, (_, i) => finding(i, situation.seen));
+      };
+      const sides = {
+        repository: () => scope.bulkUpsert(inputs),
+        rawSet: () => {
+          const now = new Date();
+          return rawBulk(
+            collection,
+            inputs.map((doc) => rawSetOperation(doc, now)),
+            1000,
+          );
+        },
+      } as const;
+      const samples = {
+        repository: [] as { wallMs: number; cpuMs: number; serverMs: number | undefined }[],
+        rawSet: [] as { wallMs: number; cpuMs: number; serverMs: number | undefined }[],
+      };
+      const wallRatios: number[] = [];
+      const cpuRatios: number[] = [];
+      await prepare();
+      await sides.repository(); // warm-up
+      for (let run = 0; run < runs; run++) {
+        const order = run % 2 === 0 ? (["repository", "rawSet"] as const) : (["rawSet", "repository"] as const);
+        const current: Partial<Record<"repository" | "rawSet", { wallMs: number; cpuMs: number }>> = {};
+        for (const side of order) {
+          await prepare();
+          collectGarbage();
+          const serverBefore = await serverCpu();
+          const measured = await timeWithCpu(sides[side]);
+          const serverAfter = await serverCpu();
+          samples[side].push({
+            ...measured,
+            serverMs: serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore,
+          });
+          current[side] = measured;
+        }
+        const r = current.repository as { wallMs: number; cpuMs: number };
+        const raw = current.rawSet as { wallMs: number; cpuMs: number };
+        wallRatios.push(r.wallMs / raw.wallMs);
+        cpuRatios.push(r.cpuMs / raw.cpuMs);
+      }
+      const server = (list: { serverMs: number | undefined }[]) =>
+        list.every((x) => x.serverMs !== undefined) ? median(list.map((x) => x.serverMs as number)) : undefined;
       const now = new Date();
-      const naive = Array.from({ length: bulkCount }, (_, i) => finding(i, seen)).map(
-        (doc): AnyBulkWriteOperation<Document> => ({
-          updateOne: {
-            filter: {
-              team_id: TEAM,
-              account_id: doc.account_id,
-              check_id: doc.check_id,
-              resource_uid: doc.resource_uid,
-              region: doc.region,
-            },
-            update: { $set: { ...doc, updated_at: now }, $setOnInsert: { created_at: now } },
-            upsert: true,
-          },
-        }),
-      );
-      naiveTimes.push(await time(() => rawBulk(collection, naive, 1000)));
+      const sample = finding(0, situation.seen);
+      const repositoryUpdate = new RepositoryCore({ provider }, findings).prepareUpsert({
+        input: sample,
+        keyFields: findings.keyFields ?? [],
+        teamId: TEAM,
+        now,
+        rules: undefined,
+      }).update;
+      const rawUpdate = (rawSetOperation(sample, now) as { updateOne: { update: Document } }).updateOne.update;
+      upsertCost.push({
+        name: situation.name,
+        documents: bulkCount,
+        repositoryWallMs: median(samples.repository.map((x) => x.wallMs)),
+        rawSetWallMs: median(samples.rawSet.map((x) => x.wallMs)),
+        repositoryCpuMs: median(samples.repository.map((x) => x.cpuMs)),
+        rawSetCpuMs: median(samples.rawSet.map((x) => x.cpuMs)),
+        repositoryServerCpuMs: server(samples.repository),
+        rawSetServerCpuMs: server(samples.rawSet),
+        wallRatio: median(wallRatios),
+        cpuRatio: median(cpuRatios),
+        repositoryUpdateBytes: BSON.calculateObjectSize({ u: repositoryUpdate }),
+        rawSetUpdateBytes: BSON.calculateObjectSize({ u: rawUpdate }),
+      });
     }
     // Client-side cost alone: what the repository adds before the driver is called.
     const core = new RepositoryCore({ provider }, findings);
     const insertCost: number[] = [];
-    const upsertCost: number[] = [];
+    const prepareCost: number[] = [];
     const keyFields = findings.keyFields ?? [];
     for (let run = 0; run < runs; run++) {
       const now = new Date();
@@ -314,15 +417,15 @@ export async function runRepositoryBenchmark(uri: string, options: RepositoryBen
       collectGarbage();
       insertCost.push(await time(async () => docs.map((doc) => core.stampNew(core.parseDocument(doc, TEAM), TEAM, now))));
       collectGarbage();
-      upsertCost.push(
+      prepareCost.push(
         await time(async () => docs.map((doc) => core.prepareUpsert({ input: doc, keyFields, teamId: TEAM, now, rules: undefined }))),
       );
     }
     return {
       runs,
       cases,
-      naiveUpsertMs: median(naiveTimes),
-      clientCostMs: { insertMany: median(insertCost), bulkUpsert: median(upsertCost) },
+      upsertCost,
+      clientCostMs: { insertMany: median(insertCost), bulkUpsert: median(prepareCost) },
     };
   } finally {
     await client
@@ -342,7 +445,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   runRepositoryBenchmark(uri).then(
     (result) => {
       console.table(result.cases.map((c) => ({ ...c, ratio: Number(c.ratio.toFixed(3)) })));
-      console.log(`naive $set upsert (raw, informational): ${result.naiveUpsertMs.toFixed(1)} ms`);
+      console.table(result.upsertCost);
       console.log(
         `repository CPU without I/O: insertMany ${result.clientCostMs.insertMany.toFixed(1)} ms, bulkUpsert ${result.clientCostMs.bulkUpsert.toFixed(1)} ms`,
       );

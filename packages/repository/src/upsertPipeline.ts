@@ -93,11 +93,6 @@ function isResetValue(value: unknown): value is UpsertResetValue {
   return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
 }
 
-/** True when a stored field holds a value (neither missing nor null), as an aggregation expression. */
-function present(field: string): Document {
-  return { $not: [{ $in: [{ $type: `$${field}` }, ["missing", "null"]] }] };
-}
-
 /** A field named by upsert rules must be a writable schema field and not part of the natural key. */
 function ruleField(schema: RuleSchema, field: unknown, option: string, keyFields: readonly string[]): string {
   if (typeof field !== "string" || !schema.fieldSchemas.has(field)) {
@@ -194,14 +189,22 @@ export function checkUpsertRules(schema: RuleSchema, options: UpsertRuleOptions,
   return { insertOnly, defaults: defaultValues, relative, reset };
 }
 
+/** Where the pipeline keeps the stored document while it decides whether anything changed; removed before storing. */
+export const STORED_SNAPSHOT_FIELD = "__cspm_stored";
+
 /**
  * The equality filter and update pipeline that upsert one validated document by its natural key:
  * data fields are `$set`; `created_at` is kept (or set on insert); `updated_at` and `version` change only
- * when a data field actually changes, so re-importing the same data reports "unchanged".
+ * when the document actually changes, so re-importing the same data reports "unchanged".
  * With `rules`: insert-only (and defaulted) fields keep a stored value and are written only where the stored
  * document has none (a new document, or one stored without it) — or when `resetWhen` matches; relative
- * fields follow their anchor's resulting value; `resetWhen.unset` fields are removed on a reset. Only the
- * fields that would be written count for "unchanged"; a reset always counts as a change.
+ * fields follow their anchor's resulting value; `resetWhen.unset` fields are removed on a reset. A reset
+ * always counts as a change; a soft-deleted match is restored (and so changed).
+ *
+ * Every value is sent once: the first stage writes every field against the stored document and keeps a
+ * snapshot of that document; the second compares the result with the snapshot (one whole-document `$eq`,
+ * instead of one `$eq` per field carrying each value a second time) to move `updated_at`/`version` or not;
+ * the third drops the snapshot. Needs MongoDB 5.0+ (`$unsetField`).
  * Throws `VALIDATION_FAILED` when a key field is missing or not a scalar, or a relative field lacks its anchor.
  */
 export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOperation {
@@ -218,29 +221,33 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
     }
     filter[field] = value;
   }
-  const same: Document[] = [];
-  const set: Document = {};
-  const kept: Document = {};
+  // One $set stage: every expression in it sees the stored document as it was.
+  const tail = tailStages(now, rules, request.versioned);
+  const write: Document = {
+    // The id of an inserted document is made client-side, as insertOne does (an existing _id is kept as is);
+    // this also spares servers and engines that would not assign one to a pipeline upsert.
+    _id: { $ifNull: ["$_id", new ObjectId()] },
+    created_at: tail.createdAt,
+  };
   const reset = rules?.reset;
   const resetCondition: Document | undefined = reset === undefined ? undefined : { $in: [`$${reset.field}`, reset.in.map(literal)] };
-  if (resetCondition !== undefined) same.push({ $not: [resetCondition] });
-  const relative: string[] = [];
+  let relative: string[] | undefined;
   for (const field of Object.keys(doc)) {
     if (field === "team_id") continue;
     const value = literal(doc[field]);
-    if (rules !== undefined && rules.relative.has(field)) {
-      relative.push(field);
-    } else if (rules !== undefined && (rules.insertOnly.has(field) || defaulted?.has(field) === true)) {
+    if (rules === undefined) {
+      write[field] = value;
+    } else if (rules.relative.has(field)) {
+      (relative ??= []).push(field);
+    } else if (rules.insertOnly.has(field) || defaulted?.has(field) === true) {
       // Written only where the stored document has no value (so also on insert), or on a reset.
       const keep = { $ifNull: [`$${field}`, value] };
-      kept[field] = resetCondition !== undefined && reset?.fields.has(field) === true ? { $cond: [resetCondition, value, keep] } : keep;
-      same.push(present(field));
+      write[field] = resetCondition !== undefined && reset?.fields.has(field) === true ? { $cond: [resetCondition, value, keep] } : keep;
     } else {
-      same.push({ $eq: [`$${field}`, value] });
-      set[field] = value;
+      write[field] = value;
     }
   }
-  for (const field of relative) {
+  for (const field of relative ?? []) {
     const anchor = rules?.relative.get(field) as string;
     const value = doc[field];
     const anchorValue = doc[anchor];
@@ -252,29 +259,45 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
         },
       ]);
     }
-    const anchorExpression = kept[anchor] ?? set[anchor];
-    const expression = { $add: [anchorExpression, value.getTime() - anchorValue.getTime()] };
-    kept[field] = expression;
-    same.push({ $eq: [`$${field}`, expression] });
+    write[field] = { $add: [write[anchor], value.getTime() - anchorValue.getTime()] };
   }
   if (resetCondition !== undefined) {
     for (const field of reset?.unset ?? []) {
       if (field in doc) continue; // the input's value wins
-      kept[field] = { $cond: [resetCondition, "$$REMOVE", `$${field}`] };
+      write[field] = { $cond: [resetCondition, "$$REMOVE", `$${field}`] };
     }
   }
-  if (request.softDelete) same.push({ $eq: [{ $type: "$deleted_at" }, "missing"] });
-  const unchanged = { $and: same };
-  const system: Document = {
-    // The id of an inserted document is made client-side, as insertOne does (an existing _id is kept as is);
-    // this also spares servers and engines that would not assign one to a pipeline upsert.
-    _id: { $ifNull: ["$_id", new ObjectId()] },
-    updated_at: { $cond: [unchanged, "$updated_at", now] },
-    created_at: { $ifNull: ["$created_at", now] },
+  if (request.softDelete) write.deleted_at = "$$REMOVE";
+  write[STORED_SNAPSHOT_FIELD] = "$$ROOT";
+  return { filter, update: [{ $set: write }, ...tail.stages] };
+}
+
+interface TailStages {
+  readonly rules: UpsertRules | undefined;
+  readonly versioned: boolean;
+  readonly createdAt: Document;
+  readonly stages: readonly Document[];
+}
+
+/** The stages after the write, the same for every document of one call: built once per `now` and shared. */
+const tails = new WeakMap<Date, TailStages>();
+
+function tailStages(now: Date, rules: UpsertRules | undefined, versioned: boolean): TailStages {
+  const cached = tails.get(now);
+  if (cached !== undefined && cached.rules === rules && cached.versioned === versioned) return cached;
+  const reset = rules?.reset;
+  const stored = `$${STORED_SNAPSHOT_FIELD}`;
+  const same: Document = { $eq: [stored, { $unsetField: { field: STORED_SNAPSHOT_FIELD, input: "$$ROOT" } }] };
+  // A reset counts as a change even when it rewrites a document into itself (tested on the stored value).
+  const unchanged = reset === undefined ? same : { $and: [{ $not: [{ $in: [`${stored}.${reset.field}`, reset.in.map(literal)] }] }, same] };
+  const system: Document = { updated_at: { $cond: [unchanged, "$updated_at", now] } };
+  if (versioned) system.version = { $cond: [unchanged, "$version", { $add: [{ $ifNull: ["$version", 0] }, 1] }] };
+  const built: TailStages = {
+    rules,
+    versioned,
+    createdAt: { $ifNull: ["$created_at", now] },
+    stages: [{ $set: system }, { $unset: STORED_SNAPSHOT_FIELD }],
   };
-  if (request.versioned) system.version = { $cond: [unchanged, "$version", { $add: [{ $ifNull: ["$version", 0] }, 1] }] };
-  // One stage sees the stored document as it was: system fields and kept fields are computed from it.
-  const update: Document[] = [{ $set: { ...system, ...kept } }, { $set: set }];
-  if (request.softDelete) update.push({ $unset: "deleted_at" });
-  return { filter, update };
+  tails.set(now, built);
+  return built;
 }

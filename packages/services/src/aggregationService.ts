@@ -175,7 +175,7 @@ export class AggregationService {
     const since = this.#window(input.since, now);
     const accountIds = input.accountIds === undefined ? null : [...new Set(input.accountIds)].sort();
     const scope: DashboardScope = { teamId: team, accountIds, since };
-    const key = tenantCacheKey(team, "dashboard", cacheKeyDigest({ accountIds, since: since.toISOString() }));
+    const key = () => tenantCacheKey(team, "dashboard", cacheKeyDigest({ accountIds, since: since.toISOString() }));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
       const [facet] = await this.#findings.forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
       return shapeDashboardSummary(facet, scope, now);
@@ -194,7 +194,7 @@ export class AggregationService {
     const now = this.#now();
     const since = this.#window(input.since, now);
     const limit = input.limit ?? 20;
-    const key = tenantCacheKey(team, "scan_activity", cacheKeyDigest({ since: since.toISOString(), limit }));
+    const key = () => tenantCacheKey(team, "scan_activity", cacheKeyDigest({ since: since.toISOString(), limit }));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
       const [facet = {}] = await this.#scanRuns.forTeam(team).aggregate<Document>([
         { $match: { created_at: { $gte: since } } },

@@ -1,7 +1,9 @@
+import { type CacheKey, type CacheLoader, type CacheSetOptions, NoCache } from "@cspm/cache";
 import { parseTeamId } from "@cspm/repository";
 import { isCspmError } from "@cspm/errors";
 import { ObjectId, type Document } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createServices } from "./createServices";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -397,5 +399,35 @@ describe("CentralAccountService — one NOT_FOUND message for every operation on
       expect(outcome.text).toContain(`No cloud account ${id} in this team.`);
       expect(outcome.text).not.toContain("enhanced_cloud_accounts");
     }
+  });
+});
+
+describe("services on a disabled cache (NoCache)", () => {
+  /** NoCache, noting how each key arrived: a function it never calls costs the caller no key building. */
+  class KeyWatchingNoCache extends NoCache {
+    readonly keys: string[] = [];
+    override wrap<T>(key: CacheKey, ttl: number | CacheSetOptions, loader: CacheLoader<T>): Promise<T> {
+      this.keys.push(typeof key);
+      return super.wrap(key, ttl, loader);
+    }
+  }
+
+  it("builds no cache key (no digest) and reads MongoDB on every call", async () => {
+    const cache = new KeyWatchingNoCache();
+    const services = createServices({ manager: bed.manager, cipher: bed.cipher, clock: () => bed.now, cache });
+    const team = parseTeamId("team_nocache");
+    const account = await services.accounts.registerAccount(team, { provider: "aws", accountId: "700000000001", name: "N" });
+    bed.monitor.reset();
+    for (let i = 0; i < 2; i++) {
+      expect((await services.accounts.listAccounts(team, { provider: "aws" })).items.map((a) => a.id)).toEqual([account.id]);
+      expect((await services.accounts.getAccount(team, account.id)).name).toBe("N");
+      expect((await services.accounts.resolveAccounts(team, [account.account_id])).get(account.account_id)?.name).toBe("N");
+      await services.aggregation.getDashboardSummary(team);
+      await services.aggregation.getScanActivity(team);
+    }
+    expect(cache.keys).toHaveLength(10);
+    expect(new Set(cache.keys)).toEqual(new Set(["function"]));
+    expect(bed.monitor.count({ name: "find" })).toBe(6);
+    expect(cache.stats()).toMatchObject({ hits: 0, loads: 10 });
   });
 });

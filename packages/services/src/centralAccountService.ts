@@ -269,7 +269,7 @@ export class CentralAccountService {
     const team = parseTeamId(teamId);
     const accountId = parseInput(ObjectIdHexSchema, id, "id");
     const view = await this.#cache.wrap(
-      tenantCacheKey(team, "accounts", "id", accountId.toLowerCase()),
+      () => tenantCacheKey(team, "accounts", "id", accountId.toLowerCase()),
       this.#cacheOptions(team),
       async () => {
         const doc = await this.#accounts.forTeam(team).findById(accountId);
@@ -291,7 +291,7 @@ export class CentralAccountService {
     if (query.provider !== undefined) filter["provider"] = query.provider;
     if (query.status !== undefined) filter["status"] = query.status;
     if (query.tag !== undefined) filter["tags"] = { $elemMatch: { key: query.tag.key, value: query.tag.value } };
-    const key = tenantCacheKey(team, "accounts", "list", cacheKeyDigest([filter, query.limit ?? null, query.cursor ?? null]));
+    const key = () => tenantCacheKey(team, "accounts", "list", cacheKeyDigest([filter, query.limit ?? null, query.cursor ?? null]));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
       const page = await this.#accounts.forTeam(team).paginate({
         filter: trustedFilter(filter),
@@ -388,7 +388,7 @@ export class CentralAccountService {
     const wanted = [...new Set(parseInput(ResolveIdsSchema, ids, "ids"))].sort();
     const result = new Map<string, AccountSummary>();
     if (wanted.length === 0) return result;
-    const key = tenantCacheKey(team, "accounts", "resolve", cacheKeyDigest(wanted));
+    const key = () => tenantCacheKey(team, "accounts", "resolve", cacheKeyDigest(wanted));
     const summaries = await this.#cache.wrap(key, this.#cacheOptions(team), async () => {
       const objectIds = wanted.filter((id) => /^[0-9a-fA-F]{24}$/.test(id)).map((id) => new ObjectId(id));
       const clauses: Record<string, unknown>[] = [{ account_id: { $in: wanted } }];

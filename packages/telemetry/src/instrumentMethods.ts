@@ -76,9 +76,10 @@ export interface DbOperation {
 }
 
 /**
- * Runs one MongoDB operation in a client span `${operation} ${collection}` (OpenTelemetry's database span
- * conventions) and records its duration in `db.client.operation.duration`. Failures record `error.type` and
- * are rethrown unchanged. Filter values and documents are never recorded.
+ * Runs one repository operation in a span `repository.${operation} ${collection}` with OpenTelemetry's
+ * database attributes, and records its duration in `db.client.operation.duration`. The span is internal:
+ * the client spans are the driver's commands beneath it (`ClientTelemetry` of `@cspm/mongo`, when on).
+ * Failures record `error.type` and are rethrown unchanged. Filter values and documents are never recorded.
  */
 export function traceDbOperation<R>(details: DbOperation, fn: () => Promise<R>): Promise<R> {
   const attributes: Attributes = {
@@ -89,8 +90,8 @@ export function traceDbOperation<R>(details: DbOperation, fn: () => Promise<R>):
   };
   const started = performance.now();
   return dataLayerTracer().startActiveSpan(
-    `${details.operation} ${details.collection}`,
-    { kind: SpanKind.CLIENT, attributes },
+    `repository.${details.operation} ${details.collection}`,
+    { kind: SpanKind.INTERNAL, attributes },
     async (span) => {
       if (details.teamId !== undefined && span.isRecording()) span.setAttribute(ATTRIBUTES.TEAM_HASH, hashTeamId(details.teamId));
       try {

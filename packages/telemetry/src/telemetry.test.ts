@@ -98,7 +98,7 @@ describe("instrumentMethods", () => {
 });
 
 describe("traceDbOperation", () => {
-  it("records a client span named operation and collection, and the operation duration histogram", async () => {
+  it("records a span named after the operation and collection, and the operation duration histogram", async () => {
     spans.reset();
     const result = await traceDbOperation(
       { operation: "find", database: "cspm_core", collection: "accounts", teamId: "t1" },
@@ -111,7 +111,7 @@ describe("traceDbOperation", () => {
       ),
     ).rejects.toThrow("E11000");
     const [found, inserted] = spans.getFinishedSpans();
-    expect(found?.name).toBe("find accounts");
+    expect(found?.name).toBe("repository.find accounts");
     expect(found?.attributes).toMatchObject({ "db.system": "mongodb", "db.namespace": "cspm_core", "db.collection.name": "accounts" });
     expect(found?.attributes[ATTRIBUTES.TEAM_HASH]).toBe(hashTeamId("t1"));
     expect(inserted?.attributes[ATTRIBUTES.ERROR_TYPE]).toBe("CONFLICT");
