@@ -183,7 +183,11 @@ describe("authentication on every route", () => {
     const health = await send("GET", "/health", undefined);
     expect(health.status).toBe(200);
     expect(health.text).not.toContain(a.team_id);
-    expect((await send("GET", "/", undefined)).status).toBe(200);
+    // `/` is the dashboard page (HTML): it signs in in the browser, with a key of its own.
+    const page = await app.inject({ method: "GET", url: "/" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(page.body).not.toContain(a.team_id);
   });
 
   it("every other route answers 401 without a credential, with a revoked key, an expired session, a JWT of another key or audience", async () => {

@@ -11,6 +11,7 @@ import type { ApiTelemetry } from "./apiTelemetry";
 import { accountRoutes } from "./accountRoutes";
 import { type ApiRoute, apiValidatorCompiler, registerApiRoutes } from "./apiRoute";
 import { assessmentRoutes } from "./assessmentRoutes";
+import { registerDashboardRoutes } from "./dashboardRoute";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
 import { registerFindingImportRoute } from "./findingImportRoute";
 import { healthRoute } from "./healthRoute";
@@ -80,7 +81,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Default rate limit: requests per credential per minute. */
 export const DEFAULT_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 } as const;
 
-/** Every route, for `GET /` and the startup banner; `GET /metrics` joins them when `telemetry` is given. */
+/** Every JSON route, for the 404 answer's `details.routes`; `GET /metrics` joins them when `telemetry` is given. */
 export const API_ROUTES = [
   "GET /health",
   "GET /accounts",
@@ -279,13 +280,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   // Routes in a plugin registered after the rate limiter, so its route hook sees every one of them.
   void app.register(async function apiRoutes(routes) {
-    routes.get("/", { config: { public: true } }, async () =>
-      responses.successResponse({
-        name: "CSPM example API",
-        authentication: "Authorization: Bearer <api key | session token | JWT>",
-        routes: registered,
-      }),
-    );
+    registerDashboardRoutes(routes);
     registerApiRoutes(routes, apiRouteTable);
     registerFindingImportRoute(routes, context);
   });

@@ -138,6 +138,9 @@ const auth = `-H 'authorization: Bearer ${ownerToken}'`;
 const lines = [
   "",
   `CSPM example API listening on ${url}  (Ctrl-C to stop)`,
+  ...(viewerToken
+    ? [`Dashboard, signed in as ${team?.name ?? "the first demo team"}'s viewer: ${url}/#key=${encodeURIComponent(viewerToken)}`]
+    : [`Dashboard: ${url}/`]),
   ...(seed
     ? [
         "",
@@ -149,7 +152,7 @@ const lines = [
       ]
     : []),
   "",
-  "Try (every route but /health needs Authorization: Bearer <token>):",
+  "Try (every route but /health and the dashboard at / needs Authorization: Bearer <token>):",
   `  curl -s ${url}/health`,
   `  curl -s ${auth} ${url}/me`,
   `  curl -s ${auth} ${url}/dashboard/summary`,
