@@ -1,4 +1,5 @@
 import { ERROR_CODES, ERROR_REASONS } from "@cspm/errors";
+import { EVIDENCE_SOURCES } from "@cspm/services";
 import { z } from "zod";
 
 /*
@@ -138,7 +139,17 @@ export const AssessmentView = z
   })
   .meta({ id: "Assessment" });
 
-export const EvidenceView = z.looseObject({}).meta({ id: "AssessmentEvidence" });
+export const EvidenceView = z
+  .array(
+    z.looseObject({
+      source: z.enum(EVIDENCE_SOURCES),
+      collected_at: Instant,
+      item_count: z.int().min(0),
+      items: z.array(z.looseObject({})),
+      summary: z.looseObject({}),
+    }),
+  )
+  .meta({ id: "AssessmentEvidence", description: "The evidence of each source, as last collected" });
 
 export const HealthView = z
   .looseObject({
