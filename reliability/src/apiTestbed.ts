@@ -18,6 +18,8 @@ import { type LoopbackClient, loopbackClient } from "./httpClient";
 /** Everything an HTTP-level test needs. */
 export interface ApiTestbed {
   readonly prefix: string;
+  /** Every route of the app (`METHOD /path`), as registered. */
+  readonly routes: readonly string[];
   readonly port: number;
   readonly services: ServiceContainer;
   readonly manager: CSPMDatabaseManager;
@@ -46,6 +48,10 @@ export interface ApiTestbedOptions {
   readonly logSink?: (line: string) => void;
   /** Concurrent sockets of the loopback client (default 16). */
   readonly maxSockets?: number;
+  /** MongoDB to use instead of the test server (a fault proxy in front of it). */
+  readonly uri?: string;
+  /** The container's operation deadline (`mongodb.operationTimeoutMS`). */
+  readonly operationTimeoutMS?: number;
 }
 
 /** Starts the API on an ephemeral loopback port; `close()` stops it, drops the databases and disposes the container. */
@@ -58,7 +64,12 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
   const monitor = new CommandMonitor();
   const services = createServiceContainer(
     {
-      mongodb: { uri: testMongoUri(), prefix, appName: `reliability-api-${label}` },
+      mongodb: {
+        uri: options.uri ?? testMongoUri(),
+        prefix,
+        appName: `reliability-api-${label}`,
+        ...(options.operationTimeoutMS === undefined ? {} : { operationTimeoutMS: options.operationTimeoutMS }),
+      },
       encryptionKeys: `k1:${generateKey()}`,
       cursorSecret: randomUUID(),
       ...(options.redis ? { redis: { url: options.redis.url, keyPrefix: options.redis.keyPrefix, commandTimeoutMs: 500 } } : {}),
@@ -96,6 +107,7 @@ export async function openApiTestbed(options: ApiTestbedOptions): Promise<ApiTes
     (await manager.client.db(name).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
   return {
     prefix,
+    routes: app.routeList,
     port: address.port,
     services,
     manager,
