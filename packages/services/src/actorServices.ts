@@ -19,6 +19,7 @@ import type { Page, TeamId } from "@cspm/repository";
 import type { AggregationService } from "./aggregationService";
 import type { CentralAccountService } from "./centralAccountService";
 import type { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import type { FindingQueryService } from "./findingQueryService";
 import type { GlobalAssessmentService } from "./globalAssessmentService";
 
 /** What else an actor-bound view records about the request it serves. */
@@ -34,6 +35,7 @@ export interface ActorServicesDependencies {
   readonly aggregation: AggregationService;
   readonly evidence: EvidenceIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  readonly findings: FindingQueryService;
   readonly identity: Identity;
 }
 
@@ -178,6 +180,17 @@ export class ActorServices {
       ),
     startAssessment: (teamId: TeamId, assessmentId: string) => this.assessments.transitionStatus(teamId, assessmentId, "in_progress"),
     completeAssessment: (teamId: TeamId, assessmentId: string) => this.assessments.transitionStatus(teamId, assessmentId, "completed"),
+  };
+
+  readonly findings = {
+    listFindings: (
+      teamId: TeamId,
+      filter?: Parameters<FindingQueryService["listFindings"]>[1],
+      page?: Parameters<FindingQueryService["listFindings"]>[2],
+    ) => this.#read(teamId, () => this.#deps.findings.listFindings(teamId, filter, page)),
+    getFindingFacets: (teamId: TeamId, filter?: Parameters<FindingQueryService["getFindingFacets"]>[1]) =>
+      this.#read(teamId, () => this.#deps.findings.getFindingFacets(teamId, filter)),
+    getFinding: (teamId: TeamId, id: string) => this.#read(teamId, () => this.#deps.findings.getFinding(teamId, id)),
   };
 
   readonly apiKeys = {

@@ -10,6 +10,7 @@ import { AssessmentIntegrationService } from "./assessmentIntegrationService";
 import { CentralAccountService } from "./centralAccountService";
 import type { Clock } from "./clock";
 import { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import { FindingQueryService } from "./findingQueryService";
 import { GlobalAssessmentService } from "./globalAssessmentService";
 
 /** Tunables of the service graph; every one has a default. */
@@ -45,6 +46,8 @@ export interface Services {
   readonly evidence: EvidenceIntegrationService;
   readonly integration: AssessmentIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  /** Filtered finding pages, facet counts and one finding with its history. */
+  readonly findings: FindingQueryService;
   /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
   readonly identity: Identity;
   /**
@@ -85,6 +88,7 @@ export function createServices(deps: ServicesDependencies): Services {
   const evidence = new EvidenceIntegrationService({ repositories, clock });
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
+  const findings = new FindingQueryService({ repositories });
   const identity = createIdentity({
     manager: deps.manager,
     repositories,
@@ -98,6 +102,7 @@ export function createServices(deps: ServicesDependencies): Services {
     evidence: instrumentMethods("EvidenceIntegrationService", evidence),
     integration: instrumentMethods("AssessmentIntegrationService", integration),
     assessments: instrumentMethods("GlobalAssessmentService", assessments),
+    findings: instrumentMethods("FindingQueryService", findings),
     identity: {
       ...identity,
       authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),
