@@ -135,6 +135,11 @@ const FILTER_CASES: [string, FindingFilter, (doc: Document) => boolean][] = [
 ];
 
 describe("FindingQueryService.listFindings", () => {
+  it("runs with notablescan on: a query no index serves is refused by the engine", async () => {
+    const raw = bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings");
+    await expect(raw.find({ resource_type: "Other" }).toArray()).rejects.toMatchObject({ code: 291 });
+  });
+
   it("seeded both teams through the write path", () => {
     expect(teamA).toHaveLength(52);
     expect(teamBIds.size).toBe(20);
