@@ -85,8 +85,14 @@ export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
 export { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
 export { MuteRuleRepository, MAX_ACTIVE_MUTE_RULES } from "./cloud-security/muteRuleRepository";
 export type { MuteRuleDocument } from "./cloud-security/muteRuleRepository";
-export { MuteRuleSchema, ResourceUidGlobSchema, globToRegexSource, muteRuleFindingFilter } from "./cloud-security/muteRuleSchema";
-export type { MuteRule, MuteRuleCriteria } from "./cloud-security/muteRuleSchema";
+export {
+  MuteRuleSchema,
+  ResourceUidGlobSchema,
+  globToRegexSource,
+  muteRuleFindingFilter,
+  muteRuleMatches,
+} from "./cloud-security/muteRuleSchema";
+export type { MuteRule, MuteRuleCriteria, MuteRuleSubject } from "./cloud-security/muteRuleSchema";
 export type {
   ProwlerFindingDocument,
   ScannedFinding,

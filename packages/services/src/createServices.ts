@@ -11,6 +11,7 @@ import { CentralAccountService } from "./centralAccountService";
 import type { Clock } from "./clock";
 import { EvidenceIntegrationService } from "./evidenceIntegrationService";
 import { FindingQueryService } from "./findingQueryService";
+import { MuteRuleService } from "./muteRuleService";
 import { GlobalAssessmentService } from "./globalAssessmentService";
 
 /** Tunables of the service graph; every one has a default. */
@@ -48,6 +49,8 @@ export interface Services {
   readonly assessments: GlobalAssessmentService;
   /** Filtered finding pages, facet counts and one finding with its history. */
   readonly findings: FindingQueryService;
+  /** Mute rules: create/list/update/delete, each applied to the team's findings at once. */
+  readonly muteRules: MuteRuleService;
   /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
   readonly identity: Identity;
   /**
@@ -89,6 +92,7 @@ export function createServices(deps: ServicesDependencies): Services {
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
   const findings = new FindingQueryService({ repositories });
+  const muteRules = new MuteRuleService({ repositories, aggregation });
   const identity = createIdentity({
     manager: deps.manager,
     repositories,
@@ -103,6 +107,7 @@ export function createServices(deps: ServicesDependencies): Services {
     integration: instrumentMethods("AssessmentIntegrationService", integration),
     assessments: instrumentMethods("GlobalAssessmentService", assessments),
     findings: instrumentMethods("FindingQueryService", findings),
+    muteRules: instrumentMethods("MuteRuleService", muteRules),
     identity: {
       ...identity,
       authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),

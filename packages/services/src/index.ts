@@ -100,3 +100,12 @@ export type {
   FindingSortField,
   FindingView,
 } from "./findingQueryService";
+export { MuteRuleService, CreateMuteRuleInputSchema, UpdateMuteRuleInputSchema } from "./muteRuleService";
+export type {
+  CreateMuteRuleInput,
+  MuteRuleChange,
+  MuteRulePage,
+  MuteRuleServiceDependencies,
+  MuteRuleView,
+  UpdateMuteRuleInput,
+} from "./muteRuleService";

@@ -71,9 +71,40 @@ export function muteRuleFindingFilter(criteria: MuteRuleCriteria): Record<string
   if (criteria.check_ids !== undefined && criteria.check_ids.length > 0) filter["check_id"] = { $in: [...criteria.check_ids] };
   if (criteria.account_ids !== undefined && criteria.account_ids.length > 0) filter["account_id"] = { $in: [...criteria.account_ids] };
   if (criteria.regions !== undefined && criteria.regions.length > 0) filter["region"] = { $in: [...criteria.regions] };
-  if (criteria.resource_uid_pattern !== undefined) filter["resource_uid"] = { $regex: globToRegexSource(criteria.resource_uid_pattern) };
+  if (criteria.resource_uid_pattern !== undefined)
+    filter["resource_uid"] = { $regex: globToRegexSource(criteria.resource_uid_pattern), $options: "s" };
   if (criteria.tags !== undefined && criteria.tags.length > 0) {
     filter["resource_tags"] = { $all: criteria.tags.map((tag) => ({ $elemMatch: { key: tag.key, value: tag.value } })) };
   }
   return filter;
+}
+
+/** What `muteRuleMatches` reads of a finding. */
+export interface MuteRuleSubject {
+  readonly check_id: string;
+  readonly account_id: string;
+  readonly region: string;
+  readonly resource_uid: string;
+  readonly resource_tags?: readonly { readonly key: string; readonly value: string }[] | undefined;
+}
+
+/**
+ * Whether a finding (before it is written) matches a rule's criteria: the same rule as
+ * `muteRuleFindingFilter` evaluated in the process, so an import can mute in the same write it stores with.
+ */
+export function muteRuleMatches(criteria: MuteRuleCriteria, finding: MuteRuleSubject): boolean {
+  if (criteria.check_ids !== undefined && criteria.check_ids.length > 0 && !criteria.check_ids.includes(finding.check_id)) return false;
+  if (criteria.account_ids !== undefined && criteria.account_ids.length > 0 && !criteria.account_ids.includes(finding.account_id))
+    return false;
+  if (criteria.regions !== undefined && criteria.regions.length > 0 && !criteria.regions.includes(finding.region)) return false;
+  if (
+    criteria.resource_uid_pattern !== undefined &&
+    !new RegExp(globToRegexSource(criteria.resource_uid_pattern), "s").test(finding.resource_uid)
+  )
+    return false;
+  if (criteria.tags !== undefined && criteria.tags.length > 0) {
+    const tags = finding.resource_tags ?? [];
+    if (!criteria.tags.every((want) => tags.some((tag) => tag.key === want.key && tag.value === want.value))) return false;
+  }
+  return true;
 }

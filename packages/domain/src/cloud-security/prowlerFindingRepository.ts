@@ -112,7 +112,6 @@ export type SightedFinding = Omit<
   | "reopened_by_scan"
   | "state"
   | "history"
-  | "muted_by_rule"
   | "severity_rank"
   | "search_terms"
 > & {
@@ -332,8 +331,8 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
 
   /**
    * Mutes the findings a mute rule matches (`filter` from `muteRuleFindingFilter`), optionally only those of
-   * one scan (the import path): `muted: true` and the rule id added to `muted_by_rule`. Findings muted by
-   * other means (a user's mute, the tool's own `MUTED`) are left as they are. One `updateMany`; idempotent.
+   * one scan: `muted: true` and the rule id added to `muted_by_rule`. A rule owns the mute of what it
+   * matches: once no rule is left on a finding, `releaseMuteRule` unmutes it. One `updateMany`; idempotent.
    * Returns how many findings it changed. Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
    */
   async applyMuteRule(teamId: string, ruleId: string, filter: Record<string, unknown>, options: { scanId?: string } = {}): Promise<number> {
@@ -344,7 +343,6 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
         ...filter,
         ...scope,
         muted_by_rule: { $ne: id },
-        $or: [{ muted: false }, { "muted_by_rule.0": { $exists: true } }],
       }),
       { $set: { muted: true }, $addToSet: { muted_by_rule: id } },
     );
