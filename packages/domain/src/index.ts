@@ -82,7 +82,7 @@ export {
   CloudAccountSchema,
 } from "./cloud-security/cloudAccountSchema";
 export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
-export { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
+export { ProwlerFindingRepository, findingDerivedFields } from "./cloud-security/prowlerFindingRepository";
 export { MuteRuleRepository, MAX_ACTIVE_MUTE_RULES } from "./cloud-security/muteRuleRepository";
 export type { MuteRuleDocument } from "./cloud-security/muteRuleRepository";
 export {

@@ -5,7 +5,6 @@ import {
   type FindingHistoryEntry,
   type ProwlerFindingDocument,
   ProwlerFindingRepository,
-  SEVERITY_RANK,
   SeveritySchema,
   SightingDeltaSchema,
   searchTokens,
@@ -205,10 +204,8 @@ export function findingMongoFilter(filter: ParsedFilter): Document {
   };
   if (filter.muted !== undefined) query["muted"] = filter.muted;
   anyOf("status", filter.status);
-  anyOf(
-    "severity_rank",
-    filter.severity?.map((s) => SEVERITY_RANK[s]),
-  );
+  // On the stored severity (every finding has it), walked in the severity-rank index order when sorted by it.
+  anyOf("severity", filter.severity);
   anyOf("state", filter.state);
   anyOf("account_id", filter.accountId);
   anyOf("provider", filter.provider);

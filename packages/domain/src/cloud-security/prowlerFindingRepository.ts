@@ -49,7 +49,16 @@ const FINDING_SIGHTINGS = {
   state: FINDING_STATE_FIELDS,
   optional: ["resource_name", "resource_tags", "description", "risk", "remediation", "observed_at"],
   defaults: { muted: false },
-  derive: (doc: Readonly<Record<string, unknown>>) => ({
+  derive: findingDerivedFields,
+  after: findingLifecycleStages,
+} as const;
+
+/**
+ * The stored fields derived from a finding's own fields (`severity_rank`, `search_terms`): what the write path
+ * adds to every finding it writes. Exported for writers that insert findings directly (seeds, fixtures).
+ */
+export function findingDerivedFields(doc: Readonly<Record<string, unknown>>): { severity_rank?: number; search_terms: string[] } {
+  return {
     ...(typeof doc["severity"] === "string" && doc["severity"] in SEVERITY_RANK
       ? { severity_rank: SEVERITY_RANK[doc["severity"] as Severity] }
       : {}),
@@ -57,9 +66,8 @@ const FINDING_SIGHTINGS = {
       typeof doc["check_title"] === "string" ? doc["check_title"] : undefined,
       typeof doc["resource_name"] === "string" ? doc["resource_name"] : undefined,
     ),
-  }),
-  after: findingLifecycleStages,
-} as const;
+  };
+}
 
 /**
  * The finding-only stages of a sighting, after `delta` and the reopen fields: `state` (`reopened` once a
