@@ -11,6 +11,7 @@ export const BENCHMARKS = [
   "ingestion",
   "ingest",
   "dashboard",
+  "findings",
   "roundtrips",
   "cache",
   "streaming",

@@ -13,6 +13,7 @@ import type { IngestionBenchmarkResult } from "./ingestionBenchmark";
 import type { RoundTripBenchmarkResult, RoundTripFigure } from "./roundTripBenchmark";
 import type { StreamingBenchmarkResult } from "./streamingBenchmark";
 import type { DashboardBenchmarkResult } from "../../packages/services/bench/dashboardBench";
+import type { FindingQueryBenchmarkResult } from "../../packages/services/bench/findingQueryBench";
 import type { RepositoryBenchmarkResult } from "../../packages/repository/bench/repositoryBench";
 import type { EngineBenchmarkResult } from "../../packages/mongo-engine/bench/runEngineBenchmark";
 
@@ -56,6 +57,7 @@ export interface BenchmarkRun {
   readonly ingestion?: IngestionBenchmarkResult;
   readonly ingest?: IngestFormatsBenchmarkResult;
   readonly dashboard?: DashboardBenchmarkResult;
+  readonly findings?: FindingQueryBenchmarkResult;
   readonly cache?: CacheStampedeResult;
   readonly streaming?: StreamingBenchmarkResult;
   readonly load?: LoadRunResult;
@@ -515,6 +517,23 @@ export function renderReport(run: BenchmarkRun): string {
       ),
       "",
       `Stored after the import: ${count(i.storedAfterImport)} of ${count(i.findings)}.`,
+      "",
+    );
+  }
+  if (run.findings) {
+    const f = run.findings;
+    lines.push(
+      "## Finding queries",
+      "",
+      `\`FindingQueryService\` at ${count(f.small)} and ${count(f.large)} findings per team (two teams of that size), pages of ${f.limit}, median of ${f.runs}. ` +
+        "Keyset pages should cost the same at any size and depth (ratio near 1); facet counts aggregate every match, so they grow with them.",
+      "",
+    );
+    lines.push(
+      table(
+        ["Case", count(f.small), count(f.large), `Ratio ${count(f.large)} / ${count(f.small)}`],
+        f.cases.map((c) => [c.name, duration(c.smallMs), duration(c.largeMs), ratio(c.ratio)]),
+      ),
       "",
     );
   }

@@ -14,6 +14,7 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { redactConnectionString } from "@cspm/mongo";
 import { runDashboardBenchmark } from "../../packages/services/bench/dashboardBench";
+import { runFindingQueryBenchmark } from "../../packages/services/bench/findingQueryBench";
 import { runRepositoryBenchmark } from "../../packages/repository/bench/repositoryBench";
 import { runEngineBenchmark } from "../../packages/mongo-engine/bench/runEngineBenchmark";
 import { count, duration, megabytes, ratio } from "./benchmarkMath";
@@ -141,6 +142,17 @@ async function main(): Promise<number> {
       log(
         `  single: ${result.single.coldCommands} command(s) cold ${duration(result.single.coldMs)}, ${result.single.warmCommands} warm ${duration(result.single.warmMs)}; naive: ${result.naive.coldCommands} cold ${duration(result.naive.coldMs)}`,
       );
+    },
+    findings: async () => {
+      // The two sizes of the brief: `findings` (100,000 at full scale) and a tenth of it.
+      const result = await runFindingQueryBenchmark({
+        uri,
+        small: Math.max(1, Math.round(options.findings / 10)),
+        large: options.findings,
+        runs: options.runs,
+      });
+      figures.findings = result;
+      for (const c of result.cases) log(`  ${c.name}: ${duration(c.smallMs)} -> ${duration(c.largeMs)} (${ratio(c.ratio)})`);
     },
     roundtrips: async () => {
       figures.roundtrips = await runRoundTripBenchmark({
