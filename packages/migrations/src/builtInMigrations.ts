@@ -1,5 +1,6 @@
 import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./built-in/consolidateCloudAccounts";
 import { EMBEDDINGS_BACKFILL_MIGRATION } from "./built-in/embeddingsBackfill";
+import { FINDING_QUERY_FIELDS_MIGRATION } from "./built-in/findingQueryFields";
 import { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
 import { SYNC_INDEXES_MIGRATION } from "./built-in/syncIndexes";
 import type { Migration } from "./defineMigration";
@@ -14,4 +15,5 @@ export const BUILT_IN_MIGRATIONS: readonly Migration[] = [
   CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION,
   EMBEDDINGS_BACKFILL_MIGRATION,
   PURGE_LEGACY_CREDENTIALS_MIGRATION,
+  FINDING_QUERY_FIELDS_MIGRATION,
 ];

@@ -30,6 +30,7 @@ export { mergeCloudAccountSources } from "./built-in/cloudAccountMerge";
 export type { CloudAccountMerge, CredentialsChoice, ExistingCloudAccount, MergedCloudAccountFields } from "./built-in/cloudAccountMerge";
 export { EMBEDDINGS_BACKFILL_MIGRATION, EMBEDDING_MODEL_FIELD } from "./built-in/embeddingsBackfill";
 export { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
+export { FINDING_QUERY_FIELDS_MIGRATION } from "./built-in/findingQueryFields";
 export type { EmbedFunction, EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfillOptions";
 export { MIGRATE_EXIT_CODES, MIGRATE_USAGE, runMigrateCli } from "./migrateCli";
 export type { MigrateCliIo } from "./migrateCli";
