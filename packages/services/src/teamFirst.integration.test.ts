@@ -130,6 +130,33 @@ describe("swapped team and id arguments", () => {
     expect((await assessments.listAssessments(TEAM_B)).items).toEqual([]);
   });
 
+  it("FindingQueryService and MuteRuleService", async () => {
+    const { findings, muteRules } = bed;
+    const rule = await muteRules.createRule(TEAM_A, { name: "r", reason: "accepted", checkIds: ["iam_root_mfa_enabled"] });
+    const ruleId = rule.rule.id;
+    const outcomes = [
+      // @ts-expect-error a filter is not a TeamId
+      await refusal(() => findings.listFindings({}, TEAM_A)),
+      // @ts-expect-error a filter is not a TeamId
+      await refusal(() => findings.getFindingFacets({ status: ["FAIL"] }, TEAM_A)),
+      // @ts-expect-error the finding id is not a TeamId
+      await refusal(() => findings.getFinding(new ObjectId().toHexString(), TEAM_A)),
+      // @ts-expect-error the input is not a TeamId
+      await refusal(() => muteRules.createRule({ name: "x", reason: "r", regions: ["us-east-1"] }, TEAM_B)),
+      // @ts-expect-error options are not a TeamId
+      await refusal(() => muteRules.listRules({ limit: 5 }, TEAM_A)),
+      // @ts-expect-error the rule id is not a TeamId
+      await refusal(() => muteRules.getRule(ruleId, TEAM_A)),
+      // @ts-expect-error the rule id is not a TeamId
+      await refusal(() => muteRules.updateRule(ruleId, TEAM_A, { enabled: false })),
+      // @ts-expect-error the rule id is not a TeamId
+      await refusal(() => muteRules.deleteRule(ruleId, TEAM_A)),
+    ];
+    for (const outcome of outcomes) expect(refused).toContain(outcome);
+    expect((await muteRules.getRule(TEAM_A, ruleId)).enabled).toBe(true);
+    expect((await muteRules.listRules(TEAM_B)).items).toEqual([]);
+  });
+
   it("a string that is not a parsed TeamId does not compile as a team", () => {
     const raw: string = TEAM_A;
     // @ts-expect-error a plain string is not a TeamId: parse it with parseTeamId at the boundary
