@@ -62,6 +62,13 @@ const REQUESTS: Record<string, Omit<HttpCall, "headers">> = {
   "POST /sessions/rotate": { method: "POST", path: "/sessions/rotate" },
   "POST /sessions/revoke": { method: "POST", path: "/sessions/revoke" },
   "GET /audit-log": { method: "GET", path: "/audit-log?limit=5" },
+  "GET /findings": { method: "GET", path: "/findings?severity=high&limit=5" },
+  "GET /findings/facets": { method: "GET", path: "/findings/facets?status=FAIL" },
+  "GET /findings/:id": { method: "GET", path: `/findings/${ID}` },
+  "GET /mute-rules": { method: "GET", path: "/mute-rules" },
+  "POST /mute-rules": { method: "POST", path: "/mute-rules", json: { name: "stall", reason: "stall", regions: ["us-east-1"] } },
+  "PATCH /mute-rules/:id": { method: "PATCH", path: `/mute-rules/${ID}`, json: { enabled: false } },
+  "DELETE /mute-rules/:id": { method: "DELETE", path: `/mute-rules/${ID}` },
 };
 
 let proxy: TcpProxy;

@@ -99,8 +99,8 @@ function viewer(team: SeededTeam): string {
 }
 
 const catalogRole = "auditor";
-let bIds: { account: string; assessment: string; key: string; member: string };
-let aIds: { account: string; assessment: string; key: string; member: string };
+let bIds: { account: string; assessment: string; key: string; member: string; finding: string; muteRule: string };
+let aIds: { account: string; assessment: string; key: string; member: string; finding: string; muteRule: string };
 
 /** A concrete request for every route of `API_ROUTES` (team A's ids), with a valid body. */
 function concrete(route: string, ids = aIds): { method: string; url: string; body?: unknown } {
@@ -114,7 +114,11 @@ function concrete(route: string, ids = aIds): { method: string; url: string; bod
           ? ids.assessment
           : template.startsWith("/api-keys")
             ? ids.key
-            : ids.member,
+            : template.startsWith("/findings")
+              ? ids.finding
+              : template.startsWith("/mute-rules")
+                ? ids.muteRule
+                : ids.member,
     )
     .replace(":name", catalogRole);
   const bodies: Record<string, unknown> = {
@@ -131,6 +135,8 @@ function concrete(route: string, ids = aIds): { method: string; url: string; bod
     "POST /members": { email: `m${randomBytes(4).toString("hex")}@example.com`, name: "M", role: "viewer" },
     "PATCH /members/:id": { role: "viewer" },
     "POST /roles": { name: `r${randomBytes(3).toString("hex")}`, permissions: ["read"] },
+    "POST /mute-rules": { name: "m", reason: "accepted risk", regions: ["us-east-1"] },
+    "PATCH /mute-rules/:id": { enabled: false },
   };
   return { method, url, ...(route in bodies ? { body: bodies[route] } : {}) };
 }
@@ -157,11 +163,15 @@ beforeAll(async () => {
     issuedTokens.add(key.body.data.token);
     const member = await send("POST", "/members", owner(team), { email: `spare@${team.team_id}.example`, name: "Spare", role: "viewer" });
     expect((await send("POST", "/roles", owner(team), { name: catalogRole, permissions: ["read", "read_audit_log"] })).status).toBe(201);
+    const finding = await send("GET", "/findings?limit=1", owner(team));
+    const rule = await send("POST", "/mute-rules", owner(team), { name: "spare", reason: "spare rule", checkIds: ["no_such_check"] });
     return {
       account: team.accounts[0]?.id as string,
       assessment: team.assessment_id as string,
       key: key.body.data.key.id as string,
       member: member.body.data.id as string,
+      finding: finding.body.data.items[0].id as string,
+      muteRule: rule.body.data.rule.id as string,
     };
   };
   aIds = await idsOf(a);
@@ -269,6 +279,9 @@ describe("authorization", () => {
       "PATCH /accounts/:id",
       "GET /assessments/:id",
       "GET /assessments/:id/evidence",
+      "GET /findings/:id",
+      "PATCH /mute-rules/:id",
+      "DELETE /mute-rules/:id",
       "POST /api-keys/:id/revoke",
       "PATCH /members/:id",
       "DELETE /members/:id",

@@ -14,8 +14,10 @@ import { assessmentRoutes } from "./assessmentRoutes";
 import { registerDashboardRoutes } from "./dashboardRoute";
 import { fastifyErrorToCspm } from "./fastifyErrorToCspm";
 import { registerFindingImportRoute } from "./findingImportRoute";
+import { findingRoutes } from "./findingRoutes";
 import { healthRoute } from "./healthRoute";
 import { metricsRoute } from "./metricsRoute";
+import { muteRuleRoutes } from "./muteRuleRoutes";
 import { DOCS_PREFIX, registerOpenApi } from "./openApi";
 import { postureRoutes } from "./postureRoutes";
 import type { RouteContext } from "./routeContext";
@@ -113,6 +115,13 @@ export const API_ROUTES = [
   "POST /sessions/rotate",
   "POST /sessions/revoke",
   "GET /audit-log",
+  "GET /findings",
+  "GET /findings/facets",
+  "GET /findings/:id",
+  "GET /mute-rules",
+  "POST /mute-rules",
+  "PATCH /mute-rules/:id",
+  "DELETE /mute-rules/:id",
 ] as const;
 
 /**
@@ -204,6 +213,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     ...postureRoutes(context),
     ...assessmentRoutes(context),
     ...identityRoutes(context),
+    ...findingRoutes(context),
+    ...muteRuleRoutes(context),
   ];
   void app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 

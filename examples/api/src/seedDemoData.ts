@@ -23,6 +23,7 @@ import {
   FrameworkRepository,
   HeaderScanRepository,
   NucleiScanRepository,
+  findingDerivedFields,
   ProwlerFindingRepository,
   ScanRunRepository,
   SecurityScoreRepository,
@@ -606,7 +607,15 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         // Most findings were seen by the latest scan; the rest last showed up earlier (fixed or gone since).
         const lastSeen = rng.next() < 0.75 ? latestAt : new Date(now.getTime() - rng.int(1, 29) * DAY_MS - rng.int(0, 86_399_999));
         const firstSeen = new Date(lastSeen.getTime() - rng.int(0, 90) * DAY_MS);
-        batch.push({ ...finding, scan_id: latestId, muted: muted === true, first_seen_at: firstSeen, last_seen_at: lastSeen });
+        batch.push({
+          ...finding,
+          ...findingDerivedFields(finding),
+          state: "open",
+          scan_id: latestId,
+          muted: muted === true,
+          first_seen_at: firstSeen,
+          last_seen_at: lastSeen,
+        });
         if (finding.status === "PASS") counts.passed += 1;
         if (finding.status === "FAIL") {
           counts.failed += 1;

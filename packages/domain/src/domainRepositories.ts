@@ -5,6 +5,7 @@ import { EuAiActComplianceRepository } from "./ai-governance/euAiActComplianceRe
 import { AssessmentEvidenceRepository } from "./assessments/assessmentEvidenceRepository";
 import { GlobalAssessmentRepository } from "./assessments/globalAssessmentRepository";
 import { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
+import { MuteRuleRepository } from "./cloud-security/muteRuleRepository";
 import { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
 import { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
 import { ControlMappingRepository } from "./compliance/controlMappingRepository";
@@ -61,6 +62,7 @@ export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.free
   // CLOUD_SECURITY
   CloudAccountRepository,
   ProwlerFindingRepository,
+  MuteRuleRepository,
   SecurityScoreRepository,
   // SECURITY_SCANS
   NucleiScanRepository,

@@ -93,6 +93,11 @@ const INVALID: Record<SampleCollection, Record<string, Record<string, unknown>>>
   resource_relationships: { "relationship not snake_case": { relationship: "Attached To" } },
   remediation_tasks: { "unknown status": { status: "done" } },
   exceptions: { "empty reason": { reason: "" } },
+  mute_rules: {
+    "empty reason": { reason: "" },
+    "no criterion": { check_ids: undefined, resource_uid_pattern: undefined },
+    "bad check id": { check_ids: ["$where"] },
+  },
   reports: { "unknown type": { type: "weekly" } },
   report_schedules: { "not cron": { cron: "every monday" }, "minute out of range": { cron: "60 * * * *" } },
   channels: {

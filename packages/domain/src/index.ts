@@ -82,7 +82,17 @@ export {
   CloudAccountSchema,
 } from "./cloud-security/cloudAccountSchema";
 export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
-export { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
+export { ProwlerFindingRepository, findingDerivedFields } from "./cloud-security/prowlerFindingRepository";
+export { MuteRuleRepository, MAX_ACTIVE_MUTE_RULES } from "./cloud-security/muteRuleRepository";
+export type { MuteRuleDocument } from "./cloud-security/muteRuleRepository";
+export {
+  MuteRuleSchema,
+  ResourceUidGlobSchema,
+  globToRegexSource,
+  muteRuleFindingFilter,
+  muteRuleMatches,
+} from "./cloud-security/muteRuleSchema";
+export type { MuteRule, MuteRuleCriteria, MuteRuleSubject } from "./cloud-security/muteRuleSchema";
 export type {
   ProwlerFindingDocument,
   ScannedFinding,
@@ -102,8 +112,20 @@ export {
   ProwlerFindingSchema,
   complianceFromMap,
   complianceToMap,
+  FINDING_STATES,
+  FINDING_HISTORY_LIMIT,
+  SEVERITY_RANK,
+  FindingHistoryEntrySchema,
+  searchTokens,
+  findingSearchTerms,
 } from "./cloud-security/prowlerFindingSchema";
-export type { FindingCompliance, FindingProvider, ProwlerFinding } from "./cloud-security/prowlerFindingSchema";
+export type {
+  FindingCompliance,
+  FindingProvider,
+  ProwlerFinding,
+  FindingState,
+  FindingHistoryEntry,
+} from "./cloud-security/prowlerFindingSchema";
 export { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
 export type { SecurityScoreDocument } from "./cloud-security/securityScoreRepository";
 export { SeverityCountsSchema, SecurityScoreSchema } from "./cloud-security/securityScoreSchema";

@@ -30,7 +30,20 @@ async function state(teamId: string): Promise<Document[]> {
     .raw("CLOUD_SECURITY", "prowler_findings")
     .find(
       { team_id: teamId },
-      { projection: { _id: 0, team_id: 0, scan_id: 0, first_seen_at: 0, last_seen_at: 0, created_at: 0, updated_at: 0 } },
+      // The history names the run and its time, which differ between the two teams' runs like scan_id does.
+      {
+        projection: {
+          _id: 0,
+          team_id: 0,
+          scan_id: 0,
+          first_seen_at: 0,
+          last_seen_at: 0,
+          created_at: 0,
+          updated_at: 0,
+          "history.scan_id": 0,
+          "history.at": 0,
+        },
+      },
     )
     .sort({ region: 1, check_id: 1, resource_uid: 1 })
     .toArray();

@@ -1,5 +1,8 @@
 import {
   HeaderScanRepository,
+  type MuteRuleDocument,
+  MuteRuleRepository,
+  muteRuleMatches,
   NucleiScanRepository,
   ProwlerFindingRepository,
   type SCANNERS,
@@ -23,6 +26,8 @@ export interface ImportRepositories {
   readonly ssl: SslScanRepository;
   readonly headers: HeaderScanRepository;
   readonly scanRuns: ScanRunRepository;
+  /** The team's mute rules: every enabled one mutes the findings it matches in the same write. Absent: none applied. */
+  readonly muteRules?: MuteRuleRepository;
 }
 
 /** Anything that hands out repository instances by class: `RepositoryFactory`, a container's `resolve`. */
@@ -38,7 +43,21 @@ export function importRepositories(repositories: RepositoryResolver): ImportRepo
     ssl: repositories.get(SslScanRepository),
     headers: repositories.get(HeaderScanRepository),
     scanRuns: repositories.get(ScanRunRepository),
+    muteRules: repositories.get(MuteRuleRepository),
   };
+}
+
+/**
+ * The one place an import applies mute rules: each finding of a batch that an enabled rule matches is written
+ * with `muted: true` and the ids of the matching rules (`muted_by_rule`) in the same batched write; the others
+ * are written without them, so their stored mute state is kept.
+ */
+export function withMuteRules(findings: readonly SightedFinding[], rules: readonly MuteRuleDocument[]): SightedFinding[] {
+  if (rules.length === 0) return [...findings];
+  return findings.map((finding) => {
+    const ids = rules.filter((rule) => muteRuleMatches(rule, finding)).map((rule) => rule._id.toHexString());
+    return ids.length === 0 ? finding : { ...finding, muted: true, muted_by_rule: ids };
+  });
 }
 
 /** Progress of an import. */
@@ -162,6 +181,7 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
   let firstAccount: string | undefined;
   let firstProvider: SightedFinding["provider"] | undefined;
   let batch: unknown[] = [];
+  let muteRules: Promise<MuteRuleDocument[]> | undefined;
 
   const ensureRun = async (): Promise<ScanRunDocument> => {
     if (run !== undefined) return run;
@@ -213,7 +233,10 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
     const runId = r._id.toHexString();
     let failedIndexes: { index: number; message: string }[] = [];
     if (collection === "prowler_findings") {
-      const result = await repositories.findings.recordSightings(teamId, runId, current as SightedFinding[], { seenAt: seenAt(r) });
+      // The enabled rules as the import starts writing (one read per import).
+      muteRules ??= repositories.muteRules === undefined ? Promise.resolve([]) : repositories.muteRules.findEnabled(teamId);
+      const sighted = withMuteRules(current as SightedFinding[], await muteRules);
+      const result = await repositories.findings.recordSightings(teamId, runId, sighted, { seenAt: seenAt(r) });
       failedIndexes = result.errors.map((e) => ({
         index: e.index,
         message: e.issues?.map((i) => `${i.path} ${i.message}`).join("; ") ?? e.message,

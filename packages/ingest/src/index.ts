@@ -55,7 +55,7 @@ export { INPUT_ERROR_REASONS, inputError, inputErrorReason } from "./ingestError
 export type { InputErrorReason } from "./ingestErrors";
 
 // import
-export { importScan, importRepositories } from "./importScan";
+export { importScan, importRepositories, withMuteRules } from "./importScan";
 export type { ImportOptions, ImportSummary, ImportProgress, ImportRepositories, RepositoryResolver } from "./importScan";
 
 // compliance catalogues

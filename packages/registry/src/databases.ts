@@ -85,6 +85,25 @@ export const DATABASES = [
           { team_id: 1, resolved_by_scan: 1 },
           { partialFilterExpression: { resolved_by_scan: { $exists: true } } },
         ),
+        // The finding list (FindingQueryService): one keyset index per sort (team, sort key, _id), and the
+        // filters most lists pin by equality ahead of the sort key; see the query-shape table in the services README.
+        index("team_severity_rank_id", { team_id: 1, severity_rank: -1, _id: -1 }),
+        index("team_last_seen_id", { team_id: 1, last_seen_at: -1, _id: -1 }),
+        index("team_first_seen_id", { team_id: 1, first_seen_at: -1, _id: -1 }),
+        index("team_check_id", { team_id: 1, check_id: 1, _id: 1 }),
+        index("team_status_severity_rank_id", { team_id: 1, status: 1, severity_rank: -1, _id: -1 }),
+        index("team_muted_status_severity_rank_id", { team_id: 1, muted: 1, status: 1, severity_rank: -1, _id: -1 }),
+        index("team_account_last_seen_id", { team_id: 1, account_id: 1, last_seen_at: -1, _id: -1 }),
+        index("team_state_last_seen_id", { team_id: 1, state: 1, last_seen_at: -1, _id: -1 }),
+        index("team_framework_severity_rank_id", { team_id: 1, "compliance.framework": 1, severity_rank: -1, _id: -1 }),
+        index("team_resource_uid_id", { team_id: 1, resource_uid: 1, _id: 1 }),
+        index("team_search_terms", { team_id: 1, search_terms: 1 }),
+        // Mute rules: release of one rule's findings.
+        index("team_muted_by_rule", { team_id: 1, muted_by_rule: 1 }),
+      ]),
+      tenant("mute_rules", "Mute rules of a team: findings matching their criteria are muted while enabled.", [
+        index("team_enabled_id", { team_id: 1, enabled: 1, _id: 1 }),
+        index("team_id_desc", { team_id: 1, _id: -1 }),
       ]),
       tenant("security_scores", "Posture scores per account over time.", [
         index("team_account_computed", { team_id: 1, account_id: 1, computed_at: -1 }),

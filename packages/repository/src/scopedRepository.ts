@@ -171,6 +171,11 @@ export interface PaginateOptions<TDoc extends Document = Document> {
   readonly sort?: { readonly field: string; readonly direction: "asc" | "desc" };
   /** Items per page, 1..1,000 (default 50). */
   readonly limit?: number;
+  /**
+   * A stable digest of the caller's query (its filter): the cursor is bound to it too, so a cursor made for
+   * one filter is refused (`VALIDATION_FAILED`) with another. At most 256 characters.
+   */
+  readonly queryKey?: string;
   /** `nextCursor` of the previous page; absent or null for the first page. */
   readonly cursor?: string | null;
   readonly includeDeleted?: boolean;
@@ -605,7 +610,12 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     if (direction !== "asc" && direction !== "desc") {
       throw new ValidationError("sort.direction must be asc or desc.", [{ path: "sort.direction", message: "must be asc or desc" }]);
     }
-    const binding = `${this.#core.key}|${this.#teamId ?? ""}|${field}|${direction}`;
+    if (options.queryKey !== undefined && (typeof options.queryKey !== "string" || options.queryKey.length > 256)) {
+      throw new ValidationError("queryKey must be a string of at most 256 characters.", [
+        { path: "queryKey", message: "at most 256 characters" },
+      ]);
+    }
+    const binding = `${this.#core.key}|${this.#teamId ?? ""}|${field}|${direction}${options.queryKey === undefined ? "" : `|${options.queryKey}`}`;
     const query = this.#filter(options.filter as FilterInput | undefined, options.includeDeleted);
     let filter = query;
     if (options.cursor !== undefined && options.cursor !== null) {

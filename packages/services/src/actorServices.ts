@@ -19,7 +19,9 @@ import type { Page, TeamId } from "@cspm/repository";
 import type { AggregationService } from "./aggregationService";
 import type { CentralAccountService } from "./centralAccountService";
 import type { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import type { FindingQueryService } from "./findingQueryService";
 import type { GlobalAssessmentService } from "./globalAssessmentService";
+import type { CreateMuteRuleInput, MuteRuleService, UpdateMuteRuleInput } from "./muteRuleService";
 
 /** What else an actor-bound view records about the request it serves. */
 export interface ActorRequestContext {
@@ -34,6 +36,8 @@ export interface ActorServicesDependencies {
   readonly aggregation: AggregationService;
   readonly evidence: EvidenceIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  readonly findings: FindingQueryService;
+  readonly muteRules: MuteRuleService;
   readonly identity: Identity;
 }
 
@@ -178,6 +182,43 @@ export class ActorServices {
       ),
     startAssessment: (teamId: TeamId, assessmentId: string) => this.assessments.transitionStatus(teamId, assessmentId, "in_progress"),
     completeAssessment: (teamId: TeamId, assessmentId: string) => this.assessments.transitionStatus(teamId, assessmentId, "completed"),
+  };
+
+  readonly findings = {
+    listFindings: (
+      teamId: TeamId,
+      filter?: Parameters<FindingQueryService["listFindings"]>[1],
+      page?: Parameters<FindingQueryService["listFindings"]>[2],
+    ) => this.#read(teamId, () => this.#deps.findings.listFindings(teamId, filter, page)),
+    getFindingFacets: (teamId: TeamId, filter?: Parameters<FindingQueryService["getFindingFacets"]>[1]) =>
+      this.#read(teamId, () => this.#deps.findings.getFindingFacets(teamId, filter)),
+    getFinding: (teamId: TeamId, id: string) => this.#read(teamId, () => this.#deps.findings.getFinding(teamId, id)),
+  };
+
+  /** Mute rules: reads need `read`; every change needs `manage_mute_rules` and is audited once (outbox). */
+  readonly muteRules = {
+    listRules: (teamId: TeamId, options?: Parameters<MuteRuleService["listRules"]>[1]) =>
+      this.#read(teamId, () => this.#deps.muteRules.listRules(teamId, options)),
+    getRule: (teamId: TeamId, id: string) => this.#read(teamId, () => this.#deps.muteRules.getRule(teamId, id)),
+    createRule: (teamId: TeamId, input: CreateMuteRuleInput) =>
+      this.#mutate(
+        teamId,
+        "mute_rule.create",
+        "manage_mute_rules",
+        { type: "mute_rule" },
+        input,
+        "outbox",
+        () => this.#deps.muteRules.createRule(teamId, input, `${this.actor.type}:${this.actor.id}`),
+        (r) => r.rule.id,
+      ),
+    updateRule: (teamId: TeamId, id: string, changes: UpdateMuteRuleInput) =>
+      this.#mutate(teamId, "mute_rule.update", "manage_mute_rules", { type: "mute_rule", id: String(id) }, changes, "outbox", () =>
+        this.#deps.muteRules.updateRule(teamId, id, changes),
+      ),
+    deleteRule: (teamId: TeamId, id: string) =>
+      this.#mutate(teamId, "mute_rule.delete", "manage_mute_rules", { type: "mute_rule", id: String(id) }, undefined, "outbox", () =>
+        this.#deps.muteRules.deleteRule(teamId, id),
+      ),
   };
 
   readonly apiKeys = {

@@ -10,6 +10,8 @@ import { AssessmentIntegrationService } from "./assessmentIntegrationService";
 import { CentralAccountService } from "./centralAccountService";
 import type { Clock } from "./clock";
 import { EvidenceIntegrationService } from "./evidenceIntegrationService";
+import { FindingQueryService } from "./findingQueryService";
+import { MuteRuleService } from "./muteRuleService";
 import { GlobalAssessmentService } from "./globalAssessmentService";
 
 /** Tunables of the service graph; every one has a default. */
@@ -45,6 +47,10 @@ export interface Services {
   readonly evidence: EvidenceIntegrationService;
   readonly integration: AssessmentIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  /** Filtered finding pages, facet counts and one finding with its history. */
+  readonly findings: FindingQueryService;
+  /** Mute rules: create/list/update/delete, each applied to the team's findings at once. */
+  readonly muteRules: MuteRuleService;
   /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
   readonly identity: Identity;
   /**
@@ -85,6 +91,8 @@ export function createServices(deps: ServicesDependencies): Services {
   const evidence = new EvidenceIntegrationService({ repositories, clock });
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
+  const findings = new FindingQueryService({ repositories });
+  const muteRules = new MuteRuleService({ repositories, aggregation });
   const identity = createIdentity({
     manager: deps.manager,
     repositories,
@@ -98,6 +106,8 @@ export function createServices(deps: ServicesDependencies): Services {
     evidence: instrumentMethods("EvidenceIntegrationService", evidence),
     integration: instrumentMethods("AssessmentIntegrationService", integration),
     assessments: instrumentMethods("GlobalAssessmentService", assessments),
+    findings: instrumentMethods("FindingQueryService", findings),
+    muteRules: instrumentMethods("MuteRuleService", muteRules),
     identity: {
       ...identity,
       authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),

@@ -77,3 +77,35 @@ export type {
   InTransactionOptions,
   ListAssessmentsOptions,
 } from "./globalAssessmentService";
+export {
+  FindingQueryService,
+  FindingFilterSchema,
+  FindingPageSchema,
+  FINDING_FACETS,
+  FINDING_SORT_FIELDS,
+  FINDING_SORT_KEYS,
+  FINDING_PAGE_LIMITS,
+  MAX_FACET_VALUES,
+  findingMongoFilter,
+} from "./findingQueryService";
+export type {
+  FacetCount,
+  FindingDetail,
+  FindingFacetName,
+  FindingFacets,
+  FindingFilter,
+  FindingPage,
+  FindingPageOptions,
+  FindingQueryServiceDependencies,
+  FindingSortField,
+  FindingView,
+} from "./findingQueryService";
+export { MuteRuleService, CreateMuteRuleInputSchema, UpdateMuteRuleInputSchema } from "./muteRuleService";
+export type {
+  CreateMuteRuleInput,
+  MuteRuleChange,
+  MuteRulePage,
+  MuteRuleServiceDependencies,
+  MuteRuleView,
+  UpdateMuteRuleInput,
+} from "./muteRuleService";

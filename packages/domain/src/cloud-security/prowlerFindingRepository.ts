@@ -22,11 +22,14 @@ import {
 } from "../common/scanSightings";
 import { emptySeverityCounts, SEVERITIES, SeveritySchema, type Severity, type SeverityCounts } from "../common/severity";
 import {
+  FINDING_HISTORY_LIMIT,
   FINDING_IDENTITY_FIELDS,
   FINDING_STATE_FIELDS,
   FINDING_STATUSES,
   FindingSourceSchema,
+  findingSearchTerms,
   ProwlerFindingSchema,
+  SEVERITY_RANK,
 } from "./prowlerFindingSchema";
 
 const definition = defineRepository({
@@ -46,7 +49,52 @@ const FINDING_SIGHTINGS = {
   state: FINDING_STATE_FIELDS,
   optional: ["resource_name", "resource_tags", "description", "risk", "remediation", "observed_at"],
   defaults: { muted: false },
+  derive: findingDerivedFields,
+  after: findingLifecycleStages,
 } as const;
+
+/**
+ * The stored fields derived from a finding's own fields (`severity_rank`, `search_terms`): what the write path
+ * adds to every finding it writes. Exported for writers that insert findings directly (seeds, fixtures).
+ */
+export function findingDerivedFields(doc: Readonly<Record<string, unknown>>): { severity_rank?: number; search_terms: string[] } {
+  return {
+    ...(typeof doc["severity"] === "string" && doc["severity"] in SEVERITY_RANK
+      ? { severity_rank: SEVERITY_RANK[doc["severity"] as Severity] }
+      : {}),
+    search_terms: findingSearchTerms(
+      typeof doc["check_title"] === "string" ? doc["check_title"] : undefined,
+      typeof doc["resource_name"] === "string" ? doc["resource_name"] : undefined,
+    ),
+  };
+}
+
+/**
+ * The finding-only stages of a sighting, after `delta` and the reopen fields: `state` (`reopened` once a
+ * resolved finding was seen again, else `open`), and `history`: when the sighting is `new` or `changed`, one
+ * entry `{ scan_id, at, status, severity }` for this scan (replacing an entry the same scan wrote before, so a
+ * re-run writes it once), the last 50 kept. Same write, no read.
+ */
+function findingLifecycleStages(scan: { scanId: string; seenAt: Date }): Record<string, unknown>[] {
+  const withoutThisScan = {
+    $filter: { input: { $ifNull: ["$history", []] }, as: "entry", cond: { $ne: ["$$entry.scan_id", { $literal: scan.scanId }] } },
+  };
+  const entry = { scan_id: { $literal: scan.scanId }, at: scan.seenAt, status: "$status", severity: "$severity" };
+  return [
+    {
+      $set: {
+        state: { $cond: [{ $eq: [{ $type: "$reopened_at" }, "missing"] }, "open", "reopened"] },
+        history: {
+          $cond: [
+            { $in: ["$delta", ["new", "changed"]] },
+            { $slice: [{ $concatArrays: [withoutThisScan, [entry]] }, -FINDING_HISTORY_LIMIT] },
+            { $cond: [{ $eq: [{ $type: "$history" }, "missing"] }, "$$REMOVE", withoutThisScan] },
+          ],
+        },
+      },
+    },
+  ];
+}
 
 /** The write batch of `recordSightings`: findings per `bulkWrite`. */
 const SIGHTING_BATCH = 1000;
@@ -70,6 +118,10 @@ export type SightedFinding = Omit<
   | "resolved_by_scan"
   | "reopened_at"
   | "reopened_by_scan"
+  | "state"
+  | "history"
+  | "severity_rank"
+  | "search_terms"
 > & {
   muted?: boolean;
 };
@@ -203,7 +255,7 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
         resolved_at: { $exists: false },
         last_seen_at: { $lt: scan.seenAt },
       }),
-      { $set: { resolved_at: parseInput(z.date(), at, "at"), resolved_by_scan: scan.scanId } },
+      { $set: { resolved_at: parseInput(z.date(), at, "at"), resolved_by_scan: scan.scanId, state: "resolved" } },
     );
     return result.modifiedCount;
   }
@@ -283,6 +335,42 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
     const counts = { PASS: 0, FAIL: 0, MANUAL: 0 };
     for (const row of rows) if (row._id in counts) counts[row._id] = row.count;
     return counts;
+  }
+
+  /**
+   * Mutes the findings a mute rule matches (`filter` from `muteRuleFindingFilter`), optionally only those of
+   * one scan: `muted: true` and the rule id added to `muted_by_rule`. A rule owns the mute of what it
+   * matches: once no rule is left on a finding, `releaseMuteRule` unmutes it. One `updateMany`; idempotent.
+   * Returns how many findings it changed. Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
+   */
+  async applyMuteRule(teamId: string, ruleId: string, filter: Record<string, unknown>, options: { scanId?: string } = {}): Promise<number> {
+    const id = parseInput(z.string().regex(/^[0-9a-f]{24}$/), ruleId, "ruleId");
+    const scope = options.scanId === undefined ? {} : { scan_id: parseInput(RefIdSchema, options.scanId, "scanId") };
+    const result = await this.forTeam(teamId).updateMany(
+      trustedFilter({
+        ...filter,
+        ...scope,
+        muted_by_rule: { $ne: id },
+      }),
+      { $set: { muted: true }, $addToSet: { muted_by_rule: id } },
+    );
+    return result.modifiedCount;
+  }
+
+  /**
+   * Takes a mute rule off every finding it muted: its id leaves `muted_by_rule`, and a finding no other rule
+   * mutes is unmuted (`muted: false`, `muted_by_rule` removed). Two `updateMany`. Returns how many findings
+   * were unmuted. Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
+   */
+  async releaseMuteRule(teamId: string, ruleId: string): Promise<number> {
+    const id = parseInput(z.string().regex(/^[0-9a-f]{24}$/), ruleId, "ruleId");
+    const scope = this.forTeam(teamId);
+    await scope.updateMany(trustedFilter({ muted_by_rule: id }), { $pull: { muted_by_rule: id } });
+    const result = await scope.updateMany(trustedFilter({ muted_by_rule: { $size: 0 } }), {
+      $set: { muted: false },
+      $unset: { muted_by_rule: "" },
+    });
+    return result.modifiedCount;
   }
 
   /** The findings written by one scan. Throws `VALIDATION_FAILED`. */

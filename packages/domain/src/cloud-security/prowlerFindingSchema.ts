@@ -59,6 +59,61 @@ export const FindingComplianceSchema = z.strictObject({
 /** One framework's controls for a finding. */
 export type FindingCompliance = z.infer<typeof FindingComplianceSchema>;
 
+/**
+ * Where a finding is in its lifecycle: `open` (seen by its latest scan), `resolved` (a complete, full scan no
+ * longer saw it), `reopened` (resolved once, then seen again). Stored by the write path so it can be filtered
+ * and counted on an index.
+ */
+export const FINDING_STATES = ["open", "resolved", "reopened"] as const;
+
+/** One of `FINDING_STATES`. */
+export type FindingState = (typeof FINDING_STATES)[number];
+
+/** Numeric rank of each severity (stored as `severity_rank`, so "most severe first" is an index order). */
+export const SEVERITY_RANK: Readonly<Record<z.infer<typeof SeveritySchema>, number>> = {
+  critical: 5,
+  high: 4,
+  medium: 3,
+  low: 2,
+  informational: 1,
+};
+
+/** How many entries a finding's `history` keeps (the most recent). */
+export const FINDING_HISTORY_LIMIT = 50;
+
+/** Longest search term stored, and most terms per finding. */
+const MAX_SEARCH_TERM = 64;
+const MAX_SEARCH_TERMS = 100;
+
+/**
+ * The lower-cased words of `text` (letters and digits; everything else separates), each clipped to 64
+ * characters: what `search_terms` stores and what a search is split into, so both sides tokenize alike.
+ */
+export function searchTokens(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== "")
+    .map((word) => word.slice(0, MAX_SEARCH_TERM));
+}
+
+/** The stored `search_terms` of a finding: the distinct words of its check title and resource name (at most 100). */
+export function findingSearchTerms(checkTitle: string | undefined, resourceName: string | undefined): string[] {
+  return [...new Set([...searchTokens(checkTitle), ...searchTokens(resourceName)])].slice(0, MAX_SEARCH_TERMS);
+}
+
+/** One entry of a finding's `history`: a scan that saw it new or changed, with the state it saw. */
+export const FindingHistoryEntrySchema = z.strictObject({
+  scan_id: RefIdSchema,
+  at: z.date(),
+  status: z.enum(["PASS", "FAIL", "MANUAL"]),
+  severity: SeveritySchema,
+});
+
+/** One entry of `history`. */
+export type FindingHistoryEntry = z.infer<typeof FindingHistoryEntrySchema>;
+
 /** The fields a finding's `delta` compares with the previous scan. */
 export const FINDING_STATE_FIELDS = ["status", "severity", "status_extended"] as const;
 
@@ -86,6 +141,19 @@ export const ProwlerFindingObjectSchema = tenantDocumentSchema({
   compliance: z.array(FindingComplianceSchema).max(200),
   muted: z.boolean(),
   muted_reason: z.string().max(1000).optional(),
+  /** The ids of the mute rules that mute this finding (set and unset by `MuteRuleService`, and by each import). */
+  muted_by_rule: z
+    .array(z.string().regex(/^[0-9a-f]{24}$/))
+    .max(100)
+    .optional(),
+  /** `SEVERITY_RANK[severity]`, derived by the write path: the index order of "most severe first". */
+  severity_rank: z.number().int().min(1).max(5).optional(),
+  /** `findingSearchTerms(check_title, resource_name)`, derived by the write path: the prefix-search index. */
+  search_terms: z.array(z.string().min(1).max(MAX_SEARCH_TERM)).max(MAX_SEARCH_TERMS).optional(),
+  /** Lifecycle state (see `FINDING_STATES`), maintained by the write path and the resolve sweep. */
+  state: z.enum(FINDING_STATES).optional(),
+  /** The scans that saw the finding new or changed (status, severity), oldest first, at most the last 50. */
+  history: z.array(FindingHistoryEntrySchema).max(FINDING_HISTORY_LIMIT).optional(),
   first_seen_at: z.date(),
   last_seen_at: z.date(),
   /** When the tool itself says it evaluated the check (the file's timestamp), when it says so. */

@@ -42,6 +42,16 @@ export interface SightingSpec {
   readonly optional: readonly string[];
   /** Fields an import may leave out, kept as stored then (written with this value on insert): `{ muted: false }`. */
   readonly defaults?: Readonly<Record<string, unknown>>;
+  /**
+   * Stored fields computed from each input document before it is validated (a numeric severity rank,
+   * lower-cased search terms): written like the document's own fields.
+   */
+  readonly derive?: (doc: Readonly<Document>) => Document;
+  /**
+   * Extra `$set`/`$unset` stages run after `delta` and the reopen fields are computed, in the same write (the
+   * finding's lifecycle `state`, its bounded `history`). They see the document as this sighting leaves it.
+   */
+  readonly after?: (scan: SightingScan) => Document[];
 }
 
 /** One scan's sighting of documents: which scan, when, and (for the counts) of which team. */
@@ -149,6 +159,7 @@ export function sightingUpdate(
       },
     },
     { $unset: ["resolved_at", "resolved_by_scan", ...dropped] },
+    ...(spec.after?.(scan) ?? []),
   ];
   return { filter, update };
 }
@@ -185,7 +196,14 @@ export class SightingWriter {
     const byIdentity = new Map<string, { index: number; op: ScopedPipelineUpdate }>();
     docs.forEach((input, index) => {
       const given = new Set(Object.keys(input).filter((k) => input[k] !== undefined));
-      const source: Document = { ...input, team_id: teamId, scan_id: scan.scanId, first_seen_at: scan.seenAt, last_seen_at: scan.seenAt };
+      const source: Document = {
+        ...input,
+        ...this.#spec.derive?.(input),
+        team_id: teamId,
+        scan_id: scan.scanId,
+        first_seen_at: scan.seenAt,
+        last_seen_at: scan.seenAt,
+      };
       for (const [field, value] of Object.entries(this.#spec.defaults ?? {})) if (source[field] === undefined) source[field] = value;
       for (const field of LIFECYCLE_FIELDS) delete source[field];
       const parsed = this.#schema.safeParse(source);

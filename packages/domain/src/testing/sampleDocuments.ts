@@ -255,6 +255,14 @@ const SAMPLES = {
     approved_by: "ann@example.com",
     expires_at: T2,
   },
+  mute_rules: {
+    team_id: "team-a",
+    name: "Public website buckets",
+    reason: "Static website buckets are public by design",
+    check_ids: ["s3_bucket_public_access"],
+    resource_uid_pattern: "arn:aws:s3:::www-*",
+    enabled: true,
+  },
   reports: { team_id: "team-a", type: "compliance", format: "pdf", status: "queued", params: { framework_id: "cis_aws_2.0" } },
   report_schedules: {
     team_id: "team-a",
