@@ -11,6 +11,11 @@ import { CentralAccountService } from "./centralAccountService";
 import type { Clock } from "./clock";
 import { EvidenceIntegrationService } from "./evidenceIntegrationService";
 import { GlobalAssessmentService } from "./globalAssessmentService";
+import { AiGovernanceService } from "./aiGovernanceService";
+import { CompliancePostureService } from "./compliancePostureService";
+import { PostureOverviewService } from "./postureOverviewService";
+import { ScanRunQueryService } from "./scanRunQueryService";
+import { VulnerabilityService } from "./vulnerabilityService";
 
 /** Tunables of the service graph; every one has a default. */
 export interface ServicesOptions {
@@ -45,6 +50,16 @@ export interface Services {
   readonly evidence: EvidenceIntegrationService;
   readonly integration: AssessmentIntegrationService;
   readonly assessments: GlobalAssessmentService;
+  /** Posture by provider/account, service, region; severity and new/resolved trends. */
+  readonly overview: PostureOverviewService;
+  /** Compliance frameworks of the team's providers with requirement status from its findings. */
+  readonly compliance: CompliancePostureService;
+  /** Scan runs: keyset pages and one run's counts. */
+  readonly scanRuns: ScanRunQueryService;
+  /** Vulnerability occurrences with SLA state, and their summary. */
+  readonly vulnerabilities: VulnerabilityService;
+  /** The AI model inventory with EU AI Act status, and its summary. */
+  readonly aiGovernance: AiGovernanceService;
   /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
   readonly identity: Identity;
   /**
@@ -85,6 +100,11 @@ export function createServices(deps: ServicesDependencies): Services {
   const evidence = new EvidenceIntegrationService({ repositories, clock });
   const integration = new AssessmentIntegrationService({ repositories, evidence, clock });
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
+  const overview = new PostureOverviewService({ repositories, clock });
+  const compliance = new CompliancePostureService({ repositories, clock });
+  const scanRuns = new ScanRunQueryService({ repositories });
+  const vulnerabilities = new VulnerabilityService({ repositories, clock });
+  const aiGovernance = new AiGovernanceService({ repositories, clock });
   const identity = createIdentity({
     manager: deps.manager,
     repositories,
@@ -98,6 +118,11 @@ export function createServices(deps: ServicesDependencies): Services {
     evidence: instrumentMethods("EvidenceIntegrationService", evidence),
     integration: instrumentMethods("AssessmentIntegrationService", integration),
     assessments: instrumentMethods("GlobalAssessmentService", assessments),
+    overview: instrumentMethods("PostureOverviewService", overview),
+    compliance: instrumentMethods("CompliancePostureService", compliance),
+    scanRuns: instrumentMethods("ScanRunQueryService", scanRuns),
+    vulnerabilities: instrumentMethods("VulnerabilityService", vulnerabilities),
+    aiGovernance: instrumentMethods("AiGovernanceService", aiGovernance),
     identity: {
       ...identity,
       authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),
