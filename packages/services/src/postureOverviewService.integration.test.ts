@@ -93,7 +93,12 @@ const START = new Date("2024-06-09T00:00:00.000Z");
 const teamC: Document[] = [
   f("team_c", new Date(START.getTime() - 1), { check_id: "c_before", status: "FAIL", severity: "low" }),
   f("team_c", START, { check_id: "c_start", status: "FAIL", severity: "medium" }),
-  f("team_c", new Date(NOW.getTime() + 1), { check_id: "c_future", status: "FAIL", severity: "high", last_seen_at: new Date(NOW.getTime() + 1) }),
+  f("team_c", new Date(NOW.getTime() + 1), {
+    check_id: "c_future",
+    status: "FAIL",
+    severity: "high",
+    last_seen_at: new Date(NOW.getTime() + 1),
+  }),
   f("team_c", daysAgo(100), { check_id: "c_res_start", status: "FAIL", severity: "critical", resolved_at: START, resolved_by_scan: "c1" }),
   f("team_c", daysAgo(100), {
     check_id: "c_res_before",
@@ -203,8 +208,14 @@ describe("PostureOverviewService.getServiceOverview / getRegionOverview", () => 
   });
 
   it("refuses bad filters with field paths", async () => {
-    expect(await failure(bed.overview.getServiceOverview(A, { provider: "nope" }))).toEqual({ code: "VALIDATION_FAILED", paths: ["provider"] });
-    expect(await failure(bed.overview.getRegionOverview(A, { accountIds: [] }))).toEqual({ code: "VALIDATION_FAILED", paths: ["accountIds"] });
+    expect(await failure(bed.overview.getServiceOverview(A, { provider: "nope" }))).toEqual({
+      code: "VALIDATION_FAILED",
+      paths: ["provider"],
+    });
+    expect(await failure(bed.overview.getRegionOverview(A, { accountIds: [] }))).toEqual({
+      code: "VALIDATION_FAILED",
+      paths: ["accountIds"],
+    });
     expect(await failure(bed.overview.getRegionOverview(A, { accountIds: [{ $ne: null } as unknown as string] }))).toMatchObject({
       code: "VALIDATION_FAILED",
       paths: ["accountIds.0"],
@@ -238,7 +249,15 @@ describe("PostureOverviewService.getSeverityTrend", () => {
     expect(year.points).toHaveLength(365);
     expect(year.points[0]?.date).toBe("2023-06-17");
     const c = await bed.overview.getSeverityTrend(C, { days: 7 });
-    expect(c.points.map((p) => p.date)).toEqual(["2024-06-09", "2024-06-10", "2024-06-11", "2024-06-12", "2024-06-13", "2024-06-14", "2024-06-15"]);
+    expect(c.points.map((p) => p.date)).toEqual([
+      "2024-06-09",
+      "2024-06-10",
+      "2024-06-11",
+      "2024-06-12",
+      "2024-06-13",
+      "2024-06-14",
+      "2024-06-15",
+    ]);
     // c_before (low) and c_start (medium) are open every day; c_res_start resolved at 06-09 00:00 is never open; the future one not yet.
     for (const point of c.points) expect(point).toEqual({ date: point.date, ...sev(0, 0, 1, 1), total: 2 });
   });

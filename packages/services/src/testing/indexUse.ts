@@ -51,7 +51,7 @@ export async function readPlansOf<T>(manager: CSPMDatabaseManager, fn: () => Pro
     const explained = await client.db(event.databaseName).command({ explain: body, verbosity: "queryPlanner" });
     const indexes: string[] = [];
     const stages: string[] = [];
-    collect(name === "find" ? explained["queryPlanner"] : explained["stages"] ?? explained["queryPlanner"], indexes, stages);
+    collect(name === "find" ? explained["queryPlanner"] : (explained["stages"] ?? explained["queryPlanner"]), indexes, stages);
     plans.push({ command: name, database: event.databaseName, collection, indexes, stages });
   }
   return { result, plans };
