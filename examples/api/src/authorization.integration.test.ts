@@ -114,7 +114,9 @@ function concrete(route: string, ids = aIds): { method: string; url: string; bod
           ? ids.assessment
           : template.startsWith("/api-keys")
             ? ids.key
-            : ids.member,
+            : template.startsWith("/scan-runs") || template.startsWith("/compliance")
+              ? "0123456789abcdef01234567"
+              : ids.member,
     )
     .replace(":name", catalogRole);
   const bodies: Record<string, unknown> = {

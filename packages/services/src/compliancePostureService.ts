@@ -91,8 +91,8 @@ const CURRENT = { muted: false, resolved_at: null } as const;
  * Compliance posture from Prowler's real catalogues (`cspm_compliance.frameworks`, `controls`,
  * `control_mappings`, shared, loaded by `@cspm/ingest`) and the team's current findings. A finding's
  * compliance keys (`CIS-2.0: ["1.1"]`) resolve to the framework of its OWN provider (`frameworkIdFor`), so
- * an Azure finding never counts for AWS CIS 2.0. Only frameworks of providers the team has current findings
- * of are shown (a team scanning only AWS does not see 150 Azure requirements as "manual"); `getFramework` of
+ * an Azure finding never counts for AWS CIS 2.0. Only catalogues with a provider and a compliance key (what
+ * the loader writes; findings cannot resolve to others) of providers the team has current findings of are shown (a team scanning only AWS does not see 150 Azure requirements as "manual"); `getFramework` of
  * any other framework is `NOT_FOUND`, like an unknown id. Findings are read through the team-scoped
  * repository; catalogues through the shared repositories. Methods throw `VALIDATION_FAILED`, `NOT_FOUND`,
  * `UNAVAILABLE`, `INTERNAL`.
@@ -151,7 +151,10 @@ export class CompliancePostureService {
     }
     const frameworks = await this.#frameworks
       .shared()
-      .findMany(trustedFilter({ provider: { $in: providers } }), { sort: { name: 1, framework_version: 1 }, limit: 1000 });
+      .findMany(trustedFilter({ provider: { $in: providers }, compliance_key: { $exists: true } }), {
+        sort: { name: 1, framework_version: 1 },
+        limit: 1000,
+      });
     const ids = frameworks.map((f) => f.framework_id);
     const counts = new Map<string, { requirements: number; pass: number; fail: number }>();
     for (const id of ids) counts.set(id, { requirements: 0, pass: 0, fail: 0 });
