@@ -151,7 +151,7 @@ describe("overview, compliance, scan run, vulnerability and AI model routes", ()
 
   it("pages like the services do", async () => {
     const A = teamOf(a);
-    const pages: [string, { items: unknown[]; next_cursor: string | null }][] = [
+    const pages: [string, { items: readonly unknown[]; next_cursor: string | null }][] = [
       ["/scan-runs?limit=2", await svc().scanRuns.listScanRuns(A, { limit: 2 })],
       [
         "/vulnerabilities?limit=3&severity=critical,high",
