@@ -162,7 +162,7 @@ describe("CompliancePostureService.listFrameworks", () => {
 
   it("reads through indexes", async () => {
     const { plans } = await readPlansOf(bed.manager, () => bed.compliance.listFrameworks(A));
-    expect(plans.map((p) => p.collection)).toEqual(["prowler_findings", "frameworks", "controls"]);
+    expect(plans.map((p) => p.collection)).toEqual(["prowler_findings", "frameworks", "prowler_findings", "controls"]);
     expectIndexed(plans);
   });
 });

@@ -114,47 +114,52 @@ export class CompliancePostureService {
 
   /**
    * Every loaded framework of a provider the team has current findings of, by name, with its requirement
-   * counts (pass/fail/manual) and score. Three queries: one aggregation of findings, frameworks by provider
-   * (index `provider_compliance_key`), control ids of those frameworks (index `framework_control_unique`).
+   * counts (pass/fail/manual) and score. Four queries: the team's providers (one aggregation), frameworks by
+   * provider (index `provider_compliance_key`), one aggregation of the findings carrying those frameworks' keys,
+   * the control ids of those frameworks (index `framework_control_unique`).
    * Throws `VALIDATION_FAILED`, `UNAVAILABLE`, `INTERNAL`.
    */
   async listFrameworks(teamId: TeamId): Promise<FrameworkPostureList> {
     const team = parseTeamId(teamId);
     const now = this.#now();
-    const [facet = {}] = await this.#findings.forTeam(team).aggregate<Document>([
-      { $match: CURRENT },
-      { $project: { _id: 0, provider: 1, status: 1, compliance: 1 } },
-      {
-        $facet: {
-          providers: [{ $group: { _id: "$provider" } }, { $sort: { _id: 1 } }],
-          controls: [
-            { $unwind: "$compliance" },
-            { $unwind: "$compliance.controls" },
-            {
-              $group: {
-                _id: { provider: "$provider", key: "$compliance.framework", control: "$compliance.controls" },
-                pass: countIf("PASS"),
-                fail: countIf("FAIL"),
-              },
-            },
-          ],
-        },
-      },
-    ]);
-    const providers = ((facet["providers"] ?? []) as Document[]).map((row) => String(row["_id"]));
+    const scope = this.#findings.forTeam(team);
+    const providerRows = await scope.aggregate<Document>([{ $match: CURRENT }, { $group: { _id: "$provider" } }, { $sort: { _id: 1 } }]);
+    const providers = providerRows.map((row) => String(row["_id"]));
     if (providers.length === 0) return { team_id: team, generated_at: now, providers, frameworks: [] };
-    const resultByControl = new Map<string, { pass: number; fail: number }>();
-    for (const row of (facet["controls"] ?? []) as Document[]) {
-      const id = (row["_id"] ?? {}) as Document;
-      const framework = frameworkIdFor(String(id["provider"]), String(id["key"]));
-      resultByControl.set(`${framework}\u0000${String(id["control"])}`, { pass: num(row["pass"]), fail: num(row["fail"]) });
-    }
     const frameworks = await this.#frameworks
       .shared()
       .findMany(trustedFilter({ provider: { $in: providers }, compliance_key: { $exists: true } }), {
         sort: { name: 1, framework_version: 1 },
         limit: 1000,
       });
+    // Only the keys of loaded catalogues are unwound (findings carry many more: ENS, KISA, MITRE …).
+    const keys = [...new Set(frameworks.map((f) => f.compliance_key as string))];
+    const controlRows =
+      keys.length === 0
+        ? []
+        : await scope.aggregate<Document>(
+            [
+              { $match: { ...CURRENT, "compliance.framework": { $in: keys } } },
+              { $project: { _id: 0, provider: 1, status: 1, compliance: 1 } },
+              { $unwind: "$compliance" },
+              { $match: { "compliance.framework": { $in: keys } } },
+              { $unwind: "$compliance.controls" },
+              {
+                $group: {
+                  _id: { provider: "$provider", key: "$compliance.framework", control: "$compliance.controls" },
+                  pass: countIf("PASS"),
+                  fail: countIf("FAIL"),
+                },
+              },
+            ],
+            { allowDiskUse: true },
+          );
+    const resultByControl = new Map<string, { pass: number; fail: number }>();
+    for (const row of controlRows) {
+      const id = (row["_id"] ?? {}) as Document;
+      const framework = frameworkIdFor(String(id["provider"]), String(id["key"]));
+      resultByControl.set(`${framework}\u0000${String(id["control"])}`, { pass: num(row["pass"]), fail: num(row["fail"]) });
+    }
     const ids = frameworks.map((f) => f.framework_id);
     const counts = new Map<string, { requirements: number; pass: number; fail: number }>();
     for (const id of ids) counts.set(id, { requirements: 0, pass: 0, fail: 0 });
