@@ -69,6 +69,18 @@ const REQUESTS: Record<string, Omit<HttpCall, "headers">> = {
   "POST /mute-rules": { method: "POST", path: "/mute-rules", json: { name: "stall", reason: "stall", regions: ["us-east-1"] } },
   "PATCH /mute-rules/:id": { method: "PATCH", path: `/mute-rules/${ID}`, json: { enabled: false } },
   "DELETE /mute-rules/:id": { method: "DELETE", path: `/mute-rules/${ID}` },
+  "GET /overview/providers": { method: "GET", path: "/overview/providers" },
+  "GET /overview/services": { method: "GET", path: "/overview/services" },
+  "GET /overview/regions": { method: "GET", path: "/overview/regions" },
+  "GET /overview/severity-trend": { method: "GET", path: "/overview/severity-trend?days=7" },
+  "GET /overview/findings-trend": { method: "GET", path: "/overview/findings-trend?days=7" },
+  "GET /compliance/frameworks": { method: "GET", path: "/compliance/frameworks" },
+  "GET /compliance/frameworks/:id": { method: "GET", path: "/compliance/frameworks/aws_cis-2.0" },
+  "GET /scan-runs": { method: "GET", path: "/scan-runs?limit=5" },
+  "GET /scan-runs/:id": { method: "GET", path: `/scan-runs/${ID}` },
+  "GET /vulnerabilities": { method: "GET", path: "/vulnerabilities?limit=5" },
+  "GET /vulnerabilities/summary": { method: "GET", path: "/vulnerabilities/summary" },
+  "GET /ai-models": { method: "GET", path: "/ai-models?limit=5" },
 };
 
 let proxy: TcpProxy;

@@ -97,6 +97,7 @@ function querySlot(
   param: string | null,
   legit: (value: string) => boolean,
   route = path,
+  repeatable = false,
 ): HttpSlot {
   const valid = (): HttpCall => ({
     method: "GET",
@@ -107,9 +108,11 @@ function querySlot(
     name: `GET ${route}?${param ?? "+keys"}`,
     legitimate: (payload) => {
       if (param === null) return notAnObject(payload);
-      // Judged by what reaches the server: one `param=value` pair is just a string there.
+      // Judged by what reaches the server: one `param=value` pair is just a string there; a repeatable
+      // parameter also takes several pairs (`accountIds=a&accountIds=b`), each legitimate on its own.
       const pairs = queryPairs(param, payload);
-      return pairs.length === 1 && pairs[0]?.[0] === param && legit(pairs[0][1]);
+      const count = repeatable ? pairs.length >= 1 : pairs.length === 1;
+      return count && pairs.every(([key, v]) => key === param && legit(v));
     },
     build(payload) {
       const rest = Object.entries(base).filter(([k]) => k !== param);
@@ -303,7 +306,7 @@ function slots(): HttpSlot[] {
     ),
     // Posture
     headerSlot(get("/dashboard/summary"), "GET /dashboard/summary"),
-    querySlot("/dashboard/summary", {}, "accountIds", accountIdList),
+    querySlot("/dashboard/summary", {}, "accountIds", accountIdList, "/dashboard/summary", true),
     querySlot("/dashboard/summary", {}, "since", strict),
     querySlot("/dashboard/summary", {}, null, strict),
     headerSlot(get("/scan-activity"), "GET /scan-activity"),

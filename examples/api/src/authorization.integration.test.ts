@@ -118,7 +118,9 @@ function concrete(route: string, ids = aIds): { method: string; url: string; bod
               ? ids.finding
               : template.startsWith("/mute-rules")
                 ? ids.muteRule
-                : ids.member,
+                : template.startsWith("/scan-runs") || template.startsWith("/compliance")
+                  ? "0123456789abcdef01234567"
+                  : ids.member,
     )
     .replace(":name", catalogRole);
   const bodies: Record<string, unknown> = {

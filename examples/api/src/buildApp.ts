@@ -20,6 +20,11 @@ import { metricsRoute } from "./metricsRoute";
 import { muteRuleRoutes } from "./muteRuleRoutes";
 import { DOCS_PREFIX, registerOpenApi } from "./openApi";
 import { postureRoutes } from "./postureRoutes";
+import { overviewRoutes } from "./overviewRoutes";
+import { complianceRoutes } from "./complianceRoutes";
+import { scanRunRoutes } from "./scanRunRoutes";
+import { vulnerabilityRoutes } from "./vulnerabilityRoutes";
+import { aiModelRoutes } from "./aiModelRoutes";
 import type { RouteContext } from "./routeContext";
 import { DEVELOPMENT_HEADER_WARNING, developmentActor } from "./developmentActor";
 import { identityRoutes } from "./identityRoutes";
@@ -122,6 +127,18 @@ export const API_ROUTES = [
   "POST /mute-rules",
   "PATCH /mute-rules/:id",
   "DELETE /mute-rules/:id",
+  "GET /overview/providers",
+  "GET /overview/services",
+  "GET /overview/regions",
+  "GET /overview/severity-trend",
+  "GET /overview/findings-trend",
+  "GET /compliance/frameworks",
+  "GET /compliance/frameworks/:id",
+  "GET /scan-runs",
+  "GET /scan-runs/:id",
+  "GET /vulnerabilities",
+  "GET /vulnerabilities/summary",
+  "GET /ai-models",
 ] as const;
 
 /**
@@ -215,6 +232,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     ...identityRoutes(context),
     ...findingRoutes(context),
     ...muteRuleRoutes(context),
+    ...overviewRoutes(context),
+    ...complianceRoutes(context),
+    ...scanRunRoutes(context),
+    ...vulnerabilityRoutes(context),
+    ...aiModelRoutes(context),
   ];
   void app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 

@@ -229,3 +229,177 @@ export const AuditEntryView = z
     occurred_at: Instant,
   })
   .meta({ id: "AuditEntry" });
+
+const SeverityCountsView = z.object({ critical: z.int(), high: z.int(), medium: z.int(), low: z.int(), informational: z.int() });
+const PostureCountsShape = {
+  total: z.int(),
+  pass: z.int(),
+  fail: z.int(),
+  manual: z.int(),
+  pass_rate: z.number(),
+  failing_by_severity: SeverityCountsView,
+};
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const ProviderOverviewView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    totals: z.looseObject(PostureCountsShape),
+    providers: z.array(
+      z.looseObject({
+        provider: z.string(),
+        ...PostureCountsShape,
+        accounts: z.array(z.looseObject({ account_id: ProviderAccount, ...PostureCountsShape })),
+      }),
+    ),
+  })
+  .meta({ id: "ProviderOverview" });
+
+export const GroupOverviewView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    filter: z.object({ provider: z.string().nullable(), account_ids: z.array(z.string()).nullable() }),
+    totals: z.looseObject(PostureCountsShape),
+    rows: z.array(z.looseObject({ provider: z.string(), key: z.string(), ...PostureCountsShape })),
+  })
+  .meta({ id: "GroupOverview", description: "Posture per provider and service (or region), most failing first" });
+
+export const SeverityTrendView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    days: z.int(),
+    since: Instant,
+    points: z.array(z.looseObject({ date: Day, total: z.int(), ...SeverityCountsView.shape })),
+  })
+  .meta({ id: "SeverityTrend" });
+
+export const FindingsTrendView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    days: z.int(),
+    since: Instant,
+    totals: z.object({ new: z.int(), new_failing: z.int(), resolved: z.int() }),
+    points: z.array(z.object({ date: Day, new: z.int(), new_failing: z.int(), resolved: z.int() })),
+  })
+  .meta({ id: "FindingsTrend" });
+
+const FrameworkRowShape = {
+  framework_id: z.string(),
+  name: z.string(),
+  framework_version: z.string(),
+  provider: z.string(),
+  compliance_key: z.string(),
+  total: z.int(),
+  pass: z.int(),
+  fail: z.int(),
+  manual: z.int(),
+  score: z.number(),
+};
+
+export const FrameworkListView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    providers: z.array(z.string()),
+    frameworks: z.array(z.looseObject(FrameworkRowShape)),
+  })
+  .meta({ id: "FrameworkPostureList" });
+
+export const FrameworkPostureView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    ...FrameworkRowShape,
+    description: z.string().nullable(),
+    requirements: z.array(
+      z.looseObject({
+        requirement_id: z.string(),
+        title: z.string(),
+        section: z.string().nullable(),
+        status: z.enum(["pass", "fail", "manual"]),
+        findings: z.object({ pass: z.int(), fail: z.int(), manual: z.int() }),
+        checks: z.array(z.string()),
+      }),
+    ),
+  })
+  .meta({ id: "FrameworkPosture" });
+
+const LifecycleView = z.object({ inserted: z.int(), changed: z.int(), unchanged: z.int(), resolved: z.int(), reopened: z.int() });
+const ScanRunShape = {
+  id: z.string(),
+  account_id: ProviderAccount,
+  provider: z.string().nullable(),
+  scanner: z.string(),
+  status: z.string(),
+  created_at: Instant,
+  started_at: Instant.nullable(),
+  finished_at: Instant.nullable(),
+  error: z.string().nullable(),
+  findings: z.int().nullable(),
+  passed: z.int().nullable(),
+  failed: z.int().nullable(),
+  full: z.boolean(),
+  lifecycle: LifecycleView.nullable(),
+};
+
+export const ScanRunView = z.looseObject(ScanRunShape).meta({ id: "ScanRun" });
+
+export const ScanRunDetailView = z
+  .looseObject({
+    ...ScanRunShape,
+    current_findings: z.object({ total: SeverityCountsView, failing: SeverityCountsView }),
+    resolved_by_severity: SeverityCountsView,
+  })
+  .meta({ id: "ScanRunDetail" });
+
+export const OccurrenceView = z
+  .looseObject({
+    id: z.string(),
+    cve_id: z.string(),
+    title: z.string().nullable(),
+    severity: z.string(),
+    status: z.string(),
+    known_exploited: z.boolean(),
+    asset_id: z.string(),
+    component_name: z.string(),
+    component_version: z.string(),
+    first_seen_at: Instant,
+    last_seen_at: Instant,
+    sla: z
+      .object({ policy: z.string(), days: z.int(), due_at: Instant, days_left: z.int().nullable(), breached: z.boolean() })
+      .nullable()
+      .meta({ description: "SLA state under the team's default policy; null when it has none" }),
+  })
+  .meta({ id: "VulnerabilityOccurrence" });
+
+export const VulnerabilitySummaryView = z
+  .looseObject({
+    team_id: z.string(),
+    generated_at: Instant,
+    sla_policy: z.string().nullable(),
+    total: z.int(),
+    by_status: z.record(z.string(), z.int()),
+    open_by_severity: SeverityCountsView,
+    breached: z.int(),
+    breached_by_severity: SeverityCountsView,
+  })
+  .meta({ id: "VulnerabilitySummary" });
+
+export const AiModelView = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    model_version: z.string(),
+    provider: z.string(),
+    owner: z.string(),
+    risk_tier: z.enum(["unacceptable", "high", "limited", "minimal"]),
+    status: z.string(),
+    eu_ai_act_status: z.enum(["not_assessed", "non_compliant", "partially_compliant", "compliant"]),
+    obligations: z.object({ done: z.int(), total: z.int() }),
+    reviewed_at: Instant.nullable(),
+  })
+  .meta({ id: "AiModel" });

@@ -152,7 +152,21 @@ describe("the API's answers match the document", () => {
       ["GET /members", "/members"],
       ["GET /roles", "/roles"],
       ["GET /audit-log", "/audit-log?limit=5"],
+      ["GET /overview/providers", "/overview/providers"],
+      ["GET /overview/services", "/overview/services?provider=aws"],
+      ["GET /overview/regions", "/overview/regions"],
+      ["GET /overview/severity-trend", "/overview/severity-trend?days=7"],
+      ["GET /overview/findings-trend", "/overview/findings-trend"],
+      ["GET /compliance/frameworks", "/compliance/frameworks"],
+      ["GET /scan-runs", "/scan-runs?limit=2"],
+      ["GET /vulnerabilities", "/vulnerabilities?limit=3"],
+      ["GET /vulnerabilities/summary", "/vulnerabilities/summary"],
+      ["GET /ai-models", "/ai-models"],
     ];
+    const runs = await app.inject({ method: "GET", url: "/scan-runs?limit=1", headers: { authorization: `Bearer ${team.tokens?.owner}` } });
+    const runId = (runs.json() as { data: { items: { id: string }[] } }).data.items[0]?.id;
+    expect(runId).toBeDefined();
+    calls.push(["GET /scan-runs/:id", `/scan-runs/${runId}`]);
     const failures: string[] = [];
     for (const [route, url] of calls) {
       const response = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${team.tokens?.owner}` } });

@@ -25,6 +25,7 @@ describe("loadConfigFromEnv", () => {
       uri: "mongodb://127.0.0.1:27017",
       prefix: "staging",
       serverSelectionTimeoutMS: 5000,
+      commandSpans: false,
       appName: "cspm-data-layer",
     });
     expect(config.redis).toBeUndefined();

@@ -76,6 +76,9 @@ export const DATABASES = [
       tenant("prowler_findings", "Prowler check results, one per team/account/check/resource/region.", [
         index("finding_identity_unique", { team_id: 1, account_id: 1, check_id: 1, resource_uid: 1, region: 1 }, { unique: true }),
         index("team_muted_last_seen", { team_id: 1, muted: 1, last_seen_at: -1 }),
+        // Posture trends: findings first seen (new, open failing per day) and resolved per day of a window.
+        index("team_muted_first_seen", { team_id: 1, muted: 1, first_seen_at: 1 }),
+        index("team_muted_resolved", { team_id: 1, muted: 1, resolved_at: 1 }),
         index("team_account_status_severity", { team_id: 1, account_id: 1, status: 1, severity: 1 }),
         index("team_scan", { team_id: 1, scan_id: 1 }),
         // The resolve sweep of a complete, full scan: one account's (and source's) findings by last sighting.
@@ -152,6 +155,8 @@ export const DATABASES = [
       tenant("scan_runs", "One scan of one account.", [
         index("team_account_started", { team_id: 1, account_id: 1, started_at: -1 }),
         index("team_status_created", { team_id: 1, status: 1, created_at: -1 }),
+        // Keyset pages of a team's runs, newest first.
+        index("team_created", { team_id: 1, created_at: -1, _id: -1 }),
       ]),
       tenant("jobs", "Units of work claimed by workers.", [
         index("team_status_priority", { team_id: 1, status: 1, priority: -1, created_at: 1 }),
@@ -178,6 +183,8 @@ export const DATABASES = [
         index("team_status_severity", { team_id: 1, status: 1, severity: 1 }),
         index("team_sla_expires", { team_id: 1, sla_expires_at: 1 }),
         index("team_asset", { team_id: 1, asset_id: 1 }),
+        // Keyset pages of occurrences, oldest first (the SLA clock runs from first_seen_at).
+        index("team_first_seen", { team_id: 1, first_seen_at: 1, _id: 1 }),
       ]),
       shared("vulnerability_catalog", "CVE catalogue shared by all teams.", [
         index("cve_unique", { cve_id: 1 }, { unique: true }),
@@ -195,6 +202,8 @@ export const DATABASES = [
       tenant("ai_models", "The team's AI model inventory.", [
         index("team_name_model_version_unique", { team_id: 1, name: 1, model_version: 1 }, { unique: true }),
         index("team_risk_tier", { team_id: 1, risk_tier: 1 }),
+        // Keyset pages of the inventory by name.
+        index("team_name", { team_id: 1, name: 1, _id: 1 }),
       ]),
       tenant("ai_risk_assessments", "Risk assessments of AI models.", [
         index("team_model_assessed", { team_id: 1, model_id: 1, assessed_at: -1 }),

@@ -22,6 +22,11 @@ import type { EvidenceIntegrationService } from "./evidenceIntegrationService";
 import type { FindingQueryService } from "./findingQueryService";
 import type { GlobalAssessmentService } from "./globalAssessmentService";
 import type { CreateMuteRuleInput, MuteRuleService, UpdateMuteRuleInput } from "./muteRuleService";
+import type { AiGovernanceService } from "./aiGovernanceService";
+import type { CompliancePostureService } from "./compliancePostureService";
+import type { PostureOverviewService } from "./postureOverviewService";
+import type { ScanRunQueryService } from "./scanRunQueryService";
+import type { VulnerabilityService } from "./vulnerabilityService";
 
 /** What else an actor-bound view records about the request it serves. */
 export interface ActorRequestContext {
@@ -38,6 +43,11 @@ export interface ActorServicesDependencies {
   readonly assessments: GlobalAssessmentService;
   readonly findings: FindingQueryService;
   readonly muteRules: MuteRuleService;
+  readonly overview: PostureOverviewService;
+  readonly compliance: CompliancePostureService;
+  readonly scanRuns: ScanRunQueryService;
+  readonly vulnerabilities: VulnerabilityService;
+  readonly aiGovernance: AiGovernanceService;
   readonly identity: Identity;
 }
 
@@ -138,6 +148,50 @@ export class ActorServices {
       this.#read(teamId, () => this.#deps.aggregation.getDashboardSummary(teamId, options)),
     getScanActivity: (teamId: TeamId, options?: Parameters<AggregationService["getScanActivity"]>[1]) =>
       this.#read(teamId, () => this.#deps.aggregation.getScanActivity(teamId, options)),
+  };
+
+  /** Posture overviews and trends; reads (`read`). */
+  readonly overview = {
+    getProviderOverview: (teamId: TeamId) => this.#read(teamId, () => this.#deps.overview.getProviderOverview(teamId)),
+    getServiceOverview: (teamId: TeamId, filter?: Parameters<PostureOverviewService["getServiceOverview"]>[1]) =>
+      this.#read(teamId, () => this.#deps.overview.getServiceOverview(teamId, filter)),
+    getRegionOverview: (teamId: TeamId, filter?: Parameters<PostureOverviewService["getRegionOverview"]>[1]) =>
+      this.#read(teamId, () => this.#deps.overview.getRegionOverview(teamId, filter)),
+    getSeverityTrend: (teamId: TeamId, options?: Parameters<PostureOverviewService["getSeverityTrend"]>[1]) =>
+      this.#read(teamId, () => this.#deps.overview.getSeverityTrend(teamId, options)),
+    getFindingsTrend: (teamId: TeamId, options?: Parameters<PostureOverviewService["getFindingsTrend"]>[1]) =>
+      this.#read(teamId, () => this.#deps.overview.getFindingsTrend(teamId, options)),
+  };
+
+  /** Compliance posture per framework; reads (`read`). */
+  readonly compliance = {
+    listFrameworks: (teamId: TeamId) => this.#read(teamId, () => this.#deps.compliance.listFrameworks(teamId)),
+    getFramework: (teamId: TeamId, frameworkId: string) =>
+      this.#read(teamId, () => this.#deps.compliance.getFramework(teamId, frameworkId)),
+  };
+
+  /** Scan runs; reads (`read`). */
+  readonly scanRuns = {
+    listScanRuns: (teamId: TeamId, page?: Parameters<ScanRunQueryService["listScanRuns"]>[1]) =>
+      this.#read(teamId, () => this.#deps.scanRuns.listScanRuns(teamId, page)),
+    getScanRun: (teamId: TeamId, id: string) => this.#read(teamId, () => this.#deps.scanRuns.getScanRun(teamId, id)),
+  };
+
+  /** Vulnerability occurrences with SLA state; reads (`read`). */
+  readonly vulnerabilities = {
+    listOccurrences: (
+      teamId: TeamId,
+      filter?: Parameters<VulnerabilityService["listOccurrences"]>[1],
+      page?: Parameters<VulnerabilityService["listOccurrences"]>[2],
+    ) => this.#read(teamId, () => this.#deps.vulnerabilities.listOccurrences(teamId, filter, page)),
+    getSummary: (teamId: TeamId) => this.#read(teamId, () => this.#deps.vulnerabilities.getSummary(teamId)),
+  };
+
+  /** The AI model inventory; reads (`read`). */
+  readonly aiGovernance = {
+    listModels: (teamId: TeamId, page?: Parameters<AiGovernanceService["listModels"]>[1]) =>
+      this.#read(teamId, () => this.#deps.aiGovernance.listModels(teamId, page)),
+    getSummary: (teamId: TeamId) => this.#read(teamId, () => this.#deps.aiGovernance.getSummary(teamId)),
   };
 
   readonly evidence = {

@@ -13,6 +13,11 @@ import { EvidenceIntegrationService } from "./evidenceIntegrationService";
 import { FindingQueryService } from "./findingQueryService";
 import { MuteRuleService } from "./muteRuleService";
 import { GlobalAssessmentService } from "./globalAssessmentService";
+import { AiGovernanceService } from "./aiGovernanceService";
+import { CompliancePostureService } from "./compliancePostureService";
+import { PostureOverviewService } from "./postureOverviewService";
+import { ScanRunQueryService } from "./scanRunQueryService";
+import { VulnerabilityService } from "./vulnerabilityService";
 
 /** Tunables of the service graph; every one has a default. */
 export interface ServicesOptions {
@@ -51,6 +56,16 @@ export interface Services {
   readonly findings: FindingQueryService;
   /** Mute rules: create/list/update/delete, each applied to the team's findings at once. */
   readonly muteRules: MuteRuleService;
+  /** Posture by provider/account, service, region; severity and new/resolved trends. */
+  readonly overview: PostureOverviewService;
+  /** Compliance frameworks of the team's providers with requirement status from its findings. */
+  readonly compliance: CompliancePostureService;
+  /** Scan runs: keyset pages and one run's counts. */
+  readonly scanRuns: ScanRunQueryService;
+  /** Vulnerability occurrences with SLA state, and their summary. */
+  readonly vulnerabilities: VulnerabilityService;
+  /** The AI model inventory with EU AI Act status, and its summary. */
+  readonly aiGovernance: AiGovernanceService;
   /** Authenticator, API keys, sessions, members, roles, the audit trail (`@cspm/identity`). */
   readonly identity: Identity;
   /**
@@ -93,6 +108,11 @@ export function createServices(deps: ServicesDependencies): Services {
   const assessments = new GlobalAssessmentService({ manager: deps.manager, repositories, evidence, integration, clock });
   const findings = new FindingQueryService({ repositories });
   const muteRules = new MuteRuleService({ repositories, aggregation });
+  const overview = new PostureOverviewService({ repositories, clock });
+  const compliance = new CompliancePostureService({ repositories, clock });
+  const scanRuns = new ScanRunQueryService({ repositories });
+  const vulnerabilities = new VulnerabilityService({ repositories, clock });
+  const aiGovernance = new AiGovernanceService({ repositories, clock });
   const identity = createIdentity({
     manager: deps.manager,
     repositories,
@@ -108,6 +128,11 @@ export function createServices(deps: ServicesDependencies): Services {
     assessments: instrumentMethods("GlobalAssessmentService", assessments),
     findings: instrumentMethods("FindingQueryService", findings),
     muteRules: instrumentMethods("MuteRuleService", muteRules),
+    overview: instrumentMethods("PostureOverviewService", overview),
+    compliance: instrumentMethods("CompliancePostureService", compliance),
+    scanRuns: instrumentMethods("ScanRunQueryService", scanRuns),
+    vulnerabilities: instrumentMethods("VulnerabilityService", vulnerabilities),
+    aiGovernance: instrumentMethods("AiGovernanceService", aiGovernance),
     identity: {
       ...identity,
       authenticator: instrumentMethods("Authenticator", identity.authenticator, { teamFirst: false }),

@@ -109,3 +109,56 @@ export type {
   MuteRuleView,
   UpdateMuteRuleInput,
 } from "./muteRuleService";
+export { DEFAULT_TREND_DAYS, MAX_TREND_DAYS, PostureOverviewService } from "./postureOverviewService";
+export type {
+  AccountPostureRow,
+  FindingsTrend,
+  FindingsTrendPoint,
+  GroupOverview,
+  GroupPostureRow,
+  PostureCounts,
+  PostureFilter,
+  PostureOverviewServiceDependencies,
+  ProviderOverview,
+  ProviderPostureRow,
+  SeverityTrend,
+  SeverityTrendPoint,
+  TrendOptions,
+} from "./postureOverviewService";
+export { CompliancePostureService } from "./compliancePostureService";
+export type {
+  CompliancePostureServiceDependencies,
+  FrameworkPosture,
+  FrameworkPostureList,
+  FrameworkPostureRow,
+  RequirementCounts,
+  RequirementPosture,
+  RequirementStatus,
+} from "./compliancePostureService";
+export { ScanRunQueryService } from "./scanRunQueryService";
+export type {
+  PageRequest,
+  ScanRunDetail,
+  ScanRunLifecycle,
+  ScanRunPage,
+  ScanRunQueryServiceDependencies,
+  ScanRunView,
+} from "./scanRunQueryService";
+export { VulnerabilityService } from "./vulnerabilityService";
+export type {
+  OccurrenceFilter,
+  OccurrencePage,
+  OccurrenceSla,
+  OccurrenceView,
+  VulnerabilityServiceDependencies,
+  VulnerabilitySummary,
+} from "./vulnerabilityService";
+export { AiGovernanceService } from "./aiGovernanceService";
+export type {
+  AiGovernanceServiceDependencies,
+  AiGovernanceSummary,
+  AiModelPage,
+  AiModelStatus,
+  AiModelView,
+  EuAiActStatus,
+} from "./aiGovernanceService";

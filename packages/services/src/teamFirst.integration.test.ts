@@ -7,7 +7,7 @@
  */
 import { isCspmError } from "@cspm/errors";
 import { parseTeamId } from "@cspm/repository";
-import { complianceCatalog, findingDoc } from "@cspm/test-fixtures";
+import { complianceCatalog, findingDoc, scanRunDoc } from "@cspm/test-fixtures";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
@@ -155,6 +155,31 @@ describe("swapped team and id arguments", () => {
     for (const outcome of outcomes) expect(refused).toContain(outcome);
     expect((await muteRules.getRule(TEAM_A, ruleId)).enabled).toBe(true);
     expect((await muteRules.listRules(TEAM_B)).items).toEqual([]);
+  });
+
+  it("PostureOverviewService, CompliancePostureService, ScanRunQueryService, VulnerabilityService, AiGovernanceService", async () => {
+    const runId = new ObjectId();
+    await bed.seed("ORCHESTRATION", "scan_runs", [scanRunDoc(TEAM_A, { _id: runId, created_at: NOW })]);
+    const run = runId.toHexString();
+    const outcomes = [
+      // @ts-expect-error a filter is not a TeamId
+      await refusal(() => bed.overview.getServiceOverview({ provider: "aws" }, TEAM_A)),
+      // @ts-expect-error options are not a TeamId
+      await refusal(() => bed.overview.getSeverityTrend({ days: 7 }, TEAM_A)),
+      // @ts-expect-error the framework id is not a TeamId
+      await refusal(() => bed.compliance.getFramework("aws_cis-2.0", TEAM_A)),
+      // @ts-expect-error the run id is not a TeamId
+      await refusal(() => bed.scanRuns.getScanRun(run, TEAM_A)),
+      // @ts-expect-error a page is not a TeamId
+      await refusal(() => bed.scanRuns.listScanRuns({ limit: 5 }, TEAM_A)),
+      // @ts-expect-error a filter is not a TeamId
+      await refusal(() => bed.vulnerabilities.listOccurrences({ breached: true }, TEAM_A)),
+      // @ts-expect-error a page is not a TeamId
+      await refusal(() => bed.aiGovernance.listModels({ limit: 5 }, TEAM_A)),
+    ];
+    for (const outcome of outcomes) expect(refused).toContain(outcome);
+    expect((await bed.scanRuns.getScanRun(TEAM_A, run)).id).toBe(run);
+    expect((await bed.scanRuns.listScanRuns(TEAM_B)).items).toEqual([]);
   });
 
   it("a string that is not a parsed TeamId does not compile as a team", () => {

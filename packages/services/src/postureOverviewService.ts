@@ -1,0 +1,392 @@
+import {
+  FINDING_PROVIDERS,
+  ProwlerFindingRepository,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+  emptySeverityCounts,
+} from "@cspm/domain";
+import { parseInput, parseTeamId, type RepositoryFactory, stringInput, type TeamId } from "@cspm/repository";
+import type { Document } from "mongodb";
+import { z } from "zod";
+import type { Clock } from "./clock";
+
+const DAY_MS = 86_400_000;
+/** Days a trend covers when `days` is not given (today included). */
+export const DEFAULT_TREND_DAYS = 30;
+/** The longest trend, in days. */
+export const MAX_TREND_DAYS = 365;
+
+/** Dependencies of `PostureOverviewService` (built by `createServices`). */
+export interface PostureOverviewServiceDependencies {
+  readonly repositories: RepositoryFactory;
+  readonly clock: Clock;
+}
+
+/** Which findings a service or region overview covers; every field optional. */
+export interface PostureFilter {
+  /** Only findings of this provider (`aws`, `azure` …). */
+  readonly provider?: string;
+  /** Only findings of these provider account ids (1–1,000). */
+  readonly accountIds?: readonly string[];
+}
+
+/** Options of the trends. */
+export interface TrendOptions {
+  /** Days covered, today included: 1–365, default 30. */
+  readonly days?: number;
+}
+
+/** Pass/fail/manual counts of a slice of the team's current findings, with the failing ones by severity. */
+export interface PostureCounts {
+  readonly total: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly manual: number;
+  /** `pass / (pass + fail) * 100`, two decimals; 0 when nothing passed or failed. */
+  readonly pass_rate: number;
+  readonly failing_by_severity: SeverityCounts;
+}
+
+/** One account of a provider. */
+export interface AccountPostureRow extends PostureCounts {
+  readonly account_id: string;
+}
+
+/** One provider with its accounts (most failing first). */
+export interface ProviderPostureRow extends PostureCounts {
+  readonly provider: string;
+  readonly accounts: readonly AccountPostureRow[];
+}
+
+/** What `getProviderOverview` returns. */
+export interface ProviderOverview {
+  readonly team_id: string;
+  readonly generated_at: Date;
+  readonly totals: PostureCounts;
+  readonly providers: readonly ProviderPostureRow[];
+}
+
+/** One service (or region) of one provider. */
+export interface GroupPostureRow extends PostureCounts {
+  readonly provider: string;
+  readonly key: string;
+}
+
+/** What `getServiceOverview` / `getRegionOverview` return: rows most failing first. */
+export interface GroupOverview {
+  readonly team_id: string;
+  readonly generated_at: Date;
+  readonly filter: { readonly provider: string | null; readonly account_ids: readonly string[] | null };
+  readonly totals: PostureCounts;
+  readonly rows: readonly GroupPostureRow[];
+}
+
+/** Open failing findings of one UTC day, by severity. */
+export interface SeverityTrendPoint extends SeverityCounts {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly date: string;
+  readonly total: number;
+}
+
+/** What `getSeverityTrend` returns: one point per day, oldest first, zero-filled. */
+export interface SeverityTrend {
+  readonly team_id: string;
+  readonly generated_at: Date;
+  readonly days: number;
+  readonly since: Date;
+  readonly points: readonly SeverityTrendPoint[];
+}
+
+/** New and resolved findings of one UTC day. */
+export interface FindingsTrendPoint {
+  readonly date: string;
+  /** Findings first seen that day (any status). */
+  readonly new: number;
+  /** Of those, the ones failing now. */
+  readonly new_failing: number;
+  /** Findings resolved that day (a complete, full scan no longer saw them). */
+  readonly resolved: number;
+}
+
+/** What `getFindingsTrend` returns: one point per day, oldest first, zero-filled. */
+export interface FindingsTrend {
+  readonly team_id: string;
+  readonly generated_at: Date;
+  readonly days: number;
+  readonly since: Date;
+  readonly totals: { readonly new: number; readonly new_failing: number; readonly resolved: number };
+  readonly points: readonly FindingsTrendPoint[];
+}
+
+const PostureFilterSchema = z.strictObject({
+  provider: z.enum(FINDING_PROVIDERS, { error: `must be one of ${FINDING_PROVIDERS.join(", ")}` }).optional(),
+  accountIds: z.array(stringInput().min(1).max(253)).min(1, "must name at least one account").max(1000).optional(),
+});
+const TrendOptionsSchema = z.strictObject({
+  days: z
+    .number({ error: `must be an integer from 1 to ${MAX_TREND_DAYS}` })
+    .int(`must be an integer from 1 to ${MAX_TREND_DAYS}`)
+    .min(1, `must be an integer from 1 to ${MAX_TREND_DAYS}`)
+    .max(MAX_TREND_DAYS, `must be an integer from 1 to ${MAX_TREND_DAYS}`)
+    .optional(),
+});
+
+const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition, 1, 0] } });
+const isStatus = (status: string): Document => ({ $eq: ["$status", status] });
+const dayOf = (date: unknown): Document => ({ $dateToString: { format: "%Y-%m-%d", date } });
+
+/** Percentage with two decimals; 0 when the denominator is 0. */
+function passRate(pass: number, fail: number): number {
+  return pass + fail === 0 ? 0 : Math.round((pass / (pass + fail)) * 10_000) / 100;
+}
+
+function startOfUtcDay(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
+/** `YYYY-MM-DD` of the `days` UTC days ending today. */
+function trendDays(now: Date, days: number): string[] {
+  const start = startOfUtcDay(now).getTime() - (days - 1) * DAY_MS;
+  return Array.from({ length: days }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
+}
+
+/** The `$group` accumulators of `PostureCounts`. */
+function countAccumulators(): Document {
+  const accumulators: Document = {
+    total: { $sum: 1 },
+    pass: countIf(isStatus("PASS")),
+    fail: countIf(isStatus("FAIL")),
+    manual: countIf(isStatus("MANUAL")),
+  };
+  for (const severity of SEVERITIES)
+    accumulators[`fail_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
+  return accumulators;
+}
+
+function toCounts(row: Document | undefined): PostureCounts {
+  const failing = emptySeverityCounts();
+  for (const severity of SEVERITIES) failing[severity] = num(row?.[`fail_${severity}`]);
+  const pass = num(row?.["pass"]);
+  const fail = num(row?.["fail"]);
+  return {
+    total: num(row?.["total"]),
+    pass,
+    fail,
+    manual: num(row?.["manual"]),
+    pass_rate: passRate(pass, fail),
+    failing_by_severity: failing,
+  };
+}
+
+const byFailing = (a: PostureCounts & { sortKey: string }, b: PostureCounts & { sortKey: string }): number =>
+  b.fail - a.fail || b.total - a.total || a.sortKey.localeCompare(b.sortKey);
+
+/**
+ * The team's current posture, read where it is stored: one aggregation on
+ * `cspm_cloud_security.prowler_findings` per call, through the team-scoped repository (which prepends the
+ * team match). "Current" means unmuted (`muted: false`) and not resolved (`resolved_at` absent). Every first
+ * `$match` leads with `muted` after the team, so it is served by `team_muted_last_seen` (overviews),
+ * `team_muted_first_seen` (open-failing and new-findings trends) or `team_muted_resolved` (resolved trend).
+ * Methods throw `VALIDATION_FAILED` (bad team id or options, with field paths), `UNAVAILABLE`, `INTERNAL`.
+ */
+export class PostureOverviewService {
+  readonly #findings: ProwlerFindingRepository;
+  readonly #now: Clock;
+
+  constructor(deps: PostureOverviewServiceDependencies) {
+    this.#findings = deps.repositories.get(ProwlerFindingRepository);
+    this.#now = deps.clock;
+  }
+
+  /**
+   * Per provider, and per account within it: pass/fail/manual counts and failing findings by severity, most
+   * failing first, with team totals. Muted and resolved findings are left out. Throws `VALIDATION_FAILED`,
+   * `UNAVAILABLE`, `INTERNAL`.
+   */
+  async getProviderOverview(teamId: TeamId): Promise<ProviderOverview> {
+    const team = parseTeamId(teamId);
+    const now = this.#now();
+    const rows = await this.#findings
+      .forTeam(team)
+      .aggregate<Document>([
+        { $match: { muted: false, resolved_at: null } },
+        { $project: { _id: 0, provider: 1, account_id: 1, status: 1, severity: 1 } },
+        { $group: { _id: { provider: "$provider", account_id: "$account_id" }, ...countAccumulators() } },
+      ]);
+    const providers = new Map<string, Document[]>();
+    for (const row of rows) {
+      const provider = String((row["_id"] as Document)?.["provider"] ?? "unknown");
+      providers.set(provider, [...(providers.get(provider) ?? []), row]);
+    }
+    const providerRows = [...providers].map(([provider, accountRows]) => {
+      const accounts = accountRows
+        .map((row) => ({ account_id: String((row["_id"] as Document)?.["account_id"] ?? ""), ...toCounts(row) }))
+        .map((row) => ({ ...row, sortKey: row.account_id }))
+        .sort(byFailing)
+        .map(({ sortKey: _, ...row }) => row);
+      return { provider, ...sumCounts(accounts), accounts, sortKey: provider };
+    });
+    providerRows.sort(byFailing);
+    return {
+      team_id: team,
+      generated_at: now,
+      totals: sumCounts(providerRows),
+      providers: providerRows.map(({ sortKey: _, ...row }) => row),
+    };
+  }
+
+  /**
+   * Per provider and service (`service_name`): pass/fail/manual counts and failing by severity, most failing
+   * first, optionally for one provider and some accounts. Throws `VALIDATION_FAILED`, `UNAVAILABLE`, `INTERNAL`.
+   */
+  async getServiceOverview(teamId: TeamId, filter: PostureFilter = {}): Promise<GroupOverview> {
+    return this.#groupOverview(teamId, filter, "service_name");
+  }
+
+  /**
+   * Per provider and region: pass/fail/manual counts and failing by severity, most failing first, optionally
+   * for one provider and some accounts. Throws `VALIDATION_FAILED`, `UNAVAILABLE`, `INTERNAL`.
+   */
+  async getRegionOverview(teamId: TeamId, filter: PostureFilter = {}): Promise<GroupOverview> {
+    return this.#groupOverview(teamId, filter, "region");
+  }
+
+  /**
+   * Open failing findings by severity at the end of each UTC day of the last `days` days (default 30, at most
+   * 365; today is counted as of now), zero-filled, oldest first. A finding counts on a day when it was first
+   * seen by then, fails now, is unmuted and was not resolved by the end of that day. Throws
+   * `VALIDATION_FAILED` (`days`), `UNAVAILABLE`, `INTERNAL`.
+   */
+  async getSeverityTrend(teamId: TeamId, options: TrendOptions = {}): Promise<SeverityTrend> {
+    const team = parseTeamId(teamId);
+    const input = parseInput(TrendOptionsSchema, options, "");
+    const days = input.days ?? DEFAULT_TREND_DAYS;
+    const now = this.#now();
+    const labels = trendDays(now, days);
+    const since = new Date(`${labels[0]}T00:00:00.000Z`);
+    const rows = await this.#findings.forTeam(team).aggregate<Document>([
+      {
+        $match: {
+          muted: false,
+          first_seen_at: { $lte: now },
+          status: "FAIL",
+          $or: [{ resolved_at: null }, { resolved_at: { $gte: since } }],
+        },
+      },
+      {
+        $group: {
+          _id: {
+            severity: "$severity",
+            // Everything first seen before the window opens counts from its first day.
+            from: dayOf({ $max: ["$first_seen_at", since] }),
+            until: { $cond: [{ $eq: [{ $type: "$resolved_at" }, "date"] }, dayOf("$resolved_at"), null] },
+          },
+          n: { $sum: 1 },
+        },
+      },
+    ]);
+    const points = labels.map((date) => {
+      const counts = emptySeverityCounts();
+      for (const row of rows) {
+        const id = (row["_id"] ?? {}) as Document;
+        const severity = id["severity"] as Severity;
+        if (!(severity in counts)) continue;
+        const from = String(id["from"]);
+        const until = typeof id["until"] === "string" ? (id["until"] as string) : null;
+        // Resolved during a day means no longer open at its end.
+        if (from <= date && (until === null || until > date)) counts[severity] += num(row["n"]);
+      }
+      return { date, ...counts, total: SEVERITIES.reduce((sum, s) => sum + counts[s], 0) };
+    });
+    return { team_id: team, generated_at: now, days, since, points };
+  }
+
+  /**
+   * New findings (first seen) and resolved findings per UTC day of the last `days` days (default 30, at most
+   * 365), zero-filled, oldest first; unmuted only. Two aggregations (first sightings, resolutions), each on its
+   * own index. Throws `VALIDATION_FAILED` (`days`), `UNAVAILABLE`, `INTERNAL`.
+   */
+  async getFindingsTrend(teamId: TeamId, options: TrendOptions = {}): Promise<FindingsTrend> {
+    const team = parseTeamId(teamId);
+    const input = parseInput(TrendOptionsSchema, options, "");
+    const days = input.days ?? DEFAULT_TREND_DAYS;
+    const now = this.#now();
+    const labels = trendDays(now, days);
+    const since = new Date(`${labels[0]}T00:00:00.000Z`);
+    const scope = this.#findings.forTeam(team);
+    const [sightings, resolutions] = await Promise.all([
+      scope.aggregate<Document>([
+        { $match: { muted: false, first_seen_at: { $gte: since, $lte: now } } },
+        { $group: { _id: dayOf("$first_seen_at"), new: { $sum: 1 }, new_failing: countIf(isStatus("FAIL")) } },
+      ]),
+      scope.aggregate<Document>([
+        { $match: { muted: false, resolved_at: { $gte: since, $lte: now } } },
+        { $group: { _id: dayOf("$resolved_at"), resolved: { $sum: 1 } } },
+      ]),
+    ]);
+    const firstByDay = new Map(sightings.map((row) => [String(row["_id"]), row]));
+    const resolvedByDay = new Map(resolutions.map((row) => [String(row["_id"]), row]));
+    const points = labels.map((date) => ({
+      date,
+      new: num(firstByDay.get(date)?.["new"]),
+      new_failing: num(firstByDay.get(date)?.["new_failing"]),
+      resolved: num(resolvedByDay.get(date)?.["resolved"]),
+    }));
+    const totals = {
+      new: points.reduce((sum, p) => sum + p.new, 0),
+      new_failing: points.reduce((sum, p) => sum + p.new_failing, 0),
+      resolved: points.reduce((sum, p) => sum + p.resolved, 0),
+    };
+    return { team_id: team, generated_at: now, days, since, totals, points };
+  }
+
+  async #groupOverview(teamId: TeamId, filter: PostureFilter, field: "service_name" | "region"): Promise<GroupOverview> {
+    const team = parseTeamId(teamId);
+    const input = parseInput(PostureFilterSchema, filter, "");
+    const now = this.#now();
+    const accountIds = input.accountIds === undefined ? null : [...new Set(input.accountIds)].sort();
+    const match: Document = { muted: false, resolved_at: null };
+    if (input.provider !== undefined) match["provider"] = input.provider;
+    if (accountIds !== null) match["account_id"] = { $in: accountIds };
+    const rows = await this.#findings
+      .forTeam(team)
+      .aggregate<Document>([
+        { $match: match },
+        { $project: { _id: 0, provider: 1, [field]: 1, status: 1, severity: 1 } },
+        { $group: { _id: { provider: "$provider", key: `$${field}` }, ...countAccumulators() } },
+      ]);
+    const shaped = rows
+      .map((row) => {
+        const id = (row["_id"] ?? {}) as Document;
+        const provider = String(id["provider"] ?? "unknown");
+        const key = String(id["key"] ?? "unknown");
+        return { provider, key, ...toCounts(row), sortKey: `${provider}\u0000${key}` };
+      })
+      .sort(byFailing);
+    return {
+      team_id: team,
+      generated_at: now,
+      filter: { provider: input.provider ?? null, account_ids: accountIds },
+      totals: sumCounts(shaped),
+      rows: shaped.map(({ sortKey: _, ...row }) => row),
+    };
+  }
+}
+
+function sumCounts(rows: readonly PostureCounts[]): PostureCounts {
+  const failing = emptySeverityCounts();
+  let total = 0;
+  let pass = 0;
+  let fail = 0;
+  let manual = 0;
+  for (const row of rows) {
+    total += row.total;
+    pass += row.pass;
+    fail += row.fail;
+    manual += row.manual;
+    for (const severity of SEVERITIES) failing[severity] += row.failing_by_severity[severity];
+  }
+  return { total, pass, fail, manual, pass_rate: passRate(pass, fail), failing_by_severity: failing };
+}
