@@ -345,8 +345,8 @@ function slots(): HttpSlot[] {
       never,
       "/findings/import",
     ),
-    importQuerySlot("batchSize", limit(1, 10_000)),
-    importQuerySlot("accountId", shortText),
+    importQuerySlot("batch_size", limit(1, 1000)),
+    importQuerySlot("account_id", shortText),
     importQuerySlot(null, strict),
   ];
 }

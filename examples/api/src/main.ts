@@ -23,7 +23,7 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 const port = intFromEnv("PORT", 3000, 0, 65_535);
 const host = env.HOST?.trim() || "127.0.0.1";
 const bodyLimit = intFromEnv("API_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 1_073_741_824);
-const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, 1_073_741_824);
+const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, Number.MAX_SAFE_INTEGER);
 const seedFindings = intFromEnv("CSPM_DEMO_FINDINGS_PER_ACCOUNT", 2500, 0, 200_000);
 const rateLimitMax = intFromEnv("API_RATE_LIMIT_MAX", DEFAULT_RATE_LIMIT.max, 0, 10_000_000);
 const rateLimitWindowMs = intFromEnv("API_RATE_LIMIT_WINDOW_MS", DEFAULT_RATE_LIMIT.timeWindowMs, 1000, 86_400_000);
