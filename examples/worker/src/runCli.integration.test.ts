@@ -175,7 +175,9 @@ describe("worker CLI", () => {
     const result = await cli(["import", bad, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b", "--batch", "50"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAILED to import bad.json \(prowler-ocsf\)/);
-    expect(result.stdout).toMatch(/error: bad\.json is not valid JSON after \d+ record\(s\).* document\(s\) were written before it, in whole batches/);
+    expect(result.stdout).toMatch(
+      /error: bad\.json is not valid JSON after \d+ record\(s\).* document\(s\) were written before it, in whole batches/,
+    );
   });
 
   it("exits 2 on bad usage or missing configuration, and prints usage without arguments", async () => {
