@@ -5,7 +5,8 @@ import { isCspmError } from "@cspm/errors";
 import { Redis } from "ioredis";
 import { startApiTelemetry } from "./apiTelemetry";
 import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT, DEFAULT_RATE_LIMIT } from "./buildApp";
-import { isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials, type DemoSeedResult } from "./seedDemoData";
+import { applyDemoSeed } from "./demoSeed";
+import { type DemoSeedResult, writeDemoCredentials } from "./seedDemoData";
 
 const env = process.env;
 
@@ -48,22 +49,23 @@ const telemetry = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true" ? undef
 const runtime = await startRuntime({ env, allowEmbedded: true }).catch(fail);
 const { services } = runtime;
 
+// CSPM_DEMO_SEED: the embedded database is seeded unless 0; an empty MONGODB_URI database only with 1.
 let seed: DemoSeedResult | undefined;
-if (runtime.embedded && env.CSPM_DEMO_SEED !== "0") {
-  if (await isDemoDatabaseEmpty(services)) {
-    process.stderr.write(`seeding demo data (set CSPM_DEMO_SEED=0 to skip, CSPM_DEMO_FINDINGS_PER_ACCOUNT to resize)…\n`);
-    seed = await seedDemoData(services, { findingsPerAccount: seedFindings }).catch(async (error: unknown) => {
-      await runtime.close();
-      return fail(error);
-    });
-    process.stderr.write(
-      `seeded ${seed.teams.length} teams, ${seed.teams.reduce((n, t) => n + t.accounts.length, 0)} accounts, ${seed.findings.toLocaleString("en-US")} findings, ` +
-        `${seed.scan_runs} scan runs, ${seed.vulnerabilities} vulnerabilities, ${seed.ai_models} AI models, ` +
-        `${seed.frameworks.length} frameworks in ${(seed.duration_ms / 1000).toFixed(1)} s\n`,
-    );
-  } else {
-    process.stderr.write("the embedded database is not empty: not seeding\n");
-  }
+const seeding = await applyDemoSeed(services, {
+  setting: env.CSPM_DEMO_SEED,
+  embedded: runtime.embedded !== undefined,
+  seed: { findingsPerAccount: seedFindings },
+}).catch(async (error: unknown) => {
+  await runtime.close();
+  return fail(error);
+});
+if (seeding.seeded) {
+  seed = seeding.result;
+  process.stderr.write(
+    `seeded ${seed.teams.length} teams, ${seed.teams.reduce((n, t) => n + t.accounts.length, 0)} accounts, ${seed.findings.toLocaleString("en-US")} findings, ` +
+      `${seed.scan_runs} scan runs, ${seed.vulnerabilities} vulnerabilities, ${seed.ai_models} AI models, ` +
+      `${seed.frameworks.length} frameworks in ${(seed.duration_ms / 1000).toFixed(1)} s\n`,
+  );
 }
 
 if (seed && credentialsFile) {
