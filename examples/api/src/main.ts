@@ -93,13 +93,16 @@ const app = buildApp({
   ...(telemetry === undefined ? {} : { telemetry }),
 });
 
-let stopping = false;
+let stoppingAt: number | undefined;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
+  if (stoppingAt !== undefined) {
+    // Ctrl-C under a package manager delivers the signal twice at once (the terminal's SIGINT to the whole
+    // process group, and the package manager forwarding it): only a second signal a moment later means "now".
+    if (Date.now() - stoppingAt < 1000) return;
     process.stderr.write(`${signal} again: exiting now\n`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingAt = Date.now();
   process.stderr.write(`${signal}: closing the server, then the data layer…\n`);
   const force = setTimeout(() => {
     process.stderr.write("shutdown took longer than 10 s: exiting\n");
@@ -175,7 +178,7 @@ const lines = [
         `  curl -s -X POST -H 'authorization: Bearer ${viewerToken}' -H 'content-type: application/json' ${url}/accounts -d '{}'   # viewer: 403 FORBIDDEN`,
       ]
     : []),
-  `  curl -s -X POST ${auth} -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?accountId=${account.account_id}` : ""}'`,
+  `  curl -s -X POST ${auth} -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?account_id=${account.account_id}` : ""}'`,
   `       (make sample.json: npx -y pnpm@10.34.9 --filter @cspm-example/worker generate --format ocsf --count 2000${account ? ` --provider ${account.provider} --account-id ${account.account_id}` : ""} --out "$PWD/sample.json")`,
   "",
 ];
