@@ -5,6 +5,7 @@
  * file (400 with the record index), 401/403/404, one audit entry per import, the dashboard cache dropped.
  */
 import { createReadStream, readFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { generateSampleFindings } from "@cspm-example/worker";
@@ -264,6 +265,47 @@ describe("POST /findings/import with @cspm/ingest", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error?.code).toBe("NOT_FOUND");
     expect(await scanRuns().count({})).toBe(runsBefore);
+  });
+
+  it("over real HTTP, answers a refused 2 MB body at once and keeps the keep-alive connection usable", async () => {
+    const listening = buildApp({ services, rateLimit: false, importBodyLimit: 1024 * 1024 });
+    await listening.listen({ host: "127.0.0.1", port: 0 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string, contentType: string) =>
+      new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: (listening.server.address() as { port: number }).port,
+            method: "POST",
+            path: "/findings/import",
+            agent,
+            headers: {
+              authorization: `Bearer ${team.tokens?.owner}`,
+              "content-type": contentType,
+              "content-length": Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, code: JSON.parse(Buffer.concat(chunks).toString()).error?.code }));
+          },
+        );
+        req.setTimeout(10_000, () => req.destroy(new Error("timed out")));
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      const notAScan = JSON.stringify(["x".repeat(2 * 1024 * 1024)]);
+      expect(await send(notAScan, "application/json")).toEqual({ status: 413, code: "PAYLOAD_TOO_LARGE" });
+      const unknown = JSON.stringify(Array.from({ length: 50_000 }, () => "x"));
+      expect(await send(unknown, "application/json")).toEqual({ status: 400, code: "VALIDATION_FAILED" });
+      expect(await send("[]", "application/json")).toEqual({ status: 400, code: "VALIDATION_FAILED" });
+    } finally {
+      agent.destroy();
+      await listening.close();
+    }
   });
 
   it("is documented in the OpenAPI document with its content types, query and errors", async () => {

@@ -144,6 +144,14 @@ export function findingImportRoute({ responses, importBodyLimit, importBatchSize
           { path: "body", message: "is required (send the file with its content type, e.g. application/json)" },
         ]);
       }
+      // Whatever happens (refused before a byte was read, stopped at a bad record), the rest of the body is
+      // discarded as it arrives, so the answer reaches the client and the connection stays usable.
+      // (A reader that stopped early may still hold a 'readable' listener, which would keep resume() from flowing.)
+      void reply.raw.once("finish", () => {
+        if (body.readableEnded) return;
+        body.removeAllListeners("readable");
+        body.resume();
+      });
       const declared = Number(request.headers["content-length"]);
       if (Number.isFinite(declared) && declared > importBodyLimit) throw tooLarge(importBodyLimit);
       const query = request.query;
