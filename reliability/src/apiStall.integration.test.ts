@@ -46,7 +46,7 @@ const REQUESTS: Record<string, Omit<HttpCall, "headers">> = {
   "GET /assessments": { method: "GET", path: "/assessments" },
   "GET /assessments/:id": { method: "GET", path: `/assessments/${ID}` },
   "GET /assessments/:id/evidence": { method: "GET", path: `/assessments/${ID}/evidence` },
-  "POST /findings/import": { method: "POST", path: "/findings/import?accountId=111111111111", json: [] },
+  "POST /findings/import": { method: "POST", path: "/findings/import?account_id=111111111111", json: [] },
   "GET /me": { method: "GET", path: "/me" },
   "POST /api-keys": { method: "POST", path: "/api-keys", json: { name: "k", role: "viewer" } },
   "GET /api-keys": { method: "GET", path: "/api-keys" },

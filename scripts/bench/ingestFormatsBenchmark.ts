@@ -2,8 +2,8 @@
  * `@cspm/ingest` at scale, on files built from the real scanner fixtures by repeating their records with
  * distinct resource ids (or hosts / URLs), written to a temporary folder and deleted afterwards:
  *  1. per format, records/s of detection + streaming parse + mapping (no database);
- *  2. the end-to-end import of one Prowler OCSF file against the old worker path
- *     (`examples/worker/src/importProwler.ts`: two passes, `upsertFromScan`) on the same file and server;
+ *  2. the end-to-end import of one Prowler OCSF file against the worker's path (`examples/worker`
+ *     `auditedImport`: the same `importScan` inside the audit, account and cache bookkeeping) on the same file and server;
  *  3. peak RSS growth of importing a large NDJSON file (1 GiB at full scale) in a forked child process.
  */
 import { fork } from "node:child_process";
@@ -15,11 +15,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServiceContainer, loadConfigFromEnv } from "@cspm/container";
 import { generateKey } from "@cspm/crypto";
+import { systemActor } from "@cspm/identity";
 import { fileSource, importRepositories, importScan, openIngestion } from "@cspm/ingest";
 import { CSPMDatabaseManager } from "@cspm/mongo";
 import { DatabaseRegistry } from "@cspm/registry";
 import { parseTeamId, RepositoryFactory } from "@cspm/repository";
-import { fileFindingSource, importDependenciesFrom, importProwler } from "../../examples/worker/src/index";
+import { auditedImport } from "../../examples/worker/src/index";
 import type { IngestMemoryChildInput, IngestMemoryChildResult } from "./ingestMemoryChild";
 
 /** Options of `runIngestFormatsBenchmark`. */
@@ -247,7 +248,7 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
       );
     }
 
-    // 2. End to end: the new import vs the old worker path, the same OCSF file, the same server.
+    // 2. End to end: the bare import vs the worker's audited import, the same OCSF file, the same server.
     const aws5 = json("prowler/prowler-5-aws.ocsf.json") as Json[];
     const comparePath = join(dir, "compare.ocsf.json");
     await writeFile(comparePath, compareRecords, (n) => JSON.stringify(ocsf(aws5[n % aws5.length] as Json, n)), "array");
@@ -269,19 +270,16 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     let workerMs = 0;
     try {
       await services.initialize({ ensureIndexes: false });
-      const deps = importDependenciesFrom(services);
-      await deps.accounts.registerAccount(parseTeamId("bench_ingest_old"), {
-        provider: "aws",
-        accountId: ACCOUNT,
-        name: "bench",
-        status: "active",
-      });
+      const team = parseTeamId("bench_ingest_old");
+      const acting = services.forActor(systemActor(team, "bench"));
+      await acting.accounts.registerAccount(team, { provider: "aws", accountId: ACCOUNT, name: "bench", status: "active" });
       started = performance.now();
-      const report = await importProwler(deps, {
-        teamId: "bench_ingest_old",
+      const report = await auditedImport(services, acting, {
+        teamId: team,
         account: ACCOUNT,
-        source: await fileFindingSource(comparePath),
+        source: await fileSource(comparePath),
         batchSize: 1000,
+        requestedBy: "bench",
       });
       workerMs = performance.now() - started;
       workerWritten = report.written;

@@ -312,7 +312,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
           const body = [
             ...generateSampleFindings({ format: "prowler", count: 20, accountId: account.accountId, seed: `${index}-${serial}` }),
           ];
-          run = () => send("POST", `/findings/import?accountId=${account.accountId}`, team, body);
+          run = () => send("POST", `/findings/import?account_id=${account.accountId}`, team, body);
           after = (answer) => {
             const id = answer.body?.data?.["scan_run_id"];
             if (typeof id === "string") completedImports.set(id, team);

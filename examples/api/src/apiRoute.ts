@@ -48,6 +48,8 @@ export interface ApiRouteDefinition<Q extends z.ZodType | undefined, P extends z
   readonly options?: Pick<RouteShorthandOptions, "bodyLimit">;
   /** A success response that is not JSON (`text/plain` for `/metrics`): named here for the document. */
   readonly produces?: string;
+  /** Request body content types beyond JSON (the import's CSV and JSON Lines): the document's `requestBody` lists them. */
+  readonly consumes?: readonly string[];
   readonly handler: (request: ApiRequest<Q, P>, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -110,6 +112,7 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
         ...(route.query === undefined ? {} : { querystring: route.query }),
         ...(route.params === undefined ? {} : { params: route.params }),
         ...(route.body === undefined ? {} : { body: route.body }),
+        ...(route.consumes === undefined ? {} : { consumes: [...route.consumes] }),
         ...(route.headers === undefined ? {} : { headers: route.headers }),
         ...(route.access === "public" ? { security: [] } : {}),
         "x-permission": route.access,

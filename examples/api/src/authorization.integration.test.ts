@@ -531,7 +531,7 @@ describe("demo credentials and the CLI", () => {
       const ok = await run({ CSPM_API_TOKEN: owner(a) });
       expect(ok.code, ok.stderr).toBe(0);
       const report = JSON.parse(ok.stdout);
-      expect(report).toMatchObject({ status: "completed", total: 4 });
+      expect(report).toMatchObject({ status: "completed", records: 4, written: 4 });
       const [entry] = await database("PLATFORM")
         .collection("audit_logs")
         .find({ action: "findings.import", "metadata.scan_run_id": report.scan_run_id })

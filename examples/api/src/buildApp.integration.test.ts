@@ -1,4 +1,3 @@
-import { generateSampleFindings } from "@cspm-example/worker";
 import { createServiceContainer, TOKENS, type ServiceContainer } from "@cspm/container";
 import { ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
@@ -202,7 +201,7 @@ describe("team resolution and envelopes", () => {
   });
 
   it("rejects bodies over the limit with 413 PAYLOAD_TOO_LARGE; the import route has its own, larger limit", async () => {
-    const small = buildApp({ services, bodyLimit: 1024, importBodyLimit: 8192 });
+    const small = buildApp({ services, bodyLimit: 1024 });
     try {
       const big = await call("POST", "/accounts", {
         target: small,
@@ -210,17 +209,6 @@ describe("team resolution and envelopes", () => {
       });
       expectError(big, 413, "PAYLOAD_TOO_LARGE");
       expect(big.body.error?.details).toEqual({ limit_bytes: 1024 });
-      // Imported into the second team, so the first team's scan counts below stay as seeded.
-      const accountId = globex.accounts[0]?.account_id as string;
-      const findings = [...generateSampleFindings({ format: "ocsf", count: 2, accountId })];
-      expect(JSON.stringify(findings).length).toBeGreaterThan(1024);
-      expect(JSON.stringify(findings).length).toBeLessThan(8192);
-      const fits = await call("POST", "/findings/import", { target: small, team: globex.team_id, body: findings });
-      expect(fits.status, JSON.stringify(fits.body)).toBe(201);
-      const tooMany = [...generateSampleFindings({ format: "ocsf", count: 6, accountId })];
-      const over = await call("POST", "/findings/import", { target: small, team: globex.team_id, body: tooMany });
-      expectError(over, 413, "PAYLOAD_TOO_LARGE");
-      expect(over.body.error?.details).toEqual({ limit_bytes: 8192 });
     } finally {
       await small.close();
     }
@@ -446,83 +434,5 @@ describe("assessments", () => {
     });
     expectError(unknown, 400, "VALIDATION_FAILED");
     expect(unknown.body.error?.details?.issues).toEqual([{ path: "frameworkIds.1", message: 'unknown framework "nist_imaginary"' }]);
-  });
-});
-
-describe("POST /findings/import", () => {
-  it("imports a Prowler file for an account derived from the file; a second post inserts nothing", async () => {
-    const account = acme.accounts.find((a) => a.provider === "azure") as { account_id: string; id: string };
-    const body = [
-      ...generateSampleFindings({ format: "prowler", provider: "azure", count: 120, accountId: account.account_id, seed: "api-test" }),
-    ];
-    const first = await call("POST", "/findings/import", { body });
-    expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body.data).toMatchObject({
-      status: "completed",
-      format: "prowler",
-      total: 120,
-      written: 120,
-      account: { id: account.id, account_id: account.account_id },
-    });
-    // The seed stored the first 80 resources of this account; the file names 40 more.
-    expect(first.body.data.inserted).toBe(40);
-    const second = await call("POST", `/findings/import?accountId=${account.id}`, { body });
-    expect(second.body.data).toMatchObject({ status: "completed", inserted: 0, updated: 120 });
-    expect(await services.resolve(ProwlerFindingRepository).forTeam(acme.team_id).count({ account_id: account.account_id })).toBe(120);
-    const activity = await call("GET", "/scan-activity?limit=1");
-    expect(activity.body.data.recent_runs[0]).toMatchObject({ id: second.body.data.scan_run_id, status: "completed", findings: 120 });
-  });
-
-  it("reads JSON Lines too", async () => {
-    const account = acme.accounts.find((a) => a.provider === "gcp") as { account_id: string };
-    const lines = [...generateSampleFindings({ format: "ocsf", provider: "gcp", count: 3, accountId: account.account_id })]
-      .map((f) => JSON.stringify(f))
-      .join("\n");
-    const response = await call("POST", "/findings/import", { payload: lines, headers: { "content-type": "application/x-ndjson" } });
-    expect(response.status, JSON.stringify(response.body)).toBe(201);
-    expect(response.body.data).toMatchObject({ format: "ocsf", total: 3, written: 3 });
-  });
-
-  it("answers 404 for an account of another team and writes nothing there", async () => {
-    const foreign = globex.accounts[0] as { account_id: string };
-    const before = await services.resolve(ProwlerFindingRepository).forTeam(globex.team_id).count({});
-    const body = [...generateSampleFindings({ format: "ocsf", count: 3, accountId: foreign.account_id, seed: "intruder" })];
-    expectError(await call("POST", "/findings/import", { body }), 404, "NOT_FOUND");
-    expectError(await call("POST", `/findings/import?accountId=${foreign.account_id}`, { body }), 404, "NOT_FOUND");
-    expect(await services.resolve(ProwlerFindingRepository).forTeam(globex.team_id).count({})).toBe(before);
-  });
-
-  it("answers 400 for a body with nothing importable: before a run when the account cannot be derived, with the failed run otherwise", async () => {
-    const runs = await services.resolve(ScanRunRepository).forTeam(acme.team_id).count({});
-    const noAccount = await call("POST", "/findings/import", { body: [{ CheckID: "x" }] });
-    expectError(noAccount, 400, "VALIDATION_FAILED");
-    expect(await services.resolve(ScanRunRepository).forTeam(acme.team_id).count({})).toBe(runs);
-
-    const account = acme.accounts[0] as { account_id: string };
-    const failed = await call("POST", `/findings/import?accountId=${account.account_id}`, {
-      body: [{ CheckID: "iam_root_mfa_enabled", Provider: "aws", AccountId: account.account_id, Status: "NOPE", Severity: "high" }],
-    });
-    expectError(failed, 400, "VALIDATION_FAILED");
-    expect(failed.body.error?.details).toMatchObject({
-      total: 1,
-      rejected: 1,
-      written: 0,
-      issues: [{ path: "0.status", message: "must be PASS, FAIL or MANUAL" }],
-    });
-    const run = await services.resolve(ScanRunRepository).forTeam(acme.team_id).getById(failed.body.error?.details.scan_run_id);
-    expect(run.status).toBe("failed");
-
-    const mixed = [
-      ...generateSampleFindings({ format: "ocsf", count: 2, accountId: account.account_id }),
-      ...generateSampleFindings({ format: "ocsf", count: 2, accountId: "999988887777" }),
-    ];
-    const ambiguous = await call("POST", "/findings/import", { body: mixed });
-    expectError(ambiguous, 400, "VALIDATION_FAILED");
-    expect(ambiguous.body.error?.details?.issues[0].path).toBe("accountId");
-    expectError(await call("POST", "/findings/import?batchSize=0", { body: mixed }), 400, "VALIDATION_FAILED");
-  });
-
-  it("needs a credential like every team route", async () => {
-    expectError(await call("POST", "/findings/import", { team: null, body: [] }), 401, "UNAUTHENTICATED");
   });
 });

@@ -47,7 +47,7 @@ export interface BuildAppOptions {
   readonly rateLimit?: false | { readonly max: number; readonly timeWindowMs: number; readonly redis?: Redis; readonly keyPrefix?: string };
   /** Largest JSON body of ordinary routes, in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
-  /** Largest body of `POST /findings/import`, in bytes (default 25 MiB). */
+  /** Largest body of `POST /findings/import`, in bytes (default 2 GiB); the body is streamed, never held whole. */
   readonly importBodyLimit?: number;
   /** Findings per upsert round trip of an import (default 1,000). */
   readonly importBatchSize?: number;
@@ -80,8 +80,8 @@ function traceFields(): Record<string, string> {
 
 /** Default body limit of ordinary routes: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1_048_576;
-/** Default body limit of `POST /findings/import`: 25 MiB. */
-export const DEFAULT_IMPORT_BODY_LIMIT = 25 * 1_048_576;
+/** Default body limit of `POST /findings/import`: 2 GiB (streamed into the importer, never buffered). */
+export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 * 1_048_576;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

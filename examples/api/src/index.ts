@@ -4,6 +4,8 @@ export type { BuildAppOptions } from "./buildApp";
 export { DEVELOPMENT_HEADER_WARNING, developmentActor, TEAM_HEADER } from "./developmentActor";
 
 export { fastifyErrorToCspm } from "./fastifyErrorToCspm";
+export { applyDemoSeed } from "./demoSeed";
+export type { ApplyDemoSeedOptions, DemoSeedOutcome } from "./demoSeed";
 export { demoTeamId, isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials } from "./seedDemoData";
 export type { DemoSeedOptions, DemoSeedResult, SeededAccount, SeededTeam } from "./seedDemoData";
 export type { RouteContext } from "./routeContext";

@@ -5,7 +5,8 @@ import { isCspmError } from "@cspm/errors";
 import { Redis } from "ioredis";
 import { startApiTelemetry } from "./apiTelemetry";
 import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_BODY_LIMIT, DEFAULT_RATE_LIMIT } from "./buildApp";
-import { isDemoDatabaseEmpty, seedDemoData, writeDemoCredentials, type DemoSeedResult } from "./seedDemoData";
+import { applyDemoSeed } from "./demoSeed";
+import { type DemoSeedResult, writeDemoCredentials } from "./seedDemoData";
 
 const env = process.env;
 
@@ -23,7 +24,7 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 const port = intFromEnv("PORT", 3000, 0, 65_535);
 const host = env.HOST?.trim() || "127.0.0.1";
 const bodyLimit = intFromEnv("API_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 1_073_741_824);
-const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, 1_073_741_824);
+const importBodyLimit = intFromEnv("API_IMPORT_BODY_LIMIT", DEFAULT_IMPORT_BODY_LIMIT, 1024, Number.MAX_SAFE_INTEGER);
 const seedFindings = intFromEnv("CSPM_DEMO_FINDINGS_PER_ACCOUNT", 2500, 0, 200_000);
 const rateLimitMax = intFromEnv("API_RATE_LIMIT_MAX", DEFAULT_RATE_LIMIT.max, 0, 10_000_000);
 const rateLimitWindowMs = intFromEnv("API_RATE_LIMIT_WINDOW_MS", DEFAULT_RATE_LIMIT.timeWindowMs, 1000, 86_400_000);
@@ -48,22 +49,23 @@ const telemetry = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true" ? undef
 const runtime = await startRuntime({ env, allowEmbedded: true }).catch(fail);
 const { services } = runtime;
 
+// CSPM_DEMO_SEED: the embedded database is seeded unless 0; an empty MONGODB_URI database only with 1.
 let seed: DemoSeedResult | undefined;
-if (runtime.embedded && env.CSPM_DEMO_SEED !== "0") {
-  if (await isDemoDatabaseEmpty(services)) {
-    process.stderr.write(`seeding demo data (set CSPM_DEMO_SEED=0 to skip, CSPM_DEMO_FINDINGS_PER_ACCOUNT to resize)…\n`);
-    seed = await seedDemoData(services, { findingsPerAccount: seedFindings }).catch(async (error: unknown) => {
-      await runtime.close();
-      return fail(error);
-    });
-    process.stderr.write(
-      `seeded ${seed.teams.length} teams, ${seed.teams.reduce((n, t) => n + t.accounts.length, 0)} accounts, ${seed.findings.toLocaleString("en-US")} findings, ` +
-        `${seed.scan_runs} scan runs, ${seed.vulnerabilities} vulnerabilities, ${seed.ai_models} AI models, ` +
-        `${seed.frameworks.length} frameworks in ${(seed.duration_ms / 1000).toFixed(1)} s\n`,
-    );
-  } else {
-    process.stderr.write("the embedded database is not empty: not seeding\n");
-  }
+const seeding = await applyDemoSeed(services, {
+  setting: env.CSPM_DEMO_SEED,
+  embedded: runtime.embedded !== undefined,
+  seed: { findingsPerAccount: seedFindings },
+}).catch(async (error: unknown) => {
+  await runtime.close();
+  return fail(error);
+});
+if (seeding.seeded) {
+  seed = seeding.result;
+  process.stderr.write(
+    `seeded ${seed.teams.length} teams, ${seed.teams.reduce((n, t) => n + t.accounts.length, 0)} accounts, ${seed.findings.toLocaleString("en-US")} findings, ` +
+      `${seed.scan_runs} scan runs, ${seed.vulnerabilities} vulnerabilities, ${seed.ai_models} AI models, ` +
+      `${seed.frameworks.length} frameworks in ${(seed.duration_ms / 1000).toFixed(1)} s\n`,
+  );
 }
 
 if (seed && credentialsFile) {
@@ -91,13 +93,16 @@ const app = buildApp({
   ...(telemetry === undefined ? {} : { telemetry }),
 });
 
-let stopping = false;
+let stoppingAt: number | undefined;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
+  if (stoppingAt !== undefined) {
+    // Ctrl-C under a package manager delivers the signal twice at once (the terminal's SIGINT to the whole
+    // process group, and the package manager forwarding it): only a second signal a moment later means "now".
+    if (Date.now() - stoppingAt < 1000) return;
     process.stderr.write(`${signal} again: exiting now\n`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingAt = Date.now();
   process.stderr.write(`${signal}: closing the server, then the data layer…\n`);
   const force = setTimeout(() => {
     process.stderr.write("shutdown took longer than 10 s: exiting\n");
@@ -173,7 +178,7 @@ const lines = [
         `  curl -s -X POST -H 'authorization: Bearer ${viewerToken}' -H 'content-type: application/json' ${url}/accounts -d '{}'   # viewer: 403 FORBIDDEN`,
       ]
     : []),
-  `  curl -s -X POST ${auth} -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?accountId=${account.account_id}` : ""}'`,
+  `  curl -s -X POST ${auth} -H 'content-type: application/json' --data-binary @sample.json '${url}/findings/import${account ? `?account_id=${account.account_id}` : ""}'`,
   `       (make sample.json: npx -y pnpm@10.34.9 --filter @cspm-example/worker generate --format ocsf --count 2000${account ? ` --provider ${account.provider} --account-id ${account.account_id}` : ""} --out "$PWD/sample.json")`,
   "",
 ];

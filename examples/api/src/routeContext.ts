@@ -28,8 +28,8 @@ declare module "fastify" {
 /** What every route module gets from `buildApp`. */
 export interface RouteContext {
   readonly responses: ResponseService;
-  /** Body limit of `POST /findings/import`, in bytes. */
+  /** Hard cap of the streamed body of `POST /findings/import`, in bytes. */
   readonly importBodyLimit: number;
-  /** Findings per upsert round trip of an import. */
+  /** Documents per write round trip of an import (1–1000). */
   readonly importBatchSize: number;
 }

@@ -1,16 +1,9 @@
 import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
-import {
-  CATALOG_FRAMEWORKS,
-  CHECK_CATALOG,
-  generateSampleFindings,
-  mapFinding,
-  ProgressBar,
-  seededRandom,
-  type CatalogProvider,
-  type ProgressOutput,
-} from "@cspm-example/worker";
+import { CATALOG_FRAMEWORKS, CHECK_CATALOG, generateSampleFindings, seededRandom, type CatalogProvider } from "@cspm-example/worker";
+import { mapOcsfFinding } from "@cspm/ingest";
+import { SingleBar } from "cli-progress";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
 import { systemActor } from "@cspm/identity";
 import {
@@ -55,7 +48,7 @@ export interface DemoSeedOptions {
   /** "Now" of the demo (default the current time). */
   readonly now?: Date;
   /** Progress lines and notices (default stderr); `null` for silence. */
-  readonly output?: ProgressOutput | null;
+  readonly output?: { write(text: string): unknown; readonly isTTY?: boolean } | null;
 }
 
 /** One seeded account. */
@@ -513,7 +506,16 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
   );
 
   const totalFindings = teamCount * accountsPerTeam * findingsPerAccount;
-  const bar = output === null ? undefined : new ProgressBar({ label: "findings", total: totalFindings, output });
+  // A progress bar on a terminal only (cli-progress); logs get the summary line alone.
+  const bar =
+    output?.isTTY === true
+      ? new SingleBar({
+          format: "findings [{bar}] {percentage}% | {value}/{total}",
+          stream: output as NodeJS.WritableStream,
+          hideCursor: true,
+        })
+      : undefined;
+  bar?.start(totalFindings, 0);
   let findingsWritten = 0;
   let runsWritten = 0;
   let vulnerabilities = 0;
@@ -601,7 +603,7 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
         scanTime: latestAt,
         seed: profile.slug,
       })) {
-        const mapped = mapFinding(element);
+        const mapped = mapOcsfFinding(element, { account: accountId });
         if (!mapped.ok) continue;
         const { muted, ...finding } = mapped.finding;
         // Most findings were seen by the latest scan; the rest last showed up earlier (fixed or gone since).
@@ -702,7 +704,8 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
       ...(tokens === undefined ? {} : { tokens }),
     });
   }
-  bar?.finish(findingsWritten);
+  bar?.update(findingsWritten);
+  bar?.stop();
   // The seed wrote past the services' caches; start every dashboard fresh.
   for (const team of teams) await services.resolve(TOKENS.AggregationService).invalidate(parseTeamId(team.team_id));
   return {

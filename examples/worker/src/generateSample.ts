@@ -12,12 +12,14 @@ import {
   type CatalogProvider,
   type CatalogResource,
 } from "./checkCatalog";
-import type { FindingFormat } from "./prowlerFormat";
 import { seededRandom } from "./seededRandom";
+
+/** The sample formats: Prowler's native JSON (`prowler-json` in `@cspm/ingest`) or its OCSF JSON (`prowler-ocsf`). */
+export type SampleFormat = "prowler" | "ocsf";
 
 /** Options of the sample generator. */
 export interface SampleOptions {
-  readonly format: FindingFormat;
+  readonly format: SampleFormat;
   /** How many findings, 0–1,000,000. */
   readonly count: number;
   /** Default `aws`. */

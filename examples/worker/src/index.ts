@@ -1,13 +1,9 @@
-// The public surface of the example worker; the example API imports the parser and importer from here.
-export { detectFindingFormat, FINDING_FORMATS, mapFinding } from "./prowlerFormat";
-export type { FindingFormat, MapFindingResult, MappedFinding } from "./prowlerFormat";
-export { readJsonElements } from "./readJsonElements";
-export { fileFindingSource, valueFindingSource } from "./findingSource";
-export type { FindingSource } from "./findingSource";
-export { importDependenciesFrom, importProwler, resolveImportAccount } from "./importProwler";
-export type { ImportDependencies, ImportIssue, ImportOptions, ImportProgress, ImportReport, ImportServiceResolver } from "./importProwler";
+// The public surface of the example worker: the audited `@cspm/ingest` import (also used by the example
+// API's POST /findings/import), the sample generator and its check catalogue, the runtime and the CLI.
+export { auditedImport, ImportFailedError } from "./auditedImport";
+export type { AuditedImportOptions, ImportServiceResolver } from "./auditedImport";
 export { DEFAULT_SAMPLE_ACCOUNTS, generateSampleFindings, outcomeOf, planChecks, writeSampleFile } from "./generateSample";
-export type { PlannedCheck, SampleOptions } from "./generateSample";
+export type { PlannedCheck, SampleFormat, SampleOptions } from "./generateSample";
 export {
   accountResource,
   CATALOG_FRAMEWORKS,
@@ -18,8 +14,6 @@ export {
   regionResource,
 } from "./checkCatalog";
 export type { CatalogCheck, CatalogFramework, CatalogProvider, CatalogResource, CheckScope } from "./checkCatalog";
-export { formatProgressLine, ProgressBar } from "./progressBar";
-export type { ProgressOutput, ProgressState } from "./progressBar";
 export { hashText, seededRandom } from "./seededRandom";
 export type { SeededRandom } from "./seededRandom";
 export { startRuntime } from "./startRuntime";

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createServiceContainer, loadConfigFromEnv } from "@cspm/container";
 import { systemActor } from "@cspm/identity";
 import { DatabaseRegistry } from "@cspm/registry";
@@ -11,6 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./runCli";
 
 const prefix = testDatabasePrefix("wcli");
+
+/** A file of the shared real scanner fixtures (`<repo>/../shared/fixtures/real-scans`, or `$CSPM_FIXTURES_DIR/real-scans`), read in place. */
+function realScan(relative: string): string {
+  const base = process.env["CSPM_FIXTURES_DIR"]
+    ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans`
+    : fileURLToPath(new URL("../../../../shared/fixtures/real-scans", import.meta.url));
+  return `${base}/${relative}`;
+}
 const KEYS = `k1:${Buffer.alloc(32, 3).toString("base64")}`;
 let client: MongoClient;
 let dir: string;
@@ -67,12 +76,48 @@ describe("worker CLI", () => {
       "--json",
     ]);
     expect(first.stderr).toMatch(/registered azure account 8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b/);
-    expect(first.stderr).toMatch(/writing .*250\/250/);
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ status: "completed", format: "ocsf", total: 250, inserted: 250 });
+    expect(first.stderr).toMatch(/scan run [0-9a-f]{24}/);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      status: "completed",
+      format: "prowler-ocsf",
+      records: 250,
+      written: 250,
+      inserted: 250,
+      rejected: 0,
+    });
     const second = await cli(["import", file, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/total 250 \| inserted 0 \| updated 250/);
+    expect(second.stdout).toMatch(/records 250 \| accepted 250 \| rejected 0 \| written 250/);
+    expect(second.stdout).toMatch(/inserted 0 \| changed 0 \| unchanged 250 \| resolved 0 \| reopened 0/);
+  });
+
+  it("imports real scanner files: Prowler 5 OCSF and CSV of one account (with --full), and Nuclei without an account", async () => {
+    const ocsf = await cli([
+      "import",
+      realScan("prowler/prowler-5-aws.ocsf.json"),
+      "--team",
+      "team-cli",
+      "--account",
+      "123456789012",
+      "--create-account",
+      "--full",
+      "--json",
+    ]);
+    expect(ocsf.code, ocsf.stderr).toBe(0);
+    expect(ocsf.stderr).toMatch(/registered aws account 123456789012/);
+    expect(JSON.parse(ocsf.stdout)).toMatchObject({ status: "completed", format: "prowler-ocsf", records: 5, written: 5, rejected: 0 });
+    const csv = await cli(["import", realScan("prowler/prowler-5-aws.csv"), "--team", "team-cli", "--account", "123456789012"]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toMatch(/Imported prowler-5-aws\.csv \(prowler-csv\) into prowler_findings - scan run [0-9a-f]{24}: completed/);
+    const nuclei = await cli(["import", realScan("nuclei/nuclei-v3-multiple.jsonl"), "--team", "team-cli", "--json"]);
+    expect(nuclei.code, nuclei.stderr).toBe(0);
+    expect(JSON.parse(nuclei.stdout)).toMatchObject({ status: "completed", format: "nuclei", collection: "nuclei_scans" });
+    const unknown = join(dir, "unknown.json");
+    await writeFile(unknown, '{"hello": "world"}');
+    const refused = await cli(["import", unknown, "--team", "team-cli"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error VALIDATION_FAILED: .*not a supported scanner output/);
   });
 
   it("writes its changes to the audit log as the CLI user, or as the API key in CSPM_API_KEY", async () => {
@@ -80,7 +125,8 @@ describe("worker CLI", () => {
     const entries = await audit.find({ team_id: "team-cli", action: { $in: ["findings.import", "cloud_account.create"] } }).toArray();
     expect(entries.length).toBeGreaterThanOrEqual(3);
     expect(entries.every((e) => e.actor.type === "system" && /^cli:/.test(e.actor.id) && e.actor.role === "owner")).toBe(true);
-    expect(entries.filter((e) => e.action === "cloud_account.create").map((e) => e.outcome)).toEqual(["success"]);
+    // Two accounts were registered (the sample's Azure subscription, the fixtures' AWS account), each once.
+    expect(entries.filter((e) => e.action === "cloud_account.create").map((e) => e.outcome)).toEqual(["success", "success"]);
 
     // With a viewer's key the CLI is refused (and the refusal recorded under that key).
     const env = { MONGODB_URI: testMongoUri(), CSPM_DB_PREFIX: prefix, CSPM_ENCRYPTION_KEYS: KEYS };
@@ -122,13 +168,16 @@ describe("worker CLI", () => {
     );
   });
 
-  it("exits 1 when the import fails (a malformed file), printing why", async () => {
+  it("exits 1 when the import fails (a truncated file), printing why and what was kept", async () => {
     const bad = join(dir, "bad.json");
-    await writeFile(bad, '[{"CheckID": "x"');
-    const result = await cli(["import", bad, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b"]);
+    const text = await readFile(file, "utf8");
+    await writeFile(bad, text.slice(0, Math.floor(text.length * 0.6)));
+    const result = await cli(["import", bad, "--team", "team-cli", "--account", "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b", "--batch", "50"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED to import bad.json/);
-    expect(result.stdout).toMatch(/error: .*Nothing was written/);
+    expect(result.stdout).toMatch(/FAILED to import bad.json \(prowler-ocsf\)/);
+    expect(result.stdout).toMatch(
+      /error: bad\.json is not valid JSON after \d+ record\(s\).* document\(s\) were written before it, in whole batches/,
+    );
   });
 
   it("exits 2 on bad usage or missing configuration, and prints usage without arguments", async () => {

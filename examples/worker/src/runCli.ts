@@ -1,51 +1,58 @@
-import { parseTeamId, type TeamId } from "@cspm/repository";
 import { createReadStream } from "node:fs";
 import { userInfo } from "node:os";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import type { ServiceContainer } from "@cspm/container";
+import { isCspmError, ValidationError } from "@cspm/errors";
 import { type Actor, systemActor } from "@cspm/identity";
+import { fileSource, type ImportSummary, inputErrorReason, openIngestion, SUPPORTED_FORMATS } from "@cspm/ingest";
+import { parseTeamId, type TeamId } from "@cspm/repository";
 import type { ActorServices } from "@cspm/services";
-import { isCspmError, NotFoundError, ValidationError } from "@cspm/errors";
+import { SingleBar } from "cli-progress";
+import { auditedImport, ImportFailedError } from "./auditedImport";
 import { CATALOG_PROVIDERS, type CatalogProvider } from "./checkCatalog";
-import { fileFindingSource, type FindingSource } from "./findingSource";
-import { writeSampleFile } from "./generateSample";
-import { importDependenciesFrom, importProwler, type ImportReport } from "./importProwler";
-import { ProgressBar, type ProgressOutput } from "./progressBar";
-import { mapFinding, type FindingFormat } from "./prowlerFormat";
+import { type SampleFormat, writeSampleFile } from "./generateSample";
 import { startRuntime } from "./startRuntime";
 
 /** Where the CLI reads its environment and writes its output (injectable for tests). */
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: (text: string) => void;
-  /** Progress bars and notices. */
-  readonly stderr: ProgressOutput;
+  /** Notices; on a terminal (`isTTY`) also the progress bar (cli-progress). */
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
 }
 
 const USAGE = `Usage:
-  tsx src/main.ts import <file> --team <teamId> --account <accountId> [--batch 1000]
+  tsx src/main.ts import <file> --team <teamId> [--account <accountId>] [--scan-run <id>] [--full] [--keep-open]
+                         [--batch 1000] [--max-rejects <n>] [--target <url>]
                          [--create-account] [--account-name <name>] [--embedded] [--json]
-  tsx src/main.ts import <file> --api <url> --account <accountId> [--batch 1000] [--json]
+  tsx src/main.ts import <file> --api <url> [--account <accountId>] [--scan-run <id>] [--full] [--keep-open]
+                         [--batch 1000] [--json]
   tsx src/main.ts generate --format prowler|ocsf --count 10000 --out <file>
                          [--provider aws|azure|gcp] [--account-id <id>] [--seed <text>]
 
-import    Imports a Prowler output file (native JSON array or OCSF JSON, detected) into one account
-          as one scan run; safe to re-run (no duplicates). --account takes the account's id or its
-          provider account id. Needs MONGODB_URI and CSPM_ENCRYPTION_KEYS, or --embedded (a throwaway
-          in-process MongoDB, for trying it out; implies --create-account).
+import    Imports a scanner output file with @cspm/ingest (format detected from its first KiB:
+          ${SUPPORTED_FORMATS.map((f) => f.id).join(", ")})
+          as one scan run, with the finding lifecycle; safe to re-run (no duplicates). --account takes
+          a registered account's id or provider account id (every record must belong to it; needed for
+          anonymised ids such as <account_uid>). --full: the file is a complete scan of its accounts, so
+          their findings it does not contain are resolved. --scan-run: import into that run (a re-run of
+          a cut import, or the next file of one scan); --keep-open leaves the run running for more files.
+          Needs MONGODB_URI and CSPM_ENCRYPTION_KEYS, or --embedded (a throwaway in-process MongoDB, for
+          trying it out; implies --create-account).
           Writing to MongoDB directly, it acts as the API key in CSPM_API_KEY (its team and role;
           --team may be left out) or, without one, as the system actor cli:<OS user> (owner of
           --team); every change is in the team's audit log under that actor.
-          With --api it sends the file to that API's POST /findings/import instead, authenticated
+          With --api it streams the file to that API's POST /findings/import instead, authenticated
           with Authorization: Bearer $CSPM_API_TOKEN (an API key or session token).
 generate  Writes a realistic sample file (AWS/Azure/GCP checks, resources, regions, compliance).
 
-Exit codes: 0 done, 1 the import failed, 2 bad usage or configuration.`;
+Exit codes: 0 imported, 1 nothing was imported (the import failed, the file is not importable, or the
+actor was refused), 2 bad usage or configuration.`;
 
 const integer = new Intl.NumberFormat("en-US");
 
-/** Runs one CLI command; resolves to the process exit code. */
+/** Runs one CLI command; resolves to the process exit code (0 imported, 1 nothing imported, 2 usage). Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // `pnpm run generate -- --count 5` passes the `--` through; it separates nothing here.
   const [command, ...rest] = argv.filter((arg, index) => !(arg === "--" && index <= 1));
@@ -55,12 +62,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(`${USAGE}\n`);
     return command === undefined || command === "help" || command === "--help" ? 0 : 2;
   } catch (error) {
+    if (error instanceof ImportFailedError) {
+      io.stdout(summaryText(error.summary));
+      return 1;
+    }
     if (isCspmError(error)) {
+      const input = inputErrorReason(error) !== undefined;
       const issues =
-        error instanceof ValidationError ? error.issues.map((i) => `\n  - ${i.path ? `${i.path}: ` : ""}${i.message}`).join("") : "";
+        error instanceof ValidationError && !input
+          ? error.issues.map((i) => `\n  - ${i.path ? `${i.path}: ` : ""}${i.message}`).join("")
+          : "";
       const hint = typeof error.details?.["hint"] === "string" ? `\n  hint: ${error.details["hint"]}` : "";
       io.stderr.write(`error ${error.code}: ${error.message}${issues}${hint}\n`);
-      return error.code === "VALIDATION_FAILED" || error.code === "NOT_FOUND" ? 2 : 1;
+      // A file that cannot be imported is "nothing imported"; bad options, configuration or ids are usage errors.
+      return !input && (error.code === "VALIDATION_FAILED" || error.code === "NOT_FOUND") ? 2 : 1;
     }
     io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
@@ -85,47 +100,37 @@ function parse(
   }
 }
 
-function positiveInt(text: string | undefined, name: string, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
+function intOption(text: string | boolean | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw usageError(`--${name} must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max) throw usageError(`--${name} must be an integer from ${min} to ${max}`);
   return value;
 }
 
-/** Registers the account the file belongs to when it does not exist yet (provider and name from the file), as the actor. */
-async function ensureAccount(
-  services: ActorServices,
-  teamId: TeamId,
-  account: string,
-  source: FindingSource,
-  name: string | undefined,
-  io: CliIo,
-): Promise<void> {
-  try {
-    await services.accounts.resolveAccounts(teamId, [account]).then((found) => {
-      const hit = found.get(account);
-      if (hit === undefined || hit.deleted) throw new NotFoundError("absent");
-    });
-    return;
-  } catch (error) {
-    if (!isCspmError(error) || error.code !== "NOT_FOUND") throw error;
+function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Registers the account the file belongs to when it does not exist yet (provider from its first finding), as the actor. */
+async function ensureAccount(acting: ActorServices, teamId: TeamId, account: string, file: string, name: string | undefined, io: CliIo) {
+  const found = (await acting.accounts.resolveAccounts(teamId, [account])).get(account);
+  if (found !== undefined && !found.deleted) return;
+  const ingestion = await openIngestion(await fileSource(file), { account });
+  let provider: string | undefined;
+  for await (const event of ingestion.events) {
+    if (event.kind === "document" && event.collection === "prowler_findings") {
+      provider = event.document.provider;
+      break;
+    }
   }
-  let first: unknown;
-  for await (const element of source.elements()) {
-    first = element;
-    break;
-  }
-  const mapped = mapFinding(first);
-  if (!mapped.ok)
-    throw new ValidationError(`Cannot register account "${account}": the first finding of ${source.label} is not usable.`, [
-      ...mapped.issues,
+  if (provider === undefined)
+    throw new ValidationError(`Cannot register account "${account}": ${file} holds no finding of it to take the provider from.`, [
+      { path: "account", message: "must be the account of the file's findings" },
     ]);
-  const ocsfName = (first as { cloud?: { account?: { name?: unknown } } }).cloud?.account?.name;
-  const label = name ?? (typeof ocsfName === "string" && ocsfName.trim() !== "" ? ocsfName : `${mapped.finding.provider} ${account}`);
-  const created = await services.accounts.registerAccount(teamId, {
-    provider: mapped.finding.provider,
+  const created = await acting.accounts.registerAccount(teamId, {
+    provider: provider as never,
     accountId: account,
-    name: label,
+    name: name ?? `${provider} ${account}`,
     status: "active",
   });
   io.stderr.write(`registered ${created.provider} account ${created.account_id} "${created.name}" (id ${created.id})\n`);
@@ -156,15 +161,17 @@ async function cliActor(services: ServiceContainer, env: CliIo["env"], team: str
   return systemActor(parseTeamId(team), `cli:${user}`);
 }
 
+interface ImportFlags {
+  readonly account: string | undefined;
+  readonly scanRun: string | undefined;
+  readonly full: boolean;
+  readonly keepOpen: boolean;
+  readonly batchSize: number | undefined;
+  readonly json: boolean;
+}
+
 /** `import --api <url>`: streams the file to the API's import route with the bearer token from `CSPM_API_TOKEN`. */
-async function importThroughApi(
-  file: string,
-  apiUrl: string,
-  account: string,
-  batchSize: number,
-  io: CliIo,
-  json: boolean,
-): Promise<number> {
+async function importThroughApi(file: string, apiUrl: string, flags: ImportFlags, io: CliIo): Promise<number> {
   const token = io.env.CSPM_API_TOKEN?.trim();
   if (!token) throw usageError("--api needs CSPM_API_TOKEN (an API key or session token)");
   let url: URL;
@@ -173,43 +180,47 @@ async function importThroughApi(
   } catch {
     throw usageError("--api must be a URL such as http://127.0.0.1:3000");
   }
-  url.searchParams.set("accountId", account);
-  url.searchParams.set("batchSize", String(batchSize));
+  if (flags.account !== undefined) url.searchParams.set("account_id", flags.account);
+  if (flags.scanRun !== undefined) url.searchParams.set("scan_run_id", flags.scanRun);
+  if (flags.full) url.searchParams.set("full", "true");
+  if (flags.keepOpen) url.searchParams.set("complete", "false");
+  if (flags.batchSize !== undefined) url.searchParams.set("batch_size", String(flags.batchSize));
+  const source = await fileSource(file); // the same "no such file" answer as a direct import
   const response = await fetch(url, {
     method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": /\.(jsonl|ndjson)$/i.test(file) ? "application/x-ndjson" : "application/json",
-    },
+    // The API detects the format from the bytes, like a direct import.
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(source.sizeBytes) },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream,
     duplex: "half",
   } as RequestInit & { duplex: "half" });
   const body = (await response.json().catch(() => ({}))) as {
     success?: boolean;
-    data?: ImportReport;
-    error?: { code: string; message: string };
+    data?: ImportSummary;
+    error?: { code: string; message: string; details?: { reason?: string } };
   };
   if (body.success === true && body.data !== undefined) {
-    io.stdout(json ? `${JSON.stringify(body.data, null, 2)}\n` : summary(body.data));
-    return body.data.status === "completed" ? 0 : 1;
+    io.stdout(flags.json ? `${JSON.stringify(body.data, null, 2)}\n` : summaryText(body.data));
+    return body.data.status === "failed" || body.data.written === 0 ? 1 : 0;
   }
   io.stderr.write(`error ${body.error?.code ?? response.status}: ${body.error?.message ?? response.statusText}\n`);
-  return response.status === 401 || response.status === 403 || response.status === 400 || response.status === 404 ? 2 : 1;
+  if (inputErrorReason({ details: body.error?.details }) !== undefined) return 1;
+  return [400, 401, 403, 404].includes(response.status) ? 2 : 1;
 }
 
-function summary(report: ImportReport): string {
+function summaryText(s: ImportSummary): string {
   const lines = [
-    `${report.status === "completed" ? "Imported" : "FAILED to import"} ${report.source}${report.format ? ` (${report.format})` : ""} into ${report.account.provider} account ${report.account.account_id} "${report.account.name}" - scan run ${report.scan_run_id}: ${report.status}`,
-    `  total ${integer.format(report.total)} | inserted ${integer.format(report.inserted)} | updated ${integer.format(report.updated)} | unchanged ${integer.format(report.unchanged)} | rejected ${integer.format(report.rejected)}`,
-    `  PASS ${integer.format(report.passed)} | FAIL ${integer.format(report.failed)} | MANUAL ${integer.format(report.manual)} | ${(report.duration_ms / 1000).toFixed(1)} s`,
+    `${s.status === "failed" ? "FAILED to import" : "Imported"} ${s.source}${s.format ? ` (${s.format})` : ""} into ${s.collection ?? "nothing"} - scan run ${s.scan_run_id ?? "none"}: ${s.status}`,
+    `  records ${integer.format(s.records)} | accepted ${integer.format(s.accepted)} | rejected ${integer.format(s.rejected)} | written ${integer.format(s.written)}`,
+    `  inserted ${integer.format(s.inserted)} | changed ${integer.format(s.changed)} | unchanged ${integer.format(s.unchanged)} | resolved ${integer.format(s.resolved)} | reopened ${integer.format(s.reopened)}`,
   ];
-  if (report.error) lines.push(`  error: ${report.error}`);
-  for (const issue of report.issues.slice(0, 10))
-    lines.push(
-      `  - element ${issue.index}${issue.check_id ? ` (${issue.check_id})` : ""}: ${issue.path ? `${issue.path} ` : ""}${issue.message}`,
-    );
-  if (report.rejected > 10)
-    lines.push(`  … ${integer.format(report.rejected - Math.min(10, report.issues.length))} more rejected (--json lists up to 100)`);
+  if (s.collection === "prowler_findings")
+    lines.push(`  PASS ${integer.format(s.passed)} | FAIL ${integer.format(s.failed)} | MANUAL ${integer.format(s.manual)}`);
+  lines.push(`  ${(s.duration_ms / 1000).toFixed(1)} s`);
+  if (s.error) lines.push(`  error: ${s.error}`);
+  for (const e of s.errors.slice(0, 10))
+    lines.push(`  - record ${e.record}${e.line === undefined ? "" : ` (line ${e.line})`}: ${e.path ? `${e.path} ` : ""}${e.message}`);
+  if (s.rejected > 10)
+    lines.push(`  … ${integer.format(s.rejected - Math.min(10, s.errors.length))} more rejected (--json lists up to 100)`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -217,7 +228,12 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const { values, positionals } = parse(args, {
     team: { type: "string" },
     account: { type: "string" },
+    "scan-run": { type: "string" },
+    full: { type: "boolean" },
+    "keep-open": { type: "boolean" },
     batch: { type: "string" },
+    "max-rejects": { type: "string" },
+    target: { type: "string" },
     "create-account": { type: "boolean" },
     "account-name": { type: "string" },
     embedded: { type: "boolean" },
@@ -225,87 +241,65 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
     api: { type: "string" },
   });
   const file = positionals[0];
-  const team = values.team as string | undefined;
-  const account = values.account as string | undefined;
   if (file === undefined || positionals.length > 1) throw usageError("import takes exactly one file");
-  if (!account) throw usageError("--account is required");
-  const batchSize = positiveInt(values.batch as string | undefined, "batch", 1000, 10_000);
-  if (typeof values.api === "string") {
-    await fileFindingSource(file); // the same "no such file" answer as a direct import
-    return importThroughApi(file, values.api, account, batchSize, io, values.json === true);
-  }
+  const flags: ImportFlags = {
+    account: str(values.account),
+    scanRun: str(values["scan-run"]),
+    full: values.full === true,
+    keepOpen: values["keep-open"] === true,
+    batchSize: intOption(values.batch, "batch", 1, 1000),
+    json: values.json === true,
+  };
+  const maxRejects = intOption(values["max-rejects"], "max-rejects", 0, Number.MAX_SAFE_INTEGER);
+  if (typeof values.api === "string") return importThroughApi(file, values.api, flags, io);
+  const team = str(values.team);
   if (!team && !io.env.CSPM_API_KEY?.trim()) throw usageError("--team is required");
   const embedded = values.embedded === true;
-  const source = await fileFindingSource(file);
+  const createAccount = values["create-account"] === true || embedded;
+  if (createAccount && flags.account === undefined) throw usageError("--create-account needs --account");
+  const source = await fileSource(file);
   const runtime = await startRuntime({ env: io.env, allowEmbedded: embedded, log: (line) => io.stderr.write(`${line}\n`) });
+  const bar =
+    io.stderr.isTTY === true && source.sizeBytes !== undefined
+      ? new SingleBar({
+          format: "importing [{bar}] {percentage}% | {records} records | {written} written | eta {eta_formatted}",
+          stream: process.stderr,
+          hideCursor: true,
+        })
+      : undefined;
   try {
     const actor = await cliActor(runtime.services, io.env, team);
     const teamId = actor.teamId;
     const acting = runtime.services.forActor(actor, { requestId: `cli-${Date.now().toString(36)}` });
-    const deps = importDependenciesFrom(runtime.services);
-    if (values["create-account"] === true || embedded)
-      await ensureAccount(acting, teamId, account, source, values["account-name"] as string | undefined, io);
-    const reading = new ProgressBar({
-      label: "validating",
-      unit: "bytes",
-      output: io.stderr,
-      ...(source.sizeBytes === undefined ? {} : { total: source.sizeBytes }),
+    if (createAccount) await ensureAccount(acting, teamId, flags.account as string, file, str(values["account-name"]), io);
+    bar?.start(source.sizeBytes ?? 0, 0, { records: 0, written: 0 });
+    const summary = await auditedImport(runtime.services, acting, {
+      teamId,
+      source,
+      account: flags.account,
+      ...(flags.scanRun === undefined ? {} : { scanRunId: flags.scanRun }),
+      full: flags.full,
+      complete: !flags.keepOpen,
+      ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
+      ...(maxRejects === undefined ? {} : { maxRejects }),
+      ...(str(values.target) === undefined ? {} : { target: str(values.target) }),
+      requestedBy: `${actor.type}:${actor.id}`,
+      onScanRun: (id) => {
+        if (bar === undefined) io.stderr.write(`scan run ${id}\n`);
+      },
+      onProgress: (p) => bar?.update(p.bytes, { records: p.records, written: p.written }),
     });
-    let writing: ProgressBar | undefined;
-    // One audited mutation for the whole import (permission manage_scans), through the audit outbox; a
-    // failed run is recorded as a failure (the throw below), and its report still printed.
-    let failedRun: ImportReport | undefined;
-    const report = await acting
-      .audited(
-        {
-          action: "findings.import",
-          permission: "manage_scans",
-          target: { type: "cloud_account", id: account },
-          changes: { account, batchSize, source: source.label },
-          mode: "outbox",
-          metadataOf: (r: ImportReport) => ({
-            scan_run_id: r.scan_run_id,
-            status: r.status,
-            total: r.total,
-            inserted: r.inserted,
-            rejected: r.rejected,
-          }),
-        },
-        teamId,
-        async () => {
-          const result = await importProwler(deps, {
-            teamId,
-            account,
-            source,
-            batchSize,
-            requestedBy: `${actor.type}:${actor.id}`.slice(0, 128),
-            onProgress: (progress) => {
-              if (progress.phase === "validating") {
-                reading.update(progress.bytesRead ?? 0);
-                if (progress.total !== undefined) {
-                  reading.finish(progress.bytesRead);
-                  writing = new ProgressBar({ label: "writing", total: progress.total, output: io.stderr });
-                }
-              } else {
-                writing?.update(progress.done, progress.total);
-              }
-            },
-          });
-          if (result.status === "failed") {
-            failedRun = result;
-            throw new ValidationError(result.error ?? "The import failed.", [], { details: { scan_run_id: result.scan_run_id } });
-          }
-          return result;
-        },
-      )
-      .catch((error: unknown) => {
-        if (failedRun !== undefined) return failedRun;
-        throw error;
-      });
-    reading.finish();
-    writing?.finish(report.written + report.rejected);
-    io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
-    return report.status === "completed" ? 0 : 1;
+    bar?.update(source.sizeBytes ?? 0, { records: summary.records, written: summary.written });
+    bar?.stop();
+    io.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : summaryText(summary));
+    return summary.written === 0 ? 1 : 0;
+  } catch (error) {
+    bar?.stop();
+    if (error instanceof ImportFailedError && flags.json) {
+      io.stdout(`${JSON.stringify(error.summary, null, 2)}\n`);
+      return 1;
+    }
+    throw error;
   } finally {
     await runtime.close();
   }
@@ -321,26 +315,35 @@ async function generateCommand(args: readonly string[], io: CliIo): Promise<numb
     seed: { type: "string" },
   });
   if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`);
-  const format = (values.format as string | undefined) ?? "prowler";
+  const format = str(values.format) ?? "prowler";
   if (format !== "prowler" && format !== "ocsf") throw usageError("--format must be prowler or ocsf");
-  const provider = (values.provider as string | undefined) ?? "aws";
+  const provider = str(values.provider) ?? "aws";
   if (!(CATALOG_PROVIDERS as readonly string[]).includes(provider)) throw usageError("--provider must be aws, azure or gcp");
-  const out = values.out as string | undefined;
+  const out = str(values.out);
   if (!out) throw usageError("--out is required");
-  const count = positiveInt(values.count as string | undefined, "count", 10_000, 1_000_000);
-  const bar = new ProgressBar({ label: "generating", total: count, output: io.stderr });
-  const result = await writeSampleFile(
-    out,
-    {
-      format: format as FindingFormat,
-      count,
-      provider: provider as CatalogProvider,
-      ...(values["account-id"] === undefined ? {} : { accountId: values["account-id"] as string }),
-      ...(values.seed === undefined ? {} : { seed: values.seed as string }),
-    },
-    (written) => bar.update(written),
-  );
-  bar.finish(result.count);
-  io.stdout(`Wrote ${integer.format(result.count)} ${format} findings (${(result.bytes / 1_048_576).toFixed(1)} MB) to ${out}\n`);
-  return 0;
+  const count = intOption(values.count, "count", 1, 1_000_000) ?? 10_000;
+  const bar =
+    io.stderr.isTTY === true
+      ? new SingleBar({ format: "generating [{bar}] {percentage}% | {value}/{total}", stream: process.stderr, hideCursor: true })
+      : undefined;
+  bar?.start(count, 0);
+  try {
+    const result = await writeSampleFile(
+      out,
+      {
+        format: format as SampleFormat,
+        count,
+        provider: provider as CatalogProvider,
+        ...(values["account-id"] === undefined ? {} : { accountId: str(values["account-id"]) as string }),
+        ...(values.seed === undefined ? {} : { seed: str(values.seed) as string }),
+      },
+      (written) => bar?.update(written),
+    );
+    bar?.update(result.count);
+    bar?.stop();
+    io.stdout(`Wrote ${integer.format(result.count)} ${format} findings (${(result.bytes / 1_048_576).toFixed(1)} MB) to ${out}\n`);
+    return 0;
+  } finally {
+    bar?.stop();
+  }
 }

@@ -1,4 +1,4 @@
-import { createServiceContainer, loadConfigFromEnv, type ServiceContainer } from "@cspm/container";
+import { cacheNoticeOf, createServiceContainer, loadConfigFromEnv, type ServiceContainer } from "@cspm/container";
 import { generateKey } from "@cspm/crypto";
 import { UnavailableError, ValidationError } from "@cspm/errors";
 import { type CompatServer, startCompatServer } from "@cspm/mongo-engine";
@@ -85,9 +85,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ]),
     );
   }
+  // The embedded database is this process's own: its in-memory cache hears of every write. A real
+  // MONGODB_URI may be shared (the worker imports while the API serves): without REDIS_URL the container
+  // turns the cache off, and says so here.
+  const effective = {
+    ...env,
+    MONGODB_URI: uri,
+    ...(keys ? { CSPM_ENCRYPTION_KEYS: keys } : {}),
+    ...(embedded && !env.CSPM_CACHE?.trim() ? { CSPM_CACHE: "on" } : {}),
+  };
+  const notice = cacheNoticeOf(effective);
+  if (notice !== undefined) log(notice);
   let services: ServiceContainer;
   try {
-    services = createServiceContainer(loadConfigFromEnv({ ...env, MONGODB_URI: uri, ...(keys ? { CSPM_ENCRYPTION_KEYS: keys } : {}) }));
+    services = createServiceContainer(loadConfigFromEnv(effective));
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -1,6 +1,7 @@
 export { createServiceContainer, ServiceContainer, RequestScope } from "./serviceContainer";
 export type { CacheKind, ContainerHealth, InitializeOptions, RequestContext, ServiceContainerOverrides } from "./serviceContainer";
 export {
+  cacheNoticeOf,
   CONFIG_ENV_VARIABLES,
   jwtOptionsOf,
   loadConfigFromEnv,

@@ -1,6 +1,6 @@
 import { isCspmError, type ValidationError } from "@cspm/errors";
 import { describe, expect, it } from "vitest";
-import { loadConfigFromEnv, parseServiceConfig } from "./serviceConfig";
+import { cacheNoticeOf, loadConfigFromEnv, parseServiceConfig } from "./serviceConfig";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -25,12 +25,25 @@ describe("loadConfigFromEnv", () => {
       uri: "mongodb://127.0.0.1:27017",
       prefix: "staging",
       serverSelectionTimeoutMS: 5000,
-      commandSpans: false,
       appName: "cspm-data-layer",
+      commandSpans: false,
     });
     expect(config.redis).toBeUndefined();
     expect(config.cache.defaultTtlSeconds).toBe(60);
-    expect(config.cache.enabled).toBe(true);
+    // A MONGODB_URI without REDIS_URL may be shared with other processes: no per-process cache by default.
+    expect(config.cache.enabled).toBe(false);
+  });
+
+  it("turns the cache off with MONGODB_URI but no REDIS_URL, unless CSPM_CACHE decides; says why", () => {
+    const base = { MONGODB_URI: "mongodb://127.0.0.1:27017", CSPM_ENCRYPTION_KEYS: `k1:${KEY}` };
+    expect(loadConfigFromEnv(base).cache.enabled).toBe(false);
+    expect(cacheNoticeOf(base)).toMatch(/cache off: MONGODB_URI is set without REDIS_URL/);
+    expect(loadConfigFromEnv({ ...base, CSPM_CACHE: "on" }).cache.enabled).toBe(true);
+    expect(cacheNoticeOf({ ...base, CSPM_CACHE: "on" })).toBeUndefined();
+    const shared = { ...base, REDIS_URL: "redis://127.0.0.1:6379" };
+    expect(loadConfigFromEnv(shared).cache.enabled).toBe(true);
+    expect(cacheNoticeOf(shared)).toBeUndefined();
+    expect(loadConfigFromEnv({ ...shared, CSPM_CACHE: "off" }).cache.enabled).toBe(false);
   });
 
   it("switches the cache off with CSPM_CACHE=off (on/off, true/false, 1/0) and refuses anything else", () => {

@@ -169,9 +169,34 @@ export function jwtOptionsOf(auth: ServiceConfig["auth"]): JwtOptions | undefine
   };
 }
 
+function isSet(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  return (env[name]?.trim() ?? "") !== "";
+}
+
+/** True when `MONGODB_URI` is set but neither `REDIS_URL` nor `CSPM_CACHE`: the case `loadConfigFromEnv` turns the cache off for. */
+function sharesDatabaseWithoutRedis(env: Readonly<Record<string, string | undefined>>): boolean {
+  return isSet(env, "MONGODB_URI") && !isSet(env, "REDIS_URL") && !isSet(env, "CSPM_CACHE");
+}
+
+/**
+ * The notice a host should log when `loadConfigFromEnv(env)` turned the cache off because `MONGODB_URI` is set
+ * without `REDIS_URL` (a database other processes may write — a worker's import — while an in-memory cache
+ * would only hear of its own process's invalidations), or `undefined` when the environment decides the cache.
+ */
+export function cacheNoticeOf(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  if (!sharesDatabaseWithoutRedis(env)) return undefined;
+  return (
+    "cache off: MONGODB_URI is set without REDIS_URL, and an in-memory cache would not hear of writes by other processes " +
+    "on the same database (a worker's import would leave cached dashboards stale). Set REDIS_URL to share one cache, " +
+    "or CSPM_CACHE=on if this is the only process writing to the database."
+  );
+}
+
 /**
  * Builds and validates the configuration from environment variables (`CONFIG_ENV_VARIABLES`);
- * empty strings count as unset. Throws `VALIDATION_FAILED` listing every problem, named by env variable.
+ * empty strings count as unset. With `MONGODB_URI` but neither `REDIS_URL` nor `CSPM_CACHE`, the cache is
+ * off (`cacheNoticeOf(env)` says why): an in-process cache cannot be invalidated by the other processes
+ * that share the database. Throws `VALIDATION_FAILED` listing every problem, named by env variable.
  * @example const config = loadConfigFromEnv(process.env);
  */
 export function loadConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ServiceConfig {
@@ -184,6 +209,7 @@ export function loadConfigFromEnv(env: Readonly<Record<string, string | undefine
     else input[head] = { ...((input[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
   }
   input.mongodb ??= {};
+  if (sharesDatabaseWithoutRedis(env)) input.cache = { ...((input.cache as Record<string, unknown> | undefined) ?? {}), enabled: false };
   try {
     return parseServiceConfig(input);
   } catch (error) {

@@ -47,6 +47,24 @@ export const ERROR_REASONS = {
   LAST_OWNER: { code: "CONFLICT" },
   /** A custom role still held by members or API keys cannot be deleted (details `members`, `api_keys`). */
   ROLE_IN_USE: { code: "CONFLICT" },
+  /** A scanner output (import) holds nothing but whitespace. */
+  EMPTY_INPUT: { code: "VALIDATION_FAILED" },
+  /** A scanner output has NUL bytes in its first KiB: binary, not text (details `byte`). */
+  BINARY_INPUT: { code: "VALIDATION_FAILED" },
+  /** No supported scanner format matches the first KiB (details `seen`, `supported`). */
+  UNKNOWN_FORMAT: { code: "VALIDATION_FAILED" },
+  /** The declared content type does not match the bytes (details `content_type`, `format`). */
+  CONTENT_TYPE_MISMATCH: { code: "VALIDATION_FAILED" },
+  /** Broken or truncated JSON / CSV (details `record`, `byte` or `line`). */
+  MALFORMED_INPUT: { code: "VALIDATION_FAILED" },
+  /** A CSV header lacks a required column (details `column`). */
+  MISSING_COLUMN: { code: "VALIDATION_FAILED" },
+  /** One record is larger than the importer buffers (details `record`, `limit`). */
+  RECORD_TOO_LARGE: { code: "VALIDATION_FAILED" },
+  /** More records were rejected than allowed (details `record`, `max_rejects`). */
+  TOO_MANY_REJECTS: { code: "VALIDATION_FAILED" },
+  /** An input with no record that could be stored. */
+  NO_IMPORTABLE_RECORD: { code: "VALIDATION_FAILED" },
 } as const satisfies Record<string, { readonly code: ErrorCode }>;
 
 /** A stable reason of the taxonomy (`details.reason`). */

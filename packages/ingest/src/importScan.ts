@@ -15,7 +15,7 @@ import {
 import { isCspmError, ValidationError } from "@cspm/errors";
 import { ATTRIBUTES, dataLayerInstruments, hashTeamId, withSpan } from "@cspm/telemetry";
 import type { FormatId, HeaderScanInput, IngestCollection, IngestTool, RecordRejection, SslScanInput } from "./formats/formatDefinition";
-import { inputError, inputErrorReason } from "./ingestErrors";
+import { type InputErrorReason, inputError, inputErrorReason } from "./ingestErrors";
 import { acceptedRecords, type IngestOptions, openIngestion } from "./ingestRecords";
 import type { ByteSource } from "./read/byteSource";
 
@@ -94,6 +94,8 @@ export interface ImportOptions extends IngestOptions {
 export interface ImportSummary {
   readonly status: "completed" | "running" | "failed";
   readonly error?: string;
+  /** Why a `failed` import stopped when the input was at fault: the input error's reason and where (record index, line). */
+  readonly failure?: { readonly reason: InputErrorReason; readonly record?: number; readonly line?: number };
   readonly scan_run_id: string | null;
   readonly team_id: string;
   readonly source: string;
@@ -197,9 +199,11 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
   };
   const seenAt = (r: ScanRunDocument): Date => options.seenAt ?? r.started_at ?? new Date();
 
+  let failure: ImportSummary["failure"];
   const summary = (status: ImportSummary["status"], error?: string): ImportSummary => ({
     status,
     ...(error === undefined ? {} : { error }),
+    ...(failure === undefined ? {} : { failure }),
     scan_run_id: run?._id.toHexString() ?? null,
     team_id: teamId,
     source: ingestion.label,
@@ -273,7 +277,16 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
     });
   };
 
-  const fail = async (message: string): Promise<ImportSummary> => {
+  const fail = async (message: string, cause: unknown): Promise<ImportSummary> => {
+    const reason = inputErrorReason(cause);
+    if (reason !== undefined) {
+      const where = (cause as { details?: { record?: unknown; line?: unknown } }).details ?? {};
+      failure = {
+        reason,
+        ...(typeof where.record === "number" ? { record: where.record } : {}),
+        ...(typeof where.line === "number" ? { line: where.line } : {}),
+      };
+    }
     try {
       const r = await ensureRun();
       await repositories.scanRuns.fail(teamId, r._id, message.slice(0, 4000));
@@ -308,7 +321,7 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
     } catch (error) {
       if (inputErrorReason(error) === undefined) throw error;
       // Whole committed batches stay; the partial batch is not written. A re-run into the same run completes it.
-      return await fail(`${describe(error)} ${counts.written} document(s) were written before it, in whole batches.`);
+      return await fail(`${describe(error)} ${counts.written} document(s) were written before it, in whole batches.`, error);
     }
     await flush();
     if (counts.written === 0) {
@@ -316,7 +329,7 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
         "NO_IMPORTABLE_RECORD",
         `${ingestion.label} holds no importable record (${ingestion.stats.records} read, ${ingestion.stats.rejected} rejected).`,
       );
-      return await fail(reason.message);
+      return await fail(reason.message, reason);
     }
     const r = await ensureRun();
     const runId = r._id.toHexString();
