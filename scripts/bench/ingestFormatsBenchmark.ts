@@ -296,7 +296,7 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
       workerWritten,
     };
     log(
-      `  import of ${compareRecords} OCSF findings: @cspm/ingest ${(ingestMs / 1000).toFixed(1)} s, old worker path ${(workerMs / 1000).toFixed(1)} s -> ${compare.speedup.toFixed(2)}x`,
+      `  import of ${compareRecords} OCSF findings: @cspm/ingest ${(ingestMs / 1000).toFixed(1)} s, worker auditedImport ${(workerMs / 1000).toFixed(1)} s -> ${compare.speedup.toFixed(2)}x`,
     );
 
     // 3. Peak RSS growth importing a large NDJSON file, in a child process.
