@@ -7,11 +7,10 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { generateSampleFindings } from "@cspm-example/worker";
 import { createServiceContainer, type ServiceContainer, TOKENS } from "@cspm/container";
 import { ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
-import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, realScanFixture, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,14 +21,6 @@ const prefix = testDatabasePrefix("apiimport");
 const KEYS = `k1:${Buffer.alloc(32, 9).toString("base64")}`;
 /** The anonymised Prowler 5 AWS fixtures carry `<account_uid>`: they import with an explicit account. */
 const FIXTURE_ACCOUNT = "123456789012";
-
-/** A file of the shared real scanner fixtures (`<repo>/../shared/fixtures/real-scans`, or `$CSPM_FIXTURES_DIR/real-scans`). */
-function realScan(relative: string): string {
-  const base = process.env["CSPM_FIXTURES_DIR"]
-    ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans`
-    : fileURLToPath(new URL("../../../../shared/fixtures/real-scans", import.meta.url));
-  return `${base}/${relative}`;
-}
 
 let client: MongoClient;
 let services: ServiceContainer;
@@ -103,7 +94,7 @@ afterAll(async () => {
 
 describe("POST /findings/import with @cspm/ingest", () => {
   it("streams a real Prowler 5 OCSF file into one completed scan run, audited once; a re-post is all unchanged", async () => {
-    const path = realScan("prowler/prowler-5-aws.ocsf.json");
+    const path = realScanFixture("prowler/prowler-5-aws.ocsf.json");
     const records = (JSON.parse(readFileSync(path, "utf8")) as unknown[]).length;
     const dashboardBefore = (
       await app.inject({ method: "GET", url: "/dashboard/summary", headers: { authorization: `Bearer ${team.tokens?.owner}` } })
@@ -150,13 +141,13 @@ describe("POST /findings/import with @cspm/ingest", () => {
   });
 
   it("reads JSON Lines (application/x-ndjson) and CSV (text/csv)", async () => {
-    const ocsf = JSON.parse(readFileSync(realScan("prowler/prowler-5-aws.ocsf.json"), "utf8")) as unknown[];
+    const ocsf = JSON.parse(readFileSync(realScanFixture("prowler/prowler-5-aws.ocsf.json"), "utf8")) as unknown[];
     const lines = ocsf.map((record) => JSON.stringify(record)).join("\n");
     const ndjson = await post(`?account_id=${FIXTURE_ACCOUNT}`, lines, "application/x-ndjson");
     expect(ndjson.status, JSON.stringify(ndjson.body)).toBe(201);
     expect(ndjson.body.data).toMatchObject({ format: "prowler-ocsf", records: ocsf.length, written: ocsf.length, rejected: 0 });
 
-    const csvPath = realScan("prowler/prowler-5-aws.csv");
+    const csvPath = realScanFixture("prowler/prowler-5-aws.csv");
     const csv = await post(`?account_id=${FIXTURE_ACCOUNT}`, createReadStream(csvPath), "text/csv; charset=utf-8");
     expect(csv.status, JSON.stringify(csv.body)).toBe(201);
     expect(csv.body.data).toMatchObject({ status: "completed", format: "prowler-csv", rejected: 0 });
@@ -179,7 +170,7 @@ describe("POST /findings/import with @cspm/ingest", () => {
   });
 
   it("answers 400 MALFORMED_INPUT with the record index for a truncated file, keeping only whole committed batches", async () => {
-    const text = readFileSync(realScan("prowler/prowler-5-aws.ocsf.json"), "utf8");
+    const text = readFileSync(realScanFixture("prowler/prowler-5-aws.ocsf.json"), "utf8");
     const cut = text.slice(0, Math.floor(text.length * 0.7));
     const before = await findings().count({});
     const truncated = await post(`?account_id=${FIXTURE_ACCOUNT}&batch_size=1`, cut, "application/json");
@@ -234,7 +225,7 @@ describe("POST /findings/import with @cspm/ingest", () => {
     expect(xml.body.error?.details.issues[0]).toMatchObject({ path: "headers.content-type" });
     const csvAsJson = await post(
       `?account_id=${FIXTURE_ACCOUNT}`,
-      createReadStream(realScan("prowler/prowler-5-aws.csv")),
+      createReadStream(realScanFixture("prowler/prowler-5-aws.csv")),
       "application/json",
     );
     expect(csvAsJson.status).toBe(400);

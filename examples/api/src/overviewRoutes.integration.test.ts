@@ -4,12 +4,11 @@
  * service's figures, 400 with field paths, 401 without a credential, 404 for another team's ids.
  */
 import { dirname } from "node:path";
-import { existsSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readdirSync } from "node:fs";
 import { createServiceContainer, type ServiceContainer } from "@cspm/container";
 import { complianceRepositories, fileSource, importRepositories, importScan, loadComplianceCatalogue } from "@cspm/ingest";
 import { parseTeamId, type TeamId } from "@cspm/repository";
-import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, realScanFixture, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import type { FastifyInstance } from "fastify";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,17 +18,6 @@ import { seedDemoData, type SeededTeam } from "./seedDemoData";
 const prefix = testDatabasePrefix("apioverview");
 const KEYS = `k1:${Buffer.alloc(32, 9).toString("base64")}`;
 const NOW = new Date();
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** A real scanner fixture, read in place (`$CSPM_FIXTURES_DIR/real-scans` or `<repo>/../shared/fixtures/real-scans`). */
-function realFixture(relative: string): string {
-  const base = process.env["CSPM_FIXTURES_DIR"]
-    ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans`
-    : `${REPO_ROOT}../shared/fixtures/real-scans`;
-  const path = `${base}/${relative}`;
-  if (!existsSync(path)) throw new Error(`fixture ${path} is missing (set CSPM_FIXTURES_DIR to the shared fixtures folder)`);
-  return path;
-}
 
 /** The routes this file covers. */
 const ROUTES = [
@@ -84,15 +72,15 @@ beforeAll(async () => {
   const seed = await seedDemoData(services, { teams: 2, accountsPerTeam: 1, findingsPerAccount: 40, output: null });
   [a, b] = seed.teams as [SeededTeam, SeededTeam];
   const repositories = svc().repositories;
-  const folder = dirname(realFixture("compliance/cis_2.0_aws.json"));
+  const folder = dirname(realScanFixture("compliance/cis_2.0_aws.json"));
   for (const file of readdirSync(folder).filter((f) => f.endsWith(".json")))
     await loadComplianceCatalogue(complianceRepositories(repositories), await fileSource(`${folder}/${file}`));
   // Team A: the real AWS scan; team B: the real Azure scan (so only B has Azure findings).
-  const aws = await importScan(importRepositories(repositories), await fileSource(realFixture("prowler/prowler-5-aws.ocsf.json")), {
+  const aws = await importScan(importRepositories(repositories), await fileSource(realScanFixture("prowler/prowler-5-aws.ocsf.json")), {
     teamId: a.team_id,
     account: "123456789012",
   });
-  const azure = await importScan(importRepositories(repositories), await fileSource(realFixture("prowler/prowler-5-azure.ocsf.json")), {
+  const azure = await importScan(importRepositories(repositories), await fileSource(realScanFixture("prowler/prowler-5-azure.ocsf.json")), {
     teamId: b.team_id,
     account: "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b",
   });

@@ -1,25 +1,17 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createServiceContainer, loadConfigFromEnv } from "@cspm/container";
 import { systemActor } from "@cspm/identity";
 import { DatabaseRegistry } from "@cspm/registry";
 import { parseTeamId } from "@cspm/repository";
-import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, realScanFixture, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./runCli";
 
 const prefix = testDatabasePrefix("wcli");
 
-/** A file of the shared real scanner fixtures (`<repo>/../shared/fixtures/real-scans`, or `$CSPM_FIXTURES_DIR/real-scans`), read in place. */
-function realScan(relative: string): string {
-  const base = process.env["CSPM_FIXTURES_DIR"]
-    ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans`
-    : fileURLToPath(new URL("../../../../shared/fixtures/real-scans", import.meta.url));
-  return `${base}/${relative}`;
-}
 const KEYS = `k1:${Buffer.alloc(32, 3).toString("base64")}`;
 let client: MongoClient;
 let dir: string;
@@ -95,7 +87,7 @@ describe("worker CLI", () => {
   it("imports real scanner files: Prowler 5 OCSF and CSV of one account (with --full), and Nuclei without an account", async () => {
     const ocsf = await cli([
       "import",
-      realScan("prowler/prowler-5-aws.ocsf.json"),
+      realScanFixture("prowler/prowler-5-aws.ocsf.json"),
       "--team",
       "team-cli",
       "--account",
@@ -107,10 +99,10 @@ describe("worker CLI", () => {
     expect(ocsf.code, ocsf.stderr).toBe(0);
     expect(ocsf.stderr).toMatch(/registered aws account 123456789012/);
     expect(JSON.parse(ocsf.stdout)).toMatchObject({ status: "completed", format: "prowler-ocsf", records: 5, written: 5, rejected: 0 });
-    const csv = await cli(["import", realScan("prowler/prowler-5-aws.csv"), "--team", "team-cli", "--account", "123456789012"]);
+    const csv = await cli(["import", realScanFixture("prowler/prowler-5-aws.csv"), "--team", "team-cli", "--account", "123456789012"]);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toMatch(/Imported prowler-5-aws\.csv \(prowler-csv\) into prowler_findings - scan run [0-9a-f]{24}: completed/);
-    const nuclei = await cli(["import", realScan("nuclei/nuclei-v3-multiple.jsonl"), "--team", "team-cli", "--json"]);
+    const nuclei = await cli(["import", realScanFixture("nuclei/nuclei-v3-multiple.jsonl"), "--team", "team-cli", "--json"]);
     expect(nuclei.code, nuclei.stderr).toBe(0);
     expect(JSON.parse(nuclei.stdout)).toMatchObject({ status: "completed", format: "nuclei", collection: "nuclei_scans" });
     const unknown = join(dir, "unknown.json");

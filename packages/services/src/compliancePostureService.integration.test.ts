@@ -4,10 +4,10 @@ import { isCspmError } from "@cspm/errors";
 import { complianceRepositories, fileSource, importRepositories, importScan, loadComplianceCatalogue } from "@cspm/ingest";
 import { parseTeamId, type TeamId } from "@cspm/repository";
 import { findingDoc } from "@cspm/test-fixtures";
+import { realScanFixture } from "@cspm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequirementStatus } from "./compliancePostureService";
 import { expectIndexed, readPlansOf } from "./testing/indexUse";
-import { realFixture } from "./testing/realFixtures";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -16,7 +16,7 @@ const B = parseTeamId("team_b"); // Azure only: the real Prowler 5 Azure scan
 const C = parseTeamId("team_c"); // both scans
 const AWS_ACCOUNT = "123456789012";
 const AZURE_ACCOUNT = "8f4e2c1a-6b3d-4e5f-9a7b-2c1d0e9f8a7b";
-const CATALOGUES = dirname(realFixture("compliance/cis_2.0_aws.json"));
+const CATALOGUES = dirname(realScanFixture("compliance/cis_2.0_aws.json"));
 
 let bed: ServicesTestbed;
 
@@ -71,9 +71,12 @@ beforeAll(async () => {
     await loadComplianceCatalogue(repos, await fileSource(`${CATALOGUES}/${file}`));
   const importer = importRepositories(bed.repositories);
   for (const team of [A, C])
-    await importScan(importer, await fileSource(realFixture("prowler/prowler-5-aws.ocsf.json")), { teamId: team, account: AWS_ACCOUNT });
+    await importScan(importer, await fileSource(realScanFixture("prowler/prowler-5-aws.ocsf.json")), {
+      teamId: team,
+      account: AWS_ACCOUNT,
+    });
   for (const team of [B, C])
-    await importScan(importer, await fileSource(realFixture("prowler/prowler-5-azure.ocsf.json")), {
+    await importScan(importer, await fileSource(realScanFixture("prowler/prowler-5-azure.ocsf.json")), {
       teamId: team,
       account: AZURE_ACCOUNT,
     });

@@ -13,3 +13,4 @@ export { setup as vitestGlobalSetup } from "./vitestGlobalSetup";
 export type { ProvideTarget } from "./vitestGlobalSetup";
 export { startTcpProxy } from "./startTcpProxy";
 export type { TcpProxy, TcpProxyOptions } from "./startTcpProxy";
+export { realScanFixture, realScansDir } from "./sharedFixtures";

@@ -2,23 +2,13 @@
  * Test-only (not exported): where the real scanner fixtures are (`<repo>/../shared/fixtures/real-scans`, or
  * `$CSPM_FIXTURES_DIR/real-scans`), and an ingestion helper that collects every event of one file.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { realScanFixture } from "@cspm/testkit";
 import type { IngestDocument, RecordRejection } from "../formats/formatDefinition";
 import { type Ingestion, type IngestOptions, openIngestion } from "../ingestRecords";
 import { fileSource } from "../read/byteSource";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-
 /** The absolute path of a fixture under `real-scans/` (`prowler/prowler-5-aws.ocsf.json`). Throws when it is missing. */
-export function realScan(relative: string): string {
-  const base = process.env["CSPM_FIXTURES_DIR"]
-    ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans`
-    : `${REPO_ROOT}../shared/fixtures/real-scans`;
-  const path = `${base}/${relative}`;
-  if (!existsSync(path)) throw new Error(`fixture ${path} is missing (set CSPM_FIXTURES_DIR to the shared fixtures folder)`);
-  return path;
-}
+export const realScan = realScanFixture;
 
 /** Every event of one file: its documents, its rejections and the ingestion (format, counts). */
 export async function ingestFile(
