@@ -1,7 +1,7 @@
 import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
-import { CATALOG_FRAMEWORKS, CHECK_CATALOG, generateSampleFindings, seededRandom, type CatalogProvider } from "@cspm-example/worker";
+import { CATALOG_FRAMEWORKS, generateSampleFindings, seededRandom, type CatalogProvider } from "@cspm-example/worker";
 import { type CatalogueLoadResult, mapOcsfFinding } from "@cspm/ingest";
 import { loadDemoComplianceCatalogue } from "./demoComplianceCatalogue";
 import { SingleBar } from "cli-progress";
