@@ -430,7 +430,7 @@ describe("assessments", () => {
       expect.arrayContaining(["frameworkIds", "frequency", "startDate"]),
     );
     const unknown = await call("POST", "/assessments", {
-      body: { name: "x", frameworkIds: ["soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" },
+      body: { name: "x", frameworkIds: ["aws_soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" },
     });
     expectError(unknown, 400, "VALIDATION_FAILED");
     expect(unknown.body.error?.details?.issues).toEqual([{ path: "frameworkIds.1", message: 'unknown framework "nist_imaginary"' }]);
