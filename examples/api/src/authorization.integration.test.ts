@@ -131,7 +131,7 @@ function concrete(route: string, ids = aIds): { method: string; url: string; bod
       credentials: { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret_access_key: AWS_SECRET },
     },
     "PATCH /accounts/:id": { name: "renamed" },
-    "POST /assessments": { name: "x", frameworkIds: ["soc2"], frequency: "monthly", startDate: "2024-07-01" },
+    "POST /assessments": { name: "x", frameworkIds: ["aws_soc2"], frequency: "monthly", startDate: "2024-07-01" },
     "POST /findings/import": [...generateSampleFindings({ format: "ocsf", count: 2, accountId: a.accounts[0]?.account_id as string })],
     "POST /api-keys": { name: "k", role: "viewer" },
     "POST /members": { email: `m${randomBytes(4).toString("hex")}@example.com`, name: "M", role: "viewer" },
@@ -400,7 +400,7 @@ describe("the audit trail under random mutations by random actors", () => {
       () => ({
         method: "POST",
         url: "/assessments",
-        body: { name: "Random", frameworkIds: [pick(["soc2", "nist_imaginary"])], frequency: "monthly", startDate: "2024-07-01" },
+        body: { name: "Random", frameworkIds: [pick(["aws_soc2", "nist_imaginary"])], frequency: "monthly", startDate: "2024-07-01" },
       }),
       () => ({ method: "POST", url: "/api-keys", body: { name: "r", role: pick(["viewer", "analyst", "admin", "owner"]) } }),
       () => ({ method: "POST", url: `/api-keys/${pick(createdKeys)}/revoke` }),

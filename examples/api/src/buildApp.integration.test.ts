@@ -90,7 +90,7 @@ describe("the demo seed", () => {
     expect(seed.findings).toBe(2 * 3 * FINDINGS_PER_ACCOUNT);
     expect(seed.vulnerabilities).toBeGreaterThan(10);
     expect(seed.ai_models).toBe(2 * 5);
-    expect(seed.frameworks).toEqual(["cis_aws_2.0", "cis_azure_2.0", "cis_gcp_2.0", "soc2", "iso27001_2013"]);
+    expect([...seed.frameworks].sort()).toEqual(["aws_cis-2.0", "aws_iso27001-2022", "aws_soc2", "azure_cis-2.0", "gcp_cis-2.0"]);
   });
 });
 
@@ -366,7 +366,7 @@ describe("assessments", () => {
     const response = await call("POST", "/assessments", {
       body: {
         name: "Q3 CIS + SOC 2",
-        frameworkIds: ["cis_aws_2.0", "soc2"],
+        frameworkIds: ["aws_cis-2.0", "aws_soc2"],
         frequency: "quarterly",
         startDate: "2024-07-01",
         owner: "secops@acme.example",
@@ -381,7 +381,7 @@ describe("assessments", () => {
       team_id: acme.team_id,
       status: "draft",
       frequency: "quarterly",
-      framework_ids: ["cis_aws_2.0", "soc2"],
+      framework_ids: ["aws_cis-2.0", "aws_soc2"],
       period_start: "2024-07-01T00:00:00.000Z",
       period_end: "2024-09-30T23:59:59.999Z",
       due_date: "2024-10-14T23:59:59.999Z",
@@ -430,7 +430,7 @@ describe("assessments", () => {
       expect.arrayContaining(["frameworkIds", "frequency", "startDate"]),
     );
     const unknown = await call("POST", "/assessments", {
-      body: { name: "x", frameworkIds: ["soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" },
+      body: { name: "x", frameworkIds: ["aws_soc2", "nist_imaginary"], frequency: "monthly", startDate: "2024-07-01" },
     });
     expectError(unknown, 400, "VALIDATION_FAILED");
     expect(unknown.body.error?.details?.issues).toEqual([{ path: "frameworkIds.1", message: 'unknown framework "nist_imaginary"' }]);

@@ -169,7 +169,7 @@ const lines = [
     : []),
   `  curl -s ${auth} '${url}/scan-activity?limit=5'`,
   `  curl -s -X POST ${auth} -H 'content-type: application/json' ${url}/assessments \\`,
-  `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["cis_aws_2.0","soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,
+  `       -d '{"name":"Ad-hoc CIS review","frameworkIds":["aws_cis-2.0","aws_soc2"],"frequency":"monthly","startDate":"${new Date().toISOString().slice(0, 8)}01"}'`,
   ...(team?.assessment_id ? [`  curl -s ${auth} ${url}/assessments/${team.assessment_id}`] : []),
   `  curl -s ${auth} '${url}/audit-log?limit=5'`,
   ...(telemetry ? [`  curl -s ${auth} ${url}/metrics | head -20`] : []),

@@ -1,8 +1,9 @@
 import { parseTeamId } from "@cspm/repository";
 import { createHash } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
-import { CATALOG_FRAMEWORKS, CHECK_CATALOG, generateSampleFindings, seededRandom, type CatalogProvider } from "@cspm-example/worker";
-import { mapOcsfFinding } from "@cspm/ingest";
+import { CATALOG_FRAMEWORKS, generateSampleFindings, seededRandom, type CatalogProvider } from "@cspm-example/worker";
+import { type CatalogueLoadResult, mapOcsfFinding } from "@cspm/ingest";
+import { loadDemoComplianceCatalogue } from "./demoComplianceCatalogue";
 import { SingleBar } from "cli-progress";
 import { TOKENS, type ServiceContainer } from "@cspm/container";
 import { systemActor } from "@cspm/identity";
@@ -435,35 +436,25 @@ export async function isDemoDatabaseEmpty(services: ServiceContainer): Promise<b
   return accounts === 0;
 }
 
-async function seedComplianceCatalog(services: ServiceContainer): Promise<string[]> {
-  const frameworks = services.resolve(FrameworkRepository);
-  const controls = services.resolve(ControlRepository);
-  const mappings = services.resolve(ControlMappingRepository);
-  for (const framework of CATALOG_FRAMEWORKS) {
-    await frameworks.upsertFramework({
-      framework_id: framework.frameworkId,
-      name: framework.name,
-      framework_version: framework.version,
-      description: framework.description,
-      provider: framework.provider,
-    });
-    await controls.upsertControls(
-      Object.entries(framework.controls).map(([control_id, title]) => ({ framework_id: framework.frameworkId, control_id, title })),
-    );
-  }
-  const byKey = new Map(CATALOG_FRAMEWORKS.map((f) => [f.key, f.frameworkId]));
-  const rows = Object.values(CHECK_CATALOG).flatMap((checks) =>
-    checks.flatMap((check) =>
-      Object.entries(check.compliance).flatMap(([key, ids]) => {
-        const frameworkId = byKey.get(key);
-        return frameworkId === undefined
-          ? []
-          : ids.map((control_id) => ({ framework_id: frameworkId, control_id, check_id: check.checkId }));
-      }),
-    ),
-  );
-  await mappings.upsertMappings(rows);
-  return CATALOG_FRAMEWORKS.map((f) => f.frameworkId);
+/**
+ * Writes the compliance catalogue through `@cspm/ingest`'s `loadComplianceCatalogue` (the one loader): the
+ * Prowler catalogues of `$CSPM_COMPLIANCE_DIR` when set, else the demo's built-in subset
+ * (`demoComplianceCatalogue.ts`). Returns what was loaded.
+ */
+async function seedComplianceCatalog(services: ServiceContainer): Promise<CatalogueLoadResult[]> {
+  return loadDemoComplianceCatalogue({
+    frameworks: services.resolve(FrameworkRepository),
+    controls: services.resolve(ControlRepository),
+    mappings: services.resolve(ControlMappingRepository),
+  });
+}
+
+/** The framework ids an assessment of accounts of `providers` covers: the loaded frameworks of those providers the generator maps to. */
+function assessmentFrameworkIds(catalogue: readonly CatalogueLoadResult[], providers: ReadonlySet<string>): string[] {
+  const keys = new Set(CATALOG_FRAMEWORKS.map((f) => `${f.provider}|${f.key}`));
+  const ofProviders = catalogue.filter((c) => providers.has(c.provider));
+  const mapped = ofProviders.filter((c) => keys.has(`${c.provider}|${c.compliance_key}`));
+  return [...new Set((mapped.length > 0 ? mapped : ofProviders).map((c) => c.framework_id))];
 }
 
 /**
@@ -489,7 +480,8 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
   const scores = services.resolve(SecurityScoreRepository);
 
   say("seeding the compliance catalogue (frameworks, controls, check mappings)…");
-  const frameworks = await seedComplianceCatalog(services);
+  const catalogue = await seedComplianceCatalog(services);
+  const frameworks = catalogue.map((c) => c.framework_id);
   await services.resolve(VulnerabilityCatalogRepository).upsertEntries(
     CVES.map((c) => ({
       cve_id: c.cve,
@@ -671,7 +663,7 @@ export async function seedDemoData(services: ServiceContainer, options: DemoSeed
 
     let assessmentId: string | undefined;
     if (options.assessments !== false) {
-      const frameworkIds = [...new Set(seeded.map((a) => `cis_${a.provider}_2.0`))].concat("soc2");
+      const frameworkIds = assessmentFrameworkIds(catalogue, new Set(seeded.map((a) => a.provider)));
       const start = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3, 1));
       const assessment = await services.resolve(TOKENS.GlobalAssessmentService).createAssessment(parseTeamId(teamId), {
         name: `Q${Math.floor(now.getUTCMonth() / 3) + 1} ${now.getUTCFullYear()} cloud compliance review`,

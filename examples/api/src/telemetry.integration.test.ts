@@ -92,7 +92,7 @@ describe("the span tree of POST /assessments", () => {
     spans.reset();
     const created = await send("POST", "/assessments", owner(), {
       name: "Traced review",
-      frameworkIds: ["cis_aws_2.0"],
+      frameworkIds: ["aws_cis-2.0"],
       frequency: "monthly",
       startDate: "2024-07-01",
     });

@@ -23,23 +23,38 @@ export interface CatalogCheck {
   /** `status_extended` of a failing result; `{name}` is replaced by the resource name. */
   readonly failText: string;
   readonly passText: string;
-  /** Compliance keys (`CIS-AWS-2.0`, `SOC2` …) to control ids, as Prowler reports them. */
+  /** Compliance keys (`CIS-2.0`, `SOC2`, `ISO27001-2022`) to requirement ids of the provider's catalogue, as Prowler reports them. */
   readonly compliance: Readonly<Record<string, readonly string[]>>;
   /** A check Prowler cannot decide automatically: reported as `MANUAL`. */
   readonly manual?: boolean;
 }
 
-/** A compliance framework the catalog's checks map to, with the titles of the controls they use. */
-export interface CatalogFramework {
-  /** The key findings carry in `compliance` (`CIS-AWS-2.0`). */
-  readonly key: string;
-  /** The `frameworks.framework_id` the demo seed stores (`cis_aws_2.0`). */
-  readonly frameworkId: string;
-  readonly name: string;
-  readonly version: string;
-  readonly provider: CatalogProvider | "generic";
+/** One requirement of a compliance framework, as Prowler's catalogue names it. */
+export interface CatalogRequirement {
+  /** Prowler's requirement id (`1.10`, `cc_6_1`, `A.8.5`): the value findings list under the compliance key. */
+  readonly id: string;
+  readonly name?: string;
   readonly description: string;
-  readonly controls: Readonly<Record<string, string>>;
+  readonly section?: string;
+  readonly subSection?: string;
+}
+
+/**
+ * A compliance framework of one provider the catalog's checks map to: a subset of Prowler's catalogue
+ * (`Framework`, `Version`, `Provider`), keyed in findings by `key` (`CIS-2.0`; AWS and Azure `CIS-2.0` are
+ * two frameworks).
+ */
+export interface CatalogFramework {
+  /** The key findings carry in `compliance`: `Framework-Version`, or `Framework` when Prowler has no version (`SOC2`). */
+  readonly key: string;
+  /** Prowler's `Framework` (`CIS`, `SOC2`, `ISO27001`). */
+  readonly framework: string;
+  /** Prowler's `Version` (`2.0`, `2022`, or empty). */
+  readonly version: string;
+  readonly provider: CatalogProvider;
+  readonly name: string;
+  readonly description: string;
+  readonly requirements: readonly CatalogRequirement[];
 }
 
 /** A generated cloud resource. */
@@ -75,7 +90,7 @@ const AWS_ROWS: Row[] = [
     "Ensure MFA is enabled for the root account",
     "MFA is not enabled for root account.",
     "MFA is enabled for root account.",
-    { "CIS-AWS-2.0": ["1.5"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.9.4.2"] },
+    { "CIS-2.0": ["1.5"], "ISO27001-2022": ["A.5.15", "A.5.17", "A.8.5"] },
   ],
   [
     "iam_root_hardware_mfa_enabled",
@@ -87,7 +102,7 @@ const AWS_ROWS: Row[] = [
     "Ensure hardware MFA is enabled for the root account",
     "Root account has a virtual MFA instead of a hardware MFA device enabled.",
     "Root account has a hardware MFA device enabled.",
-    { "CIS-AWS-2.0": ["1.6"], SOC2: ["cc_6_1"] },
+    { "CIS-2.0": ["1.6"] },
   ],
   [
     "iam_no_root_access_key",
@@ -99,7 +114,7 @@ const AWS_ROWS: Row[] = [
     "Ensure no root account access key exists",
     "Root account has access keys.",
     "Root account does not have access keys.",
-    { "CIS-AWS-2.0": ["1.4"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.4"], "ISO27001-2022": ["A.5.15"] },
   ],
   [
     "iam_avoid_root_usage",
@@ -111,7 +126,7 @@ const AWS_ROWS: Row[] = [
     "Avoid the use of the root accounts",
     "Root user in the account was last accessed 3 days ago.",
     "Root user in the account wasn't accessed in the last 30 days.",
-    { "CIS-AWS-2.0": ["1.7"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.7"], "ISO27001-2022": ["A.5.15"] },
   ],
   [
     "iam_password_policy_minimum_length_14",
@@ -123,7 +138,7 @@ const AWS_ROWS: Row[] = [
     "Ensure IAM password policy requires minimum length of 14 or greater",
     "IAM password policy does not require minimum length of 14 characters.",
     "IAM password policy requires minimum length of 14 characters.",
-    { "CIS-AWS-2.0": ["1.8"], "ISO27001-2013": ["A.9.4.3"] },
+    { "CIS-2.0": ["1.8"], "ISO27001-2022": ["A.5.15"] },
   ],
   [
     "iam_user_mfa_enabled_console_access",
@@ -135,7 +150,7 @@ const AWS_ROWS: Row[] = [
     "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password",
     "User {name} has Console Password enabled but MFA disabled.",
     "User {name} has Console Password enabled and MFA enabled.",
-    { "CIS-AWS-2.0": ["1.10"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.9.4.2"] },
+    { "CIS-2.0": ["1.10"], "ISO27001-2022": ["A.5.15", "A.5.17", "A.8.5"] },
   ],
   [
     "iam_user_accesskey_unused",
@@ -147,7 +162,7 @@ const AWS_ROWS: Row[] = [
     "Ensure credentials unused for 45 days or greater are disabled",
     "User {name} has not used access key 1 in the last 45 days (112 days).",
     "User {name} does not have unused access keys for 45 days.",
-    { "CIS-AWS-2.0": ["1.12"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.12"], SOC2: ["cc_1_3"], "ISO27001-2022": ["A.5.15"] },
   ],
   [
     "iam_rotate_access_key_90_days",
@@ -159,7 +174,7 @@ const AWS_ROWS: Row[] = [
     "Ensure access keys are rotated every 90 days or less",
     "User {name} has not rotated access key 1 in over 90 days (203 days).",
     "User {name} does not have access keys older than 90 days.",
-    { "CIS-AWS-2.0": ["1.14"], SOC2: ["cc_6_1"] },
+    { "CIS-2.0": ["1.14"], "ISO27001-2022": ["A.5.15"] },
   ],
   [
     "iam_aws_attached_policy_no_administrative_privileges",
@@ -171,7 +186,7 @@ const AWS_ROWS: Row[] = [
     'Ensure IAM AWS-Managed policies that allow full "*:*" administrative privileges are not attached',
     "AWS policy AdministratorAccess is attached to role {name}.",
     "AWS policies attached to {name} do not allow '*:*' administrative privileges.",
-    { "CIS-AWS-2.0": ["1.16"], SOC2: ["cc_6_3"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.16"], SOC2: ["cc_1_3", "cc_6_3"], "ISO27001-2022": ["A.5.18", "A.8.2"] },
   ],
   [
     "iam_support_role_created",
@@ -183,7 +198,7 @@ const AWS_ROWS: Row[] = [
     "Ensure a support role has been created to manage incidents with AWS Support",
     "Support policy is not attached to any role.",
     "Support policy attached to role aws-support-incidents.",
-    { "CIS-AWS-2.0": ["1.17"] },
+    { "CIS-2.0": ["1.17"] },
   ],
   [
     "accessanalyzer_enabled",
@@ -195,7 +210,7 @@ const AWS_ROWS: Row[] = [
     "Check if IAM Access Analyzer is enabled",
     "IAM Access Analyzer in account is not enabled.",
     "IAM Access Analyzer analyzer-{name} is enabled.",
-    { "CIS-AWS-2.0": ["1.20"] },
+    { "CIS-2.0": ["1.20"], "ISO27001-2022": ["A.8.3"] },
   ],
   [
     "s3_bucket_secure_transport_policy",
@@ -207,7 +222,7 @@ const AWS_ROWS: Row[] = [
     "Check if S3 buckets have secure transport policy",
     "S3 Bucket {name} allows requests over insecure transport in the bucket policy.",
     "S3 Bucket {name} has a bucket policy to deny requests over insecure transport.",
-    { "CIS-AWS-2.0": ["2.1.1"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    { "CIS-2.0": ["2.1.1"] },
   ],
   [
     "s3_bucket_no_mfa_delete",
@@ -219,7 +234,7 @@ const AWS_ROWS: Row[] = [
     "Check if S3 bucket MFA Delete is not enabled",
     "S3 Bucket {name} has MFA Delete disabled.",
     "S3 Bucket {name} has MFA Delete enabled.",
-    { "CIS-AWS-2.0": ["2.1.2"] },
+    { "CIS-2.0": ["2.1.2"] },
   ],
   [
     "s3_bucket_level_public_access_block",
@@ -231,7 +246,7 @@ const AWS_ROWS: Row[] = [
     "Check S3 Bucket Level Public Access Block",
     "Block Public Access is not configured for the S3 Bucket {name}.",
     "Block Public Access is configured for the S3 Bucket {name}.",
-    { "CIS-AWS-2.0": ["2.1.4"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["2.1.4"] },
   ],
   [
     "s3_bucket_public_access",
@@ -243,7 +258,7 @@ const AWS_ROWS: Row[] = [
     "Ensure there are no S3 buckets open to Everyone or Any AWS user",
     "S3 Bucket {name} has public access due to bucket policy.",
     "S3 Bucket {name} is not public.",
-    { "CIS-AWS-2.0": ["2.1.4"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { SOC2: ["cc_6_1"], "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "s3_bucket_default_encryption",
@@ -255,7 +270,7 @@ const AWS_ROWS: Row[] = [
     "Check if S3 buckets have default encryption (SSE) enabled or use a bucket policy to enforce it",
     "Server Side Encryption is not configured for S3 Bucket {name}.",
     "S3 Bucket {name} has Server Side Encryption with aws:kms.",
-    { SOC2: ["cc_6_7"], "ISO27001-2013": ["A.10.1.1"] },
+    { SOC2: ["pi_1_4"], "ISO27001-2022": ["A.8.11", "A.8.24"] },
   ],
   [
     "s3_bucket_server_access_logging_enabled",
@@ -267,7 +282,7 @@ const AWS_ROWS: Row[] = [
     "Check if S3 buckets have server access logging enabled",
     "S3 Bucket {name} has server access logging disabled.",
     "S3 Bucket {name} has server access logging enabled.",
-    { "CIS-AWS-2.0": ["3.6"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { SOC2: ["cc_7_2", "cc_7_3", "cc_a_1_1"], "ISO27001-2022": ["A.8.15"] },
   ],
   [
     "ec2_ebs_default_encryption",
@@ -279,7 +294,7 @@ const AWS_ROWS: Row[] = [
     "Check if EBS Default Encryption is activated",
     "EBS Default Encryption is not activated.",
     "EBS Default Encryption is activated.",
-    { "CIS-AWS-2.0": ["2.2.1"], "ISO27001-2013": ["A.10.1.1"] },
+    { "ISO27001-2022": ["A.8.11", "A.8.24"] },
   ],
   [
     "ec2_ebs_volume_encryption",
@@ -291,7 +306,7 @@ const AWS_ROWS: Row[] = [
     "Ensure there are no EBS Volumes unencrypted",
     "EBS Volume {name} is unencrypted.",
     "EBS Volume {name} is encrypted.",
-    { SOC2: ["cc_6_7"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["2.2.1"], SOC2: ["pi_1_5"], "ISO27001-2022": ["A.8.11", "A.8.24"] },
   ],
   [
     "ec2_ebs_public_snapshot",
@@ -303,7 +318,7 @@ const AWS_ROWS: Row[] = [
     "Ensure there are no EBS Snapshots set as Public",
     "EBS Snapshot {name} is currently Public.",
     "EBS Snapshot {name} is not Public.",
-    { SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { SOC2: ["cc_6_6"], "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "ec2_instance_imdsv2_enabled",
@@ -315,7 +330,7 @@ const AWS_ROWS: Row[] = [
     "Check if EC2 Instance Metadata Service Version 2 (IMDSv2) is Enabled and Required",
     "EC2 Instance {name} has IMDSv2 disabled or not required.",
     "EC2 Instance {name} has IMDSv2 enabled and required.",
-    { "CIS-AWS-2.0": ["5.6"] },
+    { "CIS-2.0": ["5.6"], SOC2: ["cc_7_2"], "ISO27001-2022": ["A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "ec2_instance_public_ip",
@@ -327,7 +342,7 @@ const AWS_ROWS: Row[] = [
     "Check for EC2 Instances with Public IP",
     "EC2 Instance {name} has a Public IP: 54.210.17.86.",
     "EC2 Instance {name} does not have a Public IP.",
-    { SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { SOC2: ["cc_6_6"], "ISO27001-2022": ["A.8.1", "A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
@@ -339,7 +354,7 @@ const AWS_ROWS: Row[] = [
     "Ensure no security groups allow ingress from 0.0.0.0/0 or ::/0 to SSH port 22",
     "Security group {name} has SSH port 22 open to the Internet.",
     "Security group {name} does not have SSH port 22 open to the Internet.",
-    { "CIS-AWS-2.0": ["5.2"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["5.2", "5.3"], SOC2: ["cc_6_6", "cc_7_2"], "ISO27001-2022": ["A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",
@@ -351,7 +366,7 @@ const AWS_ROWS: Row[] = [
     "Ensure no security groups allow ingress from 0.0.0.0/0 or ::/0 to port 3389",
     "Security group {name} has Microsoft RDP port 3389 open to the Internet.",
     "Security group {name} does not have Microsoft RDP port 3389 open to the Internet.",
-    { "CIS-AWS-2.0": ["5.2"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["5.2", "5.3"], SOC2: ["cc_6_6"], "ISO27001-2022": ["A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "ec2_securitygroup_default_restrict_traffic",
@@ -363,7 +378,7 @@ const AWS_ROWS: Row[] = [
     "Ensure the default security group of every VPC restricts all traffic",
     "Default Security Group ({name}) rules allow traffic.",
     "Default Security Group ({name}) rules do not allow traffic.",
-    { "CIS-AWS-2.0": ["5.4"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["5.4"], "ISO27001-2022": ["A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "ec2_networkacl_allow_ingress_any_port",
@@ -375,7 +390,7 @@ const AWS_ROWS: Row[] = [
     "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to any port",
     "Network ACL {name} has every port open to the Internet.",
     "Network ACL {name} does not have every port open to the Internet.",
-    { "CIS-AWS-2.0": ["5.1"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["5.1"], SOC2: ["cc_6_6"], "ISO27001-2022": ["A.8.20", "A.8.21", "A.8.22"] },
   ],
   [
     "vpc_flow_logs_enabled",
@@ -387,7 +402,7 @@ const AWS_ROWS: Row[] = [
     "Ensure VPC Flow Logging is Enabled in all VPCs",
     "VPC {name} Flow logs are disabled.",
     "VPC {name} Flow logs are enabled.",
-    { "CIS-AWS-2.0": ["3.9"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { "CIS-2.0": ["3.9"], SOC2: ["cc_7_2", "cc_7_3"], "ISO27001-2022": ["A.8.15", "A.8.16", "A.8.20", "A.8.21", "A.8.22", "A.8.23"] },
   ],
   [
     "cloudtrail_multi_region_enabled",
@@ -399,7 +414,7 @@ const AWS_ROWS: Row[] = [
     "Ensure CloudTrail is enabled in all regions",
     "No CloudTrail trails enabled and logging were found.",
     "Trail {name} is multiregion and it is logging.",
-    { "CIS-AWS-2.0": ["3.1"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { "CIS-2.0": ["3.1"], SOC2: ["cc_2_1", "cc_7_2", "cc_a_1_1", "pi_1_3"] },
   ],
   [
     "cloudtrail_log_file_validation_enabled",
@@ -411,7 +426,7 @@ const AWS_ROWS: Row[] = [
     "Ensure CloudTrail log file validation is enabled",
     "Trail {name} log file validation disabled.",
     "Trail {name} log file validation enabled.",
-    { "CIS-AWS-2.0": ["3.2"], "ISO27001-2013": ["A.12.4.2"] },
+    { "CIS-2.0": ["3.2"], SOC2: ["cc_7_3", "pi_1_3"], "ISO27001-2022": ["A.8.15", "A.8.16"] },
   ],
   [
     "cloudtrail_kms_encryption_enabled",
@@ -423,7 +438,7 @@ const AWS_ROWS: Row[] = [
     "Ensure CloudTrail logs are encrypted at rest using KMS CMKs",
     "Multiregion trail {name} has encryption disabled.",
     "Multiregion trail {name} has encryption enabled.",
-    { "CIS-AWS-2.0": ["3.7"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["3.7"], "ISO27001-2022": ["A.8.11", "A.8.15", "A.8.16", "A.8.24"] },
   ],
   [
     "config_recorder_all_regions_enabled",
@@ -435,7 +450,7 @@ const AWS_ROWS: Row[] = [
     "Ensure AWS Config is enabled in all regions",
     "AWS Config recorder is disabled.",
     "AWS Config recorder default is enabled.",
-    { "CIS-AWS-2.0": ["3.5"], SOC2: ["cc_7_1"] },
+    { "CIS-2.0": ["3.5"], SOC2: ["cc_2_1", "cc_3_1", "cc_3_4", "cc_8_1", "pi_1_3"], "ISO27001-2022": ["A.5.16", "A.5.22"] },
   ],
   [
     "guardduty_is_enabled",
@@ -447,7 +462,10 @@ const AWS_ROWS: Row[] = [
     "Check if GuardDuty is enabled",
     "GuardDuty detector {name} not configured.",
     "GuardDuty detector {name} enabled.",
-    { SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.6.1"] },
+    {
+      SOC2: ["cc_3_1", "cc_3_2", "cc_4_2", "cc_6_8", "cc_7_1", "cc_7_2", "cc_7_3", "cc_7_4"],
+      "ISO27001-2022": ["A.5.19", "A.5.21", "A.5.25", "A.5.28", "A.5.29", "A.8.7", "A.8.9"],
+    },
   ],
   [
     "securityhub_enabled",
@@ -459,7 +477,7 @@ const AWS_ROWS: Row[] = [
     "Check if Security Hub is enabled and its standard subscriptions",
     "Security Hub is not enabled.",
     "Security Hub is enabled with standards: cis-aws-foundations-benchmark/v/1.4.0.",
-    { SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["4.16"], SOC2: ["cc_3_1", "cc_6_8", "cc_7_1", "cc_7_2", "cc_7_3", "cc_7_4"], "ISO27001-2022": ["A.5.1", "A.8.23"] },
   ],
   [
     "kms_cmk_rotation_enabled",
@@ -471,7 +489,7 @@ const AWS_ROWS: Row[] = [
     "Ensure rotation for customer created KMS CMKs is enabled",
     "KMS CMK {name} has automatic rotation disabled.",
     "KMS CMK {name} has automatic rotation enabled.",
-    { "CIS-AWS-2.0": ["3.8"], "ISO27001-2013": ["A.10.1.2"] },
+    { "CIS-2.0": ["3.8"], SOC2: ["pi_1_5"], "ISO27001-2022": ["A.8.5", "A.8.11", "A.8.24"] },
   ],
   [
     "rds_instance_storage_encrypted",
@@ -483,7 +501,7 @@ const AWS_ROWS: Row[] = [
     "Check if RDS instances storage is encrypted",
     "RDS Instance {name} is not encrypted.",
     "RDS Instance {name} is encrypted.",
-    { "CIS-AWS-2.0": ["2.3.1"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["2.3.1"], SOC2: ["pi_1_5"], "ISO27001-2022": ["A.8.11", "A.8.24"] },
   ],
   [
     "rds_instance_no_public_access",
@@ -495,7 +513,7 @@ const AWS_ROWS: Row[] = [
     "Ensure there are no Public Accessible RDS instances",
     "RDS Instance {name} is set as publicly accessible.",
     "RDS Instance {name} is not publicly accessible.",
-    { "CIS-AWS-2.0": ["2.3.3"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["2.3.3"], SOC2: ["cc_6_2"], "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "rds_instance_minor_version_upgrade_enabled",
@@ -507,7 +525,7 @@ const AWS_ROWS: Row[] = [
     "Ensure RDS instances have minor version upgrade enabled",
     "RDS Instance {name} does not have minor version upgrade enabled.",
     "RDS Instance {name} has minor version upgrade enabled.",
-    { "CIS-AWS-2.0": ["2.3.2"], "ISO27001-2013": ["A.12.6.1"] },
+    { "CIS-2.0": ["2.3.2"] },
   ],
   [
     "rds_instance_backup_enabled",
@@ -519,7 +537,7 @@ const AWS_ROWS: Row[] = [
     "Check if RDS instances have backup enabled",
     "RDS Instance {name} does not have backup enabled.",
     "RDS Instance {name} has backup enabled with retention period 7 days.",
-    { SOC2: ["cc_7_5"], "ISO27001-2013": ["A.12.3.1"] },
+    { SOC2: ["cc_7_4", "cc_a_1_1"] },
   ],
   [
     "awslambda_function_not_publicly_accessible",
@@ -531,7 +549,7 @@ const AWS_ROWS: Row[] = [
     "Check if Lambda functions have resource-based policy set as Public.",
     "Lambda function {name} has a resource-based policy with public access.",
     "Lambda function {name} has a resource-based policy without public access.",
-    { SOC2: ["cc_6_1"], "ISO27001-2013": ["A.9.4.3"] },
+    { "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "awslambda_function_url_public",
@@ -543,7 +561,7 @@ const AWS_ROWS: Row[] = [
     "Check Public Lambda Function URL",
     "Lambda function {name} has a publicly accessible function URL.",
     "Lambda function {name} does not have a publicly accessible function URL.",
-    { SOC2: ["cc_6_6"] },
+    { "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "eks_cluster_not_publicly_accessible",
@@ -555,7 +573,7 @@ const AWS_ROWS: Row[] = [
     "Ensure EKS Clusters are created with Private Endpoint Enabled and Public Access Disabled",
     "EKS cluster {name} has a public endpoint.",
     "EKS cluster {name} does not have a public endpoint.",
-    { SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "ISO27001-2022": ["A.8.1"] },
   ],
   [
     "elbv2_logging_enabled",
@@ -567,7 +585,7 @@ const AWS_ROWS: Row[] = [
     "Check if Elastic Load Balancers have logging enabled",
     "ELBv2 ALB {name} does not have access logs configured.",
     "ELBv2 ALB {name} has access logs to S3 configured.",
-    { SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { SOC2: ["cc_7_2", "cc_7_3", "cc_a_1_1", "pi_1_2"], "ISO27001-2022": ["A.8.15"] },
   ],
   [
     "elbv2_insecure_ssl_ciphers",
@@ -579,7 +597,7 @@ const AWS_ROWS: Row[] = [
     "Check if Elastic Load Balancers have insecure SSL ciphers",
     "ELBv2 {name} has listeners with insecure SSL protocols or ciphers.",
     "ELBv2 {name} does not have insecure SSL protocols or ciphers.",
-    { SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    {},
   ],
   [
     "cloudwatch_log_metric_filter_root_usage",
@@ -591,7 +609,7 @@ const AWS_ROWS: Row[] = [
     "Ensure a log metric filter and alarm exist for usage of root account",
     "No CloudWatch log groups found with metric filters or alarms associated.",
     "CloudWatch log group has a metric filter and alarm for root usage.",
-    { "CIS-AWS-2.0": ["4.3"], SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["4.3"], SOC2: ["pi_1_3"], "ISO27001-2022": ["A.8.15", "A.8.16"] },
     true,
   ],
 ];
@@ -607,7 +625,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That Microsoft Defender for Servers Is Set to 'On'",
     "Defender plan Defender for Servers from subscription {name} is set to OFF (pricing tier not standard).",
     "Defender plan Defender for Servers from subscription {name} is set to ON (pricing tier standard).",
-    { "CIS-Azure-2.0": ["2.1.1"], SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["2.1.1", "2.1.2"] },
   ],
   [
     "defender_ensure_defender_for_storage_is_on",
@@ -619,7 +637,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That Microsoft Defender for Storage Is Set To 'On'",
     "Defender plan Defender for Storage Accounts from subscription {name} is set to OFF (pricing tier not standard).",
     "Defender plan Defender for Storage Accounts from subscription {name} is set to ON (pricing tier standard).",
-    { "CIS-Azure-2.0": ["2.1.7"], SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["2.1.7"] },
   ],
   [
     "defender_ensure_defender_for_sql_servers_is_on",
@@ -631,7 +649,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That Microsoft Defender for SQL Servers on Machines Is Set To 'On'",
     "Defender plan Defender for SQL Server VMs from subscription {name} is set to OFF (pricing tier not standard).",
     "Defender plan Defender for SQL Server VMs from subscription {name} is set to ON (pricing tier standard).",
-    { "CIS-Azure-2.0": ["2.1.5"] },
+    { "CIS-2.0": ["2.1.5"] },
   ],
   [
     "defender_ensure_notify_alerts_severity_is_high",
@@ -643,7 +661,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That 'Notify about alerts with the following severity' is Set to 'High'",
     "Notifications are not enabled for alerts with a minimum severity of high or lower in subscription {name}.",
     "Notifications are enabled for alerts with a minimum severity of high or lower in subscription {name}.",
-    { "CIS-Azure-2.0": ["2.1.20"], SOC2: ["cc_7_3"] },
+    { "CIS-2.0": ["2.1.20"] },
   ],
   [
     "iam_subscription_roles_owner_custom_not_created",
@@ -655,7 +673,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That No Custom Subscription Owner Roles Are Created",
     "Role Custom-Owner from subscription {name} is a custom owner role.",
     "No custom owner roles found in subscription {name}.",
-    { "CIS-Azure-2.0": ["1.23"], SOC2: ["cc_6_3"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.23", "1.24"] },
   ],
   [
     "storage_secure_transfer_required_is_enabled",
@@ -667,7 +685,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that 'Secure transfer required' is set to 'Enabled'",
     "Storage account {name} has secure transfer required disabled.",
     "Storage account {name} has secure transfer required enabled.",
-    { "CIS-Azure-2.0": ["3.1"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    { "CIS-2.0": ["3.1"] },
   ],
   [
     "storage_blob_public_access_level_is_disabled",
@@ -679,7 +697,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that 'Public access level' is disabled for storage accounts with blob containers",
     "Storage account {name} has allow blob public access enabled.",
     "Storage account {name} has allow blob public access disabled.",
-    { "CIS-Azure-2.0": ["3.7"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["3.7"] },
   ],
   [
     "storage_default_network_access_rule_is_denied",
@@ -691,7 +709,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure Default Network Access Rule for Storage Accounts is Set to Deny",
     "Storage account {name} has network access rule set to Allow.",
     "Storage account {name} has network access rule set to Deny.",
-    { "CIS-Azure-2.0": ["3.8"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["3.8"] },
   ],
   [
     "storage_ensure_minimum_tls_version_12",
@@ -703,7 +721,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure the 'Minimum TLS version' for storage accounts is set to 'Version 1.2'",
     "Storage account {name} does not have TLS version set to 1.2.",
     "Storage account {name} has TLS version set to 1.2.",
-    { "CIS-Azure-2.0": ["3.15"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    { "CIS-2.0": ["3.15"] },
   ],
   [
     "storage_ensure_soft_delete_is_enabled",
@@ -715,7 +733,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure Soft Delete is Enabled for Azure Containers and Blob Storage",
     "Storage account {name} has soft delete disabled.",
     "Storage account {name} has soft delete enabled.",
-    { "CIS-Azure-2.0": ["3.11"], "ISO27001-2013": ["A.12.3.1"] },
+    { "CIS-2.0": ["3.11"] },
   ],
   [
     "sqlserver_auditing_enabled",
@@ -727,7 +745,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that 'Auditing' is set to 'On'",
     "SQL Server {name} does not have any auditing policy configured.",
     "SQL Server {name} has an auditing policy configured.",
-    { "CIS-Azure-2.0": ["4.1.1"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { "CIS-2.0": ["4.1.1"] },
   ],
   [
     "sqlserver_tde_encryption_enabled",
@@ -739,7 +757,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure SQL server's Transparent Data Encryption (TDE) protector is encrypted",
     "Database master of SQL Server {name} has TDE disabled.",
     "Database master of SQL Server {name} has TDE enabled.",
-    { "CIS-Azure-2.0": ["4.1.5"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["4.1.5"] },
   ],
   [
     "sqlserver_unrestricted_inbound_access",
@@ -751,7 +769,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that no SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
     "SQL Server {name} has firewall rules allowing 0.0.0.0-255.255.255.255.",
     "SQL Server {name} does not have firewall rules allowing 0.0.0.0-255.255.255.255.",
-    { "CIS-Azure-2.0": ["4.1.2"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["4.1.2"] },
   ],
   [
     "sqlserver_azuread_administrator_enabled",
@@ -763,7 +781,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that Azure Active Directory Admin is Configured for SQL Servers",
     "SQL Server {name} does not have an Active Directory administrator.",
     "SQL Server {name} has an Active Directory administrator.",
-    { "CIS-Azure-2.0": ["4.1.4"], SOC2: ["cc_6_1"] },
+    { "CIS-2.0": ["4.1.4"] },
   ],
   [
     "keyvault_key_expiration_set_in_non_rbac",
@@ -775,7 +793,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that the Expiration Date is set for all Keys in Non-RBAC Key Vaults",
     "Keyvault {name} has a key without expiration date set.",
     "Keyvault {name} has all the keys with expiration date set.",
-    { "CIS-Azure-2.0": ["8.2"], "ISO27001-2013": ["A.10.1.2"] },
+    { "CIS-2.0": ["8.2"] },
   ],
   [
     "keyvault_recoverable",
@@ -787,7 +805,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure the Key Vault is Recoverable",
     "Keyvault {name} is not recoverable.",
     "Keyvault {name} is recoverable.",
-    { "CIS-Azure-2.0": ["8.5"], "ISO27001-2013": ["A.12.3.1"] },
+    { "CIS-2.0": ["8.5"] },
   ],
   [
     "keyvault_rbac_enabled",
@@ -799,7 +817,7 @@ const AZURE_ROWS: Row[] = [
     "Enable Role Based Access Control for Azure Key Vault",
     "Keyvault {name} is not using RBAC for access control.",
     "Keyvault {name} is using RBAC for access control.",
-    { "CIS-Azure-2.0": ["8.6"], SOC2: ["cc_6_3"] },
+    { "CIS-2.0": ["8.6"] },
   ],
   [
     "network_ssh_internet_access_restricted",
@@ -811,7 +829,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that SSH access from the Internet is evaluated and restricted",
     "Security Group {name} has SSH internet access allowed.",
     "Security Group {name} has SSH internet access restricted.",
-    { "CIS-Azure-2.0": ["6.2"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["6.2"] },
   ],
   [
     "network_rdp_internet_access_restricted",
@@ -823,7 +841,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that RDP access from the Internet is evaluated and restricted",
     "Security Group {name} has RDP internet access allowed.",
     "Security Group {name} has RDP internet access restricted.",
-    { "CIS-Azure-2.0": ["6.1"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["6.1"] },
   ],
   [
     "network_watcher_enabled",
@@ -835,7 +853,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that Network Watcher is 'Enabled'",
     "Network Watcher is not enabled for the location {region} in subscription {name}.",
     "Network Watcher is enabled for the location {region} in subscription {name}.",
-    { "CIS-Azure-2.0": ["6.6"], SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["6.6"] },
   ],
   [
     "app_ensure_http_is_redirected_to_https",
@@ -847,7 +865,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure Web App Redirects All HTTP traffic to HTTPS in Azure App Service",
     "HTTP is not redirected to HTTPS for app '{name}'.",
     "HTTP is redirected to HTTPS for app '{name}'.",
-    { "CIS-Azure-2.0": ["9.2"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    { "CIS-2.0": ["9.2"] },
   ],
   [
     "app_minimum_tls_version_12",
@@ -859,7 +877,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure Web App is using the latest version of TLS encryption",
     "Minimum TLS version is not set to 1.2 for app '{name}'.",
     "Minimum TLS version is set to 1.2 for app '{name}'.",
-    { "CIS-Azure-2.0": ["9.3"], SOC2: ["cc_6_7"] },
+    { "CIS-2.0": ["9.3"] },
   ],
   [
     "defender_ensure_defender_for_containers_is_on",
@@ -871,7 +889,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That Microsoft Defender for Containers Is Set To 'On'",
     "Defender plan Defender for Containers from subscription {name} is set to OFF (pricing tier not standard).",
     "Defender plan Defender for Containers from subscription {name} is set to ON (pricing tier standard).",
-    { SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["2.1.8"] },
   ],
   [
     "defender_ensure_defender_for_keyvault_is_on",
@@ -883,7 +901,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That Microsoft Defender for Key Vault Is Set To 'On'",
     "Defender plan Defender for KeyVaults from subscription {name} is set to OFF (pricing tier not standard).",
     "Defender plan Defender for KeyVaults from subscription {name} is set to ON (pricing tier standard).",
-    { SOC2: ["cc_7_2"] },
+    { "CIS-2.0": ["2.1.10"] },
   ],
   [
     "vm_ensure_attached_disks_encrypted_with_cmk",
@@ -895,7 +913,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that 'OS and Data' disks are encrypted with Customer Managed Key (CMK)",
     "Disk '{name}-osdisk' is not encrypted with a customer-managed key.",
     "Disk '{name}-osdisk' is encrypted with a customer-managed key.",
-    { "CIS-Azure-2.0": ["7.3"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["7.3"] },
   ],
   [
     "monitor_diagnostic_settings_exists",
@@ -907,7 +925,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure that a 'Diagnostic Setting' exists for Subscription Activity Logs",
     "No diagnostic settings found in subscription {name}.",
     "Diagnostic settings found in subscription {name}.",
-    { "CIS-Azure-2.0": ["5.1.1"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { "CIS-2.0": ["5.1.1"] },
     true,
   ],
   [
@@ -920,7 +938,7 @@ const AZURE_ROWS: Row[] = [
     "Ensure That 'Firewalls & Networks' Is Limited to Use Selected Networks Instead of All Networks",
     "CosmosDB account {name} has firewall rules that allow access from all networks.",
     "CosmosDB account {name} has firewall rules that allow access only from selected networks.",
-    { "CIS-Azure-2.0": ["4.5.1"], SOC2: ["cc_6_6"] },
+    { "CIS-2.0": ["4.5.1"] },
   ],
 ];
 
@@ -935,7 +953,7 @@ const GCP_ROWS: Row[] = [
     "Ensure Service Account does not have admin privileges",
     "Account {name} has administrative privileges with role roles/editor.",
     "Account {name} has no administrative privileges.",
-    { "CIS-GCP-2.0": ["1.5"], SOC2: ["cc_6_3"], "ISO27001-2013": ["A.9.2.3"] },
+    { "CIS-2.0": ["1.5"] },
   ],
   [
     "iam_sa_user_managed_key_rotate_90_days",
@@ -947,7 +965,7 @@ const GCP_ROWS: Row[] = [
     "Ensure User-Managed/External Keys for Service Accounts Are Rotated Every 90 Days or Fewer",
     "User-managed key for account {name} was not rotated in the last 90 days (161 days).",
     "User-managed key for account {name} was rotated in the last 90 days.",
-    { "CIS-GCP-2.0": ["1.7"], "ISO27001-2013": ["A.10.1.2"] },
+    { "CIS-2.0": ["1.7"] },
   ],
   [
     "iam_no_service_roles_at_project_level",
@@ -959,7 +977,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That IAM Users Are Not Assigned the Service Account User or Service Account Token Creator Roles at Project Level",
     "IAM Users assigned to service roles ('roles/iam.serviceAccountUser' and/or 'roles/iam.serviceAccountTokenCreator') at project level in {name}.",
     "No IAM Users assigned to service roles at project level in {name}.",
-    { "CIS-GCP-2.0": ["1.6"], SOC2: ["cc_6_3"] },
+    { "CIS-2.0": ["1.6"] },
   ],
   [
     "iam_role_kms_enforce_separation_of_duties",
@@ -971,7 +989,7 @@ const GCP_ROWS: Row[] = [
     "Enforce Separation of Duties for KMS-Related Roles",
     "Principle of separation of duties was not enforced for KMS-related roles in project {name}.",
     "Principle of separation of duties was enforced for KMS-related roles in project {name}.",
-    { "CIS-GCP-2.0": ["1.11"] },
+    { "CIS-2.0": ["1.11"] },
   ],
   [
     "compute_firewall_ssh_access_from_the_internet_allowed",
@@ -983,7 +1001,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That SSH Access Is Restricted From the Internet",
     "Firewall {name} does expose port 22 (SSH) to the internet.",
     "Firewall {name} does not expose port 22 (SSH) to the internet.",
-    { "CIS-GCP-2.0": ["3.6"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["3.6"] },
   ],
   [
     "compute_firewall_rdp_access_from_the_internet_allowed",
@@ -995,7 +1013,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That RDP Access Is Restricted From the Internet",
     "Firewall {name} does expose port 3389 (RDP) to the internet.",
     "Firewall {name} does not expose port 3389 (RDP) to the internet.",
-    { "CIS-GCP-2.0": ["3.7"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["3.7"] },
   ],
   [
     "compute_network_default_in_use",
@@ -1007,7 +1025,7 @@ const GCP_ROWS: Row[] = [
     "Ensure that the default network does not exist",
     "Default network is in use for project {name}.",
     "Default network does not exist in project {name}.",
-    { "CIS-GCP-2.0": ["3.1"] },
+    { "CIS-2.0": ["3.1"] },
   ],
   [
     "compute_instance_public_ip",
@@ -1019,7 +1037,7 @@ const GCP_ROWS: Row[] = [
     "Check for Virtual Machine Instances with Public IP Addresses",
     "VM Instance {name} has a public IP address: 34.118.72.9.",
     "VM Instance {name} does not have a public IP address.",
-    { "CIS-GCP-2.0": ["4.9"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.1"] },
+    { "CIS-2.0": ["4.9"] },
   ],
   [
     "compute_instance_shielded_vm_enabled",
@@ -1031,7 +1049,7 @@ const GCP_ROWS: Row[] = [
     "Ensure Compute Instances Are Launched With Shielded VM Enabled",
     "VM Instance {name} does not have vTPM or Integrity Monitoring set to on.",
     "VM Instance {name} has vTPM or Integrity Monitoring set to on.",
-    { "CIS-GCP-2.0": ["4.8"] },
+    { "CIS-2.0": ["4.8"] },
   ],
   [
     "compute_instance_serial_ports_in_use",
@@ -1043,7 +1061,7 @@ const GCP_ROWS: Row[] = [
     "Ensure 'Enable Connecting to Serial Ports' Is Not Enabled for VM Instance",
     "VM Instance {name} has Enable Connecting to Serial Ports set to on.",
     "VM Instance {name} has Enable Connecting to Serial Ports off.",
-    { "CIS-GCP-2.0": ["4.5"] },
+    { "CIS-2.0": ["4.5"] },
   ],
   [
     "compute_instance_default_service_account_in_use_with_full_api_access",
@@ -1055,7 +1073,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Instances Are Not Configured To Use the Default Service Account With Full Access to All Cloud APIs",
     "The VM Instance {name} is configured to use the default service account with full access to all cloud APIs.",
     "The VM Instance {name} is not configured to use the default service account with full access to all cloud APIs.",
-    { "CIS-GCP-2.0": ["4.2"], SOC2: ["cc_6_3"] },
+    { "CIS-2.0": ["4.2"] },
   ],
   [
     "compute_project_os_login_enabled",
@@ -1067,7 +1085,7 @@ const GCP_ROWS: Row[] = [
     "Ensure Os Login Is Enabled for a Project",
     "Project {name} does not have OS Login enabled.",
     "Project {name} has OS Login enabled.",
-    { "CIS-GCP-2.0": ["4.4"], SOC2: ["cc_6_1"] },
+    { "CIS-2.0": ["4.4"] },
   ],
   [
     "cloudstorage_bucket_public_access",
@@ -1079,7 +1097,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Cloud Storage Bucket Is Not Anonymously or Publicly Accessible",
     "Bucket {name} is publicly accessible.",
     "Bucket {name} is not publicly accessible.",
-    { "CIS-GCP-2.0": ["5.1"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["5.1"] },
   ],
   [
     "cloudstorage_bucket_uniform_bucket_level_access",
@@ -1091,7 +1109,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Cloud Storage Buckets Have Uniform Bucket-Level Access Enabled",
     "Bucket {name} has uniform Bucket Level Access disabled.",
     "Bucket {name} has uniform Bucket Level Access enabled.",
-    { "CIS-GCP-2.0": ["5.2"], SOC2: ["cc_6_1"] },
+    { "CIS-2.0": ["5.2"] },
   ],
   [
     "cloudstorage_bucket_log_retention_policy_lock",
@@ -1103,7 +1121,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Retention Policies on Cloud Storage Buckets Used for Exporting Logs Are Configured Using Bucket Lock",
     "Log Sink Bucket {name} has no Retention Policy.",
     "Log Sink Bucket {name} has a Retention Policy with Bucket Lock.",
-    { "CIS-GCP-2.0": ["2.3"], "ISO27001-2013": ["A.12.4.2"] },
+    { "CIS-2.0": ["2.3"] },
   ],
   [
     "cloudsql_instance_public_access",
@@ -1115,7 +1133,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Cloud SQL Database Instances Do Not Implicitly Whitelist All Public IP Addresses",
     "Database Instance {name} is publicly accessible (0.0.0.0/0).",
     "Database Instance {name} does not whitelist all Public IP Addresses.",
-    { "CIS-GCP-2.0": ["6.5"], SOC2: ["cc_6_6"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["6.5"] },
   ],
   [
     "cloudsql_instance_ssl_connections",
@@ -1127,7 +1145,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That the Cloud SQL Database Instance Requires All Incoming Connections To Use SSL",
     "Database Instance {name} does not require SSL connections.",
     "Database Instance {name} requires SSL connections.",
-    { "CIS-GCP-2.0": ["6.4"], SOC2: ["cc_6_7"], "ISO27001-2013": ["A.13.2.1"] },
+    { "CIS-2.0": ["6.4"] },
   ],
   [
     "cloudsql_instance_public_ip",
@@ -1139,7 +1157,7 @@ const GCP_ROWS: Row[] = [
     "Check for Cloud SQL Database Instances with Public IPs",
     "Database Instance {name} has a public IP address.",
     "Database Instance {name} does not have a public IP address.",
-    { "CIS-GCP-2.0": ["6.6"], SOC2: ["cc_6_6"] },
+    { "CIS-2.0": ["6.6"] },
   ],
   [
     "cloudsql_instance_automated_backups",
@@ -1151,7 +1169,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Cloud SQL Database Instances Are Configured With Automated Backups",
     "Database Instance {name} does not have automated backups configured.",
     "Database Instance {name} has automated backups configured.",
-    { "CIS-GCP-2.0": ["6.7"], SOC2: ["cc_7_5"], "ISO27001-2013": ["A.12.3.1"] },
+    { "CIS-2.0": ["6.7"] },
   ],
   [
     "kms_key_rotation_max_90_days",
@@ -1163,7 +1181,7 @@ const GCP_ROWS: Row[] = [
     "Ensure KMS keys are rotated within a period of 90 days",
     "Key {name} is not rotated every 90 days or less.",
     "Key {name} is rotated every 90 days or less.",
-    { "CIS-GCP-2.0": ["1.10"], "ISO27001-2013": ["A.10.1.2"] },
+    { "CIS-2.0": ["1.10"] },
   ],
   [
     "logging_sink_created",
@@ -1175,7 +1193,7 @@ const GCP_ROWS: Row[] = [
     "Ensure there is at least one sink used to export copies of all the log entries",
     "There are no logging sinks to export copies of all the log entries in project {name}.",
     "Sink all-logs is enabled exporting copies of all the log entries in project {name}.",
-    { "CIS-GCP-2.0": ["2.2"], SOC2: ["cc_7_2"], "ISO27001-2013": ["A.12.4.1"] },
+    { "CIS-2.0": ["2.2"] },
   ],
   [
     "bigquery_dataset_public_access",
@@ -1187,7 +1205,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That BigQuery Datasets Are Not Anonymously or Publicly Accessible",
     "Dataset {name} is publicly accessible.",
     "Dataset {name} is not publicly accessible.",
-    { "CIS-GCP-2.0": ["7.1"], SOC2: ["cc_6_1"], "ISO27001-2013": ["A.13.1.3"] },
+    { "CIS-2.0": ["7.1"] },
   ],
   [
     "bigquery_dataset_cmk_encryption",
@@ -1199,7 +1217,7 @@ const GCP_ROWS: Row[] = [
     "Ensure BigQuery datasets are encrypted with Customer-Managed Keys (CMKs)",
     "Dataset {name} is not encrypted with Customer-Managed Keys (CMKs).",
     "Dataset {name} is encrypted with Customer-Managed Keys (CMKs).",
-    { "CIS-GCP-2.0": ["7.3"], "ISO27001-2013": ["A.10.1.1"] },
+    { "CIS-2.0": ["7.3"] },
   ],
   [
     "dns_dnssec_disabled",
@@ -1211,7 +1229,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That DNSSEC Is Enabled for Cloud DNS",
     "Cloud DNS {name} doesn't have DNSSEC enabled.",
     "Cloud DNS {name} has DNSSEC enabled.",
-    { "CIS-GCP-2.0": ["3.3"] },
+    { "CIS-2.0": ["3.3"] },
   ],
   [
     "compute_instance_default_service_account_in_use",
@@ -1223,7 +1241,7 @@ const GCP_ROWS: Row[] = [
     "Ensure That Instances Are Not Configured To Use the Default Service Account",
     "The default service account is configured to be used with VM Instance {name}.",
     "The default service account is not configured to be used with VM Instance {name}.",
-    { SOC2: ["cc_6_3"] },
+    { "CIS-2.0": ["4.1"] },
     true,
   ],
 ];
@@ -1252,157 +1270,743 @@ export const CHECK_CATALOG: Readonly<Record<CatalogProvider, readonly CatalogChe
   gcp: toChecks("gcp", GCP_ROWS),
 };
 
-/** The frameworks the catalog's compliance keys belong to, with every control a check maps to. */
+/**
+ * The compliance frameworks the catalog's checks map to, per provider: each a SUBSET of Prowler's compliance
+ * catalogue of that name and version (`prowler/compliance/<provider>/*.json`, Apache-2.0), holding only the
+ * requirements the checks above map to, with Prowler's requirement ids, descriptions and sections.
+ * `prowlerCatalogue` turns one into Prowler's JSON shape for `@cspm/ingest`'s `loadComplianceCatalogue`.
+ */
 export const CATALOG_FRAMEWORKS: readonly CatalogFramework[] = [
   {
-    key: "CIS-AWS-2.0",
-    frameworkId: "cis_aws_2.0",
-    name: "CIS Amazon Web Services Foundations Benchmark",
-    version: "2.0.0",
+    key: "CIS-2.0",
+    framework: "CIS",
+    version: "2.0",
     provider: "aws",
-    description: "Prescriptive guidance for configuring security options for a subset of Amazon Web Services.",
-    controls: {
-      "1.4": "Ensure no 'root' user account access key exists",
-      "1.5": "Ensure MFA is enabled for the 'root' user account",
-      "1.6": "Ensure hardware MFA is enabled for the 'root' user account",
-      "1.7": "Eliminate use of the 'root' user for administrative and daily tasks",
-      "1.8": "Ensure IAM password policy requires minimum length of 14 or greater",
-      "1.10": "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password",
-      "1.12": "Ensure credentials unused for 45 days or greater are disabled",
-      "1.14": "Ensure access keys are rotated every 90 days or less",
-      "1.16": 'Ensure IAM policies that allow full "*:*" administrative privileges are not attached',
-      "1.17": "Ensure a support role has been created to manage incidents with AWS Support",
-      "1.20": "Ensure that IAM Access analyzer is enabled for all regions",
-      "2.1.1": "Ensure S3 Bucket Policy is set to deny HTTP requests",
-      "2.1.2": "Ensure MFA Delete is enabled on S3 buckets",
-      "2.1.4": "Ensure that S3 Buckets are configured with 'Block public access (bucket settings)'",
-      "2.2.1": "Ensure EBS Volume Encryption is Enabled in all Regions",
-      "2.3.1": "Ensure that encryption-at-rest is enabled for RDS Instances",
-      "2.3.2": "Ensure Auto Minor Version Upgrade feature is Enabled for RDS Instances",
-      "2.3.3": "Ensure that public access is not given to RDS Instance",
-      "3.1": "Ensure CloudTrail is enabled in all regions",
-      "3.2": "Ensure CloudTrail log file validation is enabled",
-      "3.5": "Ensure AWS Config is enabled in all regions",
-      "3.6": "Ensure S3 bucket access logging is enabled on the CloudTrail S3 bucket",
-      "3.7": "Ensure CloudTrail logs are encrypted at rest using KMS CMKs",
-      "3.8": "Ensure rotation for customer-created symmetric CMKs is enabled",
-      "3.9": "Ensure VPC flow logging is enabled in all VPCs",
-      "4.3": "Ensure a log metric filter and alarm exist for usage of 'root' account",
-      "5.1": "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports",
-      "5.2": "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports",
-      "5.4": "Ensure the default security group of every VPC restricts all traffic",
-      "5.6": "Ensure that EC2 Metadata Service only allows IMDSv2",
-    },
-  },
-  {
-    key: "CIS-Azure-2.0",
-    frameworkId: "cis_azure_2.0",
-    name: "CIS Microsoft Azure Foundations Benchmark",
-    version: "2.0.0",
-    provider: "azure",
-    description: "Prescriptive guidance for establishing a secure baseline configuration for Microsoft Azure.",
-    controls: {
-      "1.23": "Ensure That No Custom Subscription Administrator Roles Exist",
-      "2.1.1": "Ensure That Microsoft Defender for Servers Is Set to 'On'",
-      "2.1.5": "Ensure That Microsoft Defender for SQL Servers on Machines Is Set To 'On'",
-      "2.1.7": "Ensure That Microsoft Defender for Storage Is Set To 'On'",
-      "2.1.20": "Ensure That 'Notify about alerts with the following severity' is Set to 'High'",
-      "3.1": "Ensure that 'Secure transfer required' is set to 'Enabled'",
-      "3.7": "Ensure that 'Public access level' is disabled for storage accounts with blob containers",
-      "3.8": "Ensure Default Network Access Rule for Storage Accounts is Set to Deny",
-      "3.11": "Ensure Soft Delete is Enabled for Azure Containers and Blob Storage",
-      "3.15": "Ensure the 'Minimum TLS version' for storage accounts is set to 'Version 1.2'",
-      "4.1.1": "Ensure that 'Auditing' is set to 'On'",
-      "4.1.2": "Ensure no Azure SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
-      "4.1.4": "Ensure that Microsoft Entra authentication is Configured for SQL Servers",
-      "4.1.5": "Ensure that 'Data encryption' is set to 'On' on a SQL Database",
-      "4.5.1": "Ensure That 'Firewalls & Networks' Is Limited to Use Selected Networks Instead of All Networks",
-      "5.1.1": "Ensure that a 'Diagnostic Setting' exists for Subscription Activity Logs",
-      "6.1": "Ensure that RDP access from the Internet is evaluated and restricted",
-      "6.2": "Ensure that SSH access from the Internet is evaluated and restricted",
-      "6.6": "Ensure that Network Watcher is 'Enabled'",
-      "7.3": "Ensure that 'OS and Data' disks are encrypted with Customer Managed Key (CMK)",
-      "8.2": "Ensure that the Expiration Date is set for all Keys in Non-RBAC Key Vaults",
-      "8.5": "Ensure the Key Vault is Recoverable",
-      "8.6": "Enable Role Based Access Control for Azure Key Vault",
-      "9.2": "Ensure Web App Redirects All HTTP traffic to HTTPS in Azure App Service",
-      "9.3": "Ensure Web App is using the latest version of TLS encryption",
-    },
-  },
-  {
-    key: "CIS-GCP-2.0",
-    frameworkId: "cis_gcp_2.0",
-    name: "CIS Google Cloud Platform Foundation Benchmark",
-    version: "2.0.0",
-    provider: "gcp",
-    description: "Prescriptive guidance for configuring security options for a subset of Google Cloud Platform services.",
-    controls: {
-      "1.5": "Ensure That Service Account Has No Admin Privileges",
-      "1.6": "Ensure That IAM Users Are Not Assigned the Service Account User or Service Account Token Creator Roles at Project Level",
-      "1.7": "Ensure User-Managed/External Keys for Service Accounts Are Rotated Every 90 Days or Fewer",
-      "1.10": "Ensure KMS Encryption Keys Are Rotated Within a Period of 90 Days",
-      "1.11": "Ensure That Separation of Duties Is Enforced While Assigning KMS Related Roles to Users",
-      "2.2": "Ensure That Sinks Are Configured for All Log Entries",
-      "2.3": "Ensure That Retention Policies on Cloud Storage Buckets Used for Exporting Logs Are Configured Using Bucket Lock",
-      "3.1": "Ensure That the Default Network Does Not Exist in a Project",
-      "3.3": "Ensure That DNSSEC Is Enabled for Cloud DNS",
-      "3.6": "Ensure That SSH Access Is Restricted From the Internet",
-      "3.7": "Ensure That RDP Access Is Restricted From the Internet",
-      "4.2": "Ensure That Instances Are Not Configured To Use the Default Service Account With Full Access to All Cloud APIs",
-      "4.4": "Ensure Oslogin Is Enabled for a Project",
-      "4.5": "Ensure 'Enable Connecting to Serial Ports' Is Not Enabled for VM Instance",
-      "4.8": "Ensure Compute Instances Are Launched With Shielded VM Enabled",
-      "4.9": "Ensure That Compute Instances Do Not Have Public IP Addresses",
-      "5.1": "Ensure That Cloud Storage Bucket Is Not Anonymously or Publicly Accessible",
-      "5.2": "Ensure That Cloud Storage Buckets Have Uniform Bucket-Level Access Enabled",
-      "6.4": "Ensure That the Cloud SQL Database Instance Requires All Incoming Connections To Use SSL",
-      "6.5": "Ensure That Cloud SQL Database Instances Do Not Implicitly Whitelist All Public IP Addresses",
-      "6.6": "Ensure That Cloud SQL Database Instances Do Not Have Public IPs",
-      "6.7": "Ensure That Cloud SQL Database Instances Are Configured With Automated Backups",
-      "7.1": "Ensure That BigQuery Datasets Are Not Anonymously or Publicly Accessible",
-      "7.2": "Ensure GKE Clusters Do Not Use the Compute Engine Default Service Account",
-      "7.3": "Ensure That a Default Customer-Managed Encryption Key (CMEK) Is Specified for All BigQuery Data Sets",
-    },
+    name: "CIS Amazon Web Services Foundations Benchmark v2.0.0",
+    description:
+      "The CIS Amazon Web Services Foundations Benchmark provides prescriptive guidance for configuring security options for a subset of Amazon Web Services with an emphasis on foundational, testable, and architecture agnostic settings.",
+    requirements: [
+      {
+        id: "1.10",
+        description: "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.12",
+        description: "Ensure credentials unused for 45 days or greater are disabled",
+        section: "1 Identity and Access Management",
+      },
+      { id: "1.14", description: "Ensure access keys are rotated every 90 days or less", section: "1 Identity and Access Management" },
+      {
+        id: "1.16",
+        description: 'Ensure IAM policies that allow full "*:*" administrative privileges are not attached',
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.17",
+        description: "Ensure a support role has been created to manage incidents with AWS Support",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.20",
+        description: "Ensure that IAM Access analyzer is enabled for all regions",
+        section: "1 Identity and Access Management",
+      },
+      { id: "1.4", description: "Ensure no 'root' user account access key exists", section: "1 Identity and Access Management" },
+      { id: "1.5", description: "Ensure MFA is enabled for the 'root' user account", section: "1 Identity and Access Management" },
+      { id: "1.6", description: "Ensure hardware MFA is enabled for the 'root' user account", section: "1 Identity and Access Management" },
+      {
+        id: "1.7",
+        description: "Eliminate use of the 'root' user for administrative and daily tasks",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.8",
+        description: "Ensure IAM password policy requires minimum length of 14 or greater",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "2.1.1",
+        description: "Ensure S3 Bucket Policy is set to deny HTTP requests",
+        section: "2 Storage",
+        subSection: "2.1. Simple Storage Service (S3)",
+      },
+      {
+        id: "2.1.2",
+        description: "Ensure MFA Delete is enabled on S3 buckets",
+        section: "2 Storage",
+        subSection: "2.1 Simple Storage Service (S3)",
+      },
+      {
+        id: "2.1.4",
+        description: "Ensure that S3 Buckets are configured with 'Block public access (bucket settings)'",
+        section: "2 Storage",
+        subSection: "2.1 Simple Storage Service (S3)",
+      },
+      {
+        id: "2.2.1",
+        description: "Ensure EBS Volume Encryption is Enabled in all Regions",
+        section: "2 Storage",
+        subSection: "2.2 Elastic Compute Cloud (EC2)",
+      },
+      {
+        id: "2.3.1",
+        description: "Ensure that encryption is enabled for RDS Instances",
+        section: "2 Storage",
+        subSection: "2.3 Relational Database Service (RDS)",
+      },
+      {
+        id: "2.3.2",
+        description: "Ensure Auto Minor Version Upgrade feature is Enabled for RDS Instances",
+        section: "2 Storage",
+        subSection: "2.3 Relational Database Service (RDS)",
+      },
+      {
+        id: "2.3.3",
+        description: "Ensure that public access is not given to RDS Instance",
+        section: "2 Storage",
+        subSection: "2.3 Relational Database Service (RDS)",
+      },
+      { id: "3.1", description: "Ensure CloudTrail is enabled in all regions", section: "3 Logging" },
+      { id: "3.2", description: "Ensure CloudTrail log file validation is enabled", section: "3 Logging" },
+      { id: "3.5", description: "Ensure AWS Config is enabled in all regions", section: "3 Logging" },
+      { id: "3.7", description: "Ensure CloudTrail logs are encrypted at rest using KMS CMKs", section: "3 Logging" },
+      { id: "3.8", description: "Ensure rotation for customer created symmetric CMKs is enabled", section: "3 Logging" },
+      { id: "3.9", description: "Ensure VPC flow logging is enabled in all VPCs", section: "3 Logging" },
+      { id: "4.16", description: "Ensure AWS Security Hub is enabled", section: "4 Monitoring" },
+      { id: "4.3", description: "Ensure a log metric filter and alarm exist for usage of 'root' account", section: "4 Monitoring" },
+      {
+        id: "5.1",
+        description: "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports",
+        section: "5 Networking",
+      },
+      {
+        id: "5.2",
+        description: "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports",
+        section: "5 Networking",
+      },
+      {
+        id: "5.3",
+        description: "Ensure no security groups allow ingress from ::/0 to remote server administration ports",
+        section: "5 Networking",
+      },
+      { id: "5.4", description: "Ensure the default security group of every VPC restricts all traffic", section: "5 Networking" },
+      { id: "5.6", description: "Ensure that EC2 Metadata Service only allows IMDSv2", section: "5 Networking" },
+    ],
   },
   {
     key: "SOC2",
-    frameworkId: "soc2",
-    name: "SOC 2 Trust Services Criteria",
-    version: "2017",
-    provider: "generic",
-    description: "AICPA Trust Services Criteria for security, availability, processing integrity, confidentiality and privacy.",
-    controls: {
-      cc_6_1: "CC6.1 Logical access security software, infrastructure and architectures",
-      cc_6_3: "CC6.3 Role-based access and least privilege",
-      cc_6_6: "CC6.6 Boundary protection against threats from outside the system",
-      cc_6_7: "CC6.7 Restriction of the transmission, movement and removal of information",
-      cc_7_1: "CC7.1 Detection of configuration changes that introduce vulnerabilities",
-      cc_7_2: "CC7.2 Monitoring of system components for anomalies",
-      cc_7_3: "CC7.3 Evaluation of security events",
-      cc_7_5: "CC7.5 Recovery from identified security incidents",
-    },
+    framework: "SOC2",
+    version: "",
+    provider: "aws",
+    name: "System and Organization Controls 2 (SOC2)",
+    description:
+      "System and Organization Controls (SOC), defined by the American Institute of Certified Public Accountants (AICPA), is the name of a set of reports that's produced during an audit. It's intended for use by service organizations (organizations that provide information systems as a service to other organizations) to issue validated reports of internal controls over those information systems to the users of those services. The reports focus on controls grouped into five categories known as Trust Service Principles.",
+    requirements: [
+      {
+        id: "cc_1_3",
+        name: "CC1.3 COSO Principle 3: Management establishes, with board oversight, structures, reporting lines, and appropriate authorities and responsibilities in the pursuit of objectives",
+        description:
+          "Considers All Structures of the Entity - Management and the board of directors consider the multiple structures used (including operating units, legal entities, geographic distribution, and outsourced service providers) to support the achievement of objectives. Establishes Reporting Lines - Management designs and evaluates lines of reporting for each entity structure to enable execution of authorities and responsibilities and flow of information to manage the activities of the entity. Defines, Assigns, and Limits Authorities and Responsibilities - Management and the board of directors delegate authority, define responsibilities, and use appropriate processes and technology to assign responsibility and segregate duties as necessary at the various levels of the organization. Additional points of focus specifically related to all engagements using the trust services criteria: Addresses Specific Requirements When Defining Authorities and Responsibilities—Management and the board of directors consider requirements relevant to security, availability, processing integrity, confidentiality, and privacy when defining authorities and responsibilities. Considers Interactions With External Parties When Establishing Structures, Reporting Lines, Authorities, and Responsibilities — Management and the board of directors consider the need for the entity to interact with and monitor the activities of external parties when establishing structures, reporting lines, authorities, and responsibilities.",
+        section: "CC1.0 - Common Criteria Related to Control Environment",
+      },
+      {
+        id: "cc_2_1",
+        name: "CC2.1 COSO Principle 13: The entity obtains or generates and uses relevant, quality information to support the functioning of internal control",
+        description:
+          "Identifies Information Requirements - A process is in place to identify the information required and expected to support the functioning of the other components of internal control and the achievement of the entity’s objectives. Captures Internal and External Sources of Data - Information systems capture internal and external sources of data. Processes Relevant Data Into Information - Information systems process and transform relevant data into information. Maintains Quality Throughout Processing - Information systems produce information that is timely, current, accurate, complete, accessible, protected, verifiable, and retained. Information is reviewed to assess its relevance in supporting the internal control components.",
+        section: "CC2.0 - Common Criteria Related to Communication and Information",
+      },
+      {
+        id: "cc_3_1",
+        name: "CC3.1 COSO Principle 6: The entity specifies objectives with sufficient clarity to enable the identification and assessment of risks relating to objectives",
+        description:
+          "Operations Objectives: Reflects Management's Choices - Operations objectives reflect management's choices about structure, industry considerations, and performance of the entity. Considers Tolerances for Risk - Management considers the acceptable levels of variation relative to the achievement of operations objectives. External Financial Reporting Objectives: Complies With Applicable Accounting Standards - Financial reporting objectives are consistent with accounting principles suitable and available for that entity. The accounting principles selected are appropriate in the circumstances. External Nonfinancial Reporting Objectives: Complies With Externally Established Frameworks - Management establishes objectives consistent with laws and regulations or standards and frameworks of recognized external organizations. Reflects Entity Activities - External reporting reflects the underlying transactions and events within a range of acceptable limits. Considers the Required Level of Precision—Management reflects the required level of precision and accuracy suitable for user needs and based on criteria established by third parties in nonfinancial reporting. Internal Reporting Objectives: Reflects Management's Choices - Internal reporting provides management with accurate and complete information regarding management's choices and information needed in managing the entity. Considers the Required Level of Precision—Management reflects the required level of precision and accuracy suitable for user needs in nonfinancial reporting objectives and materiality within financial reporting objectives. Reflects Entity Activities—Internal reporting reflects the underlying transactions and events within a range of acceptable limits. Compliance Objectives: Reflects External Laws and Regulations - Laws and regulations establish minimum standards of conduct, which the entity integrates into compliance objectives. Considers Tolerances for Risk - Management considers the acceptable levels of variation relative to the achievement of operations objectives. Additional point of focus specifically related to all engagements using the trust services criteria: Establishes Sub-objectives to Support Objectives—Management identifies sub-objectives related to security, availability, processing integrity, confidentiality, and privacy to support the achievement of the entity’s objectives related to reporting, operations, and compliance.",
+        section: "CC3.0 - Common Criteria Related to Risk Assessment",
+      },
+      {
+        id: "cc_3_2",
+        name: "CC3.2 COSO Principle 7: The entity identifies risks to the achievement of its objectives across the entity and analyzes risks as a basis for determining how the risks should be managed",
+        description:
+          "Includes Entity, Subsidiary, Division, Operating Unit, and Functional Levels - The entity identifies and assesses risk at the entity, subsidiary, division, operating unit, and functional levels relevant to the achievement of objectives. Analyzes Internal and External Factors - Risk identification considers both internal and external factors and their impact on the achievement of objectives. Involves Appropriate Levels of Management - The entity puts into place effective risk assessment mechanisms that involve appropriate levels of management. Estimates Significance of Risks Identified - Identified risks are analyzed through a process that includes estimating the potential significance of the risk. Determines How to Respond to Risks - Risk assessment includes considering how the risk should be managed and whether to accept, avoid, reduce, or share the risk. Additional points of focus specifically related to all engagements using the trust services criteria: Identifies and Assesses Criticality of Information Assets and Identifies Threats and Vulnerabilities - The entity's risk identification and assessment process includes (1) identifying information assets, including physical devices and systems, virtual devices, software, data and data flows, external information systems, and organizational roles; (2) assessing the criticality of those information assets; (3) identifying the threats to the assets from intentional (including malicious) and unintentional acts and environmental events; and (4) identifying the vulnerabilities of the identified assets.",
+        section: "CC3.0 - Common Criteria Related to Risk Assessment",
+      },
+      {
+        id: "cc_3_4",
+        name: "CC3.4 COSO Principle 9: The entity identifies and assesses changes that could significantly impact the system of internal control",
+        description:
+          "Assesses Changes in the External Environment - The risk identification process considers changes to the regulatory, economic, and physical environment in which the entity operates. Assesses Changes in the Business Model - The entity considers the potential impacts of new business lines, dramatically altered compositions of existing business lines, acquired or divested business operations on the system of internal control, rapid growth, changing reliance on foreign geographies, and new technologies. Assesses Changes in Leadership - The entity considers changes in management and respective attitudes and philosophies on the system of internal control. Assess Changes in Systems and Technology - The risk identification process considers changes arising from changes in the entity’s systems and changes in the technology environment. Assess Changes in Vendor and Business Partner Relationships - The risk identification process considers changes in vendor and business partner relationships.",
+        section: "CC3.0 - Common Criteria Related to Risk Assessment",
+      },
+      {
+        id: "cc_4_2",
+        name: "CC4.2 COSO Principle 17: The entity evaluates and communicates internal control deficiencies in a timely manner to those parties responsible for taking corrective action, including senior management and the board of directors, as appropriate",
+        description:
+          "Assesses Results - Management and the board of directors, as appropriate, assess results of ongoing and separate evaluations. Communicates Deficiencies - Deficiencies are communicated to parties responsible for taking corrective action and to senior management and the board of directors, as appropriate. Monitors Corrective Action - Management tracks whether deficiencies are remedied on a timely basis.",
+        section: "CC4.0 - Monitoring Activities",
+      },
+      {
+        id: "cc_6_1",
+        name: "CC6.1 The entity implements logical access security software, infrastructure, and architectures over protected information assets to protect them from security events to meet the entity's objectives",
+        description:
+          "Identifies and Manages the Inventory of Information Assets - The entity identifies, inventories, classifies, and manages information assets. Restricts Logical Access - Logical access to information assets, including hardware, data (at-rest, during processing, or in transmission), software, administrative authorities, mobile devices, output, and offline system components is restricted through the use of access control software and rule sets. Identifies and Authenticates Users - Persons, infrastructure and software are identified and authenticated prior to accessing information assets, whether locally or remotely. Considers Network Segmentation - Network segmentation permits unrelated portions of the entity's information system to be isolated from each other. Manages Points of Access - Points of access by outside entities and the types of data that flow through the points of access are identified, inventoried, and managed. The types of individuals and systems using each point of access are identified, documented, and managed. Restricts Access to Information Assets - Combinations of data classification, separate data structures, port restrictions, access protocol restrictions, user identification, and digital certificates are used to establish access control rules for information assets. Manages Identification and Authentication - Identification and authentication requirements are established, documented, and managed for individuals and systems accessing entity information, infrastructure and software. Manages Credentials for Infrastructure and Software - New internal and external infrastructure and software are registered, authorized, and documented prior to being granted access credentials and implemented on the network or access point. Credentials are removed and access is disabled when access is no longer required or the infrastructure and software are no longer in use. Uses Encryption to Protect Data - The entity uses encryption to supplement other measures used to protect data-at-rest, when such protections are deemed appropriate based on assessed risk. Protects Encryption Keys - Processes are in place to protect encryption keys during generation, storage, use, and destruction.",
+        section: "CC6.0 - Logical and Physical Access",
+      },
+      {
+        id: "cc_6_2",
+        name: "CC6.2 Prior to issuing system credentials and granting system access, the entity registers and authorizes new internal and external users whose access is administered by the entity",
+        description:
+          "Prior to issuing system credentials and granting system access, the entity registers and authorizes new internal and external users whose access is administered by the entity. For those users whose access is administered by the entity, user system credentials are removed when user access is no longer authorized. Controls Access Credentials to Protected Assets - Information asset access credentials are created based on an authorization from the system's asset owner or authorized custodian. Removes Access to Protected Assets When Appropriate - Processes are in place to remove credential access when an individual no longer requires such access. Reviews Appropriateness of Access Credentials - The appropriateness of access credentials is reviewed on a periodic basis for unnecessary and inappropriate individuals with credentials.",
+        section: "CC6.0 - Logical and Physical Access",
+      },
+      {
+        id: "cc_6_3",
+        name: "CC6.3 The entity authorizes, modifies, or removes access to data, software, functions, and other protected information assets based on roles, responsibilities, or the system design and changes, giving consideration to the concepts of least privilege and segregation of duties, to meet the entity’s objectives",
+        description:
+          "Creates or Modifies Access to Protected Information Assets - Processes are in place to create or modify access to protected information assets based on authorization from the asset’s owner. Removes Access to Protected Information Assets - Processes are in place to remove access to protected information assets when an individual no longer requires access. Uses Role-Based Access Controls - Role-based access control is utilized to support segregation of incompatible functions.",
+        section: "CC6.0 - Logical and Physical Access",
+      },
+      {
+        id: "cc_6_6",
+        name: "CC6.6 The entity implements logical access security measures to protect against threats from sources outside its system boundaries",
+        description:
+          "Restricts Access — The types of activities that can occur through a communication channel (for example, FTP site, router port) are restricted. Protects Identification and Authentication Credentials — Identification and authentication credentials are protected during transmission outside its system boundaries. Requires Additional Authentication or Credentials — Additional authentication information or credentials are required when accessing the system from outside its boundaries. Implements Boundary Protection Systems — Boundary protection systems (for example, firewalls, demilitarized zones, and intrusion detection systems) are implemented to protect external access points from attempts and unauthorized access and are monitored to detect such attempts.",
+        section: "CC6.0 - Logical and Physical Access",
+      },
+      {
+        id: "cc_6_8",
+        name: "CC6.8 The entity implements controls to prevent or detect and act upon the introduction of unauthorized or malicious software to meet the entity’s objectives",
+        description:
+          "Restricts Application and Software Installation - The ability to install applications and software is restricted to authorized individuals. Detects Unauthorized Changes to Software and Configuration Parameters - Processes are in place to detect changes to software and configuration parameters that may be indicative of unauthorized or malicious software. Uses a Defined Change Control Process - A management-defined change control process is used for the implementation of software. Uses Antivirus and Anti-Malware Software - Antivirus and anti-malware software is implemented and maintained to provide for the interception or detection and remediation of malware. Scans Information Assets from Outside the Entity for Malware and Other Unauthorized Software - Procedures are in place to scan information assets that have been transferred or returned to the entity’s custody for malware and other unauthorized software and to remove any items detected prior to its implementation on the network.",
+        section: "CC6.0 - Logical and Physical Access",
+      },
+      {
+        id: "cc_7_1",
+        name: "CC7.1 To meet its objectives, the entity uses detection and monitoring procedures to identify (1) changes to configurations that result in the introduction of new vulnerabilities, and (2) susceptibilities to newly discovered vulnerabilities",
+        description:
+          "Uses Defined Configuration Standards - Management has defined configuration standards. Monitors Infrastructure and Software - The entity monitors infrastructure and software for noncompliance with the standards, which could threaten the achievement of the entity's objectives. Implements Change-Detection Mechanisms - The IT system includes a change-detection mechanism (for example, file integrity monitoring tools) to alert personnel to unauthorized modifications of critical system files, configuration files, or content files. Detects Unknown or Unauthorized Components - Procedures are in place to detect the introduction of unknown or unauthorized components. Conducts Vulnerability Scans - The entity conducts vulnerability scans designed to identify potential vulnerabilities or misconfigurations on a periodic basis and after any significant change in the environment and takes action to remediate identified deficiencies on a timely basis.",
+        section: "CC7.0 - System Operations",
+      },
+      {
+        id: "cc_7_2",
+        name: "CC7.2 The entity monitors system components and the operation of those components for anomalies that are indicative of malicious acts, natural disasters, and errors affecting the entity's ability to meet its objectives; anomalies are analyzed to determine whether they represent security events",
+        description:
+          "Implements Detection Policies, Procedures, and Tools - Detection policies and procedures are defined and implemented, and detection tools are implemented on Infrastructure and software to identify anomalies in the operation or unusual activity on systems. Procedures may include (1) a defined governance process for security event detection and management that includes provision of resources; (2) use of intelligence sources to identify newly discovered threats and vulnerabilities; and (3) logging of unusual system activities. Designs Detection Measures - Detection measures are designed to identify anomalies that could result from actual or attempted (1) compromise of physical barriers; (2) unauthorized actions of authorized personnel; (3) use of compromised identification and authentication credentials; (4) unauthorized access from outside the system boundaries; (5) compromise of authorized external parties; and (6) implementation or connection of unauthorized hardware and software. Implements Filters to Analyze Anomalies - Management has implemented procedures to filter, summarize, and analyze anomalies to identify security events. Monitors Detection Tools for Effective Operation - Management has implemented processes to monitor the effectiveness of detection tools.",
+        section: "CC7.0 - System Operations",
+      },
+      {
+        id: "cc_7_3",
+        name: "CC7.3 The entity evaluates security events to determine whether they could or have resulted in a failure of the entity to meet its objectives (security incidents) and, if so, takes actions to prevent or address such failures",
+        description:
+          "Responds to Security Incidents - Procedures are in place for responding to security incidents and evaluating the effectiveness of those policies and procedures on a periodic basis. Communicates and Reviews Detected Security Events - Detected security events are communicated to and reviewed by the individuals responsible for the management of the security program and actions are taken, if necessary. Develops and Implements Procedures to Analyze Security Incidents - Procedures are in place to analyze security incidents and determine system impact. Assesses the Impact on Personal Information - Detected security events are evaluated to determine whether they could or did result in the unauthorized disclosure or use of personal information and whether there has been a failure to comply with applicable laws or regulations. Determines Personal Information Used or Disclosed - When an unauthorized use or disclosure of personal information has occurred, the affected information is identified.",
+        section: "CC7.0 - System Operations",
+      },
+      {
+        id: "cc_7_4",
+        name: "CC7.4 The entity responds to identified security incidents by executing a defined incident response program to understand, contain, remediate, and communicate security incidents, as appropriate",
+        description:
+          "Assigns Roles and Responsibilities - Roles and responsibilities for the design, implementation, maintenance, and execution of the incident response program are assigned, including the use of external resources when necessary. Contains Security Incidents - Procedures are in place to contain security incidents that actively threaten entity objectives. Mitigates Ongoing Security Incidents - Procedures are in place to mitigate the effects of ongoing security incidents. Ends Threats Posed by Security Incidents - Procedures are in place to end the threats posed by security incidents through closure of the vulnerability, removal of unauthorized access, and other remediation actions. Restores Operations - Procedures are in place to restore data and business operations to an interim state that permits the achievement of entity objectives. Develops and Implements Communication Protocols for Security Incidents - Protocols for communicating security incidents and actions taken to affected parties are developed and implemented to meet the entity's objectives. Obtains Understanding of Nature of Incident and Determines Containment Strategy - An understanding of the nature (for example, the method by which the incident occurred and the affected system resources) and severity of the security incident is obtained to determine the appropriate containment strategy, including (1) a determination of the appropriate response time frame, and (2) the determination and execution of the containment approach. Remediates Identified Vulnerabilities - Identified vulnerabilities are remediated through the development and execution of remediation activities. Communicates Remediation Activities - Remediation activities are documented and communicated in accordance with the incident response program. Evaluates the Effectiveness of Incident Response - The design of incident response activities is evaluated for effectiveness on a periodic basis. Periodically Evaluates Incidents - Periodically, management reviews incidents related to security, availability, processing integrity, confidentiality, and privacy and identifies the need for system changes based on incident patterns and root causes. Communicates Unauthorized Use and Disclosure - Events that resulted in unauthorized use or disclosure of personal information are communicated to the data subjects, legal and regulatory authorities, and others as required. Application of Sanctions - The conduct of individuals and organizations operating under the authority of the entity and involved in the unauthorized use or disclosure of personal information is evaluated and, if appropriate, sanctioned in accordance with entity policies and legal and regulatory requirements.",
+        section: "CC7.0 - System Operations",
+      },
+      {
+        id: "cc_8_1",
+        name: "CC8.1 The entity authorizes, designs, develops or acquires, configures, documents, tests, approves, and implements changes to infrastructure, data, software, and procedures to meet its objectives",
+        description:
+          "Manages Changes Throughout the System Lifecycle - A process for managing system changes throughout the lifecycle of the system and its components (infrastructure, data, software and procedures) is used to support system availability and processing integrity. Authorizes Changes - A process is in place to authorize system changes prior to development. Designs and Develops Changes - A process is in place to design and develop system changes. Documents Changes - A process is in place to document system changes to support ongoing maintenance of the system and to support system users in performing their responsibilities. Tracks System Changes - A process is in place to track system changes prior to implementation. Configures Software - A process is in place to select and implement the configuration parameters used to control the functionality of software. Tests System Changes - A process is in place to test system changes prior to implementation. Approves System Changes - A process is in place to approve system changes prior to implementation. Deploys System Changes - A process is in place to implement system changes. Identifies and Evaluates System Changes - Objectives affected by system changes are identified, and the ability of the modified system to meet the objectives is evaluated throughout the system development life cycle. Identifies Changes in Infrastructure, Data, Software, and Procedures Required to Remediate Incidents - Changes in infrastructure, data, software, and procedures required to remediate incidents to continue to meet objectives are identified, and the change process is initiated upon identification. Creates Baseline Configuration of IT Technology - A baseline configuration of IT and control systems is created and maintained. Provides for Changes Necessary in Emergency Situations - A process is in place for authorizing, designing, testing, approving and implementing changes necessary in emergency situations (that is, changes that need to be implemented in an urgent timeframe). Protects Confidential Information - The entity protects confidential information during system design, development, testing, implementation, and change processes to meet the entity’s objectives related to confidentiality. Protects Personal Information - The entity protects personal information during system design, development, testing, implementation, and change processes to meet the entity’s objectives related to privacy.",
+        section: "CC8.0 - Change Management",
+      },
+      {
+        id: "cc_a_1_1",
+        name: "A1.2 The entity authorizes, designs, develops or acquires, implements, operates, approves, maintains, and monitors environmental protections, software, data back-up processes, and recovery infrastructure to meet its objectives",
+        description:
+          "Measures Current Usage - The use of the system components is measured to establish a baseline for capacity management and to use when evaluating the risk of impaired availability due to capacity constraints. Forecasts Capacity - The expected average and peak use of system components is forecasted and compared to system capacity and associated tolerances. Forecasting considers capacity in the event of the failure of system components that constrain capacity. Makes Changes Based on Forecasts - The system change management process is initiated when forecasted usage exceeds capacity tolerances.",
+        section: "CCA1.0 - Additional Criterial for Availability",
+      },
+      {
+        id: "pi_1_2",
+        name: "PI1.2 System inputs are measured and recorded completely, accurately, and timely to meet the entity's processing integrity commitments and system requirements",
+        description:
+          "The entity implements policies and procedures over system inputs, including controls over completeness and accuracy, to result in products, services, and reporting to meet the entity's objectives. This includes defining accuracy targets, monitoring input quality, and creating detailed records of each input event.",
+        section: "PI1.0 - Processing Integrity",
+      },
+      {
+        id: "pi_1_3",
+        name: "PI1.3 Data is processed completely, accurately, and timely as authorized to meet the entity's processing integrity commitments and system requirements",
+        description:
+          "The entity implements controls to ensure data is processed completely, accurately, and timely. This includes defining processing specifications, identifying processing activities, detecting and correcting errors throughout processing, recording processing activities with accurate logs, and ensuring completeness and timeliness of processing.",
+        section: "PI1.0 - Processing Integrity",
+      },
+      {
+        id: "pi_1_4",
+        name: "PI1.4 System outputs are complete, accurate, distributed only to intended parties, and retained to meet the entity's processing integrity commitments and system requirements",
+        description:
+          "The entity implements controls to ensure system outputs are delivered to authorized recipients in the correct format and protected against unauthorized access, modification, theft, destruction, or corruption. This includes output encryption, access controls, and audit trails for output delivery.",
+        section: "PI1.0 - Processing Integrity",
+      },
+      {
+        id: "pi_1_5",
+        name: "PI1.5 Stored data is maintained complete, accurate, and protected from unauthorized modification to meet the entity's processing integrity commitments and system requirements",
+        description:
+          "The entity implements controls to protect stored inputs, items in processing, and outputs from theft, destruction, corruption, or deterioration. This includes data encryption at rest, key management, backup and recovery procedures, access controls, and data integrity validation.",
+        section: "PI1.0 - Processing Integrity",
+      },
+    ],
   },
   {
-    key: "ISO27001-2013",
-    frameworkId: "iso27001_2013",
-    name: "ISO/IEC 27001:2013 Annex A",
-    version: "2013",
-    provider: "generic",
-    description: "Information security controls of ISO/IEC 27001:2013 Annex A.",
-    controls: {
-      "A.9.2.3": "Management of privileged access rights",
-      "A.9.4.2": "Secure log-on procedures",
-      "A.9.4.3": "Password management system",
-      "A.10.1.1": "Policy on the use of cryptographic controls",
-      "A.10.1.2": "Key management",
-      "A.12.3.1": "Information backup",
-      "A.12.4.1": "Event logging",
-      "A.12.4.2": "Protection of log information",
-      "A.12.6.1": "Management of technical vulnerabilities",
-      "A.13.1.1": "Network controls",
-      "A.13.1.3": "Segregation in networks",
-      "A.13.2.1": "Information transfer policies and procedures",
-    },
+    key: "ISO27001-2022",
+    framework: "ISO27001",
+    version: "2022",
+    provider: "aws",
+    name: "ISO/IEC 27001 Information Security Management Standard 2022",
+    description:
+      "ISO (the International Organization for Standardization) and IEC (the International Electrotechnical Commission) form the specialized system for worldwide standardization. National bodies that are members of ISO or IEC participate in the development of International Standards through technical committees established by the respective organization to deal with particular fields of technical activity. ISO and IEC technical committees collaborate in fields of mutual interest. Other international organizations, governmental and non-governmental, in liaison with ISO and IEC, also take part in the work.",
+    requirements: [
+      {
+        id: "A.5.1",
+        name: "Policies for information security",
+        description:
+          "Information security policy and topic-specific policies should be defined, approved by management, published, communicated to and acknowledged by relevant personnel and relevant interested parties, and reviewed at planned intervals and if significant changes occur.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.15",
+        name: "Access Control",
+        description: "Rules to control physical and logical access to information and other associated assets should be established",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.16",
+        name: "Identity Management",
+        description: "The full lifecycle of identities should be managed.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.17",
+        name: "Authentication Information",
+        description:
+          "Allocation and management of authentication information should be controlled by a management process, including advising personnel on the appropriate handling of authentication information.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.18",
+        name: "Access Rights",
+        description:
+          "Access rights to information and other associated assets should be provisioned, reviewed, modified and removed in accordance with the organisation’s topic-specific policy on and rules for access control.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.19",
+        name: "Information Security In Supplier Relationships",
+        description:
+          "Processes and procedures should be defined and implemented to manage the information security risks associated with the use of supplier’s products or services.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.21",
+        name: "Managing Information Security In The ICT Supply Chain",
+        description:
+          "Processes and procedures should be defined and implemented to manage the information security risks associated with the ICT products and services supply chain.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.22",
+        name: "Monitor, Review And Change Management Of Supplier Services",
+        description:
+          "The organisation should regularly monitor, review, evaluate and manage change in supplier information security practices and service delivery.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.25",
+        name: "Assessment And Decision On Information Security Events",
+        description:
+          "The organisation should assess information security events and decide if they are to be categorised as information security incidents.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.28",
+        name: "Collection Of Evidence",
+        description:
+          "The organisation should establish and implement procedures for the identification, collection, acquisition and preservation of evidence related to information security events.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.5.29",
+        name: "Information Security During Disruption",
+        description: "The organisation should plan how to maintain information security at an appropriate level during disruption.",
+        section: "A.5 Organizational controls",
+      },
+      {
+        id: "A.8.1",
+        name: "User Endpoint Devices",
+        description: "Information stored on, processed by or accessible via user endpoint devices should be protected.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.2",
+        name: "Privileged Access Rights",
+        description: "The allocation and use of privileged access rights should be restricted and managed.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.3",
+        name: "Information Access Restriction",
+        description:
+          "Access to information and other associated assets should be restricted in accordance with the established topic-specific policy on access control.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.5",
+        name: "Secure Authentication",
+        description:
+          "Secure authentication technologies and procedures should be implemented based on information access restrictions and the topic-specific policy on access control.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.7",
+        name: "Protection Against Malware",
+        description: "Protection against malware should be implemented and supported by appropriate user awareness.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.9",
+        name: "Configuration Management",
+        description:
+          "Configurations, including security configurations, of hardware, software, services and networks should be established, documented, implemented, monitored and reviewed.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.11",
+        name: "Data Masking",
+        description:
+          "Data masking should be used in accordance with the organisation’s topic-specific policy on access control and other related topic-specific policies, and business requirements, taking applicable legislation into consideration.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.15",
+        name: "Logging",
+        description:
+          "Logs that record activities, exceptions, faults and other relevant events should be produced, stored, protected and analysed.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.16",
+        name: "Monitoring Activities",
+        description:
+          "Networks, systems and applications should be monitored for anomalous behaviour and appropriate actions taken to evaluate potential information security incidents.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.20",
+        name: "Network Security",
+        description:
+          "Networks and network devices should be secured, managed and controlled to protect information in systems and applications.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.21",
+        name: "Security of Network Services",
+        description:
+          "Security mechanisms, service levels and service requirements of network services should be identified, implemented and monitored.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.22",
+        name: "Segregation of Networks",
+        description:
+          "Security mechanisms, service levels and service requirements of network services should be identified, implemented and monitored.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.23",
+        name: "Web Filtering",
+        description: "Access to external websites should be managed to reduce exposure to malicious content.",
+        section: "A.8 Technological controls",
+      },
+      {
+        id: "A.8.24",
+        name: "Use of Cryptography",
+        description:
+          "Rules for the effective use of cryptography, including cryptographic key management, should be defined and implemented.",
+        section: "A.8 Technological controls",
+      },
+    ],
+  },
+  {
+    key: "CIS-2.0",
+    framework: "CIS",
+    version: "2.0",
+    provider: "azure",
+    name: "CIS Microsoft Azure Foundations Benchmark v2.0.0",
+    description:
+      "The CIS Azure Foundations Benchmark provides prescriptive guidance for configuring security options for a subset of Azure with an emphasis on foundational, testable, and architecture agnostic settings.",
+    requirements: [
+      {
+        id: "1.23",
+        description: "Ensure That No Custom Subscription Administrator Roles Exist",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.24",
+        description: "Ensure a Custom Role is Assigned Permissions for Administering Resource Locks",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "2.1.1",
+        description: "Ensure That Microsoft Defender for Servers Is Set to 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.2",
+        description: "Ensure That Microsoft Defender for App Services Is Set To 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.5",
+        description: "Ensure That Microsoft Defender for SQL Servers on Machines Is Set To 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.7",
+        description: "Ensure That Microsoft Defender for Storage Is Set To 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.8",
+        description: "Ensure That Microsoft Defender for Containers Is Set To 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.10",
+        description: "Ensure That Microsoft Defender for Key Vault Is Set To 'On'",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      {
+        id: "2.1.20",
+        description: "Ensure 'Additional email addresses' is Configured with a Security Contact Email",
+        section: "2 Microsoft Defender",
+        subSection: "2.1 Microsoft Defender for Cloud",
+      },
+      { id: "3.1", description: "Ensure that 'Secure transfer required' is set to 'Enabled'", section: "3 Storage Accounts" },
+      {
+        id: "3.7",
+        description: "Ensure that 'Public access level' is disabled for storage accounts with blob containers",
+        section: "3 Storage Accounts",
+      },
+      { id: "3.8", description: "Ensure Default Network Access Rule for Storage Accounts is Set to Deny", section: "3 Storage Accounts" },
+      { id: "3.11", description: "Ensure Soft Delete is Enabled for Azure Containers and Blob Storage", section: "3 Storage Accounts" },
+      {
+        id: "3.15",
+        description: "Ensure the 'Minimum TLS version' for storage accounts is set to 'Version 1.2'",
+        section: "3 Storage Accounts",
+      },
+      {
+        id: "4.1.1",
+        description: "Ensure that 'Auditing' is set to 'On'",
+        section: "4 Database Services",
+        subSection: "4.1 SQL Server - Auditing",
+      },
+      {
+        id: "4.1.2",
+        description: "Ensure no Azure SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
+        section: "4 Database Services",
+        subSection: "4.1 SQL Server - Auditing",
+      },
+      {
+        id: "4.1.4",
+        description: "Ensure that Azure Active Directory Admin is Configured for SQL Servers",
+        section: "4 Database Services",
+        subSection: "4.1 SQL Server - Auditing",
+      },
+      {
+        id: "4.1.5",
+        description: "Ensure that 'Data encryption' is set to 'On' on a SQL Database",
+        section: "4 Database Services",
+        subSection: "4.1 SQL Server - Auditing",
+      },
+      {
+        id: "4.5.1",
+        description: "Ensure server parameter 'audit_log_events' has 'CONNECTION' set for MySQL Database Server",
+        section: "4 Database Services",
+        subSection: "4.5 Cosmos DB",
+      },
+      {
+        id: "5.1.1",
+        description: "Ensure that a 'Diagnostic Setting' exists",
+        section: "5 Logging and Monitoring",
+        subSection: "5.1 Configuring Diagnostic Settings",
+      },
+      { id: "6.1", description: "Ensure that RDP access from the Internet is evaluated and restricted", section: "6 Networking" },
+      { id: "6.2", description: "Ensure that SSH access from the Internet is evaluated and restricted", section: "6 Networking" },
+      { id: "6.6", description: "Ensure that Network Watcher is 'Enabled'", section: "6 Networking" },
+      {
+        id: "7.3",
+        description: "Ensure that 'OS and Data' disks are encrypted with Customer Managed Key (CMK)",
+        section: "7 Virtual Machines",
+      },
+      { id: "8.2", description: "Ensure that the Expiration Date is set for all Keys in Non-RBAC Key Vaults.", section: "8 Key Vault" },
+      { id: "8.5", description: "Ensure the Key Vault is Recoverable", section: "8 Key Vault" },
+      { id: "8.6", description: "Enable Role Based Access Control for Azure Key Vault", section: "8 Key Vault" },
+      { id: "9.2", description: "Ensure Web App Redirects All HTTP traffic to HTTPS in Azure App Service", section: "9 AppService" },
+      { id: "9.3", description: "Ensure Web App is using the latest version of TLS encryption", section: "9 AppService" },
+    ],
+  },
+  {
+    key: "CIS-2.0",
+    framework: "CIS",
+    version: "2.0",
+    provider: "gcp",
+    name: "CIS Google Cloud Platform Foundation Benchmark v2.0.0",
+    description:
+      "This CIS Benchmark is the product of a community consensus process and consists of secure configuration guidelines developed for Google Cloud Computing Platform",
+    requirements: [
+      {
+        id: "1.10",
+        description:
+          "Google Cloud Key Management Service stores cryptographic keys in a hierarchical structure designed for useful and elegant access control management. The format for the rotation schedule depends on the client library that is used. For the gcloud command-line tool, the next rotation time must be in `ISO` or `RFC3339` format, and the rotation period must be in the form `INTEGERUNIT`, where units can be one of seconds (s), minutes (m), hours (h) or days (d).",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.6",
+        description:
+          "It is recommended to assign the `Service Account User (iam.serviceAccountUser)` and `Service Account Token Creator (iam.serviceAccountTokenCreator)` roles to a user for a specific service account rather than assigning the role to a user at project level.",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.11",
+        description:
+          "It is recommended that the principle of 'Separation of Duties' is enforced while assigning KMS related roles to users.",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.5",
+        description:
+          "A service account is a special Google account that belongs to an application or a VM, instead of to an individual end-user. The application uses the service account to call the service's Google API so that users aren't directly involved. It's recommended not to use admin access for ServiceAccount.",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "1.7",
+        description:
+          "Service Account keys consist of a key ID (Private_key_Id) and Private key, which are used to sign programmatic requests users make to Google cloud services accessible to that particular service account. It is recommended that all Service Account keys are regularly rotated.",
+        section: "1 Identity and Access Management",
+      },
+      {
+        id: "2.3",
+        description:
+          "Enabling retention policies on log buckets will protect logs stored in cloud storage buckets from being overwritten or accidentally deleted. It is recommended to set up retention policies and configure Bucket Lock on all storage buckets that are used as log sinks.",
+        section: "2 Logging and Monitoring",
+      },
+      {
+        id: "2.2",
+        description:
+          "It is recommended to create a sink that will export copies of all the log entries. This can help aggregate logs from multiple projects and export them to a Security Information and Event Management (SIEM).",
+        section: "2 Logging and Monitoring",
+      },
+      {
+        id: "3.3",
+        description:
+          "Cloud Domain Name System (DNS) is a fast, reliable and cost-effective domain name system that powers millions of domains on the internet. Domain Name System Security Extensions (DNSSEC) in Cloud DNS enables domain owners to take easy steps to protect their domains against DNS hijacking and man-in-the-middle and other attacks.",
+        section: "3 Networking",
+      },
+      {
+        id: "3.7",
+        description:
+          "GCP `Firewall Rules` are specific to a `VPC Network`. Each rule either `allows` or `denies` traffic when its conditions are met. Its conditions allow users to specify the type of traffic, such as ports and protocols, and the source or destination of the traffic, including IP addresses, subnets, and instances. Firewall rules are defined at the VPC network level and are specific to the network in which they are defined. The rules themselves cannot be shared among networks. Firewall rules only support IPv4 traffic. When specifying a source for an ingress rule or a destination for an egress rule by address, an `IPv4` address or `IPv4 block in CIDR` notation can be used. Generic `(0.0.0.0/0)` incoming traffic from the Internet to a VPC or VM instance using `RDP` on `Port 3389` can be avoided.",
+        section: "3 Networking",
+      },
+      {
+        id: "3.6",
+        description:
+          "GCP `Firewall Rules` are specific to a `VPC Network`. Each rule either `allows` or `denies` traffic when its conditions are met. Its conditions allow the user to specify the type of traffic, such as ports and protocols, and the source or destination of the traffic, including IP addresses, subnets, and instances. Firewall rules are defined at the VPC network level and are specific to the network in which they are defined. The rules themselves cannot be shared among networks. Firewall rules only support IPv4 traffic. When specifying a source for an ingress rule or a destination for an egress rule by address, only an `IPv4` address or `IPv4 block in CIDR` notation can be used. Generic `(0.0.0.0/0)` incoming traffic from the internet to VPC or VM instance using `SSH` on `Port 22` can be avoided.",
+        section: "3 Networking",
+      },
+      {
+        id: "3.1",
+        description: "To prevent use of `default` network, a project should not have a `default` network.",
+        section: "3 Networking",
+      },
+      {
+        id: "4.5",
+        description:
+          "Interacting with a serial port is often referred to as the serial console, which is similar to using a terminal window, in that input and output is entirely in text mode and there is no graphical interface or mouse support. If you enable the interactive serial console on an instance, clients can attempt to connect to that instance from any IP address. Therefore interactive serial console support should be disabled.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "4.8",
+        description:
+          "To defend against advanced threats and ensure that the boot loader and firmware on your VMs are signed and untampered, it is recommended that Compute instances are launched with Shielded VM enabled.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "4.4",
+        description: "Enabling OS login binds SSH certificates to IAM users and facilitates effective SSH certificate management.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "4.9",
+        description: "Compute instances should not be configured to have external IP addresses.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "4.1",
+        description:
+          "It is recommended to configure your instance to not use the default Compute Engine service account because it has the Editor role on the project.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "4.2",
+        description:
+          "To support principle of least privileges and prevent potential privilege escalation it is recommended that instances are not assigned to default service account `Compute Engine default service account` with Scope `Allow full access to all Cloud APIs`.",
+        section: "4 Virtual Machines",
+      },
+      {
+        id: "5.1",
+        description: "It is recommended that IAM policy on Cloud Storage bucket does not allows anonymous or public access.",
+        section: "5 Storage",
+      },
+      {
+        id: "5.2",
+        description: "It is recommended that uniform bucket-level access is enabled on Cloud Storage buckets.",
+        section: "5 Storage",
+      },
+      {
+        id: "6.7",
+        description: "It is recommended to have all SQL database instances set to enable automated backups.",
+        section: "6 Cloud SQL Database Services",
+      },
+      {
+        id: "6.6",
+        description: "It is recommended to configure Second Generation Sql instance to use private IPs instead of public IPs.",
+        section: "6 Cloud SQL Database Services",
+      },
+      {
+        id: "6.5",
+        description:
+          "Database Server should accept connections only from trusted Network(s)/IP(s) and restrict access from public IP addresses.",
+        section: "6 Cloud SQL Database Services",
+      },
+      {
+        id: "6.4",
+        description: "It is recommended to enforce all incoming connections to SQL database instance to use SSL.",
+        section: "6 Cloud SQL Database Services",
+      },
+      {
+        id: "7.3",
+        description:
+          "BigQuery by default encrypts the data as rest by employing `Envelope Encryption` using Google managed cryptographic keys. The data is encrypted using the `data encryption keys` and data encryption keys themselves are further encrypted using `key encryption keys`. This is seamless and do not require any additional input from the user. However, if you want to have greater control, Customer-managed encryption keys (CMEK) can be used as encryption key management solution for BigQuery Data Sets.",
+        section: "7 BigQuery",
+      },
+      {
+        id: "7.1",
+        description: "It is recommended that the IAM policy on BigQuery datasets does not allow anonymous and/or public access.",
+        section: "7 BigQuery",
+      },
+    ],
   },
 ];
 

@@ -109,13 +109,80 @@ describe("generateSampleFindings", () => {
 });
 
 describe("the check catalogue", () => {
-  it("maps every compliance control a check names to a framework control with a title", () => {
-    const byKey = new Map(CATALOG_FRAMEWORKS.map((f) => [f.key, f]));
+  /** Prowler's real catalogues of the shared fixtures, by `provider|compliance key`. */
+  function realCatalogues(): Map<string, { Name: string; Requirements: { Id: string; Description: string; Checks: string[] }[] }> {
+    const byKey = new Map<string, { Name: string; Requirements: { Id: string; Description: string; Checks: string[] }[] }>();
+    for (const name of readdirSync(COMPLIANCE_DIR).filter((n) => n.endsWith(".json"))) {
+      const framework = JSON.parse(readFileSync(`${COMPLIANCE_DIR}/${name}`, "utf8")) as {
+        Framework: string;
+        Version: string;
+        Provider: string;
+        Name: string;
+        Requirements: { Id: string; Description: string; Checks: string[] }[];
+      };
+      const key = framework.Version === "" ? framework.Framework : `${framework.Framework}-${framework.Version}`;
+      byKey.set(`${framework.Provider.toLowerCase()}|${key}`, framework);
+    }
+    return byKey;
+  }
+
+  it("maps every check only to requirements of the real catalogue of its provider that list that check", () => {
+    const real = realCatalogues();
+    const ours = new Map(CATALOG_FRAMEWORKS.map((f) => [`${f.provider}|${f.key}`, f]));
+    let pairs = 0;
     for (const check of Object.values(CHECK_CATALOG).flat()) {
-      for (const [key, controls] of Object.entries(check.compliance)) {
-        const framework = byKey.get(key);
-        expect(framework, `${check.checkId}: ${key}`).toBeDefined();
-        for (const control of controls) expect(framework?.controls[control], `${check.checkId}: ${key} ${control}`).toBeTruthy();
+      for (const [key, ids] of Object.entries(check.compliance)) {
+        const catalogue = real.get(`${check.provider}|${key}`);
+        expect(catalogue, `${check.provider} ${check.checkId}: ${key}`).toBeDefined();
+        expect(ours.get(`${check.provider}|${key}`), `${check.provider} ${key} in CATALOG_FRAMEWORKS`).toBeDefined();
+        expect(ids.length).toBeGreaterThan(0);
+        for (const id of ids) {
+          const requirement = catalogue?.Requirements.find((r) => r.Id === id);
+          expect(requirement?.Checks, `${check.provider} ${check.checkId}: ${key} ${id}`).toContain(check.checkId);
+          pairs += 1;
+        }
+      }
+    }
+    expect(pairs).toBeGreaterThan(100);
+    // Every check the real catalogue maps to one of our frameworks carries that mapping (nothing left out).
+    for (const framework of CATALOG_FRAMEWORKS) {
+      const catalogue = real.get(`${framework.provider}|${framework.key}`);
+      for (const check of CHECK_CATALOG[framework.provider]) {
+        const expected = (catalogue?.Requirements ?? []).filter((r) => r.Checks.includes(check.checkId)).map((r) => r.Id);
+        expect(check.compliance[framework.key] ?? [], `${framework.provider} ${check.checkId} ${framework.key}`).toEqual(expected);
+      }
+    }
+  });
+
+  it("describes each framework as a subset of the real catalogue: its name and the requirements its checks map to", () => {
+    const real = realCatalogues();
+    for (const provider of CATALOG_PROVIDERS) {
+      expect(
+        CATALOG_FRAMEWORKS.some((f) => f.provider === provider && f.key === "CIS-2.0"),
+        provider,
+      ).toBe(true);
+    }
+    for (const framework of CATALOG_FRAMEWORKS) {
+      const catalogue = real.get(`${framework.provider}|${framework.key}`);
+      expect(catalogue?.Name, `${framework.provider} ${framework.key}`).toBe(framework.name);
+      const used = new Set(CHECK_CATALOG[framework.provider].flatMap((c) => c.compliance[framework.key] ?? []));
+      expect(new Set(framework.requirements.map((r) => r.id))).toEqual(used);
+      for (const requirement of framework.requirements) {
+        const original = catalogue?.Requirements.find((r) => r.Id === requirement.id);
+        expect(original?.Description.replace(/\s+/g, " ").trim(), `${framework.key} ${requirement.id}`).toBe(requirement.description);
+      }
+    }
+  });
+
+  it("spells compliance keys as Prowler's real findings of the same provider do", () => {
+    for (const provider of CATALOG_PROVIDERS) {
+      const findings = JSON.parse(readFileSync(`${COMPLIANCE_DIR}/../prowler/prowler-5-${provider}.ocsf.json`, "utf8")) as {
+        unmapped?: { compliance?: Record<string, string[]> };
+      }[];
+      const realKeys = new Set(findings.flatMap((f) => Object.keys(f.unmapped?.compliance ?? {})));
+      expect(realKeys.has("CIS-2.0"), provider).toBe(true);
+      for (const check of CHECK_CATALOG[provider]) {
+        for (const key of Object.keys(check.compliance)) expect(key).toMatch(/^(CIS-\d\.\d|SOC2|ISO27001-\d{4})$/);
       }
     }
   });
