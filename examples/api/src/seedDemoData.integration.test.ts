@@ -1,18 +1,15 @@
-import { fileURLToPath } from "node:url";
 import { createServiceContainer, TOKENS, type ServiceContainer } from "@cspm/container";
 import { ControlMappingRepository, ControlRepository, FrameworkRepository } from "@cspm/domain";
 import { systemActor } from "@cspm/identity";
 import { parseTeamId } from "@cspm/repository";
-import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
+import { dropDatabasesWithPrefix, realScansDir, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoCatalogues, loadDemoComplianceCatalogue } from "./demoComplianceCatalogue";
 import { seedDemoData, type DemoSeedResult } from "./seedDemoData";
 
 /** Prowler's real compliance catalogues (`../shared/fixtures/real-scans/compliance`, read in place, never copied). */
-const REAL_COMPLIANCE_DIR = process.env["CSPM_FIXTURES_DIR"]
-  ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans/compliance`
-  : fileURLToPath(new URL("../../../../shared/fixtures/real-scans/compliance", import.meta.url));
+const REAL_COMPLIANCE_DIR = `${realScansDir()}/compliance`;
 
 const prefix = testDatabasePrefix("seedcat");
 const KEYS = `k1:${Buffer.alloc(32, 7).toString("base64")}`;

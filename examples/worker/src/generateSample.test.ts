@@ -2,19 +2,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { ProwlerFindingSchema, type SightedFinding } from "@cspm/domain";
 import { fileSource, formatById, openIngestion } from "@cspm/ingest";
 import { afterAll, describe, expect, it } from "vitest";
 import { CATALOG_FRAMEWORKS, CATALOG_PROVIDERS, CHECK_CATALOG } from "./checkCatalog";
 import { DEFAULT_SAMPLE_ACCOUNTS, generateSampleFindings, type SampleFormat, writeSampleFile } from "./generateSample";
+import { realScansDir } from "@cspm/testkit";
 
 type MappedFinding = SightedFinding;
 
 /** Prowler's real compliance catalogues (`../shared/fixtures/real-scans/compliance`, read in place, never copied). */
-const COMPLIANCE_DIR = process.env["CSPM_FIXTURES_DIR"]
-  ? `${process.env["CSPM_FIXTURES_DIR"]}/real-scans/compliance`
-  : fileURLToPath(new URL("../../../../shared/fixtures/real-scans/compliance", import.meta.url));
+const COMPLIANCE_DIR = `${realScansDir()}/compliance`;
 
 const dir = await mkdtemp(join(tmpdir(), "cspm-worker-sample-"));
 afterAll(async () => {
