@@ -29,9 +29,9 @@ const pkg = {
   dependencies: {},
   devDependencies: {},
 };
-writeFileSync(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+writeFileSync(`${dir}/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(
   `${dir}/tsup.config.ts`,
   `import { definePackageConfig } from "../../scripts/tsupConfig";\n\nexport default definePackageConfig();\n`,
 );
-writeFileSync(`${dir}/tsconfig.json`, JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src"] }, null, 2) + "\n");
+writeFileSync(`${dir}/tsconfig.json`, `${JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src"] }, null, 2)}\n`);

@@ -21,7 +21,6 @@ let bed: ReliabilityTestbed;
 let proxy: TcpProxy;
 let viaProxy: CSPMDatabaseManager;
 let findings: ProwlerFindingRepository;
-let outageCode = "not run";
 
 /** Cuts the proxy's connections shortly after the `nth` bulk `update` command starts; resolves with how many were cut. */
 function dropDuring(nth: number, options: { refuseAfterwards: boolean }): Promise<number> {
@@ -123,7 +122,6 @@ describe("connection dropped during a bulk import", () => {
       () => "resolved",
       (error: unknown) => (isCspmError(error) ? error.code : `raw ${String(error)}`),
     );
-    outageCode = failed;
     expect(await cut).toBeGreaterThan(0);
     // A taxonomy error, never a raw driver error: the outage answers UNAVAILABLE.
     expect(failed).toBe("UNAVAILABLE");

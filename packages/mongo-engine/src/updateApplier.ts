@@ -2,7 +2,6 @@ import { Long, Timestamp, type Document } from "bson";
 import {
   bsonEquals,
   bsonTypeName,
-  bsonTypeTag,
   canonicalKey,
   cloneValue,
   compareBsonValues,
@@ -11,7 +10,7 @@ import {
   typeRank,
   TYPE_RANK,
 } from "./bsonOrder";
-import { CommandError, notImplemented } from "./commandError";
+import { CommandError } from "./commandError";
 import type { Collation } from "./collation";
 import type { EvaluationSettings } from "./mingoContext";
 import { arithmetic as numericArithmetic, numericKind } from "./numbers";

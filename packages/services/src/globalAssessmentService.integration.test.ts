@@ -12,7 +12,6 @@ import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTes
 const NOW = new Date("2024-06-15T12:00:00.000Z");
 /** Sighting times inside the assessments' periods (evidence is what was seen during an assessment's period). */
 const SEEN = new Date(NOW.getTime() - 86_400_000);
-const FIRST_SEEN = new Date(NOW.getTime() - 40 * 86_400_000);
 let bed: ServicesTestbed;
 
 /** The assessment service over the testbed's dependencies with one failing collaborator (fault injection). */

@@ -1,6 +1,5 @@
 import {
   ASSESSMENT_STATUSES,
-  ASSESSMENT_TRANSITIONS,
   FrameworkRepository,
   GlobalAssessmentRepository,
   type AssessmentStatus,

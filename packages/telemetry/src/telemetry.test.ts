@@ -62,7 +62,7 @@ describe("hashTeamId", () => {
 
 class Counter {
   #count = 0;
-  async increment(teamId: string, by: number): Promise<number> {
+  async increment(_teamId: string, by: number): Promise<number> {
     this.#count += by;
     return this.#count;
   }

@@ -46,7 +46,7 @@ describe("validateProviderAccountId", () => {
     ["kubernetes", "prod-"],
     ["kubernetes", "prod_cluster"],
     ["kubernetes", `${"a".repeat(64)}.example.com`],
-    ["kubernetes", `${"a".repeat(63)}.`.repeat(4) + "a"],
+    ["kubernetes", `${`${"a".repeat(63)}.`.repeat(4)}a`],
     ["kubernetes", ""],
   ] as const)("rejects %s %j with VALIDATION_FAILED on account_id", (provider, id) => {
     const error = failure(() => validateProviderAccountId(provider, id));
