@@ -11,6 +11,7 @@ import type { Document } from "mongodb";
 import { z } from "zod";
 import type { Clock } from "./clock";
 import type { PageRequest } from "./scanRunQueryService";
+import { PageRequestSchema } from "./pageRequestSchema";
 
 /** Dependencies of `AiGovernanceService` (built by `createServices`). */
 export interface AiGovernanceServiceDependencies {
@@ -58,16 +59,6 @@ export interface AiGovernanceSummary {
   readonly by_eu_ai_act_status: Readonly<Record<EuAiActStatus, number>>;
 }
 
-const PageSchema = z.strictObject({
-  limit: z
-    .number({ error: "must be an integer from 1 to 200" })
-    .int("must be an integer from 1 to 200")
-    .min(1, "must be an integer from 1 to 200")
-    .max(200, "must be an integer from 1 to 200")
-    .optional(),
-  cursor: z.string().min(1, "must not be empty").max(4096).nullable().optional(),
-});
-
 const zeros = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
 /**
@@ -93,7 +84,7 @@ export class AiGovernanceService {
    */
   async listModels(teamId: TeamId, page: PageRequest = {}): Promise<AiModelPage> {
     const team = parseTeamId(teamId);
-    const paging = parseInput(PageSchema, page, "");
+    const paging = parseInput(PageRequestSchema, page, "");
     const result = await this.#models.forTeam(team).paginate({
       sort: { field: "name", direction: "asc" },
       limit: paging.limit ?? 50,

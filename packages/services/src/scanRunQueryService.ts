@@ -10,6 +10,7 @@ import { NotFoundError } from "@cspm/errors";
 import { parseInput, parseTeamId, type RepositoryFactory, type TeamId, toObjectId } from "@cspm/repository";
 import type { Document } from "mongodb";
 import { z } from "zod";
+import { PageRequestSchema } from "./pageRequestSchema";
 
 /** Dependencies of `ScanRunQueryService` (built by `createServices`). */
 export interface ScanRunQueryServiceDependencies {
@@ -71,16 +72,6 @@ export interface ScanRunDetail extends ScanRunView {
   readonly resolved_by_severity: SeverityCounts;
 }
 
-const PageSchema = z.strictObject({
-  limit: z
-    .number({ error: "must be an integer from 1 to 200" })
-    .int("must be an integer from 1 to 200")
-    .min(1, "must be an integer from 1 to 200")
-    .max(200, "must be an integer from 1 to 200")
-    .optional(),
-  cursor: z.string().min(1, "must not be empty").max(4096).nullable().optional(),
-});
-
 const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 const dateOrNull = (value: unknown): Date | null => (value instanceof Date ? value : null);
 
@@ -125,7 +116,7 @@ export class ScanRunQueryService {
    */
   async listScanRuns(teamId: TeamId, page: PageRequest = {}): Promise<ScanRunPage> {
     const team = parseTeamId(teamId);
-    const input = parseInput(PageSchema, page, "");
+    const input = parseInput(PageRequestSchema, page, "");
     const result = await this.#runs.forTeam(team).paginate({
       sort: { field: "created_at", direction: "desc" },
       limit: input.limit ?? 50,
