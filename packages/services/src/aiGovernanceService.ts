@@ -8,7 +8,6 @@ import {
 } from "@cspm/domain";
 import { parseInput, parseTeamId, type RepositoryFactory, type TeamId, trustedFilter } from "@cspm/repository";
 import type { Document } from "mongodb";
-import { z } from "zod";
 import type { Clock } from "./clock";
 import type { PageRequest } from "./scanRunQueryService";
 import { PageRequestSchema } from "./pageRequestSchema";

@@ -9,7 +9,6 @@ import {
 import { NotFoundError } from "@cspm/errors";
 import { parseInput, parseTeamId, type RepositoryFactory, type TeamId, toObjectId } from "@cspm/repository";
 import type { Document } from "mongodb";
-import { z } from "zod";
 import { PageRequestSchema } from "./pageRequestSchema";
 
 /** Dependencies of `ScanRunQueryService` (built by `createServices`). */
