@@ -70,12 +70,15 @@ describe("platform repositories", () => {
   it("sessions are found by token hash only while live and only in their team", async () => {
     const sessions = ctx.factory.get(SessionRepository);
     const hash = createHash("sha256").update("token-1").digest("hex");
-    await sessions.create(A, { user_id: "u1", token_hash: hash, expires_at: new Date(T0.getTime() + 3_600_000) });
-    expect(await sessions.findActive(A, hash, T0)).not.toBeNull();
-    expect(await sessions.findActive(B, hash, T0)).toBeNull();
-    expect(await sessions.findActive(A, hash, new Date(T0.getTime() + 7_200_000))).toBeNull();
+    // The sessions collection has a TTL index on expires_at and the engine's TTL monitor runs every second,
+    // so the session must expire in the real future, not relative to the fixed T0, or it can vanish mid-test.
+    const now = new Date();
+    await sessions.create(A, { user_id: "u1", token_hash: hash, expires_at: new Date(now.getTime() + 3_600_000) });
+    expect(await sessions.findActive(A, hash, now)).not.toBeNull();
+    expect(await sessions.findActive(B, hash, now)).toBeNull();
+    expect(await sessions.findActive(A, hash, new Date(now.getTime() + 7_200_000))).toBeNull();
     expect(await sessions.revokeAllForUser(B, "u1")).toBe(0);
     expect(await sessions.revoke(A, hash)).toBe(true);
-    expect(await sessions.findActive(A, hash, T0)).toBeNull();
+    expect(await sessions.findActive(A, hash, now)).toBeNull();
   });
 });
