@@ -696,7 +696,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     if (docs.length === 0) return [];
     await this.#observed(
       (field) => partitionsOfDocuments(docs, field),
-      () => this.#run("insertMany", () => this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) })),
+      () =>
+        this.#run("insertMany", () =>
+          this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) }),
+        ),
     );
     return docs as RepositoryDocument<S>[];
   }
@@ -712,7 +715,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const session = this.#session(options);
     const doc = await this.#observed(
       () => null,
-      () => this.#run("findOneAndUpdate", () => this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session })),
+      () =>
+        this.#run("findOneAndUpdate", () =>
+          this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+        ),
     );
     if (doc === null) await this.#explainMiss(filter, options.expectedVersion, session, true);
     return doc as RepositoryDocument<S>;
@@ -912,7 +918,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const session = this.#session(move);
     const moved = await this.#observed(
       () => null,
-      () => this.#run("findOneAndUpdate", () => this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session })),
+      () =>
+        this.#run("findOneAndUpdate", () =>
+          this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+        ),
     );
     if (moved !== null) return moved as RepositoryDocument<S>;
     const current = await this.findById(_id, session);
@@ -959,7 +968,11 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     let result: BulkWriteResult;
     try {
       result = await this.#observed(
-        (field) => partitionsOfFilters(operations.map((o) => ({ filter: o.filter, update: o.pipeline })), field),
+        (field) =>
+          partitionsOfFilters(
+            operations.map((o) => ({ filter: o.filter, update: o.pipeline })),
+            field,
+          ),
         () =>
           withDeadline(
             this.#core.collection.bulkWrite(writes, { ordered: options.ordered === true, ...this.#session(options) }),

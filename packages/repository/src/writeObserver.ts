@@ -71,10 +71,7 @@ function updateMovesPartition(update: unknown, field: string, allowed: ReadonlyS
 }
 
 /** The partitions of writes by filter (each with its update, if any); null when any of them is unknown. */
-export function partitionsOfFilters(
-  writes: readonly { filter: unknown; update?: unknown }[],
-  field: string,
-): readonly string[] | null {
+export function partitionsOfFilters(writes: readonly { filter: unknown; update?: unknown }[], field: string): readonly string[] | null {
   const all = new Set<string>();
   for (const write of writes) {
     const found = filterPartitions(write.filter, field);

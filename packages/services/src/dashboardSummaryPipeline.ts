@@ -237,7 +237,15 @@ export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] 
       $facet: {
         totals: [
           dimension("all"),
-          { $group: { _id: null, findings: { $sum: "$total" }, passed: { $sum: "$passed" }, failed: { $sum: "$failed" }, manual: { $sum: "$manual" } } },
+          {
+            $group: {
+              _id: null,
+              findings: { $sum: "$total" },
+              passed: { $sum: "$passed" },
+              failed: { $sum: "$failed" },
+              manual: { $sum: "$manual" },
+            },
+          },
         ],
         account_count: [dimension("all"), { $group: { _id: "$account_id" } }, { $count: "n" }],
         check_count: [dimension("check"), { $group: { _id: "$key" } }, { $count: "n" }],

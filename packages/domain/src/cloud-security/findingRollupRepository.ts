@@ -48,7 +48,8 @@ const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition,
  */
 export function findingRollupRowsPipeline(accountIds: readonly string[]): Document[] {
   const failing: Document = {};
-  for (const severity of SEVERITIES) failing[`failed_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
+  for (const severity of SEVERITIES)
+    failing[`failed_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
   const value = (field: string): Document => ({ $ifNull: [`$${field}`, null] });
   return [
     { $match: { muted: false, account_id: { $in: [...accountIds] } } },
@@ -74,7 +75,13 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
             {
               $cond: [
                 { $in: ["$status", ["PASS", "FAIL"]] },
-                { $map: { input: { $ifNull: ["$compliance", []] }, as: "c", in: { d: "framework", k: { $ifNull: ["$$c.framework", null] } } } },
+                {
+                  $map: {
+                    input: { $ifNull: ["$compliance", []] },
+                    as: "c",
+                    in: { d: "framework", k: { $ifNull: ["$$c.framework", null] } },
+                  },
+                },
                 [],
               ],
             },
@@ -85,7 +92,14 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
     { $unwind: "$dimensions" },
     {
       $group: {
-        _id: { account_id: "$account_id", provider: "$provider", day: "$day", open: "$open", dimension: "$dimensions.d", key: "$dimensions.k" },
+        _id: {
+          account_id: "$account_id",
+          provider: "$provider",
+          day: "$day",
+          open: "$open",
+          dimension: "$dimensions.d",
+          key: "$dimensions.k",
+        },
         total: { $sum: 1 },
         passed: countIf(isStatus("PASS")),
         failed: countIf(isStatus("FAIL")),
@@ -240,7 +254,11 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
       const operations = rows.slice(start, start + ROWS_PER_WRITE).map((row) => {
         const parsed = FindingRollupSchema.partial().parse(row) as Document;
-        return { filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] }, pipeline: [{ $set: { ...literal(parsed), updated_at: new Date() } }], upsert: true };
+        return {
+          filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] },
+          pipeline: [{ $set: { ...literal(parsed), updated_at: new Date() } }],
+          upsert: true,
+        };
       });
       const result = await scope.bulkUpdate(operations);
       if (result.errors.length > 0) {
@@ -259,6 +277,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
 /** A `$set` stage value that stores `doc` as is: strings starting with `$` would be field paths, so they are wrapped in `$literal`. */
 function literal(doc: Document): Document {
   const out: Document = {};
-  for (const [field, value] of Object.entries(doc)) out[field] = typeof value === "string" && value.startsWith("$") ? { $literal: value } : value;
+  for (const [field, value] of Object.entries(doc))
+    out[field] = typeof value === "string" && value.startsWith("$") ? { $literal: value } : value;
   return out;
 }
