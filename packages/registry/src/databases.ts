@@ -112,7 +112,7 @@ export const DATABASES = [
         "finding_rollups",
         "Counters of a team's unmuted findings per account, provider, UTC day of last sighting, open/resolved and dimension (severity, service, region, check, framework); rebuilt per account from prowler_findings.",
         [
-          index("team_account_day", { team_id: 1, account_id: 1, day: 1 }),
+          index("team_account_row_unique", { team_id: 1, account_id: 1, row_key: 1 }, { unique: true }),
           index("team_day", { team_id: 1, day: 1 }),
           index("team_open_dimension", { team_id: 1, open: 1, dimension: 1 }),
         ],

@@ -7,6 +7,7 @@
  */
 import { FindingRollupRepository, ProwlerFindingRepository, type SightedFinding } from "@cspm/domain";
 import { parseTeamId, trustedFilter } from "@cspm/repository";
+import { type SeededRandom, seededRandom } from "@cspm/testkit";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboardSummaryPipeline, shapeDashboardSummary } from "./dashboardSummaryPipeline";
@@ -34,24 +35,7 @@ const STATUSES = ["PASS", "FAIL", "MANUAL"] as const;
 const FRAMEWORKS = ["CIS-2.0", "SOC2", "ISO27001-2022"] as const;
 const STEPS = 40;
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  return { next, int, pick };
-}
-
-type Random = ReturnType<typeof generator>;
-
-function randomFinding(random: Random, account: (typeof ACCOUNTS)[number]): SightedFinding {
+function randomFinding(random: SeededRandom, account: (typeof ACCOUNTS)[number]): SightedFinding {
   const check = random.pick(CHECKS);
   const region = random.pick(REGIONS);
   const resource = random.int(6);
@@ -137,7 +121,7 @@ async function expectRollupsExact(team: string, context: string): Promise<void> 
 describe("finding rollups", () => {
   it("equal the answers from the findings after every random import, resolve, mute, unmute and delete", async () => {
     const seed = Number(process.env["ROLLUP_PROPERTY_SEED"] ?? Date.now() % 1_000_000);
-    const random = generator(seed);
+    const random = seededRandom(seed);
     const findings = bed.repositories.get(ProwlerFindingRepository);
     const rules = new Map<string, string[]>(TEAMS.map((team) => [team, []]));
     let scans = 0;

@@ -244,33 +244,46 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
   }
 
   /**
-   * Writes the recomputed rows of some accounts by `row_key` (upserts, so two concurrent rebuilds cannot
-   * double a row) and deletes their rows that no longer exist. Returns the rows written.
+   * Brings the stored rows of some accounts to the recomputed ones: writes only the rows whose counts changed
+   * (upserts by `row_key` on the unique `team_account_row_unique`, so two concurrent rebuilds cannot double a
+   * row) and deletes the rows that no longer exist. Returns the rows written.
    */
   async #rebuild(teamId: string, accountIds: readonly string[]): Promise<number> {
     if (accountIds.length === 0) return 0;
     const rows = await this.#compute(teamId, accountIds);
     const scope = this.forTeam(teamId);
-    for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
-      const operations = rows.slice(start, start + ROWS_PER_WRITE).map((row) => {
+    const stored = new Map<string, Document>();
+    for await (const row of scope.stream(trustedFilter({ account_id: { $in: [...accountIds] } })))
+      stored.set(`${row.account_id}\u0000${row.row_key}`, row);
+    const changed: Document[] = [];
+    for (const row of rows) {
+      const key = `${row["account_id"]}\u0000${row["row_key"]}`;
+      const before = stored.get(key);
+      stored.delete(key);
+      if (before === undefined || COUNTED.some((field) => (before[field] ?? null) !== (row[field] ?? null))) changed.push(row);
+    }
+    for (let start = 0; start < changed.length; start += ROWS_PER_WRITE) {
+      const operations = changed.slice(start, start + ROWS_PER_WRITE).map((row) => {
         const parsed = FindingRollupSchema.partial().parse(row) as Document;
-        return {
-          filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] },
-          pipeline: [{ $set: { ...literal(parsed), updated_at: new Date() } }],
-          upsert: true,
-        };
+        const set = { ...literal(parsed), updated_at: new Date() };
+        return { filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] }, pipeline: [{ $set: set }], upsert: true };
       });
-      const result = await scope.bulkUpdate(operations);
-      if (result.errors.length > 0) {
-        throw new UnavailableError("Could not write finding rollups.", { details: { errors: result.errors.length } });
+      // Two rebuilds inserting the same new row race on the unique index: the loser's retry updates it.
+      let pending = operations;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const result = await scope.bulkUpdate(pending);
+        if (result.errors.length === 0) break;
+        if (attempt >= 2 || result.errors.some((e) => e.code !== "CONFLICT")) {
+          throw new UnavailableError("Could not write finding rollups.", { details: { errors: result.errors.length } });
+        }
+        pending = result.errors.map((e) => pending[e.index]).filter((op): op is (typeof pending)[number] => op !== undefined);
       }
     }
-    const kept = new Map<string, string[]>();
-    for (const row of rows) kept.set(String(row["account_id"]), [...(kept.get(String(row["account_id"])) ?? []), String(row["row_key"])]);
-    await scope.deleteMany(
-      trustedFilter({ $or: accountIds.map((account_id) => ({ account_id, row_key: { $nin: kept.get(account_id) ?? [] } })) }),
-    );
-    return rows.length;
+    const removed = [...stored.values()].map((row) => row["_id"]);
+    for (let start = 0; start < removed.length; start += ROWS_PER_WRITE) {
+      await scope.deleteMany(trustedFilter({ _id: { $in: removed.slice(start, start + ROWS_PER_WRITE) } }));
+    }
+    return changed.length;
   }
 }
 
