@@ -1,5 +1,6 @@
 import { UnavailableError } from "@cspm/errors";
 import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, trustedFilter } from "@cspm/repository";
+import { dataLayerInstruments } from "@cspm/telemetry";
 import type { Document } from "mongodb";
 import { SEVERITIES } from "../common/severity";
 import { ALL_ACCOUNTS_MARK, FindingRollupMarkRepository } from "./findingRollupMarkRepository";
@@ -188,6 +189,8 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
       const ids = batch.map((mark) => mark.account_id).filter((id) => id !== ALL_ACCOUNTS_MARK);
       rows += await this.#rebuild(teamId, ids);
       await this.#marks.clear(teamId, batch);
+      const oldest = Math.min(...batch.map((mark) => mark.marked_at.getTime()));
+      dataLayerInstruments().rollupLag.record(Math.max(0, Date.now() - oldest) / 1000, { "cspm.rollup": "findings" });
       accounts += ids.length;
       onProgress?.({ accounts, marked: Math.max(marked, accounts), rows });
       const last = batch.at(-1)?.account_id ?? null;
