@@ -1,4 +1,4 @@
-import { UnavailableError } from "@cspm/errors";
+import { CspmError, UnavailableError } from "@cspm/errors";
 import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, trustedFilter } from "@cspm/repository";
 import { dataLayerInstruments } from "@cspm/telemetry";
 import type { Document } from "mongodb";
@@ -259,11 +259,24 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     for await (const row of scope.stream(trustedFilter({ account_id: { $in: [...accountIds] } })))
       stored.set(`${row.account_id}\u0000${row.row_key}`, row);
     const changed: Document[] = [];
+    const added: Document[] = [];
     for (const row of rows) {
       const key = `${row["account_id"]}\u0000${row["row_key"]}`;
       const before = stored.get(key);
       stored.delete(key);
-      if (before === undefined || COUNTED.some((field) => (before[field] ?? null) !== (row[field] ?? null))) changed.push(row);
+      if (before === undefined) added.push(row);
+      else if (COUNTED.some((field) => (before[field] ?? null) !== (row[field] ?? null))) changed.push(row);
+    }
+    // New rows are inserted (far cheaper than upserts); a row a concurrent rebuild inserted first makes the
+    // chunk fail with CONFLICT, and the chunk is then upserted instead.
+    for (let start = 0; start < added.length; start += ROWS_PER_WRITE) {
+      const chunk = added.slice(start, start + ROWS_PER_WRITE);
+      try {
+        await scope.insertMany(chunk as never[], { ordered: false });
+      } catch (error) {
+        if (!(error instanceof CspmError) || error.code !== "CONFLICT") throw error;
+        changed.push(...chunk);
+      }
     }
     for (let start = 0; start < changed.length; start += ROWS_PER_WRITE) {
       const operations = changed.slice(start, start + ROWS_PER_WRITE).map((row) => {
@@ -286,7 +299,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     for (let start = 0; start < removed.length; start += ROWS_PER_WRITE) {
       await scope.deleteMany(trustedFilter({ _id: { $in: removed.slice(start, start + ROWS_PER_WRITE) } }));
     }
-    return changed.length;
+    return added.length + changed.length;
   }
 }
 
