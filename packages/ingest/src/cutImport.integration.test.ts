@@ -102,5 +102,5 @@ describe("an import cut half-way by the network", () => {
       status: "completed",
       stats: { findings: 3000 },
     });
-  });
+  }, 90_000);
 });

@@ -486,8 +486,9 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     try {
       result = await write();
     } catch (error) {
-      // A failed write may still have written some documents (a partial bulkWrite): say so, keep its error.
-      await observer.onWrite(this.#teamId, touched, "after").catch(() => undefined);
+      // A failed write may still have written some documents (a partial bulkWrite): say so, in the background
+      // (MongoDB may be the reason it failed; the "before" call already marked the partitions), keep its error.
+      void observer.onWrite(this.#teamId, touched, "after").catch(() => undefined);
       throw error;
     }
     await observer.onWrite(this.#teamId, touched, "after");
