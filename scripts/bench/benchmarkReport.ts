@@ -163,10 +163,10 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
   if (d) {
     rows.push({
       area: "Dashboard",
-      target: `summary over ${count(d.findings)} findings: 1 MongoDB command cold`,
+      target: `summary over ${count(d.findings)} findings: <= 2 MongoDB commands cold (rollup marks, one aggregation of the rollups)`,
       figure: `${d.single.coldCommands}`,
       baseline: `naive: ${d.naive.coldCommands}`,
-      result: pass(d.single.coldCommands === 1),
+      result: pass(d.single.coldCommands <= 2),
     });
     rows.push({
       area: "Dashboard",
@@ -175,7 +175,7 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
       baseline: `naive: ${d.naive.warmCommands}`,
       result: pass(d.single.warmCommands === 0),
     });
-  } else missing("Dashboard", "1 command cold, 0 warm", "dashboard");
+  } else missing("Dashboard", "<= 2 commands cold, 0 warm", "dashboard");
 
   if (d) {
     const warmRatio = d.single.coldMs / d.single.warmMs;
@@ -291,7 +291,7 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
     for (const [what, list, naive] of [
       [`import of ${count(trips.importFindings)}: bulkUpsert faster than one upsert per finding`, trips.import, "one upsert per finding"],
       [
-        `dashboard over ${count(trips.dashboardFindings)} findings, cold: 1 command faster than 1 query per figure`,
+        `dashboard over ${count(trips.dashboardFindings)} findings, cold: the rollup dashboard (2 commands) faster than 1 query per figure`,
         trips.dashboard,
         "11 queries",
       ],
@@ -544,7 +544,7 @@ export function renderReport(run: BenchmarkRun): string {
     lines.push(
       "## Dashboard summary",
       "",
-      `${count(d.findings)} findings, median of ${d.runs} runs; both variants checked to produce identical summaries first.`,
+      `${count(d.findings)} findings, median of ${d.runs} runs; the three variants were checked to produce identical summaries first. The rollups were built from the seeded findings in ${duration(d.rollupRebuildMs)} (${count(d.rollupRows)} rows; an import rebuilds only the accounts it touched).`,
       "",
     );
     lines.push(
@@ -552,11 +552,18 @@ export function renderReport(run: BenchmarkRun): string {
         ["Variant", "Commands cold", "Cold", "Commands warm", "Warm"],
         [
           [
-            "getDashboardSummary (one aggregation, $facet)",
+            "getDashboardSummary (rollup marks + one $facet over the rollups)",
             String(d.single.coldCommands),
             duration(d.single.coldMs),
             String(d.single.warmCommands),
             duration(d.single.warmMs),
+          ],
+          [
+            "one $facet over the findings (windows not starting at a UTC midnight)",
+            String(d.facet.coldCommands),
+            duration(d.facet.coldMs),
+            String(d.facet.warmCommands),
+            duration(d.facet.warmMs),
           ],
           [
             "naive (one query per figure)",

@@ -112,6 +112,31 @@ describe("worker CLI", () => {
     expect(refused.stderr).toMatch(/error VALIDATION_FAILED: .*not a supported scanner output/);
   });
 
+  it("rollups verify finds the imports' rollups exact, names an account whose rollups were tampered with, and rebuild repairs it", async () => {
+    const fresh = await cli(["rollups", "verify", "--team", "team-cli", "--json"]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ team_id: "team-cli", mismatched: [] });
+    expect(JSON.parse(fresh.stdout).accounts).toBeGreaterThanOrEqual(2);
+    expect(fresh.stderr).toMatch(/verify: \d+\/\d+ accounts, [\d,]+ rows/);
+
+    const rollups = client.db(DatabaseRegistry.databaseName("CLOUD_SECURITY", prefix)).collection("finding_rollups");
+    const tampered = await rollups.updateOne(
+      { team_id: "team-cli", account_id: "123456789012", dimension: "all" },
+      { $inc: { failed: 7 } },
+    );
+    expect(tampered.modifiedCount).toBe(1);
+    const stale = await cli(["rollups", "verify", "--team", "team-cli"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toMatch(/1 of \d+ accounts differ from their findings: 123456789012/);
+
+    const rebuilt = await cli(["rollups", "rebuild", "--team", "team-cli"]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toMatch(/rebuilt the rollups of \d+ accounts \([\d,]+ rows\) of team team-cli/);
+    expect((await cli(["rollups", "verify", "--team", "team-cli"])).code).toBe(0);
+    expect((await cli(["rollups", "check", "--team", "team-cli"])).code).toBe(2);
+    expect((await cli(["rollups", "verify"])).code).toBe(2);
+  });
+
   it("writes its changes to the audit log as the CLI user, or as the API key in CSPM_API_KEY", async () => {
     const audit = client.db(DatabaseRegistry.databaseName("PLATFORM", prefix)).collection("audit_logs");
     const entries = await audit.find({ team_id: "team-cli", action: { $in: ["findings.import", "cloud_account.create"] } }).toArray();

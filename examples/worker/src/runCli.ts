@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import { userInfo } from "node:os";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import type { ServiceContainer } from "@cspm/container";
+import { type ServiceContainer, TOKENS } from "@cspm/container";
+import { FindingRollupRepository, type RollupRefreshProgress } from "@cspm/domain";
 import { isCspmError, ValidationError } from "@cspm/errors";
 import { type Actor, systemActor } from "@cspm/identity";
 import { fileSource, type ImportSummary, inputErrorReason, openIngestion, SUPPORTED_FORMATS } from "@cspm/ingest";
@@ -45,10 +46,17 @@ import    Imports a scanner output file with @cspm/ingest (format detected from 
           --team); every change is in the team's audit log under that actor.
           With --api it streams the file to that API's POST /findings/import instead, authenticated
           with Authorization: Bearer $CSPM_API_TOKEN (an API key or session token).
-generate  Writes a realistic sample file (AWS/Azure/GCP checks, resources, regions, compliance).
+  tsx src/main.ts rollups verify|rebuild --team <teamId> [--json]
 
-Exit codes: 0 imported, 1 nothing was imported (the import failed, the file is not importable, or the
-actor was refused), 2 bad usage or configuration.`;
+generate  Writes a realistic sample file (AWS/Azure/GCP checks, resources, regions, compliance).
+rollups   The team's finding rollups (what the dashboard and posture overviews read). verify recomputes
+          every account's rollups from its findings and lists the accounts whose stored rollups differ
+          (writes nothing; exit 1 if any differ). rebuild recomputes and stores them all: idempotent, and
+          resumable (an interrupted rebuild leaves the accounts it did not reach marked stale, which the
+          next read or rebuild finishes). Needs MONGODB_URI.
+
+Exit codes: 0 imported (rollups: verified / rebuilt), 1 nothing was imported (the import failed, the
+file is not importable, or the actor was refused; rollups: some accounts differ), 2 bad usage or configuration.`;
 
 const integer = new Intl.NumberFormat("en-US");
 
@@ -59,6 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     if (command === "import") return await importCommand(rest, io);
     if (command === "generate") return await generateCommand(rest, io);
+    if (command === "rollups") return await rollupsCommand(rest, io);
     io.stdout(`${USAGE}\n`);
     return command === undefined || command === "help" || command === "--help" ? 0 : 2;
   } catch (error) {
@@ -301,6 +310,60 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
     }
     throw error;
   } finally {
+    await runtime.close();
+  }
+}
+
+/** `rollups verify|rebuild --team <id>`: checks or rebuilds the team's finding rollups, with progress. */
+async function rollupsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { team: { type: "string" }, json: { type: "boolean" } });
+  const action = positionals[0];
+  if ((action !== "verify" && action !== "rebuild") || positionals.length > 1) throw usageError("rollups takes verify or rebuild");
+  const team = str(values.team);
+  if (team === undefined) throw usageError("--team is required");
+  const teamId = parseTeamId(team);
+  const runtime = await startRuntime({ env: io.env, allowEmbedded: false, log: (line) => io.stderr.write(`${line}\n`) });
+  const bar =
+    io.stderr.isTTY === true
+      ? new SingleBar({ format: `${action} [{bar}] {value}/{total} accounts | {rows} rows`, stream: process.stderr, hideCursor: true })
+      : undefined;
+  let started = false;
+  const onProgress = (p: RollupRefreshProgress) => {
+    if (bar === undefined) {
+      io.stderr.write(`${action}: ${integer.format(p.accounts)}/${integer.format(p.marked)} accounts, ${integer.format(p.rows)} rows\n`);
+    } else if (!started) {
+      bar.start(p.marked, p.accounts, { rows: p.rows });
+      started = true;
+    } else {
+      bar.setTotal(p.marked);
+      bar.update(p.accounts, { rows: p.rows });
+    }
+  };
+  try {
+    const rollups = runtime.services.resolve(FindingRollupRepository);
+    if (action === "rebuild") {
+      const result = await rollups.rebuild(teamId, onProgress);
+      bar?.stop();
+      await runtime.services.resolve(TOKENS.AggregationService).invalidate(teamId);
+      io.stdout(
+        values.json === true
+          ? `${JSON.stringify({ team_id: teamId, ...result }, null, 2)}\n`
+          : `rebuilt the rollups of ${integer.format(result.accounts)} accounts (${integer.format(result.rows)} rows) of team ${teamId}\n`,
+      );
+      return 0;
+    }
+    const result = await rollups.verify(teamId, onProgress);
+    bar?.stop();
+    io.stdout(
+      values.json === true
+        ? `${JSON.stringify({ team_id: teamId, ...result }, null, 2)}\n`
+        : result.mismatched.length === 0
+          ? `the rollups of all ${integer.format(result.accounts)} accounts of team ${teamId} match their findings\n`
+          : `${integer.format(result.mismatched.length)} of ${integer.format(result.accounts)} accounts differ from their findings: ${result.mismatched.join(", ")}\n(run: rollups rebuild --team ${teamId})\n`,
+    );
+    return result.mismatched.length === 0 ? 0 : 1;
+  } finally {
+    bar?.stop();
     await runtime.close();
   }
 }

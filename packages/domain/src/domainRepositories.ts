@@ -5,6 +5,8 @@ import { EuAiActComplianceRepository } from "./ai-governance/euAiActComplianceRe
 import { AssessmentEvidenceRepository } from "./assessments/assessmentEvidenceRepository";
 import { GlobalAssessmentRepository } from "./assessments/globalAssessmentRepository";
 import { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
+import { FindingRollupMarkRepository } from "./cloud-security/findingRollupMarkRepository";
+import { FindingRollupRepository } from "./cloud-security/findingRollupRepository";
 import { MuteRuleRepository } from "./cloud-security/muteRuleRepository";
 import { ProwlerFindingRepository } from "./cloud-security/prowlerFindingRepository";
 import { SecurityScoreRepository } from "./cloud-security/securityScoreRepository";
@@ -63,6 +65,8 @@ export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.free
   CloudAccountRepository,
   ProwlerFindingRepository,
   MuteRuleRepository,
+  FindingRollupRepository,
+  FindingRollupMarkRepository,
   SecurityScoreRepository,
   // SECURITY_SCANS
   NucleiScanRepository,

@@ -54,6 +54,12 @@ const INVALID: Record<SampleCollection, Record<string, Record<string, unknown>>>
     "last seen before first": { last_seen_at: new Date("2024-01-01T00:00:00Z") },
   },
   security_scores: { "score over 100": { score: 101 } },
+  finding_rollups: {
+    "unknown dimension": { dimension: "owner" },
+    "day not a date": { day: "01/01/2025" },
+    "negative count": { failed: -1 },
+  },
+  finding_rollup_marks: { "generation zero": { generation: 0 } },
   nuclei_scans: { "Nuclei severity not mapped": { severity: "info" } },
   ssl_scans: { "port out of range": { port: 70_000 } },
   header_scans: { "not http(s)": { target: "ftp://example.com/" } },

@@ -84,6 +84,21 @@ export {
 export type { CloudAccount } from "./cloud-security/cloudAccountSchema";
 export { ProwlerFindingRepository, findingDerivedFields } from "./cloud-security/prowlerFindingRepository";
 export { MuteRuleRepository, MAX_ACTIVE_MUTE_RULES } from "./cloud-security/muteRuleRepository";
+export { FindingRollupRepository, findingRollupRowsPipeline } from "./cloud-security/findingRollupRepository";
+export type {
+  FindingRollupDocument,
+  RollupRefreshProgress,
+  RollupRefreshResult,
+  RollupVerifyResult,
+} from "./cloud-security/findingRollupRepository";
+export { FindingRollupMarkRepository, ALL_ACCOUNTS_MARK } from "./cloud-security/findingRollupMarkRepository";
+export type { FindingRollupMarkDocument } from "./cloud-security/findingRollupMarkRepository";
+export {
+  FindingRollupSchema,
+  FindingRollupMarkSchema,
+  FINDING_ROLLUP_DIMENSIONS,
+} from "./cloud-security/findingRollupSchema";
+export type { FindingRollupDimension } from "./cloud-security/findingRollupSchema";
 export type { MuteRuleDocument } from "./cloud-security/muteRuleRepository";
 export {
   MuteRuleSchema,

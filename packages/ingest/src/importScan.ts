@@ -1,4 +1,5 @@
 import {
+  FindingRollupRepository,
   HeaderScanRepository,
   type MuteRuleDocument,
   MuteRuleRepository,
@@ -28,6 +29,11 @@ export interface ImportRepositories {
   readonly scanRuns: ScanRunRepository;
   /** The team's mute rules: every enabled one mutes the findings it matches in the same write. Absent: none applied. */
   readonly muteRules?: MuteRuleRepository;
+  /**
+   * The finding rollups: a completed import of findings rebuilds the accounts it marked, so the first
+   * dashboard after it is already cheap. Absent (or if that rebuild fails): the next rollup read rebuilds them.
+   */
+  readonly rollups?: FindingRollupRepository;
 }
 
 /** Anything that hands out repository instances by class: `RepositoryFactory`, a container's `resolve`. */
@@ -44,6 +50,7 @@ export function importRepositories(repositories: RepositoryResolver): ImportRepo
     headers: repositories.get(HeaderScanRepository),
     scanRuns: repositories.get(ScanRunRepository),
     muteRules: repositories.get(MuteRuleRepository),
+    rollups: repositories.get(FindingRollupRepository),
   };
 }
 
@@ -365,6 +372,8 @@ async function runImport(repositories: ImportRepositories, source: ByteSource, o
       },
       full: options.full === true,
     });
+    // The accounts stay marked if this fails, so the next rollup read rebuilds them: the import itself stands.
+    if (collection === "prowler_findings" && counts.written > 0) await repositories.rollups?.refresh(teamId).catch(() => undefined);
     return summary("completed");
   } catch (error) {
     if (run !== undefined) {

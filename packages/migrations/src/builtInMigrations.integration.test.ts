@@ -17,13 +17,14 @@ afterAll(async () => {
 });
 
 describe("BUILT_IN_MIGRATIONS", () => {
-  it("is ordered indexes, consolidation, embeddings, credential purge, finding query fields, with unique ids", () => {
+  it("is ordered indexes, consolidation, embeddings, credential purge, finding query fields, finding rollups, with unique ids", () => {
     expect(BUILT_IN_MIGRATIONS.map((m) => m.id)).toEqual([
       "0001-sync-indexes",
       "0002-consolidate-cloud-accounts",
       "0003-embeddings-backfill",
       "0004-purge-legacy-credentials",
       "0005-finding-query-fields",
+      "0006-finding-rollups",
     ]);
   });
 

@@ -108,6 +108,18 @@ export const DATABASES = [
         index("team_enabled_id", { team_id: 1, enabled: 1, _id: 1 }),
         index("team_id_desc", { team_id: 1, _id: -1 }),
       ]),
+      tenant(
+        "finding_rollups",
+        "Counters of a team's unmuted findings per account, provider, UTC day of last sighting, open/resolved and dimension (severity, service, region, check, framework); rebuilt per account from prowler_findings.",
+        [
+          index("team_account_row_unique", { team_id: 1, account_id: 1, row_key: 1 }, { unique: true }),
+          index("team_day", { team_id: 1, day: 1 }),
+          index("team_open_dimension", { team_id: 1, open: 1, dimension: 1 }),
+        ],
+      ),
+      tenant("finding_rollup_marks", "Accounts whose finding rollups are stale: every write of prowler_findings marks them first.", [
+        index("team_account_unique", { team_id: 1, account_id: 1 }, { unique: true }),
+      ]),
       tenant("security_scores", "Posture scores per account over time.", [
         index("team_account_computed", { team_id: 1, account_id: 1, computed_at: -1 }),
       ]),

@@ -3,6 +3,7 @@ import { parseTeamId, type TeamId } from "./parseInput";
 import { RepositoryCore } from "./repositoryCore";
 import type { ObjectSchema, RepositoryContext, RepositoryDefinition } from "./repositoryDefinition";
 import { ScopedRepository } from "./scopedRepository";
+import type { WriteObserver } from "./writeObserver";
 
 /**
  * A repository bound to one registry collection and its zod schema. It has no data methods of its own:
@@ -18,8 +19,12 @@ export class BaseRepository<S extends ObjectSchema = ObjectSchema> {
   readonly #scopes = new Map<string, ScopedRepository<S>>();
   #shared: ScopedRepository<S> | undefined;
 
-  constructor(context: RepositoryContext, definition: RepositoryDefinition<S>) {
-    this.#core = new RepositoryCore(context, definition);
+  /**
+   * `options.writeObserver` hears of every team-scoped write of this repository before and after it (derived
+   * data such as finding rollups), so no caller can write around it.
+   */
+  constructor(context: RepositoryContext, definition: RepositoryDefinition<S>, options: { writeObserver?: WriteObserver } = {}) {
+    this.#core = new RepositoryCore(context, definition, options.writeObserver);
   }
 
   /** The definition this repository was built from. */

@@ -65,3 +65,4 @@ export { ALLOWED_UPDATE_OPERATORS } from "./repositoryCore";
 export type { UpsertResetValue } from "./upsertPipeline";
 export { parseInput, parseTeamId, TeamIdSchema, ObjectIdHexSchema, stringInput, toObjectId } from "./parseInput";
 export type { TeamId } from "./parseInput";
+export type { WriteObserver } from "./writeObserver";

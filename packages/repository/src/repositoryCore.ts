@@ -8,6 +8,7 @@ import { RESERVED_FIELDS, type ObjectSchema, type RepositoryContext, type Reposi
 import { assertSafeExpression, FORBIDDEN_KEYS, isPlainObject, storedDataIssues } from "./sanitizeFilter";
 import { mayHoldFreeFormKeys } from "./schemaInspection";
 import { buildUpsertPipeline, checkUpsertRules, type UpsertOperation, type UpsertRuleOptions, type UpsertRules } from "./upsertPipeline";
+import type { WriteObserver } from "./writeObserver";
 
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_FIELDS);
 const SYSTEM_FILTER_FIELDS = ["_id", "created_at", "updated_at", "version"] as const;
@@ -52,10 +53,12 @@ export class RepositoryCore<S extends ObjectSchema> {
   /** Fields whose values may carry keys the schema does not name (records, unknown …): scanned before storing. */
   readonly freeFormFields: ReadonlySet<string>;
   readonly codec: CursorCodec;
+  /** Hears of every team-scoped write (see `WriteObserver`); undefined for most repositories. */
+  readonly writeObserver: WriteObserver | undefined;
   readonly #context: RepositoryContext;
   #collection: Collection<Document> | undefined;
 
-  constructor(context: RepositoryContext, definition: RepositoryDefinition<S>) {
+  constructor(context: RepositoryContext, definition: RepositoryDefinition<S>, writeObserver?: WriteObserver) {
     const collectionDefinition = DatabaseRegistry.getCollection(definition.database, definition.collection);
     const database = DatabaseRegistry.resolve(definition.database);
     const shape = definition.schema?.shape as Readonly<Record<string, z.core.$ZodType>> | undefined;
@@ -78,6 +81,7 @@ export class RepositoryCore<S extends ObjectSchema> {
     this.filterFields = new Set([...fieldSchemas.keys(), ...SYSTEM_FILTER_FIELDS, ...(this.tenantOwned ? ["team_id"] : [])]);
     this.freeFormFields = new Set([...fieldSchemas].filter(([, fieldSchema]) => mayHoldFreeFormKeys(fieldSchema)).map(([name]) => name));
     this.codec = new CursorCodec(context.cursorSecret);
+    this.writeObserver = writeObserver;
     if (definition.keyFields !== undefined) this.keyFields = this.checkKeyFields(definition.keyFields);
     else this.keyFields = undefined;
   }

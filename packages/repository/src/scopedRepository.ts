@@ -28,6 +28,7 @@ import type { UpsertResetValue } from "./upsertPipeline";
 import type { ObjectSchema, RepositoryDocument, RepositoryInput } from "./repositoryDefinition";
 import { assertSafeExpression, bsonType, isPlainObject, sanitizeFilter } from "./sanitizeFilter";
 import { type FilterInput, isTrustedFilter } from "./trustedFilter";
+import { partitionsOfDocuments, partitionsOfFilters } from "./writeObserver";
 
 /** Sort order for `findMany`/`findOne`/`stream`: field -> 1 (ascending) or -1 (descending). */
 export type SortSpec = Readonly<Record<string, 1 | -1>>;
@@ -472,6 +473,27 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     }
   }
 
+  /**
+   * Every write of a team's documents goes through here: the repository's `WriteObserver`, if it has one,
+   * hears of it before it is sent and after it succeeded, with the partitions it can touch.
+   */
+  async #observed<R>(partitions: (field: string) => readonly string[] | null, write: () => Promise<R>): Promise<R> {
+    const observer = this.#core.writeObserver;
+    if (observer === undefined || this.#teamId === null) return write();
+    const touched = partitions(observer.partitionField);
+    await observer.onWrite(this.#teamId, touched, "before");
+    let result: R;
+    try {
+      result = await write();
+    } catch (error) {
+      // A failed write may still have written some documents (a partial bulkWrite): say so, keep its error.
+      await observer.onWrite(this.#teamId, touched, "after").catch(() => undefined);
+      throw error;
+    }
+    await observer.onWrite(this.#teamId, touched, "after");
+    return result;
+  }
+
   // ---------------------------------------------------------------- reads
 
   /** The document with this id in scope, or null. Throws `VALIDATION_FAILED` for a malformed id. */
@@ -643,7 +665,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   async insertOne(data: RepositoryInput<S>, options: WriteOptions = {}): Promise<RepositoryDocument<S>> {
     const id = explicitId(data, "_id");
     const doc = this.#core.stampNew(this.#core.parseDocument(data, this.#teamId), this.#teamId, new Date(), id);
-    await this.#run("insertOne", () => this.#core.collection.insertOne(doc, this.#session(options)));
+    await this.#observed(
+      (field) => partitionsOfDocuments([doc], field),
+      () => this.#run("insertOne", () => this.#core.collection.insertOne(doc, this.#session(options))),
+    );
     return doc as RepositoryDocument<S>;
   }
 
@@ -669,8 +694,12 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     }
     if (issues.length > 0) throw new ValidationError("Some documents are invalid; nothing was written.", issues);
     if (docs.length === 0) return [];
-    await this.#run("insertMany", () =>
-      this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) }),
+    await this.#observed(
+      (field) => partitionsOfDocuments(docs, field),
+      () =>
+        this.#run("insertMany", () =>
+          this.#core.collection.insertMany(docs, { ordered: options.ordered ?? true, ...this.#session(options) }),
+        ),
     );
     return docs as RepositoryDocument<S>[];
   }
@@ -684,8 +713,12 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const filter = { _id: toObjectId(id), ...this.#base(false), ...this.#versionCheck(options.expectedVersion) };
     const update = this.#core.addSystemChanges({ $set: this.#core.parseChanges(changes) }, new Date());
     const session = this.#session(options);
-    const doc = await this.#run("findOneAndUpdate", () =>
-      this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+    const doc = await this.#observed(
+      () => null,
+      () =>
+        this.#run("findOneAndUpdate", () =>
+          this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+        ),
     );
     if (doc === null) await this.#explainMiss(filter, options.expectedVersion, session, true);
     return doc as RepositoryDocument<S>;
@@ -704,7 +737,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const query = { ...this.#filter(filter as FilterInput, false), ...this.#versionCheck(options.expectedVersion) };
     const prepared = this.#core.prepareUpdate(update, new Date());
     const session = this.#session(options);
-    const result = await this.#run("updateOne", () => this.#core.collection.updateOne(query, prepared, session));
+    const result = await this.#observed(
+      (field) => partitionsOfFilters([{ filter, update: prepared }], field),
+      () => this.#run("updateOne", () => this.#core.collection.updateOne(query, prepared, session)),
+    );
     if (result.matchedCount === 0) await this.#explainMiss(query, options.expectedVersion, session, false);
     return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount };
   }
@@ -717,7 +753,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
   ): Promise<WriteSummary> {
     const query = this.#filter(filter as FilterInput, false);
     const prepared = this.#core.prepareUpdate(update, new Date());
-    const result = await this.#run("updateMany", () => this.#core.collection.updateMany(query, prepared, this.#session(options)));
+    const result = await this.#observed(
+      (field) => partitionsOfFilters([{ filter, update: prepared }], field),
+      () => this.#run("updateMany", () => this.#core.collection.updateMany(query, prepared, this.#session(options))),
+    );
     return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount };
   }
 
@@ -736,7 +775,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const sort = this.#sort(options.sort);
     const session = this.#session(options);
     const driverOptions = { returnDocument: options.returnDocument ?? "after", ...(sort === undefined ? {} : { sort }), ...session };
-    const doc = await this.#run("findOneAndUpdate", () => this.#core.collection.findOneAndUpdate(query, prepared, driverOptions));
+    const doc = await this.#observed(
+      (field) => partitionsOfFilters([{ filter, update: prepared }], field),
+      () => this.#run("findOneAndUpdate", () => this.#core.collection.findOneAndUpdate(query, prepared, driverOptions)),
+    );
     if (doc === null) await this.#explainMiss(query, options.expectedVersion, session, false);
     return doc as RepositoryDocument<S> | null;
   }
@@ -761,13 +803,17 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const rules = this.#core.upsertRules(options, keyFields);
     const now = new Date();
     const { filter, update } = this.#core.prepareUpsert({ input: data, keyFields, teamId: this.#teamId, now, rules });
-    const result = await this.#run("findOneAndUpdate", () =>
-      this.#core.collection.findOneAndUpdate(filter, update, {
-        upsert: true,
-        returnDocument: "after",
-        includeResultMetadata: true,
-        ...this.#session(options),
-      }),
+    const result = await this.#observed(
+      (field) => partitionsOfDocuments([data], field),
+      () =>
+        this.#run("findOneAndUpdate", () =>
+          this.#core.collection.findOneAndUpdate(filter, update, {
+            upsert: true,
+            returnDocument: "after",
+            includeResultMetadata: true,
+            ...this.#session(options),
+          }),
+        ),
     );
     const doc = result.value as RepositoryDocument<S>;
     const inserted = result.lastErrorObject?.updatedExisting === false;
@@ -790,6 +836,13 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
    */
   async bulkUpsert(docs: readonly unknown[], options: BulkUpsertOptions = {}): Promise<BulkUpsertResult> {
     if (!Array.isArray(docs)) throw new ValidationError("bulkUpsert takes an array.", [{ path: "", message: "must be an array" }]);
+    return this.#observed(
+      (field) => partitionsOfDocuments(docs, field),
+      () => this.#bulkUpsert(docs, options),
+    );
+  }
+
+  async #bulkUpsert(docs: readonly unknown[], options: BulkUpsertOptions): Promise<BulkUpsertResult> {
     const keyFields = this.#keyFields(options.keyFields);
     const rules = this.#core.upsertRules(options, keyFields);
     const batchSize = intOption(options.batchSize, "batchSize", 1, MAX_BATCH, DEFAULT_BULK_BATCH);
@@ -863,8 +916,12 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const update = this.#core.addSystemChanges({ $set: changes }, new Date());
     const filter = { _id, ...this.#base(false), [field]: { $in: [...move.from] } };
     const session = this.#session(move);
-    const moved = await this.#run("findOneAndUpdate", () =>
-      this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+    const moved = await this.#observed(
+      () => null,
+      () =>
+        this.#run("findOneAndUpdate", () =>
+          this.#core.collection.findOneAndUpdate(filter, update, { returnDocument: "after", ...session }),
+        ),
     );
     if (moved !== null) return moved as RepositoryDocument<S>;
     const current = await this.findById(_id, session);
@@ -910,10 +967,18 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const errors: BulkUpsertError[] = [];
     let result: BulkWriteResult;
     try {
-      result = await withDeadline(
-        this.#core.collection.bulkWrite(writes, { ordered: options.ordered === true, ...this.#session(options) }),
-        this.#core.operationTimeoutMS,
-        { operation: "bulkWrite", collection: this.#core.definition.collection },
+      result = await this.#observed(
+        (field) =>
+          partitionsOfFilters(
+            operations.map((o) => ({ filter: o.filter, update: o.pipeline })),
+            field,
+          ),
+        () =>
+          withDeadline(
+            this.#core.collection.bulkWrite(writes, { ordered: options.ordered === true, ...this.#session(options) }),
+            this.#core.operationTimeoutMS,
+            { operation: "bulkWrite", collection: this.#core.definition.collection },
+          ),
       );
     } catch (error) {
       const partial = bulkFailure(error);
@@ -941,10 +1006,14 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const hard = !this.#core.softDelete || options.hard === true;
     const filter = { _id: toObjectId(id), ...this.#base(hard), ...this.#versionCheck(options.expectedVersion) };
     const session = this.#session(options);
-    const count = hard
-      ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(filter, session))).deletedCount
-      : (await this.#run("updateOne", () => this.#core.collection.updateOne(filter, this.#softDeleteUpdate(new Date()), session)))
-          .matchedCount;
+    const count = await this.#observed(
+      () => null,
+      async () =>
+        hard
+          ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(filter, session))).deletedCount
+          : (await this.#run("updateOne", () => this.#core.collection.updateOne(filter, this.#softDeleteUpdate(new Date()), session)))
+              .matchedCount,
+    );
     if (count === 0) await this.#explainMiss(filter, options.expectedVersion, session, false);
     return count > 0;
   }
@@ -954,10 +1023,14 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const hard = !this.#core.softDelete || options.hard === true;
     const query = { ...this.#filter(filter as FilterInput, hard), ...this.#versionCheck(options.expectedVersion) };
     const session = this.#session(options);
-    const count = hard
-      ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(query, session))).deletedCount
-      : (await this.#run("updateOne", () => this.#core.collection.updateOne(query, this.#softDeleteUpdate(new Date()), session)))
-          .matchedCount;
+    const count = await this.#observed(
+      (field) => partitionsOfFilters([{ filter }], field),
+      async () =>
+        hard
+          ? (await this.#run("deleteOne", () => this.#core.collection.deleteOne(query, session))).deletedCount
+          : (await this.#run("updateOne", () => this.#core.collection.updateOne(query, this.#softDeleteUpdate(new Date()), session)))
+              .matchedCount,
+    );
     if (count === 0) await this.#explainMiss(query, options.expectedVersion, session, false);
     return count > 0;
   }
@@ -970,10 +1043,14 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     const hard = !this.#core.softDelete || options.hard === true;
     const query = this.#filter(filter as FilterInput, hard);
     const session = this.#session(options);
-    return hard
-      ? (await this.#run("deleteMany", () => this.#core.collection.deleteMany(query, session))).deletedCount
-      : (await this.#run("updateMany", () => this.#core.collection.updateMany(query, this.#softDeleteUpdate(new Date()), session)))
-          .matchedCount;
+    return this.#observed(
+      (field) => partitionsOfFilters([{ filter }], field),
+      async () =>
+        hard
+          ? (await this.#run("deleteMany", () => this.#core.collection.deleteMany(query, session))).deletedCount
+          : (await this.#run("updateMany", () => this.#core.collection.updateMany(query, this.#softDeleteUpdate(new Date()), session)))
+              .matchedCount,
+    );
   }
 
   /** Undoes a soft delete; false when the document is absent or not deleted. Throws `CONTRACT_VIOLATION` when the repository does not soft-delete. */
@@ -981,7 +1058,10 @@ export class ScopedRepository<S extends ObjectSchema = ObjectSchema> {
     if (!this.#core.softDelete) throw new ContractViolationError(`${this.#core.key} does not soft-delete; there is nothing to restore.`);
     const filter = { _id: toObjectId(id), ...this.#base(true), deleted_at: { $ne: null } };
     const update = this.#core.addSystemChanges({ $unset: { deleted_at: "" } }, new Date());
-    const result = await this.#run("updateOne", () => this.#core.collection.updateOne(filter, update, this.#session(options)));
+    const result = await this.#observed(
+      () => null,
+      () => this.#run("updateOne", () => this.#core.collection.updateOne(filter, update, this.#session(options))),
+    );
     return result.matchedCount > 0;
   }
 }

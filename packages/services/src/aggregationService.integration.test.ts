@@ -1,4 +1,5 @@
 import { parseTeamId, type TeamId } from "@cspm/repository";
+import { FindingRollupRepository } from "@cspm/domain";
 import { isCspmError } from "@cspm/errors";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -124,6 +125,8 @@ beforeAll(async () => {
     scanRunDoc("team_a", { account_id: "111111111111", status: "completed", created_at: daysAgo(90) }),
     scanRunDoc("team_b", { account_id: "111111111111", status: "failed", created_at: daysAgo(1) }),
   ]);
+  // The seed went around the finding repository; rebuild the rollups it marked stale.
+  for (const team of ["team_a", "team_b"]) await bed.repositories.get(FindingRollupRepository).refresh(team);
 });
 
 afterAll(async () => {
@@ -137,14 +140,22 @@ beforeEach(async () => {
 });
 
 describe("AggregationService.getDashboardSummary", () => {
-  it("answers with exactly one MongoDB command when the cache is cold, and none when warm", async () => {
+  it("answers from the rollups with two MongoDB commands when the cache is cold, and none when warm", async () => {
     const cold = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
     expect(cold.commands.map((c) => [c.name, c.database, c.collection])).toEqual([
-      ["aggregate", bed.manager.databaseName("CLOUD_SECURITY"), "prowler_findings"],
+      ["find", bed.manager.databaseName("CLOUD_SECURITY"), "finding_rollup_marks"],
+      ["aggregate", bed.manager.databaseName("CLOUD_SECURITY"), "finding_rollups"],
     ]);
     const warm = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
     expect(warm.commands).toHaveLength(0);
     expect(warm.result).toEqual(cold.result);
+  });
+
+  it("answers a window that does not start at a UTC midnight with one aggregation over the findings", async () => {
+    const since = new Date(daysAgo(3).getTime() + 3_600_000);
+    const cold = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a"), { since }));
+    expect(cold.commands.map((c) => [c.name, c.collection])).toEqual([["aggregate", "prowler_findings"]]);
+    expect(cold.result.window.since).toEqual(since);
   });
 
   it("computes every figure of the team's unmuted findings in the window", async () => {
@@ -215,7 +226,7 @@ describe("AggregationService.getDashboardSummary", () => {
 
   it("returns a well-formed zero summary when there is no data", async () => {
     const measured = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_empty")));
-    expect(measured.commands).toHaveLength(1);
+    expect(measured.commands).toHaveLength(2);
     const summary = measured.result;
     expect(summary.totals).toEqual({ findings: 0, passed: 0, failed: 0, manual: 0, accounts: 0, checks: 0 });
     expect(summary.pass_rate).toBe(0);
@@ -248,7 +259,7 @@ describe("AggregationService.getDashboardSummary", () => {
     await bed.accounts.updateAccount(parseTeamId("team_a"), prodId, { name: "Production" });
     bed.monitor.reset();
     const after = await bed.monitor.measure(() => bed.aggregation.getDashboardSummary(parseTeamId("team_a")));
-    expect(after.commands).toHaveLength(1);
+    expect(after.commands).toHaveLength(2);
     expect(after.result.by_account[0]?.name).toBe("Production");
     await bed.accounts.updateAccount(parseTeamId("team_a"), prodId, { name: "Prod" });
   });

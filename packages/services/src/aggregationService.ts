@@ -1,5 +1,5 @@
 import { type CacheService, tenantCacheKey, tenantCacheTag } from "@cspm/cache";
-import { ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
+import { FindingRollupRepository, ProwlerFindingRepository, ScanRunRepository } from "@cspm/domain";
 import { ValidationError } from "@cspm/errors";
 import { parseInput, parseTeamId, type RepositoryFactory, type TeamId, stringInput } from "@cspm/repository";
 import type { Document } from "mongodb";
@@ -8,6 +8,8 @@ import { cacheKeyDigest } from "./cacheKeyDigest";
 import { CentralAccountService, type AccountSummary } from "./centralAccountService";
 import {
   buildDashboardSummaryPipeline,
+  buildRollupDashboardPipeline,
+  rollupsCover,
   shapeDashboardSummary,
   type DashboardScope,
   type DashboardSummary,
@@ -141,6 +143,7 @@ function toRunCounts(row: Document | undefined): RunCounts {
  */
 export class AggregationService {
   readonly #findings: ProwlerFindingRepository;
+  readonly #rollups: FindingRollupRepository;
   readonly #scanRuns: ScanRunRepository;
   readonly #cache: CacheService;
   readonly #accounts: CentralAccountService;
@@ -149,6 +152,7 @@ export class AggregationService {
 
   constructor(deps: AggregationServiceDependencies) {
     this.#findings = deps.repositories.get(ProwlerFindingRepository);
+    this.#rollups = deps.repositories.get(FindingRollupRepository);
     this.#scanRuns = deps.repositories.get(ScanRunRepository);
     this.#cache = deps.cache;
     this.#accounts = deps.accounts;
@@ -164,8 +168,11 @@ export class AggregationService {
   /**
    * The posture dashboard of a team: totals, counts by severity, status, provider, service, region and
    * account (with names), top failing checks, pass rate, per-framework compliance pass rates and a
-   * zero-filled daily trend — from exactly one MongoDB command when the cache is cold and none when it is
-   * warm. Unmuted findings only. Empty data gives a zero summary. Throws `VALIDATION_FAILED` (bad team id,
+   * zero-filled daily trend. A window that starts at a UTC midnight (the default) is read from the finding
+   * rollups — one indexed read of the team's rollup marks (rebuilding any stale account first) and one
+   * aggregation over O(accounts × days) rollup rows, whatever the number of findings; any other `since` is
+   * answered by one aggregation over the findings themselves. None when the cache is warm. Unmuted findings
+   * only. Empty data gives a zero summary. Throws `VALIDATION_FAILED` (bad team id,
    * account ids, `since` in the future or more than 366 days back), `UNAVAILABLE`, `INTERNAL`.
    */
   async getDashboardSummary(teamId: TeamId, options: DashboardSummaryOptions = {}): Promise<DashboardSummary> {
@@ -177,7 +184,12 @@ export class AggregationService {
     const scope: DashboardScope = { teamId: team, accountIds, since };
     const key = () => tenantCacheKey(team, "dashboard", cacheKeyDigest({ accountIds, since: since.toISOString() }));
     return this.#cache.wrap(key, this.#cacheOptions(team), async () => {
-      const [facet] = await this.#findings.forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
+      if (!rollupsCover(scope)) {
+        const [facet] = await this.#findings.forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
+        return shapeDashboardSummary(facet, scope, now);
+      }
+      await this.#rollups.refresh(team);
+      const [facet] = await this.#rollups.forTeam(team).aggregate(buildRollupDashboardPipeline(scope));
       return shapeDashboardSummary(facet, scope, now);
     });
   }

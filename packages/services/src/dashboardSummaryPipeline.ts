@@ -161,19 +161,7 @@ export function buildDashboardSummaryPipeline(scope: DashboardScope): Document[]
           { $group: { _id: { account_id: "$account_id", provider: "$provider" }, ...statusCounts() } },
           { $sort: { failed: -1, total: -1, "_id.account_id": 1 } },
           { $limit: DASHBOARD_LIMITS.accounts },
-          {
-            $lookup: {
-              from: "enhanced_cloud_accounts",
-              let: { account_id: "$_id.account_id", provider: "$_id.provider" },
-              pipeline: [
-                { $match: { $expr: { $and: [{ $eq: ["$account_id", "$$account_id"] }, { $eq: ["$provider", "$$provider"] }] } } },
-                { $sort: { deleted_at: 1 } },
-                { $limit: 1 },
-                { $project: { _id: 0, name: 1 } },
-              ],
-              as: "account",
-            },
-          },
+          ACCOUNT_NAME_LOOKUP,
         ],
         top_failing_checks: [
           { $match: { status: "FAIL" } },
@@ -201,6 +189,104 @@ export function buildDashboardSummaryPipeline(scope: DashboardScope): Document[]
           { $group: { _id: { $dateToString: { format: "%Y-%m-%d", date: "$last_seen_at" } }, ...statusCounts() } },
           { $sort: { _id: 1 } },
         ],
+      },
+    },
+  ];
+}
+
+/** The accounts' name lookup of `by_account` (same database as findings and rollups). */
+const ACCOUNT_NAME_LOOKUP: Document = {
+  $lookup: {
+    from: "enhanced_cloud_accounts",
+    let: { account_id: "$_id.account_id", provider: "$_id.provider" },
+    pipeline: [
+      { $match: { $expr: { $and: [{ $eq: ["$account_id", "$$account_id"] }, { $eq: ["$provider", "$$provider"] }] } } },
+      { $sort: { deleted_at: 1 } },
+      { $limit: 1 },
+      { $project: { _id: 0, name: 1 } },
+    ],
+    as: "account",
+  },
+};
+
+/** True when the dashboard of `scope` can be answered from rollups: its window starts at a UTC midnight. */
+export function rollupsCover(scope: DashboardScope): boolean {
+  return scope.since.getTime() % 86_400_000 === 0;
+}
+
+/**
+ * The dashboard from `finding_rollups` instead of the findings: the same `$facet` figures, summed over the
+ * rollup rows of the window's days (`scope.since` must be a UTC midnight, see `rollupsCover`), so it reads
+ * O(accounts × days × dimension values) rows whatever the number of findings. Run it through
+ * `FindingRollupRepository.forTeam(teamId).aggregate` after `refresh`; `shapeDashboardSummary` shapes it.
+ */
+export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] {
+  const match: Document = { day: { $gte: scope.since.toISOString().slice(0, 10) } };
+  if (scope.accountIds !== null) match["account_id"] = { $in: [...scope.accountIds] };
+  const dimension = (name: string): Document => ({ $match: { dimension: name } });
+  const sums: Document = { total: { $sum: "$total" }, passed: { $sum: "$passed" }, failed: { $sum: "$failed" } };
+  const rollupBreakdown = (name: string): Document[] => [
+    dimension(name),
+    { $group: { _id: "$key", ...sums } },
+    { $sort: { failed: -1, total: -1, _id: 1 } },
+    { $limit: DASHBOARD_LIMITS.breakdown },
+  ];
+  return [
+    { $match: match },
+    {
+      $facet: {
+        totals: [
+          dimension("all"),
+          {
+            $group: {
+              _id: null,
+              findings: { $sum: "$total" },
+              passed: { $sum: "$passed" },
+              failed: { $sum: "$failed" },
+              manual: { $sum: "$manual" },
+            },
+          },
+        ],
+        account_count: [dimension("all"), { $group: { _id: "$account_id" } }, { $count: "n" }],
+        check_count: [dimension("check"), { $group: { _id: "$key" } }, { $count: "n" }],
+        by_severity: [dimension("severity"), { $group: { _id: "$key", ...sums } }],
+        by_provider: [
+          dimension("all"),
+          { $group: { _id: "$provider", ...sums } },
+          { $sort: { failed: -1, total: -1, _id: 1 } },
+          { $limit: DASHBOARD_LIMITS.breakdown },
+        ],
+        by_service: rollupBreakdown("service"),
+        by_region: rollupBreakdown("region"),
+        by_account: [
+          dimension("all"),
+          { $group: { _id: { account_id: "$account_id", provider: "$provider" }, ...sums } },
+          { $sort: { failed: -1, total: -1, "_id.account_id": 1 } },
+          { $limit: DASHBOARD_LIMITS.accounts },
+          ACCOUNT_NAME_LOOKUP,
+        ],
+        top_failing_checks: [
+          { $match: { dimension: "check", failed: { $gt: 0 } } },
+          {
+            $group: {
+              _id: "$key",
+              title: { $first: "$title" },
+              severity: { $first: "$severity" },
+              failed: { $sum: "$failed" },
+              accounts: { $addToSet: "$account_id" },
+            },
+          },
+          { $sort: { failed: -1, _id: 1 } },
+          { $limit: DASHBOARD_LIMITS.topChecks },
+          { $project: { title: 1, severity: 1, failed: 1, accounts: { $size: "$accounts" } } },
+        ],
+        compliance: [
+          dimension("framework"),
+          { $group: { _id: "$key", passed: { $sum: "$passed" }, failed: { $sum: "$failed" } } },
+          { $sort: { _id: 1 } },
+          { $limit: DASHBOARD_LIMITS.frameworks },
+        ],
+        daily_trend: [dimension("all"), { $group: { _id: "$day", ...sums } }, { $sort: { _id: 1 } }],
       },
     },
   ];

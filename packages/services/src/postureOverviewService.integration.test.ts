@@ -164,9 +164,9 @@ describe("PostureOverviewService.getProviderOverview", () => {
     expect(empty.totals).toEqual({ total: 0, pass: 0, fail: 0, manual: 0, pass_rate: 0, failing_by_severity: sev() });
   });
 
-  it("reads through an index", async () => {
+  it("reads the rollup marks and the rollups, each through an index", async () => {
     const { plans } = await readPlansOf(bed.manager, () => bed.overview.getProviderOverview(A));
-    expect(plans).toHaveLength(1);
+    expect(plans).toHaveLength(2);
     expectIndexed(plans);
   });
 });

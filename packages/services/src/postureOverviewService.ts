@@ -1,5 +1,6 @@
 import {
   FINDING_PROVIDERS,
+  FindingRollupRepository,
   ProwlerFindingRepository,
   SEVERITIES,
   type Severity,
@@ -153,16 +154,11 @@ function trendDays(now: Date, days: number): string[] {
 }
 
 /** The `$group` accumulators of `PostureCounts`. */
-function countAccumulators(): Document {
-  const accumulators: Document = {
-    total: { $sum: 1 },
-    pass: countIf(isStatus("PASS")),
-    fail: countIf(isStatus("FAIL")),
-    manual: countIf(isStatus("MANUAL")),
-  };
-  for (const severity of SEVERITIES)
-    accumulators[`fail_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
-  return accumulators;
+/** Pass/fail/manual counts and failing by severity, summed over finding rollup rows (the names `toCounts` reads). */
+function rollupSums(): Document {
+  const sums: Document = { total: { $sum: "$total" }, pass: { $sum: "$passed" }, fail: { $sum: "$failed" }, manual: { $sum: "$manual" } };
+  for (const severity of SEVERITIES) sums[`fail_${severity}`] = { $sum: `$failed_${severity}` };
+  return sums;
 }
 
 function toCounts(row: Document | undefined): PostureCounts {
@@ -184,19 +180,21 @@ const byFailing = (a: PostureCounts & { sortKey: string }, b: PostureCounts & { 
   b.fail - a.fail || b.total - a.total || a.sortKey.localeCompare(b.sortKey);
 
 /**
- * The team's current posture, read where it is stored: one aggregation on
- * `cspm_cloud_security.prowler_findings` per call, through the team-scoped repository (which prepends the
- * team match). "Current" means unmuted (`muted: false`) and not resolved (`resolved_at` absent). Every first
- * `$match` leads with `muted` after the team, so it is served by `team_muted_last_seen` (overviews),
+ * The team's current posture through team-scoped repositories. "Current" means unmuted (`muted: false`) and
+ * not resolved (`resolved_at` absent). The provider, service and region overviews read the open rows of
+ * `finding_rollups` (after `FindingRollupRepository.refresh`), so they cost O(accounts × days × values)
+ * whatever the number of findings; the trends aggregate `prowler_findings` over their window, served by
  * `team_muted_first_seen` (open-failing and new-findings trends) or `team_muted_resolved` (resolved trend).
  * Methods throw `VALIDATION_FAILED` (bad team id or options, with field paths), `UNAVAILABLE`, `INTERNAL`.
  */
 export class PostureOverviewService {
   readonly #findings: ProwlerFindingRepository;
+  readonly #rollups: FindingRollupRepository;
   readonly #now: Clock;
 
   constructor(deps: PostureOverviewServiceDependencies) {
     this.#findings = deps.repositories.get(ProwlerFindingRepository);
+    this.#rollups = deps.repositories.get(FindingRollupRepository);
     this.#now = deps.clock;
   }
 
@@ -208,12 +206,12 @@ export class PostureOverviewService {
   async getProviderOverview(teamId: TeamId): Promise<ProviderOverview> {
     const team = parseTeamId(teamId);
     const now = this.#now();
-    const rows = await this.#findings
+    await this.#rollups.refresh(team);
+    const rows = await this.#rollups
       .forTeam(team)
       .aggregate<Document>([
-        { $match: { muted: false, resolved_at: null } },
-        { $project: { _id: 0, provider: 1, account_id: 1, status: 1, severity: 1 } },
-        { $group: { _id: { provider: "$provider", account_id: "$account_id" }, ...countAccumulators() } },
+        { $match: { open: true, dimension: "all" } },
+        { $group: { _id: { provider: "$provider", account_id: "$account_id" }, ...rollupSums() } },
       ]);
     const providers = new Map<string, Document[]>();
     for (const row of rows) {
@@ -242,7 +240,7 @@ export class PostureOverviewService {
    * first, optionally for one provider and some accounts. Throws `VALIDATION_FAILED`, `UNAVAILABLE`, `INTERNAL`.
    */
   async getServiceOverview(teamId: TeamId, filter: PostureFilter = {}): Promise<GroupOverview> {
-    return this.#groupOverview(teamId, filter, "service_name");
+    return this.#groupOverview(teamId, filter, "service");
   }
 
   /**
@@ -342,21 +340,18 @@ export class PostureOverviewService {
     return { team_id: team, generated_at: now, days, since, totals, points };
   }
 
-  async #groupOverview(teamId: TeamId, filter: PostureFilter, field: "service_name" | "region"): Promise<GroupOverview> {
+  async #groupOverview(teamId: TeamId, filter: PostureFilter, dimension: "service" | "region"): Promise<GroupOverview> {
     const team = parseTeamId(teamId);
     const input = parseInput(PostureFilterSchema, filter, "");
     const now = this.#now();
     const accountIds = input.accountIds === undefined ? null : [...new Set(input.accountIds)].sort();
-    const match: Document = { muted: false, resolved_at: null };
+    const match: Document = { open: true, dimension };
     if (input.provider !== undefined) match["provider"] = input.provider;
     if (accountIds !== null) match["account_id"] = { $in: accountIds };
-    const rows = await this.#findings
+    await this.#rollups.refresh(team);
+    const rows = await this.#rollups
       .forTeam(team)
-      .aggregate<Document>([
-        { $match: match },
-        { $project: { _id: 0, provider: 1, [field]: 1, status: 1, severity: 1 } },
-        { $group: { _id: { provider: "$provider", key: `$${field}` }, ...countAccumulators() } },
-      ]);
+      .aggregate<Document>([{ $match: match }, { $group: { _id: { provider: "$provider", key: "$key" }, ...rollupSums() } }]);
     const shaped = rows
       .map((row) => {
         const id = (row["_id"] ?? {}) as Document;

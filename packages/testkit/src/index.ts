@@ -14,3 +14,5 @@ export type { ProvideTarget } from "./vitestGlobalSetup";
 export { startTcpProxy } from "./startTcpProxy";
 export type { TcpProxy, TcpProxyOptions } from "./startTcpProxy";
 export { realScanFixture, realScansDir } from "./sharedFixtures";
+export { seededRandom } from "./seededRandom";
+export type { SeededRandom } from "./seededRandom";

@@ -31,6 +31,7 @@ import {
   ProwlerFindingSchema,
   SEVERITY_RANK,
 } from "./prowlerFindingSchema";
+import { FindingRollupMarkRepository } from "./findingRollupMarkRepository";
 
 const definition = defineRepository({
   database: "CLOUD_SECURITY",
@@ -159,8 +160,16 @@ export class ProwlerFindingRepository extends BaseRepository<typeof ProwlerFindi
 
   readonly #sightings: SightingWriter;
 
+  /**
+   * Every team-scoped write of this repository marks the accounts it touches in `finding_rollup_marks`
+   * before it is sent and after it succeeded (`FindingRollupRepository.refresh` rebuilds them), so no write
+   * path can leave the rollups silently stale.
+   */
   constructor(context: RepositoryContext) {
-    super(context, definition);
+    const marks = new FindingRollupMarkRepository(context);
+    super(context, definition, {
+      writeObserver: { partitionField: "account_id", onWrite: (teamId, accountIds) => marks.mark(teamId, accountIds) },
+    });
     this.#sightings = new SightingWriter(this, FINDING_SIGHTINGS);
   }
 

@@ -9,7 +9,6 @@ import { UserRepository } from "./userRepository";
 
 const A = "team-a";
 const B = "team-b";
-const T0 = new Date("2025-01-01T00:00:00Z");
 
 let ctx: DomainTestContext;
 

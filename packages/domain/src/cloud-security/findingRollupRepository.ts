@@ -1,0 +1,296 @@
+import { UnavailableError } from "@cspm/errors";
+import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, trustedFilter } from "@cspm/repository";
+import type { Document } from "mongodb";
+import { SEVERITIES } from "../common/severity";
+import { ALL_ACCOUNTS_MARK, FindingRollupMarkRepository } from "./findingRollupMarkRepository";
+import { FindingRollupSchema } from "./findingRollupSchema";
+import { ProwlerFindingRepository } from "./prowlerFindingRepository";
+
+const definition = defineRepository({ database: "CLOUD_SECURITY", collection: "finding_rollups", schema: FindingRollupSchema });
+
+/** A stored rollup row. */
+export type FindingRollupDocument = RepositoryDocument<typeof FindingRollupSchema>;
+
+/** Accounts rebuilt per step of a refresh (one aggregation of their findings, then the row writes). */
+const ACCOUNTS_PER_STEP = 20;
+/** Rows per `bulkWrite` of a rebuild. */
+const ROWS_PER_WRITE = 1_000;
+
+/** Progress of a rollup refresh or rebuild, after each step. */
+export interface RollupRefreshProgress {
+  /** Accounts rebuilt so far and the accounts the refresh started with (it may find more marked on the way). */
+  readonly accounts: number;
+  readonly marked: number;
+  /** Rollup rows written so far. */
+  readonly rows: number;
+}
+
+/** What a refresh did. */
+export interface RollupRefreshResult {
+  readonly accounts: number;
+  readonly rows: number;
+}
+
+/** What `verify` found: accounts whose stored rows differ from the rows recomputed from their findings. */
+export interface RollupVerifyResult {
+  readonly accounts: number;
+  readonly mismatched: readonly string[];
+}
+
+const isStatus = (status: string): Document => ({ $eq: ["$status", status] });
+const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition, 1, 0] } });
+
+/**
+ * The aggregation that computes the rollup rows of some accounts from their unmuted findings: every finding
+ * is counted once in its `all` row and once per dimension value (framework rows: PASS/FAIL findings, once per
+ * `compliance` entry), grouped by account, provider, UTC day of `last_seen_at` and open/resolved. It runs
+ * through the finding repository's team scope.
+ */
+export function findingRollupRowsPipeline(accountIds: readonly string[]): Document[] {
+  const failing: Document = {};
+  for (const severity of SEVERITIES)
+    failing[`failed_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
+  const value = (field: string): Document => ({ $ifNull: [`$${field}`, null] });
+  return [
+    { $match: { muted: false, account_id: { $in: [...accountIds] } } },
+    {
+      $project: {
+        _id: 0,
+        account_id: 1,
+        provider: value("provider"),
+        status: 1,
+        severity: 1,
+        check_title: 1,
+        day: { $dateToString: { format: "%Y-%m-%d", date: "$last_seen_at" } },
+        open: { $eq: [value("resolved_at"), null] },
+        dimensions: {
+          $concatArrays: [
+            [
+              { d: "all", k: null },
+              { d: "severity", k: value("severity") },
+              { d: "service", k: value("service_name") },
+              { d: "region", k: value("region") },
+              { d: "check", k: value("check_id") },
+            ],
+            {
+              $cond: [
+                { $in: ["$status", ["PASS", "FAIL"]] },
+                {
+                  $map: {
+                    input: { $ifNull: ["$compliance", []] },
+                    as: "c",
+                    in: { d: "framework", k: { $ifNull: ["$$c.framework", null] } },
+                  },
+                },
+                [],
+              ],
+            },
+          ],
+        },
+      },
+    },
+    { $unwind: "$dimensions" },
+    {
+      $group: {
+        _id: {
+          account_id: "$account_id",
+          provider: "$provider",
+          day: "$day",
+          open: "$open",
+          dimension: "$dimensions.d",
+          key: "$dimensions.k",
+        },
+        total: { $sum: 1 },
+        passed: countIf(isStatus("PASS")),
+        failed: countIf(isStatus("FAIL")),
+        manual: countIf(isStatus("MANUAL")),
+        ...failing,
+        title: { $first: { $cond: [{ $eq: ["$dimensions.d", "check"] }, value("check_title"), null] } },
+        severity: { $first: { $cond: [{ $eq: ["$dimensions.d", "check"] }, value("severity"), null] } },
+      },
+    },
+  ];
+}
+
+/** The stored form of one grouped row: `row_key` names it within its account. */
+function toRow(group: Document): Document {
+  const id = (group["_id"] ?? {}) as Document;
+  const provider = (id["provider"] ?? null) as string | null;
+  const key = (id["key"] ?? null) as string | null;
+  const row: Document = {
+    account_id: id["account_id"],
+    row_key: JSON.stringify([provider, id["day"], id["open"], id["dimension"], key]),
+    provider,
+    day: id["day"],
+    open: id["open"] === true,
+    dimension: id["dimension"],
+    key: key === null ? null : String(key),
+  };
+  for (const field of ["total", "passed", "failed", "manual", ...SEVERITIES.map((s) => `failed_${s}`)]) row[field] = group[field] ?? 0;
+  if (row["dimension"] === "check") {
+    row["title"] = group["title"] ?? null;
+    row["severity"] = group["severity"] ?? null;
+  }
+  return row;
+}
+
+const COUNTED = ["total", "passed", "failed", "manual", ...SEVERITIES.map((s) => `failed_${s}`), "title", "severity"] as const;
+
+/** A comparable text of an account's rows (sorted by row key, counted fields only). */
+function fingerprint(rows: readonly Document[]): string {
+  return JSON.stringify(
+    [...rows]
+      .sort((a, b) => String(a["row_key"]).localeCompare(String(b["row_key"])))
+      .map((row) => [row["account_id"], row["row_key"], ...COUNTED.map((field) => row[field] ?? null)]),
+  );
+}
+
+/**
+ * Finding rollups (`cspm_cloud_security.finding_rollups`): per team, account, provider, UTC day of last
+ * sighting, open/resolved and dimension, the counts the dashboard and posture overviews read, so they cost
+ * O(accounts × days) rows instead of O(findings). Rows are rebuilt per account from the findings whenever a
+ * write marked the account (`FindingRollupMarkRepository`); `refresh` runs before every rollup read, so a
+ * reader never sees rows older than the writes that finished before it started.
+ */
+export class FindingRollupRepository extends BaseRepository<typeof FindingRollupSchema> {
+  /** The registry binding: CLOUD_SECURITY / finding_rollups. */
+  static readonly definition = definition;
+
+  readonly #findings: ProwlerFindingRepository;
+  readonly #marks: FindingRollupMarkRepository;
+
+  constructor(context: RepositoryContext) {
+    super(context, definition);
+    this.#findings = new ProwlerFindingRepository(context);
+    this.#marks = new FindingRollupMarkRepository(context);
+  }
+
+  /**
+   * Rebuilds the rows of every marked account of the team from its findings, a few accounts per step, and
+   * clears each mark that no write bumped meanwhile. Idempotent and resumable: an interrupted refresh leaves
+   * the accounts it did not reach marked. No marks: one indexed read. Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
+   */
+  async refresh(teamId: string, onProgress?: (progress: RollupRefreshProgress) => void): Promise<RollupRefreshResult> {
+    let first = await this.#marks.list(teamId, null, ACCOUNTS_PER_STEP);
+    if (first.length === 0) return { accounts: 0, rows: 0 };
+    const everything = first.find((mark) => mark.account_id === ALL_ACCOUNTS_MARK);
+    if (everything !== undefined) {
+      // A write whose accounts could not be told: mark every account that has findings or rows, then drop `*`.
+      await this.#marks.mark(teamId, await this.accountsOf(teamId));
+      await this.#marks.clear(teamId, [everything]);
+      first = await this.#marks.list(teamId, null, ACCOUNTS_PER_STEP);
+    }
+    const marked = await this.#marks.forTeam(teamId).count();
+    let accounts = 0;
+    let rows = 0;
+    let batch = first;
+    while (batch.length > 0) {
+      const ids = batch.map((mark) => mark.account_id).filter((id) => id !== ALL_ACCOUNTS_MARK);
+      rows += await this.#rebuild(teamId, ids);
+      await this.#marks.clear(teamId, batch);
+      accounts += ids.length;
+      onProgress?.({ accounts, marked: Math.max(marked, accounts), rows });
+      const last = batch.at(-1)?.account_id ?? null;
+      batch = await this.#marks.list(teamId, last, ACCOUNTS_PER_STEP);
+    }
+    return { accounts, rows };
+  }
+
+  /** Marks every account of the team stale and refreshes: a full rebuild from the findings (resumable by `refresh`). */
+  async rebuild(teamId: string, onProgress?: (progress: RollupRefreshProgress) => void): Promise<RollupRefreshResult> {
+    await this.#marks.mark(teamId, await this.accountsOf(teamId));
+    return this.refresh(teamId, onProgress);
+  }
+
+  /**
+   * Recomputes every account's rows from its findings and compares them with the stored ones, writing
+   * nothing; `mismatched` lists the accounts that differ (stale or wrong). Throws `VALIDATION_FAILED`, `UNAVAILABLE`.
+   */
+  async verify(teamId: string, onProgress?: (progress: RollupRefreshProgress) => void): Promise<RollupVerifyResult> {
+    const all = await this.accountsOf(teamId);
+    const mismatched: string[] = [];
+    let rows = 0;
+    for (let start = 0; start < all.length; start += ACCOUNTS_PER_STEP) {
+      const ids = all.slice(start, start + ACCOUNTS_PER_STEP);
+      const expected = await this.#compute(teamId, ids);
+      const stored: Document[] = [];
+      for await (const row of this.forTeam(teamId).stream(trustedFilter({ account_id: { $in: ids } }))) stored.push(row);
+      for (const id of ids) {
+        const want = fingerprint(expected.filter((row) => row["account_id"] === id));
+        const have = fingerprint(stored.filter((row) => row["account_id"] === id));
+        if (want !== have) mismatched.push(id);
+      }
+      rows += expected.length;
+      onProgress?.({ accounts: Math.min(start + ids.length, all.length), marked: all.length, rows });
+    }
+    return { accounts: all.length, mismatched };
+  }
+
+  /** Every account id with findings or rollup rows in the team, sorted. Throws `VALIDATION_FAILED`, `UNAVAILABLE`. */
+  async accountsOf(teamId: string): Promise<string[]> {
+    const fromFindings = await this.#findings.forTeam(teamId).distinct("account_id");
+    const fromRows = await this.forTeam(teamId).distinct("account_id");
+    return [...new Set([...fromFindings, ...fromRows].map(String))].sort();
+  }
+
+  /** The earliest time a write marked the team's rollups stale, or null when they are fresh (the rollup lag). */
+  async staleSince(teamId: string): Promise<Date | null> {
+    return this.#marks.oldest(teamId);
+  }
+
+  async #compute(teamId: string, accountIds: readonly string[]): Promise<Document[]> {
+    const groups = await this.#findings.forTeam(teamId).aggregate<Document>(findingRollupRowsPipeline(accountIds));
+    return groups.map(toRow);
+  }
+
+  /**
+   * Brings the stored rows of some accounts to the recomputed ones: writes only the rows whose counts changed
+   * (upserts by `row_key` on the unique `team_account_row_unique`, so two concurrent rebuilds cannot double a
+   * row) and deletes the rows that no longer exist. Returns the rows written.
+   */
+  async #rebuild(teamId: string, accountIds: readonly string[]): Promise<number> {
+    if (accountIds.length === 0) return 0;
+    const rows = await this.#compute(teamId, accountIds);
+    const scope = this.forTeam(teamId);
+    const stored = new Map<string, Document>();
+    for await (const row of scope.stream(trustedFilter({ account_id: { $in: [...accountIds] } })))
+      stored.set(`${row.account_id}\u0000${row.row_key}`, row);
+    const changed: Document[] = [];
+    for (const row of rows) {
+      const key = `${row["account_id"]}\u0000${row["row_key"]}`;
+      const before = stored.get(key);
+      stored.delete(key);
+      if (before === undefined || COUNTED.some((field) => (before[field] ?? null) !== (row[field] ?? null))) changed.push(row);
+    }
+    for (let start = 0; start < changed.length; start += ROWS_PER_WRITE) {
+      const operations = changed.slice(start, start + ROWS_PER_WRITE).map((row) => {
+        const parsed = FindingRollupSchema.partial().parse(row) as Document;
+        const set = { ...literal(parsed), updated_at: new Date() };
+        return { filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] }, pipeline: [{ $set: set }], upsert: true };
+      });
+      // Two rebuilds inserting the same new row race on the unique index: the loser's retry updates it.
+      let pending = operations;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const result = await scope.bulkUpdate(pending);
+        if (result.errors.length === 0) break;
+        if (attempt >= 2 || result.errors.some((e) => e.code !== "CONFLICT")) {
+          throw new UnavailableError("Could not write finding rollups.", { details: { errors: result.errors.length } });
+        }
+        pending = result.errors.map((e) => pending[e.index]).filter((op): op is (typeof pending)[number] => op !== undefined);
+      }
+    }
+    const removed = [...stored.values()].map((row) => row["_id"]);
+    for (let start = 0; start < removed.length; start += ROWS_PER_WRITE) {
+      await scope.deleteMany(trustedFilter({ _id: { $in: removed.slice(start, start + ROWS_PER_WRITE) } }));
+    }
+    return changed.length;
+  }
+}
+
+/** A `$set` stage value that stores `doc` as is: strings starting with `$` would be field paths, so they are wrapped in `$literal`. */
+function literal(doc: Document): Document {
+  const out: Document = {};
+  for (const [field, value] of Object.entries(doc))
+    out[field] = typeof value === "string" && value.startsWith("$") ? { $literal: value } : value;
+  return out;
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { tenantDocumentSchema } from "../common/documentSchema";
+import { SEVERITIES } from "../common/severity";
+
+/**
+ * What a rollup row counts by: `all` (the account, provider and day as a whole), and one value of severity,
+ * service (`service_name`), region, check (`check_id`) or compliance framework.
+ */
+export const FINDING_ROLLUP_DIMENSIONS = ["all", "severity", "service", "region", "check", "framework"] as const;
+
+/** One of `FINDING_ROLLUP_DIMENSIONS`. */
+export type FindingRollupDimension = (typeof FINDING_ROLLUP_DIMENSIONS)[number];
+
+const count = z.number().int().min(0);
+const failingBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [`failed_${severity}`, count])) as Record<
+  `failed_${(typeof SEVERITIES)[number]}`,
+  typeof count
+>;
+
+/**
+ * One rollup row (`cspm_cloud_security.finding_rollups`): the counts of a team's unmuted findings of one
+ * account and provider, last seen on one UTC `day`, open (`resolved_at` unset) or resolved, with one value
+ * (`key`, null when the findings have none) of one `dimension`. Framework rows count PASS/FAIL findings once
+ * per framework entry of their `compliance`. `row_key` names the row within its account (the upsert identity).
+ */
+export const FindingRollupSchema = tenantDocumentSchema({
+  account_id: z.string().min(1).max(253),
+  row_key: z.string().min(1).max(4096),
+  provider: z.string().max(64).nullable(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"),
+  open: z.boolean(),
+  dimension: z.enum(FINDING_ROLLUP_DIMENSIONS),
+  key: z.string().max(2048).nullable(),
+  total: count,
+  passed: count,
+  failed: count,
+  manual: count,
+  ...failingBySeverity,
+  /** Check rows: the title and severity of the check's findings. */
+  title: z.string().max(4096).nullable().optional(),
+  severity: z.string().max(32).nullable().optional(),
+});
+
+/** An account whose rollups are stale (`cspm_cloud_security.finding_rollup_marks`); `*` stands for every account. */
+export const FindingRollupMarkSchema = tenantDocumentSchema({
+  account_id: z.string().min(1).max(253),
+  /** Bumped by every write that touches the account; a rebuild clears the mark only if it is unchanged. */
+  generation: z.number().int().min(1),
+  /** When the account was first marked since its last rebuild (the rollup lag). */
+  marked_at: z.date(),
+});

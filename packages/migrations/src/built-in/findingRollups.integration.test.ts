@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LedgerEntry } from "../migrationLedger";
+import { MigrationRunner } from "../migrationRunner";
+import { captureLogger, openTestManager, type TestManager } from "../testing/openTestManager";
+import { FINDING_ROLLUPS_MIGRATION } from "./findingRollups";
+
+let t: TestManager;
+
+beforeAll(async () => {
+  t = await openTestManager();
+});
+
+afterAll(async () => {
+  await t?.drop();
+});
+
+const run = () => new MigrationRunner({ manager: t.manager, migrations: [FINDING_ROLLUPS_MIGRATION], logger: captureLogger().logger }).up();
+
+describe("0006-finding-rollups", () => {
+  it("marks the rollups of teams with findings but no rollups stale, once", async () => {
+    const db = (name: string) => t.manager.getCollection("CLOUD_SECURITY", name);
+    await db("prowler_findings").insertMany([
+      { team_id: "team-old", account_id: "111111111111", check_id: "a" },
+      { team_id: "team-old", account_id: "222222222222", check_id: "a" },
+      { team_id: "team-built", account_id: "333333333333", check_id: "a" },
+      { team_id: "team-marked", account_id: "444444444444", check_id: "a" },
+    ]);
+    await db("finding_rollups").insertOne({ team_id: "team-built", account_id: "333333333333", dimension: "all" });
+    await db("finding_rollup_marks").insertOne({
+      team_id: "team-marked",
+      account_id: "444444444444",
+      generation: 3,
+      marked_at: new Date(),
+    });
+    expect((await run()).applied[0]?.result).toEqual({ teams_marked: 1 });
+    const marks = await db("finding_rollup_marks")
+      .find({}, { projection: { _id: 0, team_id: 1, account_id: 1, generation: 1 } })
+      .toArray();
+    expect(marks.sort((a, b) => String(a["team_id"]).localeCompare(String(b["team_id"])))).toEqual([
+      { team_id: "team-marked", account_id: "444444444444", generation: 3 },
+      { team_id: "team-old", account_id: "*", generation: 1 },
+    ]);
+    await t.manager.getCollection<LedgerEntry>("PLATFORM", "migration_ledger").deleteMany({});
+    expect((await run()).applied[0]?.result).toEqual({ teams_marked: 0 });
+  });
+});
