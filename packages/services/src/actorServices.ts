@@ -450,13 +450,21 @@ export class ActorServices {
     return group;
   }
 
-  async #read<R>(teamId: TeamId, fn: () => Promise<R>): Promise<R> {
+  #read<R>(teamId: TeamId, fn: () => Promise<R>): Promise<R> {
     return this.#readWith(teamId, "read", fn);
   }
 
-  async #readWith<R>(teamId: TeamId, permission: Permission, fn: () => Promise<R>): Promise<R> {
-    authorize(this.actor, teamId, permission);
-    return fn();
+  /**
+   * Authorizes, then reads: `fn` runs only when `authorize` passed. Not `async` (no promise and tick of its
+   * own per read), but a refusal or a synchronous throw still comes back as a rejected promise.
+   */
+  #readWith<R>(teamId: TeamId, permission: Permission, fn: () => Promise<R>): Promise<R> {
+    try {
+      authorize(this.actor, teamId, permission);
+      return fn();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #mutate<R>(
