@@ -773,7 +773,7 @@ export function renderReport(run: BenchmarkRun): string {
         [row("example API", h.api), row("hand-written", h.handWritten)],
       ),
       "",
-      `Throughput ${ratio(h.throughputRatio)}, p99 ${ratio(h.p99Ratio)} of the hand-written route's. With the offline engine the MongoDB process is the bottleneck and all three processes share the machine's cores, so the server CPU per request is the steadier comparison of the two request paths.`,
+      `Throughput ${ratio(h.throughputRatio)}, p99 ${ratio(h.p99Ratio)} of the hand-written route's. MongoDB CPU per request is the database process's CPU over each server's load, divided by its requests (both servers send the same one find per request). The database, both servers and the load generator share the machine's cores, so the server CPU per request is the steadier comparison of the two request paths than req/s or p99 on a busy machine.`,
       "",
     );
   }
