@@ -247,7 +247,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
-    if (request.is404 || request.routeOptions.config.public === true || isDocsRoute(request.routeOptions.url)) return;
+    if (request.is404) return;
+    const route = request.routeOptions; // a getter that builds a new frozen object on every read
+    if (route.config.public === true || isDocsRoute(route.url)) return;
     let actor: Actor;
     try {
       actor = await authenticate(request);
