@@ -97,6 +97,7 @@ export {
   FindingRollupSchema,
   FindingRollupMarkSchema,
   FINDING_ROLLUP_DIMENSIONS,
+  TEAM_ROLLUP_ACCOUNT,
 } from "./cloud-security/findingRollupSchema";
 export type { FindingRollupDimension } from "./cloud-security/findingRollupSchema";
 export type { MuteRuleDocument } from "./cloud-security/muteRuleRepository";

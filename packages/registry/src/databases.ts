@@ -113,8 +113,12 @@ export const DATABASES = [
         "Counters of a team's unmuted findings per account, provider, UTC day of last sighting, open/resolved and dimension (severity, service, region, check, framework); rebuilt per account from prowler_findings.",
         [
           index("team_account_row_unique", { team_id: 1, account_id: 1, row_key: 1 }, { unique: true }),
-          index("team_day", { team_id: 1, day: 1 }),
+          // The dashboard of all accounts (team-wide rows and the accounts' `all` rows), of some accounts.
+          index("team_view_day", { team_id: 1, team_view: 1, day: 1 }),
+          index("team_account_day", { team_id: 1, account_id: 1, day: 1 }),
+          // The posture overviews: every account's `all` rows; service/region rows team-wide or of some accounts.
           index("team_open_dimension", { team_id: 1, open: 1, dimension: 1 }),
+          index("team_account_open_dimension", { team_id: 1, account_id: 1, open: 1, dimension: 1 }),
         ],
       ),
       tenant("finding_rollup_marks", "Accounts whose finding rollups are stale: every write of prowler_findings marks them first.", [

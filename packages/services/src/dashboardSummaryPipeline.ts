@@ -222,7 +222,10 @@ export function rollupsCover(scope: DashboardScope): boolean {
  */
 export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] {
   const match: Document = { day: { $gte: scope.since.toISOString().slice(0, 10) } };
-  if (scope.accountIds !== null) match["account_id"] = { $in: [...scope.accountIds] };
+  // All accounts: the team-wide rows (and the accounts' `all` rows), whatever the number of accounts.
+  const teamWide = scope.accountIds === null;
+  if (teamWide) match["team_view"] = true;
+  else match["account_id"] = { $in: [...scope.accountIds] };
   const dimension = (name: string): Document => ({ $match: { dimension: name } });
   const sums: Document = { total: { $sum: "$total" }, passed: { $sum: "$passed" }, failed: { $sum: "$failed" } };
   const rollupBreakdown = (name: string): Document[] => [
@@ -273,12 +276,23 @@ export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] 
               title: { $first: "$title" },
               severity: { $first: "$severity" },
               failed: { $sum: "$failed" },
-              accounts: { $addToSet: "$account_id" },
+              accounts: teamWide ? { $push: "$failing_accounts" } : { $addToSet: "$account_id" },
             },
           },
           { $sort: { failed: -1, _id: 1 } },
           { $limit: DASHBOARD_LIMITS.topChecks },
-          { $project: { title: 1, severity: 1, failed: 1, accounts: { $size: "$accounts" } } },
+          {
+            $project: {
+              title: 1,
+              severity: 1,
+              failed: 1,
+              accounts: {
+                $size: teamWide
+                  ? { $reduce: { input: "$accounts", initialValue: [], in: { $setUnion: ["$$value", "$$this"] } } }
+                  : "$accounts",
+              },
+            },
+          },
         ],
         compliance: [
           dimension("framework"),

@@ -71,18 +71,22 @@ afterAll(async () => {
 });
 
 /** The dashboard computed from the findings (the `$facet` the rollups replace), for the default window. */
-async function dashboardFromFindings(team: string): Promise<Document> {
+async function dashboardFromFindings(team: string, accountIds: readonly string[] | null = null): Promise<Document> {
   const since = new Date(Date.UTC(2024, 5, 15) - 29 * DAY);
-  const scope = { teamId: team, accountIds: null, since };
+  const scope = { teamId: team, accountIds, since };
   const [facet] = await bed.repositories.get(ProwlerFindingRepository).forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
   return shapeDashboardSummary(facet, scope, NOW) as unknown as Document;
 }
 
 /** The open, unmuted findings' counts per provider and `field` value, counted here from the stored findings. */
-async function overviewFromFindings(team: string, field: "account_id" | "service_name" | "region"): Promise<Document[]> {
+async function overviewFromFindings(
+  team: string,
+  field: "account_id" | "service_name" | "region",
+  accountIds?: readonly string[],
+): Promise<Document[]> {
   const stored = await bed.manager
     .getCollection("CLOUD_SECURITY", "prowler_findings")
-    .find({ team_id: team, muted: false, resolved_at: null })
+    .find({ team_id: team, muted: false, resolved_at: null, ...(accountIds === undefined ? {} : { account_id: { $in: [...accountIds] } }) })
     .toArray();
   const rows = new Map<string, Document>();
   for (const finding of stored) {
@@ -116,6 +120,18 @@ async function expectRollupsExact(team: string, context: string): Promise<void> 
   expect(comparable(services.rows), context).toEqual(comparable(await overviewFromFindings(team, "service_name")));
   const regions = await bed.overview.getRegionOverview(id);
   expect(comparable(regions.rows), context).toEqual(comparable(await overviewFromFindings(team, "region")));
+
+  // Some accounts: the account rows instead of the team-wide ones.
+  const some = [ACCOUNTS[0].id, ACCOUNTS[2].id];
+  const someFromRollups = (await bed.aggregation.getDashboardSummary(id, { accountIds: some })) as unknown as Document;
+  expect({ ...someFromRollups, generated_at: null }, `${context} (accounts)`).toEqual({
+    ...(await dashboardFromFindings(team, [...some].sort())),
+    generated_at: null,
+  });
+  const someServices = await bed.overview.getServiceOverview(id, { accountIds: some });
+  expect(comparable(someServices.rows), `${context} (accounts)`).toEqual(
+    comparable(await overviewFromFindings(team, "service_name", some)),
+  );
 }
 
 describe("finding rollups", () => {

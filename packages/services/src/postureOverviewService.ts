@@ -2,6 +2,7 @@ import {
   FINDING_PROVIDERS,
   FindingRollupRepository,
   ProwlerFindingRepository,
+  TEAM_ROLLUP_ACCOUNT,
   SEVERITIES,
   type Severity,
   type SeverityCounts,
@@ -345,9 +346,9 @@ export class PostureOverviewService {
     const input = parseInput(PostureFilterSchema, filter, "");
     const now = this.#now();
     const accountIds = input.accountIds === undefined ? null : [...new Set(input.accountIds)].sort();
-    const match: Document = { open: true, dimension };
+    // All accounts: the team-wide rows; some accounts: theirs.
+    const match: Document = { account_id: accountIds === null ? TEAM_ROLLUP_ACCOUNT : { $in: accountIds }, open: true, dimension };
     if (input.provider !== undefined) match["provider"] = input.provider;
-    if (accountIds !== null) match["account_id"] = { $in: accountIds };
     await this.#rollups.refresh(team);
     const rows = await this.#rollups
       .forTeam(team)

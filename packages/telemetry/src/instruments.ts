@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge, UpDownCounter } from "@opentelemetry/api";
+import type { Counter, Histogram, Meter, MeterProvider, UpDownCounter } from "@opentelemetry/api";
 import { createNoopMeter, metrics } from "@opentelemetry/api";
 import { TELEMETRY_SCOPE } from "./telemetry";
 
@@ -16,8 +16,8 @@ export interface DataLayerInstruments {
   readonly cacheBreakerOpen: UpDownCounter;
   /** `cspm.ingest.records` by `cspm.ingest.format` and outcome (`accepted`, `rejected`). */
   readonly ingestRecords: Counter;
-  /** `cspm.rollup.lag` (s): how far rollups trail the findings they summarise, when a rollup reports it. */
-  readonly rollupLag: ObservableGauge;
+  /** `cspm.rollup.lag` (s): per rebuild of stale rollups, how long the oldest of them had been stale. */
+  readonly rollupLag: Histogram;
 }
 
 let cached: { provider: MeterProvider; instruments: DataLayerInstruments; recording: boolean } | undefined;
@@ -48,7 +48,11 @@ function create(meter: Meter): DataLayerInstruments {
     cacheRequests: meter.createCounter("cspm.cache.requests", { description: "Cache reads and writes by operation and outcome." }),
     cacheBreakerOpen: meter.createUpDownCounter("cspm.cache.breaker.open", { description: "1 while the Redis circuit breaker is open." }),
     ingestRecords: meter.createCounter("cspm.ingest.records", { description: "Imported scanner records by format and outcome." }),
-    rollupLag: meter.createObservableGauge("cspm.rollup.lag", { unit: "s", description: "How far rollups trail the findings." }),
+    rollupLag: meter.createHistogram("cspm.rollup.lag", {
+      unit: "s",
+      description: "Per rebuild of stale finding rollups: how long the oldest of them had been stale.",
+      advice: { explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] },
+    }),
   };
 }
 

@@ -69,8 +69,12 @@ describe("FindingRollupRepository", () => {
     await rollups.refresh(A);
     expect(await marksOf(A)).toEqual([]);
     expect((await rollups.verify(A)).mismatched).toEqual([]);
-    const s3 = await rollups.forTeam(A).findMany({ dimension: "check", key: "s3_bucket_public_access" });
-    expect(s3.map((r) => [r.account_id, r.total, r.passed, r.failed])).toEqual([["222222222222", 1, 1, 0]]);
+    const s3 = await rollups.forTeam(A).findMany({ dimension: "check", key: "s3_bucket_public_access" }, { sort: { account_id: 1 } });
+    // The account's row and the team-wide row (no account fails the check any more).
+    expect(s3.map((r) => [r.account_id, r.total, r.passed, r.failed, r.failing_accounts])).toEqual([
+      ["#team", 1, 1, 0, []],
+      ["222222222222", 1, 1, 0, undefined],
+    ]);
   });
 
   it("a write that lands while a rebuild runs keeps its mark: the rebuild clears only the generation it saw", async () => {
@@ -99,7 +103,9 @@ describe("FindingRollupRepository", () => {
         if (progress.accounts >= 20) throw new Error("interrupted");
       }),
     ).rejects.toThrow("interrupted");
-    expect((await marksOf(B)).length).toBe(25);
+    // The 25 accounts it did not reach, and the team-wide rows that follow the 20 it did.
+    expect((await marksOf(B)).length).toBe(26);
+    expect((await marksOf(B))[0]?.[0]).toBe("#team");
     expect((await rollups.verify(B)).mismatched.length).toBeGreaterThan(0);
 
     await Promise.all([rollups.refresh(B), rollups.refresh(B), rollups.rebuild(B)]);

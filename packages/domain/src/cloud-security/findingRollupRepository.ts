@@ -1,9 +1,10 @@
-import { UnavailableError } from "@cspm/errors";
+import { CspmError, UnavailableError } from "@cspm/errors";
 import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, trustedFilter } from "@cspm/repository";
+import { dataLayerInstruments } from "@cspm/telemetry";
 import type { Document } from "mongodb";
 import { SEVERITIES } from "../common/severity";
 import { ALL_ACCOUNTS_MARK, FindingRollupMarkRepository } from "./findingRollupMarkRepository";
-import { FindingRollupSchema } from "./findingRollupSchema";
+import { FindingRollupSchema, TEAM_ROLLUP_ACCOUNT } from "./findingRollupSchema";
 import { ProwlerFindingRepository } from "./prowlerFindingRepository";
 
 const definition = defineRepository({ database: "CLOUD_SECURITY", collection: "finding_rollups", schema: FindingRollupSchema });
@@ -123,6 +124,7 @@ function toRow(group: Document): Document {
     provider,
     day: id["day"],
     open: id["open"] === true,
+    team_view: id["dimension"] === "all",
     dimension: id["dimension"],
     key: key === null ? null : String(key),
   };
@@ -134,15 +136,57 @@ function toRow(group: Document): Document {
   return row;
 }
 
-const COUNTED = ["total", "passed", "failed", "manual", ...SEVERITIES.map((s) => `failed_${s}`), "title", "severity"] as const;
+const COUNTED = [
+  "total",
+  "passed",
+  "failed",
+  "manual",
+  ...SEVERITIES.map((s) => `failed_${s}`),
+  "title",
+  "severity",
+  "team_view",
+  "failing_accounts",
+] as const;
+
+/** The counted fields of a row as comparable text. */
+const countsOf = (row: Document): string => JSON.stringify(COUNTED.map((field) => row[field] ?? null));
 
 /** A comparable text of an account's rows (sorted by row key, counted fields only). */
 function fingerprint(rows: readonly Document[]): string {
   return JSON.stringify(
     [...rows]
       .sort((a, b) => String(a["row_key"]).localeCompare(String(b["row_key"])))
-      .map((row) => [row["account_id"], row["row_key"], ...COUNTED.map((field) => row[field] ?? null)]),
+      .map((row) => [row["account_id"], row["row_key"], countsOf(row)]),
   );
+}
+
+/** The aggregation of the team-wide rows from the account rows: every dimension but `all`, summed over accounts. */
+function teamRowsPipeline(): Document[] {
+  const sums: Document = {};
+  for (const field of ["total", "passed", "failed", "manual", ...SEVERITIES.map((s) => `failed_${s}`)]) sums[field] = { $sum: `$${field}` };
+  return [
+    { $match: { account_id: { $ne: TEAM_ROLLUP_ACCOUNT }, dimension: { $ne: "all" } } },
+    {
+      $group: {
+        _id: { provider: "$provider", day: "$day", open: "$open", dimension: "$dimension", key: "$key" },
+        ...sums,
+        title: { $first: "$title" },
+        severity: { $first: "$severity" },
+        failing: { $push: { $cond: [{ $gt: ["$failed", 0] }, "$account_id", null] } },
+      },
+    },
+  ];
+}
+
+/** The stored form of one team-wide group. */
+function toTeamRow(group: Document): Document {
+  const row = toRow({ ...group, _id: { ...(group["_id"] as Document), account_id: TEAM_ROLLUP_ACCOUNT } });
+  row["team_view"] = true;
+  if (row["dimension"] === "check") {
+    const failing = (group["failing"] as unknown[]).filter((id): id is string => typeof id === "string");
+    row["failing_accounts"] = [...new Set(failing)].sort();
+  }
+  return row;
 }
 
 /**
@@ -183,15 +227,25 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     const marked = await this.#marks.forTeam(teamId).count();
     let accounts = 0;
     let rows = 0;
-    let batch = first;
+    let batch = first.filter((mark) => mark.account_id !== TEAM_ROLLUP_ACCOUNT);
     while (batch.length > 0) {
       const ids = batch.map((mark) => mark.account_id).filter((id) => id !== ALL_ACCOUNTS_MARK);
-      rows += await this.#rebuild(teamId, ids);
+      const written = await this.#rebuild(teamId, ids);
+      // The team-wide rows follow the account rows: marked after these landed, rebuilt below.
+      if (written > 0) await this.#marks.mark(teamId, [TEAM_ROLLUP_ACCOUNT]);
+      rows += written;
       await this.#marks.clear(teamId, batch);
+      const oldest = Math.min(...batch.map((mark) => mark.marked_at.getTime()));
+      dataLayerInstruments().rollupLag.record(Math.max(0, Date.now() - oldest) / 1000, { "cspm.rollup": "findings" });
       accounts += ids.length;
       onProgress?.({ accounts, marked: Math.max(marked, accounts), rows });
       const last = batch.at(-1)?.account_id ?? null;
-      batch = await this.#marks.list(teamId, last, ACCOUNTS_PER_STEP);
+      batch = (await this.#marks.list(teamId, last, ACCOUNTS_PER_STEP)).filter((mark) => mark.account_id !== TEAM_ROLLUP_ACCOUNT);
+    }
+    const team = await this.#marks.forTeam(teamId).findOne({ account_id: TEAM_ROLLUP_ACCOUNT });
+    if (team !== null) {
+      rows += await this.#write(teamId, [TEAM_ROLLUP_ACCOUNT], await this.#computeTeamRows(teamId));
+      await this.#marks.clear(teamId, [team]);
     }
     return { accounts, rows };
   }
@@ -223,6 +277,9 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
       rows += expected.length;
       onProgress?.({ accounts: Math.min(start + ids.length, all.length), marked: all.length, rows });
     }
+    const teamRows: Document[] = [];
+    for await (const row of this.forTeam(teamId).stream({ account_id: TEAM_ROLLUP_ACCOUNT })) teamRows.push(row);
+    if (fingerprint(teamRows) !== fingerprint(await this.#computeTeamRows(teamId))) mismatched.push(TEAM_ROLLUP_ACCOUNT);
     return { accounts: all.length, mismatched };
   }
 
@@ -230,7 +287,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
   async accountsOf(teamId: string): Promise<string[]> {
     const fromFindings = await this.#findings.forTeam(teamId).distinct("account_id");
     const fromRows = await this.forTeam(teamId).distinct("account_id");
-    return [...new Set([...fromFindings, ...fromRows].map(String))].sort();
+    return [...new Set([...fromFindings, ...fromRows].map(String))].filter((id) => id !== TEAM_ROLLUP_ACCOUNT).sort();
   }
 
   /** The earliest time a write marked the team's rollups stale, or null when they are fresh (the rollup lag). */
@@ -243,6 +300,11 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     return groups.map(toRow);
   }
 
+  /** The team-wide rows recomputed from the stored account rows. */
+  async #computeTeamRows(teamId: string): Promise<Document[]> {
+    return (await this.forTeam(teamId).aggregate<Document>(teamRowsPipeline())).map(toTeamRow);
+  }
+
   /**
    * Brings the stored rows of some accounts to the recomputed ones: writes only the rows whose counts changed
    * (upserts by `row_key` on the unique `team_account_row_unique`, so two concurrent rebuilds cannot double a
@@ -250,17 +312,34 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
    */
   async #rebuild(teamId: string, accountIds: readonly string[]): Promise<number> {
     if (accountIds.length === 0) return 0;
-    const rows = await this.#compute(teamId, accountIds);
+    return this.#write(teamId, accountIds, await this.#compute(teamId, accountIds));
+  }
+
+  /** Makes the stored rows of `accountIds` exactly `rows` (see `#rebuild`); returns the rows written or deleted. */
+  async #write(teamId: string, accountIds: readonly string[], rows: readonly Document[]): Promise<number> {
     const scope = this.forTeam(teamId);
     const stored = new Map<string, Document>();
     for await (const row of scope.stream(trustedFilter({ account_id: { $in: [...accountIds] } })))
       stored.set(`${row.account_id}\u0000${row.row_key}`, row);
     const changed: Document[] = [];
+    const added: Document[] = [];
     for (const row of rows) {
       const key = `${row["account_id"]}\u0000${row["row_key"]}`;
       const before = stored.get(key);
       stored.delete(key);
-      if (before === undefined || COUNTED.some((field) => (before[field] ?? null) !== (row[field] ?? null))) changed.push(row);
+      if (before === undefined) added.push(row);
+      else if (countsOf(before) !== countsOf(row)) changed.push(row);
+    }
+    // New rows are inserted (far cheaper than upserts); a row a concurrent rebuild inserted first makes the
+    // chunk fail with CONFLICT, and the chunk is then upserted instead.
+    for (let start = 0; start < added.length; start += ROWS_PER_WRITE) {
+      const chunk = added.slice(start, start + ROWS_PER_WRITE);
+      try {
+        await scope.insertMany(chunk as never[], { ordered: false });
+      } catch (error) {
+        if (!(error instanceof CspmError) || error.code !== "CONFLICT") throw error;
+        changed.push(...chunk);
+      }
     }
     for (let start = 0; start < changed.length; start += ROWS_PER_WRITE) {
       const operations = changed.slice(start, start + ROWS_PER_WRITE).map((row) => {
@@ -283,7 +362,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     for (let start = 0; start < removed.length; start += ROWS_PER_WRITE) {
       await scope.deleteMany(trustedFilter({ _id: { $in: removed.slice(start, start + ROWS_PER_WRITE) } }));
     }
-    return changed.length;
+    return added.length + changed.length + removed.length;
   }
 }
 

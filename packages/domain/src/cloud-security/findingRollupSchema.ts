@@ -17,11 +17,17 @@ const failingBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [`fail
   typeof count
 >;
 
+/** The `account_id` of the team-wide rows: the account rows of each dimension but `all`, summed over accounts. */
+export const TEAM_ROLLUP_ACCOUNT = "#team";
+
 /**
  * One rollup row (`cspm_cloud_security.finding_rollups`): the counts of a team's unmuted findings of one
  * account and provider, last seen on one UTC `day`, open (`resolved_at` unset) or resolved, with one value
  * (`key`, null when the findings have none) of one `dimension`. Framework rows count PASS/FAIL findings once
  * per framework entry of their `compliance`. `row_key` names the row within its account (the upsert identity).
+ * Team-wide rows (`account_id` `#team`) sum the account rows of every dimension but `all` and list, for checks,
+ * the accounts where the check fails (`failing_accounts`). `team_view` marks the rows a dashboard of all
+ * accounts reads: team-wide rows and the accounts' `all` rows.
  */
 export const FindingRollupSchema = tenantDocumentSchema({
   account_id: z.string().min(1).max(253),
@@ -36,6 +42,9 @@ export const FindingRollupSchema = tenantDocumentSchema({
   failed: count,
   manual: count,
   ...failingBySeverity,
+  team_view: z.boolean(),
+  /** Team-wide check rows: the accounts where the check fails that day. */
+  failing_accounts: z.array(z.string().min(1).max(253)).max(100_000).optional(),
   /** Check rows: the title and severity of the check's findings. */
   title: z.string().max(4096).nullable().optional(),
   severity: z.string().max(32).nullable().optional(),

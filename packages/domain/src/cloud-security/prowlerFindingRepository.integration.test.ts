@@ -93,14 +93,16 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     expect(await raw.countDocuments({ muted: false })).toBe(BATCH.length - 1);
   });
 
-  it("costs one command per batch, with no read before the write", async () => {
+  it("costs one command per batch plus the rollup marks before and after it, with no read before the write", async () => {
+    const batchCommands = ["finding_rollup_marks", "prowler_findings", "finding_rollup_marks"];
     const first = await ctx.monitor.measure(() => repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }));
     expect(first.result.inserted).toBe(BATCH.length);
-    expect(first.commands.map((c) => c.name)).toEqual(["update"]);
+    expect(first.commands.map((c) => c.name)).toEqual(["update", "update", "update"]);
+    expect(first.commands.map((c) => c.collection)).toEqual(batchCommands);
     await repo.setMuted(A, { checkId: "check_1" }, true);
     const rescan = await ctx.monitor.measure(() => repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }));
     expect(rescan.result).toMatchObject({ inserted: 0, updated: BATCH.length, errors: [] });
-    expect(rescan.commands.map((c) => c.name)).toEqual(["update"]);
+    expect(rescan.commands.map((c) => c.collection)).toEqual(batchCommands);
     expect(
       await ctx.raw("CLOUD_SECURITY", "prowler_findings").countDocuments({ muted: true, first_seen_at: SCAN_1, last_seen_at: SCAN_2 }),
     ).toBe(BATCH.filter((f) => f.check_id === "check_1").length);

@@ -262,6 +262,7 @@ const SAMPLES = {
     provider: "aws",
     day: "2025-01-01",
     open: true,
+    team_view: false,
     dimension: "check",
     key: "iam_root_mfa_enabled",
     total: 3,
