@@ -168,7 +168,7 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
 
 const USAGE = `Usage: pnpm bench [--scale full|small] [--only engine,repository,...] [--per-finding-in-full] [--out BENCHMARKS.md]
 Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PER_FINDING_FULL=1, MONGODB_URI (benchmark a real server),
-CSPM_BENCH_CPU_PROF=<dir> (the HTTP benchmark's API process writes a node --cpu-prof profile there).`;
+CSPM_BENCH_CPU_PROF=<dir> (the HTTP benchmark's two servers write node --cpu-prof profiles into its api/ and hand-written/).`;
 
 function positiveInt(name: string, text: string, max: number): number {
   const value = Number(text);

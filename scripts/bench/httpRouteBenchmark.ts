@@ -5,9 +5,11 @@
  * generator (`autocannon`, `autocannonChild.ts`). Both answers are checked to be the same JSON before
  * anything is timed; then `rounds` rounds each load both servers for `seconds` (order alternating), and the
  * median of the per-round ratios is reported, with each server's CPU time per request.
- * `CSPM_BENCH_CPU_PROF=<dir>` starts the API process with `node --cpu-prof` writing its profile there.
+ * `CSPM_BENCH_CPU_PROF=<dir>` starts both server processes with `node --cpu-prof`, writing their profiles
+ * into `<dir>/api` and `<dir>/hand-written` (compare the two to see what the data layer's path costs).
  */
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath } from "node:url";
 import { createServiceContainer } from "@cspm/container";
@@ -32,7 +34,9 @@ export interface HttpRouteBenchmarkOptions {
   readonly connections?: number;
   /** Accounts of the team the route lists (default 20: one page, 50 is the default limit). */
   readonly accounts?: number;
-  /** Write the API process's CPU profile (`--cpu-prof`) into this folder. */
+  /** The MongoDB process's CPU so far, when it is a child of the bench: reported per request of each server. */
+  readonly mongoCpu?: () => Promise<ChildCpu | undefined>;
+  /** Write the servers' CPU profiles (`--cpu-prof`) into `api/` and `hand-written/` of this folder. */
   readonly cpuProfileDir?: string;
   readonly log?: (line: string) => void;
 }
@@ -44,6 +48,8 @@ export interface HttpServerFigures {
   readonly p99Ms: number;
   /** Server CPU (user + system) per request, ms. */
   readonly cpuPerRequestMs: number;
+  /** MongoDB process CPU per request of this server, ms (NaN when the server is not the bench's child). */
+  readonly mongoCpuPerRequestMs: number;
   readonly requests: number;
   readonly non2xx: number;
   readonly errors: number;
@@ -118,16 +124,19 @@ export async function runHttpRouteBenchmark(options: HttpRouteBenchmarkOptions):
     } finally {
       await seeder.dispose();
     }
-    const profileArgs = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+    const profileArgs = (server: string): string[] =>
+      options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, server)}`] : [];
     const api = await forkBenchChild<{ port: number }>(
       here("./apiServerChild.ts"),
       [JSON.stringify({ uri: options.uri, prefix, encryptionKey, cursorSecret })],
-      profileArgs,
+      profileArgs("api"),
     );
     children.push(api);
-    const hand = await forkBenchChild<{ port: number }>(here("./handWrittenServerChild.ts"), [
-      JSON.stringify({ uri: options.uri, database: DatabaseRegistry.databaseName("CLOUD_SECURITY", prefix) }),
-    ]);
+    const hand = await forkBenchChild<{ port: number }>(
+      here("./handWrittenServerChild.ts"),
+      [JSON.stringify({ uri: options.uri, database: DatabaseRegistry.databaseName("CLOUD_SECURITY", prefix) })],
+      profileArgs("hand-written"),
+    );
     children.push(hand);
     const loader = await forkBenchChild<{ port: number }>(here("./autocannonChild.ts"));
     children.push(loader);
@@ -159,7 +168,9 @@ export async function runHttpRouteBenchmark(options: HttpRouteBenchmarkOptions):
     await load(api, 2);
     await load(hand, 2);
 
-    const figures = { api: [] as (LoadResult & { cpuMs: number })[], hand: [] as (LoadResult & { cpuMs: number })[] };
+    type Measured = LoadResult & { cpuMs: number; mongoCpuMs: number };
+    const mongoCpu = options.mongoCpu ?? (async () => undefined);
+    const figures = { api: [] as Measured[], hand: [] as Measured[] };
     const throughput: number[] = [];
     const p99: number[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -167,25 +178,31 @@ export async function runHttpRouteBenchmark(options: HttpRouteBenchmarkOptions):
       const current: Partial<Record<"api" | "hand", LoadResult>> = {};
       for (const side of order) {
         const server = side === "api" ? api : hand;
-        const before = await server.cpu();
+        const [before, mongoBefore] = [await server.cpu(), await mongoCpu()];
         const result = await load(server, seconds);
-        const after = await server.cpu();
-        figures[side].push({ ...result, cpuMs: cpuMs(before, after) });
+        const [after, mongoAfter] = [await server.cpu(), await mongoCpu()];
+        figures[side].push({ ...result, cpuMs: cpuMs(before, after), mongoCpuMs: cpuMs(mongoBefore, mongoAfter) });
         current[side] = result;
       }
       const a = current.api as LoadResult;
       const h = current.hand as LoadResult;
       throughput.push(a.requestsPerSecond / h.requestsPerSecond);
       p99.push(a.p99Ms / Math.max(h.p99Ms, 0.001));
+      const cpu = (side: "api" | "hand"): string => {
+        const r = figures[side][figures[side].length - 1] as Measured;
+        const per = (ms: number) => (ms / Math.max(1, r.requests)).toFixed(2);
+        return `CPU/req ${per(r.cpuMs)} ms (MongoDB ${per(r.mongoCpuMs)} ms)`;
+      };
       log(
-        `  round ${round + 1}: API ${a.requestsPerSecond.toFixed(0)} req/s p99 ${a.p99Ms} ms; hand-written ${h.requestsPerSecond.toFixed(0)} req/s p99 ${h.p99Ms} ms`,
+        `  round ${round + 1}: API ${a.requestsPerSecond.toFixed(0)} req/s p99 ${a.p99Ms} ms ${cpu("api")}; hand-written ${h.requestsPerSecond.toFixed(0)} req/s p99 ${h.p99Ms} ms ${cpu("hand")}`,
       );
     }
-    const summarize = (list: (LoadResult & { cpuMs: number })[]): HttpServerFigures => ({
+    const summarize = (list: Measured[]): HttpServerFigures => ({
       requestsPerSecond: median(list.map((r) => r.requestsPerSecond)),
       p50Ms: median(list.map((r) => r.p50Ms)),
       p99Ms: median(list.map((r) => r.p99Ms)),
       cpuPerRequestMs: median(list.map((r) => r.cpuMs / Math.max(1, r.requests))),
+      mongoCpuPerRequestMs: median(list.map((r) => r.mongoCpuMs / Math.max(1, r.requests))),
       requests: list.reduce((n, r) => n + r.requests, 0),
       non2xx: list.reduce((n, r) => n + r.non2xx, 0),
       errors: list.reduce((n, r) => n + r.errors, 0),

@@ -169,6 +169,7 @@ async function main(): Promise<number> {
         rounds: options.httpRounds,
         seconds: options.httpSeconds,
         connections: options.httpConnections,
+        mongoCpu: () => mongo.cpu(),
         ...(process.env.CSPM_BENCH_CPU_PROF ? { cpuProfileDir: resolve(process.env.CSPM_BENCH_CPU_PROF) } : {}),
         log,
       });

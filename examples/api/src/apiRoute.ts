@@ -1,7 +1,15 @@
 import type { Permission } from "@cspm/domain";
 import { type ErrorCode, httpStatusFor } from "@cspm/errors";
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteShorthandOptions } from "fastify";
-import type { z } from "zod";
+import fastJsonStringify from "fast-json-stringify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  FastifySerializerCompiler,
+  RouteShorthandOptions,
+} from "fastify";
+import { z } from "zod";
 import { ErrorEnvelope, successEnvelope } from "./envelopeSchemas";
 import { parseRequestPart } from "./parseRequestPart";
 
@@ -93,6 +101,34 @@ export const apiValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
       return { error: error as Error };
     }
   };
+};
+
+/** Plain `JSON.stringify`: what every answer without a compiled schema serializer gets. */
+const stringify = (data: unknown): string => JSON.stringify(data);
+
+/**
+ * JSON Schema keywords whose serialization `fast-json-stringify` decides at run time (by validating the
+ * value against each branch) or does not mirror exactly: a schema with any of them keeps `JSON.stringify`.
+ */
+const RUNTIME_KEYWORDS = /"(?:anyOf|oneOf|allOf|not|if|then|else|patternProperties|prefixItems|dependentSchemas)":/;
+
+/**
+ * The API's response serializer: a success answer (2xx) whose declared schema is plain objects, arrays and
+ * scalars is written by `fast-json-stringify`, compiled once from the route's zod schema (its output JSON
+ * Schema; dates are ISO strings as `JSON.stringify` writes them, loose objects keep their other fields);
+ * error envelopes and schemas with run-time branches (`anyOf` …) keep `JSON.stringify`. For data that
+ * matches its schema both write the same JSON (`openApi.integration.test.ts` checks every read route).
+ */
+export const apiSerializerCompiler: FastifySerializerCompiler<unknown> = ({ schema, httpStatus }) => {
+  if (!/^2\d\d$/.test(String(httpStatus)) || !(schema instanceof z.ZodType)) return stringify;
+  try {
+    const json = z.toJSONSchema(schema, { io: "output", target: "draft-7", unrepresentable: "any" });
+    if (RUNTIME_KEYWORDS.test(JSON.stringify(json))) return stringify;
+    return fastJsonStringify(json as Parameters<typeof fastJsonStringify>[0]);
+  } catch {
+    // A schema JSON Schema cannot express (a cycle without an id …) is only documentation here.
+    return stringify;
+  }
 };
 
 /** Registers the routes on `app` with their schemas (for validation and the OpenAPI document). */

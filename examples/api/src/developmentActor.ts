@@ -1,3 +1,4 @@
+import type { Permission } from "@cspm/domain";
 import { ValidationError } from "@cspm/errors";
 import { type Actor, BUILT_IN_ROLES } from "@cspm/identity";
 import { TeamIdSchema } from "@cspm/repository";
@@ -10,6 +11,9 @@ export const TEAM_HEADER = "x-team-id";
 export const DEVELOPMENT_HEADER_WARNING =
   `WARNING: development mode: a request without a credential acts as OWNER of the team in its ${TEAM_HEADER} header. ` +
   "Anyone who can reach this server can act for any team. Never enable it outside a developer's machine.";
+
+/** The owner's permissions, one read-only set shared by every development actor (as role sets are). */
+const OWNER_PERMISSIONS: ReadonlySet<Permission> = new Set(BUILT_IN_ROLES.owner);
 
 /**
  * Development only (behind `buildApp({ developmentTeamHeader: true })`, which prints a warning): the actor
@@ -32,7 +36,7 @@ export function developmentActor(request: FastifyRequest): Actor | undefined {
     teamId: parsed.data,
     via: "development",
     role: "owner",
-    permissions: new Set(BUILT_IN_ROLES.owner),
+    permissions: OWNER_PERMISSIONS,
     credentialId: `development:${parsed.data}`,
   };
 }

@@ -5,6 +5,7 @@
  * to it.
  */
 import { readFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import { createServiceContainer, type ServiceContainer } from "@cspm/container";
 import { ERROR_CODES } from "@cspm/errors";
 import { dropDatabasesWithPrefix, testDatabasePrefix, testMongoUri } from "@cspm/testkit";
@@ -42,6 +43,7 @@ let seed: DemoSeedResult;
 let team: SeededTeam;
 let doc: Document;
 let telemetry: ApiTelemetry;
+const answered = new Map<string, unknown>();
 
 beforeAll(async () => {
   client = await MongoClient.connect(testMongoUri());
@@ -51,6 +53,11 @@ beforeAll(async () => {
   team = seed.teams[0] as SeededTeam;
   telemetry = startApiTelemetry({ env: {} });
   app = buildApp({ services, rateLimit: false, telemetry });
+  // What each handler answered, before the route's compiled serializer wrote it.
+  app.addHook("preSerialization", async (_request, reply, payload) => {
+    answered.set(reply.request.id, payload);
+    return payload;
+  });
   await app.ready();
   const response = await app.inject({ method: "GET", url: "/openapi.json" });
   expect(response.statusCode).toBe(200);
@@ -171,8 +178,13 @@ describe("the API's answers match the document", () => {
     for (const [route, url] of calls) {
       const response = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${team.tokens?.owner}` } });
       const validate = validatorFor(route, String(response.statusCode));
-      if (response.statusCode !== 200 || !validate(response.json())) {
-        failures.push(`${route} -> ${response.statusCode} ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+      // The schema serializer writes exactly the JSON the handler's answer is (what JSON.stringify writes):
+      // it neither drops, adds nor coerces a field, so validating its output validates the answer.
+      const raw = JSON.stringify(answered.get(String(response.headers["x-request-id"])));
+      if (response.statusCode !== 200 || !validate(response.json()) || !isDeepStrictEqual(response.json(), JSON.parse(raw))) {
+        failures.push(
+          `${route} -> ${response.statusCode} ${JSON.stringify(validate.errors?.slice(0, 3))} ${response.body.slice(0, 300)} vs ${raw.slice(0, 300)}`,
+        );
       }
     }
     expect(failures).toEqual([]);

@@ -100,8 +100,14 @@ describe("ServiceContainer", () => {
       expect(() => other.services).toThrow(/no authenticated actor/);
       const actor = systemActor(parseTeamId("team-a"), "test", "viewer");
       const bound = services.createRequestScope({ actor, requestId: "r2" });
-      expect(bound.resolve(TOKENS.Actor)).toBe(actor);
       expect(bound.services.actor).toBe(actor);
+      // The child container behind resolve is made on first use, with the same registrations as ever.
+      expect(bound.resolve(TOKENS.Actor)).toBe(actor);
+      expect(bound.resolve(TOKENS.ActorServices)).toBe(bound.services);
+      expect(bound.resolve(TOKENS.RequestContext)).toBe(bound.context);
+      expect(bound.context).toEqual({ actor, requestId: "r2" });
+      // A method group is built once per view, on first use.
+      expect(bound.services.accounts).toBe(bound.services.accounts);
       expect((await bound.services.accounts.listAccounts(parseTeamId("team-a"))).items).toEqual([]);
       await expect(bound.services.accounts.listAccounts(parseTeamId("team-b"))).rejects.toMatchObject({ code: "FORBIDDEN" });
       await expect(

@@ -225,18 +225,15 @@ export class ServiceContainer {
    * `context.actor`, the actor (`TOKENS.Actor`) and its actor-bound services (`TOKENS.ActorServices`).
    */
   createRequestScope(context: RequestContext = {}): RequestScope {
-    const child = this.#container.createChildContainer();
-    child.register(TOKENS.RequestContext, { useValue: Object.freeze({ ...context }) });
     const { actor } = context;
-    if (actor !== undefined) {
-      child.register(TOKENS.Actor, { useValue: actor });
-      const bound = this.services.forActor(actor, {
-        ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
-        ...(context.ip === undefined ? {} : { ip: context.ip }),
-      });
-      child.register(TOKENS.ActorServices, { useValue: bound });
-    }
-    return new RequestScope(child);
+    const bound =
+      actor === undefined
+        ? undefined
+        : this.services.forActor(actor, {
+            ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+            ...(context.ip === undefined ? {} : { ip: context.ip }),
+          });
+    return new RequestScope(this.#container, Object.freeze({ ...context }), bound);
   }
 
   /** MongoDB ping and cache state; never throws. */
@@ -262,35 +259,57 @@ export class ServiceContainer {
   }
 }
 
-/** The per-request view of a `ServiceContainer`. */
+/**
+ * The per-request view of a `ServiceContainer`. Its actor-bound services and context are plain fields; the
+ * tsyringe child container behind `resolve` is created on the first `resolve` only, so a request that uses
+ * just `services` pays for no container work.
+ */
 export class RequestScope {
-  readonly #container: DependencyContainer;
+  readonly #parent: DependencyContainer;
+  readonly #context: RequestContext;
+  readonly #services: ActorServices | undefined;
+  #container: DependencyContainer | undefined;
 
-  constructor(container: DependencyContainer) {
-    this.#container = container;
+  /** Made by `ServiceContainer.createRequestScope`: `parent` is the container's own, `services` the actor-bound view. */
+  constructor(parent: DependencyContainer, context: RequestContext, services: ActorServices | undefined) {
+    this.#parent = parent;
+    this.#context = context;
+    this.#services = services;
   }
 
   /** The actor-bound services of this request (`TOKENS.ActorServices`); `FORBIDDEN` when the scope has no actor. */
   get services(): ActorServices {
-    if (!this.#container.isRegistered(TOKENS.ActorServices, false)) {
+    if (this.#services === undefined) {
       throw new ForbiddenError("This request scope has no authenticated actor.", {
         reason: "PERMISSION_DENIED",
         details: { permission: "read" },
       });
     }
-    return this.#container.resolve<ActorServices>(TOKENS.ActorServices);
+    return this.#services;
   }
 
   /** The request's context as given to `createRequestScope`. */
   get context(): RequestContext {
-    return this.#container.resolve<RequestContext>(TOKENS.RequestContext);
+    return this.#context;
   }
 
   /** Resolves a service or repository; singletons are the container's own instances. */
   resolve<K extends keyof ServiceTokenTypes>(token: K): ServiceTokenTypes[K];
   resolve<T>(token: Resolvable<T>): T;
   resolve(token: Resolvable<unknown>): unknown {
-    return this.#container.resolve(token);
+    return this.#child().resolve(token);
+  }
+
+  /** The child container with the request's registrations, made once. */
+  #child(): DependencyContainer {
+    if (this.#container === undefined) {
+      const child = this.#parent.createChildContainer();
+      child.register(TOKENS.RequestContext, { useValue: this.#context });
+      if (this.#context.actor !== undefined) child.register(TOKENS.Actor, { useValue: this.#context.actor });
+      if (this.#services !== undefined) child.register(TOKENS.ActorServices, { useValue: this.#services });
+      this.#container = child;
+    }
+    return this.#container;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ATTRIBUTES, dataLayerInstruments, dataLayerTracer } from "@cspm/telemetry";
+import { ATTRIBUTES, dataLayerInstruments, dataLayerTracer, metricsEnabled } from "@cspm/telemetry";
 import { type Context, context, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type {
   CommandFailedEvent,
@@ -54,7 +54,9 @@ export class ClientTelemetry {
     if (this.#attached.has(client)) return this;
     const pool = client.options.hosts.map((host) => String(host)).join(",");
     const counted = { used: 0, idle: 0 };
+    // While no meter records (no SDK) nothing is counted: no attributes, no instrument lookups per event.
     const connections = (state: "used" | "idle", delta: number): void => {
+      if (!metricsEnabled()) return;
       counted[state] += delta;
       dataLayerInstruments().dbConnections.add(delta, { [STATE]: state, [POOL]: pool });
     };
@@ -63,7 +65,8 @@ export class ClientTelemetry {
     const waits: number[] = [];
     const waitEnded = (): void => {
       const started = waits.shift();
-      if (started !== undefined) dataLayerInstruments().dbConnectionWait.record((performance.now() - started) / 1000, { [POOL]: pool });
+      if (started !== undefined && metricsEnabled())
+        dataLayerInstruments().dbConnectionWait.record((performance.now() - started) / 1000, { [POOL]: pool });
     };
     const listeners: Record<string, (event: never) => void> = {
       connectionCreated: (_event: ConnectionCreatedEvent) => connections("idle", 1),

@@ -1,5 +1,5 @@
-export { ATTRIBUTES, dataLayerMeter, dataLayerTracer, errorType, TELEMETRY_SCOPE, withSpan } from "./telemetry";
-export { dataLayerInstruments } from "./instruments";
+export { ATTRIBUTES, dataLayerMeter, dataLayerTracer, errorType, settle, TELEMETRY_SCOPE, tracingEnabled, withSpan } from "./telemetry";
+export { dataLayerInstruments, metricsEnabled } from "./instruments";
 export type { DataLayerInstruments } from "./instruments";
 export { instrumentMethods, traceDbOperation } from "./instrumentMethods";
 export type { DbOperation, InstrumentOptions } from "./instrumentMethods";

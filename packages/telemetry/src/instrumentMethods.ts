@@ -1,7 +1,7 @@
 import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { dataLayerInstruments } from "./instruments";
+import { dataLayerInstruments, metricsEnabled } from "./instruments";
 import { hashTeamId } from "./teamHash";
-import { ATTRIBUTES, dataLayerTracer, errorType } from "./telemetry";
+import { ATTRIBUTES, dataLayerTracer, errorType, settle, tracingEnabled } from "./telemetry";
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
@@ -34,8 +34,9 @@ export function instrumentMethods<T extends object>(prefix: string, target: T, o
       if (wrapper === undefined) {
         const method = value as (...args: unknown[]) => unknown;
         const name = `${prefix}.${property}`;
-        wrapper = (...args: unknown[]) =>
-          dataLayerTracer().startActiveSpan(name, { kind: SpanKind.INTERNAL }, (span) => {
+        wrapper = (...args: unknown[]) => {
+          if (!tracingEnabled()) return method.apply(object, args);
+          return dataLayerTracer().startActiveSpan(name, { kind: SpanKind.INTERNAL }, (span) => {
             if (teamFirst && span.isRecording() && typeof args[0] === "string")
               span.setAttribute(ATTRIBUTES.TEAM_HASH, hashTeamId(args[0]));
             const fail = (error: unknown): never => {
@@ -59,6 +60,7 @@ export function instrumentMethods<T extends object>(prefix: string, target: T, o
               return resolved;
             }, fail);
           });
+        };
         wrapped.set(property, wrapper);
       }
       return wrapper;
@@ -80,8 +82,10 @@ export interface DbOperation {
  * database attributes, and records its duration in `db.client.operation.duration`. The span is internal:
  * the client spans are the driver's commands beneath it (`ClientTelemetry` of `@cspm/mongo`, when on).
  * Failures record `error.type` and are rethrown unchanged. Filter values and documents are never recorded.
+ * With neither a tracer nor a meter provider registered, `fn` just runs: no span, no clock, no attributes.
  */
 export function traceDbOperation<R>(details: DbOperation, fn: () => Promise<R>): Promise<R> {
+  if (!tracingEnabled() && !metricsEnabled()) return settle(fn);
   const attributes: Attributes = {
     [ATTRIBUTES.DB_SYSTEM]: "mongodb",
     [ATTRIBUTES.DB_NAMESPACE]: details.database,

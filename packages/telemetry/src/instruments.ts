@@ -1,5 +1,5 @@
 import type { Counter, Histogram, Meter, MeterProvider, UpDownCounter } from "@opentelemetry/api";
-import { metrics } from "@opentelemetry/api";
+import { createNoopMeter, metrics } from "@opentelemetry/api";
 import { TELEMETRY_SCOPE } from "./telemetry";
 
 /** The data layer's metric instruments. Names follow OpenTelemetry's semantic conventions where they exist. */
@@ -20,7 +20,18 @@ export interface DataLayerInstruments {
   readonly rollupLag: Histogram;
 }
 
-let cached: { provider: MeterProvider; instruments: DataLayerInstruments } | undefined;
+let cached: { provider: MeterProvider; instruments: DataLayerInstruments; recording: boolean } | undefined;
+/** The class of the API's no-op meter, which the no-op provider hands out. */
+const NOOP_METER = Object.getPrototypeOf(createNoopMeter()) as object;
+
+function current(): NonNullable<typeof cached> {
+  const provider = metrics.getMeterProvider();
+  if (cached?.provider !== provider) {
+    const meter = provider.getMeter(TELEMETRY_SCOPE);
+    cached = { provider, instruments: create(meter), recording: Object.getPrototypeOf(meter) !== NOOP_METER };
+  }
+  return cached;
+}
 
 function create(meter: Meter): DataLayerInstruments {
   return {
@@ -50,7 +61,13 @@ function create(meter: Meter): DataLayerInstruments {
  * replaces) a provider, since the metrics API hands out no proxy. Cheap to call on every use.
  */
 export function dataLayerInstruments(): DataLayerInstruments {
-  const provider = metrics.getMeterProvider();
-  if (cached?.provider !== provider) cached = { provider, instruments: create(provider.getMeter(TELEMETRY_SCOPE)) };
-  return cached.instruments;
+  return current().instruments;
+}
+
+/**
+ * True when the global meter provider current now records (the host registered an SDK's): measurements are
+ * worth taking. Without one every instrument is a no-op, so hot paths skip the timing and the attributes.
+ */
+export function metricsEnabled(): boolean {
+  return current().recording;
 }

@@ -1,4 +1,15 @@
-import { type Attributes, type Meter, metrics, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Attributes,
+  INVALID_SPAN_CONTEXT,
+  type Meter,
+  metrics,
+  ProxyTracerProvider,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 
 /** The instrumentation scope every span and metric of the data layer is reported under. */
 export const TELEMETRY_SCOPE = "@cspm/data-layer";
@@ -22,6 +33,30 @@ export function dataLayerTracer(): Tracer {
   return trace.getTracer(TELEMETRY_SCOPE);
 }
 
+/** What a `ProxyTracerProvider` delegates to while no SDK is registered: the API's no-op provider. */
+const NO_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** The span `withSpan` hands its function while nobody traces. */
+const NON_RECORDING_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** `fn()`, with a synchronous throw turned into a rejection (as an `async` wrapper would). */
+export function settle<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * True when the host has registered a tracer provider (an SDK), looked up at the call: only then are spans
+ * worth starting. Without one every span would be a no-op, so the data layer skips them (and their context
+ * switches and allocations) entirely.
+ */
+export function tracingEnabled(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_TRACER_PROVIDER;
+}
+
 /** The data layer's meter from the global provider current at the call (metrics have no proxy provider). */
 export function dataLayerMeter(): Meter {
   return metrics.getMeter(TELEMETRY_SCOPE);
@@ -41,8 +76,8 @@ export function errorType(error: unknown): string {
 /**
  * Runs `fn` in an active span `name` with `attributes` (never document contents, filter values or secrets:
  * only names, counts and the hashed team). A failure sets the span's status to error with `error.type` (the
- * taxonomy code) and is rethrown unchanged; the exception message is not recorded. With no SDK registered the
- * span is a no-op.
+ * taxonomy code) and is rethrown unchanged; the exception message is not recorded. With no SDK registered
+ * (`tracingEnabled()` false) `fn` runs directly with a non-recording span.
  */
 export function withSpan<T>(
   name: string,
@@ -50,6 +85,7 @@ export function withSpan<T>(
   fn: (span: Span) => Promise<T>,
   kind: SpanKind = SpanKind.INTERNAL,
 ): Promise<T> {
+  if (!tracingEnabled()) return settle(() => fn(NON_RECORDING_SPAN));
   return dataLayerTracer().startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await fn(span);
