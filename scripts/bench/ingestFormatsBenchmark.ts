@@ -76,12 +76,23 @@ const lines = (file: string): Json[] =>
     .map((l) => JSON.parse(l) as Json);
 
 /** A Prowler 5 OCSF finding with a real account id and a resource uid made distinct by `n`. */
-function ocsf(base: Json, n: number): Json {
+function ocsf(base: Json, n: number, account = ACCOUNT): Json {
   const copy = structuredClone(base);
-  copy["cloud"]["account"]["uid"] = ACCOUNT;
-  copy["resources"][0]["uid"] = `arn:aws:iam::${ACCOUNT}:role/bench-${n}`;
+  copy["cloud"]["account"]["uid"] = account;
+  copy["resources"][0]["uid"] = `arn:aws:iam::${account}:role/bench-${n}`;
   copy["resources"][0]["region"] = "us-east-1";
   return copy;
+}
+
+/**
+ * `count` distinct Prowler 5 OCSF findings of `account` as NDJSON, built from the real fixture (resource uids
+ * made distinct by their number): an import file for the throughput figures of other benchmarks.
+ */
+export function benchOcsfNdjson(count: number, account: string): string {
+  const aws5 = json("prowler/prowler-5-aws.ocsf.json") as Json[];
+  const lines: string[] = [];
+  for (let n = 0; n < count; n++) lines.push(JSON.stringify(ocsf(aws5[n % aws5.length] as Json, n, account)));
+  return `${lines.join("\n")}\n`;
 }
 
 /** Writes `count` items to `path`: a JSON array (`array`), one per line (`lines`) or concatenated (`values`). */

@@ -27,6 +27,7 @@ import { runIngestFormatsBenchmark } from "./ingestFormatsBenchmark";
 import { runIngestionBenchmark } from "./ingestionBenchmark";
 import { runLoad } from "./loadRun";
 import { runRoundTripBenchmark } from "./roundTripBenchmark";
+import { runScaleBenchmark } from "./scaleBenchmark";
 import { runStreamingBenchmark } from "./streamingBenchmark";
 
 const started = performance.now();
@@ -197,6 +198,24 @@ async function main(): Promise<number> {
       log(
         `  stream(): peak RSS +${megabytes(result.stream.rssGrowthBytes)}; findMany(): +${result.toArray ? megabytes(result.toArray.rssGrowthBytes) : "n/a"}`,
       );
+    },
+    scale: async () => {
+      const result = await runScaleBenchmark({
+        uri,
+        small: options.scaleSmall,
+        large: options.scaleLarge,
+        noiseTeams: options.scaleNoiseTeams,
+        noisePerTeam: options.scaleNoisePerTeam,
+        importFindings: options.scaleImportFindings,
+        runs: options.runs,
+        ...(mongo.pid === undefined ? {} : { enginePid: mongo.pid }),
+        log,
+      });
+      figures.scale = result;
+      for (const c of result.cases)
+        log(
+          `  ${c.name}: ${c.unit === "ms" ? duration(c.small) : `${count(c.small)}/s`} -> ${c.unit === "ms" ? duration(c.large) : `${count(c.large)}/s`} (${ratio(c.ratio)})`,
+        );
     },
     load: async () => {
       const result = await runLoad({ uri, seconds: options.loadSeconds, clients: options.loadClients, log });
