@@ -32,6 +32,12 @@ export interface IngestFormatsBenchmarkOptions {
   readonly compareRecords?: number;
   /** Size of the NDJSON file of the memory run, in MiB (default 1,024). */
   readonly ndjsonMegabytes?: number;
+  /**
+   * The server of the NDJSON memory run, started for it and stopped after (default: `uri`). `pnpm bench` passes
+   * a fresh offline engine, so the 1 GiB import writes into an empty collection of its own (same indexes,
+   * same stored shape) instead of a heap holding every earlier benchmark's data.
+   */
+  readonly memoryServer?: () => Promise<{ readonly uri: string; stop(): Promise<void> }>;
   readonly log?: (line: string) => void;
 }
 
@@ -316,8 +322,17 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     const count = Math.ceil(ndjsonBytes / (sample.length + 1));
     const bytes = await writeFile(ndjsonPath, count, (n) => JSON.stringify(ocsf(aws5[n % aws5.length] as Json, n)), "lines");
     log(`  NDJSON: ${count} findings, ${(bytes / 1_048_576).toFixed(0)} MB; importing in a child process`);
+    const memoryServer = options.memoryServer ? await options.memoryServer() : undefined;
+    const memoryUri = memoryServer?.uri ?? options.uri;
+    if (memoryServer) {
+      // The fresh server gets the same index sync as the shared one, so the import writes the same shape.
+      const fresh = new CSPMDatabaseManager({ uri: memoryUri, prefix, appName: "cspm-bench-ingest-indexes" });
+      await fresh.connect();
+      await fresh.ensureIndexes({ databases: ["CLOUD_SECURITY", "SECURITY_SCANS", "ORCHESTRATION"] });
+      await fresh.close();
+    }
     const input: IngestMemoryChildInput = {
-      uri: options.uri,
+      uri: memoryUri,
       prefix,
       file: ndjsonPath,
       account: ACCOUNT,
@@ -329,6 +344,7 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     });
     const [message] = (await once(child, "message")) as [IngestMemoryChildResult | { error: string }];
     child.kill();
+    await memoryServer?.stop();
     rmSync(ndjsonPath, { force: true });
     if ("error" in message) throw new Error(`the memory child failed: ${message.error}`);
     log(
