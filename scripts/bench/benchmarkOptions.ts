@@ -17,13 +17,18 @@ export const BENCHMARKS = [
   "streaming",
   "http",
   "load",
+  "scale",
 ] as const;
+/** The benchmarks a run without `--only` leaves out: `scale` seeds a million findings (`--scale 1m` selects it). */
+export const MANUAL_BENCHMARKS: readonly BenchmarkName[] = ["scale"];
+
 /** One of `BENCHMARKS`. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /** The resolved settings of one `pnpm bench` run. */
 export interface BenchmarkOptions {
-  readonly scale: "full" | "small";
+  /** `1m`: the scale run (the `scale` benchmark at 10,000 vs 1,000,000 findings; the others at full scale when selected). */
+  readonly scale: "full" | "small" | "1m";
   /** Benchmarks to run (default: all). */
   readonly only: readonly BenchmarkName[];
   /** Findings for ingestion (batched side) and the dashboard. */
@@ -63,6 +68,12 @@ export interface BenchmarkOptions {
   /** Round trips through the delay proxy: findings of the import comparison, of the dashboard comparison. */
   readonly roundTripImportFindings: number;
   readonly roundTripDashboardFindings: number;
+  /** Scale run: the measured team's findings at the two sizes, noise teams x findings each, findings of the timed import. */
+  readonly scaleSmall: number;
+  readonly scaleLarge: number;
+  readonly scaleNoiseTeams: number;
+  readonly scaleNoisePerTeam: number;
+  readonly scaleImportFindings: number;
   /** Where the report goes (default `BENCHMARKS.md` at the repository root). */
   readonly out: string;
 }
@@ -89,7 +100,12 @@ type Scales = Record<
   | "httpSeconds"
   | "httpConnections"
   | "roundTripImportFindings"
-  | "roundTripDashboardFindings",
+  | "roundTripDashboardFindings"
+  | "scaleSmall"
+  | "scaleLarge"
+  | "scaleNoiseTeams"
+  | "scaleNoisePerTeam"
+  | "scaleImportFindings",
   number
 >;
 
@@ -115,6 +131,11 @@ const FULL: Scales = {
   httpConnections: 16,
   roundTripImportFindings: 500,
   roundTripDashboardFindings: 10_000,
+  scaleSmall: 10_000,
+  scaleLarge: 1_000_000,
+  scaleNoiseTeams: 2,
+  scaleNoisePerTeam: 100_000,
+  scaleImportFindings: 2_000,
 };
 
 const SMALL: Scales = {
@@ -139,6 +160,11 @@ const SMALL: Scales = {
   httpConnections: 16,
   roundTripImportFindings: 200,
   roundTripDashboardFindings: 2_000,
+  scaleSmall: 1_000,
+  scaleLarge: 10_000,
+  scaleNoiseTeams: 2,
+  scaleNoisePerTeam: 1_000,
+  scaleImportFindings: 200,
 };
 
 /** Environment variable per numeric setting. */
@@ -164,9 +190,22 @@ export const BENCHMARK_ENV: Readonly<Record<keyof Scales, string>> = {
   httpConnections: "CSPM_BENCH_HTTP_CONNECTIONS",
   roundTripImportFindings: "CSPM_BENCH_ROUNDTRIP_IMPORT_FINDINGS",
   roundTripDashboardFindings: "CSPM_BENCH_ROUNDTRIP_DASHBOARD_FINDINGS",
+  scaleSmall: "CSPM_BENCH_SCALE_SMALL",
+  scaleLarge: "CSPM_BENCH_SCALE_FINDINGS",
+  scaleNoiseTeams: "CSPM_BENCH_SCALE_NOISE_TEAMS",
+  scaleNoisePerTeam: "CSPM_BENCH_SCALE_NOISE",
+  scaleImportFindings: "CSPM_BENCH_SCALE_IMPORT",
 };
 
-const USAGE = `Usage: pnpm bench [--scale full|small] [--only engine,repository,...] [--per-finding-in-full] [--out BENCHMARKS.md]
+/** Command-line spellings of numeric settings (`--findings-1m 100000` = `CSPM_BENCH_SCALE_FINDINGS=100000`). */
+const NUMERIC_FLAGS: Readonly<Record<string, keyof Scales>> = {
+  "findings-1m": "scaleLarge",
+  "scale-noise": "scaleNoisePerTeam",
+  "scale-import": "scaleImportFindings",
+};
+
+const USAGE = `Usage: pnpm bench [--scale full|small|1m] [--only engine,repository,...] [--per-finding-in-full] [--out BENCHMARKS.md]
+  [--findings-1m N] [--scale-noise N] [--scale-import N]   (the scale run: large size, findings per noise team, timed import)
 Environment overrides: ${Object.values(BENCHMARK_ENV).join(", ")}, CSPM_BENCH_PER_FINDING_FULL=1, MONGODB_URI (benchmark a real server),
 CSPM_BENCH_CPU_PROF=<dir> (the HTTP benchmark's two servers write node --cpu-prof profiles into its api/ and hand-written/).`;
 
@@ -194,15 +233,24 @@ export function parseBenchmarkOptions(argv: readonly string[], env: Readonly<Rec
     args.set(key, value);
   }
   const scaleArg = args.get("scale") ?? env.CSPM_BENCH_SCALE ?? "full";
-  if (scaleArg !== "full" && scaleArg !== "small") throw new Error(`--scale must be full or small.\n${USAGE}`);
+  if (scaleArg !== "full" && scaleArg !== "small" && scaleArg !== "1m") throw new Error(`--scale must be full, small or 1m.\n${USAGE}`);
   const base = scaleArg === "small" ? SMALL : FULL;
   const numbers: Scales = { ...base };
   for (const key of Object.keys(BENCHMARK_ENV) as (keyof Scales)[]) {
     const fromEnv = env[BENCHMARK_ENV[key]];
     if (fromEnv !== undefined && fromEnv !== "") numbers[key] = positiveInt(BENCHMARK_ENV[key], fromEnv, 10_000_000);
   }
+  for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
+    const value = args.get(flag);
+    if (typeof value === "string") numbers[key] = positiveInt(`--${flag}`, value, 10_000_000);
+  }
   const onlyArg = args.get("only");
-  const only = typeof onlyArg === "string" ? onlyArg.split(",").map((s) => s.trim()) : [...BENCHMARKS];
+  const only =
+    typeof onlyArg === "string"
+      ? onlyArg.split(",").map((s) => s.trim())
+      : scaleArg === "1m"
+        ? ["scale"]
+        : BENCHMARKS.filter((name) => !MANUAL_BENCHMARKS.includes(name));
   const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`Unknown benchmark(s): ${unknown.join(", ")}. Known: ${BENCHMARKS.join(", ")}.`);
   const out = args.get("out");

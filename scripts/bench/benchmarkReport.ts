@@ -11,6 +11,7 @@ import type { IngestFormatsBenchmarkResult } from "./ingestFormatsBenchmark";
 import type { HttpRouteBenchmarkResult } from "./httpRouteBenchmark";
 import type { IngestionBenchmarkResult } from "./ingestionBenchmark";
 import type { RoundTripBenchmarkResult, RoundTripFigure } from "./roundTripBenchmark";
+import type { ScaleBenchmarkResult, ScaleCase } from "./scaleBenchmark";
 import type { StreamingBenchmarkResult } from "./streamingBenchmark";
 import type { DashboardBenchmarkResult } from "../../packages/services/bench/dashboardBench";
 import type { FindingQueryBenchmarkResult } from "../../packages/services/bench/findingQueryBench";
@@ -63,6 +64,51 @@ export interface BenchmarkRun {
   readonly load?: LoadRunResult;
   readonly roundtrips?: RoundTripBenchmarkResult;
   readonly http?: HttpRouteBenchmarkResult;
+  readonly scale?: ScaleBenchmarkResult;
+}
+
+const scaleFigure = (c: ScaleCase, value: number): string => (c.unit === "ms" ? duration(value) : `${count(value)} findings/s`);
+
+/** The scale run's target rows: every case with a ratio target (`maxRatio`), PASS when large / small is within it. */
+function scaleTargetRows(s: ScaleBenchmarkResult): TargetRow[] {
+  const sizes = `${count(s.large)} / ${count(s.small)}`;
+  return s.cases
+    .filter((c) => c.maxRatio !== undefined)
+    .map((c) => ({
+      area: "Scale",
+      target: `${c.name}: ${sizes} findings <= ${c.maxRatio}x`,
+      figure: `${ratio(c.ratio)} (${scaleFigure(c, c.large)})`,
+      baseline: `${count(s.small)}: ${scaleFigure(c, c.small)}`,
+      result: pass(c.ratio <= (c.maxRatio as number)),
+      ...edge(c.ratio, c.maxRatio as number),
+    }));
+}
+
+/** The scale run's section: the seeded data, every case at both sizes, the engine's RSS. */
+function scaleSection(s: ScaleBenchmarkResult): string[] {
+  const rss = s.engineRssBytes;
+  return [
+    "## Scale",
+    "",
+    `One team at ${count(s.small)} and then ${count(s.large)} findings in the same run, with ${s.noiseTeams} other teams of ${count(s.noisePerTeam)} findings each seeded first as noise. ` +
+      `Seeded with insertMany of pre-built documents in the write path's stored shape (noise ${duration(s.seedMs.noise)}, team to ${count(s.small)} ${duration(s.seedMs.small)}, to ${count(s.large)} ${duration(s.seedMs.large)}); ` +
+      `the team's rollups rebuilt from its findings before each size's reads; median of ${s.runs} per read case. The import figure is one importScan of ${count(s.importFindings)} new findings into a fresh account at each size (one run each). ` +
+      "Cases without a target are documented cost.",
+    "",
+    table(
+      ["Case", count(s.small), count(s.large), `Ratio ${count(s.large)} / ${count(s.small)}`, "Target"],
+      s.cases.map((c) => [
+        c.name,
+        scaleFigure(c, c.small),
+        scaleFigure(c, c.large),
+        ratio(c.ratio),
+        c.maxRatio === undefined ? "-" : `<= ${c.maxRatio}x: ${c.ratio <= c.maxRatio ? "PASS" : "MISS"}`,
+      ]),
+    ),
+    "",
+    `Engine RSS: ${rss.small === undefined ? "n/a" : megabytes(rss.small)} after the ${count(s.small)} reads, ${rss.large === undefined ? "n/a" : megabytes(rss.large)} after the ${count(s.large)} reads (peak ${rss.peak === undefined ? "n/a" : megabytes(rss.peak)}; the noise teams included).`,
+    "",
+  ];
 }
 
 const pass = (ok: boolean): "PASS" | "MISS" => (ok ? "PASS" : "MISS");
@@ -347,6 +393,9 @@ export function targetRows(run: BenchmarkRun): TargetRow[] {
       result: pass(l.writes.lost === 0),
     });
   } else missing("Load", "no errors other than expected 4xx, no lost writes", "load");
+  // The scale run is manual (`--scale 1m`): a row only when it ran or was selected.
+  if (run.scale) rows.push(...scaleTargetRows(run.scale));
+  else if (run.options.only.includes("scale")) missing("Scale", "posture reads at 1M findings <= 2x their cost at 10k", "scale");
   return rows;
 }
 
@@ -522,6 +571,7 @@ export function renderReport(run: BenchmarkRun): string {
       "",
     );
   }
+  if (run.scale) lines.push(...scaleSection(run.scale));
   if (run.findings) {
     const f = run.findings;
     lines.push(
@@ -828,6 +878,7 @@ export function renderReport(run: BenchmarkRun): string {
     "```sh",
     "pnpm bench                                   # the issue's figures (offline engine unless MONGODB_URI is set)",
     "pnpm bench --scale small                     # quick smoke run",
+    "pnpm bench --scale 1m --out /tmp/scale-1m.md     # manual: posture reads at 10k vs 1M findings (--findings-1m 100000 for a shorter run)",
     "MONGODB_URI=mongodb://127.0.0.1:27017 pnpm bench   # a real server",
     "CSPM_BENCH_FINDINGS=1000000 CSPM_BENCH_STREAM_FINDINGS=2000000 pnpm bench --only ingestion,streaming",
     "pnpm bench --only ingestion --per-finding-in-full   # time one upsert per finding over the full figure (slow)",

@@ -33,7 +33,8 @@ function hostAndPort(uri: string): { host: string; port: number } {
   return colon === -1 ? { host: authority, port: 27017 } : { host: authority.slice(0, colon), port: Number(authority.slice(colon + 1)) };
 }
 
-async function forkEngine(log: (line: string) => void): Promise<BenchMongo> {
+/** A fresh offline engine in a child process of its own (empty: no other benchmark's data in its heap). */
+export async function forkEngine(log: (line: string) => void): Promise<BenchMongo> {
   // The engine keeps every collection and index in its heap: at full scale (a 1 GiB NDJSON import on top of the
   // other benchmarks' data, prowler_findings with all its explorer indexes) that outgrows V8's default ~4 GiB.
   const engine = await forkBenchChild<{ uri: string; port: number }>(CHILD, [], [`--max-old-space-size=${ENGINE_HEAP_MB}`]);

@@ -32,6 +32,12 @@ export interface IngestFormatsBenchmarkOptions {
   readonly compareRecords?: number;
   /** Size of the NDJSON file of the memory run, in MiB (default 1,024). */
   readonly ndjsonMegabytes?: number;
+  /**
+   * The server of the NDJSON memory run, started for it and stopped after (default: `uri`). `pnpm bench` passes
+   * a fresh offline engine, so the 1 GiB import writes into an empty collection of its own (same indexes,
+   * same stored shape) instead of a heap holding every earlier benchmark's data.
+   */
+  readonly memoryServer?: () => Promise<{ readonly uri: string; stop(): Promise<void> }>;
   readonly log?: (line: string) => void;
 }
 
@@ -76,12 +82,23 @@ const lines = (file: string): Json[] =>
     .map((l) => JSON.parse(l) as Json);
 
 /** A Prowler 5 OCSF finding with a real account id and a resource uid made distinct by `n`. */
-function ocsf(base: Json, n: number): Json {
+function ocsf(base: Json, n: number, account = ACCOUNT): Json {
   const copy = structuredClone(base);
-  copy["cloud"]["account"]["uid"] = ACCOUNT;
-  copy["resources"][0]["uid"] = `arn:aws:iam::${ACCOUNT}:role/bench-${n}`;
+  copy["cloud"]["account"]["uid"] = account;
+  copy["resources"][0]["uid"] = `arn:aws:iam::${account}:role/bench-${n}`;
   copy["resources"][0]["region"] = "us-east-1";
   return copy;
+}
+
+/**
+ * `count` distinct Prowler 5 OCSF findings of `account` as NDJSON, built from the real fixture (resource uids
+ * made distinct by their number): an import file for the throughput figures of other benchmarks.
+ */
+export function benchOcsfNdjson(count: number, account: string): string {
+  const aws5 = json("prowler/prowler-5-aws.ocsf.json") as Json[];
+  const lines: string[] = [];
+  for (let n = 0; n < count; n++) lines.push(JSON.stringify(ocsf(aws5[n % aws5.length] as Json, n, account)));
+  return `${lines.join("\n")}\n`;
 }
 
 /** Writes `count` items to `path`: a JSON array (`array`), one per line (`lines`) or concatenated (`values`). */
@@ -305,8 +322,17 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     const count = Math.ceil(ndjsonBytes / (sample.length + 1));
     const bytes = await writeFile(ndjsonPath, count, (n) => JSON.stringify(ocsf(aws5[n % aws5.length] as Json, n)), "lines");
     log(`  NDJSON: ${count} findings, ${(bytes / 1_048_576).toFixed(0)} MB; importing in a child process`);
+    const memoryServer = options.memoryServer ? await options.memoryServer() : undefined;
+    const memoryUri = memoryServer?.uri ?? options.uri;
+    if (memoryServer) {
+      // The fresh server gets the same index sync as the shared one, so the import writes the same shape.
+      const fresh = new CSPMDatabaseManager({ uri: memoryUri, prefix, appName: "cspm-bench-ingest-indexes" });
+      await fresh.connect();
+      await fresh.ensureIndexes({ databases: ["CLOUD_SECURITY", "SECURITY_SCANS", "ORCHESTRATION"] });
+      await fresh.close();
+    }
     const input: IngestMemoryChildInput = {
-      uri: options.uri,
+      uri: memoryUri,
       prefix,
       file: ndjsonPath,
       account: ACCOUNT,
@@ -318,6 +344,7 @@ export async function runIngestFormatsBenchmark(options: IngestFormatsBenchmarkO
     });
     const [message] = (await once(child, "message")) as [IngestMemoryChildResult | { error: string }];
     child.kill();
+    await memoryServer?.stop();
     rmSync(ndjsonPath, { force: true });
     if ("error" in message) throw new Error(`the memory child failed: ${message.error}`);
     log(

@@ -21,12 +21,13 @@ import { count, duration, megabytes, ratio } from "./benchmarkMath";
 import { type BenchmarkName, BENCHMARKS, parseBenchmarkOptions } from "./benchmarkOptions";
 import { type BenchmarkRun, type MachineInfo, renderReport, targetRows } from "./benchmarkReport";
 import { runCacheStampedeBenchmark } from "./cacheStampedeBenchmark";
-import { startBenchMongo } from "./engineProcess";
+import { forkEngine, startBenchMongo } from "./engineProcess";
 import { runHttpRouteBenchmark } from "./httpRouteBenchmark";
 import { runIngestFormatsBenchmark } from "./ingestFormatsBenchmark";
 import { runIngestionBenchmark } from "./ingestionBenchmark";
 import { runLoad } from "./loadRun";
 import { runRoundTripBenchmark } from "./roundTripBenchmark";
+import { runScaleBenchmark } from "./scaleBenchmark";
 import { runStreamingBenchmark } from "./streamingBenchmark";
 
 const started = performance.now();
@@ -133,6 +134,8 @@ async function main(): Promise<number> {
         records: options.ingestRecords,
         compareRecords: options.ingestCompareRecords,
         ndjsonMegabytes: options.ingestNdjsonMegabytes,
+        // On the offline engine the 1 GiB import gets an engine of its own: empty, so it measures the import, not the heap.
+        ...(compat ? { memoryServer: () => forkEngine(log) } : {}),
         log,
       });
     },
@@ -198,6 +201,24 @@ async function main(): Promise<number> {
       log(
         `  stream(): peak RSS +${megabytes(result.stream.rssGrowthBytes)}; findMany(): +${result.toArray ? megabytes(result.toArray.rssGrowthBytes) : "n/a"}`,
       );
+    },
+    scale: async () => {
+      const result = await runScaleBenchmark({
+        uri,
+        small: options.scaleSmall,
+        large: options.scaleLarge,
+        noiseTeams: options.scaleNoiseTeams,
+        noisePerTeam: options.scaleNoisePerTeam,
+        importFindings: options.scaleImportFindings,
+        runs: options.runs,
+        ...(mongo.pid === undefined ? {} : { enginePid: mongo.pid }),
+        log,
+      });
+      figures.scale = result;
+      for (const c of result.cases)
+        log(
+          `  ${c.name}: ${c.unit === "ms" ? duration(c.small) : `${count(c.small)}/s`} -> ${c.unit === "ms" ? duration(c.large) : `${count(c.large)}/s`} (${ratio(c.ratio)})`,
+        );
     },
     load: async () => {
       const result = await runLoad({ uri, seconds: options.loadSeconds, clients: options.loadClients, log });

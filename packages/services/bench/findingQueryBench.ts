@@ -57,7 +57,8 @@ const DAY_MS = 86_400_000;
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"] as const;
 const SERVICES = ["iam", "s3", "ec2", "rds", "kms", "lambda"] as const;
 
-function prng(seed: number): () => number {
+/** Deterministic PRNG (mulberry32), so every run seeds the same data. */
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -74,48 +75,70 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Adds findings `from`..`to` of `team` in the stored shape the write path produces (derived fields included). */
-async function seed(manager: CSPMDatabaseManager, team: string, from: number, to: number, now: Date): Promise<void> {
+/**
+ * Finding number `i` of `team` in the stored shape the write path produces (derived fields, lifecycle `delta`,
+ * `state` and the first sighting's `history` entry included), spread over `accounts` accounts and 60 days.
+ */
+export function benchFindingDocument(team: string, i: number, random: () => number, now: Date, accounts = 20): Document {
+  const check = Math.floor(random() * 300);
+  const roll = random();
+  const seen = new Date(now.getTime() - Math.floor(random() * 60 * DAY_MS));
+  const firstSeen = new Date(seen.getTime() - Math.floor(random() * 90) * DAY_MS);
+  const status = roll < 0.6 ? "PASS" : roll < 0.95 ? "FAIL" : "MANUAL";
+  const severity = SEVERITIES[check % SEVERITIES.length];
+  const doc: Document = {
+    team_id: team,
+    provider: "aws",
+    source: "prowler",
+    account_id: String(100_000_000_000 + Math.floor(random() * accounts)),
+    scan_id: "bench",
+    check_id: `check_${check}`,
+    check_title: `Benchmark check number ${check} of ${SERVICES[check % SERVICES.length]}`,
+    status,
+    status_extended: "benchmark finding",
+    severity,
+    service_name: SERVICES[check % SERVICES.length],
+    region: REGIONS[i % REGIONS.length],
+    resource_uid: `arn:aws:bench:${team}:${i}`,
+    resource_name: `resource-${i}`,
+    resource_type: "AwsResource",
+    compliance: [{ framework: check % 2 === 0 ? "CIS-2.0" : "SOC2", controls: [`${check % 9}.1`] }],
+    muted: random() < 0.03,
+    delta: "unchanged",
+    state: "open",
+    history: [{ scan_id: "bench", at: firstSeen, status, severity }],
+    first_seen_at: firstSeen,
+    last_seen_at: seen,
+    created_at: firstSeen,
+    updated_at: seen,
+  };
+  return { ...doc, ...findingDerivedFields(doc) };
+}
+
+/**
+ * Adds findings `from`..`to` of `team` (`benchFindingDocument`) with `insertMany` in batches of `batch`
+ * (default 5,000) through the raw driver: the seed is not what is measured.
+ */
+export async function seedBenchFindings(
+  manager: CSPMDatabaseManager,
+  team: string,
+  from: number,
+  to: number,
+  now: Date,
+  options: { readonly batch?: number; readonly accounts?: number } = {},
+): Promise<void> {
+  const batch = options.batch ?? 5_000;
   const random = prng(7 + from + (team === TEAM ? 0 : 1_000_003));
   const findings = manager.getCollection("CLOUD_SECURITY", "prowler_findings");
-  for (let start = from; start < to; start += 5_000) {
+  for (let start = from; start < to; start += batch) {
     const docs: Document[] = [];
-    for (let i = start; i < Math.min(to, start + 5_000); i++) {
-      const check = Math.floor(random() * 300);
-      const roll = random();
-      const seen = new Date(now.getTime() - Math.floor(random() * 60 * DAY_MS));
-      const doc: Document = {
-        team_id: team,
-        provider: "aws",
-        source: "prowler",
-        account_id: String(100_000_000_000 + Math.floor(random() * 20)),
-        scan_id: "bench",
-        check_id: `check_${check}`,
-        check_title: `Benchmark check number ${check} of ${SERVICES[check % SERVICES.length]}`,
-        status: roll < 0.6 ? "PASS" : roll < 0.95 ? "FAIL" : "MANUAL",
-        status_extended: "benchmark finding",
-        severity: SEVERITIES[check % SEVERITIES.length],
-        service_name: SERVICES[check % SERVICES.length],
-        region: REGIONS[i % REGIONS.length],
-        resource_uid: `arn:aws:bench:${team}:${i}`,
-        resource_name: `resource-${i}`,
-        resource_type: "AwsResource",
-        compliance: [{ framework: check % 2 === 0 ? "CIS-2.0" : "SOC2", controls: [`${check % 9}.1`] }],
-        muted: random() < 0.03,
-        delta: "unchanged",
-        state: "open",
-        first_seen_at: new Date(seen.getTime() - Math.floor(random() * 90) * DAY_MS),
-        last_seen_at: seen,
-        created_at: seen,
-        updated_at: seen,
-      };
-      docs.push({ ...doc, ...findingDerivedFields(doc) });
-    }
+    for (let i = start; i < Math.min(to, start + batch); i++) docs.push(benchFindingDocument(team, i, random, now, options.accounts));
     await findings.insertMany(docs, { ordered: false });
   }
 }
 
-async function time(fn: () => Promise<unknown>, runs: number): Promise<number> {
+/** Median wall time (ms) of `runs` calls of `fn` after one untimed warm-up call. */
+export async function timeMedian(fn: () => Promise<unknown>, runs: number): Promise<number> {
   const times: number[] = [];
   await fn(); // warm-up (plan cache, connection)
   for (let run = 0; run < runs; run++) {
@@ -127,8 +150,9 @@ async function time(fn: () => Promise<unknown>, runs: number): Promise<number> {
 }
 
 /** The cursor of the page starting about 90% into `filter`'s matches in `field` order (walked untimed, 500 at a time). */
-async function deepCursor(
+export async function deepCursor(
   service: FindingQueryService,
+  team: string,
   filter: FindingFilter,
   field: FindingSortField,
   direction: "asc" | "desc",
@@ -139,7 +163,7 @@ async function deepCursor(
   let walked = 0;
   while (walked < target) {
     const limit = Math.min(500, target - walked);
-    const page = await service.listFindings(parseTeamId(TEAM), filter, { sort: { field, direction }, limit, cursor });
+    const page = await service.listFindings(parseTeamId(team), filter, { sort: { field, direction }, limit, cursor });
     walked += page.items.length;
     cursor = page.nextCursor;
     if (cursor === null) break;
@@ -147,28 +171,37 @@ async function deepCursor(
   return cursor;
 }
 
-/** The cases measured at one size, by name -> median ms. */
-async function measure(service: FindingQueryService, size: number, runs: number, limit: number): Promise<Map<string, number>> {
+/** The cases measured at one size (`size` findings of `teamId`), by name -> median ms. */
+export async function measureFindingQueries(
+  service: FindingQueryService,
+  teamId: string,
+  size: number,
+  runs: number,
+  limit: number,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const team = parseTeamId(TEAM);
+  const team = parseTeamId(teamId);
   for (const field of FINDING_SORT_FIELDS) {
     for (const direction of ["desc", "asc"] as const) {
       const sort = { field, direction };
-      out.set(`listFindings first page, ${field} ${direction}`, await time(() => service.listFindings(team, {}, { sort, limit }), runs));
-      const cursor = await deepCursor(service, {}, field, direction, size);
+      out.set(
+        `listFindings first page, ${field} ${direction}`,
+        await timeMedian(() => service.listFindings(team, {}, { sort, limit }), runs),
+      );
+      const cursor = await deepCursor(service, teamId, {}, field, direction, size);
       out.set(
         `listFindings 90%-deep page, ${field} ${direction}`,
-        await time(() => service.listFindings(team, {}, { sort, limit, cursor }), runs),
+        await timeMedian(() => service.listFindings(team, {}, { sort, limit, cursor }), runs),
       );
     }
   }
   const failing: FindingFilter = { status: ["FAIL"], muted: false };
   out.set(
     "listFindings first page, FAIL unmuted by severity",
-    await time(() => service.listFindings(team, failing, { sort: { field: "severity", direction: "desc" }, limit }), runs),
+    await timeMedian(() => service.listFindings(team, failing, { sort: { field: "severity", direction: "desc" }, limit }), runs),
   );
-  out.set("getFindingFacets, no filter", await time(() => service.getFindingFacets(team, {}), runs));
-  out.set("getFindingFacets, FAIL unmuted", await time(() => service.getFindingFacets(team, failing), runs));
+  out.set("getFindingFacets, no filter", await timeMedian(() => service.getFindingFacets(team, {}), runs));
+  out.set("getFindingFacets, FAIL unmuted", await timeMedian(() => service.getFindingFacets(team, failing), runs));
   return out;
 }
 
@@ -193,14 +226,14 @@ export async function runFindingQueryBenchmark(options: FindingQueryBenchmarkOpt
     let seedMs = 0;
     const grow = async (from: number, to: number): Promise<void> => {
       const started = performance.now();
-      await seed(manager, TEAM, from, to, now);
-      await seed(manager, OTHER, from, to, now);
+      await seedBenchFindings(manager, TEAM, from, to, now);
+      await seedBenchFindings(manager, OTHER, from, to, now);
       seedMs += performance.now() - started;
     };
     await grow(0, small);
-    const atSmall = await measure(service, small, runs, limit);
+    const atSmall = await measureFindingQueries(service, TEAM, small, runs, limit);
     await grow(small, large);
-    const atLarge = await measure(service, large, runs, limit);
+    const atLarge = await measureFindingQueries(service, TEAM, large, runs, limit);
     const cases = [...atSmall.entries()].map(([name, smallMs]) => {
       const largeMs = atLarge.get(name) as number;
       return { name, smallMs, largeMs, ratio: largeMs / smallMs };
