@@ -119,6 +119,15 @@ export class RepositoryCore<S extends ObjectSchema> {
    * Throws `VALIDATION_FAILED` with paths under `prefix`.
    */
   parseDocument(input: unknown, teamId: string | null, prefix = ""): Document {
+    const doc = this.#validate(input, teamId, prefix);
+    for (const key of Object.keys(doc)) {
+      if (doc[key] === undefined || (RESERVED.has(key) && key !== "team_id")) delete doc[key];
+    }
+    return doc;
+  }
+
+  /** `parseDocument` without the clean-up of its output: `undefined` values and reserved fields the schema declares may remain. */
+  #validate(input: unknown, teamId: string | null, prefix: string): Document {
     if (!isPlainObject(input)) {
       throw new ValidationError("A document must be a plain object.", [{ path: prefix, message: "must be an object" }]);
     }
@@ -146,11 +155,7 @@ export class RepositoryCore<S extends ObjectSchema> {
     if (issues !== undefined && issues.length > 0) throw new ValidationError("The document contains keys that cannot be stored.", issues);
     const parsed = this.definition.schema.safeParse(source);
     if (!parsed.success) throw new ValidationError("The document is invalid.", issuesFromZod(parsed.error, prefix).slice(0, MAX_ISSUES));
-    const doc = parsed.data as Document;
-    for (const key of Object.keys(doc)) {
-      if (doc[key] === undefined || (RESERVED.has(key) && key !== "team_id")) delete doc[key];
-    }
-    return doc;
+    return parsed.data as Document;
   }
 
   /** Validates one field's new value; returns the parsed value. Throws `VALIDATION_FAILED`. */
@@ -309,18 +314,18 @@ export class RepositoryCore<S extends ObjectSchema> {
   }): UpsertOperation {
     const { input, rules } = request;
     const path = request.path ?? "";
-    const filled = new Set<string>();
+    let filled: Set<string> | undefined;
     let source: unknown = input;
     if (rules !== undefined && isPlainObject(input)) {
-      for (const [field, value] of Object.entries(rules.defaults)) {
+      for (const field in rules.defaults) {
         if (input[field] !== undefined) continue;
         if (source === input) source = { ...input };
-        (source as Record<string, unknown>)[field] = value;
-        filled.add(field);
+        (source as Record<string, unknown>)[field] = rules.defaults[field];
+        (filled ??= new Set()).add(field);
       }
     }
     return buildUpsertPipeline({
-      doc: this.parseDocument(source, request.teamId, path),
+      doc: this.#validate(source, request.teamId, path),
       keyFields: request.keyFields,
       teamId: request.teamId,
       now: request.now,
