@@ -1,5 +1,5 @@
 import { ContractViolationError, ValidationError } from "@cspm/errors";
-import { type Document, ObjectId } from "mongodb";
+import type { Document } from "mongodb";
 import type { z } from "zod";
 import { bsonType, isPlainObject } from "./sanitizeFilter";
 
@@ -229,16 +229,15 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
   }
   // One $set stage: every expression in it sees the stored document as it was.
   const tail = tailStages(now, rules, request.versioned);
-  const write: Document = {
-    // The id of an inserted document is made client-side, as insertOne does (an existing _id is kept as is);
-    // this also spares servers and engines that would not assign one to a pipeline upsert.
-    _id: { $ifNull: ["$_id", new ObjectId()] },
-    created_at: tail.createdAt,
-  };
+  // No _id: the server gives an inserted document a new ObjectId (an existing one keeps its own).
+  const write: Document = { created_at: tail.createdAt };
   if (rules === undefined) {
-    for (const field in doc) {
+    const skip = notWritten(keyFields);
+    const fields = Object.keys(doc);
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as string;
       const value = doc[field];
-      if (value === undefined || NOT_WRITTEN.has(field) || keyFields.includes(field)) continue;
+      if (value === undefined || skip.has(field)) continue;
       write[field] = literal(value);
     }
   } else {
@@ -246,7 +245,19 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
   }
   if (request.softDelete) write.deleted_at = "$$REMOVE";
   write[STORED_SNAPSHOT_FIELD] = "$$ROOT";
-  return { filter, update: [{ $set: write }, ...tail.stages] };
+  return { filter, update: [{ $set: write }, tail.stage] };
+}
+
+/** `NOT_WRITTEN` plus the key fields, one set per key-field list (usually the definition's). */
+const notWrittenByKey = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function notWritten(keyFields: readonly string[]): ReadonlySet<string> {
+  let skip = notWrittenByKey.get(keyFields);
+  if (skip === undefined) {
+    skip = new Set([...NOT_WRITTEN, ...keyFields]);
+    notWrittenByKey.set(keyFields, skip);
+  }
+  return skip;
 }
 
 function issuePath(prefix: string | undefined, field: string): string {
@@ -264,9 +275,10 @@ function writeWithRules(
   const reset = rules.reset;
   const resetCondition: Document | undefined = reset === undefined ? undefined : { $in: [`$${reset.field}`, reset.in.map(literal)] };
   let relative: string[] | undefined;
-  for (const field in doc) {
+  const skip = notWritten(keyFields);
+  for (const field of Object.keys(doc)) {
     const raw = doc[field];
-    if (raw === undefined || NOT_WRITTEN.has(field) || keyFields.includes(field)) continue;
+    if (raw === undefined || skip.has(field)) continue;
     const value = literal(raw);
     if (rules.relative.has(field)) {
       (relative ??= []).push(field);
@@ -304,7 +316,8 @@ interface TailStages {
   readonly rules: UpsertRules | undefined;
   readonly versioned: boolean;
   readonly createdAt: Document;
-  readonly stages: readonly Document[];
+  /** Moves `updated_at`/`version` only when the first stage changed something, and drops the snapshot. */
+  readonly stage: Document;
 }
 
 /** The stages after the write, the same for every document of one call: built once per `now` and shared. */
@@ -326,7 +339,7 @@ function tailStages(now: Date, rules: UpsertRules | undefined, versioned: boolea
     rules,
     versioned,
     createdAt: { $ifNull: ["$created_at", now] },
-    stages: [{ $set: system }],
+    stage: { $set: system },
   };
   tails.set(now, built);
   return built;
