@@ -179,7 +179,8 @@ function computeUpdated(spec: UpdateSpec, doc: Document, isInsert: boolean): Doc
     if (spec.arrayFilters?.length) throw new CommandError(72, "arrayFilters may not be specified for pipeline-style updates");
     const [result] = runPipeline([doc], update, spec.settings);
     if (!result) throw new CommandError(1, "pipeline update produced no document");
-    const out = Object.hasOwn(result, "_id") ? idFirst(result) : { _id: doc._id, ...result };
+    // An upsert seed without _id stays without one here: buildUpsert assigns a new ObjectId, as mongod does.
+    const out = Object.hasOwn(result, "_id") ? idFirst(result) : Object.hasOwn(doc, "_id") ? { _id: doc._id, ...result } : result;
     if (!isInsert || Object.hasOwn(doc, "_id")) assertIdUnchanged(doc, out);
     return out;
   }

@@ -103,6 +103,47 @@ describe("bulkUpsert", () => {
     expect(d2).toEqual(b2);
   });
 
+  it("counts a change to one nested value as updated and an identical re-import as unchanged, leaving no pipeline field behind", async () => {
+    const scope = repo.forTeam("t1");
+    const docs = Array.from({ length: 6 }, (_, i) => user(i, { profile: { level: i, prefs: { theme: "dark", langs: ["en", "de"] } } }));
+    expect(await scope.bulkUpsert(docs)).toEqual({ inserted: 6, updated: 0, unchanged: 0, errors: [] });
+    const before = await db.raw("PLATFORM", "users").find({}).sort({ external_id: 1 }).toArray();
+    for (const doc of before) {
+      expect(doc._id).toBeInstanceOf(ObjectId);
+      expect(Object.keys(doc)).not.toContain("__cspm_stored");
+    }
+    expect(new Set(before.map((d) => String(d._id))).size).toBe(6);
+    // Fresh but identical objects: nothing to write.
+    const same = docs.map((d) => structuredClone(d));
+    expect(await scope.bulkUpsert(same)).toEqual({ inserted: 0, updated: 0, unchanged: 6, errors: [] });
+    expect(await db.raw("PLATFORM", "users").find({}).sort({ external_id: 1 }).toArray()).toEqual(before);
+
+    // One leaf two levels down, one array element, one array order: each is a change of its document only.
+    const changed = same.map((d) => structuredClone(d));
+    (changed[1]?.profile as Document).prefs.theme = "light";
+    (changed[2]?.profile as Document).prefs.langs[1] = "fr";
+    (changed[3]?.profile as Document).prefs.langs.reverse();
+    expect(await scope.bulkUpsert(changed)).toEqual({ inserted: 0, updated: 3, unchanged: 3, errors: [] });
+    const after = await db.raw("PLATFORM", "users").find({}).sort({ external_id: 1 }).toArray();
+    for (const [i, doc] of after.entries()) {
+      const old = before[i] as Document;
+      expect(doc._id).toEqual(old._id);
+      expect(doc.created_at).toEqual(old.created_at);
+      expect(Object.keys(doc)).not.toContain("__cspm_stored");
+      if (i >= 1 && i <= 3) {
+        expect(doc.version).toBe(2);
+        expect(doc.profile).toEqual(changed[i]?.profile);
+      } else {
+        expect(doc).toEqual(old);
+      }
+    }
+    expect(after[1]?.profile.prefs.theme).toBe("light");
+    expect(after[3]?.profile.prefs.langs).toEqual(["de", "en"]);
+    // Key fields come from the filter: still stored, in place, and re-importing them changes nothing.
+    expect(after.map((d) => d.external_id)).toEqual(docs.map((d) => d.external_id));
+    expect(await scope.bulkUpsert(changed)).toMatchObject({ updated: 0, unchanged: 6 });
+  });
+
   it("never writes another team's id and keeps teams' keys apart", async () => {
     await repo.forTeam("t1").bulkUpsert([user(1)]);
     const result = await repo.forTeam("t2").bulkUpsert([{ ...user(1), team_id: "t1", name: "Other team" }]);

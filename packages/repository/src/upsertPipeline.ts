@@ -1,5 +1,5 @@
 import { ContractViolationError, ValidationError } from "@cspm/errors";
-import { type Document, ObjectId } from "mongodb";
+import type { Document } from "mongodb";
 import type { z } from "zod";
 import { bsonType, isPlainObject } from "./sanitizeFilter";
 
@@ -26,7 +26,7 @@ export interface UpsertPipelineRequest {
   readonly path?: string;
   readonly rules?: UpsertRules | undefined;
   /** Fields whose value came from `rules.defaults` (the input left them out). */
-  readonly defaulted?: ReadonlySet<string>;
+  readonly defaulted?: ReadonlySet<string> | undefined;
   readonly versioned: boolean;
   readonly softDelete: boolean;
 }
@@ -192,6 +192,9 @@ export function checkUpsertRules(schema: RuleSchema, options: UpsertRuleOptions,
 /** Where the pipeline keeps the stored document while it decides whether anything changed; removed before storing. */
 export const STORED_SNAPSHOT_FIELD = "__cspm_stored";
 
+/** Fields of a validated document that are never `$set` by an upsert: the scope and the system fields. */
+const NOT_WRITTEN: ReadonlySet<string> = new Set(["_id", "team_id", "created_at", "updated_at", "version", "deleted_at"]);
+
 /**
  * The equality filter and update pipeline that upsert one validated document by its natural key:
  * data fields are `$set`; `created_at` is kept (or set on insert); `updated_at` and `version` change only
@@ -203,41 +206,81 @@ export const STORED_SNAPSHOT_FIELD = "__cspm_stored";
  *
  * Every value is sent once: the first stage writes every field against the stored document and keeps a
  * snapshot of that document; the second compares the result with the snapshot (one whole-document `$eq`,
- * instead of one `$eq` per field carrying each value a second time) to move `updated_at`/`version` or not;
- * the third drops the snapshot. Needs MongoDB 5.0+ (`$unsetField`).
+ * instead of one `$eq` per field carrying each value a second time) to move `updated_at`/`version` or not,
+ * and drops the snapshot. Key fields are not `$set`: the filter matched them (or, on insert, the
+ * server copies them from the filter's equalities), so they cannot change. Needs MongoDB 5.0+ (`$unsetField`).
+ * `doc` is the schema's output: `undefined` values and system fields in it are skipped.
  * Throws `VALIDATION_FAILED` when a key field is missing or not a scalar, or a relative field lacks its anchor.
  */
 export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOperation {
   const { doc, keyFields, teamId, now, rules, defaulted } = request;
-  const prefix = request.path ?? "";
-  const path = (field: string) => (prefix === "" ? field : `${prefix}.${field}`);
   const filter: Document = teamId === null ? {} : { team_id: teamId };
   for (const field of keyFields) {
     const value = doc[field];
     if (!isKeyScalar(value)) {
       throw new ValidationError(`Key field "${field}" must be a string, number, boolean, date or ObjectId.`, [
-        { path: path(field), message: value === undefined || value === null ? "key field is required" : "must be a scalar" },
+        {
+          path: issuePath(request.path, field),
+          message: value === undefined || value === null ? "key field is required" : "must be a scalar",
+        },
       ]);
     }
     filter[field] = value;
   }
   // One $set stage: every expression in it sees the stored document as it was.
   const tail = tailStages(now, rules, request.versioned);
-  const write: Document = {
-    // The id of an inserted document is made client-side, as insertOne does (an existing _id is kept as is);
-    // this also spares servers and engines that would not assign one to a pipeline upsert.
-    _id: { $ifNull: ["$_id", new ObjectId()] },
-    created_at: tail.createdAt,
-  };
-  const reset = rules?.reset;
+  // No _id: the server gives an inserted document a new ObjectId (an existing one keeps its own).
+  const write: Document = { created_at: tail.createdAt };
+  if (rules === undefined) {
+    const skip = notWritten(keyFields);
+    const fields = Object.keys(doc);
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as string;
+      const value = doc[field];
+      if (value === undefined || skip.has(field)) continue;
+      write[field] = literal(value);
+    }
+  } else {
+    writeWithRules(request, rules, defaulted, write);
+  }
+  if (request.softDelete) write.deleted_at = "$$REMOVE";
+  write[STORED_SNAPSHOT_FIELD] = "$$ROOT";
+  return { filter, update: [{ $set: write }, tail.stage] };
+}
+
+/** `NOT_WRITTEN` plus the key fields, one set per key-field list (usually the definition's). */
+const notWrittenByKey = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function notWritten(keyFields: readonly string[]): ReadonlySet<string> {
+  let skip = notWrittenByKey.get(keyFields);
+  if (skip === undefined) {
+    skip = new Set([...NOT_WRITTEN, ...keyFields]);
+    notWrittenByKey.set(keyFields, skip);
+  }
+  return skip;
+}
+
+function issuePath(prefix: string | undefined, field: string): string {
+  return prefix === undefined || prefix === "" ? field : `${prefix}.${field}`;
+}
+
+/** The data fields of `write` under upsert rules: insert-only, defaulted, relative and reset fields. */
+function writeWithRules(
+  request: UpsertPipelineRequest,
+  rules: UpsertRules,
+  defaulted: ReadonlySet<string> | undefined,
+  write: Document,
+): void {
+  const { doc, keyFields } = request;
+  const reset = rules.reset;
   const resetCondition: Document | undefined = reset === undefined ? undefined : { $in: [`$${reset.field}`, reset.in.map(literal)] };
   let relative: string[] | undefined;
+  const skip = notWritten(keyFields);
   for (const field of Object.keys(doc)) {
-    if (field === "team_id") continue;
-    const value = literal(doc[field]);
-    if (rules === undefined) {
-      write[field] = value;
-    } else if (rules.relative.has(field)) {
+    const raw = doc[field];
+    if (raw === undefined || skip.has(field)) continue;
+    const value = literal(raw);
+    if (rules.relative.has(field)) {
       (relative ??= []).push(field);
     } else if (rules.insertOnly.has(field) || defaulted?.has(field) === true) {
       // Written only where the stored document has no value (so also on insert), or on a reset.
@@ -248,13 +291,13 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
     }
   }
   for (const field of relative ?? []) {
-    const anchor = rules?.relative.get(field) as string;
+    const anchor = rules.relative.get(field) as string;
     const value = doc[field];
     const anchorValue = doc[anchor];
     if (!(value instanceof Date) || !(anchorValue instanceof Date)) {
       throw new ValidationError(`"${field}" is kept relative to "${anchor}": both must be dates in the same document.`, [
         {
-          path: path(anchorValue instanceof Date ? field : anchor),
+          path: issuePath(request.path, anchorValue instanceof Date ? field : anchor),
           message: anchorValue === undefined ? "required with its relative field" : "must be a date",
         },
       ]);
@@ -263,20 +306,18 @@ export function buildUpsertPipeline(request: UpsertPipelineRequest): UpsertOpera
   }
   if (resetCondition !== undefined) {
     for (const field of reset?.unset ?? []) {
-      if (field in doc) continue; // the input's value wins
+      if (doc[field] !== undefined) continue; // the input's value wins
       write[field] = { $cond: [resetCondition, "$$REMOVE", `$${field}`] };
     }
   }
-  if (request.softDelete) write.deleted_at = "$$REMOVE";
-  write[STORED_SNAPSHOT_FIELD] = "$$ROOT";
-  return { filter, update: [{ $set: write }, ...tail.stages] };
 }
 
 interface TailStages {
   readonly rules: UpsertRules | undefined;
   readonly versioned: boolean;
   readonly createdAt: Document;
-  readonly stages: readonly Document[];
+  /** Moves `updated_at`/`version` only when the first stage changed something, and drops the snapshot. */
+  readonly stage: Document;
 }
 
 /** The stages after the write, the same for every document of one call: built once per `now` and shared. */
@@ -292,11 +333,13 @@ function tailStages(now: Date, rules: UpsertRules | undefined, versioned: boolea
   const unchanged = reset === undefined ? same : { $and: [{ $not: [{ $in: [`${stored}.${reset.field}`, reset.in.map(literal)] }] }, same] };
   const system: Document = { updated_at: { $cond: [unchanged, "$updated_at", now] } };
   if (versioned) system.version = { $cond: [unchanged, "$version", { $add: [{ $ifNull: ["$version", 0] }, 1] }] };
+  // The same stage drops the snapshot: its expressions still see it (one stage less to encode per operation).
+  system[STORED_SNAPSHOT_FIELD] = "$$REMOVE";
   const built: TailStages = {
     rules,
     versioned,
     createdAt: { $ifNull: ["$created_at", now] },
-    stages: [{ $set: system }, { $unset: STORED_SNAPSHOT_FIELD }],
+    stage: { $set: system },
   };
   tails.set(now, built);
   return built;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ObjectId } from "mongodb";
 import { useHarness } from "../conformanceHarness";
 
 const h = useHarness("upd");
@@ -94,6 +95,24 @@ describe("updates", () => {
       { _id: 1, a: 2, sum: 5, big: false },
       { _id: 2, a: 10, sum: 11, big: true },
     ]);
+  });
+
+  it("a pipeline upsert whose query names no _id inserts a document with a new ObjectId", async () => {
+    const c = h.coll("pipelineUpsert");
+    const result = await c.updateOne({ k: "a" }, [{ $set: { n: { $ifNull: ["$n", 1] } } }], { upsert: true });
+    expect(result.upsertedCount).toBe(1);
+    const meta = await c.findOneAndUpdate({ k: "b" }, [{ $set: { n: 2 } }], {
+      upsert: true,
+      returnDocument: "after",
+      includeResultMetadata: true,
+    });
+    const stored = await c.find({}, { sort: { k: 1 } }).toArray();
+    expect(stored.map((d) => [d.k, d.n, d._id instanceof ObjectId])).toEqual([
+      ["a", 1, true],
+      ["b", 2, true],
+    ]);
+    expect(stored[0]?._id).toEqual(result.upsertedId);
+    expect(meta.value?._id).toEqual(stored[1]?._id);
   });
 
   it("findOneAndUpdate / findOneAndReplace / findOneAndDelete return the documented shapes", async () => {
