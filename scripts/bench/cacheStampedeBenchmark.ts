@@ -14,12 +14,12 @@ import { type CacheService, MemoryCache, RedisCache } from "@cspm/cache";
 import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CommandMonitor, CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry } from "@cspm/registry";
 import { RepositoryFactory, parseTeamId } from "@cspm/repository";
 import { AggregationService, CentralAccountService, createServices } from "@cspm/services";
 import type { Document } from "mongodb";
 import { type CacheBenchmarkResult, runCacheBenchmark } from "../../packages/cache/bench/cacheBench";
 import { type CacheRoundTripResult, deleteRedisPrefix, runCacheRoundTripBenchmark } from "../../packages/cache/bench/roundTripBench";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runCacheStampedeBenchmark`. */
 export interface CacheStampedeOptions {
@@ -183,11 +183,7 @@ export async function runCacheStampedeBenchmark(options: CacheStampedeOptions): 
     }
     // Invalidated entries stay until read or expired: delete everything under this run's prefix.
     if (options.redisUrl) await deleteRedisPrefix(options.redisUrl, redisPrefix).catch(() => undefined);
-    for (const key of DatabaseRegistry.keys())
-      await manager
-        .getDatabase(key)
-        .dropDatabase()
-        .catch(() => undefined);
+    await dropBenchDatabases(manager);
     await manager.close();
   }
 }

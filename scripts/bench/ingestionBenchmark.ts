@@ -13,9 +13,9 @@ import { testDatabasePrefix } from "@cspm/testkit";
  */
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry } from "@cspm/registry";
 import { RepositoryFactory } from "@cspm/repository";
 import { median, timed } from "./benchmarkMath";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runIngestionBenchmark`. */
 export interface IngestionBenchmarkOptions {
@@ -179,11 +179,7 @@ export async function runIngestionBenchmark(options: IngestionBenchmarkOptions):
       storedAfterImport,
     };
   } finally {
-    for (const key of DatabaseRegistry.keys())
-      await manager
-        .getDatabase(key)
-        .dropDatabase()
-        .catch(() => undefined);
+    await dropBenchDatabases(manager);
     await manager.close();
   }
 }

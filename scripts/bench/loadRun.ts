@@ -13,11 +13,11 @@ import { Agent, request as httpRequest } from "node:http";
 import { createServiceContainer, TOKENS } from "@cspm/container";
 import { generateKey } from "@cspm/crypto";
 import { systemActor } from "@cspm/identity";
-import { DatabaseRegistry } from "@cspm/registry";
 import { type Document, ObjectId } from "mongodb";
 import { buildApp } from "../../examples/api/src/index";
 import { generateSampleFindings } from "../../examples/worker/src/index";
 import { percentile } from "./benchmarkMath";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runLoad`. */
 export interface LoadRunOptions {
@@ -436,11 +436,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   } finally {
     agent.destroy();
     await app.close();
-    for (const key of DatabaseRegistry.keys())
-      await manager
-        .getDatabase(key)
-        .dropDatabase()
-        .catch(() => undefined);
+    await dropBenchDatabases(manager);
     await services.dispose();
   }
 }

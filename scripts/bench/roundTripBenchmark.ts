@@ -10,7 +10,6 @@ import { NoCache } from "@cspm/cache";
 import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { ProwlerFindingRepository } from "@cspm/domain";
 import { CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry } from "@cspm/registry";
 import { parseTeamId, RepositoryFactory } from "@cspm/repository";
 import { createServices } from "@cspm/services";
 import { testDatabasePrefix } from "@cspm/testkit";
@@ -18,6 +17,7 @@ import { runDashboardBenchmark } from "../../packages/services/bench/dashboardBe
 import { median, timed } from "./benchmarkMath";
 import { type BenchMongo, PROXY_DELAYS_MS, startDelayedMongo } from "./engineProcess";
 import { benchFinding } from "./ingestionBenchmark";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runRoundTripBenchmark`. */
 export interface RoundTripBenchmarkOptions {
@@ -167,11 +167,7 @@ export async function runRoundTripBenchmark(options: RoundTripBenchmarkOptions):
             `${accountCount} accounts resolved in one query ${resolved.batchedMs.toFixed(1)} ms vs one by one ${resolved.naiveMs.toFixed(0)} ms (${resolved.ratio.toFixed(1)}x)`,
         );
       }
-      for (const key of DatabaseRegistry.keys())
-        await manager
-          .getDatabase(key)
-          .dropDatabase()
-          .catch(() => undefined);
+      await dropBenchDatabases(manager);
     });
     for (const delayMs of delays) {
       proxied.proxy.setDelay(delayMs);

@@ -17,7 +17,6 @@ import { CredentialCipher, generateKey } from "@cspm/crypto";
 import { FindingRollupRepository, ProwlerFindingSchema } from "@cspm/domain";
 import { bufferSource, importRepositories, importScan } from "@cspm/ingest";
 import { CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry } from "@cspm/registry";
 import { parseTeamId, RepositoryFactory } from "@cspm/repository";
 import { testDatabasePrefix } from "@cspm/testkit";
 import {
@@ -31,6 +30,7 @@ import { createServices } from "../../packages/services/src/createServices";
 import type { FindingFilter } from "../../packages/services/src/findingQueryService";
 import { count, duration } from "./benchmarkMath";
 import { benchOcsfNdjson } from "./ingestFormatsBenchmark";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runScaleBenchmark`. */
 export interface ScaleBenchmarkOptions {
@@ -255,11 +255,7 @@ export async function runScaleBenchmark(options: ScaleBenchmarkOptions): Promise
       },
     };
   } finally {
-    for (const key of DatabaseRegistry.keys())
-      await manager
-        .getDatabase(key)
-        .dropDatabase()
-        .catch(() => undefined);
+    await dropBenchDatabases(manager);
     await cache.close();
     await manager.close();
   }

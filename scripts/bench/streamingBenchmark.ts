@@ -9,9 +9,9 @@ import { testDatabasePrefix } from "@cspm/testkit";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { CSPMDatabaseManager } from "@cspm/mongo";
-import { DatabaseRegistry } from "@cspm/registry";
 import type { Document } from "mongodb";
 import type { StreamingChildInput, StreamingChildResult } from "./streamingChild";
+import { dropBenchDatabases } from "./dropBenchDatabases";
 
 /** Options of `runStreamingBenchmark`. */
 export interface StreamingBenchmarkOptions {
@@ -138,11 +138,7 @@ export async function runStreamingBenchmark(options: StreamingBenchmarkOptions):
       growthRatio: toArray === undefined ? undefined : toArray.rssGrowthBytes / Math.max(1, stream.rssGrowthBytes),
     };
   } finally {
-    for (const key of DatabaseRegistry.keys())
-      await manager
-        .getDatabase(key)
-        .dropDatabase()
-        .catch(() => undefined);
+    await dropBenchDatabases(manager);
     await manager.close();
   }
 }
