@@ -3,6 +3,8 @@ import { canonicalKey, compareBsonValues, isPlainDocument } from "./bsonOrder";
 import { type Collation, containsString, sameCollation } from "./collation";
 import { CommandError } from "./commandError";
 import { duplicateKeyError, type IndexStore, type FirstFieldKeys, type IndexKey, type IndexSpec } from "./indexStore";
+import { comparePairs, fieldRange, type OrderedEntry, type PairRange, pairRange, partitionPoint, type ValueRange } from "./orderedIndex";
+import type { SortSpec } from "./sortDocuments";
 
 /** The `_id_` index every collection has. */
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: "_id_" };
@@ -330,7 +332,10 @@ export class CollectionStore {
    */
   candidates(filter: Document, collation?: Collation): Iterable<Document> {
     const eqs = extractEqualities(filter);
-    if (eqs.size === 0) return this.docs.values();
+    if (eqs.size === 0) {
+      const ranged = Object.keys(filter).length === 0 ? undefined : this.rangeCandidates(filter, eqs, collation);
+      return ranged ? this.documentsOf(ranged) : this.docs.values();
+    }
     const ids = eqs.get("_id");
     if (ids && (collation === undefined || !ids.some(containsString))) {
       const out: Document[] = [];
@@ -372,12 +377,195 @@ export class CollectionStore {
       if (best.length === 0) break;
     }
     best ??= this.prefixCandidates(eqs, collation);
+    best ??= this.rangeCandidates(filter, eqs, collation);
     if (!best) return this.docs.values();
+    return this.documentsOf(best);
+  }
+
+  private documentsOf(ids: readonly string[]): Document[] {
     const out: Document[] = [];
-    for (const id of best) {
+    for (const id of ids) {
       const doc = this.docs.get(id);
       if (doc) out.push(doc);
     }
     return out;
+  }
+
+  /** The entries of an orderable index in key order (orderedIndex.ts). */
+  private orderedEntries(index: IndexStore): readonly OrderedEntry[] {
+    return index.order.entries(() => {
+      const fields = index.fields;
+      const out: OrderedEntry[] = [];
+      for (const [id, doc] of this.docs) {
+        const values: unknown[] = new Array(fields.length);
+        for (let i = 0; i < fields.length; i++) {
+          const v = doc[fields[i] as string];
+          values[i] = v === undefined ? null : v;
+        }
+        out.push({ id, values });
+      }
+      return out;
+    });
+  }
+
+  /**
+   * The slice of an orderable index's entries with `prefix` (values of its first `prefix.length` fields)
+   * and the next field within `range` (or, for `pair`, the next two fields within a pair range: their
+   * directions must agree), as [start, end) positions in index order.
+   */
+  private orderedSlice(
+    index: IndexStore,
+    prefix: readonly unknown[],
+    bounds: { readonly range: ValueRange } | { readonly pair: PairRange },
+  ): { entries: readonly OrderedEntry[]; start: number; end: number } {
+    const entries = this.orderedEntries(index);
+    const order = index.order;
+    const k = prefix.length;
+    const cmpPrefix = (i: number): number => order.compareValues((entries[i] as OrderedEntry).values, prefix, k);
+    let start = partitionPoint(0, entries.length, (i) => cmpPrefix(i) < 0);
+    let end = partitionPoint(start, entries.length, (i) => cmpPrefix(i) <= 0);
+    if (k >= index.fields.length) return { entries, start, end };
+    let compare: (i: number, bound: unknown) => number;
+    let low: { readonly value: unknown; readonly inclusive: boolean } | undefined;
+    let high: { readonly value: unknown; readonly inclusive: boolean } | undefined;
+    if ("pair" in bounds) {
+      compare = (i, bound) => {
+        const values = (entries[i] as OrderedEntry).values;
+        return comparePairs([values[k], values[k + 1]], bound as readonly [unknown, unknown]);
+      };
+      ({ low, high } = bounds.pair);
+    } else {
+      compare = (i, bound) => compareBsonValues((entries[i] as OrderedEntry).values[k], bound);
+      ({ low, high } = bounds.range);
+    }
+    if (!low && !high) return { entries, start, end };
+    const belowLow = (i: number): boolean => {
+      if (!low) return false;
+      const c = compare(i, low.value);
+      return c < 0 || (c === 0 && !low.inclusive);
+    };
+    const aboveHigh = (i: number): boolean => {
+      if (!high) return false;
+      const c = compare(i, high.value);
+      return c > 0 || (c === 0 && !high.inclusive);
+    };
+    if ((order.directions[k] as number) > 0) {
+      start = partitionPoint(start, end, belowLow);
+      end = partitionPoint(start, end, (i) => !aboveHigh(i));
+    } else {
+      start = partitionPoint(start, end, aboveHigh);
+      end = partitionPoint(start, end, (i) => !belowLow(i));
+    }
+    return { entries, start, end };
+  }
+
+  /** The single-value equalities on an index's leading fields (how many, and their values). */
+  private static equalityPrefix(index: IndexStore, eqs: Map<string, unknown[]>): unknown[] {
+    const prefix: unknown[] = [];
+    for (const f of index.fields) {
+      const values = eqs.get(f);
+      if (values?.length !== 1) break;
+      prefix.push(values[0]);
+    }
+    return prefix;
+  }
+
+  /**
+   * Ids (in natural order) of the documents an orderable index bounds by equalities on its leading fields
+   * and a range on the next one (`fieldRange`), when that selects at most half the collection.
+   */
+  private rangeCandidates(filter: Document, eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
+    if (collation !== undefined) return undefined;
+    let chosen: { index: IndexStore; prefix: unknown[]; range: ValueRange } | undefined;
+    for (const index of this.indexes) {
+      if (!index.orderable) continue;
+      const prefix = CollectionStore.equalityPrefix(index, eqs);
+      if (prefix.length >= index.fields.length) continue;
+      const range = fieldRange(filter, index.fields[prefix.length] as string);
+      const bounded = range.low !== undefined || range.high !== undefined;
+      if (!bounded && prefix.length === 0) continue;
+      const score = prefix.length * 2 + (bounded ? 1 : 0);
+      const best = chosen ? chosen.prefix.length * 2 + (chosen.range.low || chosen.range.high ? 1 : 0) : -1;
+      if (score > best) chosen = { index, prefix, range };
+    }
+    if (!chosen) return undefined;
+    const { entries, start, end } = this.orderedSlice(chosen.index, chosen.prefix, { range: chosen.range });
+    if (end - start > this.docs.size / 2) return undefined;
+    const ids: string[] = new Array(end - start);
+    for (let i = start; i < end; i++) ids[i - start] = (entries[i] as OrderedEntry).id;
+    ids.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+    return ids;
+  }
+
+  /**
+   * Documents that may match `filter`, already in `sort` order, when an orderable index provides that
+   * order after the single-value equalities the filter pins on its leading fields (directions all as the
+   * index or all reversed) and the sort ends in `_id` (no ties), and no other index pins more leading
+   * fields by equality; walks only the entries of the prefix within the filter's range on the first sort
+   * field. `undefined` when no index qualifies (the caller sorts in memory).
+   */
+  sortedCandidates(filter: Document, sort: SortSpec, collation?: Collation): Iterable<Document> | undefined {
+    if (collation !== undefined || sort.length === 0 || (sort[sort.length - 1] as readonly [string, number])[0] !== "_id") return undefined;
+    const eqs = extractEqualities(filter);
+    if (eqs.has("_id")) return undefined;
+    let chosen: { index: IndexStore; prefix: unknown[]; forward: boolean } | undefined;
+    let pinnedElsewhere = 0;
+    for (const index of this.indexes) {
+      let pinned = 0;
+      while (pinned < index.fields.length && eqs.has(index.fields[pinned] as string)) pinned += 1;
+      if (!index.orderable) {
+        if (index.usableForLookup) pinnedElsewhere = Math.max(pinnedElsewhere, pinned);
+        continue;
+      }
+      const prefix = CollectionStore.equalityPrefix(index, eqs);
+      const k = prefix.length;
+      if (k + sort.length > index.fields.length) {
+        pinnedElsewhere = Math.max(pinnedElsewhere, pinned);
+        continue;
+      }
+      let sign = 0;
+      let provides = true;
+      for (let i = 0; i < sort.length; i++) {
+        const [path, dir] = sort[i] as readonly [string, number];
+        const s = dir * (index.order.directions[k + i] as number);
+        if (index.fields[k + i] !== path || (sign !== 0 && s !== sign)) {
+          provides = false;
+          break;
+        }
+        sign = s;
+      }
+      if (!provides) {
+        pinnedElsewhere = Math.max(pinnedElsewhere, pinned);
+        continue;
+      }
+      if (!chosen || k > chosen.prefix.length) chosen = { index, prefix, forward: sign > 0 };
+    }
+    if (!chosen || pinnedElsewhere > chosen.prefix.length) return undefined;
+    const { index, prefix, forward } = chosen;
+    const k = prefix.length;
+    const first = index.fields[k] as string;
+    // A keyset cursor bounds the (sort key, _id) pair: start at the cursor, not at the first entry of its key.
+    const byPair = sort.length >= 2 && index.fields[k + 1] === sort[1]?.[0] && index.order.directions[k] === index.order.directions[k + 1];
+    const { entries, start, end } = this.orderedSlice(
+      index,
+      prefix,
+      byPair ? { pair: pairRange(filter, first, index.fields[k + 1] as string) } : { range: fieldRange(filter, first) },
+    );
+    const docs = this.docs;
+    return {
+      *[Symbol.iterator](): Iterator<Document> {
+        if (forward) {
+          for (let i = start; i < end; i++) {
+            const doc = docs.get((entries[i] as OrderedEntry).id);
+            if (doc) yield doc;
+          }
+        } else {
+          for (let i = end - 1; i >= start; i--) {
+            const doc = docs.get((entries[i] as OrderedEntry).id);
+            if (doc) yield doc;
+          }
+        }
+      },
+    };
   }
 }

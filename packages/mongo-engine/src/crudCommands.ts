@@ -21,7 +21,7 @@ import { createPositionalResolver } from "./positionalMatch";
 import { compileProjection } from "./projection";
 import { compileFilter } from "./queryMatcher";
 import { prepareFilter } from "./queryOperators";
-import { parseSortSpec, sortDocuments } from "./sortDocuments";
+import { parseSortSpec, type SortSpec, sortDocuments } from "./sortDocuments";
 import { LockWaitSignal, type ReplaceKind } from "./storageCatalog";
 import { applyUpdateOperators, assertIdUnchanged, documentsDiffer, idFirst, isOperatorUpdate, validateReplacement } from "./updateApplier";
 import { applyOutputStage } from "./outputStages";
@@ -83,6 +83,30 @@ function matchingDocuments(
   const matcher = compileFilter(prepared, settings);
   const out: Document[] = [];
   for (const doc of store.candidates(prepared, settings.collation)) {
+    if (!matcher(doc)) continue;
+    out.push(doc);
+    if (stopAfter !== undefined && out.length >= stopAfter) break;
+  }
+  return out;
+}
+
+/**
+ * Matches in `sort` order read from an index that provides it (`CollectionStore.sortedCandidates`),
+ * stopping after `stopAfter`; `undefined` when no index does (the caller sorts in memory).
+ */
+function sortedMatches(
+  store: CollectionStore,
+  filter: Document,
+  sort: SortSpec,
+  settings: EvaluationSettings,
+  stopAfter: number | undefined,
+): Document[] | undefined {
+  const prepared = prepareFilter(filter);
+  const walk = store.sortedCandidates(prepared, sort, settings.collation);
+  if (!walk) return undefined;
+  const matcher = compileFilter(prepared, settings);
+  const out: Document[] = [];
+  for (const doc of walk) {
     if (!matcher(doc)) continue;
     out.push(doc);
     if (stopAfter !== undefined && out.length >= stopAfter) break;
@@ -426,10 +450,14 @@ const findCommand: CommandHandler = (ctx) => {
   const sortSpec = sortBody ? parseSortSpec(sortBody) : undefined;
   const queryFields = { filter, sort: body.sort, hint: body.hint, collation: body.collation };
   policeTableScan(ctx, name, store, queryFields);
-  let docs = matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
+  const memory = sortMemoryLimit(ctx);
+  const sorted =
+    sortSpec && !reverse && store && (memory === undefined || !planQuery(store, plannedQuery(queryFields)).blockingSort)
+      ? sortedMatches(store, filter, sortSpec, settings, limit > 0 ? skip + limit : undefined)
+      : undefined;
+  let docs = sorted ?? matchingDocuments(store, filter, settings, !sortSpec && !reverse && limit > 0 ? skip + limit : undefined);
   if (reverse) docs.reverse();
-  if (sortSpec) {
-    const memory = sortMemoryLimit(ctx);
+  if (sortSpec && !sorted) {
     if (memory !== undefined && store && planQuery(store, plannedQuery(queryFields)).blockingSort) {
       assertSortFits(docs, memory, limit ? skip + limit : undefined, "find");
     }

@@ -2,6 +2,7 @@ import type { Document } from "bson";
 import { canonicalKey, formatBsonValue, isPlainDocument, toNumber } from "./bsonOrder";
 import { type Collation, parseCollation } from "./collation";
 import { CommandError } from "./commandError";
+import { OrderedIndex } from "./orderedIndex";
 import { collectPathValues } from "./pathValues";
 
 /** An index as `listIndexes` reports it. */
@@ -94,6 +95,10 @@ export class IndexStore {
   private readonly partial: ((doc: Document) => boolean) | undefined;
   /** True when every indexed field is a top-level field (no dotted path). */
   private readonly topLevel: boolean;
+  /** True once a document held an array in an indexed field (its keys are then no plain values). */
+  private arrayValued = false;
+  /** The key order (orderedIndex.ts), for indexes that qualify (`orderable`). */
+  readonly order: OrderedIndex;
 
   /**
    * Compound indexes only: for each value of the first field, the full keys holding it and how many
@@ -106,6 +111,7 @@ export class IndexStore {
     partial?: (doc: Document) => boolean,
     entries?: Map<string, Set<string>>,
     byFirst?: Map<string, FirstFieldKeys>,
+    order?: OrderedIndex,
   ) {
     this.spec = spec;
     this.collation = parseCollation(spec.collation);
@@ -114,6 +120,25 @@ export class IndexStore {
     this.entries = entries ?? new Map();
     this.topLevel = this.fields.every((f) => !f.includes("."));
     this.byFirst = this.fields.length > 1 ? (byFirst ?? new Map()) : undefined;
+    this.order = order ?? new OrderedIndex(this.fields.map((f) => (toNumber(spec.key[f]) < 0 ? -1 : 1)));
+  }
+
+  /**
+   * Whether the index's key order can serve ranges and sorts: every field top-level with a numeric
+   * direction, no sparse or partial filter, simple collation, not hidden, and no document ever held an
+   * array in an indexed field.
+   */
+  get orderable(): boolean {
+    return (
+      this.topLevel &&
+      this.partial === undefined &&
+      this.spec.sparse !== true &&
+      this.spec.hidden !== true &&
+      this.collation === undefined &&
+      !this.arrayValued &&
+      !this.multiKey &&
+      this.fields.every((f) => typeof this.spec.key[f] !== "string")
+    );
   }
 
   get unique(): boolean {
@@ -140,6 +165,10 @@ export class IndexStore {
         const v = Object.hasOwn(doc, f) ? doc[f] : undefined;
         if (Array.isArray(v)) {
           simple = false;
+          if (!this.arrayValued) {
+            this.arrayValued = true;
+            this.order.invalidate();
+          }
           break;
         }
         if (v !== undefined) present = true;
@@ -182,6 +211,7 @@ export class IndexStore {
 
   add(idKey: string, keys: IndexKey[] | undefined): void {
     if (!keys) return;
+    if (keys.length === 1) this.order.noteAdd(idKey, (keys[0] as IndexKey).values);
     for (const k of keys) {
       let set = this.entries.get(k.key);
       if (!set) {
@@ -205,6 +235,7 @@ export class IndexStore {
 
   remove(idKey: string, keys: IndexKey[] | undefined): void {
     if (!keys) return;
+    this.order.noteRemove(idKey);
     for (const k of keys) {
       const set = this.entries.get(k.key);
       if (!set?.delete(idKey)) continue;
@@ -224,6 +255,7 @@ export class IndexStore {
   clear(): void {
     this.entries.clear();
     this.byFirst?.clear();
+    this.order.invalidate();
   }
 
   /**
@@ -248,14 +280,18 @@ export class IndexStore {
       byFirst = new Map();
       for (const [k, group] of this.byFirst) byFirst.set(k, { keys: new Set(group.keys), size: group.size });
     }
-    const copy = new IndexStore(this.spec, this.partial, entries, byFirst);
+    const copy = new IndexStore(this.spec, this.partial, entries, byFirst, this.order.clone());
     copy.multiKey = this.multiKey;
+    copy.arrayValued = this.arrayValued;
     return copy;
   }
 
   /** Same spec with a changed option (`collMod`). */
   withSpec(spec: IndexSpec): IndexStore {
-    return new IndexStore(spec, this.partial, this.entries, this.byFirst);
+    const copy = new IndexStore(spec, this.partial, this.entries, this.byFirst, this.order);
+    copy.multiKey = this.multiKey;
+    copy.arrayValued = this.arrayValued;
+    return copy;
   }
 }
 

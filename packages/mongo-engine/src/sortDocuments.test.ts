@@ -1,17 +1,7 @@
 import type { Document } from "bson";
 import { describe, expect, it } from "vitest";
+import { seededRandom as prng } from "../test/seededRandom";
 import { parseSortSpec, sortDocuments, sortTopK } from "./sortDocuments";
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe("sortTopK", () => {
   it("gives the first k documents of the stable sort, ties and mixed types included", () => {
