@@ -66,7 +66,15 @@ describe("cspm-migrate", () => {
 
     const after = await cli(["status", "--json"]);
     const report = JSON.parse(after.out) as { migrations: { id: string; state: string }[] };
-    expect(report.migrations.map((m) => m.state)).toEqual(["applied", "applied", "not_applicable", "applied", "applied", "applied"]);
+    expect(report.migrations.map((m) => m.state)).toEqual([
+      "applied",
+      "applied",
+      "not_applicable",
+      "applied",
+      "applied",
+      "applied",
+      "applied",
+    ]);
     // The legacy source kept by default no longer holds the plaintext (0004-purge-legacy-credentials).
     const source = await t.manager.getLegacyCollectionForMigration("cloud_accounts").findOne({});
     expect(JSON.stringify(source)).not.toContain("SECRET-CLI");

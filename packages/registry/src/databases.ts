@@ -110,7 +110,7 @@ export const DATABASES = [
       ]),
       tenant(
         "finding_rollups",
-        "Counters of a team's unmuted findings per account, provider, UTC day of last sighting, open/resolved and dimension (severity, service, region, check, framework); rebuilt per account from prowler_findings.",
+        "Counters of a team's unmuted findings per account, provider, UTC day (of last sighting; of first sighting or resolution for the trend dimensions), open/resolved and dimension (severity, service, region, check, framework, first_seen, resolved); rebuilt per account from prowler_findings.",
         [
           index("team_account_row_unique", { team_id: 1, account_id: 1, row_key: 1 }, { unique: true }),
           // The dashboard of all accounts (team-wide rows and the accounts' `all` rows), of some accounts.
@@ -119,6 +119,8 @@ export const DATABASES = [
           // The posture overviews: every account's `all` rows; service/region rows team-wide or of some accounts.
           index("team_open_dimension", { team_id: 1, open: 1, dimension: 1 }),
           index("team_account_open_dimension", { team_id: 1, account_id: 1, open: 1, dimension: 1 }),
+          // The trends: the team-wide first_seen and resolved rows of a range of days.
+          index("team_account_dimension_day", { team_id: 1, account_id: 1, dimension: 1, day: 1 }),
         ],
       ),
       tenant("finding_rollup_marks", "Accounts whose finding rollups are stale: every write of prowler_findings marks them first.", [

@@ -1,8 +1,8 @@
 /**
  * Property test of the finding rollups: random imports, resolve sweeps, mute rules (create, delete) and
- * deletes of two teams, and after every step the rollup answers of the dashboard and the posture overviews
- * must equal the answers computed from the findings themselves (the dashboard's `$facet` over
- * `prowler_findings`, and an in-test count of the stored findings for the overviews). The seed is printed on
+ * deletes of two teams, and after every step the rollup answers of the dashboard, the posture overviews and
+ * the trends must equal the answers computed from the findings themselves (the dashboard's `$facet` over
+ * `prowler_findings`, and an in-test count of the stored findings for the overviews and trends). The seed is printed on
  * failure; `ROLLUP_PROPERTY_SEED=<n>` replays one run.
  */
 import { FindingRollupRepository, ProwlerFindingRepository, type SightedFinding } from "@cspm/domain";
@@ -101,6 +101,43 @@ async function overviewFromFindings(
   return [...rows.values()].sort((a, b) => `${a["provider"]}${a["key"]}`.localeCompare(`${b["provider"]}${b["key"]}`));
 }
 
+const dayOf = (date: unknown): string | null => (date instanceof Date ? date.toISOString().slice(0, 10) : null);
+
+/** The 30-day severity and findings trends, counted here from the stored findings as the trends define them. */
+async function trendsFromFindings(team: string): Promise<{ severity: Document[]; findings: Document[] }> {
+  const stored = await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").find({ team_id: team, muted: false }).toArray();
+  const labels = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 5, 15) - (29 - i) * DAY).toISOString().slice(0, 10));
+  const first = labels[0] as string;
+  const inWindow = (date: unknown): boolean => date instanceof Date && (dayOf(date) as string) >= first && date <= NOW;
+  const severity = labels.map((date) => {
+    const point: Document = { date, critical: 0, high: 0, medium: 0, low: 0, informational: 0, total: 0 };
+    for (const finding of stored) {
+      if (finding["status"] !== "FAIL" || !(finding["first_seen_at"] <= NOW)) continue;
+      const until = dayOf(finding["resolved_at"]);
+      if ((dayOf(finding["first_seen_at"]) as string) <= date && (until === null || until > date)) {
+        point[finding["severity"]] += 1;
+        point["total"] += 1;
+      }
+    }
+    return point;
+  });
+  const findings = labels.map((date) => {
+    const sighted = stored.filter((finding) => inWindow(finding["first_seen_at"]) && dayOf(finding["first_seen_at"]) === date);
+    return {
+      date,
+      new: sighted.length,
+      new_failing: sighted.filter((finding) => finding["status"] === "FAIL").length,
+      // A resolution dated before the first sighting (a scan imported out of order) counts on the day of the first sighting.
+      resolved: stored.filter((finding) => {
+        const resolved = dayOf(finding["resolved_at"]);
+        const sighted = dayOf(finding["first_seen_at"]) ?? "";
+        return resolved !== null && finding["resolved_at"] <= NOW && (resolved > sighted ? resolved : sighted) === date;
+      }).length,
+    };
+  });
+  return { severity, findings };
+}
+
 const comparable = (rows: readonly Document[]): Document[] =>
   rows
     .map((r) => ({ provider: r["provider"], key: r["key"], total: r["total"], pass: r["pass"], fail: r["fail"], manual: r["manual"] }))
@@ -120,6 +157,10 @@ async function expectRollupsExact(team: string, context: string): Promise<void> 
   expect(comparable(services.rows), context).toEqual(comparable(await overviewFromFindings(team, "service_name")));
   const regions = await bed.overview.getRegionOverview(id);
   expect(comparable(regions.rows), context).toEqual(comparable(await overviewFromFindings(team, "region")));
+
+  const trends = await trendsFromFindings(team);
+  expect((await bed.overview.getSeverityTrend(id)).points, `${context} (severity trend)`).toEqual(trends.severity);
+  expect((await bed.overview.getFindingsTrend(id)).points, `${context} (findings trend)`).toEqual(trends.findings);
 
   // Some accounts: the account rows instead of the team-wide ones.
   const some = [ACCOUNTS[0].id, ACCOUNTS[2].id];
@@ -147,17 +188,20 @@ describe("finding rollups", () => {
       const account = random.pick(ACCOUNTS);
       const context = `seed ${seed}, step ${step}: ${action} in ${team}`;
       if (action === "import") {
-        const seenAt = new Date(NOW.getTime() - random.int(10) * DAY - random.int(3_600_000));
+        // Some sightings before the trends' 30-day window, most within it.
+        const seenAt = new Date(NOW.getTime() - random.int(random.next() < 0.2 ? 45 : 10) * DAY - random.int(3_600_000));
         const batch = Array.from({ length: 1 + random.int(25) }, () => randomFinding(random, account));
         const result = await findings.recordSightings(team, `scan-${++scans}`, batch, { seenAt });
         expect(result.errors, context).toEqual([]);
         if (random.next() < 0.3) {
           // A full scan of this account: what it did not see is resolved.
-          await findings.resolveUnseen(team, { scanId: `scan-${scans}`, seenAt, accountIds: [account.id], sources: ["prowler"] });
+          const at = new Date(seenAt.getTime() + random.int(3_600_000));
+          await findings.resolveUnseen(team, { scanId: `scan-${scans}`, seenAt, accountIds: [account.id], sources: ["prowler"] }, at);
         }
       } else if (action === "resolve") {
         const seenAt = new Date(NOW.getTime() - random.int(5) * DAY);
-        await findings.resolveUnseen(team, { scanId: `scan-${++scans}`, seenAt, accountIds: [account.id], sources: ["prowler"] });
+        const at = new Date(Math.min(NOW.getTime(), seenAt.getTime() + random.int(2 * DAY)));
+        await findings.resolveUnseen(team, { scanId: `scan-${++scans}`, seenAt, accountIds: [account.id], sources: ["prowler"] }, at);
       } else if (action === "mute") {
         const rule = await bed.muteRules.createRule(parseTeamId(team), {
           name: `rule ${step}`,

@@ -93,11 +93,11 @@ const START = new Date("2024-06-09T00:00:00.000Z");
 const teamC: Document[] = [
   f("team_c", new Date(START.getTime() - 1), { check_id: "c_before", status: "FAIL", severity: "low" }),
   f("team_c", START, { check_id: "c_start", status: "FAIL", severity: "medium" }),
-  f("team_c", new Date(NOW.getTime() + 1), {
+  f("team_c", new Date(NOW.getTime() + DAY), {
     check_id: "c_future",
     status: "FAIL",
     severity: "high",
-    last_seen_at: new Date(NOW.getTime() + 1),
+    last_seen_at: new Date(NOW.getTime() + DAY),
   }),
   f("team_c", daysAgo(100), { check_id: "c_res_start", status: "FAIL", severity: "critical", resolved_at: START, resolved_by_scan: "c1" }),
   f("team_c", daysAgo(100), {
@@ -258,7 +258,7 @@ describe("PostureOverviewService.getSeverityTrend", () => {
       "2024-06-14",
       "2024-06-15",
     ]);
-    // c_before (low) and c_start (medium) are open every day; c_res_start resolved at 06-09 00:00 is never open; the future one not yet.
+    // c_before (low) and c_start (medium) are open every day; c_res_start resolved at 06-09 00:00 is never open; tomorrow's not yet.
     for (const point of c.points) expect(point).toEqual({ date: point.date, ...sev(0, 0, 1, 1), total: 2 });
   });
 
@@ -278,9 +278,10 @@ describe("PostureOverviewService.getSeverityTrend", () => {
     expect(await failure(bed.overview.getSeverityTrend(A, { weeks: 2 } as never))).toMatchObject({ code: "VALIDATION_FAILED" });
   });
 
-  it("reads through the first-seen index", async () => {
+  it("reads the rollup marks and the team-wide trend rows, each through an index", async () => {
     const { plans } = await readPlansOf(bed.manager, () => bed.overview.getSeverityTrend(A));
-    expect(plans).toHaveLength(1);
+    expect(plans).toHaveLength(2);
+    expect(plans[1]?.indexes).toEqual(["team_account_dimension_day"]);
     expectIndexed(plans);
   });
 });
@@ -302,7 +303,7 @@ describe("PostureOverviewService.getFindingsTrend", () => {
     expect(trend.points[0]).toEqual({ date: "2024-05-17", new: 0, new_failing: 0, resolved: 0 });
   });
 
-  it("includes the window's first instant and now, excludes the instant before and the future", async () => {
+  it("includes the window's first instant and today, excludes the instant before and tomorrow", async () => {
     const c = await bed.overview.getFindingsTrend(C, { days: 7 });
     expect(c.totals).toEqual({ new: 1, new_failing: 1, resolved: 2 });
     expect(c.points[0]).toEqual({ date: "2024-06-09", new: 1, new_failing: 1, resolved: 1 });

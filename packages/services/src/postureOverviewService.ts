@@ -1,7 +1,6 @@
 import {
   FINDING_PROVIDERS,
   FindingRollupRepository,
-  ProwlerFindingRepository,
   TEAM_ROLLUP_ACCOUNT,
   SEVERITIES,
   type Severity,
@@ -135,9 +134,6 @@ const TrendOptionsSchema = z.strictObject({
 });
 
 const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition, 1, 0] } });
-const isStatus = (status: string): Document => ({ $eq: ["$status", status] });
-const dayOf = (date: unknown): Document => ({ $dateToString: { format: "%Y-%m-%d", date } });
 
 /** Percentage with two decimals; 0 when the denominator is 0. */
 function passRate(pass: number, fail: number): number {
@@ -184,17 +180,14 @@ const byFailing = (a: PostureCounts & { sortKey: string }, b: PostureCounts & { 
  * The team's current posture through team-scoped repositories. "Current" means unmuted (`muted: false`) and
  * not resolved (`resolved_at` absent). The provider, service and region overviews read the open rows of
  * `finding_rollups` (after `FindingRollupRepository.refresh`), so they cost O(accounts × days × values)
- * whatever the number of findings; the trends aggregate `prowler_findings` over their window, served by
- * `team_muted_first_seen` (open-failing and new-findings trends) or `team_muted_resolved` (resolved trend).
+ * whatever the number of findings; the trends read its team-wide `first_seen` and `resolved` rows (O(days)).
  * Methods throw `VALIDATION_FAILED` (bad team id or options, with field paths), `UNAVAILABLE`, `INTERNAL`.
  */
 export class PostureOverviewService {
-  readonly #findings: ProwlerFindingRepository;
   readonly #rollups: FindingRollupRepository;
   readonly #now: Clock;
 
   constructor(deps: PostureOverviewServiceDependencies) {
-    this.#findings = deps.repositories.get(ProwlerFindingRepository);
     this.#rollups = deps.repositories.get(FindingRollupRepository);
     this.#now = deps.clock;
   }
@@ -255,8 +248,9 @@ export class PostureOverviewService {
   /**
    * Open failing findings by severity at the end of each UTC day of the last `days` days (default 30, at most
    * 365; today is counted as of now), zero-filled, oldest first. A finding counts on a day when it was first
-   * seen by then, fails now, is unmuted and was not resolved by the end of that day. Throws
-   * `VALIDATION_FAILED` (`days`), `UNAVAILABLE`, `INTERNAL`.
+   * seen by then, fails now, is unmuted and was not resolved by the end of that day. Read from the team-wide
+   * `first_seen` and `resolved` rollup rows up to today (O(days of history), whatever the number of findings).
+   * Throws `VALIDATION_FAILED` (`days`), `UNAVAILABLE`, `INTERNAL`.
    */
   async getSeverityTrend(teamId: TeamId, options: TrendOptions = {}): Promise<SeverityTrend> {
     const team = parseTeamId(teamId);
@@ -264,39 +258,23 @@ export class PostureOverviewService {
     const days = input.days ?? DEFAULT_TREND_DAYS;
     const now = this.#now();
     const labels = trendDays(now, days);
-    const since = new Date(`${labels[0]}T00:00:00.000Z`);
-    const rows = await this.#findings.forTeam(team).aggregate<Document>([
-      {
-        $match: {
-          muted: false,
-          first_seen_at: { $lte: now },
-          status: "FAIL",
-          $or: [{ resolved_at: null }, { resolved_at: { $gte: since } }],
-        },
-      },
-      {
-        $group: {
-          _id: {
-            severity: "$severity",
-            // Everything first seen before the window opens counts from its first day.
-            from: dayOf({ $max: ["$first_seen_at", since] }),
-            until: { $cond: [{ $eq: [{ $type: "$resolved_at" }, "date"] }, dayOf("$resolved_at"), null] },
-          },
-          n: { $sum: 1 },
-        },
-      },
-    ]);
+    const first = labels[0] as string;
+    const since = new Date(`${first}T00:00:00.000Z`);
+    // Open failing on day D = failing first seen by D - failing resolved by D (a resolution is never dated
+    // before its finding's first sighting); everything before the window is summed into one bucket.
+    const sums: Document = {};
+    for (const severity of SEVERITIES) sums[severity] = { $sum: `$failed_${severity}` };
+    const buckets = await this.#trendRows(team, labels, { $cond: [{ $lt: ["$day", first] }, "", "$day"] }, sums, "");
+    const open = emptySeverityCounts();
+    const step = (day: string): void => {
+      const added = buckets.get(`first_seen\u0000${day}`);
+      const removed = buckets.get(`resolved\u0000${day}`);
+      for (const severity of SEVERITIES) open[severity] += num(added?.[severity]) - num(removed?.[severity]);
+    };
+    step("");
     const points = labels.map((date) => {
-      const counts = emptySeverityCounts();
-      for (const row of rows) {
-        const id = (row["_id"] ?? {}) as Document;
-        const severity = id["severity"] as Severity;
-        if (!(severity in counts)) continue;
-        const from = String(id["from"]);
-        const until = typeof id["until"] === "string" ? (id["until"] as string) : null;
-        // Resolved during a day means no longer open at its end.
-        if (from <= date && (until === null || until > date)) counts[severity] += num(row["n"]);
-      }
+      step(date);
+      const counts = { ...open };
       return { date, ...counts, total: SEVERITIES.reduce((sum, s) => sum + counts[s], 0) };
     });
     return { team_id: team, generated_at: now, days, since, points };
@@ -304,8 +282,10 @@ export class PostureOverviewService {
 
   /**
    * New findings (first seen) and resolved findings per UTC day of the last `days` days (default 30, at most
-   * 365), zero-filled, oldest first; unmuted only. Two aggregations (first sightings, resolutions), each on its
-   * own index. Throws `VALIDATION_FAILED` (`days`), `UNAVAILABLE`, `INTERNAL`.
+   * 365), zero-filled, oldest first; unmuted only. A resolution dated before the finding's first sighting (a
+   * scan imported out of order) counts on the day of the first sighting. Read from the team-wide `first_seen`
+   * and `resolved` rows of the finding rollups (O(days) rows). Throws `VALIDATION_FAILED` (`days`),
+   * `UNAVAILABLE`, `INTERNAL`.
    */
   async getFindingsTrend(teamId: TeamId, options: TrendOptions = {}): Promise<FindingsTrend> {
     const team = parseTeamId(teamId);
@@ -314,31 +294,52 @@ export class PostureOverviewService {
     const now = this.#now();
     const labels = trendDays(now, days);
     const since = new Date(`${labels[0]}T00:00:00.000Z`);
-    const scope = this.#findings.forTeam(team);
-    const [sightings, resolutions] = await Promise.all([
-      scope.aggregate<Document>([
-        { $match: { muted: false, first_seen_at: { $gte: since, $lte: now } } },
-        { $group: { _id: dayOf("$first_seen_at"), new: { $sum: 1 }, new_failing: countIf(isStatus("FAIL")) } },
-      ]),
-      scope.aggregate<Document>([
-        { $match: { muted: false, resolved_at: { $gte: since, $lte: now } } },
-        { $group: { _id: dayOf("$resolved_at"), resolved: { $sum: 1 } } },
-      ]),
-    ]);
-    const firstByDay = new Map(sightings.map((row) => [String(row["_id"]), row]));
-    const resolvedByDay = new Map(resolutions.map((row) => [String(row["_id"]), row]));
-    const points = labels.map((date) => ({
-      date,
-      new: num(firstByDay.get(date)?.["new"]),
-      new_failing: num(firstByDay.get(date)?.["new_failing"]),
-      resolved: num(resolvedByDay.get(date)?.["resolved"]),
-    }));
+    const buckets = await this.#trendRows(
+      team,
+      labels,
+      "$day",
+      { total: { $sum: "$total" }, failed: { $sum: "$failed" } },
+      labels[0] as string,
+    );
+    const points = labels.map((date) => {
+      const sighted = buckets.get(`first_seen\u0000${date}`);
+      return {
+        date,
+        new: num(sighted?.["total"]),
+        new_failing: num(sighted?.["failed"]),
+        resolved: num(buckets.get(`resolved\u0000${date}`)?.["total"]),
+      };
+    });
     const totals = {
       new: points.reduce((sum, p) => sum + p.new, 0),
       new_failing: points.reduce((sum, p) => sum + p.new_failing, 0),
       resolved: points.reduce((sum, p) => sum + p.resolved, 0),
     };
     return { team_id: team, generated_at: now, days, since, totals, points };
+  }
+
+  /**
+   * The team-wide `first_seen` and `resolved` rollup rows from `from` to the last of `labels`, summed by
+   * dimension and `bucket` (an expression of `$day`), keyed `dimension\0bucket`. Refreshes stale rollups first.
+   */
+  async #trendRows(team: string, labels: readonly string[], bucket: unknown, sums: Document, from: string): Promise<Map<string, Document>> {
+    await this.#rollups.refresh(team);
+    const rows = await this.#rollups.forTeam(team).aggregate<Document>([
+      {
+        $match: {
+          account_id: TEAM_ROLLUP_ACCOUNT,
+          dimension: { $in: ["first_seen", "resolved"] },
+          day: { $gte: from, $lte: labels.at(-1) ?? from },
+        },
+      },
+      { $group: { _id: { dimension: "$dimension", bucket }, ...sums } },
+    ]);
+    const out = new Map<string, Document>();
+    for (const row of rows) {
+      const id = (row["_id"] ?? {}) as Document;
+      out.set(`${String(id["dimension"])}\u0000${String(id["bucket"])}`, row);
+    }
+    return out;
   }
 
   async #groupOverview(teamId: TeamId, filter: PostureFilter, dimension: "service" | "region"): Promise<GroupOverview> {

@@ -44,14 +44,20 @@ const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition,
 /**
  * The aggregation that computes the rollup rows of some accounts from their unmuted findings: every finding
  * is counted once in its `all` row and once per dimension value (framework rows: PASS/FAIL findings, once per
- * `compliance` entry), grouped by account, provider, UTC day of `last_seen_at` and open/resolved. It runs
- * through the finding repository's team scope.
+ * `compliance` entry), grouped by account, provider, UTC day of `last_seen_at` and open/resolved; and once in
+ * the `first_seen` row of the day of its first sighting and, when resolved, once in the `resolved` row of the
+ * day of its resolution (never before its first sighting's day). It runs through the finding repository's
+ * team scope.
  */
 export function findingRollupRowsPipeline(accountIds: readonly string[]): Document[] {
   const failing: Document = {};
   for (const severity of SEVERITIES)
     failing[`failed_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
   const value = (field: string): Document => ({ $ifNull: [`$${field}`, null] });
+  const dayOf = (field: string): Document => ({ $dateToString: { format: "%Y-%m-%d", date: `$${field}` } });
+  const isDate = (field: string): Document => ({ $eq: [{ $type: `$${field}` }, "date"] });
+  const seen = "$$seen";
+  const first = "$$first";
   return [
     { $match: { muted: false, account_id: { $in: [...accountIds] } } },
     {
@@ -62,31 +68,43 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
         status: 1,
         severity: 1,
         check_title: 1,
-        day: { $dateToString: { format: "%Y-%m-%d", date: "$last_seen_at" } },
         open: { $eq: [value("resolved_at"), null] },
         dimensions: {
-          $concatArrays: [
-            [
-              { d: "all", k: null },
-              { d: "severity", k: value("severity") },
-              { d: "service", k: value("service_name") },
-              { d: "region", k: value("region") },
-              { d: "check", k: value("check_id") },
-            ],
-            {
-              $cond: [
-                { $in: ["$status", ["PASS", "FAIL"]] },
+          $let: {
+            vars: { seen: dayOf("last_seen_at"), first: { $cond: [isDate("first_seen_at"), dayOf("first_seen_at"), null] } },
+            in: {
+              $concatArrays: [
+                [
+                  { d: "all", k: null, day: seen },
+                  { d: "severity", k: value("severity"), day: seen },
+                  { d: "service", k: value("service_name"), day: seen },
+                  { d: "region", k: value("region"), day: seen },
+                  { d: "check", k: value("check_id"), day: seen },
+                ],
+                { $cond: [{ $eq: [first, null] }, [], [{ d: "first_seen", k: null, day: first }]] },
                 {
-                  $map: {
-                    input: { $ifNull: ["$compliance", []] },
-                    as: "c",
-                    in: { d: "framework", k: { $ifNull: ["$$c.framework", null] } },
-                  },
+                  $cond: [
+                    isDate("resolved_at"),
+                    [{ d: "resolved", k: null, day: { $max: [dayOf("resolved_at"), { $ifNull: [first, ""] }] } }],
+                    [],
+                  ],
                 },
-                [],
+                {
+                  $cond: [
+                    { $in: ["$status", ["PASS", "FAIL"]] },
+                    {
+                      $map: {
+                        input: { $ifNull: ["$compliance", []] },
+                        as: "c",
+                        in: { d: "framework", k: { $ifNull: ["$$c.framework", null] }, day: seen },
+                      },
+                    },
+                    [],
+                  ],
+                },
               ],
             },
-          ],
+          },
         },
       },
     },
@@ -96,7 +114,7 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
         _id: {
           account_id: "$account_id",
           provider: "$provider",
-          day: "$day",
+          day: "$dimensions.day",
           open: "$open",
           dimension: "$dimensions.d",
           key: "$dimensions.k",

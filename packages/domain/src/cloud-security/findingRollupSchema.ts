@@ -4,9 +4,11 @@ import { SEVERITIES } from "../common/severity";
 
 /**
  * What a rollup row counts by: `all` (the account, provider and day as a whole), and one value of severity,
- * service (`service_name`), region, check (`check_id`) or compliance framework.
+ * service (`service_name`), region, check (`check_id`) or compliance framework — all by the day of the last
+ * sighting; `first_seen` and `resolved` count by the day of the first sighting and of the resolution (the
+ * trends), with no value.
  */
-export const FINDING_ROLLUP_DIMENSIONS = ["all", "severity", "service", "region", "check", "framework"] as const;
+export const FINDING_ROLLUP_DIMENSIONS = ["all", "severity", "service", "region", "check", "framework", "first_seen", "resolved"] as const;
 
 /** One of `FINDING_ROLLUP_DIMENSIONS`. */
 export type FindingRollupDimension = (typeof FINDING_ROLLUP_DIMENSIONS)[number];
@@ -22,7 +24,8 @@ export const TEAM_ROLLUP_ACCOUNT = "#team";
 
 /**
  * One rollup row (`cspm_cloud_security.finding_rollups`): the counts of a team's unmuted findings of one
- * account and provider, last seen on one UTC `day`, open (`resolved_at` unset) or resolved, with one value
+ * account and provider, last seen on one UTC `day` (first seen or resolved that day for the `first_seen` and
+ * `resolved` dimensions), open (`resolved_at` unset) or resolved, with one value
  * (`key`, null when the findings have none) of one `dimension`. Framework rows count PASS/FAIL findings once
  * per framework entry of their `compliance`. `row_key` names the row within its account (the upsert identity).
  * Team-wide rows (`account_id` `#team`) sum the account rows of every dimension but `all` and list, for checks,

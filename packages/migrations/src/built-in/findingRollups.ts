@@ -19,28 +19,51 @@ async function teamsWithoutRollups(ctx: MigrationContext): Promise<{ teams: stri
   return { teams: teams.filter((team) => !built.has(team)).sort(), marks };
 }
 
-async function markTeams(ctx: MigrationContext): Promise<MigrationReport> {
-  const { teams, marks } = await teamsWithoutRollups(ctx);
-  let marked = 0;
-  for (const team_id of teams) {
-    ctx.throwIfAborted();
-    const now = new Date();
-    await driverCall("mark finding rollups stale", "finding_rollup_marks", () =>
-      marks.updateOne(
-        { team_id, account_id: ALL_ACCOUNTS_MARK },
-        { $inc: { generation: 1 }, $setOnInsert: { marked_at: now, created_at: now } },
-        { upsert: true },
-      ),
-    );
-    marked += 1;
-    ctx.progress(marked, teams.length);
-  }
-  return { teams_marked: marked };
+/** The teams whose rollup rows were built before the trend dimensions (`first_seen`, `resolved`) existed. */
+async function teamsWithoutTrendRows(ctx: MigrationContext): Promise<{ teams: string[]; marks: Collection<Document> }> {
+  const rollups = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollups");
+  const marks = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollup_marks");
+  const built = (await driverCall("list teams with rollups", "finding_rollups", () => rollups.distinct("team_id"))).map(String);
+  const current = new Set(
+    [
+      ...(await driverCall("list teams with trend rollups", "finding_rollups", () =>
+        rollups.distinct("team_id", { dimension: "first_seen" }),
+      )),
+      ...(await driverCall("list teams marked for a full rebuild", "finding_rollup_marks", () =>
+        marks.distinct("team_id", { account_id: ALL_ACCOUNTS_MARK }),
+      )),
+    ].map(String),
+  );
+  return { teams: built.filter((team) => !current.has(team)).sort(), marks };
 }
 
-async function markTeamsDryRun(ctx: MigrationContext): Promise<MigrationReport> {
-  return { teams_to_mark: (await teamsWithoutRollups(ctx)).teams.length };
-}
+type TeamsToMark = (ctx: MigrationContext) => Promise<{ teams: string[]; marks: Collection<Document> }>;
+
+/** Marks every team `find` returns stale with one `*` mark (a full rebuild on its next rollup read). */
+const markTeams =
+  (find: TeamsToMark) =>
+  async (ctx: MigrationContext): Promise<MigrationReport> => {
+    const { teams, marks } = await find(ctx);
+    let marked = 0;
+    for (const team_id of teams) {
+      ctx.throwIfAborted();
+      const now = new Date();
+      await driverCall("mark finding rollups stale", "finding_rollup_marks", () =>
+        marks.updateOne(
+          { team_id, account_id: ALL_ACCOUNTS_MARK },
+          { $inc: { generation: 1 }, $setOnInsert: { marked_at: now, created_at: now } },
+          { upsert: true },
+        ),
+      );
+      marked += 1;
+      ctx.progress(marked, teams.length);
+    }
+    return { teams_marked: marked };
+  };
+
+const markTeamsDryRun =
+  (find: TeamsToMark) =>
+  async (ctx: MigrationContext): Promise<MigrationReport> => ({ teams_to_mark: (await find(ctx)).teams.length });
 
 /**
  * Marks the finding rollups of every team that has findings but no rollups yet stale (one `*` mark per
@@ -51,6 +74,19 @@ export const FINDING_ROLLUPS_MIGRATION = defineMigration({
   id: "0006-finding-rollups",
   description: "Mark the finding rollups of teams stored before rollups existed stale, so they are built from their findings.",
   version: 1,
-  up: markTeams,
-  dryRun: markTeamsDryRun,
+  up: markTeams(teamsWithoutRollups),
+  dryRun: markTeamsDryRun(teamsWithoutRollups),
+});
+
+/**
+ * Marks the finding rollups of every team whose rows predate the trend dimensions (`first_seen` and
+ * `resolved`, read by `getSeverityTrend` and `getFindingsTrend`) stale, so its next rollup read rebuilds
+ * them. Cheap (no finding is read), idempotent: a rebuilt or marked team is not marked again.
+ */
+export const FINDING_TREND_ROLLUPS_MIGRATION = defineMigration({
+  id: "0007-finding-trend-rollups",
+  description: "Mark the finding rollups built before the first_seen and resolved trend rows existed stale, so they are rebuilt.",
+  version: 1,
+  up: markTeams(teamsWithoutTrendRows),
+  dryRun: markTeamsDryRun(teamsWithoutTrendRows),
 });
