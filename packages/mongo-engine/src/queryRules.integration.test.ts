@@ -91,6 +91,37 @@ describe("notablescan", () => {
   });
 });
 
+describe("notablescanDatabasePrefixes (this engine's extension)", () => {
+  it("refuses collection scans in the listed databases only, changed one prefix at a time", async () => {
+    await admin().command({ setParameter: 1, notablescan: false });
+    const other = client.db("open_tests").collection("items");
+    await other.insertOne({ email: "c@x" });
+    expect(await admin().command({ getParameter: 1, notablescanDatabasePrefixes: 1 })).toMatchObject({ notablescanDatabasePrefixes: [] });
+    expect(await admin().command({ setParameter: 1, notablescanDatabasePrefixes: { add: "rules_" } })).toMatchObject({ was: [] });
+    await admin().command({ setParameter: 1, notablescanDatabasePrefixes: { add: "rules_" } });
+    await expect(coll().find({ email: "a@x" }).toArray()).rejects.toMatchObject(NO_PLAN);
+    await expect(
+      coll()
+        .aggregate([{ $match: { email: "a@x" } }])
+        .toArray(),
+    ).rejects.toMatchObject(NO_PLAN);
+    expect(await coll().find({ team: "a", email: "a@x" }).toArray()).toHaveLength(1);
+    expect(await other.find({ email: "c@x" }).toArray()).toHaveLength(1);
+    expect(await admin().command({ setParameter: 1, notablescanDatabasePrefixes: { add: "open_" } })).toMatchObject({ was: ["rules_"] });
+    await expect(other.find({ email: "c@x" }).toArray()).rejects.toMatchObject(NO_PLAN);
+    expect(await admin().command({ setParameter: 1, notablescanDatabasePrefixes: { remove: "rules_" } })).toMatchObject({
+      was: ["rules_", "open_"],
+    });
+    expect(await coll().find({ email: "a@x" }).toArray()).toHaveLength(1);
+    await admin().command({ setParameter: 1, notablescanDatabasePrefixes: [] });
+    expect(await other.find({ email: "c@x" }).toArray()).toHaveLength(1);
+    for (const bad of [[""], [3], { add: "" }, { add: "a", remove: "b" }, "rules_", null]) {
+      await expect(admin().command({ setParameter: 1, notablescanDatabasePrefixes: bad })).rejects.toMatchObject({ code: 2 });
+    }
+    await admin().command({ setParameter: 1, notablescan: true });
+  });
+});
+
 describe("blocking sort memory limit", () => {
   it("fails an in-memory sort over the limit that may not spill (292), and lets an index-backed or spilling sort through", async () => {
     await admin().command({ setParameter: 1, notablescan: false });

@@ -40,9 +40,9 @@ export function plannedQuery(fields: QueryFields): PlannedQuery {
   };
 }
 
-/** `notablescan`: throws 291 NoQueryExecutionPlans when the query needs a collection scan. */
+/** `notablescan` (server-wide or for the database's prefix): throws 291 NoQueryExecutionPlans when the query needs a collection scan. */
 export function policeTableScan(ctx: CommandContext, collection: string, store: CollectionStore | undefined, fields: QueryFields): void {
-  if (!ctx.parameters.notablescan || !store) return;
+  if (!store || !ctx.parameters.refusesTableScan(ctx.db)) return;
   const query = plannedQuery(fields);
   assertIndexedPlan(ctx.db, collection, query, planQuery(store, query));
 }

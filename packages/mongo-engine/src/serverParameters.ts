@@ -6,6 +6,10 @@ import { CommandError } from "./commandError";
  * The mongod server parameters the engine honours, read with `getParameter` and (where mongod allows
  * it at runtime) changed with `setParameter`:
  * - `notablescan`: a query that would need a collection scan fails with 291 NoQueryExecutionPlans;
+ * - `notablescanDatabasePrefixes` (this engine only, not a mongod parameter): the same rule for the
+ *   databases whose names start with one of these prefixes, so one test suite can hold its own databases
+ *   to `notablescan` while others share the server. `setParameter` takes the whole list, or
+ *   `{ add: "prefix" }` / `{ remove: "prefix" }` to change one entry atomically;
  * - `internalQueryMaxBlockingSortMemoryUsageBytes`: an in-memory sort over more bytes than this fails
  *   with 292 QueryExceededMemoryLimitNoDiskUseAllowed when it may not spill to disk (mongod: 100 MiB);
  * - `allowDiskUseByDefault`: whether sorts may spill when the command does not say (mongod 7.0: true);
@@ -15,6 +19,7 @@ import { CommandError } from "./commandError";
 /** Startup values of the parameters. */
 export interface ServerParameterOptions {
   readonly notablescan?: boolean;
+  readonly notablescanDatabasePrefixes?: readonly string[];
   readonly maxBlockingSortBytes?: number;
   readonly allowDiskUseByDefault?: boolean;
   readonly enableTestCommands?: boolean;
@@ -27,23 +32,50 @@ function truthyParameter(value: unknown): boolean {
   return value === true || (typeof value === "number" && value !== 0) || value === "true";
 }
 
+/** The list `notablescanDatabasePrefixes` becomes: a whole list of strings, or one `add` / `remove`. */
+function nextPrefixes(current: readonly string[], value: unknown): readonly string[] {
+  const bad = (): CommandError =>
+    new CommandError(2, "notablescanDatabasePrefixes takes an array of non-empty strings, { add: <prefix> } or { remove: <prefix> }", {
+      codeName: "BadValue",
+    });
+  const valid = (prefix: unknown): prefix is string => typeof prefix === "string" && prefix.length > 0;
+  if (Array.isArray(value)) {
+    if (!value.every(valid)) throw bad();
+    return [...new Set(value)];
+  }
+  if (value !== null && typeof value === "object" && Object.keys(value).length === 1) {
+    const { add, remove } = value as { add?: unknown; remove?: unknown };
+    if (valid(add)) return current.includes(add) ? current : [...current, add];
+    if (valid(remove)) return current.filter((prefix) => prefix !== remove);
+  }
+  throw bad();
+}
+
 /** The live parameter values of one engine. */
 export class ServerParameters {
   notablescan: boolean;
+  notablescanDatabasePrefixes: readonly string[];
   maxBlockingSortBytes: number;
   allowDiskUseByDefault: boolean;
   readonly enableTestCommands: boolean;
 
   constructor(options: ServerParameterOptions = {}) {
     this.notablescan = options.notablescan === true;
+    this.notablescanDatabasePrefixes = [...(options.notablescanDatabasePrefixes ?? [])];
     this.maxBlockingSortBytes = options.maxBlockingSortBytes ?? DEFAULT_BLOCKING_SORT_BYTES;
     this.allowDiskUseByDefault = options.allowDiskUseByDefault !== false;
     this.enableTestCommands = options.enableTestCommands === true;
   }
 
+  /** Whether queries on database `db` that need a collection scan fail (`notablescan`, or a listed prefix). */
+  refusesTableScan(db: string): boolean {
+    return this.notablescan || this.notablescanDatabasePrefixes.some((prefix) => db.startsWith(prefix));
+  }
+
   private all(): Document {
     return {
       notablescan: this.notablescan,
+      notablescanDatabasePrefixes: [...this.notablescanDatabasePrefixes],
       internalQueryMaxBlockingSortMemoryUsageBytes: this.maxBlockingSortBytes,
       allowDiskUseByDefault: this.allowDiskUseByDefault,
       enableTestCommands: this.enableTestCommands,
@@ -78,6 +110,10 @@ export class ServerParameters {
         case "notablescan":
           was = this.notablescan;
           this.notablescan = truthyParameter(value);
+          break;
+        case "notablescanDatabasePrefixes":
+          was = [...this.notablescanDatabasePrefixes];
+          this.notablescanDatabasePrefixes = nextPrefixes(this.notablescanDatabasePrefixes, value);
           break;
         case "allowDiskUseByDefault":
           was = this.allowDiskUseByDefault;

@@ -280,7 +280,7 @@ describe("EvidenceIntegrationService.collectComprehensiveEvidence", () => {
     const stored = await bed.evidence.getEvidence(parseTeamId("team_a"), assessmentId);
     expect(stored.map((s) => s.source)).toEqual(["ai_governance", "cloud_security", "native_scans", "vulnerabilities"]);
     expect(source(stored, "cloud_security").items.some((i) => i["check_id"] === "new_check")).toBe(true);
-    await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").deleteMany({ check_id: "new_check" });
+    await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").deleteMany({ team_id: "team_a", check_id: "new_check" });
   });
 
   it("summarizes the sources for the assessment", async () => {

@@ -12,7 +12,6 @@ const B = parseTeamId("team_b");
 let bed: ServicesTestbed;
 let teamA: Document[];
 let teamBIds: Set<string>;
-let restoreTableScan: unknown;
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; paths: string[] }> {
   try {
@@ -36,19 +35,10 @@ beforeAll(async () => {
   const raw = bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings");
   teamA = await raw.find({ team_id: "team_a" }).toArray();
   teamBIds = new Set((await raw.find({ team_id: "team_b" }).toArray()).map(hex));
-  // Every query of the suite must be answerable from an index: the engine refuses collection scans from here on.
-  const admin = bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").db.admin();
-  restoreTableScan = (await admin.command({ setParameter: 1, notablescan: true })).was;
 }, 60_000);
 
 afterAll(async () => {
-  if (bed !== undefined) {
-    await bed.manager
-      .getCollection("CLOUD_SECURITY", "prowler_findings")
-      .db.admin()
-      .command({ setParameter: 1, notablescan: restoreTableScan === true });
-    await bed.close();
-  }
+  await bed?.close();
 });
 
 /** Every page of a listing, following the cursors. */
@@ -135,7 +125,7 @@ const FILTER_CASES: [string, FindingFilter, (doc: Document) => boolean][] = [
 ];
 
 describe("FindingQueryService.listFindings", () => {
-  it("runs with notablescan on: a query no index serves is refused by the engine", async () => {
+  it("runs with notablescan on (the testbed's): a query no index serves is refused by the engine", async () => {
     const raw = bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings");
     await expect(raw.find({ resource_type: "Other" }).toArray()).rejects.toMatchObject({ code: 291 });
   });

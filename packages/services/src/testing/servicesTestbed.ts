@@ -11,9 +11,16 @@ export interface ServicesTestbed extends TestDatabases, Services {
   readonly now: Date;
 }
 
-/** Opens a testbed; call `close()` in `afterAll`. */
-export async function openServicesTestbed(options: { now?: Date; label?: string } = {}): Promise<ServicesTestbed> {
+/**
+ * Opens a testbed; call `close()` in `afterAll`. Its databases have the catalog's indexes and refuse
+ * collection scans (`notablescan` for this file's prefix on the offline engine), so a service query no
+ * declared index serves fails its test; a test that must scan on purpose passes `notablescan: false`.
+ */
+export async function openServicesTestbed(options: { now?: Date; label?: string; notablescan?: boolean } = {}): Promise<ServicesTestbed> {
   const now = options.now ?? new Date();
-  const databases = await openTestDatabases({ label: `s${options.label ?? ""}`, now });
+  const notablescan = options.notablescan !== false;
+  const databases = await openTestDatabases({ label: `s${options.label ?? ""}`, now, notablescan });
+  // The catalog's indexes, as a deployment has them (`ensureIndexes` at start-up): the queries are judged against them.
+  if (notablescan) await databases.manager.ensureIndexes();
   return { ...databases, ...createServices(databases), now };
 }
