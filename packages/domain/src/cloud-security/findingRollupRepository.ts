@@ -14,6 +14,12 @@ export type FindingRollupDocument = RepositoryDocument<typeof FindingRollupSchem
 
 /** Accounts rebuilt per step of a refresh (one aggregation of their findings, then the row writes). */
 const ACCOUNTS_PER_STEP = 20;
+/**
+ * Findings one rollup aggregation may cover: a step's accounts are split into aggregations of at most this
+ * many findings (an account with more gets one of its own), so the work and memory of one aggregation stay
+ * bounded however the findings are spread over accounts.
+ */
+const FINDINGS_PER_AGGREGATION = 50_000;
 /** Rows per `bulkWrite` of a rebuild. */
 const ROWS_PER_WRITE = 1_000;
 
@@ -129,6 +135,29 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
       },
     },
   ];
+}
+
+/**
+ * `accountIds` in order, cut into consecutive groups holding at most `max` findings each (`sizes`: findings
+ * per account, absent = 0); an account larger than `max` forms a group of its own. Rollup rows are per
+ * account, so any grouping yields the same rows.
+ */
+export function packAccounts(accountIds: readonly string[], sizes: ReadonlyMap<string, number>, max: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let held = 0;
+  for (const id of accountIds) {
+    const size = sizes.get(id) ?? 0;
+    if (current.length > 0 && held + size > max) {
+      groups.push(current);
+      current = [];
+      held = 0;
+    }
+    current.push(id);
+    held += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** The stored form of one grouped row: `row_key` names it within its account. */
@@ -314,8 +343,24 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
   }
 
   async #compute(teamId: string, accountIds: readonly string[]): Promise<Document[]> {
-    const groups = await this.#findings.forTeam(teamId).aggregate<Document>(findingRollupRowsPipeline(accountIds));
-    return groups.map(toRow);
+    const rows: Document[] = [];
+    for (const group of await this.#aggregationGroups(teamId, accountIds)) {
+      for (const row of await this.#findings.forTeam(teamId).aggregate<Document>(findingRollupRowsPipeline(group))) rows.push(toRow(row));
+    }
+    return rows;
+  }
+
+  /**
+   * `accountIds` split into groups of at most `FINDINGS_PER_AGGREGATION` findings (one count aggregation);
+   * one group when they hold no more than that in all.
+   */
+  async #aggregationGroups(teamId: string, accountIds: readonly string[]): Promise<string[][]> {
+    if (accountIds.length <= 1) return [[...accountIds]];
+    const counts = await this.#findings
+      .forTeam(teamId)
+      .aggregate<Document>([{ $match: { account_id: { $in: [...accountIds] } } }, { $group: { _id: "$account_id", n: { $sum: 1 } } }]);
+    const sizes = new Map(counts.map((row) => [String(row["_id"]), Number(row["n"]) || 0]));
+    return packAccounts(accountIds, sizes, FINDINGS_PER_AGGREGATION);
   }
 
   /** The team-wide rows recomputed from the stored account rows. */
