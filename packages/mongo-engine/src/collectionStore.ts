@@ -155,6 +155,15 @@ export class CollectionStore {
     return this.recordIds.get(idKey) ?? 0;
   }
 
+  /** `ids` sorted into natural (insertion) order, in place; each record id is looked up once, not per comparison. */
+  private inNaturalOrder(ids: string[]): string[] {
+    if (ids.length < 2) return ids;
+    const decorated = ids.map((id) => ({ id, record: this.recordIdOf(id) }));
+    decorated.sort((a, b) => a.record - b.record);
+    for (let i = 0; i < ids.length; i++) ids[i] = (decorated[i] as { id: string }).id;
+    return ids;
+  }
+
   getById(idKey: string): Document | undefined {
     return this.docs.get(idKey);
   }
@@ -271,7 +280,7 @@ export class CollectionStore {
     const ids = index.lookup(index.fields.map((f) => filter[f]));
     if (!ids) return [];
     const ordered = [...ids];
-    if (ordered.length > 1) ordered.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+    this.inNaturalOrder(ordered);
     const out: Document[] = [];
     for (const id of ordered) {
       const doc = this.docs.get(id);
@@ -280,12 +289,8 @@ export class CollectionStore {
     return out;
   }
 
-  /**
-   * Ids (in natural order) of the documents whose index keys start with the values a filter pins by
-   * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
-   * or when the prefix selects more than half of the collection (a scan is then cheaper).
-   */
-  private prefixCandidates(eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
+  /** The index whose leading fields the equalities pin deepest (not all of them), as `prefixCandidates` picks it. */
+  private prefixIndex(eqs: Map<string, unknown[]>, collation: Collation | undefined): { index?: IndexStore; depth: number } {
     let chosen: IndexStore | undefined;
     let depth = 0;
     for (const index of this.indexes) {
@@ -297,6 +302,21 @@ export class CollectionStore {
       chosen = index;
       depth = k;
     }
+    return chosen ? { index: chosen, depth } : { depth: 0 };
+  }
+
+  /** How many leading fields `prefixCandidates` would pin (0: none). */
+  private prefixDepth(eqs: Map<string, unknown[]>, collation: Collation | undefined): number {
+    return this.prefixIndex(eqs, collation).depth;
+  }
+
+  /**
+   * Ids (in natural order) of the documents whose index keys start with the values a filter pins by
+   * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
+   * or when the prefix selects more than half of the collection (a scan is then cheaper).
+   */
+  private prefixCandidates(eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
+    const { index: chosen, depth } = this.prefixIndex(eqs, collation);
     if (!chosen) return undefined;
     const limit = this.docs.size / 2;
     const firstValues = eqs.get(chosen.fields[0] as string) as unknown[];
@@ -322,8 +342,7 @@ export class CollectionStore {
       }
     }
     const ordered = [...ids];
-    ordered.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
-    return ordered;
+    return this.inNaturalOrder(ordered);
   }
 
   /**
@@ -367,7 +386,7 @@ export class CollectionStore {
         const hits = index.lookup(t);
         if (!hits) continue;
         const group = [...hits].filter((id) => !seen.has(id));
-        if (group.length > 1) group.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
+        this.inNaturalOrder(group);
         for (const id of group) {
           seen.add(id);
           ordered.push(id);
@@ -376,8 +395,11 @@ export class CollectionStore {
       if (!best || ordered.length < best.length) best = ordered;
       if (best.length === 0) break;
     }
-    best ??= this.prefixCandidates(eqs, collation);
-    best ??= this.rangeCandidates(filter, eqs, collation);
+    // A range on the field after an equality prefix as deep as any index's equality prefix is the narrower bound.
+    best ??=
+      this.rangeCandidates(filter, eqs, collation, this.prefixDepth(eqs, collation)) ??
+      this.prefixCandidates(eqs, collation) ??
+      this.rangeCandidates(filter, eqs, collation);
     if (!best) return this.docs.values();
     return this.documentsOf(best);
   }
@@ -474,7 +496,12 @@ export class CollectionStore {
    * Ids (in natural order) of the documents an orderable index bounds by equalities on its leading fields
    * and a range on the next one (`fieldRange`), when that selects at most half the collection.
    */
-  private rangeCandidates(filter: Document, eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
+  private rangeCandidates(
+    filter: Document,
+    eqs: Map<string, unknown[]>,
+    collation: Collation | undefined,
+    boundedFrom?: number,
+  ): string[] | undefined {
     if (collation !== undefined) return undefined;
     let chosen: { index: IndexStore; prefix: unknown[]; range: ValueRange } | undefined;
     for (const index of this.indexes) {
@@ -484,6 +511,8 @@ export class CollectionStore {
       const range = fieldRange(filter, index.fields[prefix.length] as string);
       const bounded = range.low !== undefined || range.high !== undefined;
       if (!bounded && prefix.length === 0) continue;
+      // Only a bounded range after at least `boundedFrom` pinned fields, when asked.
+      if (boundedFrom !== undefined && (!bounded || prefix.length < boundedFrom)) continue;
       const score = prefix.length * 2 + (bounded ? 1 : 0);
       const best = chosen ? chosen.prefix.length * 2 + (chosen.range.low || chosen.range.high ? 1 : 0) : -1;
       if (score > best) chosen = { index, prefix, range };
@@ -493,8 +522,7 @@ export class CollectionStore {
     if (end - start > this.docs.size / 2) return undefined;
     const ids: string[] = new Array(end - start);
     for (let i = start; i < end; i++) ids[i - start] = (entries[i] as OrderedEntry).id;
-    ids.sort((a, b) => this.recordIdOf(a) - this.recordIdOf(b));
-    return ids;
+    return this.inNaturalOrder(ids);
   }
 
   /**

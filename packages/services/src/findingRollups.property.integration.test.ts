@@ -108,11 +108,13 @@ async function trendsFromFindings(team: string): Promise<{ severity: Document[];
   const stored = await bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings").find({ team_id: team, muted: false }).toArray();
   const labels = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 5, 15) - (29 - i) * DAY).toISOString().slice(0, 10));
   const first = labels[0] as string;
-  const inWindow = (date: unknown): boolean => date instanceof Date && (dayOf(date) as string) >= first && date <= NOW;
+  const last = labels.at(-1) as string;
+  // Whole UTC days: anything dated today counts today, even later than NOW.
+  const inWindow = (date: unknown): boolean => date instanceof Date && (dayOf(date) as string) >= first && (dayOf(date) as string) <= last;
   const severity = labels.map((date) => {
     const point: Document = { date, critical: 0, high: 0, medium: 0, low: 0, informational: 0, total: 0 };
     for (const finding of stored) {
-      if (finding["status"] !== "FAIL" || !(finding["first_seen_at"] <= NOW)) continue;
+      if (finding["status"] !== "FAIL" || !((dayOf(finding["first_seen_at"]) ?? "") <= last)) continue;
       const until = dayOf(finding["resolved_at"]);
       if ((dayOf(finding["first_seen_at"]) as string) <= date && (until === null || until > date)) {
         point[finding["severity"]] += 1;
@@ -131,7 +133,7 @@ async function trendsFromFindings(team: string): Promise<{ severity: Document[];
       resolved: stored.filter((finding) => {
         const resolved = dayOf(finding["resolved_at"]);
         const sighted = dayOf(finding["first_seen_at"]) ?? "";
-        return resolved !== null && finding["resolved_at"] <= NOW && (resolved > sighted ? resolved : sighted) === date;
+        return resolved !== null && (resolved > sighted ? resolved : sighted) === date;
       }).length,
     };
   });
