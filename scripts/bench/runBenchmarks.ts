@@ -203,17 +203,24 @@ async function main(): Promise<number> {
       );
     },
     scale: async () => {
-      const result = await runScaleBenchmark({
-        uri,
-        small: options.scaleSmall,
-        large: options.scaleLarge,
-        noiseTeams: options.scaleNoiseTeams,
-        noisePerTeam: options.scaleNoisePerTeam,
-        importFindings: options.scaleImportFindings,
-        runs: options.runs,
-        ...(mongo.pid === undefined ? {} : { enginePid: mongo.pid }),
-        log,
-      });
+      // On the offline engine the scale run gets an engine of its own: its heap and RSS hold only the scale data.
+      const server = compat ? await forkEngine(log) : mongo;
+      let result: Awaited<ReturnType<typeof runScaleBenchmark>>;
+      try {
+        result = await runScaleBenchmark({
+          uri: server.uri,
+          small: options.scaleSmall,
+          large: options.scaleLarge,
+          noiseTeams: options.scaleNoiseTeams,
+          noisePerTeam: options.scaleNoisePerTeam,
+          importFindings: options.scaleImportFindings,
+          runs: Math.max(options.runs, 5),
+          ...(server.pid === undefined ? {} : { enginePid: server.pid }),
+          log,
+        });
+      } finally {
+        if (server !== mongo) await server.stop();
+      }
       figures.scale = result;
       for (const c of result.cases)
         log(
