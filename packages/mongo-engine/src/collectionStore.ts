@@ -305,18 +305,17 @@ export class CollectionStore {
     return chosen ? { index: chosen, depth } : { depth: 0 };
   }
 
-  /** How many leading fields `prefixCandidates` would pin (0: none). */
-  private prefixDepth(eqs: Map<string, unknown[]>, collation: Collation | undefined): number {
-    return this.prefixIndex(eqs, collation).depth;
-  }
-
   /**
    * Ids (in natural order) of the documents whose index keys start with the values a filter pins by
    * equality on the leading fields of a compound index; `undefined` when no index has such a prefix
    * or when the prefix selects more than half of the collection (a scan is then cheaper).
    */
-  private prefixCandidates(eqs: Map<string, unknown[]>, collation: Collation | undefined): string[] | undefined {
-    const { index: chosen, depth } = this.prefixIndex(eqs, collation);
+  private prefixCandidates(
+    eqs: Map<string, unknown[]>,
+    collation: Collation | undefined,
+    choice = this.prefixIndex(eqs, collation),
+  ): string[] | undefined {
+    const { index: chosen, depth } = choice;
     if (!chosen) return undefined;
     const limit = this.docs.size / 2;
     const firstValues = eqs.get(chosen.fields[0] as string) as unknown[];
@@ -396,10 +395,13 @@ export class CollectionStore {
       if (best.length === 0) break;
     }
     // A range on the field after an equality prefix as deep as any index's equality prefix is the narrower bound.
-    best ??=
-      this.rangeCandidates(filter, eqs, collation, this.prefixDepth(eqs, collation)) ??
-      this.prefixCandidates(eqs, collation) ??
-      this.rangeCandidates(filter, eqs, collation);
+    if (!best) {
+      const prefix = this.prefixIndex(eqs, collation);
+      best =
+        this.rangeCandidates(filter, eqs, collation, prefix.depth) ??
+        this.prefixCandidates(eqs, collation, prefix) ??
+        this.rangeCandidates(filter, eqs, collation);
+    }
     if (!best) return this.docs.values();
     return this.documentsOf(best);
   }

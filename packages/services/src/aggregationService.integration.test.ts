@@ -95,7 +95,6 @@ const excludedFindings: Document[] = [
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "agg" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "ORCHESTRATION"] });
   prodId = (await bed.accounts.registerAccount(parseTeamId("team_a"), { provider: "aws", accountId: "111111111111", name: "Prod" })).id;
   await bed.accounts.registerAccount(parseTeamId("team_a"), { provider: "aws", accountId: "222222222222", name: "Staging" });
   // Team B owns the same AWS account id under another name: names must never cross tenants.

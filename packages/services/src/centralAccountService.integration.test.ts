@@ -38,7 +38,6 @@ function rawAccount(id: string): Promise<Document | null> {
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "acct" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
 });
 
 afterAll(async () => {

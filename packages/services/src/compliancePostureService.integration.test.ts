@@ -65,7 +65,6 @@ const statusOf = (c: { pass: number; fail: number } | undefined): RequirementSta
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "compliance" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "COMPLIANCE", "ORCHESTRATION"] });
   const repos = complianceRepositories(bed.repositories);
   for (const file of readdirSync(CATALOGUES).filter((f) => f.endsWith(".json")))
     await loadComplianceCatalogue(repos, await fileSource(`${CATALOGUES}/${file}`));

@@ -30,7 +30,6 @@ async function evidenceDocs(teamId: string, id: string): Promise<number> {
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "evid" });
-  await bed.manager.ensureIndexes({ databases: ["ASSESSMENTS"] });
   const repo = bed.repositories.get(GlobalAssessmentRepository);
   const base = {
     name: "Q2",

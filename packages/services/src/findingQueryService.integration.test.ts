@@ -27,7 +27,6 @@ const hex = (doc: Document): string => doc._id.toHexString();
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ label: "findq" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
   await seedTwoTeams(bed.repositories);
   const findings = bed.repositories.get(ProwlerFindingRepository);
   await findings.setMuted("team_a", { checkId: "kms_cmk_rotation_enabled", accountId: "111111111111" }, true, "accepted");

@@ -103,7 +103,6 @@ let bed: ServicesTestbed;
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ label: "fshape" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
   await seedTwoTeams(bed.repositories);
 }, 60_000);
 

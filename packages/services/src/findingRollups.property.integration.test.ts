@@ -63,7 +63,6 @@ let bed: ServicesTestbed;
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "rollprop" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
 });
 
 afterAll(async () => {

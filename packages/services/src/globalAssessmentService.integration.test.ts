@@ -69,7 +69,6 @@ class FailingSourceEvidence extends EvidenceIntegrationService {
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "assess" });
-  await bed.manager.ensureIndexes({ databases: ["ASSESSMENTS", "COMPLIANCE"] });
   const cis = complianceCatalog("cis_aws_2.0", [
     { controlId: "1.5", checks: ["iam_root_mfa_enabled"] },
     { controlId: "2.1", checks: ["s3_bucket_public_access"] },

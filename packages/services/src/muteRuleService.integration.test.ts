@@ -30,7 +30,6 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; paths
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ label: "mute", now: NOW });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "PLATFORM"] });
 }, 60_000);
 
 beforeEach(async () => {

@@ -112,7 +112,6 @@ const teamC: Document[] = [
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "overview" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY"] });
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [...teamA, ...teamB, ...teamC]);
 });
 

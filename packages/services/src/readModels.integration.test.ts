@@ -52,7 +52,6 @@ const policy = (team: string, name: string, isDefault: boolean, days: Document):
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "readmodels" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "ORCHESTRATION", "VULNERABILITIES", "AI_GOVERNANCE"] });
   await bed.seed("ORCHESTRATION", "scan_runs", [...runsA, runB]);
   await bed.seed("CLOUD_SECURITY", "prowler_findings", [
     // Last seen by the latest run: 2 critical FAIL, 1 high PASS; one muted FAIL left out.

@@ -30,7 +30,6 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 beforeAll(async () => {
   bed = await openServicesTestbed({ now: NOW, label: "tenant" });
-  await bed.manager.ensureIndexes({ databases: ["CLOUD_SECURITY", "ASSESSMENTS"] });
   const catalog = complianceCatalog("cis_aws_2.0", [{ controlId: "1.5", checks: ["iam_root_mfa_enabled"] }]);
   await bed.seed("COMPLIANCE", "frameworks", [catalog.framework]);
   await bed.seed("COMPLIANCE", "controls", catalog.controls);
