@@ -1,7 +1,11 @@
 import { CONSOLIDATE_CLOUD_ACCOUNTS_MIGRATION } from "./built-in/consolidateCloudAccounts";
 import { EMBEDDINGS_BACKFILL_MIGRATION } from "./built-in/embeddingsBackfill";
 import { FINDING_QUERY_FIELDS_MIGRATION } from "./built-in/findingQueryFields";
-import { FINDING_ROLLUPS_MIGRATION, FINDING_TREND_ROLLUPS_MIGRATION } from "./built-in/findingRollups";
+import {
+  FINDING_CHECK_WEEK_ROLLUPS_MIGRATION,
+  FINDING_ROLLUPS_MIGRATION,
+  FINDING_TREND_ROLLUPS_MIGRATION,
+} from "./built-in/findingRollups";
 import { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
 import { SYNC_INDEXES_MIGRATION } from "./built-in/syncIndexes";
 import type { Migration } from "./defineMigration";
@@ -19,4 +23,5 @@ export const BUILT_IN_MIGRATIONS: readonly Migration[] = [
   FINDING_QUERY_FIELDS_MIGRATION,
   FINDING_ROLLUPS_MIGRATION,
   FINDING_TREND_ROLLUPS_MIGRATION,
+  FINDING_CHECK_WEEK_ROLLUPS_MIGRATION,
 ];

@@ -31,7 +31,11 @@ export type { CloudAccountMerge, CredentialsChoice, ExistingCloudAccount, Merged
 export { EMBEDDINGS_BACKFILL_MIGRATION, EMBEDDING_MODEL_FIELD } from "./built-in/embeddingsBackfill";
 export { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCredentials";
 export { FINDING_QUERY_FIELDS_MIGRATION } from "./built-in/findingQueryFields";
-export { FINDING_ROLLUPS_MIGRATION, FINDING_TREND_ROLLUPS_MIGRATION } from "./built-in/findingRollups";
+export {
+  FINDING_CHECK_WEEK_ROLLUPS_MIGRATION,
+  FINDING_ROLLUPS_MIGRATION,
+  FINDING_TREND_ROLLUPS_MIGRATION,
+} from "./built-in/findingRollups";
 export type { EmbedFunction, EmbeddingsBackfillOptions } from "./built-in/embeddingsBackfillOptions";
 export { MIGRATE_EXIT_CODES, MIGRATE_USAGE, runMigrateCli } from "./migrateCli";
 export type { MigrateCliIo } from "./migrateCli";

@@ -161,10 +161,26 @@ export interface CompiledPipeline {
   run(docs: Document[], options: Options): Document[];
 }
 
-function resolverOf(options: Options): (name: string) => Document[] {
+function resolverOf(options: Options): (name: string, filter?: Document) => Document[] {
   const resolver = options.collectionResolver;
   if (!resolver) throw new CommandError(1, "no collection resolver configured");
   return resolver;
+}
+
+/**
+ * The filter of a pipeline's leading `$match` stages (consecutive ones combined), or undefined when it does
+ * not start with one: what a joined collection can be narrowed by before the pipeline runs on it.
+ */
+export function leadingMatchFilter(stages: readonly Document[]): Document | undefined {
+  const filters: Document[] = [];
+  for (const stage of stages) {
+    if (Object.keys(stage).length !== 1 || !isPlainDocument(stage.$match)) break;
+    filters.push(stage.$match);
+  }
+  if (filters.length <= 1) return filters[0];
+  const keys = filters.flatMap((filter) => Object.keys(filter));
+  // Disjoint top-level fields combine into one document (an index sees every equality); else an `$and`.
+  return new Set(keys).size === keys.length ? Object.assign({}, ...filters) : { $and: filters };
 }
 
 function setPath(doc: Document, path: string, value: unknown): Document {
@@ -419,8 +435,11 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
   const perDocPipeline = compilePipeline(perDoc, options);
   const joinLocal = typeof localField === "string" ? localField : undefined;
   const joinForeign = typeof foreignField === "string" ? foreignField : undefined;
+  // The invariant prefix's leading `$match` narrows the foreign collection by index (the tenant scope of a
+  // joined collection comes as one), as mongod plans the inner pipeline's first stage.
+  const foreignFilter = leadingMatchFilter(invariant);
   return (docs: Document[], run: Options) => {
-    const foreign = typeof from === "string" ? resolverOf(run)(from) : [];
+    const foreign = typeof from === "string" ? resolverOf(run)(from, foreignFilter) : [];
     let byKey: Map<string, number[]> | undefined;
     if (joinLocal !== undefined && joinForeign !== undefined) {
       byKey = new Map();
@@ -470,8 +489,10 @@ function compileUnionWith(expr: unknown, options: Options): CompiledStage {
     throw new CommandError(40626, "the $unionWith stage specification must be an object or string");
   }
   const nested = Array.isArray(spec.pipeline) ? compilePipeline(spec.pipeline as Document[], options) : undefined;
+  // The pipeline's leading `$match` narrows the collection by index before the pipeline runs on it.
+  const filter = Array.isArray(spec.pipeline) ? leadingMatchFilter(spec.pipeline as Document[]) : undefined;
   return (docs: Document[], run: Options) => {
-    const base = typeof spec.coll === "string" ? resolverOf(run)(spec.coll) : [];
+    const base = typeof spec.coll === "string" ? resolverOf(run)(spec.coll, filter) : [];
     const extra = nested ? nested.run(base, run) : base;
     return [...docs, ...extra];
   };

@@ -4,6 +4,7 @@ import type { ChangeStreamRegistry } from "./changeStreams";
 import type { Collation } from "./collation";
 import { CommandError, notImplemented } from "./commandError";
 import { evaluating } from "./queryMatcher";
+import { prepareFilter } from "./queryOperators";
 import type { CollectionStore } from "./collectionStore";
 import type { CursorRegistry } from "./cursorRegistry";
 import { compileExpression } from "./expressionCompiler";
@@ -119,13 +120,13 @@ export function evaluationSettings(ctx: CommandContext, letVars?: unknown, colla
   }
   const hit = perLet.get(collation);
   if (hit) return hit;
-  const built = buildEvaluationSettings(ctx, letVars);
+  const built = buildEvaluationSettings(ctx, letVars, collation);
   const settings = collation ? { ...built, collation } : built;
   perLet.set(collation, settings);
   return settings;
 }
 
-function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown): EvaluationSettings {
+function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown, collation?: Collation): EvaluationSettings {
   const system: Document = { NOW: ctx.now, CLUSTER_TIME: ctx.clusterTime };
   const variables: Document = { ...system };
   if (letVars !== undefined) {
@@ -142,7 +143,15 @@ function buildEvaluationSettings(ctx: CommandContext, letVars?: unknown): Evalua
   }
   return {
     variables,
-    collectionResolver: (name: string) => [...(ctx.view.collection(ctx.db, name)?.docs.values() ?? [])],
+    // With a filter (the leading `$match` of a `$unionWith` or `$lookup` pipeline): the documents an index
+    // look-up or range leaves — a superset of the matches, which the pipeline's own `$match` then filters.
+    collectionResolver: (name: string, filter?: Document) => {
+      const store = ctx.view.collection(ctx.db, name);
+      if (!store) return [];
+      if (filter === undefined) return [...store.docs.values()];
+      const prepared = prepareFilter(filter);
+      return store.exactMatches(prepared, collation) ?? [...store.candidates(prepared, collation)];
+    },
   };
 }
 

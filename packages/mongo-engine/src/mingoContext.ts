@@ -400,8 +400,11 @@ export interface EvaluationSettings {
   readonly sortMemoryLimit?: number;
   /** `let` variables (plus `$$NOW`/`$$CLUSTER_TIME` supplied by the engine). */
   readonly variables?: Document;
-  /** Resolver for `$lookup`/`$unionWith` targets within the current database. */
-  readonly collectionResolver?: (name: string) => Document[];
+  /**
+   * Resolver for `$lookup`/`$unionWith` targets within the current database: every document, or with a
+   * `filter`, at least those matching it (the resolver may narrow by index and return more).
+   */
+  readonly collectionResolver?: (name: string, filter?: Document) => Document[];
 }
 
 let baseOptions: Options | undefined;

@@ -1,4 +1,4 @@
-import { SEVERITIES } from "@cspm/domain";
+import { SEVERITIES, TEAM_ROLLUP_ACCOUNT } from "@cspm/domain";
 import type { Document } from "mongodb";
 
 /** The severities of a dashboard, most severe first. */
@@ -214,18 +214,44 @@ export function rollupsCover(scope: DashboardScope): boolean {
   return scope.since.getTime() % 86_400_000 === 0;
 }
 
+/** `YYYY-MM-DD` of the first Monday (UTC) on or after the UTC day of `since`. */
+export function firstMondayOnOrAfter(since: Date): string {
+  const day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
+  day.setUTCDate(day.getUTCDate() + ((8 - day.getUTCDay()) % 7));
+  return day.toISOString().slice(0, 10);
+}
+
 /**
  * The dashboard from `finding_rollups` instead of the findings: the same `$facet` figures, summed over the
  * rollup rows of the window's days (`scope.since` must be a UTC midnight, see `rollupsCover`), so it reads
- * O(accounts × days × dimension values) rows whatever the number of findings. Run it through
- * `FindingRollupRepository.forTeam(teamId).aggregate` after `refresh`; `shapeDashboardSummary` shapes it.
+ * O(accounts × days × dimension values) rows whatever the number of findings. Checks, the dimension with the
+ * most values, are read per whole week (`check_week` rows) from the window's first Monday on and per day only
+ * before it. Run it through `FindingRollupRepository.forTeam(teamId).aggregate` after `refresh`;
+ * `shapeDashboardSummary` shapes it.
  */
 export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] {
-  const match: Document = { day: { $gte: scope.since.toISOString().slice(0, 10) } };
-  // All accounts: the team-wide rows (and the accounts' `all` rows), whatever the number of accounts.
+  const sinceDay = scope.since.toISOString().slice(0, 10);
+  const firstWeek = firstMondayOnOrAfter(scope.since);
+  // All accounts: the team-wide rows and the accounts' `all` rows (`team_view`), whatever the number of
+  // accounts; some accounts: their own rows. Check rows by day are left out of either (team-wide ones are not
+  // in the team view) and added by `$unionWith` for the days before the first Monday only: the `check_week`
+  // rows dated from `since` on are exactly the whole weeks from that Monday.
   const teamWide = scope.accountIds === null;
-  if (teamWide) match["team_view"] = true;
-  else match["account_id"] = { $in: [...scope.accountIds] };
+  const accounts = teamWide ? TEAM_ROLLUP_ACCOUNT : { $in: [...(scope.accountIds as readonly string[])] };
+  const match: Document = teamWide
+    ? { team_view: true, day: { $gte: sinceDay } }
+    : { account_id: accounts, day: { $gte: sinceDay }, dimension: { $ne: "check" } };
+  const checkDays: Document[] =
+    firstWeek > sinceDay
+      ? [
+          {
+            $unionWith: {
+              coll: "finding_rollups",
+              pipeline: [{ $match: { account_id: accounts, dimension: "check", day: { $gte: sinceDay, $lt: firstWeek } } }],
+            },
+          },
+        ]
+      : [];
   const dimension = (name: string): Document => ({ $match: { dimension: name } });
   const sums: Document = { total: { $sum: "$total" }, passed: { $sum: "$passed" }, failed: { $sum: "$failed" } };
   const rollupBreakdown = (name: string): Document[] => [
@@ -234,8 +260,10 @@ export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] 
     { $sort: { failed: -1, total: -1, _id: 1 } },
     { $limit: DASHBOARD_LIMITS.breakdown },
   ];
+  const checks: Document = { dimension: { $in: ["check", "check_week"] } };
   return [
     { $match: match },
+    ...checkDays,
     {
       $facet: {
         totals: [
@@ -251,7 +279,7 @@ export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] 
           },
         ],
         account_count: [dimension("all"), { $group: { _id: "$account_id" } }, { $count: "n" }],
-        check_count: [dimension("check"), { $group: { _id: "$key" } }, { $count: "n" }],
+        check_count: [{ $match: checks }, { $group: { _id: "$key" } }, { $count: "n" }],
         by_severity: [dimension("severity"), { $group: { _id: "$key", ...sums } }],
         by_provider: [
           dimension("all"),
@@ -269,7 +297,7 @@ export function buildRollupDashboardPipeline(scope: DashboardScope): Document[] 
           ACCOUNT_NAME_LOOKUP,
         ],
         top_failing_checks: [
-          { $match: { dimension: "check", failed: { $gt: 0 } } },
+          { $match: { ...checks, failed: { $gt: 0 } } },
           {
             $group: {
               _id: "$key",

@@ -69,9 +69,12 @@ afterAll(async () => {
   await bed?.close();
 });
 
-/** The dashboard computed from the findings (the `$facet` the rollups replace), for the default window. */
-async function dashboardFromFindings(team: string, accountIds: readonly string[] | null = null): Promise<Document> {
-  const since = new Date(Date.UTC(2024, 5, 15) - 29 * DAY);
+/** The dashboard computed from the findings (the `$facet` the rollups replace), for the default window or from `since`. */
+async function dashboardFromFindings(
+  team: string,
+  accountIds: readonly string[] | null = null,
+  since = new Date(Date.UTC(2024, 5, 15) - 29 * DAY),
+): Promise<Document> {
   const scope = { teamId: team, accountIds, since };
   const [facet] = await bed.repositories.get(ProwlerFindingRepository).forTeam(team).aggregate(buildDashboardSummaryPipeline(scope));
   return shapeDashboardSummary(facet, scope, NOW) as unknown as Document;
@@ -144,12 +147,24 @@ const comparable = (rows: readonly Document[]): Document[] =>
     .map((r) => ({ provider: r["provider"], key: r["key"], total: r["total"], pass: r["pass"], fail: r["fail"], manual: r["manual"] }))
     .sort((a, b) => `${a.provider}${a.key}`.localeCompare(`${b.provider}${b.key}`));
 
-async function expectRollupsExact(team: string, context: string): Promise<void> {
+/**
+ * `windowDays`: a second dashboard window (UTC midnight that many days before today), so windows starting on
+ * every day of the week meet the rollups' check weeks.
+ */
+async function expectRollupsExact(team: string, context: string, windowDays: number): Promise<void> {
   const id = parseTeamId(team);
   await bed.aggregation.invalidate(id);
   const fromRollups = (await bed.aggregation.getDashboardSummary(id)) as unknown as Document;
   const expected = await dashboardFromFindings(team);
   expect({ ...fromRollups, generated_at: null }, context).toEqual({ ...expected, generated_at: null });
+  const since = new Date(Date.UTC(2024, 5, 15) - windowDays * DAY);
+  for (const accountIds of [null, [ACCOUNTS[1].id, ACCOUNTS[2].id].sort()]) {
+    const windowed = await bed.aggregation.getDashboardSummary(id, { since, ...(accountIds === null ? {} : { accountIds }) });
+    expect({ ...windowed, generated_at: null }, `${context} (since ${since.toISOString().slice(0, 10)}, ${accountIds ?? "all"})`).toEqual({
+      ...(await dashboardFromFindings(team, accountIds, since)),
+      generated_at: null,
+    });
+  }
 
   const providers = await bed.overview.getProviderOverview(id);
   const accounts = providers.providers.flatMap((p) => p.accounts.map((a) => ({ ...a, provider: p.provider, key: a.account_id })));
@@ -221,9 +236,9 @@ describe("finding rollups", () => {
         // A delete whose accounts the filter does not tell: every account of the team is rebuilt.
         await findings.forTeam(team).deleteMany(trustedFilter({ region: random.pick(REGIONS), status: random.pick(STATUSES) }));
       }
-      await expectRollupsExact(team, context);
+      await expectRollupsExact(team, context, random.int(45));
     }
-    for (const team of TEAMS) await expectRollupsExact(team, `seed ${seed}, end`);
+    for (const team of TEAMS) await expectRollupsExact(team, `seed ${seed}, end`, 0);
     const verified = await bed.repositories.get(FindingRollupRepository).verify(TEAMS[0]);
     expect(verified.mismatched).toEqual([]);
   }, 120_000);

@@ -46,11 +46,15 @@ export interface RollupVerifyResult {
 
 const isStatus = (status: string): Document => ({ $eq: ["$status", status] });
 const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition, 1, 0] } });
+/** The dimensions whose rows carry a check's title, severity and (team-wide) failing accounts. */
+const CHECK_DIMENSIONS: readonly string[] = ["check", "check_week"];
+const isCheckRow = (dimension: string): Document => ({ $in: [dimension, [...CHECK_DIMENSIONS]] });
 
 /**
  * The aggregation that computes the rollup rows of some accounts from their unmuted findings: every finding
  * is counted once in its `all` row and once per dimension value (framework rows: PASS/FAIL findings, once per
- * `compliance` entry), grouped by account, provider, UTC day of `last_seen_at` and open/resolved; and once in
+ * `compliance` entry), grouped by account, provider, UTC day of `last_seen_at` and open/resolved; once in the
+ * `check_week` row of its check and the UTC week (from Monday) of `last_seen_at`; and once in
  * the `first_seen` row of the day of its first sighting and, when resolved, once in the `resolved` row of the
  * day of its resolution (never before its first sighting's day). It runs through the finding repository's
  * team scope.
@@ -61,6 +65,9 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
     failing[`failed_${severity}`] = countIf({ $and: [isStatus("FAIL"), { $eq: ["$severity", severity] }] });
   const value = (field: string): Document => ({ $ifNull: [`$${field}`, null] });
   const dayOf = (field: string): Document => ({ $dateToString: { format: "%Y-%m-%d", date: `$${field}` } });
+  const weekOf = (field: string): Document => ({
+    $dateToString: { format: "%Y-%m-%d", date: { $dateTrunc: { date: `$${field}`, unit: "week", startOfWeek: "monday" } } },
+  });
   const isDate = (field: string): Document => ({ $eq: [{ $type: `$${field}` }, "date"] });
   const seen = "$$seen";
   const first = "$$first";
@@ -77,7 +84,11 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
         open: { $eq: [value("resolved_at"), null] },
         dimensions: {
           $let: {
-            vars: { seen: dayOf("last_seen_at"), first: { $cond: [isDate("first_seen_at"), dayOf("first_seen_at"), null] } },
+            vars: {
+              seen: dayOf("last_seen_at"),
+              week: weekOf("last_seen_at"),
+              first: { $cond: [isDate("first_seen_at"), dayOf("first_seen_at"), null] },
+            },
             in: {
               $concatArrays: [
                 [
@@ -86,6 +97,7 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
                   { d: "service", k: value("service_name"), day: seen },
                   { d: "region", k: value("region"), day: seen },
                   { d: "check", k: value("check_id"), day: seen },
+                  { d: "check_week", k: value("check_id"), day: "$$week" },
                 ],
                 { $cond: [{ $eq: [first, null] }, [], [{ d: "first_seen", k: null, day: first }]] },
                 {
@@ -130,8 +142,8 @@ export function findingRollupRowsPipeline(accountIds: readonly string[]): Docume
         failed: countIf(isStatus("FAIL")),
         manual: countIf(isStatus("MANUAL")),
         ...failing,
-        title: { $first: { $cond: [{ $eq: ["$dimensions.d", "check"] }, value("check_title"), null] } },
-        severity: { $first: { $cond: [{ $eq: ["$dimensions.d", "check"] }, value("severity"), null] } },
+        title: { $first: { $cond: [isCheckRow("$dimensions.d"), value("check_title"), null] } },
+        severity: { $first: { $cond: [isCheckRow("$dimensions.d"), value("severity"), null] } },
       },
     },
   ];
@@ -176,7 +188,7 @@ function toRow(group: Document): Document {
     key: key === null ? null : String(key),
   };
   for (const field of ["total", "passed", "failed", "manual", ...SEVERITIES.map((s) => `failed_${s}`)]) row[field] = group[field] ?? 0;
-  if (row["dimension"] === "check") {
+  if (CHECK_DIMENSIONS.includes(row["dimension"])) {
     row["title"] = group["title"] ?? null;
     row["severity"] = group["severity"] ?? null;
   }
@@ -228,8 +240,10 @@ function teamRowsPipeline(): Document[] {
 /** The stored form of one team-wide group. */
 function toTeamRow(group: Document): Document {
   const row = toRow({ ...group, _id: { ...(group["_id"] as Document), account_id: TEAM_ROLLUP_ACCOUNT } });
-  row["team_view"] = true;
-  if (row["dimension"] === "check") {
+  // The dashboard of all accounts reads team-wide check rows only for the days before its window's first
+  // Monday (check_week rows cover the rest), by their own index range, so they stay out of the team view.
+  row["team_view"] = row["dimension"] !== "check";
+  if (CHECK_DIMENSIONS.includes(row["dimension"])) {
     const failing = (group["failing"] as unknown[]).filter((id): id is string => typeof id === "string");
     row["failing_accounts"] = [...new Set(failing)].sort();
   }

@@ -5,10 +5,21 @@ import { SEVERITIES } from "../common/severity";
 /**
  * What a rollup row counts by: `all` (the account, provider and day as a whole), and one value of severity,
  * service (`service_name`), region, check (`check_id`) or compliance framework — all by the day of the last
- * sighting; `first_seen` and `resolved` count by the day of the first sighting and of the resolution (the
- * trends), with no value.
+ * sighting; `check_week` counts by check and the UTC week (Monday) of the last sighting, so a window reads one
+ * row per check and whole week instead of seven; `first_seen` and `resolved` count by the day of the first
+ * sighting and of the resolution (the trends), with no value.
  */
-export const FINDING_ROLLUP_DIMENSIONS = ["all", "severity", "service", "region", "check", "framework", "first_seen", "resolved"] as const;
+export const FINDING_ROLLUP_DIMENSIONS = [
+  "all",
+  "severity",
+  "service",
+  "region",
+  "check",
+  "check_week",
+  "framework",
+  "first_seen",
+  "resolved",
+] as const;
 
 /** One of `FINDING_ROLLUP_DIMENSIONS`. */
 export type FindingRollupDimension = (typeof FINDING_ROLLUP_DIMENSIONS)[number];
@@ -25,12 +36,13 @@ export const TEAM_ROLLUP_ACCOUNT = "#team";
 /**
  * One rollup row (`cspm_cloud_security.finding_rollups`): the counts of a team's unmuted findings of one
  * account and provider, last seen on one UTC `day` (first seen or resolved that day for the `first_seen` and
- * `resolved` dimensions), open (`resolved_at` unset) or resolved, with one value
+ * `resolved` dimensions; last seen in the week starting that Monday for `check_week`), open (`resolved_at` unset) or resolved, with one value
  * (`key`, null when the findings have none) of one `dimension`. Framework rows count PASS/FAIL findings once
  * per framework entry of their `compliance`. `row_key` names the row within its account (the upsert identity).
  * Team-wide rows (`account_id` `#team`) sum the account rows of every dimension but `all` and list, for checks,
  * the accounts where the check fails (`failing_accounts`). `team_view` marks the rows a dashboard of all
- * accounts reads: team-wide rows and the accounts' `all` rows.
+ * accounts reads in one index range: the team-wide rows but the `check` ones (it reads those only for the days
+ * before the window's first Monday) and the accounts' `all` rows.
  */
 export const FindingRollupSchema = tenantDocumentSchema({
   account_id: z.string().min(1).max(253),
@@ -46,9 +58,9 @@ export const FindingRollupSchema = tenantDocumentSchema({
   manual: count,
   ...failingBySeverity,
   team_view: z.boolean(),
-  /** Team-wide check rows: the accounts where the check fails that day. */
+  /** Team-wide check and check_week rows: the accounts where the check fails that day (week). */
   failing_accounts: z.array(z.string().min(1).max(253)).max(100_000).optional(),
-  /** Check rows: the title and severity of the check's findings. */
+  /** Check and check_week rows: the title and severity of the check's findings. */
   title: z.string().max(4096).nullable().optional(),
   severity: z.string().max(32).nullable().optional(),
 });

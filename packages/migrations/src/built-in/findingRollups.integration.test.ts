@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LedgerEntry } from "../migrationLedger";
 import { MigrationRunner } from "../migrationRunner";
 import { captureLogger, openTestManager, type TestManager } from "../testing/openTestManager";
-import { FINDING_ROLLUPS_MIGRATION, FINDING_TREND_ROLLUPS_MIGRATION } from "./findingRollups";
+import { FINDING_CHECK_WEEK_ROLLUPS_MIGRATION, FINDING_ROLLUPS_MIGRATION, FINDING_TREND_ROLLUPS_MIGRATION } from "./findingRollups";
 
 let t: TestManager;
 
@@ -46,20 +46,24 @@ describe("0006-finding-rollups", () => {
   });
 });
 
-describe("0007-finding-trend-rollups", () => {
-  it("marks the teams whose rollups have no trend rows stale, once, and leaves rebuilt and marked teams alone", async () => {
+/**
+ * A migration that marks the teams whose rollups predate `dimension`: a team with rows of another dimension
+ * only is marked, one with `dimension` rows or a pending `*` mark is not, and a second run marks nothing.
+ */
+function marksTeamsWithout(migration: Parameters<typeof run>[0], dimension: string, older: string): void {
+  it(`marks the teams whose rollups have no ${dimension} rows stale, once, and leaves rebuilt and marked teams alone`, async () => {
     const db = (name: string) => t.manager.getCollection("CLOUD_SECURITY", name);
     await db("finding_rollup_marks").deleteMany({});
     await db("finding_rollups").deleteMany({});
     await db("finding_rollups").insertMany([
       { team_id: "team-before", account_id: "111111111111", dimension: "all" },
-      { team_id: "team-before", account_id: "111111111111", dimension: "check" },
-      { team_id: "team-current", account_id: "222222222222", dimension: "all" },
-      { team_id: "team-current", account_id: "222222222222", dimension: "first_seen" },
+      { team_id: "team-before", account_id: "111111111111", dimension: older },
+      { team_id: "team-current", account_id: "222222222222", dimension: older },
+      { team_id: "team-current", account_id: "222222222222", dimension },
       { team_id: "team-pending", account_id: "333333333333", dimension: "all" },
     ]);
     await db("finding_rollup_marks").insertOne({ team_id: "team-pending", account_id: "*", generation: 2, marked_at: new Date() });
-    expect((await run(FINDING_TREND_ROLLUPS_MIGRATION)).applied[0]?.result).toEqual({ teams_marked: 1 });
+    expect((await run(migration)).applied[0]?.result).toEqual({ teams_marked: 1 });
     const marks = await db("finding_rollup_marks")
       .find({}, { projection: { _id: 0, team_id: 1, account_id: 1, generation: 1 } })
       .sort({ team_id: 1 })
@@ -69,6 +73,10 @@ describe("0007-finding-trend-rollups", () => {
       { team_id: "team-pending", account_id: "*", generation: 2 },
     ]);
     await t.manager.getCollection<LedgerEntry>("PLATFORM", "migration_ledger").deleteMany({});
-    expect((await run(FINDING_TREND_ROLLUPS_MIGRATION)).applied[0]?.result).toEqual({ teams_marked: 0 });
+    expect((await run(migration)).applied[0]?.result).toEqual({ teams_marked: 0 });
   });
-});
+}
+
+describe("0007-finding-trend-rollups", () => marksTeamsWithout(FINDING_TREND_ROLLUPS_MIGRATION, "first_seen", "check"));
+
+describe("0008-finding-check-week-rollups", () => marksTeamsWithout(FINDING_CHECK_WEEK_ROLLUPS_MIGRATION, "check_week", "first_seen"));

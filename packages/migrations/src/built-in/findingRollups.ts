@@ -19,23 +19,26 @@ async function teamsWithoutRollups(ctx: MigrationContext): Promise<{ teams: stri
   return { teams: teams.filter((team) => !built.has(team)).sort(), marks };
 }
 
-/** The teams whose rollup rows were built before the trend dimensions (`first_seen`, `resolved`) existed. */
-async function teamsWithoutTrendRows(ctx: MigrationContext): Promise<{ teams: string[]; marks: Collection<Document> }> {
-  const rollups = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollups");
-  const marks = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollup_marks");
-  const built = (await driverCall("list teams with rollups", "finding_rollups", () => rollups.distinct("team_id"))).map(String);
-  const current = new Set(
-    [
-      ...(await driverCall("list teams with trend rollups", "finding_rollups", () =>
-        rollups.distinct("team_id", { dimension: "first_seen" }),
-      )),
-      ...(await driverCall("list teams marked for a full rebuild", "finding_rollup_marks", () =>
-        marks.distinct("team_id", { account_id: ALL_ACCOUNTS_MARK }),
-      )),
-    ].map(String),
-  );
-  return { teams: built.filter((team) => !current.has(team)).sort(), marks };
-}
+/**
+ * The teams whose rollup rows were built before `dimension` existed: they have rows, none of `dimension`, and
+ * no pending full rebuild. (Every unmuted finding counts in a row of each dimension a migration checks.)
+ */
+const teamsWithoutRowsOf =
+  (dimension: string) =>
+  async (ctx: MigrationContext): Promise<{ teams: string[]; marks: Collection<Document> }> => {
+    const rollups = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollups");
+    const marks = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollup_marks");
+    const built = (await driverCall("list teams with rollups", "finding_rollups", () => rollups.distinct("team_id"))).map(String);
+    const current = new Set(
+      [
+        ...(await driverCall(`list teams with ${dimension} rollups`, "finding_rollups", () => rollups.distinct("team_id", { dimension }))),
+        ...(await driverCall("list teams marked for a full rebuild", "finding_rollup_marks", () =>
+          marks.distinct("team_id", { account_id: ALL_ACCOUNTS_MARK }),
+        )),
+      ].map(String),
+    );
+    return { teams: built.filter((team) => !current.has(team)).sort(), marks };
+  };
 
 type TeamsToMark = (ctx: MigrationContext) => Promise<{ teams: string[]; marks: Collection<Document> }>;
 
@@ -87,6 +90,19 @@ export const FINDING_TREND_ROLLUPS_MIGRATION = defineMigration({
   id: "0007-finding-trend-rollups",
   description: "Mark the finding rollups built before the first_seen and resolved trend rows existed stale, so they are rebuilt.",
   version: 1,
-  up: markTeams(teamsWithoutTrendRows),
-  dryRun: markTeamsDryRun(teamsWithoutTrendRows),
+  up: markTeams(teamsWithoutRowsOf("first_seen")),
+  dryRun: markTeamsDryRun(teamsWithoutRowsOf("first_seen")),
+});
+
+/**
+ * Marks the finding rollups of every team whose rows predate the `check_week` rows (the dashboard reads a
+ * window's checks per whole week, and team-wide check rows by day left its team view) stale, so its next
+ * rollup read rebuilds them. Cheap (no finding is read), idempotent: a rebuilt or marked team is not marked again.
+ */
+export const FINDING_CHECK_WEEK_ROLLUPS_MIGRATION = defineMigration({
+  id: "0008-finding-check-week-rollups",
+  description: "Mark the finding rollups built before the check_week rows existed stale, so they are rebuilt.",
+  version: 1,
+  up: markTeams(teamsWithoutRowsOf("check_week")),
+  dryRun: markTeamsDryRun(teamsWithoutRowsOf("check_week")),
 });
