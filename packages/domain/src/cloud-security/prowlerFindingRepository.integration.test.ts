@@ -108,7 +108,7 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     ).toBe(BATCH.filter((f) => f.check_id === "check_1").length);
   });
 
-  it("keeps the first-ever first_seen_at when two imports of the same scan run at once", async () => {
+  it("keeps the earliest sighting as first_seen_at when two imports run at once, in either order", async () => {
     const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
     const [one, two] = await Promise.all([
       repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 }),
@@ -118,12 +118,24 @@ describe("ProwlerFindingRepository.upsertFromScan", () => {
     expect(one.inserted + two.inserted).toBe(BATCH.length);
     const stored = await raw.find({}).toArray();
     expect(stored).toHaveLength(BATCH.length);
-    // Whichever import wrote a finding first set first_seen_at; the other only moved last_seen_at.
-    for (const doc of stored) expect(doc["first_seen_at"]).not.toEqual(doc["last_seen_at"]);
+    // Whichever import wrote a finding first, first_seen_at is the earlier sighting and never after last_seen_at.
+    for (const doc of stored) expect(doc["first_seen_at"]).toEqual(SCAN_1);
 
     await raw.updateMany({}, { $set: { first_seen_at: new Date("2024-12-01T00:00:00Z") } });
     await Promise.all([repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 }), repo.upsertFromScan(A, BATCH, { seenAt: SCAN_1 })]);
     expect(await raw.countDocuments({ first_seen_at: new Date("2024-12-01T00:00:00Z") })).toBe(BATCH.length);
+  });
+
+  it("moves first_seen_at back when an earlier scan is imported after a later one", async () => {
+    await repo.upsertFromScan(A, BATCH, { seenAt: SCAN_2 });
+    await repo.upsertFromScan(
+      A,
+      BATCH.map((f) => ({ ...f, scan_id: "scan-0" })),
+      { seenAt: SCAN_1 },
+    );
+    const raw = ctx.raw("CLOUD_SECURITY", "prowler_findings");
+    expect(await raw.countDocuments({ first_seen_at: SCAN_1 })).toBe(BATCH.length);
+    expect(await raw.countDocuments({ $expr: { $gt: ["$first_seen_at", "$last_seen_at"] } })).toBe(0);
   });
 
   it("reports a bad finding in errors and writes the rest", async () => {

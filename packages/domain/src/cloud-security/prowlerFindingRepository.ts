@@ -41,7 +41,7 @@ const definition = defineRepository({
 });
 
 /**
- * How a scan's sighting treats a stored finding: `first_seen_at` is written once, `muted` defaults to false
+ * How a scan's sighting treats a stored finding: `first_seen_at` is the earliest sighting, `muted` defaults to false
  * and is kept unless the scan gives it, `delta` compares the state fields with the previous scan, and optional
  * fields the tool no longer reports are removed.
  */

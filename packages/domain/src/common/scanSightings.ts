@@ -102,7 +102,7 @@ function missing(path: string): Document {
 
 /**
  * The filter and update pipeline that record one validated document as seen by `scan`: insert it (first
- * sighting), or update it keeping `first_seen_at`, the defaulted fields (a user's mute) and, when the same
+ * sighting), or update it keeping `first_seen_at` (moved back only by an earlier sighting imported late), the defaulted fields (a user's mute) and, when the same
  * scan writes it again, the `previous` state; then `delta` from `previous`, and a resolved document reopened.
  * `updated_at` moves only when something differs, so an identical re-write is a no-op for the server.
  */
@@ -144,7 +144,8 @@ export function sightingUpdate(
     {
       $set: {
         updated_at: { $cond: [{ $and: same }, "$updated_at", now] },
-        first_seen_at: { $ifNull: ["$first_seen_at", scan.seenAt] },
+        // The earliest sighting, whatever the import order: a scan imported after a later one moves it back.
+        first_seen_at: { $min: [{ $ifNull: ["$first_seen_at", scan.seenAt] }, scan.seenAt] },
         previous: { $cond: [sameScan, "$previous", { $cond: [isNew, "$$REMOVE", previousState] }] },
         ...kept,
       },
