@@ -168,19 +168,21 @@ function resolverOf(options: Options): (name: string, filter?: Document) => Docu
 }
 
 /**
- * The filter of a pipeline's leading `$match` stages (consecutive ones combined), or undefined when it does
- * not start with one: what a joined collection can be narrowed by before the pipeline runs on it.
+ * A pipeline's leading `$match` stages as one filter (consecutive ones combined, as mongod coalesces them) and
+ * how many stages that is, or undefined when it does not start with one: what the aggregate reads its input by
+ * (index, table-scan rule, explain), and what a joined collection is narrowed by before its pipeline runs.
  */
-export function leadingMatchFilter(stages: readonly Document[]): Document | undefined {
+export function leadingMatch(stages: readonly Document[]): { filter: Document; stages: number } | undefined {
   const filters: Document[] = [];
   for (const stage of stages) {
     if (Object.keys(stage).length !== 1 || !isPlainDocument(stage.$match)) break;
     filters.push(stage.$match);
   }
-  if (filters.length <= 1) return filters[0];
+  if (filters.length <= 1) return filters[0] === undefined ? undefined : { filter: filters[0], stages: 1 };
   const keys = filters.flatMap((filter) => Object.keys(filter));
   // Disjoint top-level fields combine into one document (an index sees every equality); else an `$and`.
-  return new Set(keys).size === keys.length ? Object.assign({}, ...filters) : { $and: filters };
+  const filter = new Set(keys).size === keys.length ? Object.assign({}, ...filters) : { $and: filters };
+  return { filter, stages: filters.length };
 }
 
 function setPath(doc: Document, path: string, value: unknown): Document {
@@ -437,7 +439,7 @@ function compileLookup(expr: unknown, options: Options): CompiledStage {
   const joinForeign = typeof foreignField === "string" ? foreignField : undefined;
   // The invariant prefix's leading `$match` narrows the foreign collection by index (the tenant scope of a
   // joined collection comes as one), as mongod plans the inner pipeline's first stage.
-  const foreignFilter = leadingMatchFilter(invariant);
+  const foreignFilter = leadingMatch(invariant)?.filter;
   return (docs: Document[], run: Options) => {
     const foreign = typeof from === "string" ? resolverOf(run)(from, foreignFilter) : [];
     let byKey: Map<string, number[]> | undefined;
@@ -490,7 +492,7 @@ function compileUnionWith(expr: unknown, options: Options): CompiledStage {
   }
   const nested = Array.isArray(spec.pipeline) ? compilePipeline(spec.pipeline as Document[], options) : undefined;
   // The pipeline's leading `$match` narrows the collection by index before the pipeline runs on it.
-  const filter = Array.isArray(spec.pipeline) ? leadingMatchFilter(spec.pipeline as Document[]) : undefined;
+  const filter = Array.isArray(spec.pipeline) ? leadingMatch(spec.pipeline as Document[])?.filter : undefined;
   return (docs: Document[], run: Options) => {
     const base = typeof spec.coll === "string" ? resolverOf(run)(spec.coll, filter) : [];
     const extra = nested ? nested.run(base, run) : base;

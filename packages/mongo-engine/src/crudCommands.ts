@@ -13,7 +13,7 @@ import {
   type CommandHandler,
 } from "./commandContext";
 import { checkDocumentSize, prepareInsertDocument, validateForWrite, checkIdValue } from "./documentRules";
-import { runPipeline, stageName, validatePipeline } from "./aggregationPipeline";
+import { leadingMatch, runPipeline, stageName, validatePipeline } from "./aggregationPipeline";
 import { assertCollationAware, parseCollation } from "./collation";
 import { createMingoOptions, type EvaluationSettings } from "./mingoContext";
 import { collectPathValues } from "./pathValues";
@@ -702,12 +702,13 @@ const aggregateCommand: CommandHandler = async (ctx) => {
     nsName = collectionArgument(ctx, "aggregate");
     const store = ctx.view.collection(ctx.db, nsName);
     checkHint(store, body.hint);
-    if (first && stageName(first) === "$match" && isPlainDocument(first.$match)) {
-      const second = stages[1];
-      const sort = second && stageName(second) === "$sort" ? second.$sort : undefined;
-      policeTableScan(ctx, nsName, store, { filter: first.$match, sort, hint: body.hint, collation: body.collation });
-      input = matchingDocuments(store, first.$match, settings);
-      rest = stages.slice(1);
+    const match = leadingMatch(stages);
+    if (match) {
+      const next = stages[match.stages];
+      const sort = next && stageName(next) === "$sort" ? next.$sort : undefined;
+      policeTableScan(ctx, nsName, store, { filter: match.filter, sort, hint: body.hint, collation: body.collation });
+      input = matchingDocuments(store, match.filter, settings);
+      rest = stages.slice(match.stages);
     } else {
       input = store ? store.docs.values() : [];
     }

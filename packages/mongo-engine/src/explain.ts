@@ -5,6 +5,7 @@ import { collectionArgument, type CommandContext, type CommandHandler } from "./
 import { CommandError, notImplemented } from "./commandError";
 import { EOF_PLAN, type PlannedQuery, type QueryPlan, planQuery } from "./queryPlanner";
 import { plannedQuery } from "./queryRules";
+import { leadingMatch } from "./aggregationPipeline";
 
 /**
  * `explain` for find, aggregate, count, distinct, update, delete and findAndModify, in mongod 7.0's
@@ -86,9 +87,9 @@ function finish(ctx: CommandContext, inner: Document, sections: Document): Docum
 export function explainAggregate(ctx: CommandContext, inner: Document): Document {
   const name = collectionArgument(ctx, "aggregate");
   const pipeline = Array.isArray(inner.pipeline) ? (inner.pipeline as Document[]) : [];
-  const first = pipeline[0];
-  const filter = first && isPlainDocument(first.$match) ? first.$match : {};
-  let rest = first && isPlainDocument(first.$match) ? pipeline.slice(1) : pipeline;
+  const match = leadingMatch(pipeline);
+  const filter = match?.filter ?? {};
+  let rest = pipeline.slice(match?.stages ?? 0);
   const sortStage = rest[0] && isPlainDocument(rest[0].$sort) ? rest[0] : undefined;
   if (sortStage) rest = rest.slice(1);
   const query = plannedQuery({ filter, sort: sortStage?.$sort, hint: inner.hint, collation: inner.collation });
