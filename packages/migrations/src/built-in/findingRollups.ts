@@ -1,6 +1,6 @@
 import { ALL_ACCOUNTS_MARK } from "@cspm/domain";
 import type { Collection, Document } from "mongodb";
-import { defineMigration, type Migration, type MigrationReport } from "../defineMigration";
+import { defineMigration, type MigrationReport } from "../defineMigration";
 import { driverCall } from "../driverCall";
 import type { MigrationContext } from "../migrationContext";
 
@@ -42,66 +42,67 @@ const teamsWithoutRowsOf =
 
 type TeamsToMark = (ctx: MigrationContext) => Promise<{ teams: string[]; marks: Collection<Document> }>;
 
-/**
- * A migration that marks every team `find` returns stale with one `*` mark (a full rebuild on its next rollup
- * read), reporting `teams_marked`; its dry run reports `teams_to_mark`.
- */
-function markTeamsMigration(id: string, description: string, find: TeamsToMark): Migration {
-  return defineMigration({
-    id,
-    description,
-    version: 1,
-    up: async (ctx: MigrationContext): Promise<MigrationReport> => {
-      const { teams, marks } = await find(ctx);
-      let marked = 0;
-      for (const team_id of teams) {
-        ctx.throwIfAborted();
-        const now = new Date();
-        await driverCall("mark finding rollups stale", "finding_rollup_marks", () =>
-          marks.updateOne(
-            { team_id, account_id: ALL_ACCOUNTS_MARK },
-            { $inc: { generation: 1 }, $setOnInsert: { marked_at: now, created_at: now } },
-            { upsert: true },
-          ),
-        );
-        marked += 1;
-        ctx.progress(marked, teams.length);
-      }
-      return { teams_marked: marked };
-    },
-    dryRun: async (ctx: MigrationContext): Promise<MigrationReport> => ({ teams_to_mark: (await find(ctx)).teams.length }),
-  });
-}
+/** Marks every team `find` returns stale with one `*` mark (a full rebuild on its next rollup read). */
+const markTeams =
+  (find: TeamsToMark) =>
+  async (ctx: MigrationContext): Promise<MigrationReport> => {
+    const { teams, marks } = await find(ctx);
+    let marked = 0;
+    for (const team_id of teams) {
+      ctx.throwIfAborted();
+      const now = new Date();
+      await driverCall("mark finding rollups stale", "finding_rollup_marks", () =>
+        marks.updateOne(
+          { team_id, account_id: ALL_ACCOUNTS_MARK },
+          { $inc: { generation: 1 }, $setOnInsert: { marked_at: now, created_at: now } },
+          { upsert: true },
+        ),
+      );
+      marked += 1;
+      ctx.progress(marked, teams.length);
+    }
+    return { teams_marked: marked };
+  };
+
+const markTeamsDryRun =
+  (find: TeamsToMark) =>
+  async (ctx: MigrationContext): Promise<MigrationReport> => ({ teams_to_mark: (await find(ctx)).teams.length });
 
 /**
  * Marks the finding rollups of every team that has findings but no rollups yet stale (one `*` mark per
  * team), so the team's first dashboard or overview read — or `rollups rebuild` of the worker CLI — builds
  * them from its findings. Cheap (no finding is read), idempotent: a second run finds every team marked.
  */
-export const FINDING_ROLLUPS_MIGRATION = markTeamsMigration(
-  "0006-finding-rollups",
-  "Mark the finding rollups of teams stored before rollups existed stale, so they are built from their findings.",
-  teamsWithoutRollups,
-);
+export const FINDING_ROLLUPS_MIGRATION = defineMigration({
+  id: "0006-finding-rollups",
+  description: "Mark the finding rollups of teams stored before rollups existed stale, so they are built from their findings.",
+  version: 1,
+  up: markTeams(teamsWithoutRollups),
+  dryRun: markTeamsDryRun(teamsWithoutRollups),
+});
 
 /**
  * Marks the finding rollups of every team whose rows predate the trend dimensions (`first_seen` and
  * `resolved`, read by `getSeverityTrend` and `getFindingsTrend`) stale, so its next rollup read rebuilds
  * them. Cheap (no finding is read), idempotent: a rebuilt or marked team is not marked again.
  */
-export const FINDING_TREND_ROLLUPS_MIGRATION = markTeamsMigration(
-  "0007-finding-trend-rollups",
-  "Mark the finding rollups built before the first_seen and resolved trend rows existed stale, so they are rebuilt.",
-  teamsWithoutRowsOf("first_seen"),
-);
+export const FINDING_TREND_ROLLUPS_MIGRATION = defineMigration({
+  id: "0007-finding-trend-rollups",
+  description: "Mark the finding rollups built before the first_seen and resolved trend rows existed stale, so they are rebuilt.",
+  version: 1,
+  up: markTeams(teamsWithoutRowsOf("first_seen")),
+  dryRun: markTeamsDryRun(teamsWithoutRowsOf("first_seen")),
+});
 
 /**
  * Marks the finding rollups of every team whose rows predate the `check_week` rows (the dashboard reads a
  * window's checks per whole week, and team-wide check rows by day left its team view) stale, so its next
  * rollup read rebuilds them. Cheap (no finding is read), idempotent: a rebuilt or marked team is not marked again.
  */
-export const FINDING_CHECK_WEEK_ROLLUPS_MIGRATION = markTeamsMigration(
-  "0008-finding-check-week-rollups",
-  "Mark the finding rollups built before the check_week rows existed stale, so they are rebuilt.",
-  teamsWithoutRowsOf("check_week"),
-);
+export const FINDING_CHECK_WEEK_ROLLUPS_MIGRATION = defineMigration({
+  id: "0008-finding-check-week-rollups",
+  description: "Mark the finding rollups built before the check_week rows existed stale, so they are rebuilt.",
+  version: 1,
+  up: markTeams(teamsWithoutRowsOf("check_week")),
+  dryRun: markTeamsDryRun(teamsWithoutRowsOf("check_week")),
+});
