@@ -5,6 +5,7 @@ import { EuAiActComplianceRepository } from "./ai-governance/euAiActComplianceRe
 import { AssessmentEvidenceRepository } from "./assessments/assessmentEvidenceRepository";
 import { GlobalAssessmentRepository } from "./assessments/globalAssessmentRepository";
 import { CloudAccountRepository } from "./cloud-security/cloudAccountRepository";
+import { FindingFacetCellRepository } from "./cloud-security/findingFacetCellRepository";
 import { FindingRollupMarkRepository } from "./cloud-security/findingRollupMarkRepository";
 import { FindingRollupRepository } from "./cloud-security/findingRollupRepository";
 import { MuteRuleRepository } from "./cloud-security/muteRuleRepository";
@@ -67,6 +68,7 @@ export const DOMAIN_REPOSITORIES: readonly DomainRepositoryClass[] = Object.free
   MuteRuleRepository,
   FindingRollupRepository,
   FindingRollupMarkRepository,
+  FindingFacetCellRepository,
   SecurityScoreRepository,
   // SECURITY_SCANS
   NucleiScanRepository,

@@ -60,6 +60,7 @@ const INVALID: Record<SampleCollection, Record<string, Record<string, unknown>>>
     "negative count": { failed: -1 },
   },
   finding_rollup_marks: { "generation zero": { generation: 0 } },
+  finding_facet_cells: { "empty cell": { count: 0 }, "muted not a boolean": { muted: "no" } },
   nuclei_scans: { "Nuclei severity not mapped": { severity: "info" } },
   ssl_scans: { "port out of range": { port: 70_000 } },
   header_scans: { "not http(s)": { target: "ftp://example.com/" } },

@@ -93,9 +93,13 @@ export type {
 } from "./cloud-security/findingRollupRepository";
 export { FindingRollupMarkRepository, ALL_ACCOUNTS_MARK } from "./cloud-security/findingRollupMarkRepository";
 export type { FindingRollupMarkDocument } from "./cloud-security/findingRollupMarkRepository";
+export { FindingFacetCellRepository, findingFacetCellsPipeline } from "./cloud-security/findingFacetCellRepository";
+export type { FindingFacetCellDocument } from "./cloud-security/findingFacetCellRepository";
 export {
   FindingRollupSchema,
   FindingRollupMarkSchema,
+  FindingFacetCellSchema,
+  FACET_CELL_FIELDS,
   FINDING_ROLLUP_DIMENSIONS,
   TEAM_ROLLUP_ACCOUNT,
 } from "./cloud-security/findingRollupSchema";

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe("BUILT_IN_MIGRATIONS", () => {
-  it("is ordered indexes, consolidation, embeddings, credential purge, finding query fields, finding rollups, trend rollups, check-week rollups, with unique ids", () => {
+  it("is ordered indexes, consolidation, embeddings, credential purge, finding query fields, finding rollups, trend rollups, check-week rollups, facet cells, with unique ids", () => {
     expect(BUILT_IN_MIGRATIONS.map((m) => m.id)).toEqual([
       "0001-sync-indexes",
       "0002-consolidate-cloud-accounts",
@@ -27,6 +27,7 @@ describe("BUILT_IN_MIGRATIONS", () => {
       "0006-finding-rollups",
       "0007-finding-trend-rollups",
       "0008-finding-check-week-rollups",
+      "0009-finding-facet-cells",
     ]);
   });
 

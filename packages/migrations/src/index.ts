@@ -33,6 +33,7 @@ export { PURGE_LEGACY_CREDENTIALS_MIGRATION } from "./built-in/purgeLegacyCreden
 export { FINDING_QUERY_FIELDS_MIGRATION } from "./built-in/findingQueryFields";
 export {
   FINDING_CHECK_WEEK_ROLLUPS_MIGRATION,
+  FINDING_FACET_CELLS_MIGRATION,
   FINDING_ROLLUPS_MIGRATION,
   FINDING_TREND_ROLLUPS_MIGRATION,
 } from "./built-in/findingRollups";

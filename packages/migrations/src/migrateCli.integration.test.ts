@@ -75,6 +75,7 @@ describe("cspm-migrate", () => {
       "applied",
       "applied",
       "applied",
+      "applied",
     ]);
     // The legacy source kept by default no longer holds the plaintext (0004-purge-legacy-credentials).
     const source = await t.manager.getLegacyCollectionForMigration("cloud_accounts").findOne({});

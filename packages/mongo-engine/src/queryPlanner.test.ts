@@ -30,6 +30,14 @@ describe("planQuery", () => {
     expect(planQuery(store, { filter: { a: { $gt: 0 } } }).indexName).toBe("a_1");
   });
 
+  it("breaks an equality tie by a range or regex on the next key, but not against an index providing the sort", () => {
+    const store = storeWith([index({ a: 1, c: 1 }), index({ a: 1, b: 1 }), index({ a: 1, d: 1 })]);
+    expect(planQuery(store, { filter: { a: 1, b: { $gte: "m" } } }).indexName).toBe("a_1_b_1");
+    expect(planQuery(store, { filter: { a: 1, b: { $regex: "^x" } } }).indexName).toBe("a_1_b_1");
+    expect(planQuery(store, { filter: { a: 1 } }).indexName).toBe("a_1_c_1");
+    expect(planQuery(store, { filter: { a: 1, b: { $gte: "m" } }, sort: parseSortSpec({ d: 1 }) }).indexName).toBe("a_1_d_1");
+  });
+
   it("does not use a sparse index for a predicate that matches missing fields, nor a hidden one", () => {
     const store = storeWith([index({ a: 1 }, { sparse: true }), index({ b: 1 }, { hidden: true })]);
     expect(planQuery(store, { filter: { a: null } }).collectionScan).toBe(true);

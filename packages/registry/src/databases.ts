@@ -123,6 +123,18 @@ export const DATABASES = [
           index("team_account_dimension_day", { team_id: 1, account_id: 1, dimension: 1, day: 1 }),
         ],
       ),
+      tenant(
+        "finding_facet_cells",
+        "Counts of a team's findings (muted and resolved included) per account and every value the finding explorer facets by (provider, service, region, check, severity, status, delta, state, muted), with their compliance entries per framework; rebuilt per account from prowler_findings with the finding rollups.",
+        [
+          index("team_account_row_unique", { team_id: 1, account_id: 1, row_key: 1 }, { unique: true }),
+          // Facets under a check filter without an account filter.
+          index("team_check", { team_id: 1, check_id: 1 }),
+          // The explorer's drill-downs: status and severity, of one account or team-wide.
+          index("team_account_status_severity", { team_id: 1, account_id: 1, status: 1, severity: 1 }),
+          index("team_status_severity", { team_id: 1, status: 1, severity: 1 }),
+        ],
+      ),
       tenant("finding_rollup_marks", "Accounts whose finding rollups are stale: every write of prowler_findings marks them first.", [
         index("team_account_unique", { team_id: 1, account_id: 1 }, { unique: true }),
       ]),

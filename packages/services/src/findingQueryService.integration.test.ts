@@ -256,6 +256,12 @@ describe("FindingQueryService.getFindingFacets", () => {
     ["no filter", {}, () => true],
     ["status FAIL", { status: ["FAIL"] }, (d: Document) => d.status === "FAIL"],
     ["muted false + region", { muted: false, region: ["global"] }, (d: Document) => !d.muted && d.region === "global"],
+    ["framework (not a cell field)", { framework: "CIS-2.0" }, (d: Document) => controlsOf(d, "CIS-2.0").length > 0],
+    [
+      "search + status (search is not a cell field)",
+      { search: "SECUR", status: ["FAIL"] },
+      (d: Document) => d.status === "FAIL" && searchTokens(d.check_title).some((w) => w.startsWith("secur")),
+    ],
   ] as [string, FindingFilter, (d: Document) => boolean][])(
     "counts every facet under the filter (%s), team A only",
     async (_n, filter, predicate) => {
@@ -272,9 +278,18 @@ describe("FindingQueryService.getFindingFacets", () => {
     },
   );
 
-  it("runs ONE aggregation", async () => {
+  it("under a filter of cell fields: one mark check and ONE aggregation of the facet cells", async () => {
+    await bed.findings.getFindingFacets(A); // the first read after the seed builds the cells
     const { commands } = await bed.monitor.measure(() => bed.findings.getFindingFacets(A, { status: ["FAIL"] }));
-    expect(commands.map((c) => c.name)).toEqual(["aggregate"]);
+    expect(commands.map((c) => [c.name, c.collection])).toEqual([
+      ["find", "finding_rollup_marks"],
+      ["aggregate", "finding_facet_cells"],
+    ]);
+  });
+
+  it("under any other filter: ONE aggregation of the findings", async () => {
+    const { commands } = await bed.monitor.measure(() => bed.findings.getFindingFacets(A, { framework: "CIS-2.0" }));
+    expect(commands.map((c) => [c.name, c.collection])).toEqual([["aggregate", "prowler_findings"]]);
   });
 
   it("refuses a bad filter with its path", async () => {

@@ -1,4 +1,6 @@
 import {
+  FindingFacetCellRepository,
+  FindingRollupRepository,
   FINDING_STATES,
   FINDING_STATUSES,
   FindingProviderSchema,
@@ -253,8 +255,58 @@ const FACET_FIELDS: Readonly<Record<Exclude<FindingFacetName, "framework">, stri
   muted: "muted",
 };
 
-function facetStages(path: string): Document[] {
-  return [{ $group: { _id: path, count: { $sum: 1 } } }, { $sort: { count: -1, _id: 1 } }, { $limit: MAX_FACET_VALUES }];
+function facetStages(path: string, count: string | 1): Document[] {
+  return [{ $group: { _id: path, count: { $sum: count } } }, { $sort: { count: -1, _id: 1 } }, { $limit: MAX_FACET_VALUES }];
+}
+
+/** The filter fields a facet cell is keyed by: facets under a filter of only these are read from the cells. */
+const CELL_FILTER_FIELDS: ReadonlySet<string> = new Set([
+  "severity",
+  "status",
+  "provider",
+  "accountId",
+  "service",
+  "region",
+  "checkId",
+  "muted",
+  "delta",
+  "state",
+]);
+
+/** Whether the facets under `filter` can be summed from the facet cells (it filters on cell fields only). */
+export function facetsFromCells(filter: ParsedFilter): boolean {
+  return Object.entries(filter).every(([field, value]) => value === undefined || CELL_FILTER_FIELDS.has(field));
+}
+
+/**
+ * The facet aggregation of a parsed filter over the findings (`findings`: one count per finding, framework per
+ * compliance entry) or over the facet cells (`cells`: the same counts summed from each matching cell's
+ * `count` and `frameworks`; only for a filter `facetsFromCells` accepts). Cells carry the findings' own field
+ * names, so one `$match` serves both. Exported for the property test.
+ */
+export function findingFacetsPipeline(filter: ParsedFilter, source: "findings" | "cells"): Document[] {
+  const facets: Document = {};
+  const count = source === "cells" ? "$count" : 1;
+  for (const [name, field] of Object.entries(FACET_FIELDS)) facets[name] = facetStages(`$${field}`, count);
+  facets["framework"] =
+    source === "cells"
+      ? [{ $unwind: "$frameworks" }, ...facetStages("$frameworks.framework", "$frameworks.count")]
+      : [{ $unwind: "$compliance" }, ...facetStages("$compliance.framework", 1)];
+  const projection: Document = { _id: 0, [source === "cells" ? "frameworks" : "compliance"]: 1 };
+  for (const field of Object.values(FACET_FIELDS)) projection[field] = 1;
+  if (source === "cells") projection["count"] = 1;
+  return [{ $match: findingMongoFilter(filter) }, { $project: projection }, { $facet: facets }];
+}
+
+/** The service's answer from the one row of `findingFacetsPipeline`: values that are strings or booleans. */
+export function shapeFindingFacets(row: Record<string, { _id: unknown; count: number }[]> | undefined): FindingFacets {
+  const out = {} as FindingFacets;
+  for (const name of FINDING_FACETS) {
+    out[name] = (row?.[name] ?? [])
+      .filter((entry) => typeof entry._id === "string" || typeof entry._id === "boolean")
+      .map((entry) => ({ value: entry._id as string | boolean, count: entry.count }));
+  }
+  return out;
 }
 
 /**
@@ -265,9 +317,13 @@ function facetStages(path: string): Document[] {
  */
 export class FindingQueryService {
   readonly #findings: ProwlerFindingRepository;
+  readonly #cells: FindingFacetCellRepository;
+  readonly #rollups: FindingRollupRepository;
 
   constructor(deps: FindingQueryServiceDependencies) {
     this.#findings = deps.repositories.get(ProwlerFindingRepository);
+    this.#cells = deps.repositories.get(FindingFacetCellRepository);
+    this.#rollups = deps.repositories.get(FindingRollupRepository);
   }
 
   /**
@@ -294,31 +350,23 @@ export class FindingQueryService {
 
   /**
    * Distinct values with counts of every facet (`FINDING_FACETS`) among the team's findings matching `filter`,
-   * most frequent first (at most 200 per facet), in ONE aggregation (`$match`, `$facet`) through the scoped
-   * repository. Throws `VALIDATION_FAILED`.
+   * most frequent first (at most 200 per facet), in ONE aggregation (`$match`, `$facet`) through a scoped
+   * repository: over the facet cells (after refreshing stale rollups) when the filter names only cell fields
+   * (severity, status, provider, account, service, region, check, muted, delta, state), so the cost follows
+   * the distinct combinations rather than the findings; over the findings otherwise. Throws
+   * `VALIDATION_FAILED`, `UNAVAILABLE`.
    */
   async getFindingFacets(teamId: TeamId, filter: FindingFilter = {}): Promise<FindingFacets> {
     const team = parseTeamId(teamId);
     const parsed = parseInput(FindingFilterSchema, filter, "filter");
-    const facets: Document = {};
-    for (const [name, field] of Object.entries(FACET_FIELDS)) facets[name] = facetStages(`$${field}`);
-    facets["framework"] = [{ $unwind: "$compliance" }, ...facetStages("$compliance.framework")];
-    const projection: Document = { _id: 0, compliance: 1 };
-    for (const field of Object.values(FACET_FIELDS)) projection[field] = 1;
-    const [row] = await this.#findings
-      .forTeam(team)
-      .aggregate<Record<string, { _id: unknown; count: number }[]>>([
-        { $match: findingMongoFilter(parsed) },
-        { $project: projection },
-        { $facet: facets },
-      ]);
-    const out = {} as FindingFacets;
-    for (const name of FINDING_FACETS) {
-      out[name] = (row?.[name] ?? [])
-        .filter((entry) => typeof entry._id === "string" || typeof entry._id === "boolean")
-        .map((entry) => ({ value: entry._id as string | boolean, count: entry.count }));
+    type Row = Record<string, { _id: unknown; count: number }[]>;
+    if (facetsFromCells(parsed)) {
+      await this.#rollups.refresh(team);
+      const [row] = await this.#cells.forTeam(team).aggregate<Row>(findingFacetsPipeline(parsed, "cells"));
+      return shapeFindingFacets(row);
     }
-    return out;
+    const [row] = await this.#findings.forTeam(team).aggregate<Row>(findingFacetsPipeline(parsed, "findings"));
+    return shapeFindingFacets(row);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { FindingRollupRepository } from "@cspm/domain";
 import { DatabaseRegistry } from "@cspm/registry";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,8 @@ interface Shape {
   readonly filter: FindingFilter;
   /** A list sort; absent for the facet aggregation. */
   readonly sort?: readonly [FindingSortField, "asc" | "desc"];
+  /** The collection the shape reads: the findings, or the facet cells (facets under a filter of cell fields). */
+  readonly collection?: "finding_facet_cells";
 }
 
 /** Every shape the README names, by its name there. */
@@ -45,9 +48,17 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   "resource uid prefix, by last seen": { filter: { resourceUidPrefix: "arn:a:iam:" }, sort: ["last_seen_at", "desc"] },
   "search, by last seen": { filter: { search: "payments" }, sort: ["last_seen_at", "desc"] },
   "last seen range, by last seen": { filter: { lastSeen: { from: "2024-06-08T00:00:00Z" } }, sort: ["last_seen_at", "desc"] },
-  "facets, all": { filter: {} },
-  "facets, muted": { filter: { muted: false } },
-  "facets, status": { filter: { status: ["FAIL"] } },
+  "facets from cells, all": { filter: {}, collection: "finding_facet_cells" },
+  "facets from cells, status": { filter: { muted: false, status: ["FAIL"] }, collection: "finding_facet_cells" },
+  "facets from cells, account": { filter: { accountId: ["111111111111"], severity: ["high"] }, collection: "finding_facet_cells" },
+  "facets from cells, account + status + severity": {
+    filter: { accountId: ["111111111111"], status: ["FAIL"], severity: ["high", "critical"], service: ["s3"], region: ["us-east-1"] },
+    collection: "finding_facet_cells",
+  },
+  "facets from cells, check": { filter: { checkId: ["iam_root_mfa_enabled"] }, collection: "finding_facet_cells" },
+  "facets, framework": { filter: { framework: "CIS-2.0" } },
+  "facets, search": { filter: { search: "payments" } },
+  "facets, last seen range": { filter: { lastSeen: { from: "2024-06-08T00:00:00Z" } } },
 };
 
 interface Row {
@@ -104,6 +115,7 @@ let bed: ServicesTestbed;
 beforeAll(async () => {
   bed = await openServicesTestbed({ label: "fshape" });
   await seedTwoTeams(bed.repositories);
+  await bed.repositories.get(FindingRollupRepository).refresh("team_a");
 }, 60_000);
 
 afterAll(async () => {
@@ -111,7 +123,7 @@ afterAll(async () => {
 });
 
 async function plan(shape: Shape): Promise<{ index: string | undefined; inMemorySort: boolean; collectionScan: boolean }> {
-  const raw = bed.manager.getCollection("CLOUD_SECURITY", "prowler_findings");
+  const raw = bed.manager.getCollection("CLOUD_SECURITY", shape.collection ?? "prowler_findings");
   const query = { team_id: "team_a", ...findingMongoFilter(FindingFilterSchema.parse(shape.filter)) };
   let explained: Document;
   if (shape.sort === undefined) {
@@ -138,8 +150,8 @@ describe("the README's finding query-shape table", () => {
   it("names every shape once, each with an index of the catalog that leads with team_id", () => {
     const rows = readmeRows();
     expect(rows.map((r) => r.shape).sort()).toEqual(Object.keys(SHAPES).sort());
-    const catalog = DatabaseRegistry.getCollection("CLOUD_SECURITY", "prowler_findings").indexes;
     for (const row of rows) {
+      const catalog = DatabaseRegistry.getCollection("CLOUD_SECURITY", SHAPES[row.shape]?.collection ?? "prowler_findings").indexes;
       const index = catalog.find((i) => i.name === row.index);
       expect(index, `${row.shape}: ${row.index} is not in the catalog`).toBeDefined();
       expect(Object.keys(index?.key ?? {})[0]).toBe("team_id");

@@ -2,15 +2,17 @@
  * Property test of the finding rollups: random imports, resolve sweeps, mute rules (create, delete) and
  * deletes of two teams, and after every step the rollup answers of the dashboard, the posture overviews and
  * the trends must equal the answers computed from the findings themselves (the dashboard's `$facet` over
- * `prowler_findings`, and an in-test count of the stored findings for the overviews and trends). The seed is printed on
- * failure; `ROLLUP_PROPERTY_SEED=<n>` replays one run.
+ * `prowler_findings`, and an in-test count of the stored findings for the overviews and trends), and the
+ * explorer's facets under a random filter of cell fields (summed from the facet cells) must equal the facets
+ * counted over the findings. The seed is printed on failure; `ROLLUP_PROPERTY_SEED=<n>` replays one run.
  */
-import { FindingRollupRepository, ProwlerFindingRepository, type SightedFinding } from "@cspm/domain";
-import { parseTeamId, trustedFilter } from "@cspm/repository";
+import { FINDING_STATES, FindingRollupRepository, ProwlerFindingRepository, SIGHTING_DELTAS, type SightedFinding } from "@cspm/domain";
+import { parseInput, parseTeamId, trustedFilter } from "@cspm/repository";
 import { type SeededRandom, seededRandom } from "@cspm/testkit";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboardSummaryPipeline, shapeDashboardSummary } from "./dashboardSummaryPipeline";
+import { type FindingFilter, FindingFilterSchema, facetsFromCells, findingFacetsPipeline, shapeFindingFacets } from "./findingQueryService";
 import { openServicesTestbed, type ServicesTestbed } from "./testing/servicesTestbed";
 
 const NOW = new Date("2024-06-15T12:00:00.000Z");
@@ -142,6 +144,33 @@ async function trendsFromFindings(team: string): Promise<{ severity: Document[];
   return { severity, findings };
 }
 
+/** A random explorer filter of cell fields only: each field present with probability 0.3, 1–2 values. */
+function randomCellFilter(random: SeededRandom): FindingFilter {
+  const some = <T>(values: readonly T[]): T[] => [...new Set([random.pick(values), random.pick(values)])];
+  const filter: Record<string, unknown> = {};
+  const maybe = (field: string, value: () => unknown) => {
+    if (random.next() < 0.3) filter[field] = value();
+  };
+  maybe("severity", () => some(CHECKS.map((c) => c.severity)));
+  maybe("status", () => some(STATUSES));
+  maybe("provider", () => some(["aws", "azure"]));
+  maybe("accountId", () => some(ACCOUNTS.map((a) => a.id)));
+  maybe("service", () => some(CHECKS.map((c) => c.service)));
+  maybe("region", () => some(REGIONS));
+  maybe("checkId", () => some(CHECKS.map((c) => c.id)));
+  maybe("muted", () => random.next() < 0.5);
+  maybe("delta", () => some(SIGHTING_DELTAS));
+  maybe("state", () => some(FINDING_STATES));
+  return filter as FindingFilter;
+}
+
+/** The explorer's facets counted over the findings themselves (the aggregation the facet cells replace). */
+async function facetsFromFindings(team: string, filter: FindingFilter): Promise<Document> {
+  const pipeline = findingFacetsPipeline(parseInput(FindingFilterSchema, filter, "filter"), "findings");
+  const [row] = await bed.repositories.get(ProwlerFindingRepository).forTeam(team).aggregate<Document>(pipeline);
+  return shapeFindingFacets(row as never) as unknown as Document;
+}
+
 const comparable = (rows: readonly Document[]): Document[] =>
   rows
     .map((r) => ({ provider: r["provider"], key: r["key"], total: r["total"], pass: r["pass"], fail: r["fail"], manual: r["manual"] }))
@@ -151,8 +180,13 @@ const comparable = (rows: readonly Document[]): Document[] =>
  * `windowDays`: a second dashboard window (UTC midnight that many days before today), so windows starting on
  * every day of the week meet the rollups' check weeks.
  */
-async function expectRollupsExact(team: string, context: string, windowDays: number): Promise<void> {
+async function expectRollupsExact(team: string, context: string, windowDays: number, facetFilter: FindingFilter = {}): Promise<void> {
   const id = parseTeamId(team);
+  expect(facetsFromCells(parseInput(FindingFilterSchema, facetFilter, "filter")), context).toBe(true);
+  for (const filter of [{}, facetFilter]) {
+    const facets = (await bed.findings.getFindingFacets(id, filter)) as unknown as Document;
+    expect(facets, `${context} (facets under ${JSON.stringify(filter)})`).toEqual(await facetsFromFindings(team, filter));
+  }
   await bed.aggregation.invalidate(id);
   const fromRollups = (await bed.aggregation.getDashboardSummary(id)) as unknown as Document;
   const expected = await dashboardFromFindings(team);
@@ -236,7 +270,7 @@ describe("finding rollups", () => {
         // A delete whose accounts the filter does not tell: every account of the team is rebuilt.
         await findings.forTeam(team).deleteMany(trustedFilter({ region: random.pick(REGIONS), status: random.pick(STATUSES) }));
       }
-      await expectRollupsExact(team, context, random.int(45));
+      await expectRollupsExact(team, context, random.int(45), randomCellFilter(random));
     }
     for (const team of TEAMS) await expectRollupsExact(team, `seed ${seed}, end`, 0);
     const verified = await bed.repositories.get(FindingRollupRepository).verify(TEAMS[0]);

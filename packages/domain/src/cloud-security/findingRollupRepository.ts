@@ -1,10 +1,19 @@
 import { CspmError, UnavailableError } from "@cspm/errors";
-import { BaseRepository, defineRepository, type RepositoryContext, type RepositoryDocument, trustedFilter } from "@cspm/repository";
+import {
+  BaseRepository,
+  defineRepository,
+  type ObjectSchema,
+  type RepositoryContext,
+  type RepositoryDocument,
+  type ScopedRepository,
+  trustedFilter,
+} from "@cspm/repository";
 import { dataLayerInstruments } from "@cspm/telemetry";
 import type { Document } from "mongodb";
 import { SEVERITIES } from "../common/severity";
+import { FindingFacetCellRepository, findingFacetCellsPipeline, toFacetCell } from "./findingFacetCellRepository";
 import { ALL_ACCOUNTS_MARK, FindingRollupMarkRepository } from "./findingRollupMarkRepository";
-import { FindingRollupSchema, TEAM_ROLLUP_ACCOUNT } from "./findingRollupSchema";
+import { FindingFacetCellSchema, FindingRollupSchema, TEAM_ROLLUP_ACCOUNT } from "./findingRollupSchema";
 import { ProwlerFindingRepository } from "./prowlerFindingRepository";
 
 const definition = defineRepository({ database: "CLOUD_SECURITY", collection: "finding_rollups", schema: FindingRollupSchema });
@@ -210,13 +219,23 @@ const COUNTED = [
 /** The counted fields of a row as comparable text. */
 const countsOf = (row: Document): string => JSON.stringify(COUNTED.map((field) => row[field] ?? null));
 
+/** The counted fields of a facet cell as comparable text. */
+const cellCountsOf = (cell: Document): string => JSON.stringify([cell["count"] ?? null, cell["frameworks"] ?? null]);
+
 /** A comparable text of an account's rows (sorted by row key, counted fields only). */
-function fingerprint(rows: readonly Document[]): string {
+function fingerprint(rows: readonly Document[], counts: (row: Document) => string = countsOf): string {
   return JSON.stringify(
     [...rows]
-      .sort((a, b) => String(a["row_key"]).localeCompare(String(b["row_key"])))
-      .map((row) => [row["account_id"], row["row_key"], countsOf(row)]),
+      .sort((a, b) => (String(a["row_key"]) < String(b["row_key"]) ? -1 : String(a["row_key"]) > String(b["row_key"]) ? 1 : 0))
+      .map((row) => [row["account_id"], row["row_key"], counts(row)]),
   );
+}
+
+/** What `#sync` needs to know of the rows it writes: the collection's scope, schema and counted fields. */
+interface RowTarget<S extends ObjectSchema> {
+  readonly scope: ScopedRepository<S>;
+  readonly schema: S;
+  readonly counts: (row: Document) => string;
 }
 
 /** The aggregation of the team-wide rows from the account rows: every dimension but `all`, summed over accounts. */
@@ -263,11 +282,13 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
 
   readonly #findings: ProwlerFindingRepository;
   readonly #marks: FindingRollupMarkRepository;
+  readonly #cells: FindingFacetCellRepository;
 
   constructor(context: RepositoryContext) {
     super(context, definition);
     this.#findings = new ProwlerFindingRepository(context);
     this.#marks = new FindingRollupMarkRepository(context);
+    this.#cells = new FindingFacetCellRepository(context);
   }
 
   /**
@@ -305,7 +326,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     }
     const team = await this.#marks.forTeam(teamId).findOne({ account_id: TEAM_ROLLUP_ACCOUNT });
     if (team !== null) {
-      rows += await this.#write(teamId, [TEAM_ROLLUP_ACCOUNT], await this.#computeTeamRows(teamId));
+      rows += await this.#sync(this.#rowTarget(teamId), [TEAM_ROLLUP_ACCOUNT], await this.#computeTeamRows(teamId));
       await this.#marks.clear(teamId, [team]);
     }
     return { accounts, rows };
@@ -327,13 +348,17 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     let rows = 0;
     for (let start = 0; start < all.length; start += ACCOUNTS_PER_STEP) {
       const ids = all.slice(start, start + ACCOUNTS_PER_STEP);
-      const expected = await this.#compute(teamId, ids);
+      const expected = await this.#compute(teamId, ids, findingRollupRowsPipeline, toRow);
+      const expectedCells = await this.#compute(teamId, ids, findingFacetCellsPipeline, toFacetCell);
       const stored: Document[] = [];
       for await (const row of this.forTeam(teamId).stream(trustedFilter({ account_id: { $in: ids } }))) stored.push(row);
+      const storedCells: Document[] = [];
+      for await (const cell of this.#cells.forTeam(teamId).stream(trustedFilter({ account_id: { $in: ids } }))) storedCells.push(cell);
+      const of = (list: readonly Document[], id: string) => list.filter((row) => row["account_id"] === id);
       for (const id of ids) {
-        const want = fingerprint(expected.filter((row) => row["account_id"] === id));
-        const have = fingerprint(stored.filter((row) => row["account_id"] === id));
-        if (want !== have) mismatched.push(id);
+        const rowsDiffer = fingerprint(of(expected, id)) !== fingerprint(of(stored, id));
+        const cellsDiffer = fingerprint(of(expectedCells, id), cellCountsOf) !== fingerprint(of(storedCells, id), cellCountsOf);
+        if (rowsDiffer || cellsDiffer) mismatched.push(id);
       }
       rows += expected.length;
       onProgress?.({ accounts: Math.min(start + ids.length, all.length), marked: all.length, rows });
@@ -348,7 +373,8 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
   async accountsOf(teamId: string): Promise<string[]> {
     const fromFindings = await this.#findings.forTeam(teamId).distinct("account_id");
     const fromRows = await this.forTeam(teamId).distinct("account_id");
-    return [...new Set([...fromFindings, ...fromRows].map(String))].filter((id) => id !== TEAM_ROLLUP_ACCOUNT).sort();
+    const fromCells = await this.#cells.forTeam(teamId).distinct("account_id");
+    return [...new Set([...fromFindings, ...fromRows, ...fromCells].map(String))].filter((id) => id !== TEAM_ROLLUP_ACCOUNT).sort();
   }
 
   /** The earliest time a write marked the team's rollups stale, or null when they are fresh (the rollup lag). */
@@ -356,12 +382,26 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     return this.#marks.oldest(teamId);
   }
 
-  async #compute(teamId: string, accountIds: readonly string[]): Promise<Document[]> {
+  /** The rows (or cells) `pipeline` computes from the findings of `accountIds`, in bounded aggregations. */
+  async #compute(
+    teamId: string,
+    accountIds: readonly string[],
+    pipeline: (accountIds: readonly string[]) => Document[],
+    stored: (group: Document) => Document,
+  ): Promise<Document[]> {
     const rows: Document[] = [];
     for (const group of await this.#aggregationGroups(teamId, accountIds)) {
-      for (const row of await this.#findings.forTeam(teamId).aggregate<Document>(findingRollupRowsPipeline(group))) rows.push(toRow(row));
+      for (const row of await this.#findings.forTeam(teamId).aggregate<Document>(pipeline(group))) rows.push(stored(row));
     }
     return rows;
+  }
+
+  #rowTarget(teamId: string): RowTarget<typeof FindingRollupSchema> {
+    return { scope: this.forTeam(teamId), schema: FindingRollupSchema, counts: countsOf };
+  }
+
+  #cellTarget(teamId: string): RowTarget<typeof FindingFacetCellSchema> {
+    return { scope: this.#cells.forTeam(teamId), schema: FindingFacetCellSchema, counts: cellCountsOf };
   }
 
   /**
@@ -383,18 +423,24 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
   }
 
   /**
-   * Brings the stored rows of some accounts to the recomputed ones: writes only the rows whose counts changed
-   * (upserts by `row_key` on the unique `team_account_row_unique`, so two concurrent rebuilds cannot double a
-   * row) and deletes the rows that no longer exist. Returns the rows written.
+   * Brings the stored rollup rows and facet cells of some accounts to the recomputed ones: writes only the
+   * rows whose counts changed (upserts by `row_key` on the unique `team_account_row_unique`, so two concurrent
+   * rebuilds cannot double a row) and deletes the rows that no longer exist. Returns the rows written.
    */
   async #rebuild(teamId: string, accountIds: readonly string[]): Promise<number> {
     if (accountIds.length === 0) return 0;
-    return this.#write(teamId, accountIds, await this.#compute(teamId, accountIds));
+    const rows = await this.#sync(
+      this.#rowTarget(teamId),
+      accountIds,
+      await this.#compute(teamId, accountIds, findingRollupRowsPipeline, toRow),
+    );
+    const cells = await this.#compute(teamId, accountIds, findingFacetCellsPipeline, toFacetCell);
+    return rows + (await this.#sync(this.#cellTarget(teamId), accountIds, cells));
   }
 
-  /** Makes the stored rows of `accountIds` exactly `rows` (see `#rebuild`); returns the rows written or deleted. */
-  async #write(teamId: string, accountIds: readonly string[], rows: readonly Document[]): Promise<number> {
-    const scope = this.forTeam(teamId);
+  /** Makes the stored rows of `accountIds` in `target` exactly `rows` (see `#rebuild`); returns the rows written or deleted. */
+  async #sync<S extends ObjectSchema>(target: RowTarget<S>, accountIds: readonly string[], rows: readonly Document[]): Promise<number> {
+    const { scope, counts } = target;
     const stored = new Map<string, Document>();
     for await (const row of scope.stream(trustedFilter({ account_id: { $in: [...accountIds] } })))
       stored.set(`${row.account_id}\u0000${row.row_key}`, row);
@@ -405,7 +451,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
       const before = stored.get(key);
       stored.delete(key);
       if (before === undefined) added.push(row);
-      else if (countsOf(before) !== countsOf(row)) changed.push(row);
+      else if (counts(before) !== counts(row)) changed.push(row);
     }
     // New rows are inserted (far cheaper than upserts); a row a concurrent rebuild inserted first makes the
     // chunk fail with CONFLICT, and the chunk is then upserted instead.
@@ -420,7 +466,7 @@ export class FindingRollupRepository extends BaseRepository<typeof FindingRollup
     }
     for (let start = 0; start < changed.length; start += ROWS_PER_WRITE) {
       const operations = changed.slice(start, start + ROWS_PER_WRITE).map((row) => {
-        const parsed = FindingRollupSchema.partial().parse(row) as Document;
+        const parsed = target.schema.partial().parse(row) as Document;
         const set = { ...literal(parsed), updated_at: new Date() };
         return { filter: { account_id: parsed["account_id"], row_key: parsed["row_key"] }, pipeline: [{ $set: set }], upsert: true };
       });

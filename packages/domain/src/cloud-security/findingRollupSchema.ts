@@ -73,3 +73,42 @@ export const FindingRollupMarkSchema = tenantDocumentSchema({
   /** When the account was first marked since its last rebuild (the rollup lag). */
   marked_at: z.date(),
 });
+
+const cellValue = (max: number) => z.string().max(max).nullable();
+
+/**
+ * One facet cell (`cspm_cloud_security.finding_facet_cells`): how many of a team's findings of one account —
+ * muted or not, open or resolved — share every value the finding explorer facets and filters by
+ * (`FACET_CELL_FIELDS`, stored under the findings' own field names, null when a finding has none), and how
+ * many compliance entries of each framework they hold (`frameworks`, in framework order). Facets under a
+ * filter on those fields are sums over the matching cells instead of a count of every matching finding.
+ * `row_key` names the cell within its account (the upsert identity).
+ */
+export const FindingFacetCellSchema = tenantDocumentSchema({
+  account_id: z.string().min(1).max(253),
+  row_key: z.string().min(1).max(65_536),
+  provider: cellValue(4096),
+  service_name: cellValue(4096),
+  region: cellValue(4096),
+  check_id: cellValue(4096),
+  severity: cellValue(4096),
+  status: cellValue(4096),
+  delta: cellValue(4096),
+  state: cellValue(4096),
+  muted: z.boolean().nullable(),
+  count: z.number().int().min(1),
+  frameworks: z.array(z.strictObject({ framework: z.string().max(128).nullable(), count: z.number().int().min(1) })).max(10_000),
+});
+
+/** The finding fields a facet cell is keyed by (besides `account_id`): the explorer's facets but `framework`. */
+export const FACET_CELL_FIELDS = [
+  "provider",
+  "service_name",
+  "region",
+  "check_id",
+  "severity",
+  "status",
+  "delta",
+  "state",
+  "muted",
+] as const;

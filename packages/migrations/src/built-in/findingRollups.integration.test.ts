@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LedgerEntry } from "../migrationLedger";
 import { MigrationRunner } from "../migrationRunner";
 import { captureLogger, openTestManager, type TestManager } from "../testing/openTestManager";
-import { FINDING_CHECK_WEEK_ROLLUPS_MIGRATION, FINDING_ROLLUPS_MIGRATION, FINDING_TREND_ROLLUPS_MIGRATION } from "./findingRollups";
+import {
+  FINDING_CHECK_WEEK_ROLLUPS_MIGRATION,
+  FINDING_FACET_CELLS_MIGRATION,
+  FINDING_ROLLUPS_MIGRATION,
+  FINDING_TREND_ROLLUPS_MIGRATION,
+} from "./findingRollups";
 
 let t: TestManager;
 
@@ -80,3 +85,35 @@ function marksTeamsWithout(migration: Parameters<typeof run>[0], dimension: stri
 describe("0007-finding-trend-rollups", () => marksTeamsWithout(FINDING_TREND_ROLLUPS_MIGRATION, "first_seen", "check"));
 
 describe("0008-finding-check-week-rollups", () => marksTeamsWithout(FINDING_CHECK_WEEK_ROLLUPS_MIGRATION, "check_week", "first_seen"));
+
+describe("0009-finding-facet-cells", () => {
+  it("marks the teams with an account that has findings but no facet cells stale, once", async () => {
+    const db = (name: string) => t.manager.getCollection("CLOUD_SECURITY", name);
+    for (const name of ["prowler_findings", "finding_facet_cells", "finding_rollup_marks", "finding_rollups"])
+      await db(name).deleteMany({});
+    await db("prowler_findings").insertMany([
+      { team_id: "team-none", account_id: "111111111111", check_id: "a" },
+      { team_id: "team-part", account_id: "222222222222", check_id: "a" },
+      { team_id: "team-part", account_id: "333333333333", check_id: "a" },
+      { team_id: "team-built", account_id: "444444444444", check_id: "a", muted: true },
+      { team_id: "team-pending", account_id: "555555555555", check_id: "a" },
+    ]);
+    await db("finding_facet_cells").insertMany([
+      { team_id: "team-part", account_id: "222222222222", row_key: "x", count: 1 },
+      { team_id: "team-built", account_id: "444444444444", row_key: "x", count: 1 },
+    ]);
+    await db("finding_rollup_marks").insertOne({ team_id: "team-pending", account_id: "*", generation: 2, marked_at: new Date() });
+    expect((await run(FINDING_FACET_CELLS_MIGRATION)).applied[0]?.result).toEqual({ teams_marked: 2 });
+    const marks = await db("finding_rollup_marks")
+      .find({}, { projection: { _id: 0, team_id: 1, account_id: 1, generation: 1 } })
+      .sort({ team_id: 1 })
+      .toArray();
+    expect(marks).toEqual([
+      { team_id: "team-none", account_id: "*", generation: 1 },
+      { team_id: "team-part", account_id: "*", generation: 1 },
+      { team_id: "team-pending", account_id: "*", generation: 2 },
+    ]);
+    await t.manager.getCollection<LedgerEntry>("PLATFORM", "migration_ledger").deleteMany({});
+    expect((await run(FINDING_FACET_CELLS_MIGRATION)).applied[0]?.result).toEqual({ teams_marked: 0 });
+  });
+});

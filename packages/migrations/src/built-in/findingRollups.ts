@@ -40,6 +40,39 @@ const teamsWithoutRowsOf =
     return { teams: built.filter((team) => !current.has(team)).sort(), marks };
   };
 
+/**
+ * The teams with an account that has findings but no facet cell, and no pending full rebuild: their rollups
+ * were built before facet cells existed (or only in part). Every account with findings has at least one cell
+ * once rebuilt, so comparing the distinct accounts per team is exact; no finding document is read.
+ */
+async function teamsWithoutFacetCells(ctx: MigrationContext): Promise<{ teams: string[]; marks: Collection<Document> }> {
+  const findings = ctx.manager.getCollection("CLOUD_SECURITY", "prowler_findings");
+  const cells = ctx.manager.getCollection("CLOUD_SECURITY", "finding_facet_cells");
+  const marks = ctx.manager.getCollection("CLOUD_SECURITY", "finding_rollup_marks");
+  const pending = new Set(
+    (
+      await driverCall("list teams marked for a full rebuild", "finding_rollup_marks", () =>
+        marks.distinct("team_id", { account_id: ALL_ACCOUNTS_MARK }),
+      )
+    ).map(String),
+  );
+  const teams = (await driverCall("list teams with findings", "prowler_findings", () => findings.distinct("team_id"))).map(String);
+  const missing: string[] = [];
+  for (const team_id of teams.filter((team) => !pending.has(team)).sort()) {
+    ctx.throwIfAborted();
+    const withCells = new Set(
+      (await driverCall("list accounts with facet cells", "finding_facet_cells", () => cells.distinct("account_id", { team_id }))).map(
+        String,
+      ),
+    );
+    const accounts = await driverCall("list accounts with findings", "prowler_findings", () =>
+      findings.distinct("account_id", { team_id }),
+    );
+    if (accounts.some((account) => !withCells.has(String(account)))) missing.push(team_id);
+  }
+  return { teams: missing, marks };
+}
+
 type TeamsToMark = (ctx: MigrationContext) => Promise<{ teams: string[]; marks: Collection<Document> }>;
 
 /** Marks every team `find` returns stale with one `*` mark (a full rebuild on its next rollup read). */
@@ -105,4 +138,18 @@ export const FINDING_CHECK_WEEK_ROLLUPS_MIGRATION = defineMigration({
   version: 1,
   up: markTeams(teamsWithoutRowsOf("check_week")),
   dryRun: markTeamsDryRun(teamsWithoutRowsOf("check_week")),
+});
+
+/**
+ * Marks the finding rollups of every team with an account that has findings but no facet cells (rollups
+ * built before `finding_facet_cells` existed) stale, so its next rollup or facet read rebuilds the rows and
+ * the cells. Reads distinct accounts only, idempotent: a rebuilt or marked team is not marked again.
+ */
+export const FINDING_FACET_CELLS_MIGRATION = defineMigration({
+  id: "0009-finding-facet-cells",
+  description:
+    "Mark the finding rollups of teams whose accounts have no facet cells yet stale, so the cells are built from their findings.",
+  version: 1,
+  up: markTeams(teamsWithoutFacetCells),
+  dryRun: markTeamsDryRun(teamsWithoutFacetCells),
 });
