@@ -331,6 +331,17 @@ export class CollectionStore {
       for (const t of tuples) for (const v of eqs.get(f) as unknown[]) next.push([...t, v]);
       tuples = next;
     }
+    // An orderable index seeks each tuple's key range (as a B-tree would: O(log n + matches)) instead of
+    // visiting every key under the first value; only for exact key values, whose index order is their equality.
+    if (chosen.orderable && collation === undefined && tuples.every((t) => t.every(isExactKeyValue))) {
+      const ids = new Set<string>();
+      for (const t of tuples) {
+        const { entries, start, end } = this.orderedSlice(chosen, t, { range: {} });
+        for (let i = start; i < end; i++) ids.add((entries[i] as OrderedEntry).id);
+        if (ids.size > limit) return undefined;
+      }
+      return this.inNaturalOrder([...ids]);
+    }
     const prefixes = tuples.map((t) => `${t.map((v) => canonicalKey(v, chosen.collation)).join("|")}|`);
     const ids = new Set<string>();
     for (const g of groups) {
@@ -368,7 +379,9 @@ export class CollectionStore {
       }
       return out;
     }
-    let best: string[] | undefined;
+    // Of the indexes whose every field the filter pins, the one whose look-ups hold the fewest entries;
+    // only its hits are gathered and ordered.
+    let fewest: { hits: Set<string>[]; size: number } | undefined;
     for (const index of this.indexes) {
       if (!usableUnder(index, eqs, collation) || !index.fields.every((f) => eqs.has(f))) continue;
       if (index.fields.some((f) => (eqs.get(f) as unknown[]).length > 64)) continue;
@@ -379,20 +392,29 @@ export class CollectionStore {
         tuples = next;
       }
       if (tuples.length > 1) tuples.sort(compareBsonValues);
-      const ordered: string[] = [];
-      const seen = new Set<string>();
+      const hits: Set<string>[] = [];
+      let size = 0;
       for (const t of tuples) {
-        const hits = index.lookup(t);
-        if (!hits) continue;
-        const group = [...hits].filter((id) => !seen.has(id));
+        const found = index.lookup(t);
+        if (!found) continue;
+        hits.push(found);
+        size += found.size;
+      }
+      if (!fewest || size < fewest.size) fewest = { hits, size };
+      if (size === 0) break;
+    }
+    let best: string[] | undefined;
+    if (fewest) {
+      best = [];
+      const seen = new Set<string>();
+      for (const found of fewest.hits) {
+        const group = [...found].filter((id) => !seen.has(id));
         this.inNaturalOrder(group);
         for (const id of group) {
           seen.add(id);
-          ordered.push(id);
+          best.push(id);
         }
       }
-      if (!best || ordered.length < best.length) best = ordered;
-      if (best.length === 0) break;
     }
     // A range on the field after an equality prefix as deep as any index's equality prefix is the narrower bound.
     if (!best) {

@@ -158,6 +158,22 @@ describe("the index order", () => {
     }
   });
 
+  it("answers equality-prefix $match aggregations (leading fields of a compound index pinned) as an unindexed collection", async () => {
+    const next = random(11);
+    let id = 8_000;
+    for (let round = 0; round < 150; round++) {
+      if (round % 5 === 0) await write(next, () => id++);
+      const team = next() < 0.7 ? pick(next, TEAMS) : { $in: [pick(next, TEAMS), pick(next, TEAMS)] };
+      const roll = next();
+      const n = Math.floor(next() * 50);
+      const match = roll < 0.4 ? { team } : roll < 0.8 ? { team, n } : { team, n: { $in: [n, (n + 7) % 50] } };
+      const pipeline = [{ $match: match }];
+      const expected = await plain().aggregate(pipeline).toArray();
+      const actual = await indexed().aggregate(pipeline).toArray();
+      expect(actual, JSON.stringify(pipeline)).toEqual(expected);
+    }
+  });
+
   it("stops using an index's order once a document holds an array there, and still answers correctly", async () => {
     await indexed().insertOne({ _id: 9_000, team: "a", score: [3, 30], n: 1 });
     await plain().insertOne({ _id: 9_000, team: "a", score: [3, 30], n: 1 });

@@ -407,7 +407,14 @@ function accessPlan(store: CollectionStore, query: PlannedQuery): { plan: Docume
   let candidate: Candidate | undefined;
   if (hinted) {
     const index = store.indexes.find((i) => i.spec.name === hinted.name);
-    candidate = { spec: hinted, index, equalities: 0, providesSort: sortDirection(hinted, query.sort, preds), relevant: true, bounded: false };
+    candidate = {
+      spec: hinted,
+      index,
+      equalities: 0,
+      providesSort: sortDirection(hinted, query.sort, preds),
+      relevant: true,
+      bounded: false,
+    };
   } else if (Array.isArray(filter.$or) && preds.length === 0 && Object.keys(filter).every((k) => k === "$or")) {
     const branches = (filter.$or as Document[]).map((branch) =>
       choose(candidatesFor(store, { ...query, filter: branch, sort: undefined }, conjuncts(branch))),
